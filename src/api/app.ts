@@ -1,0 +1,49 @@
+/**
+ * The REST API: `buildApp(deps)` returns the fastify instance with one plugin per resource.
+ * Only `main/` calls `listen()`; tests use `inject()`.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ControlPlane } from './control-plane.js';
+import { installErrorHandling } from './error-handler.js';
+import { serveOpenApi } from './openapi.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { revisionRoutes } from './routes/revisions.js';
+import { serviceRoutes } from './routes/services.js';
+import { specRoutes } from './routes/specs.js';
+import { statusRoutes } from './routes/status.js';
+import { systemRoutes } from './routes/system.js';
+import { zodValidatorCompiler } from './zod-validation.js';
+
+export interface AppDeps {
+  readonly controlPlane: ControlPlane;
+  /** A pino logger; without one the API logs nothing. */
+  readonly logger?: FastifyBaseLogger;
+  readonly version: string;
+}
+
+/** Specs are text; a few MiB is far beyond any real one and still bounds memory per request. */
+const bodyLimit = 4 * 1024 * 1024;
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  // Closing cuts every connection: streams have ended by then (see open-stream.ts), and an
+  // HTTP client may hold a connection that never sends a request, which would otherwise keep
+  // `close()` waiting for the server's header timeout.
+  const options = { bodyLimit, forceCloseConnections: true } as const;
+  const app: FastifyInstance = deps.logger
+    ? Fastify({ ...options, loggerInstance: deps.logger })
+    : Fastify({ ...options, logger: false });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  installErrorHandling(app);
+  serveOpenApi(app, { title: 'Skiff API', version: deps.version });
+
+  const { controlPlane } = deps;
+  app.register(healthRoutes(deps.version));
+  app.register(specRoutes(controlPlane));
+  app.register(statusRoutes(controlPlane));
+  app.register(serviceRoutes(controlPlane));
+  app.register(eventRoutes(controlPlane));
+  app.register(revisionRoutes(controlPlane));
+  app.register(systemRoutes(controlPlane));
+  return app;
+}

@@ -1,0 +1,131 @@
+/**
+ * The port the API serves: everything the REST API, and through it the CLI and dashboard, can ask
+ * of the control plane. `main/` wires the real implementation; the API only maps it to HTTP.
+ */
+import type { ErrorDetail } from '../core/errors.js';
+
+export type InstanceState = 'starting' | 'ready' | 'unhealthy' | 'stopping' | 'crashed';
+
+export interface InstanceStatus {
+  readonly id: string;
+  readonly service: string;
+  readonly environment: string;
+  readonly release: string;
+  readonly state: InstanceState;
+  readonly pid: number | null;
+  readonly port: number | null;
+  readonly restarts: number;
+  /** ISO time the current process started, null when not running. */
+  readonly startedAt: string | null;
+  /** Why the instance is in its state (last exit, failing probe), for people. */
+  readonly reason: string | null;
+}
+
+export interface ServiceStatus {
+  readonly name: string;
+  readonly environment: string;
+  readonly release: string;
+  readonly desired: number;
+  readonly ready: number;
+  readonly routes: readonly { readonly host: string | null; readonly path: string }[];
+}
+
+export interface StatusReport {
+  readonly environment: string;
+  readonly revision: RevisionSummary | null;
+  readonly routerUrl: string;
+  /** Whether memory/cpu/pids limits are enforced on this machine, and why not. */
+  readonly limits: { readonly enforced: boolean; readonly reason: string | null };
+  readonly services: readonly ServiceStatus[];
+  readonly instances: readonly InstanceStatus[];
+}
+
+export interface RevisionSummary {
+  readonly id: number;
+  readonly hash: string;
+  readonly author: string;
+  readonly message: string;
+  readonly createdAt: string;
+}
+
+export interface EventRecord {
+  readonly id: number;
+  readonly time: string;
+  /** e.g. `instance.started`, `instance.crashed`, `instance.restarted`, `instance.health`, `spec.applied`. */
+  readonly type: string;
+  readonly environment: string | null;
+  readonly service: string | null;
+  readonly instance: string | null;
+  readonly actor: string;
+  readonly message: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export interface EventQuery {
+  readonly environment?: string;
+  readonly service?: string;
+  readonly type?: string;
+  /** Only events with a larger id. */
+  readonly afterId?: number;
+  readonly limit?: number;
+}
+
+export interface SpecSource {
+  /** The YAML text. */
+  readonly text: string;
+  /** The file name the text came from, used in error positions. */
+  readonly file: string;
+  /** Directory service paths are relative to (the spec file's directory on the machine running Skiff). */
+  readonly baseDir: string;
+}
+
+export type ValidationResult =
+  | { readonly valid: true; readonly services: readonly string[]; readonly environments: readonly string[] }
+  | { readonly valid: false; readonly errors: readonly ErrorDetail[] };
+
+export interface ApplyResult {
+  readonly revision: RevisionSummary;
+  /** False when the spec was identical to the current revision and nothing changed. */
+  readonly changed: boolean;
+  readonly environments: readonly string[];
+}
+
+export interface LogLine {
+  readonly instance: string;
+  readonly stream: 'stdout' | 'stderr';
+  readonly line: string;
+}
+
+export interface LogQuery {
+  readonly environment: string;
+  readonly service: string;
+  readonly instance?: string;
+  /** Lines from the end of each instance's log. */
+  readonly tail?: number;
+}
+
+export interface ControlPlane {
+  validate(source: SpecSource): ValidationResult;
+  /** Throws SkiffError SKIFF_SPEC_INVALID (with details) and changes nothing when the spec is invalid. */
+  apply(source: SpecSource, options: { readonly author: string; readonly message?: string }): Promise<ApplyResult>;
+  /** Throws SkiffError SKIFF_UNKNOWN_ENVIRONMENT. */
+  status(environment: string): StatusReport;
+  environments(): readonly string[];
+  /** Throws SKIFF_UNKNOWN_ENVIRONMENT / SKIFF_UNKNOWN_SERVICE / SKIFF_NO_REVISION; a new revision. */
+  scale(options: {
+    readonly environment: string;
+    readonly service: string;
+    readonly instances: number;
+    readonly author: string;
+  }): Promise<RevisionSummary>;
+  events(query: EventQuery): readonly EventRecord[];
+  /** Calls the listener for every new event; returns the unsubscribe function. */
+  onEvent(listener: (event: EventRecord) => void): () => void;
+  revisions(limit: number): readonly RevisionSummary[];
+  /** Recent lines of the service's instances. */
+  logs(query: LogQuery): Promise<readonly LogLine[]>;
+  /** Follows new lines until the signal aborts. */
+  followLogs(query: LogQuery, onLine: (line: LogLine) => void, signal: AbortSignal): Promise<void>;
+  /** Stops every instance and the router, then the server. */
+  shutdown(): Promise<void>;
+}

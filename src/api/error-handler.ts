@@ -1,0 +1,28 @@
+/** Turns every failure into the one error shape `{ code, message, hint?, path?, details? }`. */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { errorCatalog, isSkiffError } from '../core/errors.js';
+import { httpStatusFor } from './http-status.js';
+import type { ErrorBody } from './schemas.js';
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: unknown, request, reply) => {
+    const { status, body } = toErrorResponse(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).type('application/json').send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = { code: 'SKIFF_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` };
+    return reply.code(404).send(body);
+  });
+}
+
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
+  if (isSkiffError(error)) return { status: httpStatusFor(error.code), body: error.toJSON() };
+  // Fastify's own client errors: malformed JSON, unsupported content type, body too large.
+  const statusCode = (error as Partial<FastifyError> | null)?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    const message = (error as Error).message;
+    return { status: statusCode, body: { code: statusCode === 404 ? 'SKIFF_NOT_FOUND' : 'SKIFF_BAD_REQUEST', message } };
+  }
+  return { status: 500, body: { code: 'SKIFF_INTERNAL', message: errorCatalog.SKIFF_INTERNAL, hint: 'the server log has the details' } };
+}

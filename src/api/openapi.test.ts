@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { MemoryControlPlane } from './testing/memory-control-plane.js';
+
+let app: FastifyInstance;
+beforeAll(() => {
+  app = buildApp({ controlPlane: new MemoryControlPlane(), version: '2.3.4' });
+});
+afterAll(() => app.close());
+
+interface Operation {
+  operationId: string;
+  parameters?: { name: string; in: string; required: boolean }[];
+  requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; required?: string[] } }> };
+  responses: Record<string, { content: Record<string, unknown> }>;
+}
+
+describe('OpenAPI document', () => {
+  it('is OpenAPI 3.1 JSON listing every route with its schemas', async () => {
+    const response = await app.inject('/api/openapi.json');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('application/json');
+    const document = JSON.parse(response.body) as { openapi: string; info: { version: string }; paths: Record<string, Record<string, Operation>> };
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.info.version).toBe('2.3.4');
+
+    const listed = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(listed.sort()).toEqual(
+      [
+        'GET /api/openapi.json',
+        'GET /api/v1/health',
+        'POST /api/v1/validate',
+        'POST /api/v1/apply',
+        'GET /api/v1/environments',
+        'GET /api/v1/environments/{env}/status',
+        'POST /api/v1/environments/{env}/services/{service}/scale',
+        'GET /api/v1/environments/{env}/services/{service}/logs',
+        'GET /api/v1/events',
+        'GET /api/v1/events/stream',
+        'GET /api/v1/revisions',
+        'POST /api/v1/system/stop',
+      ].sort(),
+    );
+
+    const scale = document.paths['/api/v1/environments/{env}/services/{service}/scale']!['post']!;
+    expect(scale.parameters?.map((p) => [p.name, p.in, p.required])).toEqual([
+      ['env', 'path', true],
+      ['service', 'path', true],
+    ]);
+    const body = scale.requestBody!.content['application/json']!.schema;
+    expect(body.required).toEqual(['instances']);
+    expect(Object.keys(scale.responses)).toEqual(['200', 'default']);
+
+    const apply = document.paths['/api/v1/apply']!['post']!;
+    expect(apply.requestBody!.content['application/json']!.schema.required).toEqual(['text', 'file', 'baseDir']);
+
+    const logs = document.paths['/api/v1/environments/{env}/services/{service}/logs']!['get']!;
+    expect(logs.parameters?.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(['tail', 'instance', 'follow']);
+    expect(Object.keys(logs.responses['200']!.content)).toEqual(['application/x-ndjson']);
+    expect(Object.keys(document.paths['/api/v1/system/stop']!['post']!.responses)).toContain('202');
+
+    const ids = listed.length;
+    const operationIds = new Set(
+      Object.values(document.paths).flatMap((operations) => Object.values(operations).map((op) => op.operationId)),
+    );
+    expect(operationIds.size).toBe(ids);
+  });
+});

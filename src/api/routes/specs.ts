@@ -1,0 +1,34 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ControlPlane } from '../control-plane.js';
+import { defineRoute } from '../route.js';
+import { applyBodySchema, applyResultSchema, specSourceSchema, validationResultSchema } from '../schemas.js';
+
+export function specRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
+  return async (app) => {
+    defineRoute(app, {
+      method: 'POST',
+      url: '/api/v1/validate',
+      tag: 'specs',
+      summary: 'Validate a spec without applying it (200 whether valid or not)',
+      body: specSourceSchema,
+      response: validationResultSchema,
+      handler: (request) => controlPlane.validate(request.body),
+    });
+
+    defineRoute(app, {
+      method: 'POST',
+      url: '/api/v1/apply',
+      tag: 'specs',
+      summary: 'Save the spec as a new revision and converge every environment to it (422 when invalid)',
+      body: applyBodySchema,
+      response: applyResultSchema,
+      handler: (request) => {
+        const { text, file, baseDir, author, message } = request.body;
+        return controlPlane.apply(
+          { text, file, baseDir },
+          { author: author ?? 'api', ...(message === undefined ? {} : { message }) },
+        );
+      },
+    });
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * The API contract: one zod schema per request and response body. Fastify validates requests with
+ * them and the OpenAPI document is generated from them. Response schemas are typed against the
+ * control-plane types so the two cannot drift apart without a compile error.
+ */
+import { z } from 'zod';
+import { errorCatalog, type ErrorCode, type ErrorDetail, type SkiffError } from '../core/errors.js';
+import type {
+  ApplyResult,
+  EventRecord,
+  InstanceStatus,
+  LogLine,
+  RevisionSummary,
+  ServiceStatus,
+  StatusReport,
+  ValidationResult,
+} from './control-plane.js';
+
+const errorCodes = Object.keys(errorCatalog) as [ErrorCode, ...ErrorCode[]];
+
+export const errorDetailSchema: z.ZodType<ErrorDetail> = z.object({
+  code: z.enum(errorCodes),
+  message: z.string(),
+  path: z.string().optional().describe('field path such as `services.catalog.instances`'),
+  position: z.object({ file: z.string(), line: z.number().int(), column: z.number().int() }).optional(),
+  hint: z.string().optional(),
+});
+
+export type ErrorBody = ReturnType<SkiffError['toJSON']>;
+
+export const errorBodySchema: z.ZodType<ErrorBody> = z
+  .object({
+    code: z.enum(errorCodes).describe('stable error code, e.g. SKIFF_UNKNOWN_SERVICE'),
+    message: z.string(),
+    hint: z.string().optional(),
+    path: z.string().optional().describe('the request field at fault, e.g. `body.instances`'),
+    details: z.array(errorDetailSchema).optional(),
+  })
+  .describe('every error answer has this shape');
+
+// Requests
+
+export const specSourceSchema = z.strictObject({
+  text: z.string().describe('the YAML text of the spec'),
+  file: z.string().min(1).describe('the file name the text came from, used in error positions'),
+  baseDir: z.string().min(1).describe('directory service paths are relative to (on the machine running Skiff)'),
+});
+
+export const applyBodySchema = z.strictObject({
+  ...specSourceSchema.shape,
+  author: z.string().min(1).max(200).optional().describe('who applies; defaults to "api"'),
+  message: z.string().max(2000).optional().describe('why, saved with the revision'),
+});
+
+export const environmentParamsSchema = z.strictObject({ env: z.string().min(1) });
+export const serviceParamsSchema = z.strictObject({ env: z.string().min(1), service: z.string().min(1) });
+
+export const scaleBodySchema = z.strictObject({
+  instances: z.number().int().min(0).max(1000).describe('desired number of instances'),
+  author: z.string().min(1).max(200).optional().describe('who scales; defaults to "api"'),
+});
+
+const queryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const queryBool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+export const logsQuerySchema = z.strictObject({
+  tail: queryInt(0, 100_000).optional().describe('lines from the end of each instance log'),
+  instance: z.string().min(1).optional().describe('only this instance'),
+  follow: queryBool.optional().describe('keep the response open and stream new lines'),
+});
+
+export const eventsQuerySchema = z.strictObject({
+  environment: z.string().min(1).optional(),
+  service: z.string().min(1).optional(),
+  type: z.string().min(1).optional().describe('event type such as instance.crashed'),
+  afterId: queryInt(0, Number.MAX_SAFE_INTEGER).optional().describe('only events with a larger id'),
+  limit: queryInt(1, 10_000).optional(),
+});
+
+export const eventStreamQuerySchema = z.strictObject({
+  afterId: queryInt(0, Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe('first replay stored events with a larger id (the Last-Event-ID header does the same)'),
+});
+
+export const revisionsQuerySchema = z.strictObject({
+  limit: queryInt(1, 10_000).optional(),
+});
+
+// Responses
+
+export const healthSchema = z.object({ ok: z.literal(true), version: z.string() });
+
+export const revisionSummarySchema: z.ZodType<RevisionSummary> = z.object({
+  id: z.number().int(),
+  hash: z.string(),
+  author: z.string(),
+  message: z.string(),
+  createdAt: z.string().describe('ISO time'),
+});
+
+export const validationResultSchema: z.ZodType<ValidationResult> = z.union([
+  z.object({ valid: z.literal(true), services: z.array(z.string()), environments: z.array(z.string()) }),
+  z.object({ valid: z.literal(false), errors: z.array(errorDetailSchema) }),
+]);
+
+export const applyResultSchema: z.ZodType<ApplyResult> = z.object({
+  revision: revisionSummarySchema,
+  changed: z.boolean().describe('false when the spec was identical to the current revision'),
+  environments: z.array(z.string()),
+});
+
+export const environmentNamesSchema = z.array(z.string());
+
+const instanceStatusSchema: z.ZodType<InstanceStatus> = z.object({
+  id: z.string(),
+  service: z.string(),
+  environment: z.string(),
+  release: z.string(),
+  state: z.enum(['starting', 'ready', 'unhealthy', 'stopping', 'crashed']),
+  pid: z.number().int().nullable(),
+  port: z.number().int().nullable(),
+  restarts: z.number().int(),
+  startedAt: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+
+const serviceStatusSchema: z.ZodType<ServiceStatus> = z.object({
+  name: z.string(),
+  environment: z.string(),
+  release: z.string(),
+  desired: z.number().int(),
+  ready: z.number().int(),
+  routes: z.array(z.object({ host: z.string().nullable(), path: z.string() })),
+});
+
+export const statusReportSchema: z.ZodType<StatusReport> = z.object({
+  environment: z.string(),
+  revision: revisionSummarySchema.nullable(),
+  routerUrl: z.string(),
+  limits: z.object({ enforced: z.boolean(), reason: z.string().nullable() }),
+  services: z.array(serviceStatusSchema),
+  instances: z.array(instanceStatusSchema),
+});
+
+export const logLineSchema: z.ZodType<LogLine> = z.object({
+  instance: z.string(),
+  stream: z.enum(['stdout', 'stderr']),
+  line: z.string(),
+});
+
+export const eventRecordSchema: z.ZodType<EventRecord> = z.object({
+  id: z.number().int(),
+  time: z.string(),
+  type: z.string(),
+  environment: z.string().nullable(),
+  service: z.string().nullable(),
+  instance: z.string().nullable(),
+  actor: z.string(),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const eventListSchema = z.array(eventRecordSchema);
+export const revisionListSchema = z.array(revisionSummarySchema);
+
+export const stopAcceptedSchema = z.object({ stopping: z.literal(true) });

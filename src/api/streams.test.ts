@@ -1,0 +1,97 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { MemoryControlPlane } from './testing/memory-control-plane.js';
+import { validSpecText } from './testing/spec-fixtures.js';
+
+let controlPlane: MemoryControlPlane;
+let app: FastifyInstance;
+let baseUrl: string;
+
+beforeEach(async () => {
+  controlPlane = new MemoryControlPlane();
+  app = buildApp({ controlPlane, version: '1.0.0' });
+  baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  await controlPlane.apply({ text: validSpecText, file: 'skiff.yaml', baseDir: '/srv' }, { author: 'ana' });
+});
+afterEach(() => app.close());
+
+/** Reads a streamed body chunk by chunk until `done` says enough, bounded by a timeout. */
+async function readUntil(response: Response, done: (text: string) => boolean, timeoutMs = 5000): Promise<string> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const deadline = Date.now() + timeoutMs;
+  while (!done(text)) {
+    if (Date.now() > deadline) throw new Error(`timed out; got ${JSON.stringify(text)}`);
+    const chunk = await Promise.race([
+      reader.read(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out; got ${JSON.stringify(text)}`)), timeoutMs)),
+    ]);
+    if (chunk.done) break;
+    text += decoder.decode(chunk.value, { stream: true });
+  }
+  return text;
+}
+
+describe('log follow', () => {
+  it('streams the tail, then new lines, and detaches when the client goes', async () => {
+    controlPlane.appendLog('catalog', { instance: 'catalog-1', stream: 'stdout', line: 'old' });
+    const abort = new AbortController();
+    const response = await fetch(`${baseUrl}/api/v1/environments/dev/services/catalog/logs?follow=true&tail=10`, {
+      signal: abort.signal,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/x-ndjson');
+    await expect.poll(() => controlPlane.followers).toBe(1);
+    controlPlane.appendLog('catalog', { instance: 'catalog-2', stream: 'stderr', line: 'new' });
+    controlPlane.appendLog('web', { instance: 'web-1', stream: 'stdout', line: 'other service' });
+    const text = await readUntil(response, (t) => t.includes('"new"'));
+    expect(text.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+      { instance: 'catalog-1', stream: 'stdout', line: 'old' },
+      { instance: 'catalog-2', stream: 'stderr', line: 'new' },
+    ]);
+    abort.abort();
+    await expect.poll(() => controlPlane.followers).toBe(0);
+  });
+
+  it('ends open streams when the app closes', async () => {
+    const response = await fetch(`${baseUrl}/api/v1/environments/dev/services/catalog/logs?follow=true`);
+    await expect.poll(() => controlPlane.followers).toBe(1);
+    await app.close();
+    expect(await readUntil(response, () => false)).toBe('');
+    expect(controlPlane.followers).toBe(0);
+  });
+});
+
+describe('event stream', () => {
+  it('delivers new events as Server-Sent Events and unsubscribes on disconnect', async () => {
+    const abort = new AbortController();
+    const response = await fetch(`${baseUrl}/api/v1/events/stream`, { signal: abort.signal });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    await expect.poll(() => controlPlane.subscribers).toBe(1);
+    const event = controlPlane.record({ type: 'instance.crashed', environment: 'dev', service: 'web', message: 'exit 1' });
+    const text = await readUntil(response, (t) => t.includes('instance.crashed'));
+    const frame = text.split('\n\n').find((block) => block.startsWith('id:'));
+    expect(frame).toBe(`id: ${event.id}\ndata: ${JSON.stringify(event)}`);
+    abort.abort();
+    await expect.poll(() => controlPlane.subscribers).toBe(0);
+  });
+
+  it('replays events after Last-Event-ID before the live ones', async () => {
+    const first = controlPlane.record({ type: 'a', message: 'one' });
+    controlPlane.record({ type: 'b', message: 'two' });
+    const abort = new AbortController();
+    const response = await fetch(`${baseUrl}/api/v1/events/stream`, {
+      signal: abort.signal,
+      headers: { 'last-event-id': String(first.id) },
+    });
+    await expect.poll(() => controlPlane.subscribers).toBe(1);
+    controlPlane.record({ type: 'c', message: 'three' });
+    const text = await readUntil(response, (t) => t.includes('"three"'));
+    const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]));
+    expect(ids).toEqual([first.id + 1, first.id + 2]);
+    abort.abort();
+  });
+});

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import type { StatusReport } from '../../api/control-plane.js';
+import type { CliContext, RunCommand } from '../context.js';
+import { dash, formatAge, formatTable } from '../output.js';
+
+/** `skiff status [--env E] [--json]`: services and instances of one environment. */
+export function registerStatus(program: Command, ctx: CliContext, run: RunCommand): void {
+  program
+    .command('status')
+    .description('show the services and instances of an environment')
+    .option('-e, --env <name>', 'environment (default: SKIFF_ENV or dev)')
+    .option('--json', 'print JSON for scripts')
+    .action((options: { env?: string; json?: boolean }) => run(() => status(ctx, options)));
+}
+
+async function status(ctx: CliContext, options: { env?: string; json?: boolean }): Promise<number> {
+  const report = await ctx.client.status(options.env ?? ctx.config.environment);
+  if (options.json) {
+    const { environment, limits, services, instances, ...rest } = report;
+    ctx.out(JSON.stringify({ environment, limits, services, instances, ...rest }, null, 2));
+    return 0;
+  }
+  for (const line of formatReport(report, ctx.clock.now())) ctx.out(line);
+  return 0;
+}
+
+export function formatReport(report: StatusReport, now: number): string[] {
+  const revision = report.revision
+    ? `revision ${report.revision.id} by ${report.revision.author}`
+    : 'no revision applied';
+  const lines = [`environment ${report.environment} · ${revision} · router ${report.routerUrl}`];
+  if (!report.limits.enforced) lines.push(`resource limits: not enforced (${report.limits.reason ?? 'unknown reason'})`);
+  lines.push('');
+  if (report.services.length === 0) lines.push('no services');
+  else {
+    lines.push(
+      ...formatTable(
+        ['SERVICE', 'DESIRED', 'READY', 'RELEASE'],
+        report.services.map((s) => [s.name, String(s.desired), String(s.ready), s.release]),
+      ),
+    );
+  }
+  lines.push('');
+  if (report.instances.length === 0) lines.push('no instances');
+  else {
+    lines.push(
+      ...formatTable(
+        ['INSTANCE', 'SERVICE', 'RELEASE', 'STATE', 'PID', 'PORT', 'RESTARTS', 'AGE'],
+        report.instances.map((i) => [
+          i.id,
+          i.service,
+          i.release,
+          i.state,
+          dash(i.pid),
+          dash(i.port),
+          String(i.restarts),
+          i.startedAt ? formatAge(now - Date.parse(i.startedAt)) : '-',
+        ]),
+      ),
+    );
+    for (const instance of report.instances) {
+      if (instance.reason && instance.state !== 'ready') lines.push(`  ${instance.id}: ${instance.reason}`);
+    }
+  }
+  return lines;
+}

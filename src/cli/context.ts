@@ -1,0 +1,30 @@
+/**
+ * What every command gets: configuration, the API client, output streams, a clock and the
+ * Ctrl-C signal. `main` builds it from the process; tests build it from their own parts.
+ */
+import type { ApiClient } from '../client/api-client.js';
+import type { Clock } from '../core/clock.js';
+import type { CliConfig } from '../config/cli-config.js';
+
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+export interface CliContext {
+  readonly config: CliConfig;
+  readonly client: ApiClient;
+  readonly clock: Clock;
+  /** Directory relative file arguments start from. */
+  readonly cwd: string;
+  /** Recorded as the author of applies and scales. */
+  readonly author: string;
+  /** Bound on how long `skiff stop` waits for the server to go. */
+  readonly stopTimeoutMs: number;
+  out(line?: string): void;
+  err(line?: string): void;
+  /** Aborts on Ctrl-C; commands that run until interrupted pass it on. */
+  interrupted(): AbortSignal;
+}
+
+/** Runs a command's action, printing a failure and recording the exit code. */
+export type RunCommand = (action: () => Promise<number>) => Promise<void>;

@@ -1,0 +1,134 @@
+/**
+ * The `skiff` command. Every command except `validate` and `up` is a client of the REST API.
+ * `main` returns the exit code instead of exiting, so tests run commands in-process.
+ */
+import os from 'node:os';
+import { Command, CommanderError } from 'commander';
+import { createApiClient } from '../client/api-client.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { skiffVersion } from '../core/version.js';
+import { loadCliConfig, type CliConfig } from '../config/cli-config.js';
+import { registerApply } from './commands/apply.js';
+import { registerEvents } from './commands/events.js';
+import { registerHistory } from './commands/history.js';
+import { registerLogs } from './commands/logs.js';
+import { registerScale } from './commands/scale.js';
+import { registerStatus } from './commands/status.js';
+import { registerStop } from './commands/stop.js';
+import { registerValidate } from './commands/validate.js';
+import type { CliContext, RunCommand, TextSink } from './context.js';
+import { wholeNumber } from './options.js';
+import { formatError } from './output.js';
+
+/** What `main` takes from the process unless a test passes its own. */
+export interface CliIo {
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+  readonly config: CliConfig;
+  readonly cwd: string;
+  readonly clock: Clock;
+  readonly author: string;
+  /** Replaces Ctrl-C for commands that run until interrupted. */
+  readonly interrupt: AbortSignal;
+  readonly stopTimeoutMs: number;
+  readonly fetch: typeof fetch;
+}
+
+const defaultStopTimeoutMs = 30_000;
+
+/** Runs `skiff` with `argv` as in `process.argv` (node, script, args…) and returns the exit code. */
+export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const cleanups: (() => void)[] = [];
+  let exitCode = 0;
+  const run: RunCommand = async (action) => {
+    try {
+      exitCode = await action();
+    } catch (error) {
+      for (const line of formatError(error)) stderr.write(`${line}\n`);
+      exitCode = 1;
+    }
+  };
+
+  let config: CliConfig;
+  try {
+    config = io.config ?? loadCliConfig();
+  } catch (error) {
+    for (const line of formatError(error)) stderr.write(`${line}\n`);
+    return 1;
+  }
+  let interrupt: AbortSignal | undefined;
+  const ctx: CliContext = {
+    config,
+    client: createApiClient({ baseUrl: config.apiUrl, ...(io.fetch ? { fetch: io.fetch } : {}) }),
+    clock: io.clock ?? systemClock,
+    cwd: io.cwd ?? process.cwd(),
+    author: io.author ?? currentUser(),
+    stopTimeoutMs: io.stopTimeoutMs ?? defaultStopTimeoutMs,
+    out: (line = '') => void stdout.write(`${line}\n`),
+    err: (line = '') => void stderr.write(`${line}\n`),
+    interrupted: () => (interrupt ??= io.interrupt ?? onCtrlC(cleanups)),
+  };
+
+  const program = new Command('skiff')
+    .description('Skiff: from a built artifact to production, and keeping it there')
+    .version(skiffVersion, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => void stdout.write(text), writeErr: (text) => void stderr.write(text) })
+    .showHelpAfterError('(run `skiff help` for the commands)');
+  registerUp(program, run);
+  registerValidate(program, ctx, run);
+  registerApply(program, ctx, run);
+  registerStatus(program, ctx, run);
+  registerLogs(program, ctx, run);
+  registerScale(program, ctx, run);
+  registerEvents(program, ctx, run);
+  registerHistory(program, ctx, run);
+  registerStop(program, ctx, run);
+
+  try {
+    await program.parseAsync([...argv], { from: 'node' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    throw error;
+  } finally {
+    for (const cleanup of cleanups) cleanup();
+  }
+  return exitCode;
+}
+
+/** `skiff up` lives in main/ (the composition root); it is loaded only when asked for. */
+function registerUp(program: Command, run: RunCommand): void {
+  program
+    .command('up')
+    .description('start Skiff here: the API, the router and every service of the spec, until Ctrl-C')
+    .argument('[dir]', 'the directory holding skiff.yaml, or the file itself')
+    .option('-e, --env <name>', 'environment to run (default: SKIFF_ENV or dev)')
+    .option('--data <dir>', 'data directory (default: SKIFF_DATA or .skiff)')
+    .option('--api-port <port>', 'port of the API and dashboard', wholeNumber(0, 65_535))
+    .option('--router-port <port>', 'port of the router', wholeNumber(0, 65_535))
+    .action((dir: string | undefined, options: { env?: string; data?: string; apiPort?: number; routerPort?: number }) =>
+      run(async () => {
+        const { runUp } = await import('../main/up.js');
+        return runUp({ dir, env: options.env, dataDir: options.data, apiPort: options.apiPort, routerPort: options.routerPort });
+      }),
+    );
+}
+
+function onCtrlC(cleanups: (() => void)[]): AbortSignal {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  process.once('SIGINT', abort);
+  cleanups.push(() => process.removeListener('SIGINT', abort));
+  return controller.signal;
+}
+
+function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    // No passwd entry for this uid, as in some containers.
+    return 'unknown';
+  }
+}

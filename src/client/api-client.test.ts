@@ -1,0 +1,162 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../api/app.js';
+import type { EventRecord, LogLine } from '../api/control-plane.js';
+import { MemoryControlPlane } from '../api/testing/memory-control-plane.js';
+import { invalidSpecText, validSpecText } from '../api/testing/spec-fixtures.js';
+import { SkiffError } from '../core/errors.js';
+import { createApiClient, type ApiClient } from './api-client.js';
+
+const source = { text: validSpecText, file: 'skiff.yaml', baseDir: '/srv/shop' };
+
+let controlPlane: MemoryControlPlane;
+let app: FastifyInstance;
+let client: ApiClient;
+
+beforeEach(async () => {
+  controlPlane = new MemoryControlPlane();
+  app = buildApp({ controlPlane, version: '1.2.3' });
+  client = createApiClient({ baseUrl: `${await app.listen({ host: '127.0.0.1', port: 0 })}/` });
+});
+afterEach(() => app.close());
+
+async function caught(promise: Promise<unknown>): Promise<SkiffError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SkiffError);
+  return error as SkiffError;
+}
+
+describe('typed calls', () => {
+  it('covers the request/response routes', async () => {
+    expect(await client.health()).toEqual({ ok: true, version: '1.2.3' });
+    expect(await client.validate(source)).toMatchObject({ valid: true, services: ['catalog', 'web'] });
+    const applied = await client.apply(source, { author: 'ana', message: 'hello' });
+    expect(applied).toMatchObject({ changed: true, revision: { id: 1, author: 'ana', message: 'hello' } });
+    expect(await client.environments()).toEqual(['dev', 'prod']);
+    expect((await client.status('prod')).services.map((s) => [s.name, s.desired])).toEqual([
+      ['catalog', 3],
+      ['web', 1],
+    ]);
+    expect(await client.scale({ environment: 'dev', service: 'web', instances: 2, author: 'bo' })).toMatchObject({ id: 2, author: 'bo' });
+    expect((await client.revisions(1)).map((r) => r.id)).toEqual([2]);
+    expect((await client.events({ type: 'service.scaled' })).map((e) => e.service)).toEqual(['web']);
+    controlPlane.appendLog('web', { instance: 'web-1', stream: 'stdout', line: 'hi' });
+    expect(await client.logs({ environment: 'dev', service: 'web', tail: 5 })).toEqual([
+      { instance: 'web-1', stream: 'stdout', line: 'hi' },
+    ]);
+    expect((await client.openApi())['openapi']).toBe('3.1.0');
+  });
+
+  it('rebuilds the server error as a SkiffError with code, details and hint', async () => {
+    const invalid = await caught(client.apply({ ...source, text: invalidSpecText }));
+    expect(invalid.code).toBe('SKIFF_SPEC_INVALID');
+    expect(invalid.details.length).toBeGreaterThanOrEqual(2);
+
+    await client.apply(source);
+    const unknown = await caught(client.status('qa'));
+    expect(unknown.code).toBe('SKIFF_UNKNOWN_ENVIRONMENT');
+    expect(unknown.hint).toBe('environments: dev, prod');
+
+    const bad = await caught(client.scale({ environment: 'dev', service: 'web', instances: -1 }));
+    expect(bad).toMatchObject({ code: 'SKIFF_BAD_REQUEST', path: 'body.instances' });
+  });
+
+  it('asks the server to stop', async () => {
+    await client.stop();
+    await expect.poll(() => controlPlane.shutdownCalls).toBe(1);
+  });
+});
+
+describe('connection failures', () => {
+  it('reports SKIFF_API_UNREACHABLE with a hint when nothing listens', async () => {
+    const port = await freePort();
+    const error = await caught(createApiClient({ baseUrl: `http://127.0.0.1:${port}` }).health());
+    expect(error.code).toBe('SKIFF_API_UNREACHABLE');
+    expect(error.message).toContain(`http://127.0.0.1:${port}`);
+    expect(error.hint).toContain('skiff up');
+    expect(error.hint).toContain('SKIFF_API');
+  });
+
+  it('reports a timeout as unreachable', async () => {
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const error = await caught(createApiClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 200 }).health());
+      expect(error.code).toBe('SKIFF_API_UNREACHABLE');
+      expect(error.message).toContain('did not answer');
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('says so when something other than Skiff answers', async () => {
+    const other = http.createServer((_, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>nope</h1>'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (other.address() as AddressInfo).port;
+      const error = await caught(createApiClient({ baseUrl: `http://127.0.0.1:${port}` }).environments());
+      expect(error.code).toBe('SKIFF_INTERNAL');
+      expect(error.message).toContain('HTTP 404');
+    } finally {
+      other.closeAllConnections();
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+});
+
+describe('streams', () => {
+  it('follows logs until the signal aborts', async () => {
+    await client.apply(source);
+    controlPlane.appendLog('catalog', { instance: 'catalog-1', stream: 'stdout', line: 'before' });
+    const lines: LogLine[] = [];
+    const abort = new AbortController();
+    const following = client.followLogs({ environment: 'dev', service: 'catalog', tail: 10 }, (line) => lines.push(line), abort.signal);
+    await expect.poll(() => controlPlane.followers).toBe(1);
+    controlPlane.appendLog('catalog', { instance: 'catalog-2', stream: 'stderr', line: 'after' });
+    await expect.poll(() => lines.map((l) => l.line)).toEqual(['before', 'after']);
+    abort.abort();
+    await expect(following).resolves.toBeUndefined();
+    await expect.poll(() => controlPlane.followers).toBe(0);
+  });
+
+  it('ends a follow cleanly when the server stops', async () => {
+    await client.apply(source);
+    const following = client.followLogs({ environment: 'dev', service: 'catalog' }, () => undefined, new AbortController().signal);
+    await expect.poll(() => controlPlane.followers).toBe(1);
+    await app.close();
+    await expect(following).resolves.toBeUndefined();
+  });
+
+  it('rejects a follow of an unknown service with the server error', async () => {
+    await client.apply(source);
+    const error = await caught(client.followLogs({ environment: 'dev', service: 'nope' }, () => undefined, new AbortController().signal));
+    expect(error.code).toBe('SKIFF_UNKNOWN_SERVICE');
+  });
+
+  it('streams events until the signal aborts', async () => {
+    const events: EventRecord[] = [];
+    const abort = new AbortController();
+    const streaming = client.streamEvents((event) => events.push(event), abort.signal);
+    await expect.poll(() => controlPlane.subscribers).toBe(1);
+    const recorded = controlPlane.record({ type: 'instance.started', service: 'web', message: 'started web-1' });
+    await expect.poll(() => events).toEqual([recorded]);
+    abort.abort();
+    await expect(streaming).resolves.toBeUndefined();
+    await expect.poll(() => controlPlane.subscribers).toBe(0);
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -1,0 +1,223 @@
+/**
+ * The typed client of the Skiff REST API, used by the CLI and the dashboard. Every failure is a
+ * SkiffError: the server's error JSON rebuilt, or SKIFF_API_UNREACHABLE when no server answers.
+ */
+import type {
+  ApplyResult,
+  EventQuery,
+  EventRecord,
+  LogLine,
+  LogQuery,
+  RevisionSummary,
+  SpecSource,
+  StatusReport,
+  ValidationResult,
+} from '../api/control-plane.js';
+import { SkiffError, errorCatalog, type ErrorCode, type ErrorDetail } from '../core/errors.js';
+import { readLines, readServerSentEvents } from './stream-readers.js';
+
+export interface ApiClientOptions {
+  /** e.g. `http://127.0.0.1:7070`. */
+  readonly baseUrl: string;
+  readonly fetch?: typeof fetch;
+  /** Bound on each non-streaming request; 60 s unless given. */
+  readonly timeoutMs?: number;
+}
+
+export interface Health {
+  readonly ok: true;
+  readonly version: string;
+}
+
+export interface ApiClient {
+  readonly baseUrl: string;
+  health(options?: { readonly timeoutMs?: number }): Promise<Health>;
+  validate(source: SpecSource): Promise<ValidationResult>;
+  /** Throws SKIFF_SPEC_INVALID with `details` when the spec is invalid. */
+  apply(source: SpecSource, options?: { readonly author?: string; readonly message?: string }): Promise<ApplyResult>;
+  environments(): Promise<readonly string[]>;
+  status(environment: string): Promise<StatusReport>;
+  scale(options: {
+    readonly environment: string;
+    readonly service: string;
+    readonly instances: number;
+    readonly author?: string;
+  }): Promise<RevisionSummary>;
+  logs(query: LogQuery): Promise<readonly LogLine[]>;
+  /** Sends the tail, then new lines, until `signal` aborts (resolves) or the server ends the stream. */
+  followLogs(query: LogQuery, onLine: (line: LogLine) => void, signal: AbortSignal): Promise<void>;
+  events(query?: EventQuery): Promise<readonly EventRecord[]>;
+  /** New events until `signal` aborts or the server ends the stream; `afterId` replays missed ones first. */
+  streamEvents(
+    onEvent: (event: EventRecord) => void,
+    signal: AbortSignal,
+    options?: { readonly afterId?: number },
+  ): Promise<void>;
+  revisions(limit?: number): Promise<readonly RevisionSummary[]>;
+  /** Asks the server to stop; it answers before it stops. */
+  stop(): Promise<void>;
+  openApi(): Promise<Readonly<Record<string, unknown>>>;
+}
+
+const defaultTimeoutMs = 60_000;
+const unreachableHint = 'is `skiff up` running? set SKIFF_API to its address (default http://127.0.0.1:7070)';
+
+type Query = Readonly<Record<string, string | number | boolean | undefined>>;
+
+interface RequestOptions {
+  readonly body?: unknown;
+  readonly query?: Query;
+  readonly timeoutMs?: number;
+  /** For streams: no timeout, the caller's signal ends the request. */
+  readonly signal?: AbortSignal;
+}
+
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const fetchImpl = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+
+  async function send(method: 'GET' | 'POST', path: string, request: RequestOptions = {}): Promise<Response> {
+    const url = `${baseUrl}${path}${queryString(request.query)}`;
+    const requestTimeout = request.timeoutMs ?? timeoutMs;
+    const signal = request.signal ?? AbortSignal.timeout(requestTimeout);
+    let response: Response;
+    try {
+      response = await fetchImpl(url, {
+        method,
+        signal,
+        headers: request.body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      });
+    } catch (error) {
+      if (request.signal?.aborted) throw error;
+      throw unreachable(baseUrl, error, requestTimeout);
+    }
+    if (!response.ok) throw await errorFromResponse(baseUrl, response);
+    return response;
+  }
+
+  async function json<T>(method: 'GET' | 'POST', path: string, request?: RequestOptions): Promise<T> {
+    const response = await send(method, path, request);
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw unreachable(baseUrl, error, request?.timeoutMs ?? timeoutMs);
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new SkiffError('SKIFF_INTERNAL', `${baseUrl} answered ${method} ${path} with something that is not JSON`, {
+        hint: 'check that SKIFF_API points at a Skiff server',
+      });
+    }
+  }
+
+  /** Runs a streaming request; an abort by the caller is the normal end. */
+  async function stream(path: string, query: Query, signal: AbortSignal, read: (body: ReadableStream<Uint8Array>) => Promise<void>): Promise<void> {
+    try {
+      const response = await send('GET', path, { query, signal });
+      if (response.body) await read(response.body);
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof SkiffError) throw error;
+      throw new SkiffError('SKIFF_API_UNREACHABLE', `lost the connection to the Skiff API at ${baseUrl}`, {
+        hint: 'the server stopped or the network failed; run the command again once `skiff up` runs',
+        cause: error,
+      });
+    }
+  }
+
+  const servicePath = (environment: string, service: string): string =>
+    `/api/v1/environments/${encodeURIComponent(environment)}/services/${encodeURIComponent(service)}`;
+  const logQuery = (query: LogQuery, follow: boolean): Query => ({ tail: query.tail, instance: query.instance, follow: follow || undefined });
+
+  return {
+    baseUrl,
+    health: (request = {}) => json('GET', '/api/v1/health', request),
+    validate: (source) => json('POST', '/api/v1/validate', { body: source }),
+    apply: (source, applyOptions = {}) => json('POST', '/api/v1/apply', { body: { ...source, ...applyOptions } }),
+    environments: () => json('GET', '/api/v1/environments'),
+    status: (environment) => json('GET', `/api/v1/environments/${encodeURIComponent(environment)}/status`),
+    scale: ({ environment, service, ...body }) => json('POST', `${servicePath(environment, service)}/scale`, { body }),
+    async logs(query) {
+      const response = await send('GET', `${servicePath(query.environment, query.service)}/logs`, { query: logQuery(query, false) });
+      return parseNdjson<LogLine>(await response.text());
+    },
+    followLogs: (query, onLine, signal) =>
+      stream(`${servicePath(query.environment, query.service)}/logs`, logQuery(query, true), signal, (body) =>
+        readLines(body, (line) => onLine(JSON.parse(line) as LogLine)),
+      ),
+    events: (query = {}) => json('GET', '/api/v1/events', { query: { ...query } }),
+    streamEvents: (onEvent, signal, streamOptions = {}) =>
+      stream('/api/v1/events/stream', { afterId: streamOptions.afterId }, signal, (body) =>
+        readServerSentEvents(body, (event) => onEvent(JSON.parse(event.data) as EventRecord)),
+      ),
+    revisions: (limit) => json('GET', '/api/v1/revisions', { query: { limit } }),
+    async stop() {
+      await json('POST', '/api/v1/system/stop');
+    },
+    openApi: () => json('GET', '/api/openapi.json'),
+  };
+}
+
+function queryString(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+function parseNdjson<T>(text: string): T[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as T);
+}
+
+function unreachable(baseUrl: string, error: unknown, timeoutMs: number): SkiffError {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'TimeoutError') {
+    return new SkiffError('SKIFF_API_UNREACHABLE', `the Skiff API at ${baseUrl} did not answer within ${timeoutMs / 1000} s`, {
+      hint: unreachableHint,
+      cause: error,
+    });
+  }
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  const reason = why ? ` (${why})` : '';
+  return new SkiffError('SKIFF_API_UNREACHABLE', `cannot reach the Skiff API at ${baseUrl}${reason}`, {
+    hint: unreachableHint,
+    cause: error,
+  });
+}
+
+async function errorFromResponse(baseUrl: string, response: Response): Promise<SkiffError> {
+  const text = await response.text().catch(() => '');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (isErrorBody(body)) {
+    return new SkiffError(body.code, body.message, {
+      ...(body.details ? { details: body.details } : {}),
+      ...(body.hint ? { hint: body.hint } : {}),
+      ...(body.path ? { path: body.path } : {}),
+    });
+  }
+  return new SkiffError('SKIFF_INTERNAL', `${baseUrl} answered HTTP ${response.status}: ${text.slice(0, 200) || response.statusText}`, {
+    hint: 'check that SKIFF_API points at a Skiff server',
+  });
+}
+
+function isErrorBody(
+  value: unknown,
+): value is { code: ErrorCode; message: string; hint?: string; path?: string; details?: ErrorDetail[] } {
+  if (typeof value !== 'object' || value === null) return false;
+  const { code, message } = value as { code?: unknown; message?: unknown };
+  return typeof code === 'string' && code in errorCatalog && typeof message === 'string';
+}

@@ -1,0 +1,93 @@
+/**
+ * The one catalog of Skiff's coded errors. Each code is defined once, with a message a person
+ * can act on. `api/` alone maps codes to HTTP status.
+ */
+export const errorCatalog = {
+  SKIFF_SPEC_YAML_SYNTAX: 'the file is not valid YAML',
+  SKIFF_SPEC_UNKNOWN_KEY: 'unknown key',
+  SKIFF_SPEC_INVALID_VALUE: 'invalid value',
+  SKIFF_SPEC_MISSING_KEY: 'a required key is missing',
+  SKIFF_SPEC_INVALID: 'the spec is invalid',
+  SKIFF_SPEC_FILE_NOT_FOUND: 'the spec file was not found',
+  SKIFF_NOT_FOUND: 'not found',
+  SKIFF_UNKNOWN_ENVIRONMENT: 'unknown environment',
+  SKIFF_UNKNOWN_SERVICE: 'unknown service',
+  SKIFF_BAD_REQUEST: 'bad request',
+  SKIFF_NO_REVISION: 'nothing has been applied yet',
+  SKIFF_DRIVER_START_FAILED: 'the instance could not be started',
+  SKIFF_SERVICE_DIRECTORY_MISSING: 'the service directory does not exist',
+  SKIFF_API_UNREACHABLE: 'the Skiff API is not reachable',
+  SKIFF_ALREADY_RUNNING: 'a Skiff server is already running with this data directory',
+  SKIFF_ROUTER_START_FAILED: 'the router could not be started',
+  SKIFF_ROUTER_UNREACHABLE: 'the router admin socket is not reachable',
+  SKIFF_ROUTE_TABLE_STALE: 'the routing table is older than the one the router already has',
+  SKIFF_NO_ROUTE: 'no route matches this request',
+  SKIFF_NO_READY_INSTANCE: 'no ready instance can serve this route',
+  SKIFF_UPSTREAM_UNAVAILABLE: 'the instance could not be reached',
+  SKIFF_UPSTREAM_TIMEOUT: 'the instance did not answer in time',
+  SKIFF_INTERNAL: 'internal error',
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export interface ErrorDetail {
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** A field path such as `services.catalog.instances`. */
+  readonly path?: string;
+  /** `file:line:column` when the error concerns a position in a file. */
+  readonly position?: { readonly file: string; readonly line: number; readonly column: number };
+  readonly hint?: string;
+}
+
+export class SkiffError extends Error {
+  readonly code: ErrorCode;
+  readonly details: readonly ErrorDetail[];
+  readonly hint: string | undefined;
+  readonly path: string | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options: { details?: readonly ErrorDetail[]; hint?: string; path?: string; cause?: unknown } = {},
+  ) {
+    super(message ?? errorCatalog[code], options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SkiffError';
+    this.code = code;
+    this.details = options.details ?? [];
+    this.hint = options.hint;
+    this.path = options.path;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; hint?: string; path?: string; details?: readonly ErrorDetail[] } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint ? { hint: this.hint } : {}),
+      ...(this.path ? { path: this.path } : {}),
+      ...(this.details.length ? { details: this.details } : {}),
+    };
+  }
+}
+
+export function isSkiffError(value: unknown): value is SkiffError {
+  return value instanceof SkiffError;
+}
+
+/** Formats one detail as `file:line:column path: message (hint)`, the form the CLI prints. */
+export function formatErrorDetail(detail: ErrorDetail): string {
+  const where = detail.position
+    ? `${detail.position.file}:${detail.position.line}:${detail.position.column}`
+    : '';
+  const path = detail.path ? ` ${detail.path}` : '';
+  const hint = detail.hint ? `\n    hint: ${detail.hint}` : '';
+  return `${where}${path}${where || path ? ': ' : ''}${detail.message} [${detail.code}]${hint}`;
+}
+
+/** A failed command, as a value. */
+export interface ExecError {
+  readonly argv: readonly string[];
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}

@@ -1,0 +1,1 @@
+export const skiffVersion = '0.1.0';

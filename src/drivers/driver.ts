@@ -1,0 +1,86 @@
+/**
+ * How the local provider runs one instance. One narrow interface; a driver declares what it can
+ * do in `capabilities` instead of callers branching on its kind.
+ */
+import type { DriverKind, Resources } from '../spec/schema.js';
+
+export interface InstanceLaunch {
+  readonly instanceId: string;
+  readonly service: string;
+  readonly environment: string;
+  readonly release: string;
+  /** Absolute working directory. */
+  readonly directory: string;
+  readonly command: readonly string[];
+  /** The service's environment; the driver adds PORT. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly port: number;
+  readonly resources: Resources;
+  /** Directory for this instance's log files. */
+  readonly logDir: string;
+}
+
+/** Serializable: saved in the store so a restarted control plane can `recover()` the instance. */
+export interface InstanceHandle {
+  readonly driver: DriverKind;
+  readonly instanceId: string;
+  readonly pid: number;
+  /** Process start time (clock ticks since boot, from /proc/PID/stat) to tell a reused pid apart. */
+  readonly startTime: number;
+  readonly port: number;
+  readonly logPath: string;
+  /** Cgroup directories the instance was placed in, to read usage and remove them at stop. */
+  readonly cgroups: readonly string[];
+}
+
+export interface InstanceExit {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** True when the kernel's OOM killer ended it (cgroup memory events). */
+  readonly oomKilled: boolean;
+}
+
+/** A started or recovered instance. */
+export interface RunningInstance {
+  readonly handle: InstanceHandle;
+  /** Settles once when the instance ends, however it ends. */
+  readonly exited: Promise<InstanceExit>;
+  /** SIGTERM to the whole process group, then SIGKILL after `graceMs`. Resolves when it is gone. */
+  stop(graceMs: number): Promise<InstanceExit>;
+}
+
+export interface ResourceEnforcement {
+  readonly enforced: boolean;
+  /** Why limits are not enforced, shown by `skiff status`. */
+  readonly reason?: string;
+}
+
+export interface DriverCapabilities {
+  /** Whether a restarted control plane can adopt running instances. */
+  readonly recover: boolean;
+  readonly resourceLimits: ResourceEnforcement;
+}
+
+export interface InstanceUsage {
+  readonly cpuSeconds: number;
+  readonly rssBytes: number;
+}
+
+export interface Driver {
+  readonly kind: DriverKind;
+  readonly capabilities: DriverCapabilities;
+  /** Starts the instance; rejects with SkiffError SKIFF_DRIVER_START_FAILED when it cannot be spawned. */
+  start(launch: InstanceLaunch): Promise<RunningInstance>;
+  /** Re-attaches to an instance started by an earlier control plane; null when it is gone or the pid was reused. */
+  recover(handle: InstanceHandle): Promise<RunningInstance | null>;
+  /** Current usage, or null when it cannot be read. */
+  usage(handle: InstanceHandle): Promise<InstanceUsage | null>;
+}
+
+export interface DriverOptions {
+  readonly dataDir: string;
+  /** Variables every instance inherits from the machine (PATH, HOME, LANG), read by config/. */
+  readonly baseEnv: Readonly<Record<string, string>>;
+}
+
+export type DriverFactory = (options: DriverOptions) => Driver;

@@ -1,0 +1,23 @@
+/** The drivers by kind. Adding a DriverKind to the spec is a compile error here until it is wired. */
+import type { DriverKind } from '../spec/schema.js';
+import type { Driver, DriverFactory } from './driver.js';
+import { createProcessDriver } from './process/process-driver.js';
+
+export const driverFactories = { process: createProcessDriver } satisfies Record<DriverKind, DriverFactory>;
+
+export type Drivers = Readonly<Record<DriverKind, Driver>>;
+
+export interface CreateDriversOptions {
+  readonly dataDir: string;
+  readonly baseEnv: Readonly<Record<string, string>>;
+  /** Drivers to use instead of the real ones for some kinds, e.g. the fake driver in tests. */
+  readonly overrides?: Partial<Drivers>;
+}
+
+export function createDrivers(options: CreateDriversOptions): Drivers {
+  const drivers = {} as Record<DriverKind, Driver>;
+  for (const kind of Object.keys(driverFactories) as DriverKind[]) {
+    drivers[kind] = options.overrides?.[kind] ?? driverFactories[kind]({ dataDir: options.dataDir, baseEnv: options.baseEnv });
+  }
+  return drivers;
+}

@@ -1,0 +1,39 @@
+/**
+ * Publishes the routing table to the router, coalescing bursts: callers get a promise that
+ * settles once a table built after their call reached the router.
+ */
+import type { Logger } from 'pino';
+import type { RouteTable } from '../core/route-table.js';
+
+export interface RoutePublisherDeps {
+  readonly build: (version: number) => RouteTable;
+  readonly send: (table: RouteTable) => Promise<void>;
+  readonly logger: Logger;
+}
+
+export class RoutePublisher {
+  private chain: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | null = null;
+  private version = 0;
+
+  constructor(private readonly deps: RoutePublisherDeps) {}
+
+  request(): Promise<void> {
+    if (this.queued) return this.queued;
+    const next = this.chain.then(() => {
+      this.queued = null;
+      return this.publishNow();
+    });
+    this.queued = next;
+    this.chain = next.catch(() => undefined);
+    return next.catch((error: unknown) => {
+      this.deps.logger.warn({ err: error }, 'publishing the routing table failed; the router keeps its last table');
+    });
+  }
+
+  private async publishNow(): Promise<void> {
+    // Versions must grow across control-plane restarts too: the router refuses older tables.
+    this.version = Math.max(Date.now(), this.version + 1);
+    await this.deps.send(this.deps.build(this.version));
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Starts the router as its own detached process, or adopts the one an earlier control plane
+ * started, and keeps it running. The router outlives the control plane on purpose: it keeps
+ * routing with its last table while the control plane is down.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { SkiffError } from '../../core/errors.js';
+import type { RouteTable } from '../../core/route-table.js';
+import { sleep } from '../../core/clock.js';
+import { publishRouteTable, routerHealth } from '../../router/admin-client.js';
+import { isDeadState, readProcStatSync } from '../../core/proc.js';
+
+export interface RouterLaunchOptions {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  /** Called when the router had to be started again after it died. */
+  readonly onRestart: (reason: string) => void;
+}
+
+interface RouterIdentity {
+  readonly pid: number;
+  readonly startTime: number;
+  readonly port: number;
+  readonly host: string;
+}
+
+const routerScript = fileURLToPath(new URL('../../main/router-process.js', import.meta.url));
+
+export class RouterProcess {
+  private identity: RouterIdentity | null = null;
+  private watching: NodeJS.Timeout | null = null;
+  private lastTable: RouteTable | null = null;
+  private closed = false;
+
+  constructor(private readonly options: RouterLaunchOptions) {}
+
+  get url(): string {
+    return `http://${this.options.host}:${this.options.port}`;
+  }
+
+  get pid(): number | null {
+    return this.identity?.pid ?? null;
+  }
+
+  private get socketPath(): string {
+    return path.join(this.options.dataDir, 'router.sock');
+  }
+
+  private get identityFile(): string {
+    return path.join(this.options.dataDir, 'router.json');
+  }
+
+  /** Adopts a healthy router on the same port, or starts a new one. Returns whether it was adopted. */
+  async ensure(): Promise<'adopted' | 'started'> {
+    const previous = this.readIdentity();
+    if (previous && processStartTime(previous.pid) === previous.startTime) {
+      const health = await routerHealth(this.socketPath, 1000);
+      if (health && health.pid === previous.pid && previous.port === this.options.port && previous.host === this.options.host) {
+        this.identity = previous;
+        this.startWatching();
+        return 'adopted';
+      }
+      this.options.logger.info({ pid: previous.pid }, 'replacing the router left by an earlier run');
+      await stopPid(previous.pid, 5000);
+    }
+    await this.spawnRouter();
+    this.startWatching();
+    return 'started';
+  }
+
+  async publish(table: RouteTable): Promise<void> {
+    this.lastTable = table;
+    await publishRouteTable(this.socketPath, table, 2000);
+  }
+
+  /** Stops watching and leaves the router running (the control plane dies; the data plane stays). */
+  detach(): void {
+    this.closed = true;
+    if (this.watching) clearInterval(this.watching);
+  }
+
+  async stop(): Promise<void> {
+    this.detach();
+    if (!this.identity) return;
+    await stopPid(this.identity.pid, 10_000);
+    fs.rmSync(this.identityFile, { force: true });
+    this.identity = null;
+  }
+
+  private async spawnRouter(): Promise<void> {
+    const logPath = path.join(this.options.dataDir, 'logs', 'router.log');
+    fs.mkdirSync(path.dirname(logPath), { recursive: true });
+    const logFd = fs.openSync(logPath, 'a');
+    const child = spawn(
+      process.execPath,
+      [
+        routerScript,
+        '--listen-host', this.options.host,
+        '--port', String(this.options.port),
+        '--admin-socket', this.socketPath,
+        '--table-file', path.join(this.options.dataDir, 'router-table.json'),
+      ],
+      { detached: true, stdio: ['ignore', logFd, logFd] },
+    );
+    fs.closeSync(logFd);
+    const pid = child.pid;
+    if (pid === undefined) {
+      throw new SkiffError('SKIFF_ROUTER_START_FAILED', `could not start the router (${routerScript})`);
+    }
+    let exitCode: number | null = null;
+    child.once('exit', (code) => (exitCode = code ?? -1));
+    child.unref();
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (exitCode !== null) break;
+      const health = await routerHealth(this.socketPath, 500);
+      if (health && health.pid === pid) {
+        this.identity = { pid, startTime: processStartTime(pid) ?? 0, port: this.options.port, host: this.options.host };
+        fs.writeFileSync(this.identityFile, JSON.stringify(this.identity));
+        if (this.lastTable) await this.publish(this.lastTable);
+        return;
+      }
+      await sleep(20);
+    }
+    if (exitCode === null) await stopPid(pid, 1000);
+    throw new SkiffError(
+      'SKIFF_ROUTER_START_FAILED',
+      `the router did not start on ${this.options.host}:${this.options.port}`,
+      { hint: `is the port in use? see ${logPath}; choose another with --router-port or SKIFF_ROUTER_PORT` },
+    );
+  }
+
+  private startWatching(): void {
+    this.closed = false;
+    this.watching = setInterval(() => void this.check(), 1000);
+    this.watching.unref();
+  }
+
+  private async check(): Promise<void> {
+    const identity = this.identity;
+    if (this.closed || !identity) return;
+    if (processStartTime(identity.pid) === identity.startTime) return;
+    this.options.onRestart(`the router (pid ${identity.pid}) exited`);
+    try {
+      await this.spawnRouter();
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'restarting the router failed');
+    }
+  }
+
+  private readIdentity(): RouterIdentity | null {
+    try {
+      return JSON.parse(fs.readFileSync(this.identityFile, 'utf8')) as RouterIdentity;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** SIGTERM, then SIGKILL after the grace; resolves when the process is gone. */
+async function stopPid(pid: number, graceMs: number): Promise<void> {
+  const startTime = processStartTime(pid);
+  if (startTime === null) return;
+  const alive = (): boolean => processStartTime(pid) === startTime;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + graceMs;
+  while (alive() && Date.now() < deadline) await sleep(20);
+  if (alive()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      return;
+    }
+    while (alive()) await sleep(20);
+  }
+}
+
+/** The start time of a live process, or null when it is gone or a zombie. */
+function processStartTime(pid: number): number | null {
+  const stat = readProcStatSync(pid);
+  return stat && !isDeadState(stat.state) ? stat.startTime : null;
+}

@@ -1,0 +1,463 @@
+/**
+ * The local provider's supervisor for one environment: applies the planners' decisions through
+ * the drivers, watches every instance (exits, readiness and liveness probes), restarts crashes
+ * with backoff, and adopts instances a previous control plane left running.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Clock } from '../../core/clock.js';
+import { sleep } from '../../core/clock.js';
+import type { Driver, InstanceExit, RunningInstance } from '../../drivers/driver.js';
+import { rotateLogIfLarge } from '../../drivers/process/index.js';
+import { countProbe, livenessVerdict, readinessVerdict, startGraceVerdict, zeroCounters } from '../../reconcile/health.js';
+import type { HealthVerdict } from '../../reconcile/health.js';
+import { planService } from '../../reconcile/instance-planner.js';
+import type { InstanceAction, StopReason } from '../../reconcile/instance-planner.js';
+import { KeyedQueue } from '../../reconcile/keyed-queue.js';
+import type { InstanceState } from '../../reconcile/instance-state.js';
+import { defaultBackoffPolicy, restartDelayMs } from '../../reconcile/restart-backoff.js';
+import type { ReadyInstance } from '../../reconcile/route-planner.js';
+import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
+import type { DriverKind, Probe } from '../../spec/schema.js';
+import type { NewEvent, StateStore } from '../../store/state-store.js';
+import { freePort } from './free-port.js';
+import { fromPersisted, toObserved, toPersisted } from './instance-record.js';
+import type { InstanceRecord, PersistedInstance } from './instance-record.js';
+import { runProbe } from './probes.js';
+
+export interface SupervisorDeps {
+  readonly environment: string;
+  readonly dataDir: string;
+  readonly store: StateStore;
+  readonly drivers: Readonly<Record<DriverKind, Driver>>;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly routerUrl: string;
+  readonly logger: Logger;
+  readonly emit: (event: NewEvent) => void;
+  /** Resolves once a routing table reflecting the current ready set reached the router. */
+  readonly routesChanged: () => Promise<void>;
+}
+
+/** Instance logs are rotated past this size, keeping this many old files. */
+const logRotation = { maxBytes: 10 * 1024 * 1024, keep: 3 };
+const logRotationIntervalMs = 10_000;
+
+/** A new instance is probed this often until it first passes, so it gets traffic as soon as it can. */
+const startingProbeIntervalMs = 20;
+
+/** Used when a service declares no readiness probe: ready once its port accepts connections. */
+const defaultReadiness: Probe = {
+  tcp: true,
+  interval: 1000,
+  timeout: 1000,
+  successThreshold: 1,
+  failureThreshold: 3,
+  startGrace: 30_000,
+};
+
+export class LocalSupervisor {
+  private desired: DesiredEnvironment | null = null;
+  private readonly records = new Map<string, InstanceRecord>();
+  private readonly queue: KeyedQueue;
+  private nextOrdinal = 1;
+  private stopping = false;
+  private readonly rotation: NodeJS.Timeout;
+
+  constructor(private readonly deps: SupervisorDeps) {
+    this.queue = new KeyedQueue({
+      work: (service) => this.reconcileService(service),
+      onError: (service, error) => deps.logger.error({ err: error, service }, 'reconcile failed; retrying'),
+    });
+    this.rotation = setInterval(() => void this.rotateLogs(), logRotationIntervalMs);
+    this.rotation.unref();
+  }
+
+  get environment(): string {
+    return this.deps.environment;
+  }
+
+  /** Takes over instances recorded by an earlier control plane: running ones are kept, not restarted. */
+  async adopt(): Promise<void> {
+    for (const stored of this.deps.store.listInstances(this.deps.environment)) {
+      const record = fromPersisted(stored.record as PersistedInstance);
+      this.nextOrdinal = Math.max(this.nextOrdinal, record.ordinal + 1);
+      this.records.set(record.id, record);
+      const running = record.handle ? await this.driverFor(record).recover(record.handle) : null;
+      if (running) {
+        record.running = running;
+        this.event(record, 'instance.adopted', `adopted ${record.id} (pid ${running.handle.pid}) still running`, {
+          pid: running.handle.pid,
+        });
+        this.watch(record, running);
+        if (record.state === 'stopping') void running.stop(this.stopGraceFor(record));
+      } else if (record.state === 'stopping') {
+        this.forget(record);
+      } else if (record.state !== 'crashed') {
+        this.markCrashed(record, 'exited while the control plane was down');
+      }
+    }
+  }
+
+  setDesired(desired: DesiredEnvironment): void {
+    this.desired = desired;
+    const services = new Set([...desired.services.map((s) => s.name), ...[...this.records.values()].map((r) => r.service)]);
+    for (const service of services) this.queue.enqueue(service);
+  }
+
+  desiredService(name: string): DesiredService | undefined {
+    return this.desired?.services.find((service) => service.name === name);
+  }
+
+  desiredEnvironment(): DesiredEnvironment | null {
+    return this.desired;
+  }
+
+  instances(): readonly InstanceRecord[] {
+    return [...this.records.values()].sort((a, b) => a.service.localeCompare(b.service) || a.ordinal - b.ordinal);
+  }
+
+  readyInstances(): readonly ReadyInstance[] {
+    return this.instances()
+      .filter((record) => record.state === 'ready')
+      .map((record) => ({
+        id: record.id,
+        environment: record.environment,
+        service: record.service,
+        release: record.release,
+        port: record.port,
+      }));
+  }
+
+  /** Resolves when no reconcile is running (tests and shutdown). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Stops every instance (each with its grace period) and forgets them. */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.rotation);
+    this.queue.close();
+    await this.queue.idle();
+    const stops = this.instances().map((record) => this.stopInstance(record, 'removed', false));
+    await Promise.all(stops);
+  }
+
+  private async rotateLogs(): Promise<void> {
+    for (const record of this.records.values()) {
+      if (!record.logPath) continue;
+      try {
+        await rotateLogIfLarge(record.logPath, logRotation);
+      } catch (error) {
+        this.deps.logger.warn({ err: error, instance: record.id }, 'log rotation failed');
+      }
+    }
+  }
+
+  private async reconcileService(service: string): Promise<void> {
+    if (this.stopping) return;
+    const desired = this.desiredService(service);
+    const observed = this.instances().filter((record) => record.service === service).map(toObserved);
+    const now = this.deps.clock.now();
+    const plan = planService(
+      desired ? { service, configHash: desired.configHash, instances: desired.instances } : undefined,
+      observed,
+      now,
+    );
+    await Promise.all(plan.actions.map((action) => this.execute(action, desired)));
+    if (plan.wakeAt !== null) this.queue.enqueueAfter(service, plan.wakeAt - now);
+  }
+
+  private async execute(action: InstanceAction, desired: DesiredService | undefined): Promise<void> {
+    switch (action.kind) {
+      case 'start':
+        if (desired) await this.startNew(desired);
+        return;
+      case 'restart': {
+        const record = this.records.get(action.instanceId);
+        if (record && desired) await this.restart(record, desired);
+        return;
+      }
+      case 'stop': {
+        const record = this.records.get(action.instanceId);
+        if (record) await this.stopInstance(record, action.reason, true);
+        return;
+      }
+    }
+  }
+
+  private async startNew(desired: DesiredService): Promise<void> {
+    const id = `${desired.name}-${randomBytes(3).toString('hex')}`;
+    const record: InstanceRecord = {
+      id,
+      environment: this.deps.environment,
+      service: desired.name,
+      release: this.deps.store.releaseFor(this.deps.environment, desired.name, desired.configHash),
+      configHash: desired.configHash,
+      ordinal: this.nextOrdinal++,
+      state: 'starting',
+      port: await freePort(this.takenPorts()),
+      handle: null,
+      logPath: null,
+      restarts: 0,
+      consecutiveCrashes: 0,
+      nextStartAt: null,
+      startedAt: null,
+      readyAt: null,
+      reason: null,
+      stopReason: null,
+      running: null,
+      probes: null,
+      replaceReason: null,
+    };
+    this.records.set(id, record);
+    this.persist(record);
+    await this.launch(record, desired);
+  }
+
+  private async restart(record: InstanceRecord, desired: DesiredService): Promise<void> {
+    record.restarts += 1;
+    record.state = 'starting';
+    record.nextStartAt = null;
+    record.port = await freePort(this.takenPorts(record.id));
+    this.event(record, 'instance.restarted', `restarting ${record.id} (restart ${record.restarts})`, {
+      restarts: record.restarts,
+      lastReason: record.reason,
+    });
+    await this.launch(record, desired);
+  }
+
+  private async launch(record: InstanceRecord, desired: DesiredService): Promise<void> {
+    let running: RunningInstance;
+    try {
+      running = await this.driverFor(record).start({
+        instanceId: record.id,
+        service: record.service,
+        environment: record.environment,
+        release: record.release,
+        directory: desired.directory,
+        command: desired.command,
+        env: {
+          ...desired.env,
+          SKIFF_INSTANCE_ID: record.id,
+          SKIFF_SERVICE: record.service,
+          SKIFF_ENVIRONMENT: record.environment,
+          SKIFF_RELEASE: record.release,
+          SKIFF_ROUTER_URL: this.deps.routerUrl,
+        },
+        port: record.port,
+        resources: desired.resources,
+        logDir: path.join(this.deps.dataDir, 'logs', record.environment, record.service),
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.deps.emit({
+        type: 'instance.start-failed',
+        environment: record.environment,
+        service: record.service,
+        instance: record.id,
+        message: `could not start ${record.id}: ${message}`,
+        data: {},
+      });
+      this.markCrashed(record, message);
+      return;
+    }
+    record.running = running;
+    record.handle = running.handle;
+    record.logPath = running.handle.logPath;
+    record.startedAt = this.deps.clock.now();
+    record.readyAt = null;
+    record.reason = null;
+    record.replaceReason = null;
+    this.event(record, 'instance.started', `started ${record.id} (pid ${running.handle.pid}, port ${record.port})`, {
+      pid: running.handle.pid,
+      port: record.port,
+      release: record.release,
+    });
+    this.watch(record, running);
+  }
+
+  private watch(record: InstanceRecord, running: RunningInstance): void {
+    record.probes?.abort();
+    const probes = new AbortController();
+    record.probes = probes;
+    void running.exited.then((exit) => this.onExit(record, running, exit));
+    void this.readinessLoop(record, running, probes.signal);
+    void this.livenessLoop(record, running, probes.signal);
+  }
+
+  private onExit(record: InstanceRecord, running: RunningInstance, exit: InstanceExit): void {
+    if (record.running !== running) return;
+    record.probes?.abort();
+    record.probes = null;
+    record.running = null;
+    record.handle = null;
+    if (record.stopReason !== null) {
+      this.event(record, 'instance.stopped', `stopped ${record.id} (${record.stopReason})`, {
+        reason: record.stopReason,
+      });
+      this.forget(record);
+      return;
+    }
+    const wasReady = record.state === 'ready';
+    this.markCrashed(record, record.replaceReason ?? describeExit(exit), exit);
+    if (wasReady) void this.deps.routesChanged();
+  }
+
+  private markCrashed(record: InstanceRecord, reason: string, exit?: InstanceExit): void {
+    const now = this.deps.clock.now();
+    if (record.readyAt !== null && now - record.readyAt >= defaultBackoffPolicy.resetAfterMs) {
+      record.consecutiveCrashes = 0;
+    }
+    record.consecutiveCrashes += 1;
+    const delay = restartDelayMs(record.consecutiveCrashes, this.deps.random);
+    record.state = 'crashed';
+    record.reason = reason;
+    record.nextStartAt = now + delay;
+    record.handle = null;
+    record.readyAt = null;
+    this.event(record, 'instance.crashed', `${record.id} ${reason}; restarting in ${delay}ms`, {
+      reason,
+      restartInMs: delay,
+      exitCode: exit?.exitCode ?? null,
+      signal: exit?.signal ?? null,
+      oomKilled: exit?.oomKilled ?? false,
+    });
+    if (!this.stopping) this.queue.enqueue(record.service);
+  }
+
+  private async stopInstance(record: InstanceRecord, reason: StopReason, publishFirst: boolean): Promise<void> {
+    const running = record.running;
+    record.stopReason = reason;
+    if (!running) {
+      this.event(record, 'instance.stopped', `removed ${record.id} (${reason})`, { reason });
+      this.forget(record);
+      return;
+    }
+    const wasReady = record.state === 'ready';
+    record.state = 'stopping';
+    this.persist(record);
+    // The router stops sending to the instance before it is signalled.
+    if (publishFirst && wasReady) await this.deps.routesChanged();
+    await running.stop(this.stopGraceFor(record));
+    await running.exited;
+  }
+
+  private async replace(record: InstanceRecord, reason: string): Promise<void> {
+    const running = record.running;
+    if (!running || record.state === 'stopping') return;
+    record.replaceReason = reason;
+    const wasReady = record.state === 'ready';
+    this.event(record, 'instance.replacing', `replacing ${record.id}: ${reason}`, { reason });
+    record.state = 'stopping';
+    this.persist(record);
+    if (wasReady) await this.deps.routesChanged();
+    await running.stop(this.stopGraceFor(record));
+  }
+
+  private async readinessLoop(record: InstanceRecord, running: RunningInstance, signal: AbortSignal): Promise<void> {
+    let counters = zeroCounters;
+    while (!signal.aborted && record.running === running) {
+      const probe = this.desiredService(record.service)?.readiness ?? defaultReadiness;
+      const outcome = await runProbe({ port: record.port, http: probe.http, timeoutMs: probe.timeout });
+      if (signal.aborted || record.running !== running || record.state === 'stopping') return;
+      counters = countProbe(counters, outcome.ok);
+      this.applyVerdict(record, readinessVerdict(record.state, counters, probe, outcome.detail));
+      if (record.state === 'starting' && record.startedAt !== null) {
+        this.applyVerdict(record, startGraceVerdict(record.startedAt, this.deps.clock.now(), probe.startGrace));
+      }
+      await sleep(record.state === 'starting' ? startingProbeIntervalMs : probe.interval, signal);
+    }
+  }
+
+  private async livenessLoop(record: InstanceRecord, running: RunningInstance, signal: AbortSignal): Promise<void> {
+    let counters = zeroCounters;
+    while (!signal.aborted && record.running === running) {
+      const probe = this.desiredService(record.service)?.liveness;
+      if (!probe) return;
+      await sleep(probe.interval, signal);
+      // Liveness starts counting once the instance was ready or its start grace is over.
+      const started = record.readyAt !== null || this.deps.clock.now() - (record.startedAt ?? 0) > probe.startGrace;
+      if (signal.aborted || record.running !== running || record.state === 'stopping' || !started) continue;
+      const outcome = await runProbe({ port: record.port, http: probe.http, timeoutMs: probe.timeout });
+      if (signal.aborted || record.running !== running) return;
+      counters = countProbe(counters, outcome.ok);
+      this.applyVerdict(record, livenessVerdict(counters, probe, outcome.detail));
+    }
+  }
+
+  private applyVerdict(record: InstanceRecord, verdict: HealthVerdict): void {
+    switch (verdict.kind) {
+      case 'unchanged':
+        return;
+      case 'replace':
+        void this.replace(record, verdict.reason);
+        return;
+      case 'state':
+        this.setHealthState(record, verdict.state, verdict.reason);
+        return;
+    }
+  }
+
+  private setHealthState(record: InstanceRecord, state: 'ready' | 'unhealthy', reason: string): void {
+    if (record.state === state) return;
+    record.state = state;
+    record.reason = state === 'ready' ? null : reason;
+    if (state === 'ready') record.readyAt = this.deps.clock.now();
+    const type = state === 'ready' ? 'instance.ready' : 'instance.unhealthy';
+    this.event(record, type, `${record.id} is ${state}: ${reason}`, { state, reason });
+    void this.deps.routesChanged();
+  }
+
+  private forget(record: InstanceRecord): void {
+    record.probes?.abort();
+    this.records.delete(record.id);
+    this.deps.store.deleteInstance(record.id);
+    if (!this.stopping) this.queue.enqueue(record.service);
+  }
+
+  private persist(record: InstanceRecord): void {
+    if (!this.records.has(record.id)) return;
+    this.deps.store.putInstance({
+      id: record.id,
+      environment: record.environment,
+      service: record.service,
+      record: toPersisted(record),
+    });
+  }
+
+  /** Persists the record and appends the event: every state change is both. */
+  private event(record: InstanceRecord, type: string, message: string, data: Record<string, unknown>): void {
+    this.persist(record);
+    this.deps.emit({
+      type,
+      environment: record.environment,
+      service: record.service,
+      instance: record.id,
+      message,
+      data: { state: record.state as InstanceState, ...data },
+    });
+  }
+
+  private driverFor(record: InstanceRecord): Driver {
+    const kind = this.desiredService(record.service)?.driver ?? record.handle?.driver ?? 'process';
+    return this.deps.drivers[kind];
+  }
+
+  private stopGraceFor(record: InstanceRecord): number {
+    return this.desiredService(record.service)?.stopGraceMs ?? 5000;
+  }
+
+  private takenPorts(except?: string): Set<number> {
+    return new Set([...this.records.values()].filter((r) => r.id !== except).map((r) => r.port));
+  }
+}
+
+function describeExit(exit: InstanceExit): string {
+  if (exit.oomKilled) return 'was killed for using more memory than its limit (OOM)';
+  if (exit.signal) return `was killed by ${exit.signal}`;
+  if (exit.exitCode !== null) return `exited with code ${exit.exitCode}`;
+  return 'exited';
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { resolveEnvironment } from '../spec/desired.js';
+import { specSchema } from '../spec/schema.js';
+import { planRouteTable } from './route-planner.js';
+
+const spec = specSchema.parse({
+  name: 'shop',
+  services: {
+    catalog: { start: 'node server.js', routes: [{ path: '/catalog', stripPrefix: true }] },
+    web: { start: ['node', 'web.js'], routes: [{ path: '/' }, { host: 'Shop.Example', path: '/' }] },
+  },
+  environments: { dev: {} },
+});
+
+describe('planRouteTable', () => {
+  it('routes every declared route to the ready instances of its service only', () => {
+    const env = resolveEnvironment(spec, 'dev', '/srv');
+    const table = planRouteTable(
+      [env],
+      [
+        { id: 'catalog-b', environment: 'dev', service: 'catalog', release: 'v1', port: 4002 },
+        { id: 'catalog-a', environment: 'dev', service: 'catalog', release: 'v1', port: 4001 },
+      ],
+      7,
+      0,
+    );
+    expect(table.version).toBe(7);
+    expect(table.routes.map((r) => [r.id, r.host ?? null, r.pathPrefix, r.backends.map((b) => b.port)])).toEqual([
+      ['dev/catalog/0', null, '/catalog', [4001, 4002]],
+      ['dev/web/0', null, '/', []],
+      ['dev/web/1', 'shop.example', '/', []],
+    ]);
+    expect(table.routes[0]).toMatchObject({ stripPrefix: true, retryMethods: ['GET', 'HEAD', 'OPTIONS'], balance: 'least-request' });
+  });
+});

@@ -1,0 +1,53 @@
+/** Builds the routing table from desired routes and the ready instances: pure. */
+import type { RouteBackend, RouteEntry, RouteTable } from '../core/route-table.js';
+import type { DesiredEnvironment } from '../spec/desired.js';
+
+export interface ReadyInstance {
+  readonly id: string;
+  readonly environment: string;
+  readonly service: string;
+  readonly release: string;
+  readonly port: number;
+}
+
+export function planRouteTable(
+  environments: readonly DesiredEnvironment[],
+  ready: readonly ReadyInstance[],
+  version: number,
+  now: number,
+): RouteTable {
+  const backendsByService = new Map<string, RouteBackend[]>();
+  for (const instance of ready) {
+    const key = `${instance.environment}/${instance.service}`;
+    const list = backendsByService.get(key) ?? [];
+    list.push({ id: instance.id, release: instance.release, host: '127.0.0.1', port: instance.port });
+    backendsByService.set(key, list);
+  }
+  const routes: RouteEntry[] = [];
+  for (const environment of environments) {
+    for (const service of environment.services) {
+      const backends = (backendsByService.get(`${environment.name}/${service.name}`) ?? []).sort((a, b) =>
+        a.id.localeCompare(b.id),
+      );
+      service.routes.forEach((route, index) => {
+        routes.push({
+          id: `${environment.name}/${service.name}/${index}`,
+          environment: environment.name,
+          service: service.name,
+          ...(route.host ? { host: route.host.toLowerCase() } : {}),
+          pathPrefix: route.path,
+          stripPrefix: route.stripPrefix,
+          retryMethods: route.retryMethods,
+          balance: service.balance,
+          backends,
+        });
+      });
+    }
+  }
+  return { version, generatedAt: new Date(now).toISOString(), routes };
+}
+
+/** Two tables route the same way (ignoring version and time): no need to publish. */
+export function sameRoutes(a: RouteTable, b: RouteTable): boolean {
+  return JSON.stringify(a.routes) === JSON.stringify(b.routes);
+}

@@ -1,0 +1,87 @@
+/** The control plane's client of the router admin socket. */
+import { request } from 'node:http';
+import { SkiffError, type ErrorCode } from '../core/errors.js';
+import type { RouteTable } from '../core/route-table.js';
+import { parseRouteTable } from './route-table-schema.js';
+
+export interface RouterHealth {
+  readonly pid: number;
+  readonly version: number;
+  /** The data-plane port actually bound (useful when started with port 0). */
+  readonly port: number;
+}
+
+interface AdminAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+const defaultTimeoutMs = 5_000;
+
+function call(socketPath: string, method: string, path: string, body: string | null, timeoutMs: number): Promise<AdminAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        socketPath,
+        method,
+        path,
+        headers: body === null ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (err) =>
+      reject(
+        new SkiffError('SKIFF_ROUTER_UNREACHABLE', `router admin socket ${socketPath}: ${err.message}`, {
+          cause: err,
+          hint: 'is the router process running?',
+        }),
+      ),
+    );
+    req.end(body ?? undefined);
+  });
+}
+
+function answerError(answer: AdminAnswer, fallback: ErrorCode): SkiffError {
+  try {
+    const parsed = JSON.parse(answer.body) as { code?: ErrorCode; message?: string };
+    if (typeof parsed.code === 'string' && typeof parsed.message === 'string') {
+      return new SkiffError(parsed.code, parsed.message);
+    }
+  } catch {
+    // Not JSON: fall through to a generic error.
+  }
+  return new SkiffError(fallback, `router answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+}
+
+/** Publishes `table`; rejects with SKIFF_ROUTE_TABLE_STALE when the router has a newer one. */
+export async function publishRouteTable(socketPath: string, table: RouteTable, timeoutMs = defaultTimeoutMs): Promise<void> {
+  const answer = await call(socketPath, 'PUT', '/table', JSON.stringify(table), timeoutMs);
+  if (answer.status === 204) return;
+  throw answerError(answer, answer.status === 409 ? 'SKIFF_ROUTE_TABLE_STALE' : 'SKIFF_INTERNAL');
+}
+
+export async function fetchRouteTable(socketPath: string, timeoutMs = defaultTimeoutMs): Promise<RouteTable> {
+  const answer = await call(socketPath, 'GET', '/table', null, timeoutMs);
+  if (answer.status !== 200) throw answerError(answer, 'SKIFF_INTERNAL');
+  return parseRouteTable(JSON.parse(answer.body));
+}
+
+/** The router's pid and table version, or null when it does not answer. */
+export async function routerHealth(socketPath: string, timeoutMs = 1_000): Promise<RouterHealth | null> {
+  try {
+    const answer = await call(socketPath, 'GET', '/healthz', null, timeoutMs);
+    if (answer.status !== 200) return null;
+    const parsed = JSON.parse(answer.body) as Partial<RouterHealth>;
+    if (typeof parsed.pid !== 'number' || typeof parsed.version !== 'number') return null;
+    return { pid: parsed.pid, version: parsed.version, port: typeof parsed.port === 'number' ? parsed.port : 0 };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The router's admin API, HTTP over a unix socket: the control plane publishes tables here.
+ * PUT /table, GET /table, GET /healthz.
+ */
+import { createConnection } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { unlink } from 'node:fs/promises';
+import { SkiffError, isSkiffError, type ErrorCode } from '../core/errors.js';
+import type { RouteTable } from '../core/route-table.js';
+import { parseRouteTable } from './route-table-schema.js';
+
+const maxTableBytes = 32 * 1024 * 1024;
+
+export interface AdminHandlers {
+  currentTable(): RouteTable;
+  /** Accepts the table or throws a SkiffError (SKIFF_ROUTE_TABLE_STALE when older). */
+  publish(table: RouteTable): Promise<void>;
+  health(): { readonly pid: number; readonly version: number; readonly port: number };
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+const statusByCode: Partial<Record<ErrorCode, number>> = {
+  SKIFF_ROUTE_TABLE_STALE: 409,
+  SKIFF_BAD_REQUEST: 400,
+};
+
+function sendError(res: ServerResponse, err: unknown): void {
+  const error = isSkiffError(err) ? err : new SkiffError('SKIFF_INTERNAL', (err as Error)?.message ?? String(err));
+  sendJson(res, statusByCode[error.code] ?? 500, error.toJSON());
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxTableBytes) {
+        reject(new SkiffError('SKIFF_BAD_REQUEST', `routing table larger than ${maxTableBytes} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+async function handle(handlers: AdminHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?', 1)[0];
+  if (path === '/table' && req.method === 'PUT') {
+    const text = await readBody(req);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new SkiffError('SKIFF_BAD_REQUEST', 'the routing table is not valid JSON');
+    }
+    await handlers.publish(parseRouteTable(json));
+    res.writeHead(204);
+    res.end();
+  } else if (path === '/table' && req.method === 'GET') {
+    sendJson(res, 200, handlers.currentTable());
+  } else if (path === '/healthz' && req.method === 'GET') {
+    sendJson(res, 200, { ok: true, ...handlers.health() });
+  } else {
+    sendJson(res, 404, { code: 'SKIFF_NOT_FOUND', message: `no admin endpoint ${req.method} ${path}` });
+  }
+}
+
+/** Whether something accepts connections on the socket: then it is not stale. */
+function socketInUse(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection(socketPath);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function startAdminServer(socketPath: string, handlers: AdminHandlers): Promise<Server> {
+  if (await socketInUse(socketPath)) {
+    throw new SkiffError('SKIFF_ROUTER_START_FAILED', `another process already serves the admin socket ${socketPath}`, {
+      hint: 'stop the other router first, or give this one another --admin-socket',
+    });
+  }
+  await unlink(socketPath).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+  const server = createServer((req, res) => {
+    handle(handlers, req, res).catch((err: unknown) => sendError(res, err));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}

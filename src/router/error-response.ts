@@ -1,0 +1,30 @@
+/** The router's own answers (no route, no instance, upstream failure): small JSON bodies with a Skiff code. */
+import type { ServerResponse } from 'node:http';
+import type { ErrorCode } from '../core/errors.js';
+
+export function sendRouterError(
+  res: ServerResponse,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  closeConnection: boolean,
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ code, message });
+  const headers = [
+    'content-type',
+    'application/json; charset=utf-8',
+    'content-length',
+    String(Buffer.byteLength(body)),
+    'cache-control',
+    'no-store',
+  ];
+  // Only "no ready instance" is worth retrying soon: a rollout or restart will bring one back.
+  if (code === 'SKIFF_NO_READY_INSTANCE') headers.push('retry-after', '1');
+  if (closeConnection) headers.push('connection', 'close');
+  res.writeHead(status, headers);
+  res.end(body);
+}

@@ -1,0 +1,165 @@
+/**
+ * Header rewriting between client and upstream, done in one pass over the raw header list:
+ * hop-by-hop headers are dropped, x-forwarded-* and x-request-id are set.
+ */
+import { randomBytes } from 'node:crypto';
+
+const RequestAction = {
+  Drop: 0,
+  Host: 1,
+  ContentLength: 2,
+  TransferEncoding: 3,
+  Connection: 4,
+  RequestId: 5,
+  ForwardedFor: 6,
+} as const;
+type RequestAction = (typeof RequestAction)[keyof typeof RequestAction];
+
+const requestActions = new Map<string, RequestAction>([
+  ['host', RequestAction.Host],
+  ['content-length', RequestAction.ContentLength],
+  ['transfer-encoding', RequestAction.TransferEncoding],
+  ['connection', RequestAction.Connection],
+  ['x-request-id', RequestAction.RequestId],
+  ['x-forwarded-for', RequestAction.ForwardedFor],
+  ['x-forwarded-proto', RequestAction.Drop],
+  ['x-forwarded-host', RequestAction.Drop],
+  ['keep-alive', RequestAction.Drop],
+  ['te', RequestAction.Drop],
+  ['trailer', RequestAction.Drop],
+  ['upgrade', RequestAction.Drop],
+  // Node's server has already answered `100-continue`; undici refuses to send the header.
+  ['expect', RequestAction.Drop],
+]);
+
+const responseHopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
+
+function isProxyHeader(lower: string): boolean {
+  return lower.length > 6 && lower.startsWith('proxy-');
+}
+
+/** What the proxy needs to know about the client's request head, filled in by `rewriteRequestHeaders`. */
+export interface RequestHead {
+  /** Header list for undici, `[name, value, name, value, …]`. */
+  headers: string[];
+  /** The Host header as sent (with port), or undefined. */
+  hostHeader: string | undefined;
+  /** -1 when absent. */
+  contentLength: number;
+  /** A transfer-encoding was sent: a body of unknown length follows. */
+  chunked: boolean;
+  requestId: string;
+}
+
+/** Cheap unique ids: a random per-process prefix and a counter. */
+export class RequestIds {
+  private readonly prefix = `${randomBytes(6).toString('hex')}-`;
+  private counter = 0;
+
+  next(): string {
+    this.counter++;
+    return this.prefix + this.counter.toString(36);
+  }
+}
+
+export function rewriteRequestHeaders(
+  raw: readonly string[],
+  clientAddress: string | undefined,
+  ids: RequestIds,
+  head: RequestHead,
+): void {
+  const out: string[] = [];
+  let forwardedFor: string | undefined;
+  let requestId: string | undefined;
+  let connection: string | undefined;
+  head.hostHeader = undefined;
+  head.contentLength = -1;
+  head.chunked = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    const lower = name.toLowerCase();
+    const action = requestActions.get(lower);
+    if (action === undefined) {
+      if (!isProxyHeader(lower)) out.push(name, value);
+      continue;
+    }
+    switch (action) {
+      case RequestAction.Drop:
+        break;
+      case RequestAction.Host:
+        head.hostHeader = value;
+        out.push(name, value);
+        break;
+      case RequestAction.ContentLength:
+        head.contentLength = Number(value);
+        out.push(name, value);
+        break;
+      case RequestAction.TransferEncoding:
+        head.chunked = true;
+        break;
+      case RequestAction.Connection:
+        connection = connection === undefined ? value : `${connection}, ${value}`;
+        break;
+      case RequestAction.RequestId:
+        if (requestId === undefined) requestId = value;
+        break;
+      case RequestAction.ForwardedFor:
+        forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+        break;
+    }
+  }
+  if (connection !== undefined) dropConnectionTokens(out, connection);
+  const address = clientAddress ?? 'unknown';
+  out.push('x-forwarded-for', forwardedFor === undefined ? address : `${forwardedFor}, ${address}`);
+  out.push('x-forwarded-proto', 'http');
+  if (head.hostHeader !== undefined) out.push('x-forwarded-host', head.hostHeader);
+  head.requestId = requestId ?? ids.next();
+  out.push('x-request-id', head.requestId);
+  head.headers = out;
+}
+
+/** Headers the client named in `Connection` are hop-by-hop too (RFC 9110 §7.6.1). */
+function dropConnectionTokens(headers: string[], connection: string): void {
+  if (connection.length <= 10) {
+    const lower = connection.toLowerCase();
+    if (lower === 'keep-alive' || lower === 'close') return;
+  }
+  const named = new Set<string>();
+  for (const token of connection.split(',')) {
+    const lower = token.trim().toLowerCase();
+    if (lower !== '' && lower !== 'close' && lower !== 'keep-alive') named.add(lower);
+  }
+  if (named.size === 0) return;
+  let write = 0;
+  for (let read = 0; read < headers.length; read += 2) {
+    const name = headers[read] as string;
+    if (named.has(name.toLowerCase())) continue;
+    headers[write++] = name;
+    headers[write++] = headers[read + 1] as string;
+  }
+  headers.length = write;
+}
+
+/** The upstream answer's headers for the client, as a flat list for `res.writeHead`. */
+export function rewriteResponseHeaders(
+  raw: readonly Buffer[],
+  instanceId: string,
+  closeConnection: boolean,
+): string[] {
+  const out: string[] = [];
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1');
+    const lower = name.toLowerCase();
+    if (responseHopByHop.has(lower) || isProxyHeader(lower)) {
+      if (lower === 'connection') connection = (raw[i + 1] as Buffer).toString('latin1');
+      continue;
+    }
+    out.push(name, (raw[i + 1] as Buffer).toString('latin1'));
+  }
+  if (connection !== undefined) dropConnectionTokens(out, connection);
+  out.push('x-skiff-instance', instanceId);
+  if (closeConnection) out.push('connection', 'close');
+  return out;
+}

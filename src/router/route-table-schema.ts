@@ -1,0 +1,47 @@
+/**
+ * The one schema of the routing table as it crosses a boundary: the admin socket and the table
+ * file. The type itself lives in core/route-table.ts.
+ */
+import { z } from 'zod';
+import { SkiffError, type ErrorDetail } from '../core/errors.js';
+import type { RouteTable } from '../core/route-table.js';
+
+const backendSchema = z.object({
+  id: z.string().min(1).describe('instance id, sent back in x-skiff-instance'),
+  release: z.string(),
+  host: z.string().min(1).describe('address the instance listens on'),
+  port: z.number().int().min(1).max(65535),
+});
+
+const routeSchema = z.object({
+  id: z.string().min(1),
+  environment: z.string(),
+  service: z.string(),
+  host: z.string().min(1).optional().describe('Host header to match, without port; absent matches any host'),
+  pathPrefix: z.string().startsWith('/', 'must start with /'),
+  stripPrefix: z.boolean(),
+  retryMethods: z.array(z.string().min(1)),
+  balance: z.enum(['least-request', 'round-robin']),
+  backends: z.array(backendSchema),
+});
+
+export const routeTableSchema = z.object({
+  version: z.number().int().nonnegative(),
+  generatedAt: z.string(),
+  routes: z.array(routeSchema),
+});
+
+/** Validates untrusted JSON as a routing table; throws SKIFF_BAD_REQUEST with one detail per issue. */
+export function parseRouteTable(value: unknown): RouteTable {
+  const result = routeTableSchema.safeParse(value);
+  if (result.success) return result.data;
+  const details: ErrorDetail[] = result.error.issues.map((issue) => ({
+    code: 'SKIFF_BAD_REQUEST',
+    message: issue.message,
+    path: issue.path.join('.'),
+  }));
+  const first = details[0];
+  throw new SkiffError('SKIFF_BAD_REQUEST', `invalid routing table${first ? `: ${first.path}: ${first.message}` : ''}`, {
+    details,
+  });
+}

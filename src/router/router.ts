@@ -1,0 +1,150 @@
+/**
+ * The router: the data-plane HTTP server, the admin socket and the table file, wired together.
+ * It needs nothing from the control plane at runtime: it starts from the table file and keeps
+ * routing with the last table it accepted.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SkiffError } from '../core/errors.js';
+import type { RouteTable } from '../core/route-table.js';
+import { startAdminServer } from './admin-server.js';
+import { DataPlane } from './data-plane.js';
+import type { RouterLogger } from './proxy-exchange.js';
+import { readTableFile, writeTableFile } from './table-file.js';
+
+export interface RouterOptions {
+  readonly listenHost: string;
+  /** 0 picks a free port; `RouterHandle.port` tells which. */
+  readonly port: number;
+  readonly adminSocket?: string;
+  /** Read at start, rewritten atomically on every accepted table. */
+  readonly tableFile?: string;
+  readonly logger?: RouterLogger;
+  /** Default 60 s. */
+  readonly upstreamTimeoutMs?: number;
+  /** How long `close()` lets in-flight requests finish. Default 5 s. */
+  readonly drainTimeoutMs?: number;
+}
+
+export interface RouterHandle {
+  readonly port: number;
+  table(): RouteTable;
+  /** The admin socket's PUT /table: rejects an older version with SKIFF_ROUTE_TABLE_STALE; equal is accepted. */
+  publish(table: RouteTable): Promise<void>;
+  /** Stops accepting, lets in-flight requests finish (bounded), closes upstream pools. */
+  close(): Promise<void>;
+}
+
+const silentLogger: RouterLogger = { info() {}, warn() {}, error() {} };
+
+async function initialTable(tableFile: string | undefined, logger: RouterLogger): Promise<RouteTable | undefined> {
+  if (tableFile === undefined) return undefined;
+  try {
+    return await readTableFile(tableFile);
+  } catch (err) {
+    logger.warn({ tableFile, err: (err as Error).message }, 'ignoring unreadable table file; starting with no routes');
+    return undefined;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Closes `server` and waits for its connections, closing idle keep-alive ones as they go idle. */
+function drain(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+export async function startRouter(options: RouterOptions): Promise<RouterHandle> {
+  const logger = options.logger ?? silentLogger;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 5_000;
+  const plane = new DataPlane({
+    logger,
+    ...(options.upstreamTimeoutMs === undefined ? {} : { upstreamTimeoutMs: options.upstreamTimeoutMs }),
+  });
+  const loaded = await initialTable(options.tableFile, logger);
+  if (loaded !== undefined) {
+    plane.apply(loaded);
+    logger.info({ version: loaded.version, routes: loaded.routes.length }, 'routing with the table file');
+  }
+
+  // Publications run one at a time so the version check and the file write cannot interleave.
+  let publications: Promise<unknown> = Promise.resolve();
+  const publish = (table: RouteTable): Promise<void> => {
+    const run = publications.then(async () => {
+      const current = plane.table.version;
+      if (table.version < current) {
+        throw new SkiffError(
+          'SKIFF_ROUTE_TABLE_STALE',
+          `routing table version ${table.version} is older than the router's version ${current}`,
+        );
+      }
+      if (options.tableFile !== undefined) await writeTableFile(options.tableFile, table);
+      plane.apply(table);
+      logger.info({ version: table.version, routes: table.routes.length }, 'routing table applied');
+    });
+    publications = run.catch(() => {});
+    return run;
+  };
+
+  const server = createServer({ noDelay: true }, plane.handle);
+  let port: number;
+  try {
+    port = await listen(server, options.port, options.listenHost);
+  } catch (err) {
+    await plane.close(0);
+    throw new SkiffError('SKIFF_ROUTER_START_FAILED', `cannot listen on ${options.listenHost}:${options.port}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+
+  let admin: Server | undefined;
+  if (options.adminSocket !== undefined) {
+    try {
+      admin = await startAdminServer(options.adminSocket, {
+        currentTable: () => plane.table,
+        publish,
+        health: () => ({ pid: process.pid, version: plane.table.version, port }),
+      });
+    } catch (err) {
+      server.close();
+      server.closeAllConnections();
+      await plane.close(0);
+      throw err;
+    }
+  }
+  logger.info({ host: options.listenHost, port, adminSocket: options.adminSocket }, 'router listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      plane.draining = true;
+      if (admin !== undefined) {
+        admin.close();
+        admin.closeAllConnections();
+      }
+      await drain(server, drainTimeoutMs);
+      await plane.close(1_000);
+      logger.info({}, 'router stopped');
+    })();
+    return closing;
+  };
+
+  return { port, table: () => plane.table, publish, close };
+}

@@ -1,0 +1,153 @@
+/** Helpers for the router's tests: real HTTP backends on 127.0.0.1 and a polling wait. Not used at runtime. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent, request } from 'undici';
+import type { RouteBackend, RouteEntry, RouteTable } from '../core/route-table.js';
+
+export interface SeenRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+export interface TestBackend {
+  readonly name: string;
+  readonly port: number;
+  readonly seen: SeenRequest[];
+  /** Requests with `x-hold: 1` wait until this is called. */
+  releaseHeld(): void;
+  heldCount(): number;
+  /** Stops listening and drops every connection, in-flight ones included (the instance died). */
+  kill(): Promise<void>;
+  asRouteBackend(release?: string): RouteBackend;
+}
+
+/** Writes `bytes` bytes in 64 KiB chunks, honouring backpressure. */
+function streamBig(res: ServerResponse, bytes: number): void {
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  let left = bytes;
+  res.writeHead(200, { 'content-type': 'application/octet-stream' });
+  const pump = (): void => {
+    while (left > 0) {
+      const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+      left -= piece.length;
+      if (!res.write(piece)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
+}
+
+export async function startBackend(name: string): Promise<TestBackend> {
+  const seen: SeenRequest[] = [];
+  let held: (() => void)[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const answer = (): void => {
+        const payload = JSON.stringify({ backend: name, url: req.url, body });
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          connection: 'keep-alive, x-backend-secret',
+          'x-backend-secret': 'hop',
+          'keep-alive': 'timeout=5',
+        });
+        res.end(payload);
+      };
+      if (req.url?.startsWith('/big')) streamBig(res, Number(new URL(req.url, 'http://x').searchParams.get('bytes')));
+      else if (req.headers['x-hold'] === '1') held.push(answer);
+      else answer();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    name,
+    port,
+    seen,
+    releaseHeld: () => {
+      const waiting = held;
+      held = [];
+      for (const answer of waiting) answer();
+    },
+    heldCount: () => held.length,
+    kill: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+    asRouteBackend: (release = 'v1') => ({ id: name, release, host: '127.0.0.1', port }),
+  };
+}
+
+/** A port nothing listens on: connections to it are refused. */
+export async function refusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export function route(overrides: Partial<RouteEntry> & { backends: readonly RouteBackend[] }): RouteEntry {
+  return {
+    id: 'dev/app/0',
+    environment: 'dev',
+    service: 'app',
+    pathPrefix: '/',
+    stripPrefix: false,
+    retryMethods: ['GET', 'HEAD', 'OPTIONS'],
+    balance: 'round-robin',
+    ...overrides,
+  };
+}
+
+export function table(version: number, routes: readonly RouteEntry[]): RouteTable {
+  return { version, generatedAt: new Date().toISOString(), routes };
+}
+
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly text: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+export class TestClient {
+  private readonly agent = new Agent({ connections: 16 });
+  constructor(private readonly origin: string) {}
+
+  async send(
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ): Promise<Answer> {
+    const res = await request(`${this.origin}${path}`, {
+      dispatcher: this.agent,
+      method: (init.method ?? 'GET') as 'GET',
+      headers: init.headers ?? {},
+      body: init.body ?? null,
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
+  }
+
+  /** Drops open connections too, so a test that failed mid-request still cleans up at once. */
+  close(): Promise<void> {
+    return this.agent.destroy();
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The schema of `skiff.yaml`: one zod schema gives the domain types, the validation with field
+ * paths, and the JSON schema for the API and the docs.
+ */
+import { z } from 'zod';
+import { parseByteSize, parseDuration } from '../core/units.js';
+
+/**
+ * Extra data a custom issue carries for `parse.ts`: a fix to suggest, or the names a key should
+ * have been one of (the key is then reported as unknown, with a "did you mean").
+ */
+export interface SpecIssueParams {
+  readonly hint?: string;
+  readonly knownKeys?: readonly string[];
+}
+
+function isRecordLike(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export const nameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes, starting with a letter');
+
+export const durationSchema = z
+  .union([z.string(), z.number().int().nonnegative()])
+  .transform((value, ctx) => {
+    if (typeof value === 'number') return value;
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as 500ms, 2s or 1m, got "${value}"` });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .describe('a duration such as 500ms, 2s, 1m (a bare number is milliseconds)');
+
+export const byteSizeSchema = z
+  .union([z.string(), z.number().int().positive()])
+  .transform((value, ctx) => {
+    if (typeof value === 'number') return value;
+    const bytes = parseByteSize(value);
+    if (bytes === undefined || bytes <= 0) {
+      ctx.addIssue({ code: 'custom', message: `expected a size such as 128Mi, 1Gi or 500M, got "${value}"` });
+      return z.NEVER;
+    }
+    return bytes;
+  })
+  .describe('a size in bytes such as 128Mi, 1Gi, 500M');
+
+const commandText = 'a command: a list of arguments, or a string split on spaces (no shell)';
+
+export const commandSchema = z
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+  .describe(commandText)
+  .transform((value) => (typeof value === 'string' ? value.trim().split(/\s+/) : value))
+  .describe(commandText);
+
+export const probeSchema = z
+  .strictObject({
+    http: z.string().startsWith('/').optional().describe('HTTP GET path; a 2xx or 3xx answer is a success'),
+    tcp: z.boolean().optional().describe('probe by opening a TCP connection to the instance port'),
+    interval: durationSchema.default(1000).describe('time between probes'),
+    timeout: durationSchema.default(1000).describe('time a probe may take'),
+    successThreshold: z.number().int().min(1).default(1).describe('consecutive successes to count as passing'),
+    failureThreshold: z.number().int().min(1).default(3).describe('consecutive failures to count as failing'),
+    startGrace: durationSchema.default(30_000).describe('how long a new instance may take to pass its first probe'),
+  })
+  .refine(
+    // Runs even when a field of the probe is invalid, so every problem is reported at once; a
+    // present but invalid `tcp` is reported by its own issue.
+    (probe) => probe.http !== undefined || (probe.tcp !== undefined && probe.tcp !== false),
+    {
+      message: 'a probe needs `http: /path` or `tcp: true`',
+      params: { hint: 'add `http: /healthz` (any path the service answers) or `tcp: true`' } satisfies SpecIssueParams,
+      when: (payload) => isRecordLike(payload.value),
+    },
+  )
+  .describe('a health check: `http: /path` or `tcp: true`, with optional timings');
+
+export const resourcesSchema = z
+  .strictObject({
+    memory: byteSizeSchema.optional().describe('memory limit'),
+    cpu: z.number().positive().max(256).optional().describe('CPU limit in cores, e.g. 0.5'),
+    pids: z.number().int().positive().optional().describe('limit on processes and threads'),
+  })
+  .describe('limits for each instance: memory, cpu, pids');
+
+export const routeSchema = z
+  .strictObject({
+    host: z.string().min(1).optional().describe('match this Host header (without port); omit to match any host'),
+    path: z.string().startsWith('/').default('/').describe('match this path prefix'),
+    stripPrefix: z.boolean().default(false).describe('remove the path prefix before forwarding'),
+    retryMethods: z
+      .array(z.enum(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']))
+      .default(['GET', 'HEAD', 'OPTIONS'])
+      .describe('methods retried once on another instance when a connection fails before any answer'),
+  })
+  .describe('a route: which requests reach the service (host and path prefix)');
+
+export const balanceSchema = z
+  .enum(['least-request', 'round-robin'])
+  .describe('how requests are spread over the ready instances');
+
+const envValueSchema = z
+  .union([z.string(), z.number(), z.boolean()])
+  .transform(String)
+  .describe('text, a number or true/false');
+
+const serviceFields = {
+  path: z.string().min(1).default('.').describe('the service directory, relative to the spec file'),
+  start: commandSchema.describe('the command that starts one instance'),
+  driver: z.enum(['process']).default('process').describe('how instances run'),
+  instances: z.number().int().min(0).max(1000).default(1).describe('desired number of instances'),
+  env: z
+    .record(z.string(), envValueSchema)
+    .default({})
+    .describe('environment variables of every instance, as NAME: value'),
+  readiness: probeSchema.optional().describe('gates traffic: an instance gets requests only while this passes'),
+  liveness: probeSchema.optional().describe('an instance failing this is replaced'),
+  resources: resourcesSchema.default({}).describe('limits for each instance: memory, cpu, pids'),
+  routes: z.array(routeSchema).default([]).describe('how requests reach the service through the router'),
+  balance: balanceSchema.default('least-request').describe('how requests are spread over the ready instances'),
+  stopGrace: durationSchema.default(5000).describe('time between SIGTERM and SIGKILL'),
+};
+
+export const serviceSchema = z
+  .strictObject(serviceFields)
+  .describe('a service: how to start it, how many instances, its routes and checks');
+
+export const serviceOverrideSchema = z.strictObject({
+  // Not `serviceFields.instances.optional()`: zod 4 applies the inner default (1) inside an
+  // optional, so every override would reset the service's instance count.
+  instances: z.number().int().min(0).max(1000).optional().describe('desired number of instances in this environment'),
+  env: z
+    .record(z.string(), envValueSchema)
+    .optional()
+    .describe('environment variables added to or replacing the service ones in this environment'),
+  resources: resourcesSchema.optional().describe('limits replacing the service ones in this environment'),
+}).describe('what changes for a service in this environment: instances, env, resources');
+
+export const environmentSchema = z.strictObject({
+  provider: z.enum(['local']).default('local').describe('what runs the instances of this environment'),
+  services: z
+    .record(nameSchema, serviceOverrideSchema)
+    .default({})
+    .describe('per-service overrides in this environment, by service name'),
+}).describe('an environment: a provider and per-service overrides');
+
+export const specSchema = z
+  .strictObject({
+    version: z.literal(1).default(1).describe('the version of this file format'),
+    name: nameSchema.describe('the name of the system'),
+    services: z.record(nameSchema, serviceSchema).describe('the services of the system, by name'),
+    environments: z
+      .record(nameSchema, environmentSchema)
+      .default({ dev: { provider: 'local', services: {} } })
+      .describe('the environments, by name (default: one `dev` environment)'),
+  })
+  .superRefine(
+    (spec, ctx) => {
+      // Also runs when other parts are invalid (so all problems show at once): the input may be
+      // any shape here, not yet the output type.
+      const services: unknown = spec.services;
+      const environments: unknown = spec.environments;
+      if (!isRecordLike(services) || !isRecordLike(environments)) return;
+      const knownKeys = Object.keys(services);
+      for (const [envName, env] of Object.entries(environments)) {
+        const overrides: unknown = isRecordLike(env) ? env.services : undefined;
+        if (!isRecordLike(overrides)) continue;
+        for (const serviceName of Object.keys(overrides)) {
+          if (!Object.hasOwn(services, serviceName)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['environments', envName, 'services', serviceName],
+              message: `environment "${envName}" overrides unknown service "${serviceName}"`,
+              params: { knownKeys } satisfies SpecIssueParams,
+            });
+          }
+        }
+      }
+    },
+    { when: (payload) => isRecordLike(payload.value) },
+  );
+
+export type SpecInput = z.input<typeof specSchema>;
+export type Spec = z.output<typeof specSchema>;
+export type ServiceSpec = z.output<typeof serviceSchema>;
+export type EnvironmentSpec = z.output<typeof environmentSchema>;
+export type Probe = z.output<typeof probeSchema>;
+export type Resources = z.output<typeof resourcesSchema>;
+export type RouteSpec = z.output<typeof routeSchema>;
+export type Balance = z.output<typeof balanceSchema>;
+export type DriverKind = ServiceSpec['driver'];

@@ -1,0 +1,44 @@
+/** The SQLite schema, applied idempotently at open. */
+export const schemaSql = `
+CREATE TABLE IF NOT EXISTS revisions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  hash TEXT NOT NULL,
+  author TEXT NOT NULL,
+  message TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  spec_json TEXT NOT NULL,
+  base_dir TEXT NOT NULL,
+  source_file TEXT,
+  source_hash TEXT
+);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time TEXT NOT NULL,
+  type TEXT NOT NULL,
+  environment TEXT,
+  service TEXT,
+  instance TEXT,
+  actor TEXT NOT NULL,
+  message TEXT NOT NULL,
+  data_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_service ON events (environment, service, id);
+CREATE TABLE IF NOT EXISTS instances (
+  id TEXT PRIMARY KEY,
+  environment TEXT NOT NULL,
+  service TEXT NOT NULL,
+  record_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS releases (
+  environment TEXT NOT NULL,
+  service TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  config_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (environment, service, version)
+);
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`;

@@ -1,0 +1,197 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Clock } from '../core/clock.js';
+import { schemaSql } from './schema-sql.js';
+import type {
+  EventFilter,
+  NewEvent,
+  NewRevision,
+  Revision,
+  StateStore,
+  StoredEvent,
+  StoredInstance,
+} from './state-store.js';
+
+interface RevisionRow {
+  id: number;
+  hash: string;
+  author: string;
+  message: string;
+  created_at: string;
+  spec_json: string;
+  base_dir: string;
+  source_file: string | null;
+  source_hash: string | null;
+}
+
+interface EventRow {
+  id: number;
+  time: string;
+  type: string;
+  environment: string | null;
+  service: string | null;
+  instance: string | null;
+  actor: string;
+  message: string;
+  data_json: string;
+}
+
+/** Opens (creating when needed) the SQLite store at `<dataDir>/skiff.db` in WAL mode. */
+export function openSqliteStore(dataDir: string, clock: Clock): StateStore {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const db = new Database(path.join(dataDir, 'skiff.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(schemaSql);
+
+  const stmt = {
+    latestRevision: db.prepare<[], RevisionRow>('SELECT * FROM revisions ORDER BY id DESC LIMIT 1'),
+    revision: db.prepare<[number], RevisionRow>('SELECT * FROM revisions WHERE id = ?'),
+    insertRevision: db.prepare(
+      `INSERT INTO revisions (hash, author, message, created_at, spec_json, base_dir, source_file, source_hash)
+       VALUES (@hash, @author, @message, @created_at, @spec_json, @base_dir, @source_file, @source_hash)`,
+    ),
+    listRevisions: db.prepare<[number], RevisionRow>('SELECT * FROM revisions ORDER BY id DESC LIMIT ?'),
+    insertEvent: db.prepare(
+      `INSERT INTO events (time, type, environment, service, instance, actor, message, data_json)
+       VALUES (@time, @type, @environment, @service, @instance, @actor, @message, @data_json)`,
+    ),
+    putInstance: db.prepare(
+      `INSERT INTO instances (id, environment, service, record_json) VALUES (@id, @environment, @service, @record_json)
+       ON CONFLICT (id) DO UPDATE SET record_json = excluded.record_json`,
+    ),
+    deleteInstance: db.prepare('DELETE FROM instances WHERE id = ?'),
+    allInstances: db.prepare<[], { id: string; environment: string; service: string; record_json: string }>(
+      'SELECT * FROM instances ORDER BY id',
+    ),
+    envInstances: db.prepare<[string], { id: string; environment: string; service: string; record_json: string }>(
+      'SELECT * FROM instances WHERE environment = ? ORDER BY id',
+    ),
+    lastRelease: db.prepare<[string, string], { version: number; config_hash: string }>(
+      'SELECT version, config_hash FROM releases WHERE environment = ? AND service = ? ORDER BY version DESC LIMIT 1',
+    ),
+    insertRelease: db.prepare(
+      'INSERT INTO releases (environment, service, version, config_hash, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
+  };
+
+  const toRevision = (row: RevisionRow): Revision => ({
+    id: row.id,
+    hash: row.hash,
+    author: row.author,
+    message: row.message,
+    createdAt: row.created_at,
+    spec: JSON.parse(row.spec_json) as Revision['spec'],
+    baseDir: row.base_dir,
+    sourceFile: row.source_file,
+    sourceHash: row.source_hash,
+  });
+  const toEvent = (row: EventRow): StoredEvent => ({
+    id: row.id,
+    time: row.time,
+    type: row.type,
+    environment: row.environment,
+    service: row.service,
+    instance: row.instance,
+    actor: row.actor,
+    message: row.message,
+    data: JSON.parse(row.data_json) as Record<string, unknown>,
+  });
+  const nowIso = (): string => new Date(clock.now()).toISOString();
+
+  return {
+    latestRevision() {
+      const row = stmt.latestRevision.get();
+      return row ? toRevision(row) : null;
+    },
+    revision(id) {
+      const row = stmt.revision.get(id);
+      return row ? toRevision(row) : null;
+    },
+    saveRevision(revision: NewRevision) {
+      const info = stmt.insertRevision.run({
+        hash: revision.hash,
+        author: revision.author,
+        message: revision.message,
+        created_at: nowIso(),
+        spec_json: JSON.stringify(revision.spec),
+        base_dir: revision.baseDir,
+        source_file: revision.sourceFile,
+        source_hash: revision.sourceHash,
+      });
+      return toRevision(stmt.revision.get(Number(info.lastInsertRowid)) as RevisionRow);
+    },
+    listRevisions(limit) {
+      return stmt.listRevisions.all(limit).map(toRevision);
+    },
+    appendEvent(event: NewEvent) {
+      const row = {
+        time: nowIso(),
+        type: event.type,
+        environment: event.environment ?? null,
+        service: event.service ?? null,
+        instance: event.instance ?? null,
+        actor: event.actor ?? 'skiff',
+        message: event.message,
+        data_json: JSON.stringify(event.data ?? {}),
+      };
+      const info = stmt.insertEvent.run(row);
+      return toEvent({ ...row, id: Number(info.lastInsertRowid) });
+    },
+    events(filter: EventFilter) {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (filter.environment) (where.push('environment = ?'), params.push(filter.environment));
+      if (filter.service) (where.push('service = ?'), params.push(filter.service));
+      if (filter.type) (where.push('type = ?'), params.push(filter.type));
+      if (filter.afterId !== undefined) (where.push('id > ?'), params.push(filter.afterId));
+      const limit = Math.min(Math.max(filter.limit ?? 100, 1), 10_000);
+      // Newest `limit` events, returned oldest first.
+      const sql = `SELECT * FROM (SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY id DESC LIMIT ${limit}) ORDER BY id ASC`;
+      return db.prepare<(string | number)[], EventRow>(sql).all(...params).map(toEvent);
+    },
+    putInstance(instance: StoredInstance) {
+      stmt.putInstance.run({
+        id: instance.id,
+        environment: instance.environment,
+        service: instance.service,
+        record_json: JSON.stringify(instance.record),
+      });
+    },
+    deleteInstance(id) {
+      stmt.deleteInstance.run(id);
+    },
+    listInstances(environment) {
+      const rows = environment ? stmt.envInstances.all(environment) : stmt.allInstances.all();
+      return rows.map((row) => ({
+        id: row.id,
+        environment: row.environment,
+        service: row.service,
+        record: JSON.parse(row.record_json) as unknown,
+      }));
+    },
+    releaseFor: db.transaction((environment: string, service: string, configHash: string): string => {
+      const last = stmt.lastRelease.get(environment, service);
+      if (last && last.config_hash === configHash) return `v${last.version}`;
+      const version = (last?.version ?? 0) + 1;
+      stmt.insertRelease.run(environment, service, version, configHash, nowIso());
+      return `v${version}`;
+    }),
+    getMeta(key) {
+      return stmt.getMeta.get(key)?.value ?? null;
+    },
+    setMeta(key, value) {
+      stmt.setMeta.run(key, value);
+    },
+    close() {
+      db.close();
+    },
+  };
+}

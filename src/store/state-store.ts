@@ -1,0 +1,78 @@
+/**
+ * The StateStore port: what the control plane persists. The SQLite adapter implements it; the
+ * store imports no runtime module.
+ */
+import type { Spec } from '../spec/schema.js';
+
+export interface Revision {
+  readonly id: number;
+  readonly hash: string;
+  readonly author: string;
+  readonly message: string;
+  readonly createdAt: string;
+  readonly spec: Spec;
+  readonly baseDir: string;
+  /** Set when the revision came from a file apply, so the same file applied again is a no-op. */
+  readonly sourceFile: string | null;
+  readonly sourceHash: string | null;
+}
+
+export type NewRevision = Omit<Revision, 'id' | 'createdAt'>;
+
+export interface StoredEvent {
+  readonly id: number;
+  readonly time: string;
+  readonly type: string;
+  readonly environment: string | null;
+  readonly service: string | null;
+  readonly instance: string | null;
+  readonly actor: string;
+  readonly message: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export type NewEvent = Omit<StoredEvent, 'id' | 'time' | 'environment' | 'service' | 'instance' | 'data' | 'actor'> & {
+  readonly environment?: string | null;
+  readonly service?: string | null;
+  readonly instance?: string | null;
+  readonly actor?: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+};
+
+export interface EventFilter {
+  readonly environment?: string;
+  readonly service?: string;
+  readonly type?: string;
+  readonly afterId?: number;
+  readonly limit?: number;
+}
+
+/** An instance as persisted: opaque JSON for the store, owned by the provider. */
+export interface StoredInstance {
+  readonly id: string;
+  readonly environment: string;
+  readonly service: string;
+  readonly record: unknown;
+}
+
+export interface StateStore {
+  latestRevision(): Revision | null;
+  revision(id: number): Revision | null;
+  saveRevision(revision: NewRevision): Revision;
+  listRevisions(limit: number): readonly Revision[];
+
+  appendEvent(event: NewEvent): StoredEvent;
+  events(filter: EventFilter): readonly StoredEvent[];
+
+  putInstance(instance: StoredInstance): void;
+  deleteInstance(id: string): void;
+  listInstances(environment?: string): readonly StoredInstance[];
+
+  /** The release name (`v1`, `v2`, …) for this config of a service, created when new. */
+  releaseFor(environment: string, service: string, configHash: string): string;
+
+  getMeta(key: string): string | null;
+  setMeta(key: string, value: string): void;
+
+  close(): void;
+}

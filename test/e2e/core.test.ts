@@ -1,0 +1,140 @@
+/**
+ * End-to-end stories of the core: the real `skiff up`, real processes, real HTTP on 127.0.0.1.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { echoSpec, isAlive, runLoad, startPlatform, waitFor, waitForReady } from './platform.js';
+import type { Platform } from './platform.js';
+
+let platform: Platform | undefined;
+afterEach(async () => {
+  await platform?.stop();
+  platform = undefined;
+});
+
+describe('skiff up with a two-instance service', () => {
+  it('starts the instances, routes to both, and Ctrl-C leaves no process behind', async () => {
+    platform = await startPlatform({ spec: echoSpec() });
+    const instances = await waitForReady(platform, { echo: 2 });
+    await waitFor('the ready line', () => platform!.output().includes('✓ echo'));
+    const load = await runLoad(`${platform.routerUrl}/echo/hi`, { durationMs: 500, connections: 4 });
+    expect(load.failed).toBe(0);
+    expect(Object.keys(load.byInstance).sort()).toEqual(instances.map((i) => i.id).sort());
+
+    const cli = platform.cli(['status', '--json']);
+    expect(cli.code).toBe(0);
+    const json = JSON.parse(cli.stdout) as { instances: Record<string, unknown>[] };
+    for (const instance of json.instances) {
+      expect(Object.keys(instance)).toEqual(expect.arrayContaining(['id', 'service', 'environment', 'release', 'state', 'pid', 'port', 'restarts']));
+    }
+
+    const routerPid = JSON.parse(fs.readFileSync(path.join(platform.dataDir, 'router.json'), 'utf8')).pid as number;
+    const pids = [...instances.map((i) => i.pid as number), routerPid];
+    expect(pids.every(isAlive)).toBe(true);
+    const child = platform.process;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+
+  it('repairs an instance killed with SIGKILL while traffic keeps flowing', async () => {
+    platform = await startPlatform({ spec: echoSpec() });
+    const [victim] = await waitForReady(platform, { echo: 2 });
+    const loading = runLoad(`${platform.routerUrl}/echo/`, { durationMs: 2500, connections: 4 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    process.kill(victim!.pid!, 'SIGKILL');
+    const load = await loading;
+    expect(load.failures).toEqual([]);
+    const repaired = await waitFor('the instance restarted', async () => {
+      const status = await platform!.status();
+      const instance = status.instances.find((i) => i.id === victim!.id);
+      return instance?.state === 'ready' && instance.pid !== victim!.pid ? instance : null;
+    });
+    expect(repaired.restarts).toBe(1);
+    const events = (await (await fetch(`${platform.apiUrl}/api/v1/events?service=echo&limit=50`)).json()) as { type: string; instance: string }[];
+    expect(events.filter((e) => e.instance === victim!.id).map((e) => e.type)).toEqual(
+      expect.arrayContaining(['instance.crashed', 'instance.restarted', 'instance.ready']),
+    );
+  });
+
+  it('takes an instance failing its health check out of the rotation and replaces it', async () => {
+    // Liveness gives up after 10 × 200 ms, readiness after 2 × 200 ms: a window to see it out of rotation.
+    platform = await startPlatform({ spec: echoSpec({ livenessFailures: 10 }) });
+    const [sick, healthy] = await waitForReady(platform, { echo: 2 });
+    const broke = await fetch(`http://127.0.0.1:${sick!.port}/break-health`, { method: 'POST' });
+    expect(broke.ok).toBe(true);
+    await waitFor('the sick instance out of the rotation', async () => {
+      const load = await runLoad(`${platform!.routerUrl}/echo/`, { durationMs: 200, connections: 2 });
+      return load.failed === 0 && load.byInstance[sick!.id] === undefined && load.byInstance[healthy!.id]! > 0;
+    });
+    const replaced = await waitFor('the sick instance replaced', async () => {
+      const instance = (await platform!.status()).instances.find((i) => i.id === sick!.id);
+      return instance && instance.state === 'ready' && instance.pid !== sick!.pid ? instance : null;
+    });
+    expect(replaced.restarts).toBe(1);
+    const events = (await (await fetch(`${platform.apiUrl}/api/v1/events?service=echo&limit=100`)).json()) as { type: string; instance: string; message: string }[];
+    const mine = events.filter((e) => e.instance === sick!.id);
+    expect(mine.map((e) => e.type)).toEqual(expect.arrayContaining(['instance.unhealthy', 'instance.replacing', 'instance.restarted']));
+  });
+
+  it('adopts running instances after the control plane is killed, with no failed request', async () => {
+    platform = await startPlatform({ spec: echoSpec() });
+    const before = await waitForReady(platform, { echo: 2 });
+    const loading = runLoad(`${platform.routerUrl}/echo/`, { durationMs: 4000, connections: 4 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await platform.kill();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await platform.restart();
+    const load = await loading;
+    expect(load.failures).toEqual([]);
+    expect(load.total).toBeGreaterThan(100);
+    const after = await waitForReady(platform, { echo: 2 });
+    expect(after.map((i) => [i.id, i.pid, i.restarts])).toEqual(before.map((i) => [i.id, i.pid, 0]));
+  });
+
+  it('scales with the CLI and records each change as a revision', async () => {
+    platform = await startPlatform({ spec: echoSpec({ instances: 1 }) });
+    await waitForReady(platform, { echo: 1 });
+    const up = platform.cli(['scale', 'echo=3']);
+    expect(up.code, up.stderr).toBe(0);
+    await waitForReady(platform, { echo: 3 });
+    expect(platform.cli(['scale', 'echo=1']).code).toBe(0);
+    await waitForReady(platform, { echo: 1 });
+    const revisions = (await (await fetch(`${platform.apiUrl}/api/v1/revisions`)).json()) as { message: string }[];
+    expect(revisions.map((r) => r.message)).toEqual(['scale dev/echo to 1', 'scale dev/echo to 3', 'skiff up']);
+    const bad = platform.cli(['scale', 'nosuch=2']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('SKIFF_UNKNOWN_SERVICE');
+  });
+
+  it('refuses an invalid spec with positioned errors and changes nothing', async () => {
+    platform = await startPlatform({ spec: echoSpec({ instances: 1 }) });
+    const before = await waitForReady(platform, { echo: 1 });
+    const bad = echoSpec({ instances: 1 }).replace('instances: 1', 'instanses: 3').replace('interval: 200ms', 'interval: soon');
+    fs.writeFileSync(path.join(platform.specDir, 'bad.yaml'), bad);
+    const result = platform.cli(['apply', 'bad.yaml']);
+    expect(result.code).toBe(1);
+    const lines = bad.split('\n');
+    const keyLine = lines.findIndex((l) => l.includes('instanses')) + 1;
+    expect(result.stderr + result.stdout).toContain(`bad.yaml:${keyLine}:5`);
+    expect(result.stderr + result.stdout).toContain('did you mean "instances"');
+    expect(result.stderr + result.stdout).toContain('SKIFF_SPEC_INVALID_VALUE');
+    const revisions = (await (await fetch(`${platform.apiUrl}/api/v1/revisions`)).json()) as unknown[];
+    expect(revisions).toHaveLength(1);
+    const after = await waitForReady(platform, { echo: 1 });
+    expect(after.map((i) => i.pid)).toEqual(before.map((i) => i.pid));
+  });
+
+  it('shows an instance log and follows a new instance', async () => {
+    platform = await startPlatform({ spec: echoSpec({ instances: 1 }) });
+    const [instance] = await waitForReady(platform, { echo: 1 });
+    await fetch(`${platform.routerUrl}/echo/some-path`);
+    const logs = await waitFor('the request in the logs', () => {
+      const result = platform!.cli(['logs', 'echo']);
+      return result.stdout.includes('/some-path') ? result.stdout : null;
+    });
+    expect(logs).toContain(instance!.id);
+  });
+});

@@ -1,0 +1,234 @@
+/** Test harness: runs the real `skiff up` from dist as a child process on free ports. */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const skiffBin = path.join(repoRoot, 'bin', 'skiff.js');
+export const echoServer = path.join(repoRoot, 'test', 'fixtures', 'echo', 'server.mjs');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export function tempDir(prefix = 'skiff-e2e-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export interface InstanceJson {
+  id: string;
+  service: string;
+  environment: string;
+  release: string;
+  state: string;
+  pid: number | null;
+  port: number | null;
+  restarts: number;
+}
+
+export interface Platform {
+  readonly apiUrl: string;
+  readonly routerUrl: string;
+  readonly dataDir: string;
+  readonly specDir: string;
+  readonly output: () => string;
+  process: ChildProcess;
+  status(env?: string): Promise<{ services: { name: string; desired: number; ready: number }[]; instances: InstanceJson[] }>;
+  cli(args: string[], env?: Record<string, string>): { code: number; stdout: string; stderr: string };
+  /** Starts `skiff up` again on the same data directory and ports (after a kill). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  /** Sends SIGKILL to the control plane only. */
+  kill(): Promise<void>;
+}
+
+export async function startPlatform(options: { spec: string; files?: Record<string, string>; env?: string }): Promise<Platform> {
+  const specDir = tempDir('skiff-spec-');
+  fs.writeFileSync(path.join(specDir, 'skiff.yaml'), options.spec);
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(specDir, name)), { recursive: true });
+    fs.writeFileSync(path.join(specDir, name), content);
+  }
+  const dataDir = tempDir('skiff-data-');
+  const apiPort = await freePort();
+  const routerPort = await freePort();
+  let output = '';
+  const launch = (): ChildProcess => {
+    const child = spawn(
+      process.execPath,
+      [skiffBin, 'up', specDir, '--data', dataDir, '--api-port', String(apiPort), '--router-port', String(routerPort), ...(options.env ? ['--env', options.env] : [])],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return child;
+  };
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const env = options.env ?? 'dev';
+  const platform: Platform = {
+    apiUrl,
+    routerUrl: `http://127.0.0.1:${routerPort}`,
+    dataDir,
+    specDir,
+    output: () => output,
+    process: launch(),
+    async status(environment = env) {
+      const response = await fetch(`${apiUrl}/api/v1/environments/${environment}/status`);
+      if (!response.ok) throw new Error(`status ${response.status}: ${await response.text()}`);
+      return (await response.json()) as Awaited<ReturnType<Platform['status']>>;
+    },
+    cli(args, extraEnv = {}) {
+      const result = spawnSync(process.execPath, [skiffBin, ...args], {
+        env: { ...process.env, SKIFF_API: apiUrl, SKIFF_DATA: dataDir, ...extraEnv },
+        encoding: 'utf8',
+        cwd: specDir,
+        timeout: 60_000,
+      });
+      return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+    },
+    async restart() {
+      platform.process = launch();
+      await waitForApi(apiUrl, platform);
+    },
+    async kill() {
+      const child = platform.process;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      const child = platform.process;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+  await waitForApi(apiUrl, platform);
+  return platform;
+}
+
+async function waitForApi(apiUrl: string, platform: Platform): Promise<void> {
+  await waitFor(`the API at ${apiUrl} (output so far: ${platform.output()})`, async () => {
+    if (platform.process.exitCode !== null) throw new Error(`skiff up exited: ${platform.output()}`);
+    return (await fetch(`${apiUrl}/api/v1/health`)).ok;
+  });
+}
+
+export async function waitForReady(platform: Platform, counts: Record<string, number>, timeoutMs = 30_000): Promise<InstanceJson[]> {
+  const status = await waitFor(
+    `ready instances ${JSON.stringify(counts)}`,
+    async () => {
+      const status = await platform.status();
+      const ok = Object.entries(counts).every(
+        ([service, count]) => status.instances.filter((i) => i.service === service && i.state === 'ready').length === count &&
+          status.instances.filter((i) => i.service === service).length === count,
+      );
+      return ok ? status : null;
+    },
+    timeoutMs,
+  );
+  return status.instances;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+export interface LoadResult {
+  total: number;
+  failed: number;
+  failures: string[];
+  byInstance: Record<string, number>;
+}
+
+/** A bounded load: `connections` concurrent keep-alive GET loops for `durationMs`, at most `maxRequests`. */
+export async function runLoad(url: string, options: { durationMs: number; connections?: number; maxRequests?: number }): Promise<LoadResult> {
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections: options.connections ?? 4 });
+  const result: LoadResult = { total: 0, failed: 0, failures: [], byInstance: {} };
+  const deadline = Date.now() + options.durationMs;
+  const max = options.maxRequests ?? 200_000;
+  const loop = async (): Promise<void> => {
+    while (Date.now() < deadline && result.total < max) {
+      result.total += 1;
+      try {
+        const response = await pool.request({ method: 'GET', path: target.pathname + target.search, headersTimeout: 5000, bodyTimeout: 5000 });
+        const text = await response.body.text();
+        if (response.statusCode !== 200) {
+          result.failed += 1;
+          if (result.failures.length < 10) result.failures.push(`${response.statusCode} ${text.slice(0, 200)}`);
+        } else {
+          const instance = (JSON.parse(text) as { instance?: string }).instance ?? '?';
+          result.byInstance[instance] = (result.byInstance[instance] ?? 0) + 1;
+        }
+      } catch (error) {
+        result.failed += 1;
+        if (result.failures.length < 10) result.failures.push(String(error));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.connections ?? 4 }, loop));
+  await pool.close();
+  return result;
+}
+
+export function echoSpec(options: { instances?: number; extra?: string; greeting?: string; livenessFailures?: number } = {}): string {
+  return `name: test
+services:
+  echo:
+    path: .
+    start: [node, ${JSON.stringify(echoServer)}]
+    instances: ${options.instances ?? 2}
+    env:
+      GREETING: ${options.greeting ?? 'hello'}
+    readiness:
+      http: /health
+      interval: 200ms
+      failureThreshold: 2
+    liveness:
+      http: /health
+      interval: 200ms
+      failureThreshold: ${options.livenessFailures ?? 3}
+    stopGrace: 2s
+    routes:
+      - path: /echo
+        stripPrefix: true
+${options.extra ?? ''}environments:
+  dev: {}
+`;
+}
