@@ -196,7 +196,7 @@ describe('system', () => {
     const response = await app.inject({ method: 'POST', url: '/api/v1/system/stop' });
     expect(response.statusCode).toBe(202);
     expect(response.json()).toEqual({ stopping: true });
-    await expect.poll(() => controlPlane.shutdownCalls).toBe(1);
+    await expect.poll(() => controlPlane.shutdownCalls, { timeout: 5000 }).toBe(1);
     await app.inject({ method: 'POST', url: '/api/v1/system/stop' });
     expect(controlPlane.shutdownCalls).toBe(1);
   });

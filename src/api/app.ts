@@ -29,7 +29,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Closing cuts every connection: streams have ended by then (see open-stream.ts), and an
   // HTTP client may hold a connection that never sends a request, which would otherwise keep
   // `close()` waiting for the server's header timeout.
-  const options = { bodyLimit, forceCloseConnections: true } as const;
+  // No automatic HEAD routes: a HEAD on a streaming route would hold a response open for nothing.
+  const options = { bodyLimit, forceCloseConnections: true, exposeHeadRoutes: false } as const;
   const app: FastifyInstance = deps.logger
     ? Fastify({ ...options, loggerInstance: deps.logger })
     : Fastify({ ...options, logger: false });

@@ -21,7 +21,12 @@ describe('OpenAPI document', () => {
     const response = await app.inject('/api/openapi.json');
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toContain('application/json');
-    const document = JSON.parse(response.body) as { openapi: string; info: { version: string }; paths: Record<string, Record<string, Operation>> };
+    const document = JSON.parse(response.body) as {
+      openapi: string;
+      info: { version: string };
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, { required: string[] }> };
+    };
     expect(document.openapi).toBe('3.1.0');
     expect(document.info.version).toBe('2.3.4');
 
@@ -61,6 +66,10 @@ describe('OpenAPI document', () => {
     expect(logs.parameters?.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(['tail', 'instance', 'follow']);
     expect(Object.keys(logs.responses['200']!.content)).toEqual(['application/x-ndjson']);
     expect(Object.keys(document.paths['/api/v1/system/stop']!['post']!.responses)).toContain('202');
+
+    const errorRef = scale.responses['default']!.content['application/json'] as { schema: { $ref: string } };
+    expect(errorRef.schema.$ref).toBe('#/components/schemas/Error');
+    expect(document.components.schemas['Error']?.required).toEqual(['code', 'message']);
 
     const ids = listed.length;
     const operationIds = new Set(

@@ -52,7 +52,12 @@ export function buildOpenApiDocument(
     const path = route.url.replace(/:(\w+)/g, '{$1}');
     (paths[path] ??= {})[route.method.toLowerCase()] = operation(route);
   }
-  return { openapi: '3.1.0', info: { title: info.title, version: info.version }, paths };
+  return {
+    openapi: '3.1.0',
+    info: { title: info.title, version: info.version },
+    paths,
+    components: { schemas: { Error: jsonSchema(errorBodySchema) } },
+  };
 }
 
 function operation(route: CollectedRoute): JsonSchema {
@@ -71,7 +76,7 @@ function operation(route: CollectedRoute): JsonSchema {
       [String(doc.status)]: { description: 'success', content: { [doc.contentType]: responseMedia(doc) } },
       default: {
         description: 'an error; the status follows from the code',
-        content: { 'application/json': { schema: jsonSchema(errorBodySchema) } },
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
       },
     },
   };

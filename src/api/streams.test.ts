@@ -43,7 +43,7 @@ describe('log follow', () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/x-ndjson');
-    await expect.poll(() => controlPlane.followers).toBe(1);
+    await expect.poll(() => controlPlane.followers, { timeout: 5000 }).toBe(1);
     controlPlane.appendLog('catalog', { instance: 'catalog-2', stream: 'stderr', line: 'new' });
     controlPlane.appendLog('web', { instance: 'web-1', stream: 'stdout', line: 'other service' });
     const text = await readUntil(response, (t) => t.includes('"new"'));
@@ -52,12 +52,12 @@ describe('log follow', () => {
       { instance: 'catalog-2', stream: 'stderr', line: 'new' },
     ]);
     abort.abort();
-    await expect.poll(() => controlPlane.followers).toBe(0);
+    await expect.poll(() => controlPlane.followers, { timeout: 5000 }).toBe(0);
   });
 
   it('ends open streams when the app closes', async () => {
     const response = await fetch(`${baseUrl}/api/v1/environments/dev/services/catalog/logs?follow=true`);
-    await expect.poll(() => controlPlane.followers).toBe(1);
+    await expect.poll(() => controlPlane.followers, { timeout: 5000 }).toBe(1);
     await app.close();
     expect(await readUntil(response, () => false)).toBe('');
     expect(controlPlane.followers).toBe(0);
@@ -70,13 +70,13 @@ describe('event stream', () => {
     const response = await fetch(`${baseUrl}/api/v1/events/stream`, { signal: abort.signal });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/event-stream');
-    await expect.poll(() => controlPlane.subscribers).toBe(1);
+    await expect.poll(() => controlPlane.subscribers, { timeout: 5000 }).toBe(1);
     const event = controlPlane.record({ type: 'instance.crashed', environment: 'dev', service: 'web', message: 'exit 1' });
     const text = await readUntil(response, (t) => t.includes('instance.crashed'));
     const frame = text.split('\n\n').find((block) => block.startsWith('id:'));
     expect(frame).toBe(`id: ${event.id}\ndata: ${JSON.stringify(event)}`);
     abort.abort();
-    await expect.poll(() => controlPlane.subscribers).toBe(0);
+    await expect.poll(() => controlPlane.subscribers, { timeout: 5000 }).toBe(0);
   });
 
   it('replays events after Last-Event-ID before the live ones', async () => {
@@ -87,7 +87,7 @@ describe('event stream', () => {
       signal: abort.signal,
       headers: { 'last-event-id': String(first.id) },
     });
-    await expect.poll(() => controlPlane.subscribers).toBe(1);
+    await expect.poll(() => controlPlane.subscribers, { timeout: 5000 }).toBe(1);
     controlPlane.record({ type: 'c', message: 'three' });
     const text = await readUntil(response, (t) => t.includes('"three"'));
     const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]));

@@ -117,12 +117,12 @@ describe('skiff logs', () => {
     await applied();
     const interrupt = new AbortController();
     const following = cli.run(['logs', 'web', '-f'], { interrupt: interrupt.signal });
-    await expect.poll(() => controlPlane.followers).toBe(1);
+    await expect.poll(() => controlPlane.followers, { timeout: 5000 }).toBe(1);
     controlPlane.appendLog('web', { instance: 'web-1', stream: 'stdout', line: 'GET / 200' });
-    await expect.poll(() => cli.live.stdout).toMatch(/\nweb-1 \| GET \/ 200\n$/);
+    await expect.poll(() => cli.live.stdout, { timeout: 5000 }).toMatch(/\nweb-1 \| GET \/ 200\n$/);
     interrupt.abort();
     expect((await following).code).toBe(0);
-    await expect.poll(() => controlPlane.followers).toBe(0);
+    await expect.poll(() => controlPlane.followers, { timeout: 5000 }).toBe(0);
   });
 
   it('rejects a bad --tail before calling the server', async () => {
@@ -182,10 +182,10 @@ describe('skiff events and history', () => {
     await applied();
     const interrupt = new AbortController();
     const following = cli.run(['events', '-f', '--service', 'web'], { interrupt: interrupt.signal });
-    await expect.poll(() => controlPlane.subscribers).toBe(1);
+    await expect.poll(() => controlPlane.subscribers, { timeout: 5000 }).toBe(1);
     controlPlane.record({ type: 'instance.crashed', service: 'catalog', message: 'not shown' });
     controlPlane.record({ type: 'instance.crashed', service: 'web', instance: 'web-1', message: 'exit code 1' });
-    await expect.poll(() => cli.live.stdout).toMatch(/instance\.crashed  -  web  web-1  exit code 1\n$/);
+    await expect.poll(() => cli.live.stdout, { timeout: 5000 }).toMatch(/instance\.crashed  -  web  web-1  exit code 1\n$/);
     interrupt.abort();
     expect((await following).code).toBe(0);
     expect(cli.live.stdout).not.toContain('not shown');

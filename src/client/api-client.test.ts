@@ -68,7 +68,7 @@ describe('typed calls', () => {
 
   it('asks the server to stop', async () => {
     await client.stop();
-    await expect.poll(() => controlPlane.shutdownCalls).toBe(1);
+    await expect.poll(() => controlPlane.shutdownCalls, { timeout: 5000 }).toBe(1);
   });
 });
 
@@ -118,18 +118,18 @@ describe('streams', () => {
     const lines: LogLine[] = [];
     const abort = new AbortController();
     const following = client.followLogs({ environment: 'dev', service: 'catalog', tail: 10 }, (line) => lines.push(line), abort.signal);
-    await expect.poll(() => controlPlane.followers).toBe(1);
+    await expect.poll(() => controlPlane.followers, { timeout: 5000 }).toBe(1);
     controlPlane.appendLog('catalog', { instance: 'catalog-2', stream: 'stderr', line: 'after' });
-    await expect.poll(() => lines.map((l) => l.line)).toEqual(['before', 'after']);
+    await expect.poll(() => lines.map((l) => l.line), { timeout: 5000 }).toEqual(['before', 'after']);
     abort.abort();
     await expect(following).resolves.toBeUndefined();
-    await expect.poll(() => controlPlane.followers).toBe(0);
+    await expect.poll(() => controlPlane.followers, { timeout: 5000 }).toBe(0);
   });
 
   it('ends a follow cleanly when the server stops', async () => {
     await client.apply(source);
     const following = client.followLogs({ environment: 'dev', service: 'catalog' }, () => undefined, new AbortController().signal);
-    await expect.poll(() => controlPlane.followers).toBe(1);
+    await expect.poll(() => controlPlane.followers, { timeout: 5000 }).toBe(1);
     await app.close();
     await expect(following).resolves.toBeUndefined();
   });
@@ -144,12 +144,12 @@ describe('streams', () => {
     const events: EventRecord[] = [];
     const abort = new AbortController();
     const streaming = client.streamEvents((event) => events.push(event), abort.signal);
-    await expect.poll(() => controlPlane.subscribers).toBe(1);
+    await expect.poll(() => controlPlane.subscribers, { timeout: 5000 }).toBe(1);
     const recorded = controlPlane.record({ type: 'instance.started', service: 'web', message: 'started web-1' });
-    await expect.poll(() => events).toEqual([recorded]);
+    await expect.poll(() => events, { timeout: 5000 }).toEqual([recorded]);
     abort.abort();
     await expect(streaming).resolves.toBeUndefined();
-    await expect.poll(() => controlPlane.subscribers).toBe(0);
+    await expect.poll(() => controlPlane.subscribers, { timeout: 5000 }).toBe(0);
   });
 });
 

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveEnvironment } from '../../src/spec/desired.js';
 import { specSchema } from '../../src/spec/schema.js';
 
 const shopDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/shop');
@@ -145,6 +146,19 @@ describe('examples/shop', () => {
     expect(spec.services.orders?.routes[0]).toMatchObject({ path: '/orders', stripPrefix: true });
     expect(Object.keys(spec.environments).sort()).toEqual(['dev', 'production', 'staging']);
     for (const service of Object.values(spec.services)) expect(service.readiness?.http).toBe('/health');
+  });
+
+  it('each environment runs the intended number of instances with its own data directory', () => {
+    const spec = specSchema.parse(parse(readFileSync(path.join(shopDir, 'skiff.yaml'), 'utf8')));
+    const resolved = (env: string) =>
+      Object.fromEntries(resolveEnvironment(spec, env, shopDir).services.map((s) => [s.name, s]));
+    const dev = resolved('dev');
+    expect([dev.catalog?.instances, dev.orders?.instances, dev.web?.instances]).toEqual([2, 1, 1]);
+    expect(dev.catalog?.env.LOG_LEVEL).toBe('debug');
+    const production = resolved('production');
+    expect([production.catalog?.instances, production.orders?.instances, production.web?.instances]).toEqual([3, 2, 2]);
+    expect(production.catalog?.env.DATA_DIR).toBe('./data/production');
+    expect(resolved('staging').catalog?.env.DATA_DIR).toBe('./data/staging');
   });
 
   it('every service answers /health with its name and instance id', async () => {

@@ -1,0 +1,19 @@
+export { buildApp, type AppDeps } from './app.js';
+export { httpStatusFor } from './http-status.js';
+export { openApiPath, type OpenApiDocument } from './openapi.js';
+export type { ErrorBody } from './schemas.js';
+export type {
+  ApplyResult,
+  ControlPlane,
+  EventQuery,
+  EventRecord,
+  InstanceState,
+  InstanceStatus,
+  LogLine,
+  LogQuery,
+  RevisionSummary,
+  ServiceStatus,
+  SpecSource,
+  StatusReport,
+  ValidationResult,
+} from './control-plane.js';
