@@ -8,6 +8,7 @@ import { installErrorHandling } from './error-handler.js';
 import { serveOpenApi } from './openapi.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { homeRoutes } from './routes/home.js';
 import { revisionRoutes } from './routes/revisions.js';
 import { serviceRoutes } from './routes/services.js';
 import { specRoutes } from './routes/specs.js';
@@ -39,6 +40,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   serveOpenApi(app, { title: 'Skiff API', version: deps.version });
 
   const { controlPlane } = deps;
+  app.register(homeRoutes());
   app.register(healthRoutes(deps.version));
   app.register(specRoutes(controlPlane));
   app.register(statusRoutes(controlPlane));

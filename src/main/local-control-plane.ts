@@ -67,7 +67,24 @@ export class LocalControlPlane implements ControlPlane {
     };
   }
 
-  async apply(source: SpecSource, options: { author: string; message?: string }): Promise<ApplyResult> {
+  /** Applies the file: a new revision when the desired state it gives differs from the current one. */
+  apply(source: SpecSource, options: { author: string; message?: string }): Promise<ApplyResult> {
+    return this.applySpec(source, options, 'when-state-differs');
+  }
+
+  /**
+   * What `skiff up` does with its file: apply it only when the file changed since it was last
+   * applied, so restarting the control plane keeps what was scaled since.
+   */
+  applyFileIfChanged(source: SpecSource, options: { author: string; message?: string }): Promise<ApplyResult> {
+    return this.applySpec(source, options, 'when-file-differs');
+  }
+
+  private async applySpec(
+    source: SpecSource,
+    options: { author: string; message?: string },
+    mode: 'when-state-differs' | 'when-file-differs',
+  ): Promise<ApplyResult> {
     const result = this.validate(source);
     if (!result.valid) {
       throw new SkiffError('SKIFF_SPEC_INVALID', `${source.file} is invalid: ${result.errors.length} error(s); nothing was applied`, {
@@ -79,7 +96,12 @@ export class LocalControlPlane implements ControlPlane {
     if (!parsed.ok) throw new SkiffError('SKIFF_INTERNAL', 'the spec changed during apply');
     const sourceHash = sha256(source.text);
     const latest = this.deps.store.latestRevision();
-    if (latest && latest.sourceHash === sourceHash && latest.baseDir === source.baseDir) {
+    const unchanged =
+      latest !== null &&
+      (mode === 'when-file-differs'
+        ? latest.sourceHash === sourceHash && latest.baseDir === source.baseDir
+        : latest.hash === stateHash(parsed.spec, source.baseDir));
+    if (latest && unchanged) {
       return { revision: summary(latest), changed: false, environments: result.environments };
     }
     const revision = this.saveRevision(parsed.spec, source.baseDir, {
@@ -88,14 +110,13 @@ export class LocalControlPlane implements ControlPlane {
       sourceFile: source.file,
       sourceHash,
     });
-    const changed = latest?.hash !== revision.hash;
     this.emit({
       type: 'spec.applied',
       actor: options.author,
-      message: `revision ${revision.id} applied from ${source.file}${changed ? '' : ' (no change)'}`,
+      message: `revision ${revision.id} applied from ${source.file}`,
       data: { revision: revision.id, hash: revision.hash },
     });
-    return { revision: summary(revision), changed, environments: result.environments };
+    return { revision: summary(revision), changed: true, environments: result.environments };
   }
 
   status(environment: string): StatusReport {
@@ -264,7 +285,7 @@ export class LocalControlPlane implements ControlPlane {
     meta: { author: string; message: string; sourceFile: string | null; sourceHash: string | null },
   ): Revision {
     const revision = this.deps.store.saveRevision({
-      hash: sha256(JSON.stringify({ spec, baseDir })),
+      hash: stateHash(spec, baseDir),
       spec,
       baseDir,
       ...meta,
@@ -314,6 +335,10 @@ function summary(revision: Revision): RevisionSummary {
     message: revision.message,
     createdAt: revision.createdAt,
   };
+}
+
+function stateHash(spec: Spec, baseDir: string): string {
+  return sha256(JSON.stringify({ spec, baseDir }));
 }
 
 function sha256(text: string): string {

@@ -96,9 +96,10 @@ async function serve(config: ServerConfig): Promise<number> {
     (shuttingDown ??= (async () => {
       print('Stopping: instances, router, server…');
       clearInterval(resync);
-      await app?.close();
       await supervisor.shutdown();
       await router.stop();
+      // The API closes last, so `skiff stop` sees it go away only when everything has stopped.
+      await app?.close();
       store.close();
       releaseDataDir(config);
       print('Stopped.');
@@ -122,7 +123,7 @@ async function serve(config: ServerConfig): Promise<number> {
     const latest = store.latestRevision();
     if (latest) supervisor.setDesired(resolveEnvironment(latest.spec, config.environment, latest.baseDir));
     await publisher.request();
-    await controlPlane.apply(
+    await controlPlane.applyFileIfChanged(
       { text: specText, file: path.relative(process.cwd(), config.specPath) || config.specPath, baseDir: path.dirname(config.specPath) },
       { author: os.userInfo().username, message: 'skiff up' },
     );

@@ -100,10 +100,13 @@ describe('skiff up with a two-instance service', () => {
     const up = platform.cli(['scale', 'echo=3']);
     expect(up.code, up.stderr).toBe(0);
     await waitForReady(platform, { echo: 3 });
-    expect(platform.cli(['scale', 'echo=1']).code).toBe(0);
+    // The file is the source of truth: applying it again brings back its instance count.
+    const apply = platform.cli(['apply', 'skiff.yaml']);
+    expect(apply.code, apply.stderr).toBe(0);
     await waitForReady(platform, { echo: 1 });
+    expect(platform.cli(['apply', 'skiff.yaml']).stdout).toMatch(/no change/i);
     const revisions = (await (await fetch(`${platform.apiUrl}/api/v1/revisions`)).json()) as { message: string }[];
-    expect(revisions.map((r) => r.message)).toEqual(['scale dev/echo to 1', 'scale dev/echo to 3', 'skiff up']);
+    expect(revisions.map((r) => r.message)).toEqual(['apply skiff.yaml', 'scale dev/echo to 3', 'skiff up']);
     const bad = platform.cli(['scale', 'nosuch=2']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('SKIFF_UNKNOWN_SERVICE');
