@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { echoSpec, isAlive, runLoad, startPlatform, waitFor, waitForReady } from './platform.js';
+import { echoSpec, isAlive, runLoad, startPlatform, waitFor, waitForReady, waitForRouted } from './platform.js';
 import type { Platform } from './platform.js';
 
 let platform: Platform | undefined;
@@ -17,6 +17,7 @@ describe('skiff up with a two-instance service', () => {
   it('starts the instances, routes to both, and Ctrl-C leaves no process behind', async () => {
     platform = await startPlatform({ spec: echoSpec() });
     const instances = await waitForReady(platform, { echo: 2 });
+    await waitForRouted(platform, '/echo/', instances);
     await waitFor('the ready line', () => platform!.output().includes('✓ echo'));
     const load = await runLoad(`${platform.routerUrl}/echo/hi`, { durationMs: 500, connections: 4 });
     expect(load.failed).toBe(0);
@@ -41,7 +42,9 @@ describe('skiff up with a two-instance service', () => {
 
   it('repairs an instance killed with SIGKILL while traffic keeps flowing', async () => {
     platform = await startPlatform({ spec: echoSpec() });
-    const [victim] = await waitForReady(platform, { echo: 2 });
+    const ready = await waitForReady(platform, { echo: 2 });
+    await waitForRouted(platform, '/echo/', ready);
+    const victim = ready[0];
     const loading = runLoad(`${platform.routerUrl}/echo/`, { durationMs: 2500, connections: 4 });
     await new Promise((resolve) => setTimeout(resolve, 500));
     process.kill(victim!.pid!, 'SIGKILL');
@@ -63,6 +66,7 @@ describe('skiff up with a two-instance service', () => {
     // Liveness gives up after 10 × 200 ms, readiness after 2 × 200 ms: a window to see it out of rotation.
     platform = await startPlatform({ spec: echoSpec({ livenessFailures: 10 }) });
     const [sick, healthy] = await waitForReady(platform, { echo: 2 });
+    await waitForRouted(platform, '/echo/', [sick!, healthy!]);
     const broke = await fetch(`http://127.0.0.1:${sick!.port}/break-health`, { method: 'POST' });
     expect(broke.ok).toBe(true);
     await waitFor('the sick instance out of the rotation', async () => {
@@ -82,6 +86,7 @@ describe('skiff up with a two-instance service', () => {
   it('adopts running instances after the control plane is killed, with no failed request', async () => {
     platform = await startPlatform({ spec: echoSpec() });
     const before = await waitForReady(platform, { echo: 2 });
+    await waitForRouted(platform, '/echo/', before);
     const loading = runLoad(`${platform.routerUrl}/echo/`, { durationMs: 4000, connections: 4 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     await platform.kill();
@@ -133,11 +138,40 @@ describe('skiff up with a two-instance service', () => {
   it('shows an instance log and follows a new instance', async () => {
     platform = await startPlatform({ spec: echoSpec({ instances: 1 }) });
     const [instance] = await waitForReady(platform, { echo: 1 });
+    await waitForRouted(platform, '/echo/', [instance!]);
     await fetch(`${platform.routerUrl}/echo/some-path`);
     const logs = await waitFor('the request in the logs', () => {
       const result = platform!.cli(['logs', 'echo']);
       return result.stdout.includes('/some-path') ? result.stdout : null;
     });
     expect(logs).toContain(instance!.id);
+  });
+
+  it('backs off a crash loop exponentially and says why in status and events', async () => {
+    platform = await startPlatform({
+      spec: `name: test
+services:
+  broken:
+    start: [node, -e, "console.error('missing DATABASE_URL'); process.exit(2)"]
+environments:
+  dev: {}
+`,
+    });
+    const crashes = await waitFor('four crashes', async () => {
+      const events = (await (await fetch(`${platform!.apiUrl}/api/v1/events?type=instance.crashed`)).json()) as {
+        data: { restartInMs: number; exitCode: number | null };
+      }[];
+      return events.length >= 4 ? events : null;
+    });
+    const delays = crashes.slice(0, 4).map((e) => e.data.restartInMs);
+    expect(delays[0]).toBe(0);
+    expect(delays[1]).toBeGreaterThanOrEqual(200);
+    expect(delays[2]).toBeGreaterThan(delays[1]!);
+    expect(delays[3]).toBeGreaterThan(delays[2]!);
+    expect(crashes[0]!.data.exitCode).toBe(2);
+    const [instance] = (await platform.status()).instances;
+    expect(instance!.restarts).toBeGreaterThanOrEqual(3);
+    const cli = platform.cli(['logs', 'broken']);
+    expect(cli.stdout).toContain('missing DATABASE_URL');
   });
 });

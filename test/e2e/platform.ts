@@ -130,6 +130,8 @@ export async function startPlatform(options: { spec: string; files?: Record<stri
         child.kill('SIGTERM');
         await exited;
       }
+      fs.rmSync(specDir, { recursive: true, force: true });
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
   await waitForApi(apiUrl, platform);
@@ -157,6 +159,20 @@ export async function waitForReady(platform: Platform, counts: Record<string, nu
     timeoutMs,
   );
   return status.instances;
+}
+
+/**
+ * Waits until the router answers from every one of `instances`: an instance is ready in the API
+ * a moment before the routing table that includes it reaches the router.
+ */
+export async function waitForRouted(platform: Platform, path: string, instances: readonly InstanceJson[]): Promise<void> {
+  const seen = new Set<string>();
+  await waitFor(`the router to answer ${path} from ${instances.map((i) => i.id).join(', ')}`, async () => {
+    const response = await fetch(`${platform.routerUrl}${path}`);
+    if (response.ok) seen.add(((await response.json()) as { instance: string }).instance);
+    else await response.body?.cancel();
+    return instances.every((instance) => seen.has(instance.id));
+  });
 }
 
 export function isAlive(pid: number): boolean {

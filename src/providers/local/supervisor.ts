@@ -7,10 +7,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
-import { sleep } from '../../core/clock.js';
 import type { Driver, InstanceExit, RunningInstance } from '../../drivers/driver.js';
 import { rotateLogIfLarge } from '../../drivers/process/index.js';
-import { countProbe, livenessVerdict, readinessVerdict, startGraceVerdict, zeroCounters } from '../../reconcile/health.js';
 import type { HealthVerdict } from '../../reconcile/health.js';
 import { planService } from '../../reconcile/instance-planner.js';
 import type { InstanceAction, StopReason } from '../../reconcile/instance-planner.js';
@@ -19,12 +17,12 @@ import type { InstanceState } from '../../reconcile/instance-state.js';
 import { defaultBackoffPolicy, restartDelayMs } from '../../reconcile/restart-backoff.js';
 import type { ReadyInstance } from '../../reconcile/route-planner.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
-import type { DriverKind, Probe } from '../../spec/schema.js';
+import type { DriverKind } from '../../spec/schema.js';
 import type { NewEvent, StateStore } from '../../store/state-store.js';
 import { freePort } from './free-port.js';
 import { fromPersisted, toObserved, toPersisted } from './instance-record.js';
 import type { InstanceRecord, PersistedInstance } from './instance-record.js';
-import { runProbe } from './probes.js';
+import { monitorHealth } from './health-monitor.js';
 
 export interface SupervisorDeps {
   readonly environment: string;
@@ -43,19 +41,6 @@ export interface SupervisorDeps {
 /** Instance logs are rotated past this size, keeping this many old files. */
 const logRotation = { maxBytes: 10 * 1024 * 1024, keep: 3 };
 const logRotationIntervalMs = 10_000;
-
-/** A new instance is probed this often until it first passes, so it gets traffic as soon as it can. */
-const startingProbeIntervalMs = 20;
-
-/** Used when a service declares no readiness probe: ready once its port accepts connections. */
-const defaultReadiness: Probe = {
-  tcp: true,
-  interval: 1000,
-  timeout: 1000,
-  successThreshold: 1,
-  failureThreshold: 3,
-  startGrace: 30_000,
-};
 
 export class LocalSupervisor {
   private desired: DesiredEnvironment | null = null;
@@ -284,8 +269,11 @@ export class LocalSupervisor {
     const probes = new AbortController();
     record.probes = probes;
     void running.exited.then((exit) => this.onExit(record, running, exit));
-    void this.readinessLoop(record, running, probes.signal);
-    void this.livenessLoop(record, running, probes.signal);
+    monitorHealth(record, running, probes.signal, {
+      probes: () => this.desiredService(record.service),
+      now: () => this.deps.clock.now(),
+      onVerdict: (verdict) => this.applyVerdict(record, verdict),
+    });
   }
 
   private onExit(record: InstanceRecord, running: RunningInstance, exit: InstanceExit): void {
@@ -355,37 +343,6 @@ export class LocalSupervisor {
     this.persist(record);
     if (wasReady) await this.deps.routesChanged();
     await running.stop(this.stopGraceFor(record));
-  }
-
-  private async readinessLoop(record: InstanceRecord, running: RunningInstance, signal: AbortSignal): Promise<void> {
-    let counters = zeroCounters;
-    while (!signal.aborted && record.running === running) {
-      const probe = this.desiredService(record.service)?.readiness ?? defaultReadiness;
-      const outcome = await runProbe({ port: record.port, http: probe.http, timeoutMs: probe.timeout });
-      if (signal.aborted || record.running !== running || record.state === 'stopping') return;
-      counters = countProbe(counters, outcome.ok);
-      this.applyVerdict(record, readinessVerdict(record.state, counters, probe, outcome.detail));
-      if (record.state === 'starting' && record.startedAt !== null) {
-        this.applyVerdict(record, startGraceVerdict(record.startedAt, this.deps.clock.now(), probe.startGrace));
-      }
-      await sleep(record.state === 'starting' ? startingProbeIntervalMs : probe.interval, signal);
-    }
-  }
-
-  private async livenessLoop(record: InstanceRecord, running: RunningInstance, signal: AbortSignal): Promise<void> {
-    let counters = zeroCounters;
-    while (!signal.aborted && record.running === running) {
-      const probe = this.desiredService(record.service)?.liveness;
-      if (!probe) return;
-      await sleep(probe.interval, signal);
-      // Liveness starts counting once the instance was ready or its start grace is over.
-      const started = record.readyAt !== null || this.deps.clock.now() - (record.startedAt ?? 0) > probe.startGrace;
-      if (signal.aborted || record.running !== running || record.state === 'stopping' || !started) continue;
-      const outcome = await runProbe({ port: record.port, http: probe.http, timeoutMs: probe.timeout });
-      if (signal.aborted || record.running !== running) return;
-      counters = countProbe(counters, outcome.ok);
-      this.applyVerdict(record, livenessVerdict(counters, probe, outcome.detail));
-    }
   }
 
   private applyVerdict(record: InstanceRecord, verdict: HealthVerdict): void {
