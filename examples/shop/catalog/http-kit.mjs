@@ -75,7 +75,9 @@ export function serve({ service, defaultPort, handle }) {
     if (stopping) res.setHeader('connection', 'close');
     res.on('finish', () => {
       const status = res.statusCode;
-      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      // Probes call /health every second or so: at info level they would drown the real requests.
+      const probe = url.pathname === '/health' && status === 200;
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : probe ? 'debug' : 'info';
       const durationMs = Math.round((performance.now() - started) * 10) / 10;
       log(level, 'request', { method: req.method, path: url.pathname, status, durationMs });
     });
