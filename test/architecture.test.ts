@@ -13,6 +13,7 @@ const allowed: Record<string, readonly string[]> = {
   config: ['core'],
   spec: ['core'],
   store: ['core', 'spec'],
+  artifacts: ['core', 'spec'],
   reconcile: ['core', 'spec'],
   drivers: ['core', 'spec'],
   router: ['core'],
@@ -21,7 +22,7 @@ const allowed: Record<string, readonly string[]> = {
   api: ['core', 'spec'],
   client: ['core', 'api'],
   cli: ['core', 'config', 'spec', 'api', 'client', 'main'],
-  main: ['core', 'config', 'spec', 'store', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'api', 'client'],
+  main: ['core', 'config', 'spec', 'store', 'artifacts', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'api', 'client'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -104,6 +104,31 @@ export interface LogQuery {
   readonly tail?: number;
 }
 
+export interface ArtifactSummary {
+  readonly digest: string;
+  readonly service: string;
+  readonly size: number;
+  readonly createdAt: string;
+  /** The git commit of the build context, when it was a git work tree. */
+  readonly sourceCommit: string | null;
+}
+
+export interface ReleaseSummary {
+  readonly environment: string;
+  readonly service: string;
+  /** `v3`. */
+  readonly version: string;
+  /** `sha256:…`; null when the release runs from its source directory. */
+  readonly artifact: string | null;
+  readonly configHash: string;
+  readonly author: string;
+  /** Why it was made: source, deploy, config, promote, rollback, restore. */
+  readonly reason: string;
+  readonly createdAt: string;
+  /** Whether this is the release the environment runs now. */
+  readonly current: boolean;
+}
+
 export interface ControlPlane {
   validate(source: SpecSource): ValidationResult;
   /** Throws SkiffError SKIFF_SPEC_INVALID (with details) and changes nothing when the spec is invalid. */
@@ -126,6 +151,31 @@ export interface ControlPlane {
   logs(query: LogQuery): Promise<readonly LogLine[]>;
   /** Follows new lines until the signal aborts. */
   followLogs(query: LogQuery, onLine: (line: LogLine) => void, signal: AbortSignal): Promise<void>;
+  /** Builds an artifact of the service (SKIFF_BUILD_FAILED with the command's output when it fails). */
+  build(options: { readonly service: string; readonly author: string }): Promise<ArtifactSummary>;
+  /** Newest first. Throws SKIFF_UNKNOWN_SERVICE. */
+  artifacts(service: string): Promise<readonly ArtifactSummary[]>;
+  /**
+   * A new release of an artifact (full digest, unique prefix, or `latest`) with the environment's
+   * config, rolled out. The artifact is verified first: a tampered one is refused and nothing changes.
+   */
+  deploy(options: {
+    readonly service: string;
+    readonly version: string;
+    readonly environment: string;
+    readonly author: string;
+  }): Promise<ReleaseSummary>;
+  /** Deploys to `to` exactly the artifact `from` runs; never rebuilds. */
+  promote(options: { readonly service: string; readonly from: string; readonly to: string; readonly author: string }): Promise<ReleaseSummary>;
+  /** A new release reusing an older release's artifact and config (default: the one before the current). */
+  rollback(options: {
+    readonly service: string;
+    readonly environment: string;
+    readonly to?: string;
+    readonly author: string;
+  }): Promise<ReleaseSummary>;
+  /** Newest first. */
+  releases(environment: string, service: string): readonly ReleaseSummary[];
   /** Stops every instance and the router, then the server. */
   shutdown(): Promise<void>;
 }

@@ -7,6 +7,15 @@ const exact: Partial<Record<ErrorCode, number>> = {
   SKIFF_NO_REVISION: 409,
   // A service directory that does not exist is a mistake in the applied spec, not a server fault.
   SKIFF_SERVICE_DIRECTORY_MISSING: 422,
+  SKIFF_ARTIFACT_NOT_FOUND: 404,
+  SKIFF_ARTIFACT_VERSION_INVALID: 400,
+  SKIFF_ARTIFACT_AMBIGUOUS: 409,
+  // The stored bytes no longer match their name: the request is refused, the server is fine.
+  SKIFF_ARTIFACT_DIGEST_MISMATCH: 409,
+  // The service's own build command failed: its output is in the answer, not a server fault.
+  SKIFF_BUILD_FAILED: 422,
+  SKIFF_NOT_DEPLOYED: 409,
+  SKIFF_RELEASE_NOT_FOUND: 404,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

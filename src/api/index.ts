@@ -4,6 +4,7 @@ export { openApiPath, type OpenApiDocument } from './openapi.js';
 export type { ErrorBody } from './schemas.js';
 export type {
   ApplyResult,
+  ArtifactSummary,
   ControlPlane,
   EventQuery,
   EventRecord,
@@ -11,6 +12,7 @@ export type {
   InstanceStatus,
   LogLine,
   LogQuery,
+  ReleaseSummary,
   RevisionSummary,
   ServiceStatus,
   SpecSource,

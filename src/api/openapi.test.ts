@@ -12,7 +12,7 @@ afterAll(() => app.close());
 interface Operation {
   operationId: string;
   parameters?: { name: string; in: string; required: boolean }[];
-  requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; required?: string[] } }> };
+  requestBody?: { required: boolean; content: Record<string, { schema: { properties: Record<string, unknown>; required?: string[] } }> };
   responses: Record<string, { content: Record<string, unknown> }>;
 }
 
@@ -46,6 +46,12 @@ describe('OpenAPI document', () => {
         'GET /api/v1/events',
         'GET /api/v1/events/stream',
         'GET /api/v1/revisions',
+        'POST /api/v1/services/{service}/build',
+        'GET /api/v1/services/{service}/artifacts',
+        'POST /api/v1/environments/{env}/services/{service}/deploy',
+        'POST /api/v1/environments/{env}/services/{service}/rollback',
+        'POST /api/v1/services/{service}/promote',
+        'GET /api/v1/environments/{env}/services/{service}/releases',
         'POST /api/v1/system/stop',
       ].sort(),
     );
@@ -66,6 +72,16 @@ describe('OpenAPI document', () => {
     expect(logs.parameters?.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(['tail', 'instance', 'follow']);
     expect(Object.keys(logs.responses['200']!.content)).toEqual(['application/x-ndjson']);
     expect(Object.keys(document.paths['/api/v1/system/stop']!['post']!.responses)).toContain('202');
+
+    const deploy = document.paths['/api/v1/environments/{env}/services/{service}/deploy']!['post']!;
+    expect(deploy.requestBody!.content['application/json']!.schema.required).toEqual(['version']);
+    expect(Object.keys(deploy.responses)).toEqual(['201', 'default']);
+    const promote = document.paths['/api/v1/services/{service}/promote']!['post']!;
+    expect(promote.requestBody!.content['application/json']!.schema.required).toEqual(['from', 'to']);
+    const rollback = document.paths['/api/v1/environments/{env}/services/{service}/rollback']!['post']!;
+    expect(rollback.requestBody!.required).toBe(false);
+    expect(rollback.requestBody!.content['application/json']!.schema.required ?? []).toEqual([]);
+    expect(deploy.requestBody!.required).toBe(true);
 
     const errorRef = scale.responses['default']!.content['application/json'] as { schema: { $ref: string } };
     expect(errorRef.schema.$ref).toBe('#/components/schemas/Error');

@@ -70,7 +70,7 @@ function operation(route: CollectedRoute): JsonSchema {
     tags: [doc.tag],
     ...(parameters.length ? { parameters } : {}),
     ...(body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(body) } } } }
+      ? { requestBody: { required: !body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(body) } } } }
       : {}),
     responses: {
       [String(doc.status)]: { description: 'success', content: { [doc.contentType]: responseMedia(doc) } },

@@ -7,9 +7,11 @@ import { z } from 'zod';
 import { errorCatalog, type ErrorCode, type ErrorDetail, type SkiffError } from '../core/errors.js';
 import type {
   ApplyResult,
+  ArtifactSummary,
   EventRecord,
   InstanceStatus,
   LogLine,
+  ReleaseSummary,
   RevisionSummary,
   ServiceStatus,
   StatusReport,
@@ -54,6 +56,33 @@ export const applyBodySchema = z.strictObject({
 
 export const environmentParamsSchema = z.strictObject({ env: z.string().min(1) });
 export const serviceParamsSchema = z.strictObject({ env: z.string().min(1), service: z.string().min(1) });
+
+export const serviceOnlyParamsSchema = z.strictObject({ service: z.string().min(1) });
+
+const authorSchema = (what: string) => z.string().min(1).max(200).optional().describe(`who ${what}; defaults to "api"`);
+
+// Build and rollback need nothing, so a POST without a body is fine.
+export const buildBodySchema = z.strictObject({ author: authorSchema('builds') }).default({});
+
+export const deployBodySchema = z.strictObject({
+  version: z.string().min(1).max(200).describe('an artifact digest (sha256:…), a unique prefix of its hex, or `latest`'),
+  author: authorSchema('deploys'),
+});
+
+const releaseVersionSchema = z.string().regex(/^v[1-9]\d*$/, 'a release version such as v2');
+
+export const rollbackBodySchema = z
+  .strictObject({
+    to: releaseVersionSchema.optional().describe('the release to go back to, e.g. v2; default: the one before the current'),
+    author: authorSchema('rolls back'),
+  })
+  .default({});
+
+export const promoteBodySchema = z.strictObject({
+  from: z.string().min(1).describe('the environment whose running artifact is deployed'),
+  to: z.string().min(1).describe('the environment that receives it'),
+  author: authorSchema('promotes'),
+});
 
 export const scaleBodySchema = z.strictObject({
   instances: z.number().int().min(0).max(1000).describe('desired number of instances'),
@@ -165,5 +194,28 @@ export const eventRecordSchema: z.ZodType<EventRecord> = z.object({
 
 export const eventListSchema = z.array(eventRecordSchema);
 export const revisionListSchema = z.array(revisionSummarySchema);
+
+export const artifactSummarySchema: z.ZodType<ArtifactSummary> = z.object({
+  digest: z.string().describe('sha256:… of the stored archive'),
+  service: z.string(),
+  size: z.number().int().describe('bytes of the stored archive'),
+  createdAt: z.string().describe('ISO time'),
+  sourceCommit: z.string().nullable().describe('git commit of the build context, when it was a git work tree'),
+});
+
+export const releaseSummarySchema: z.ZodType<ReleaseSummary> = z.object({
+  environment: z.string(),
+  service: z.string(),
+  version: z.string().describe('v1, v2, …'),
+  artifact: z.string().nullable().describe('sha256:…; null when the release runs from its source directory'),
+  configHash: z.string(),
+  author: z.string(),
+  reason: z.string().describe('why it was made: source, deploy, config, promote, rollback, restore'),
+  createdAt: z.string().describe('ISO time'),
+  current: z.boolean().describe('whether the environment runs this release now'),
+});
+
+export const artifactListSchema = z.array(artifactSummarySchema);
+export const releaseListSchema = z.array(releaseSummarySchema);
 
 export const stopAcceptedSchema = z.object({ stopping: z.literal(true) });

@@ -230,9 +230,9 @@ describe('skiff stop', () => {
 describe('the command line itself', () => {
   it('prints the version and rejects unknown commands', async () => {
     expect((await cli.run(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
-    const unknown = await cli.run(['deploy']);
+    const unknown = await cli.run(['teleport']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain("error: unknown command 'deploy'");
+    expect(unknown.stderr).toContain("error: unknown command 'teleport'");
   });
 });
 

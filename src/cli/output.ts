@@ -40,3 +40,20 @@ export const dash = (value: string | number | null | undefined): string =>
 export function formatTime(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
 }
+
+/** `sha256:` and the first 12 hex characters: enough to tell artifacts apart and to deploy by. */
+export function shortDigest(digest: string): string {
+  return digest.slice(0, 'sha256:'.length + 12);
+}
+
+/** `512 B`, `1.5 KiB`, `23.4 MiB`, `1.2 GiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -52,6 +52,29 @@ describe('typed calls', () => {
     expect((await client.openApi())['openapi']).toBe('3.1.0');
   });
 
+  it('covers artifacts and releases', async () => {
+    await client.apply(source);
+    const built = await client.build({ service: 'catalog', author: 'ana' });
+    expect(built).toMatchObject({ service: 'catalog', digest: expect.stringMatching(/^sha256:/) });
+    expect(await client.artifacts('catalog')).toEqual([built]);
+    const deployed = await client.deploy({ service: 'catalog', version: 'latest', environment: 'dev', author: 'bo' });
+    expect(deployed).toMatchObject({ version: 'v1', artifact: built.digest, author: 'bo', current: true });
+    await client.deploy({ service: 'catalog', version: built.digest, environment: 'dev' });
+    expect(await client.rollback({ service: 'catalog', environment: 'dev', to: 'v1' })).toMatchObject({ version: 'v3', reason: 'rollback', author: 'api' });
+    expect(await client.promote({ service: 'catalog', from: 'dev', to: 'prod' })).toMatchObject({ environment: 'prod', artifact: built.digest });
+    expect((await client.releases('dev', 'catalog')).map((r) => [r.version, r.current])).toEqual([
+      ['v3', true],
+      ['v2', false],
+      ['v1', false],
+    ]);
+
+    controlPlane.book.failNextBuild('boom');
+    const failed = await caught(client.build({ service: 'catalog' }));
+    expect(failed.code).toBe('SKIFF_BUILD_FAILED');
+    expect(failed.details.map((d) => d.message)).toEqual(['boom']);
+    expect((await caught(client.promote({ service: 'web', from: 'dev', to: 'prod' }))).code).toBe('SKIFF_NOT_DEPLOYED');
+  });
+
   it('rebuilds the server error as a SkiffError with code, details and hint', async () => {
     const invalid = await caught(client.apply({ ...source, text: invalidSpecText }));
     expect(invalid.code).toBe('SKIFF_SPEC_INVALID');

@@ -4,10 +4,12 @@
  */
 import type {
   ApplyResult,
+  ArtifactSummary,
   EventQuery,
   EventRecord,
   LogLine,
   LogQuery,
+  ReleaseSummary,
   RevisionSummary,
   SpecSource,
   StatusReport,
@@ -54,12 +56,38 @@ export interface ApiClient {
     options?: { readonly afterId?: number },
   ): Promise<void>;
   revisions(limit?: number): Promise<readonly RevisionSummary[]>;
+  /** Answers when the build is done; SKIFF_BUILD_FAILED carries the build's output. */
+  build(options: { readonly service: string; readonly author?: string }): Promise<ArtifactSummary>;
+  /** Newest first. */
+  artifacts(service: string): Promise<readonly ArtifactSummary[]>;
+  /** `version`: a digest, a unique prefix of its hex, or `latest`. Answers when the rollout is done. */
+  deploy(options: {
+    readonly service: string;
+    readonly version: string;
+    readonly environment: string;
+    readonly author?: string;
+  }): Promise<ReleaseSummary>;
+  /** `to`: a release version such as `v2`; default the one before the current. */
+  rollback(options: {
+    readonly service: string;
+    readonly environment: string;
+    readonly to?: string;
+    readonly author?: string;
+  }): Promise<ReleaseSummary>;
+  promote(options: { readonly service: string; readonly from: string; readonly to: string; readonly author?: string }): Promise<ReleaseSummary>;
+  /** Newest first. */
+  releases(environment: string, service: string): Promise<readonly ReleaseSummary[]>;
   /** Asks the server to stop; it answers before it stops. */
   stop(): Promise<void>;
   openApi(): Promise<Readonly<Record<string, unknown>>>;
 }
 
 const defaultTimeoutMs = 60_000;
+/**
+ * Builds and rollouts answer only when done. Node's fetch gives up on a response whose headers
+ * take longer than 300 s whatever this bound says, so that is the real limit for now.
+ */
+export const longRequestTimeoutMs = 30 * 60_000;
 const unreachableHint = 'is `skiff up` running? set SKIFF_API to its address (default http://127.0.0.1:7070)';
 
 type Query = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -129,6 +157,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
   }
 
+  const servicePathOnly = (service: string): string => `/api/v1/services/${encodeURIComponent(service)}`;
+  const long = { timeoutMs: Math.max(timeoutMs, longRequestTimeoutMs) };
   const servicePath = (environment: string, service: string): string =>
     `/api/v1/environments/${encodeURIComponent(environment)}/services/${encodeURIComponent(service)}`;
   const logQuery = (query: LogQuery, follow: boolean): Query => ({ tail: query.tail, instance: query.instance, follow: follow || undefined });
@@ -155,6 +185,13 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         readServerSentEvents(body, (event) => onEvent(JSON.parse(event.data) as EventRecord)),
       ),
     revisions: (limit) => json('GET', '/api/v1/revisions', { query: { limit } }),
+    build: ({ service, ...body }) => json('POST', `${servicePathOnly(service)}/build`, { body, ...long }),
+    artifacts: (service) => json('GET', `${servicePathOnly(service)}/artifacts`),
+    deploy: ({ service, environment, ...body }) => json('POST', `${servicePath(environment, service)}/deploy`, { body, ...long }),
+    rollback: ({ service, environment, ...body }) =>
+      json('POST', `${servicePath(environment, service)}/rollback`, { body, ...long }),
+    promote: ({ service, ...body }) => json('POST', `${servicePathOnly(service)}/promote`, { body, ...long }),
+    releases: (environment, service) => json('GET', `${servicePath(environment, service)}/releases`),
     async stop() {
       await json('POST', '/api/v1/system/stop');
     },

@@ -1,12 +1,17 @@
 /**
- * The driver contract: every driver (fake and process, later docker) must pass these. Real
- * drivers run real processes answering real HTTP on 127.0.0.1.
+ * The driver contract: every driver (fake, process and docker) must pass these. Real drivers run
+ * real processes (or containers) answering real HTTP on 127.0.0.1. The docker subject runs on the
+ * local engine and is left out, loudly, only when no engine is reachable (never in CI).
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { testBaseEnv } from './testing/fixtures.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Driver, InstanceLaunch, RunningInstance } from './driver.js';
 import { createFakeDriver } from './fake/fake-driver.js';
 import type { FakeDriver } from './fake/fake-driver.js';
+import { createDockerDriver } from './docker/docker-driver.js';
+import { engineForTests, ensureTestServerImage, TEST_SERVER_PATH } from './docker/testing/test-image.js';
 import { createProcessDriver } from './process/process-driver.js';
 import { createWorkspace, freePort, getInstance, pidAlive, waitFor, within } from './testing/fixtures.js';
 import type { Workspace } from './testing/fixtures.js';
@@ -15,11 +20,23 @@ interface Subject {
   readonly driver: Driver;
   /** Whether instances are real OS processes with real ports. */
   readonly realProcesses: boolean;
+  /** Whether the instance sees the same pids as the host (not so in a container). */
+  readonly hostPids: boolean;
   /** Ends the instance abruptly, the way a crash would (kill -9 for processes). */
-  crash(instance: RunningInstance): void;
+  crash(instance: RunningInstance): void | Promise<void>;
+  /** Adapts the launch to the driver, e.g. the image and the path of the program inside it. */
+  adapt?(launch: InstanceLaunch, flags: readonly string[]): InstanceLaunch;
 }
 
-type SubjectFactory = (workspace: Workspace) => Subject;
+const runId = Math.random().toString(36).slice(2, 8);
+
+type SubjectFactory = (workspace: Workspace) => Subject | Promise<Subject>;
+
+const engine = await engineForTests();
+if (!engine.reachable) {
+  if (process.env.CI) throw new Error(`no Docker engine is reachable in CI: ${engine.reason}`);
+  console.warn(`\n!!! SKIPPING the docker driver contract: no Docker engine is reachable (${engine.reason}).\n`);
+}
 
 const subjects: Record<string, SubjectFactory> = {
   fake: () => {
@@ -29,14 +46,37 @@ const subjects: Record<string, SubjectFactory> = {
     return {
       driver: fake,
       realProcesses: false,
-      crash: (instance) => fake.crash(instance.handle.instanceId, 137, { signal: 'SIGKILL' }),
+      hostPids: false,
+      crash: (instance) => {
+        fake.crash(instance.handle.instanceId, 137, { signal: 'SIGKILL' });
+      },
     };
   },
   process: (workspace) => ({
     driver: createProcessDriver({ dataDir: workspace.dir, baseEnv: testBaseEnv }),
     realProcesses: true,
-    crash: (instance) => process.kill(instance.handle.pid, 'SIGKILL'),
+    hostPids: true,
+    crash: (instance) => {
+      process.kill(instance.handle.pid, 'SIGKILL');
+    },
   }),
+  ...(engine.reachable
+    ? {
+        docker: async (workspace: Workspace): Promise<Subject> => {
+          const image = await ensureTestServerImage(engine.docker, workspace.serverScript);
+          return {
+            driver: createDockerDriver(),
+            realProcesses: true,
+            hostPids: false,
+            crash: async (instance) => {
+              // What a person (or the kernel) does to a container from outside Skiff.
+              await promisify(execFile)('/usr/bin/docker', ['kill', instance.handle.containerId ?? '']);
+            },
+            adapt: (launch, flags) => ({ ...launch, image, command: ['node', TEST_SERVER_PATH, ...flags] }),
+          };
+        },
+      }
+    : {}),
 };
 
 describe.each(Object.keys(subjects))('driver contract: %s', (name) => {
@@ -49,8 +89,8 @@ describe.each(Object.keys(subjects))('driver contract: %s', (name) => {
 
   beforeAll(async () => {
     workspace = await createWorkspace();
-    subject = (subjects[name] as SubjectFactory)(workspace);
-  });
+    subject = await (subjects[name] as SubjectFactory)(workspace);
+  }, 120_000);
 
   afterEach(async () => {
     await Promise.all(started.splice(0).map((instance) => instance.stop(0)));
@@ -62,8 +102,9 @@ describe.each(Object.keys(subjects))('driver contract: %s', (name) => {
 
   async function launch(...flags: string[]): Promise<InstanceLaunch> {
     counter += 1;
-    return {
-      instanceId: `contract-${name}-${counter}`,
+    const plain: InstanceLaunch = {
+      // Unique per run: a container name outlives a test run that was cut short.
+      instanceId: `contract-${name}-${runId}-${counter}`,
       service: 'web',
       environment: 'dev',
       release: 'v1',
@@ -74,6 +115,7 @@ describe.each(Object.keys(subjects))('driver contract: %s', (name) => {
       resources: {},
       logDir: workspace.logDir,
     };
+    return subject.adapt ? subject.adapt(plain, flags) : plain;
   }
 
   async function start(...flags: string[]): Promise<RunningInstance> {
@@ -91,7 +133,7 @@ describe.each(Object.keys(subjects))('driver contract: %s', (name) => {
     expect(instance.handle.driver).toBe(subject.driver.kind);
     if (subject.realProcesses) {
       const answer = await getInstance(instance.handle.port);
-      expect(answer?.pid).toBe(instance.handle.pid);
+      if (subject.hostPids) expect(answer?.pid).toBe(instance.handle.pid);
       expect(answer?.env.GREETING).toBe('hello');
       expect(answer?.env.PORT).toBe(String(instance.handle.port));
     }
@@ -111,7 +153,7 @@ describe.each(Object.keys(subjects))('driver contract: %s', (name) => {
 
   it('settles exited when the instance crashes', async () => {
     const instance = await start();
-    subject.crash(instance);
+    await subject.crash(instance);
     const exit = await within(instance.exited, 3000, 'exited after a crash');
     expect(exit.signal).toBe('SIGKILL');
     expect(exit.oomKilled).toBe(false);
@@ -157,7 +199,7 @@ describe.each(Object.keys(subjects))('driver contract: %s', (name) => {
     const instance = await start('--spawn-child');
     const childPid = (await getInstance(instance.handle.port))?.childPid;
     expect(childPid).toBeGreaterThan(0);
-    subject.crash(instance);
+    await subject.crash(instance);
     await within(instance.exited, 3000, 'exited');
     await waitFor('the orphaned child to be gone', async () => !(await pidAlive(childPid!)), { timeoutMs: 2000 });
   });

@@ -18,6 +18,11 @@ export interface InstanceLaunch {
   readonly resources: Resources;
   /** Directory for this instance's log files. */
   readonly logDir: string;
+  /**
+   * The container image (id `sha256:…` or `name:tag`) for the docker driver, which then runs
+   * `command` in it, or the image's own command when `command` is empty. Other drivers ignore it.
+   */
+  readonly image?: string;
 }
 
 /** Serializable: saved in the store so a restarted control plane can `recover()` the instance. */
@@ -31,6 +36,8 @@ export interface InstanceHandle {
   readonly logPath: string;
   /** Cgroup directories the instance was placed in, to read usage and remove them at stop. */
   readonly cgroups: readonly string[];
+  /** The engine's id of the container (docker driver). */
+  readonly containerId?: string;
 }
 
 export interface InstanceExit {
@@ -59,6 +66,14 @@ export interface DriverCapabilities {
   /** Whether a restarted control plane can adopt running instances. */
   readonly recover: boolean;
   readonly resourceLimits: ResourceEnforcement;
+  /** Whether the driver can start instances at all here (the docker driver needs a reachable engine). Absent: always. */
+  readonly available?: DriverAvailability;
+}
+
+export interface DriverAvailability {
+  readonly available: boolean;
+  /** Why not, and how to fix it. */
+  readonly reason?: string;
 }
 
 export interface InstanceUsage {
@@ -81,6 +96,8 @@ export interface DriverOptions {
   readonly dataDir: string;
   /** Variables every instance inherits from the machine (PATH, HOME, LANG), read by config/. */
   readonly baseEnv: Readonly<Record<string, string>>;
+  /** The Docker engine's address as in DOCKER_HOST (read by config/); default: /var/run/docker.sock. */
+  readonly dockerHost?: string;
 }
 
 export type DriverFactory = (options: DriverOptions) => Driver;

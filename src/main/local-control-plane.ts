@@ -1,19 +1,22 @@
 /**
- * The control plane of `skiff up`: the ControlPlane port the API serves, over the store, the
- * spec and the local supervisor of the environment this server runs.
+ * The control plane of `skiff up`: the ControlPlane port the API serves, over the store, the spec
+ * and the environments running on this machine.
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type {
   ApplyResult,
+  ArtifactSummary,
   ControlPlane,
   EventQuery,
   EventRecord,
   InstanceStatus,
   LogLine,
   LogQuery,
+  ReleaseSummary,
   RevisionSummary,
   ServiceStatus,
   SpecSource,
@@ -24,28 +27,36 @@ import { SkiffError } from '../core/errors.js';
 import type { ErrorDetail } from '../core/errors.js';
 import type { ResourceEnforcement } from '../drivers/driver.js';
 import { followLog, readLogTail } from '../drivers/process/log-rotation.js';
-import type { LocalSupervisor } from '../providers/local/supervisor.js';
-import { resolveEnvironment } from '../spec/desired.js';
 import { parseSpec } from '../spec/parse.js';
+import { planReleasesForApply } from '../spec/release-plan.js';
 import type { Spec } from '../spec/schema.js';
 import type { NewEvent, Revision, StateStore } from '../store/state-store.js';
+import { DesiredState, keptPointers, stateHash } from './desired-state.js';
+import type { EnvironmentRegistry } from './environment-registry.js';
+import type { InstanceRecord } from '../providers/local/instance-record.js';
+import { ReleaseOperations } from './release-operations.js';
+import type { ArtifactPort } from './release-operations.js';
 
 export interface LocalControlPlaneDeps {
   readonly store: StateStore;
-  readonly supervisor: LocalSupervisor;
-  readonly routerUrl: string;
+  readonly environments: EnvironmentRegistry;
+  /** The environment `skiff up` runs: services with nothing deployed run from source there. */
+  readonly sourceEnvironment: string;
+  readonly artifacts: ArtifactPort;
   readonly limits: ResourceEnforcement;
   readonly logger: Logger;
-  /** Publishes the routing table for the current desired and observed state. */
-  readonly routesChanged: () => Promise<void>;
   readonly shutdown: () => Promise<void>;
 }
 
 export class LocalControlPlane implements ControlPlane {
   private readonly emitter = new EventEmitter();
+  readonly state: DesiredState;
+  private readonly releaseOperations: ReleaseOperations;
 
   constructor(private readonly deps: LocalControlPlaneDeps) {
     this.emitter.setMaxListeners(0);
+    this.state = new DesiredState(deps.store, deps.environments, (event) => this.emit(event));
+    this.releaseOperations = new ReleaseOperations({ store: deps.store, state: this.state, artifacts: deps.artifacts });
   }
 
   /** Appends an event to the timeline, logs it and tells the subscribers. */
@@ -58,7 +69,7 @@ export class LocalControlPlane implements ControlPlane {
   validate(source: SpecSource): ValidationResult {
     const parsed = parseSpec(source.text, source.file);
     if (!parsed.ok) return { valid: false, errors: parsed.errors };
-    const errors = this.deploymentErrors(parsed.spec, source.baseDir);
+    const errors = this.machineErrors(parsed.spec, source.baseDir);
     if (errors.length > 0) return { valid: false, errors };
     return {
       valid: true,
@@ -74,7 +85,7 @@ export class LocalControlPlane implements ControlPlane {
 
   /**
    * What `skiff up` does with its file: apply it only when the file changed since it was last
-   * applied, so restarting the control plane keeps what was scaled since.
+   * applied, so restarting the control plane keeps what was scaled or deployed since.
    */
   applyFileIfChanged(source: SpecSource, options: { author: string; message?: string }): Promise<ApplyResult> {
     return this.applySpec(source, options, 'when-file-differs');
@@ -85,26 +96,37 @@ export class LocalControlPlane implements ControlPlane {
     options: { author: string; message?: string },
     mode: 'when-state-differs' | 'when-file-differs',
   ): Promise<ApplyResult> {
-    const result = this.validate(source);
-    if (!result.valid) {
-      throw new SkiffError('SKIFF_SPEC_INVALID', `${source.file} is invalid: ${result.errors.length} error(s); nothing was applied`, {
-        details: result.errors,
+    const parsed = parseSpec(source.text, source.file);
+    const errors = parsed.ok ? this.machineErrors(parsed.spec, source.baseDir) : parsed.errors;
+    if (!parsed.ok || errors.length > 0) {
+      throw new SkiffError('SKIFF_SPEC_INVALID', `${source.file} is invalid: ${errors.length} error(s); nothing was applied`, {
+        details: errors,
         hint: 'fix the errors listed and apply again; `skiff validate` checks a file without applying it',
       });
     }
-    const parsed = parseSpec(source.text, source.file);
-    if (!parsed.ok) throw new SkiffError('SKIFF_INTERNAL', 'the spec changed during apply');
+    const spec = parsed.spec;
+    const environments = Object.keys(spec.environments);
     const sourceHash = sha256(source.text);
-    const latest = this.deps.store.latestRevision();
+    const latest = this.state.latest();
+    const planned = planReleasesForApply({
+      spec,
+      baseDir: source.baseDir,
+      current: (environment, service) => this.state.currentRelease(environment, service),
+      sourceEnvironment: this.deps.sourceEnvironment,
+    });
+    const pointers = keptPointers(spec, latest?.releases ?? {});
     const unchanged =
       latest !== null &&
       (mode === 'when-file-differs'
         ? latest.sourceHash === sourceHash && latest.baseDir === source.baseDir
-        : latest.hash === stateHash(parsed.spec, source.baseDir));
-    if (latest && unchanged) {
-      return { revision: summary(latest), changed: false, environments: result.environments };
+        : planned.length === 0 && latest.hash === stateHash(spec, source.baseDir, pointers));
+    if (latest && unchanged) return { revision: summary(latest), changed: false, environments };
+
+    for (const plan of planned) {
+      const release = this.deps.store.createRelease({ ...plan, author: options.author });
+      (pointers[plan.environment] as Record<string, number>)[plan.service] = release.version;
     }
-    const revision = this.saveRevision(parsed.spec, source.baseDir, {
+    const revision = await this.state.commit(spec, source.baseDir, pointers, {
       author: options.author,
       message: options.message ?? `apply ${source.file}`,
       sourceFile: source.file,
@@ -114,28 +136,23 @@ export class LocalControlPlane implements ControlPlane {
       type: 'spec.applied',
       actor: options.author,
       message: `revision ${revision.id} applied from ${source.file}`,
-      data: { revision: revision.id, hash: revision.hash },
+      data: { revision: revision.id, hash: revision.hash, newReleases: planned.length },
     });
-    return { revision: summary(revision), changed: true, environments: result.environments };
+    return { revision: summary(revision), changed: true, environments };
   }
 
   status(environment: string): StatusReport {
-    this.assertEnvironment(environment);
-    const revision = this.deps.store.latestRevision();
-    const supervisor = this.deps.supervisor;
-    const running = supervisor.environment === environment;
-    const instances = running ? supervisor.instances().map(instanceStatus) : [];
-    const desired = running
-      ? supervisor.desiredEnvironment()?.services ?? []
-      : revision
-        ? resolveEnvironment(revision.spec, environment, revision.baseDir).services
-        : [];
+    this.state.assertEnvironment(environment);
+    const revision = this.state.latest();
+    const runtime = this.deps.environments.get(environment);
+    const instances = runtime ? runtime.supervisor.instances().map(instanceStatus) : [];
+    const desired = runtime?.supervisor.desiredEnvironment()?.services ?? [];
     const services: ServiceStatus[] = desired.map((service) => {
       const mine = instances.filter((instance) => instance.service === service.name);
       return {
         name: service.name,
         environment,
-        release: this.deps.store.releaseFor(environment, service.name, service.configHash),
+        release: service.release ?? 'none',
         desired: service.instances,
         ready: mine.filter((instance) => instance.state === 'ready').length,
         routes: service.routes.map((route) => ({ host: route.host ?? null, path: route.path })),
@@ -144,7 +161,7 @@ export class LocalControlPlane implements ControlPlane {
     return {
       environment,
       revision: revision ? summary(revision) : null,
-      routerUrl: this.deps.routerUrl,
+      routerUrl: runtime?.router.url ?? '',
       limits: { enforced: this.deps.limits.enforced, reason: this.deps.limits.reason ?? null },
       services,
       instances,
@@ -152,19 +169,13 @@ export class LocalControlPlane implements ControlPlane {
   }
 
   environments(): readonly string[] {
-    const spec = this.deps.store.latestRevision()?.spec;
-    return spec ? Object.keys(spec.environments) : [this.deps.supervisor.environment];
+    return this.state.environmentNames();
   }
 
   async scale(options: { environment: string; service: string; instances: number; author: string }): Promise<RevisionSummary> {
-    const latest = this.requireRevision();
-    this.assertEnvironment(options.environment);
-    if (!(options.service in latest.spec.services)) {
-      throw new SkiffError('SKIFF_UNKNOWN_SERVICE', `there is no service "${options.service}"`, {
-        hint: `services: ${Object.keys(latest.spec.services).join(', ')}`,
-        path: 'service',
-      });
-    }
+    const latest = this.state.require();
+    this.state.assertEnvironment(options.environment);
+    this.state.assertService(options.service);
     if (!Number.isInteger(options.instances) || options.instances < 0 || options.instances > 1000) {
       throw new SkiffError('SKIFF_BAD_REQUEST', `instances must be a whole number from 0 to 1000, got ${options.instances}`, {
         path: 'instances',
@@ -173,7 +184,7 @@ export class LocalControlPlane implements ControlPlane {
     const spec = structuredClone(latest.spec);
     const environment = spec.environments[options.environment] as Spec['environments'][string];
     environment.services[options.service] = { ...environment.services[options.service], instances: options.instances };
-    const revision = this.saveRevision(spec, latest.baseDir, {
+    const revision = await this.state.commit(spec, latest.baseDir, latest.releases, {
       author: options.author,
       message: `scale ${options.environment}/${options.service} to ${options.instances}`,
       sourceFile: latest.sourceFile,
@@ -188,6 +199,30 @@ export class LocalControlPlane implements ControlPlane {
       data: { instances: options.instances, revision: revision.id },
     });
     return summary(revision);
+  }
+
+  build(options: { service: string; author: string }): Promise<ArtifactSummary> {
+    return this.releaseOperations.build(options);
+  }
+
+  artifacts(service: string): Promise<readonly ArtifactSummary[]> {
+    return this.releaseOperations.artifacts(service);
+  }
+
+  deploy(options: { service: string; version: string; environment: string; author: string }): Promise<ReleaseSummary> {
+    return this.releaseOperations.deploy(options);
+  }
+
+  promote(options: { service: string; from: string; to: string; author: string }): Promise<ReleaseSummary> {
+    return this.releaseOperations.promote(options);
+  }
+
+  rollback(options: { service: string; environment: string; to?: string; author: string }): Promise<ReleaseSummary> {
+    return this.releaseOperations.rollback(options);
+  }
+
+  releases(environment: string, service: string): readonly ReleaseSummary[] {
+    return this.releaseOperations.releases(environment, service);
   }
 
   events(query: EventQuery): readonly EventRecord[] {
@@ -240,79 +275,33 @@ export class LocalControlPlane implements ControlPlane {
   }
 
   private logInstances(query: LogQuery): { id: string; logPath: string; startedAt: number }[] {
-    this.assertEnvironment(query.environment);
-    const latest = this.deps.store.latestRevision();
-    if (latest && !(query.service in latest.spec.services)) {
-      throw new SkiffError('SKIFF_UNKNOWN_SERVICE', `there is no service "${query.service}"`, { path: 'service' });
-    }
-    return this.deps.supervisor
-      .instances()
+    this.state.assertEnvironment(query.environment);
+    if (this.state.latest()) this.state.assertService(query.service);
+    const runtime = this.deps.environments.get(query.environment);
+    return (runtime?.supervisor.instances() ?? [])
       .filter((record) => record.service === query.service && (!query.instance || record.id === query.instance))
-      .flatMap((record) =>
-        record.logPath ? [{ id: record.id, logPath: record.logPath, startedAt: record.startedAt ?? 0 }] : [],
-      );
+      .flatMap((record) => (record.logPath ? [{ id: record.id, logPath: record.logPath, startedAt: record.startedAt ?? 0 }] : []));
   }
 
-  /** Checks that need the machine: the environment this server runs exists, service directories exist. */
-  private deploymentErrors(spec: Spec, baseDir: string): ErrorDetail[] {
+  /** Checks that need this machine: service directories exist. */
+  private machineErrors(spec: Spec, baseDir: string): ErrorDetail[] {
     const errors: ErrorDetail[] = [];
-    const environment = this.deps.supervisor.environment;
-    if (!(environment in spec.environments)) {
-      errors.push({
-        code: 'SKIFF_UNKNOWN_ENVIRONMENT',
-        path: 'environments',
-        message: `this server runs environment "${environment}", which the spec does not define`,
-        hint: `add environments.${environment}, or start the server with --env ${Object.keys(spec.environments)[0] ?? 'NAME'}`,
-      });
-      return errors;
-    }
-    for (const service of resolveEnvironment(spec, environment, baseDir).services) {
-      if (!fs.existsSync(service.directory)) {
+    for (const [name, service] of Object.entries(spec.services)) {
+      const directory = path.resolve(baseDir, service.path);
+      if (!fs.existsSync(directory)) {
         errors.push({
           code: 'SKIFF_SERVICE_DIRECTORY_MISSING',
-          path: `services.${service.name}.path`,
-          message: `the directory ${service.directory} does not exist`,
+          path: `services.${name}.path`,
+          message: `the directory ${directory} does not exist`,
           hint: 'service paths are relative to the directory of the spec file',
         });
       }
     }
     return errors;
   }
-
-  private saveRevision(
-    spec: Spec,
-    baseDir: string,
-    meta: { author: string; message: string; sourceFile: string | null; sourceHash: string | null },
-  ): Revision {
-    const revision = this.deps.store.saveRevision({
-      hash: stateHash(spec, baseDir),
-      spec,
-      baseDir,
-      ...meta,
-    });
-    this.deps.supervisor.setDesired(resolveEnvironment(spec, this.deps.supervisor.environment, baseDir));
-    void this.deps.routesChanged();
-    return revision;
-  }
-
-  private requireRevision(): Revision {
-    const latest = this.deps.store.latestRevision();
-    if (!latest) throw new SkiffError('SKIFF_NO_REVISION', undefined, { hint: 'apply a spec first: skiff apply skiff.yaml' });
-    return latest;
-  }
-
-  private assertEnvironment(environment: string): void {
-    const known = this.environments();
-    if (!known.includes(environment)) {
-      throw new SkiffError('SKIFF_UNKNOWN_ENVIRONMENT', `there is no environment "${environment}"`, {
-        hint: `environments: ${known.join(', ')}`,
-        path: 'environment',
-      });
-    }
-  }
 }
 
-function instanceStatus(record: ReturnType<LocalSupervisor['instances']>[number]): InstanceStatus {
+function instanceStatus(record: InstanceRecord): InstanceStatus {
   return {
     id: record.id,
     service: record.service,
@@ -327,7 +316,7 @@ function instanceStatus(record: ReturnType<LocalSupervisor['instances']>[number]
   };
 }
 
-function summary(revision: Revision): RevisionSummary {
+export function summary(revision: Revision): RevisionSummary {
   return {
     id: revision.id,
     hash: revision.hash,
@@ -335,10 +324,6 @@ function summary(revision: Revision): RevisionSummary {
     message: revision.message,
     createdAt: revision.createdAt,
   };
-}
-
-function stateHash(spec: Spec, baseDir: string): string {
-  return sha256(JSON.stringify({ spec, baseDir }));
 }
 
 function sha256(text: string): string {

@@ -1,11 +1,18 @@
 /**
  * Composition root of the router process, started detached by the control plane:
  *   node dist/main/router-process.js --listen-host 127.0.0.1 --port 8080 \
- *     --admin-socket /path/router.sock --table-file /path/router-table.json
- * Logs are JSON lines on stdout. SIGTERM/SIGINT drain in-flight requests and exit 0.
+ *     --admin-socket /path/router.sock --table-file /path/router-table.json [--workers N]
+ * With --workers N ≥ 1 (default: the number of cores, at most 4) this process is the primary:
+ * it owns the admin socket and table file and N forked workers serve the port. --workers 0
+ * serves from this one process. Logs are JSON lines on stdout. SIGTERM/SIGINT drain in-flight
+ * requests and exit 0.
  */
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { startRouterPrimary } from '../router/cluster-primary.js';
+import { runRouterWorker } from '../router/cluster-worker.js';
 import { startRouter } from '../router/router.js';
 
 function parsePort(text: string): number {
@@ -14,32 +21,17 @@ function parsePort(text: string): number {
   return port;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      'listen-host': { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: '8080' },
-      'admin-socket': { type: 'string' },
-      'table-file': { type: 'string' },
-      'drain-timeout-ms': { type: 'string', default: '5000' },
-    },
-    strict: true,
-  });
+function parseCount(name: string, text: string, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new Error(`--${name} must be 0-${max}, got "${text}"`);
+  return value;
+}
 
+function createLogger(role: string): { logger: pino.Logger; flush: () => void } {
   const destination = pino.destination({ dest: 1, sync: false });
   // The parent may be gone (killed) with our stdout; routing matters more than logging.
   destination.on('error', () => {});
-  const logger = pino({ base: { component: 'router', pid: process.pid } }, destination);
-
-  const router = await startRouter({
-    listenHost: values['listen-host'],
-    port: parsePort(values.port),
-    ...(values['admin-socket'] === undefined ? {} : { adminSocket: values['admin-socket'] }),
-    ...(values['table-file'] === undefined ? {} : { tableFile: values['table-file'] }),
-    drainTimeoutMs: Number(values['drain-timeout-ms']),
-    logger,
-  });
-
+  const logger = pino({ base: { component: 'router', role, pid: process.pid } }, destination);
   const flush = (): void => {
     try {
       destination.flushSync();
@@ -47,6 +39,44 @@ async function main(): Promise<void> {
       // Not open yet or stdout gone: nothing more to do.
     }
   };
+  return { logger, flush };
+}
+
+async function main(): Promise<void> {
+  if (cluster.isWorker) {
+    const { logger, flush } = createLogger('worker');
+    runRouterWorker(logger, (code) => {
+      flush();
+      process.exit(code);
+    });
+    return;
+  }
+  const { values } = parseArgs({
+    options: {
+      'listen-host': { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '8080' },
+      'admin-socket': { type: 'string' },
+      'table-file': { type: 'string' },
+      'drain-timeout-ms': { type: 'string', default: '5000' },
+      'headers-timeout-ms': { type: 'string', default: '10000' },
+      workers: { type: 'string', default: String(Math.min(availableParallelism(), 4)) },
+    },
+    strict: true,
+  });
+
+  const { logger, flush } = createLogger('primary');
+  const workers = parseCount('workers', values.workers, 64);
+  const common = {
+    listenHost: values['listen-host'],
+    port: parsePort(values.port),
+    ...(values['admin-socket'] === undefined ? {} : { adminSocket: values['admin-socket'] }),
+    ...(values['table-file'] === undefined ? {} : { tableFile: values['table-file'] }),
+    drainTimeoutMs: Number(values['drain-timeout-ms']),
+    headersTimeoutMs: Number(values['headers-timeout-ms']),
+    logger,
+  };
+  const router = workers === 0 ? await startRouter(common) : await startRouterPrimary({ ...common, workers });
+
   const stop = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'stopping: draining in-flight requests');
     router.close().then(

@@ -15,16 +15,12 @@ import { skiffVersion } from '../core/version.js';
 import { loadServerConfig } from '../config/server-config.js';
 import type { ServerConfig, ServerFlags } from '../config/server-config.js';
 import { createDrivers } from '../drivers/registry.js';
-import { RouterProcess } from '../providers/local/router-launcher.js';
-import { LocalSupervisor } from '../providers/local/supervisor.js';
-import type { RouteTable } from '../core/route-table.js';
-import { planRouteTable } from '../reconcile/route-planner.js';
-import { resolveEnvironment } from '../spec/desired.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { LocalControlPlane } from './local-control-plane.js';
 import { createFileLogger } from './logger.js';
+import { createLocalArtifacts } from './local-artifacts.js';
+import { EnvironmentRegistry } from './environment-registry.js';
 import { ReadyReporter } from './ready-reporter.js';
-import { RoutePublisher } from './route-publisher.js';
 
 export type UpOptions = ServerFlags;
 
@@ -53,51 +49,32 @@ async function serve(config: ServerConfig): Promise<number> {
   const logger = createFileLogger(config.dataDir, config.logLevel);
   const store = openSqliteStore(config.dataDir, systemClock);
   const drivers = createDrivers({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv });
+  const artifacts = createLocalArtifacts({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv });
   let controlPlane: LocalControlPlane | undefined;
   const emit: LocalControlPlane['emit'] = (event) => controlPlane?.emit(event);
-
-  const router = new RouterProcess({
-    dataDir: config.dataDir,
-    host: config.routerHost,
-    port: config.routerPort,
-    logger,
-    onRestart: (reason) => {
-      emit({ type: 'router.restarted', message: `${reason}; started it again` });
-      void publisher.request();
+  const environments = new EnvironmentRegistry({
+    mainEnvironment: config.environment,
+    routerPort: config.routerPort,
+    runtime: {
+      dataDir: config.dataDir,
+      routerHost: config.routerHost,
+      store,
+      drivers,
+      clock: systemClock,
+      logger,
+      emit,
+      prepare: (desired) => artifacts.prepare(desired),
     },
-  });
-  const supervisor: LocalSupervisor = new LocalSupervisor({
-    environment: config.environment,
-    dataDir: config.dataDir,
-    store,
-    drivers,
-    clock: systemClock,
-    random: Math.random,
-    routerUrl: router.url,
-    logger,
-    emit,
-    routesChanged: (): Promise<void> => publisher.request(),
-  });
-  const publisher: RoutePublisher = new RoutePublisher({
-    build: (version): RouteTable => {
-      const desired = supervisor.desiredEnvironment();
-      return planRouteTable(desired ? [desired] : [], supervisor.readyInstances(), version, systemClock.now());
-    },
-    send: (table) => router.publish(table),
-    logger,
   });
 
   let app: FastifyInstance | undefined;
-  let resync: NodeJS.Timeout | undefined;
   let finished: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finished = resolve));
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> =>
     (shuttingDown ??= (async () => {
-      print('Stopping: instances, router, server…');
-      clearInterval(resync);
-      await supervisor.shutdown();
-      await router.stop();
+      print('Stopping: instances, routers, server…');
+      await environments.stopAll();
       // The API closes last, so `skiff stop` sees it go away only when everything has stopped.
       await app?.close();
       store.close();
@@ -108,40 +85,38 @@ async function serve(config: ServerConfig): Promise<number> {
 
   controlPlane = new LocalControlPlane({
     store,
-    supervisor,
-    routerUrl: router.url,
+    environments,
+    sourceEnvironment: config.environment,
+    artifacts,
     limits: drivers.process.capabilities.resourceLimits,
     logger,
-    routesChanged: () => publisher.request(),
     shutdown,
   });
 
   try {
-    const routerStart = await router.ensure();
-    emit({ type: `router.${routerStart}`, message: `router ${routerStart} on ${router.url} (pid ${router.pid})` });
-    await supervisor.adopt();
     const latest = store.latestRevision();
-    if (latest) supervisor.setDesired(resolveEnvironment(latest.spec, config.environment, latest.baseDir));
-    await publisher.request();
+    // Adopt what an earlier run left: routers and instances keep running through a restart.
+    if (latest) await controlPlane.state.follow(latest);
     await controlPlane.applyFileIfChanged(
       { text: specText, file: path.relative(process.cwd(), config.specPath) || config.specPath, baseDir: path.dirname(config.specPath) },
       { author: os.userInfo().username, message: 'skiff up' },
     );
-    app = buildApp({ controlPlane, version: skiffVersion });
+    // Requests are not logged one by one; failures are.
+    app = buildApp({ controlPlane, version: skiffVersion, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
     await listen(app, config);
   } catch (error) {
-    await supervisor.shutdown();
-    await router.stop();
+    await environments.stopAll();
     store.close();
     releaseDataDir(config);
     throw error;
   }
-  resync = setInterval(() => void publisher.request(), 5000);
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown());
   print(`Skiff ${skiffVersion}: environment ${config.environment}, data in ${config.dataDir}`);
   print(`  dashboard & API  http://${config.apiHost}:${config.apiPort}`);
-  print(`  router           ${router.url}`);
+  for (const runtime of environments.all()) {
+    print(`  router ${runtime.name.padEnd(9)} ${runtime.router.url}`);
+  }
   const reporter = new ReadyReporter(controlPlane, config.environment, print);
   reporter.start();
   const code = await done;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveEnvironment } from '../spec/desired.js';
+import { resolveFromSource } from '../spec/testing/resolve-from-source.js';
 import { specSchema } from '../spec/schema.js';
 import { planRouteTable } from './route-planner.js';
 
@@ -14,7 +14,7 @@ const spec = specSchema.parse({
 
 describe('planRouteTable', () => {
   it('routes every declared route to the ready instances of its service only', () => {
-    const env = resolveEnvironment(spec, 'dev', '/srv');
+    const env = resolveFromSource(spec, 'dev', '/srv');
     const table = planRouteTable(
       [env],
       [

@@ -85,3 +85,10 @@ export async function routerHealth(socketPath: string, timeoutMs = 1_000): Promi
     return null;
   }
 }
+
+/** The router's metrics in Prometheus text format (summed over its workers). */
+export async function fetchRouterMetrics(socketPath: string, timeoutMs = defaultTimeoutMs): Promise<string> {
+  const answer = await call(socketPath, 'GET', '/metrics', null, timeoutMs);
+  if (answer.status !== 200) throw answerError(answer, 'SKIFF_INTERNAL');
+  return answer.body;
+}

@@ -1,6 +1,6 @@
 /**
  * The router's admin API, HTTP over a unix socket: the control plane publishes tables here.
- * PUT /table, GET /table, GET /healthz.
+ * PUT /table, GET /table, GET /healthz, GET /metrics.
  */
 import { createConnection } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,6 +16,8 @@ export interface AdminHandlers {
   /** Accepts the table or throws a SkiffError (SKIFF_ROUTE_TABLE_STALE when older). */
   publish(table: RouteTable): Promise<void>;
   health(): { readonly pid: number; readonly version: number; readonly port: number };
+  /** Prometheus text of the data plane (summed over workers). */
+  metrics(): Promise<string>;
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
@@ -67,6 +69,10 @@ async function handle(handlers: AdminHandlers, req: IncomingMessage, res: Server
     res.end();
   } else if (path === '/table' && req.method === 'GET') {
     sendJson(res, 200, handlers.currentTable());
+  } else if (path === '/metrics' && req.method === 'GET') {
+    const text = await handlers.metrics();
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
   } else if (path === '/healthz' && req.method === 'GET') {
     sendJson(res, 200, { ok: true, ...handlers.health() });
   } else {

@@ -1,40 +1,57 @@
 /**
- * The request path: match the compiled table, pick a backend, hand the request to a ProxyExchange.
- * A new table is compiled once on arrival and swapped in with one assignment.
+ * The request path: match the compiled table, apply the route's limits, pick a backend, hand the
+ * request to a ProxyExchange. A new table is compiled once on arrival and swapped in with one
+ * assignment. Requests for a route without a ready instance are held (bounded) until a table
+ * brings one, or until their hold time runs out.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { emptyRouteTable, type RouteTable } from '../core/route-table.js';
+import { limitBody } from './body-limit.js';
 import { sendRouterError } from './error-response.js';
 import { RequestIds, rewriteRequestHeaders } from './forward-headers.js';
+import { RouterMetrics } from './metrics.js';
 import { ProxyExchange, type ExchangeContext, type ProxyBackend, type ProxyRoute, type RouterLogger } from './proxy-exchange.js';
 import { compileTable, hostWithoutPort, matchRoute, upstreamPath, type CompiledTable } from './route-matcher.js';
+import { RouteStates, type RouteState } from './route-state.js';
 import { UpstreamSet, upstreamKey, type Upstream } from './upstreams.js';
 
 export interface DataPlaneOptions {
   readonly logger: RouterLogger;
-  /** Default 60 s: waiting for the answer's headers, and between body chunks. */
-  readonly upstreamTimeoutMs?: number;
+  /** Default connect timeout of routes that set none. */
   readonly connectTimeoutMs?: number;
   /** Largest request body kept in memory so a retry can send it again. Default 1 MiB. */
   readonly maxReplayBodyBytes?: number;
+  readonly metrics?: RouterMetrics;
 }
+
+/** How often held requests and whole-exchange deadlines are checked. */
+const sweepEveryMs = 50;
 
 export class DataPlane implements ExchangeContext {
   readonly logger: RouterLogger;
+  readonly metrics: RouterMetrics;
   draining = false;
-  private compiled: CompiledTable<ProxyBackend>;
+  private compiled: CompiledTable<ProxyBackend, RouteState>;
   private readonly upstreams: UpstreamSet;
+  private readonly states: RouteStates;
   private readonly ids = new RequestIds();
   private readonly maxReplayBodyBytes: number;
+  /** Exchanges with a whole-exchange deadline. */
+  private readonly timed = new Set<ProxyExchange>();
+  /** Exchanges waiting for a ready instance, in arrival order. */
+  private held: ProxyExchange[] = [];
+  private readonly heldByRoute = new Map<string, number>();
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(options: DataPlaneOptions) {
     this.logger = options.logger;
+    this.metrics = options.metrics ?? new RouterMetrics();
     this.maxReplayBodyBytes = options.maxReplayBodyBytes ?? 1024 * 1024;
-    this.upstreams = new UpstreamSet({
-      timeoutMs: options.upstreamTimeoutMs ?? 60_000,
-      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
-    });
+    this.upstreams = new UpstreamSet({ connectTimeoutMs: options.connectTimeoutMs ?? 5_000 });
+    this.states = new RouteStates(this.metrics);
     this.compiled = this.compile(emptyRouteTable);
+    this.sweeper = setInterval(() => this.sweep(), sweepEveryMs);
+    this.sweeper.unref();
   }
 
   get table(): RouteTable {
@@ -44,19 +61,43 @@ export class DataPlane implements ExchangeContext {
   /** Uses `table` for the next request; the caller has checked its version. */
   apply(table: RouteTable): void {
     this.compiled = this.compile(table);
+    if (this.held.length > 0) this.releaseHeld();
   }
 
-  private compile(table: RouteTable): CompiledTable<ProxyBackend> {
+  private compile(table: RouteTable): CompiledTable<ProxyBackend, RouteState> {
     const upstreams = this.upstreams.replace(table);
-    return compileTable(table, (backend) => ({
-      id: backend.id,
-      release: backend.release,
-      upstream: upstreams.get(upstreamKey(backend)) as Upstream,
-    }));
+    const stateOf = this.states.build(table.routes);
+    const labels = [];
+    const compiled = compileTable(
+      table,
+      (backend, entry) => {
+        const series = { route: entry.id, service: entry.service, environment: entry.environment, release: backend.release };
+        labels.push(series);
+        return {
+          id: backend.id,
+          release: backend.release,
+          upstream: upstreams.get(upstreamKey(backend)) as Upstream,
+          series: this.metrics.get(series),
+        };
+      },
+      stateOf,
+    );
+    for (const entry of table.routes) labels.push({ route: entry.id, service: entry.service, environment: entry.environment, release: '' });
+    this.metrics.retain(labels);
+    return compiled;
   }
 
   rematch(exchange: ProxyExchange): ProxyRoute | undefined {
     return matchRoute(this.compiled, exchange.host, exchange.url);
+  }
+
+  match(host: string | undefined, url: string): ProxyRoute | undefined {
+    return matchRoute(this.compiled, host, url);
+  }
+
+  finished(exchange: ProxyExchange): void {
+    if (exchange.limiter !== undefined) exchange.limiter.inFlight--;
+    if (exchange.deadline !== 0) this.timed.delete(exchange);
   }
 
   /** The request listener of the data-plane HTTP server. */
@@ -71,41 +112,154 @@ export class DataPlane implements ExchangeContext {
   };
 
   private route(req: IncomingMessage, res: ServerResponse): void {
-    const exchange = new ProxyExchange(this, req, res);
+    const startMs = performance.now();
+    const exchange = new ProxyExchange(this, req, res, startMs);
     rewriteRequestHeaders(req.rawHeaders, req.socket.remoteAddress, this.ids, exchange);
     if (exchange.hostHeader !== undefined) exchange.host = hostWithoutPort(exchange.hostHeader);
     const route = matchRoute(this.compiled, exchange.host, exchange.url);
     if (route === undefined) {
+      this.metrics.unmatched++;
       const where = `${exchange.host ?? ''}${exchange.url.split('?', 1)[0]}`;
       sendRouterError(res, 404, 'SKIFF_NO_ROUTE', `no route matches ${where}`, this.draining);
       return;
     }
-    if (route.backends.length === 0) {
-      sendRouterError(res, 503, 'SKIFF_NO_READY_INSTANCE', `route ${route.id} has no ready instance`, this.draining);
+    const state = route.state;
+    const policy = state.policy;
+    if (state.rateLimiter !== undefined && !this.admitRate(route, req, res, startMs)) return;
+    if (policy.maxBodyBytes > 0 && exchange.contentLength > policy.maxBodyBytes) {
+      this.refuse(route, res, startMs, 413, 'SKIFF_BODY_TOO_LARGE', `the body is larger than ${policy.maxBodyBytes} bytes`, true);
       return;
     }
+    if (state.limiter.inFlight >= policy.maxConcurrent) {
+      this.refuse(route, res, startMs, 503, 'SKIFF_SERVICE_OVERLOADED', `service ${route.entry.service} has too many requests in flight`, false, 1);
+      return;
+    }
+    state.limiter.inFlight++;
+    exchange.limiter = state.limiter;
     exchange.route = route;
+    exchange.series = state.series;
     exchange.path = upstreamPath(route, exchange.url);
+    if (policy.totalMs > 0) {
+      exchange.deadline = startMs + policy.totalMs;
+      this.timed.add(exchange);
+    }
     const retryMethod = route.retryMethods.has(req.method ?? '');
     if (!exchange.chunked && exchange.contentLength <= 0) {
       exchange.replayable = retryMethod;
-      exchange.start();
+      this.startOrHold(exchange);
     } else if (retryMethod && !exchange.chunked && exchange.contentLength <= this.maxReplayBodyBytes) {
       exchange.replayable = true;
-      bufferBody(req, exchange);
+      bufferBody(req, exchange, this);
     } else {
-      exchange.body = req;
-      exchange.start();
+      exchange.body = exchange.chunked && policy.maxBodyBytes > 0 ? limitBody(req, policy.maxBodyBytes) : req;
+      this.startOrHold(exchange);
     }
   }
 
+  private admitRate(route: ProxyRoute, req: IncomingMessage, res: ServerResponse, startMs: number): boolean {
+    const limit = route.state.policy.rateLimit!;
+    const headerValue = limit.header === undefined ? undefined : req.headers[limit.header];
+    const key = (typeof headerValue === 'string' ? headerValue : headerValue?.[0]) ?? req.socket.remoteAddress ?? '';
+    const wait = route.state.rateLimiter!.take(key, Date.now());
+    if (wait === 0) return true;
+    this.refuse(route, res, startMs, 429, 'SKIFF_RATE_LIMITED', `rate limit of route ${route.id} reached`, false, wait);
+    return false;
+  }
+
+  /** An answer of the router's own before the request was admitted, counted on the route. */
+  private refuse(
+    route: ProxyRoute,
+    res: ServerResponse,
+    startMs: number,
+    status: number,
+    code: Parameters<typeof sendRouterError>[2],
+    message: string,
+    closeConnection: boolean,
+    retryAfterSeconds?: number,
+  ): void {
+    const series = route.state.series;
+    series.requests++;
+    series.respond(status);
+    series.observe(performance.now() - startMs);
+    sendRouterError(res, status, code, message, closeConnection || this.draining, retryAfterSeconds);
+  }
+
+  startOrHold(exchange: ProxyExchange): void {
+    if (exchange.start(Date.now())) return;
+    const route = exchange.route as ProxyRoute;
+    const policy = route.state.policy;
+    const held = this.heldByRoute.get(route.id) ?? 0;
+    if (policy.holdMs <= 0 || held >= policy.maxPending || this.draining) {
+      exchange.series = route.state.series;
+      route.state.series.requests++;
+      exchange.fail(503, 'SKIFF_NO_READY_INSTANCE', `route ${route.id} has no ready instance`);
+      return;
+    }
+    if (exchange.holdUntil === 0) exchange.holdUntil = performance.now() + policy.holdMs;
+    this.heldByRoute.set(route.id, held + 1);
+    this.held.push(exchange);
+  }
+
+  /** A new table arrived: every held request tries again under it (and is held again if still without instance). */
+  private releaseHeld(): void {
+    const waiting = this.held;
+    this.held = [];
+    this.heldByRoute.clear();
+    for (const exchange of waiting) {
+      if (exchange.gone) continue;
+      const route = this.rematch(exchange);
+      if (route === undefined) {
+        exchange.fail(404, 'SKIFF_NO_ROUTE', `no route matches ${exchange.url} any more`);
+        continue;
+      }
+      if (route !== exchange.route) {
+        exchange.route = route;
+        exchange.path = upstreamPath(route, exchange.url);
+      }
+      this.startOrHold(exchange);
+    }
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    if (this.held.length > 0) {
+      const keep: ProxyExchange[] = [];
+      for (const exchange of this.held) {
+        if (exchange.gone) {
+          this.unhold(exchange);
+        } else if (exchange.holdUntil <= now || this.draining) {
+          this.unhold(exchange);
+          const route = exchange.route as ProxyRoute;
+          route.state.series.requests++;
+          exchange.fail(503, 'SKIFF_NO_READY_INSTANCE', `route ${route.id} had no ready instance within ${route.state.policy.holdMs} ms`);
+        } else {
+          keep.push(exchange);
+        }
+      }
+      this.held = keep;
+    }
+    if (this.timed.size > 0) {
+      for (const exchange of this.timed) if (exchange.deadline <= now) exchange.timedOut();
+    }
+  }
+
+  private unhold(exchange: ProxyExchange): void {
+    const id = (exchange.route as ProxyRoute).id;
+    const count = this.heldByRoute.get(id) ?? 0;
+    if (count <= 1) this.heldByRoute.delete(id);
+    else this.heldByRoute.set(id, count - 1);
+  }
+
   async close(graceMs: number): Promise<void> {
+    clearInterval(this.sweeper);
+    this.draining = true;
+    this.sweep();
     await this.upstreams.closeAll(graceMs);
   }
 }
 
 /** Reads a small body into memory so it can be sent twice; then starts the exchange. */
-function bufferBody(req: IncomingMessage, exchange: ProxyExchange): void {
+function bufferBody(req: IncomingMessage, exchange: ProxyExchange, plane: DataPlane): void {
   const chunks: Buffer[] = [];
   let size = 0;
   req.on('data', (chunk: Buffer) => {
@@ -114,6 +268,6 @@ function bufferBody(req: IncomingMessage, exchange: ProxyExchange): void {
   });
   req.on('end', () => {
     exchange.body = Buffer.concat(chunks, size);
-    exchange.start();
+    plane.startOrHold(exchange);
   });
 }

@@ -8,6 +8,7 @@ export function sendRouterError(
   code: ErrorCode,
   message: string,
   closeConnection: boolean,
+  retryAfterSeconds?: number,
 ): void {
   if (res.headersSent) {
     res.destroy();
@@ -22,8 +23,9 @@ export function sendRouterError(
     'cache-control',
     'no-store',
   ];
-  // Only "no ready instance" is worth retrying soon: a rollout or restart will bring one back.
-  if (code === 'SKIFF_NO_READY_INSTANCE') headers.push('retry-after', '1');
+  // Only "no ready instance" and limits are worth retrying soon: a rollout or restart will bring one back.
+  if (retryAfterSeconds !== undefined) headers.push('retry-after', String(retryAfterSeconds));
+  else if (code === 'SKIFF_NO_READY_INSTANCE') headers.push('retry-after', '1');
   if (closeConnection) headers.push('connection', 'close');
   res.writeHead(status, headers);
   res.end(body);

@@ -1,25 +1,30 @@
 /**
  * One proxied request: an undici dispatch handler that streams the upstream answer to the client
  * with backpressure, and retries once on another backend when the connection failed before any
- * answer byte arrived. It implements undici's classic handler callbacks because undici's HTTP/1
- * client calls those directly; the newer controller API is wrapped (and re-parses headers) per request.
+ * answer byte arrived (within the route's retry budget). It implements undici's classic handler
+ * callbacks because undici's HTTP/1 client calls those directly; the newer controller API is
+ * wrapped (and re-parses headers) per request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../core/errors.js';
 import { pickBackend } from './balancer.js';
 import { sendRouterError } from './error-response.js';
 import { rewriteResponseHeaders, type RequestHead } from './forward-headers.js';
+import type { MetricSeries } from './metrics.js';
 import { upstreamPath, type CompiledRoute } from './route-matcher.js';
+import type { RouteState, ServiceLimiter } from './route-state.js';
 import type { Upstream } from './upstreams.js';
 
 export interface ProxyBackend {
   readonly id: string;
   readonly release: string;
   readonly upstream: Upstream;
+  readonly series: MetricSeries;
 }
 
-export type ProxyRoute = CompiledRoute<ProxyBackend>;
+export type ProxyRoute = CompiledRoute<ProxyBackend, RouteState>;
 
 export interface RouterLogger {
   info(details: object, message: string): void;
@@ -34,6 +39,8 @@ export interface ExchangeContext {
   readonly draining: boolean;
   /** The route for a request under the current table (it may have changed since the request arrived). */
   rematch(exchange: ProxyExchange): ProxyRoute | undefined;
+  /** The exchange ended: release what the data plane tracks for it. */
+  finished(exchange: ProxyExchange): void;
 }
 
 /** Connection failures after which the request cannot have been processed upstream. */
@@ -49,6 +56,8 @@ const retryableCodes = new Set([
   'UND_ERR_DESTROYED',
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
+
+const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'SKIFF_TOTAL_TIMEOUT']);
 
 /**
  * A reset on a kept-alive connection usually means the instance closed an idle socket as the
@@ -82,16 +91,25 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
   requestId = '';
 
   readonly url: string;
+  readonly startMs: number;
   /** Lower-cased host without port, as used for matching. */
   host: string | undefined = undefined;
   route: ProxyRoute | undefined = undefined;
   path = '';
-  body: Buffer | IncomingMessage | null = null;
+  body: Buffer | Readable | null = null;
   /** The method is in the route's retry list and the body, if any, can be sent again. */
   replayable = false;
+  /** Where this exchange's outcome is counted: the route's until an instance is chosen. */
+  series: MetricSeries | undefined = undefined;
+  /** performance.now() after which the whole exchange times out; 0 for none. */
+  deadline = 0;
+  /** performance.now() until which the exchange may wait for a ready instance. */
+  holdUntil = 0;
+  /** The service's concurrency counter this exchange holds a slot of. */
+  limiter: ServiceLimiter | undefined = undefined;
 
+  readonly req: IncomingMessage;
   private readonly context: ExchangeContext;
-  private readonly req: IncomingMessage;
   private readonly res: ResponseWithExchange;
   private backend: ProxyBackend | undefined = undefined;
   private attempts = 0;
@@ -101,40 +119,52 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
   /** The current attempt finished (answered or failed) and released its in-flight slot. */
   private settled = true;
   private clientGone = false;
+  private done = false;
 
-  constructor(context: ExchangeContext, req: IncomingMessage, res: ServerResponse) {
+  constructor(context: ExchangeContext, req: IncomingMessage, res: ServerResponse, startMs: number) {
     this.context = context;
     this.req = req;
     this.res = res;
     this.url = req.url ?? '/';
+    this.startMs = startMs;
     (res as ResponseWithExchange)[exchangeKey] = this;
     res.on('close', onClientClose);
   }
 
-  /** Sends the request to a backend of `route`; the caller checked the route has one. */
-  start(): void {
+  get gone(): boolean {
+    return this.clientGone || this.done;
+  }
+
+  /** Sends the request to a backend of `route`; false when it has none (the caller holds or fails). */
+  start(nowMs: number): boolean {
     const route = this.route;
-    if (this.clientGone || route === undefined) return;
-    const backend = pickBackend(route);
-    if (backend === undefined) {
-      this.fail(503, 'SKIFF_NO_READY_INSTANCE', `route ${route.id} has no ready instance`);
-      return;
-    }
+    if (this.gone || route === undefined) return true;
+    const backend = pickBackend(route, null, nowMs);
+    if (backend === undefined) return false;
+    this.series = backend.series;
+    backend.series.requests++;
+    if (this.contentLength > 0) backend.series.requestBytes += this.contentLength;
+    route.state.budget.recordRequest((nowMs / 1000) | 0);
     this.dispatch(backend);
+    return true;
   }
 
   private dispatch(backend: ProxyBackend): void {
+    const policy = (this.route as ProxyRoute).state.policy;
     this.backend = backend;
     this.attempts++;
     this.settled = false;
     this.abortUpstream = null;
     backend.upstream.inFlight++;
+    backend.series.inFlight++;
     backend.upstream.pool.dispatch(
       {
         path: this.path,
         method: this.req.method as Dispatcher.HttpMethod,
         headers: this.headers,
         body: this.body,
+        headersTimeout: policy.firstByteMs,
+        bodyTimeout: policy.idleMs,
       },
       this,
     );
@@ -143,14 +173,39 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
   private settle(): void {
     if (this.settled) return;
     this.settled = true;
-    if (this.backend !== undefined) this.backend.upstream.inFlight--;
+    const backend = this.backend;
+    if (backend !== undefined) {
+      backend.upstream.inFlight--;
+      backend.series.inFlight--;
+    }
+  }
+
+  /** Ends the exchange's bookkeeping once: latency, limits, timers. */
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.series?.observe(performance.now() - this.startMs);
+    this.context.finished(this);
   }
 
   clientClosed(): void {
-    if (this.settled && this.attempts > 0) return;
+    if (this.done) return;
     if (this.res.writableFinished) return;
     this.clientGone = true;
+    if (this.settled) {
+      // Not sent upstream (held, or body still buffering): nothing to abort.
+      this.finish();
+      return;
+    }
     this.abortUpstream?.(new Error('client closed the connection'));
+  }
+
+  /** The whole-exchange deadline passed. */
+  timedOut(): void {
+    if (this.done) return;
+    const err = Object.assign(new Error('the exchange ran past its total timeout'), { code: 'SKIFF_TOTAL_TIMEOUT' });
+    if (this.abortUpstream !== null && !this.settled) this.abortUpstream(err);
+    else this.fail(504, 'SKIFF_UPSTREAM_TIMEOUT', `route ${this.route?.id} did not complete in time`);
   }
 
   resumeUpstream(): void {
@@ -168,13 +223,18 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
     if (statusCode < 200) return true;
     this.resume = resume;
     const backend = this.backend as ProxyBackend;
+    const route = this.route as ProxyRoute;
+    if (statusCode >= 500) this.upstreamFailed(route, backend);
+    else backend.upstream.succeeded();
     // Throws on header values Node refuses to send; undici then aborts and onError answers 502.
     this.res.writeHead(statusCode, rewriteResponseHeaders(rawHeaders, backend.id, this.context.draining));
     this.responded = true;
+    backend.series.respond(statusCode);
     return true;
   }
 
   onData(chunk: Buffer): boolean {
+    (this.backend as ProxyBackend).series.responseBytes += chunk.length;
     const res = this.res;
     if (res.write(chunk)) return true;
     res.once('drain', onClientDrain);
@@ -184,29 +244,50 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
   onComplete(): void {
     this.settle();
     this.res.end();
+    this.finish();
   }
 
   onError(err: Error): void {
     this.settle();
-    if (this.clientGone) return;
+    const backend = this.backend as ProxyBackend;
+    const route = this.route as ProxyRoute;
+    if (this.clientGone) {
+      this.finish();
+      return;
+    }
+    const code = errorCode(err);
+    if (code === 'SKIFF_BODY_TOO_LARGE') {
+      this.fail(413, 'SKIFF_BODY_TOO_LARGE', err.message, true);
+      return;
+    }
+    if (timeoutCodes.has(code)) backend.series.timeouts++;
+    if (retryableCodes.has(code)) backend.series.connectFailures++;
+    if (!this.responded) this.upstreamFailed(route, backend);
     if (this.responded) {
       // Part of the answer already went out: the client must see a broken response, not a patched one.
       this.context.logger.warn(this.logDetails(err), 'upstream failed while streaming the answer');
       this.res.destroy(err);
+      this.finish();
       return;
     }
-    const code = errorCode(err);
     if (this.attempts === 1 && this.replayable && retryableCodes.has(code) && this.retry(code)) return;
     this.context.logger.warn(this.logDetails(err), 'upstream request failed');
-    switch (code) {
-      case 'UND_ERR_HEADERS_TIMEOUT':
-        this.fail(504, 'SKIFF_UPSTREAM_TIMEOUT', `instance ${this.backend?.id} did not answer in time`);
-        return;
-      case 'UND_ERR_INVALID_ARG':
-        this.fail(400, 'SKIFF_BAD_REQUEST', `the request cannot be forwarded: ${err.message}`);
-        return;
-      default:
-        this.fail(502, 'SKIFF_UPSTREAM_UNAVAILABLE', `instance ${this.backend?.id} could not be reached (${code || err.message})`);
+    if (timeoutCodes.has(code) && code !== 'UND_ERR_CONNECT_TIMEOUT') {
+      this.fail(504, 'SKIFF_UPSTREAM_TIMEOUT', `instance ${backend.id} did not answer in time (${code})`);
+    } else if (code === 'UND_ERR_INVALID_ARG') {
+      this.fail(400, 'SKIFF_BAD_REQUEST', `the request cannot be forwarded: ${err.message}`);
+    } else {
+      this.fail(502, 'SKIFF_UPSTREAM_UNAVAILABLE', `instance ${backend.id} could not be reached (${code || err.message})`);
+    }
+  }
+
+  private upstreamFailed(route: ProxyRoute, backend: ProxyBackend): void {
+    const policy = route.state.policy;
+    if (backend.upstream.failed(Date.now(), policy.consecutiveFailures, policy.ejectionMs)) {
+      this.context.logger.warn(
+        { route: route.id, instance: backend.id, failures: backend.upstream.consecutiveFailures, ejections: backend.upstream.ejections },
+        'instance ejected after consecutive failures',
+      );
     }
   }
 
@@ -214,10 +295,16 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
     const failed = this.backend as ProxyBackend;
     const route = this.context.rematch(this);
     if (route === undefined) return false;
+    const nowMs = Date.now();
     const next =
-      pickBackend(route, failed.upstream) ??
+      pickBackend(route, failed.upstream, nowMs) ??
       (staleConnectionCodes.has(code) ? route.backends.find((b) => b.upstream === failed.upstream) : undefined);
     if (next === undefined) return false;
+    if (!route.state.budget.tryRetry((nowMs / 1000) | 0)) {
+      this.context.logger.warn({ requestId: this.requestId, route: route.id }, 'retry budget exhausted: not retrying');
+      return false;
+    }
+    failed.series.retries++;
     this.context.logger.info(
       { requestId: this.requestId, route: route.id, failed: failed.id, instance: next.id, code },
       'retrying the request once',
@@ -226,12 +313,17 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
       this.route = route;
       this.path = upstreamPath(route, this.url);
     }
+    this.series = next.series;
     this.dispatch(next);
     return true;
   }
 
-  private fail(status: number, code: ErrorCode, message: string): void {
-    sendRouterError(this.res, status, code, message, this.context.draining);
+  /** Answers with the router's own error and ends the exchange. */
+  fail(status: number, code: ErrorCode, message: string, closeConnection = false): void {
+    if (this.done) return;
+    if (!this.res.headersSent) this.series?.respond(status);
+    sendRouterError(this.res, status, code, message, closeConnection || this.context.draining);
+    this.finish();
   }
 
   private logDetails(err: Error): object {

@@ -4,7 +4,7 @@
  */
 import type { BalanceKind, RouteBackend, RouteEntry, RouteTable } from '../core/route-table.js';
 
-export interface CompiledRoute<B> {
+export interface CompiledRoute<B, S = undefined> {
   readonly id: string;
   readonly entry: RouteEntry;
   /** Normalized: no trailing slash except for the root `/`. */
@@ -14,16 +14,18 @@ export interface CompiledRoute<B> {
   readonly retryMethods: ReadonlySet<string>;
   readonly balance: BalanceKind;
   readonly backends: readonly B[];
-  /** Rotates tie-breaking and round-robin; the only mutable field, owned by the balancer. */
+  /** Rotates tie-breaking and round-robin; owned by the balancer. */
   cursor: number;
+  /** Whatever the caller attaches per route (policy, limiters, metrics). */
+  readonly state: S;
 }
 
-export interface CompiledTable<B> {
+export interface CompiledTable<B, S = undefined> {
   readonly table: RouteTable;
   /** Routes with a host, by lower-case host, longest prefix first. */
-  readonly byHost: ReadonlyMap<string, readonly CompiledRoute<B>[]>;
+  readonly byHost: ReadonlyMap<string, readonly CompiledRoute<B, S>[]>;
   /** Routes without a host, longest prefix first. */
-  readonly anyHost: readonly CompiledRoute<B>[];
+  readonly anyHost: readonly CompiledRoute<B, S>[];
 }
 
 export function normalizePrefix(prefix: string): string {
@@ -32,19 +34,24 @@ export function normalizePrefix(prefix: string): string {
   return end === prefix.length ? prefix : prefix.slice(0, end);
 }
 
-export function compileTable<B>(table: RouteTable, compileBackend: (backend: RouteBackend) => B): CompiledTable<B> {
-  const byHost = new Map<string, CompiledRoute<B>[]>();
-  const anyHost: CompiledRoute<B>[] = [];
+export function compileTable<B, S = undefined>(
+  table: RouteTable,
+  compileBackend: (backend: RouteBackend, entry: RouteEntry) => B,
+  compileState?: (entry: RouteEntry) => S,
+): CompiledTable<B, S> {
+  const byHost = new Map<string, CompiledRoute<B, S>[]>();
+  const anyHost: CompiledRoute<B, S>[] = [];
   for (const entry of table.routes) {
-    const route: CompiledRoute<B> = {
+    const route: CompiledRoute<B, S> = {
       id: entry.id,
       entry,
       prefix: normalizePrefix(entry.pathPrefix),
       stripPrefix: entry.stripPrefix,
       retryMethods: new Set(entry.retryMethods.map((method) => method.toUpperCase())),
       balance: entry.balance,
-      backends: entry.backends.map(compileBackend),
+      backends: entry.backends.map((backend) => compileBackend(backend, entry)),
       cursor: 0,
+      state: (compileState ? compileState(entry) : undefined) as S,
     };
     if (entry.host === undefined) {
       anyHost.push(route);
@@ -56,7 +63,7 @@ export function compileTable<B>(table: RouteTable, compileBackend: (backend: Rou
     }
   }
   // Stable sort: among equal prefixes the table's order decides.
-  const longestFirst = (a: CompiledRoute<B>, b: CompiledRoute<B>): number => b.prefix.length - a.prefix.length;
+  const longestFirst = (a: CompiledRoute<B, S>, b: CompiledRoute<B, S>): number => b.prefix.length - a.prefix.length;
   anyHost.sort(longestFirst);
   for (const list of byHost.values()) list.sort(longestFirst);
   return { table, byHost, anyHost };
@@ -84,9 +91,9 @@ export function prefixMatches(prefix: string, url: string): boolean {
   return next === 47 /* / */ || next === 63 /* ? */;
 }
 
-function firstMatch<B>(routes: readonly CompiledRoute<B>[], url: string): CompiledRoute<B> | undefined {
+function firstMatch<B, S>(routes: readonly CompiledRoute<B, S>[], url: string): CompiledRoute<B, S> | undefined {
   for (let i = 0; i < routes.length; i++) {
-    const route = routes[i] as CompiledRoute<B>;
+    const route = routes[i] as CompiledRoute<B, S>;
     if (prefixMatches(route.prefix, url)) return route;
   }
   return undefined;
@@ -96,11 +103,11 @@ function firstMatch<B>(routes: readonly CompiledRoute<B>[], url: string): Compil
  * Routes for the request's host win over routes without a host; within each group the longest
  * matching prefix wins. A host with routes that do not match the path falls back to host-less routes.
  */
-export function matchRoute<B>(
-  compiled: CompiledTable<B>,
+export function matchRoute<B, S>(
+  compiled: CompiledTable<B, S>,
   host: string | undefined,
   url: string,
-): CompiledRoute<B> | undefined {
+): CompiledRoute<B, S> | undefined {
   if (host !== undefined && compiled.byHost.size > 0) {
     const routes = compiled.byHost.get(host);
     if (routes !== undefined) {

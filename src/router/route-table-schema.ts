@@ -13,7 +13,29 @@ const backendSchema = z.object({
   port: z.number().int().min(1).max(65535),
 });
 
+const ms = z.number().int().nonnegative();
+
+const resilienceFields = {
+  timeouts: z
+    .object({ connectMs: ms.optional(), firstByteMs: ms.optional(), idleMs: ms.optional(), totalMs: ms.optional() })
+    .optional(),
+  retryBudget: z.object({ percent: z.number().min(0).max(100).optional(), minPerSecond: z.number().nonnegative().optional() }).optional(),
+  circuitBreaker: z
+    .object({
+      consecutiveFailures: z.number().int().nonnegative().optional(),
+      ejectionMs: ms.optional(),
+      maxConcurrent: z.number().int().positive().optional(),
+    })
+    .optional(),
+  rateLimit: z
+    .object({ requestsPerSecond: z.number().positive(), burst: z.number().positive().optional(), header: z.string().min(1).optional() })
+    .optional(),
+  hold: z.object({ timeoutMs: ms.optional(), maxPending: z.number().int().nonnegative().optional() }).optional(),
+  maxBodyBytes: z.number().int().nonnegative().optional(),
+};
+
 const routeSchema = z.object({
+  ...resilienceFields,
   id: z.string().min(1),
   environment: z.string(),
   service: z.string(),

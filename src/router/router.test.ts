@@ -45,7 +45,7 @@ describe('router data plane', () => {
 
   it('answers 404 without a route and 503 with Retry-After without a ready instance', async () => {
     const { router: r, client } = await router();
-    await r.publish(table(1, [route({ id: 'dev/api/0', pathPrefix: '/api', backends: [] })]));
+    await r.publish(table(1, [route({ id: 'dev/api/0', pathPrefix: '/api', hold: { timeoutMs: 0 }, backends: [] })]));
 
     const missing = await client.send('/nothing/here');
     expect(missing.status).toBe(404);
@@ -88,7 +88,10 @@ describe('router data plane', () => {
     const [good] = await backends('good');
     const dead = { id: 'dead', release: 'v1', host: '127.0.0.1', port: await refusedPort() };
     const { router: r, client } = await router();
-    await r.publish(table(1, [route({ retryMethods: ['GET', 'PUT'], backends: [dead, good!.asRouteBackend()] })]));
+    // Ejection off: this test is about which methods are retried, not about outlier detection.
+    await r.publish(
+      table(1, [route({ retryMethods: ['GET', 'PUT'], circuitBreaker: { consecutiveFailures: 0 }, backends: [dead, good!.asRouteBackend()] })]),
+    );
 
     for (let i = 0; i < 6; i++) {
       const answer = await client.send('/');

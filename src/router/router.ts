@@ -3,12 +3,13 @@
  * It needs nothing from the control plane at runtime: it starts from the table file and keeps
  * routing with the last table it accepted.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { SkiffError } from '../core/errors.js';
 import type { RouteTable } from '../core/route-table.js';
 import { startAdminServer } from './admin-server.js';
 import { DataPlane } from './data-plane.js';
+import { createDataServer } from './data-server.js';
+import { renderPrometheus } from './metrics.js';
 import type { RouterLogger } from './proxy-exchange.js';
 import { readTableFile, writeTableFile } from './table-file.js';
 
@@ -20,10 +21,10 @@ export interface RouterOptions {
   /** Read at start, rewritten atomically on every accepted table. */
   readonly tableFile?: string;
   readonly logger?: RouterLogger;
-  /** Default 60 s. */
-  readonly upstreamTimeoutMs?: number;
   /** How long `close()` lets in-flight requests finish. Default 5 s. */
   readonly drainTimeoutMs?: number;
+  /** Time a client has to send its request head. Default 10 s. */
+  readonly headersTimeoutMs?: number;
 }
 
 export interface RouterHandle {
@@ -33,6 +34,8 @@ export interface RouterHandle {
   publish(table: RouteTable): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (bounded), closes upstream pools. */
   close(): Promise<void>;
+  /** The data plane's metrics in Prometheus text format (also GET /metrics on the admin socket). */
+  metrics(): string;
 }
 
 const silentLogger: RouterLogger = { info() {}, warn() {}, error() {} };
@@ -47,37 +50,10 @@ async function initialTable(tableFile: string | undefined, logger: RouterLogger)
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-/** Closes `server` and waits for its connections, closing idle keep-alive ones as they go idle. */
-function drain(server: Server, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
-    server.close(() => {
-      clearInterval(sweep);
-      clearTimeout(deadline);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
-}
-
 export async function startRouter(options: RouterOptions): Promise<RouterHandle> {
   const logger = options.logger ?? silentLogger;
   const drainTimeoutMs = options.drainTimeoutMs ?? 5_000;
-  const plane = new DataPlane({
-    logger,
-    ...(options.upstreamTimeoutMs === undefined ? {} : { upstreamTimeoutMs: options.upstreamTimeoutMs }),
-  });
+  const plane = new DataPlane({ logger });
   const loaded = await initialTable(options.tableFile, logger);
   if (loaded !== undefined) {
     plane.apply(loaded);
@@ -103,10 +79,11 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     return run;
   };
 
-  const server = createServer({ noDelay: true }, plane.handle);
+  const data = createDataServer(plane, options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs });
+  const metrics = (): string => renderPrometheus(plane.metrics.snapshot());
   let port: number;
   try {
-    port = await listen(server, options.port, options.listenHost);
+    port = await data.listen(options.port, options.listenHost);
   } catch (err) {
     await plane.close(0);
     throw new SkiffError('SKIFF_ROUTER_START_FAILED', `cannot listen on ${options.listenHost}:${options.port}: ${(err as Error).message}`, {
@@ -121,10 +98,11 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
         currentTable: () => plane.table,
         publish,
         health: () => ({ pid: process.pid, version: plane.table.version, port }),
+        metrics: async () => metrics(),
       });
     } catch (err) {
-      server.close();
-      server.closeAllConnections();
+      data.server.close();
+      data.server.closeAllConnections();
       await plane.close(0);
       throw err;
     }
@@ -139,12 +117,12 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
         admin.close();
         admin.closeAllConnections();
       }
-      await drain(server, drainTimeoutMs);
+      await data.drain(drainTimeoutMs);
       await plane.close(1_000);
       logger.info({}, 'router stopped');
     })();
     return closing;
   };
 
-  return { port, table: () => plane.table, publish, close };
+  return { port, table: () => plane.table, publish, close, metrics };
 }

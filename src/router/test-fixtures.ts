@@ -1,6 +1,6 @@
 /** Helpers for the router's tests: real HTTP backends on 127.0.0.1 and a polling wait. Not used at runtime. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Agent, request } from 'undici';
 import type { RouteBackend, RouteEntry, RouteTable } from '../core/route-table.js';
 
@@ -15,7 +15,7 @@ export interface TestBackend {
   readonly name: string;
   readonly port: number;
   readonly seen: SeenRequest[];
-  /** Requests with `x-hold: 1` wait until this is called. */
+  /** Requests with `x-hold: 1`, `/hang` (then dropped), `/stall-body` and `/sse` wait until this is called. */
   releaseHeld(): void;
   heldCount(): number;
   /** Stops listening and drops every connection, in-flight ones included (the instance died). */
@@ -61,10 +61,33 @@ export async function startBackend(name: string): Promise<TestBackend> {
         });
         res.end(payload);
       };
-      if (req.url?.startsWith('/big')) streamBig(res, Number(new URL(req.url, 'http://x').searchParams.get('bytes')));
+      const url = req.url ?? '/';
+      if (url.startsWith('/big')) streamBig(res, Number(new URL(url, 'http://x').searchParams.get('bytes')));
       else if (req.headers['x-hold'] === '1') held.push(answer);
-      else answer();
+      else if (url.startsWith('/hang')) held.push(() => res.destroy());
+      else if (url.startsWith('/stall-body')) {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('first part;');
+        held.push(() => res.end('rest'));
+      } else if (url.startsWith('/status/')) {
+        res.writeHead(Number(url.slice('/status/'.length)), { 'content-type': 'text/plain' });
+        res.end(`status from ${name}`);
+      } else if (url.startsWith('/sse')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.write(`data: hello from ${name}\n\n`);
+        held.push(() => res.end('data: bye\n\n'));
+      } else answer();
     });
+  });
+  // Upgrades answer 101 and then echo every byte back, prefixed once with the backend's name.
+  const upgraded = new Set<Socket>();
+  server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    socket.on('error', () => {});
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '' });
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: ${req.headers.upgrade}\r\n\r\n${name}:`);
+    socket.pipe(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -82,6 +105,7 @@ export async function startBackend(name: string): Promise<TestBackend> {
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
       }),
     asRouteBackend: (release = 'v1') => ({ id: name, release, host: '127.0.0.1', port }),
   };

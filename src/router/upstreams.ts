@@ -7,24 +7,57 @@ import type { RouteTable } from '../core/route-table.js';
 import type { LoadCounter } from './balancer.js';
 
 export interface UpstreamOptions {
-  /** Per-request budget for the answer's headers and for each gap between body chunks. */
-  readonly timeoutMs: number;
   readonly connectTimeoutMs: number;
 }
 
 export class Upstream implements LoadCounter {
   readonly key: string;
-  readonly pool: Pool;
+  private readonly connectTimeoutMs: number;
+  private created: Pool | undefined = undefined;
   inFlight = 0;
+  /** Outlier detection: failures in a row, and the ejection they caused. */
+  consecutiveFailures = 0;
+  ejectedUntil = 0;
+  ejections = 0;
 
   constructor(key: string, options: UpstreamOptions) {
     this.key = key;
-    this.pool = new Pool(`http://${key}`, {
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      connectTimeout: options.connectTimeoutMs,
+    this.connectTimeoutMs = options.connectTimeoutMs;
+  }
+
+  /** Created on first use: a table may name thousands of instances this worker never calls. */
+  get pool(): Pool {
+    this.created ??= new Pool(`http://${this.key}`, {
+      // Per-request first-byte and idle timeouts come with each dispatch (they are per route).
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connectTimeout: this.connectTimeoutMs,
       keepAliveTimeout: 4_000,
     });
+    return this.created;
+  }
+
+  get poolCreated(): Pool | undefined {
+    return this.created;
+  }
+
+  succeeded(): void {
+    if (this.consecutiveFailures !== 0) this.consecutiveFailures = 0;
+    if (this.ejections !== 0 && this.ejectedUntil <= Date.now()) this.ejections = 0;
+  }
+
+  /**
+   * Counts a failure; ejects after `threshold` in a row. After the ejection time the upstream is
+   * probed with live requests: one more failure ejects it again, for twice as long.
+   */
+  failed(nowMs: number, threshold: number, ejectionMs: number): boolean {
+    this.consecutiveFailures++;
+    if (threshold <= 0 || this.ejectedUntil > nowMs) return false;
+    const probing = this.ejections > 0;
+    if (!probing && this.consecutiveFailures < threshold) return false;
+    this.ejectedUntil = nowMs + ejectionMs * 2 ** Math.min(this.ejections, 10);
+    this.ejections++;
+    return true;
   }
 }
 
@@ -44,14 +77,18 @@ export class UpstreamSet {
     this.options = options;
   }
 
-  /** The upstreams for `table`, reusing existing pools; retires the ones the table no longer names. */
+  /**
+   * The upstreams for `table`, reusing existing pools; retires the ones the table no longer names.
+   * A new pool takes the connect timeout of the first route naming its address.
+   */
   replace(table: RouteTable): ReadonlyMap<string, Upstream> {
     const next = new Map<string, Upstream>();
     for (const route of table.routes) {
+      const connectTimeoutMs = route.timeouts?.connectMs ?? this.options.connectTimeoutMs;
       for (const backend of route.backends) {
         const key = upstreamKey(backend);
         if (next.has(key)) continue;
-        next.set(key, this.current.get(key) ?? new Upstream(key, this.options));
+        next.set(key, this.current.get(key) ?? new Upstream(key, { connectTimeoutMs }));
       }
     }
     for (const [key, upstream] of this.current) {
@@ -75,7 +112,8 @@ export class UpstreamSet {
   }
 
   private retire(upstream: Upstream): void {
-    const pool = upstream.pool;
+    const pool = upstream.poolCreated;
+    if (pool === undefined) return;
     // Pool.close() waits for queued and running requests, so in-flight answers still complete.
     const done = pool
       .close()

@@ -1,17 +1,21 @@
 /**
- * Desired state of one environment: every service resolved with the environment's overrides.
- * Pure: the spec module imports no runtime module.
+ * Desired state of one environment: every service with its current release, resolved with the
+ * environment's overrides. Pure: the spec module imports no runtime module.
  */
-import { createHash } from 'node:crypto';
 import path from 'node:path';
+import type { Release, ReleaseContent } from './release.js';
+import { releaseName } from './release.js';
 import type { Balance, DriverKind, Probe, Resources, RouteSpec, Spec } from './schema.js';
 
 export interface DesiredService {
   readonly name: string;
   readonly environment: string;
+  /** `v3`; null when nothing is deployed (then `instances` is 0). */
+  readonly release: string | null;
+  readonly artifact: string | null;
+  /** The source directory when the release has no artifact. */
+  readonly directory: string | null;
   readonly driver: DriverKind;
-  /** Absolute directory the instances start in. */
-  readonly directory: string;
   readonly command: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly instances: number;
@@ -21,7 +25,7 @@ export interface DesiredService {
   readonly routes: readonly RouteSpec[];
   readonly balance: Balance;
   readonly stopGraceMs: number;
-  /** Hash of everything that defines what an instance runs; a change means new instances. */
+  /** Identifies what an instance runs: a change means new instances. */
   readonly configHash: string;
 }
 
@@ -31,44 +35,56 @@ export interface DesiredEnvironment {
 }
 
 /**
- * Resolves one environment of a validated spec. `baseDir` is the directory of the spec file,
- * against which service paths are resolved.
+ * What a new release of `service` in `environment` carries from the spec: its config, and the
+ * source directory (used when there is no artifact). `baseDir` is the spec file's directory.
  */
-export function resolveEnvironment(spec: Spec, environment: string, baseDir: string): DesiredEnvironment {
-  const envSpec = spec.environments[environment];
-  if (!envSpec) throw new Error(`unknown environment ${environment}`);
+export function serviceConfig(spec: Spec, environment: string, service: string, baseDir: string): Omit<ReleaseContent, 'artifact'> {
+  const serviceSpec = spec.services[service];
+  if (!serviceSpec) throw new Error(`unknown service ${service}`);
+  const override = spec.environments[environment]?.services[service] ?? {};
+  return {
+    sourceDirectory: path.resolve(baseDir, serviceSpec.path),
+    driver: serviceSpec.driver,
+    command: serviceSpec.start,
+    env: { ...serviceSpec.env, ...(override.env ?? {}) },
+    resources: { ...serviceSpec.resources, ...(override.resources ?? {}) },
+  };
+}
+
+/** The instance count the spec asks for in an environment. */
+export function desiredInstances(spec: Spec, environment: string, service: string): number {
+  return spec.environments[environment]?.services[service]?.instances ?? spec.services[service]?.instances ?? 0;
+}
+
+/** Resolves one environment: services without a release in `releases` get no instances. */
+export function resolveEnvironment(
+  spec: Spec,
+  environment: string,
+  releases: Readonly<Record<string, Release | undefined>>,
+): DesiredEnvironment {
+  if (!spec.environments[environment]) throw new Error(`unknown environment ${environment}`);
   const services = Object.entries(spec.services)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, service]): DesiredService => {
-      const override = envSpec.services[name] ?? {};
-      const resolved = {
+      const release = releases[name];
+      return {
         name,
         environment,
-        driver: service.driver,
-        directory: path.resolve(baseDir, service.path),
-        command: service.start,
-        env: { ...service.env, ...(override.env ?? {}) },
-        instances: override.instances ?? service.instances,
+        release: release ? releaseName(release) : null,
+        artifact: release?.artifact ?? null,
+        directory: release?.sourceDirectory ?? null,
+        driver: release?.driver ?? service.driver,
+        command: release?.command ?? service.start,
+        env: release?.env ?? {},
+        instances: release ? desiredInstances(spec, environment, name) : 0,
         readiness: service.readiness,
         liveness: service.liveness,
-        resources: { ...service.resources, ...(override.resources ?? {}) },
+        resources: release?.resources ?? {},
         routes: service.routes,
         balance: service.balance,
         stopGraceMs: service.stopGrace,
+        configHash: release?.configHash ?? 'none',
       };
-      return { ...resolved, configHash: instanceConfigHash(resolved) };
     });
   return { name: environment, services };
-}
-
-/** Only what changes a running instance counts: instance count, routes and probes do not. */
-function instanceConfigHash(service: Omit<DesiredService, 'configHash'>): string {
-  const identity = {
-    driver: service.driver,
-    directory: service.directory,
-    command: service.command,
-    env: Object.entries(service.env).sort(([a], [b]) => a.localeCompare(b)),
-    resources: service.resources,
-  };
-  return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 12);
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ErrorDetail } from '../core/errors.js';
-import { resolveEnvironment } from './desired.js';
+import { resolveFromSource } from './testing/resolve-from-source.js';
 import { parseSpec } from './parse.js';
 
 const file = 'skiff.yaml';
@@ -107,7 +107,7 @@ describe('parseSpec on a valid spec', () => {
     const base = '/srv/shop';
     const view = (environment: string): Record<string, { instances: number; env: Record<string, string> }> =>
       Object.fromEntries(
-        resolveEnvironment(result.spec, environment, base).services.map((s) => [s.name, { instances: s.instances, env: { ...s.env } }]),
+        resolveFromSource(result.spec, environment, base).services.map((s) => [s.name, { instances: s.instances, env: { ...s.env } }]),
       );
 
     expect(view('dev')).toEqual({
@@ -126,13 +126,13 @@ describe('parseSpec on a valid spec', () => {
       web: { instances: 4, env: { LOG_LEVEL: 'warn', PORT_OFFSET: '0' } },
     });
 
-    const production = resolveEnvironment(result.spec, 'production', base).services;
+    const production = resolveFromSource(result.spec, 'production', base).services;
     const orders = production.find((s) => s.name === 'orders');
     expect(orders?.resources.memory).toBe(1024 ** 3);
     expect(orders?.directory).toBe(path.resolve(base, 'orders'));
     // The env override changes what web instances run; the instance count alone does not.
     const hashOf = (environment: string, name: string): string | undefined =>
-      resolveEnvironment(result.spec, environment, base).services.find((s) => s.name === name)?.configHash;
+      resolveFromSource(result.spec, environment, base).services.find((s) => s.name === name)?.configHash;
     expect(hashOf('production', 'web')).not.toBe(hashOf('dev', 'web'));
     expect(hashOf('dev', 'orders')).toBe(hashOf('staging', 'orders'));
   });

@@ -107,10 +107,32 @@ const envValueSchema = z
   .transform(String)
   .describe('text, a number or true/false');
 
+export const buildSchema = z
+  .strictObject({
+    command: commandSchema.optional().describe('run in a clean copy of the service directory before packing (e.g. npm ci)'),
+    output: z.string().min(1).optional().describe('pack only this sub-directory of the build result'),
+  })
+  .describe('how `skiff build` makes an artifact of the service directory (files in .skiffignore are left out)');
+
+export const imageSchema = z
+  .union([
+    z.strictObject({
+      ref: z.string().min(1).describe('an image already in the local Docker engine: name:tag or sha256:…'),
+    }),
+    z.strictObject({
+      dockerfile: z.string().min(1).describe('the Dockerfile, relative to the service directory'),
+      context: z.string().min(1).default('.').describe('the build context, relative to the service directory'),
+    }),
+  ])
+  .describe('the container image of a docker service: `ref: name:tag` or `dockerfile: ./Dockerfile`');
+
 const serviceFields = {
   path: z.string().min(1).default('.').describe('the service directory, relative to the spec file'),
-  start: commandSchema.describe('the command that starts one instance'),
-  driver: z.enum(['process']).default('process').describe('how instances run'),
+  build: buildSchema.optional(),
+  // Required for process services (checked below); for docker services it replaces the image's command.
+  start: commandSchema.default([]).describe('the command that starts one instance'),
+  driver: z.enum(['process', 'docker']).default('process').describe('how instances run'),
+  image: imageSchema.optional().describe('the container image (docker services only)'),
   instances: z.number().int().min(0).max(1000).default(1).describe('desired number of instances'),
   env: z
     .record(z.string(), envValueSchema)
@@ -126,6 +148,32 @@ const serviceFields = {
 
 export const serviceSchema = z
   .strictObject(serviceFields)
+  .superRefine(
+    (service, ctx) => {
+      // Runs even when other fields are invalid: the input may be any shape here.
+      const raw: unknown = service;
+      if (!isRecordLike(raw)) return;
+      const driver = raw.driver ?? 'process';
+      // `start` is parsed with a default of [] (so its type stays a command), and a written one is never empty.
+      const noStart = raw.start === undefined || (Array.isArray(raw.start) && raw.start.length === 0);
+      if (driver === 'process' && noStart) {
+        // Reported as the missing key it is, like any other required key.
+        ctx.addIssue({ code: 'invalid_type', expected: 'array', input: undefined, path: ['start'], message: 'missing start' });
+      }
+      if (driver === 'docker' && raw.image === undefined) {
+        ctx.addIssue({ code: 'invalid_type', expected: 'object', input: undefined, path: ['image'], message: 'missing image' });
+      }
+      if (driver !== 'docker' && raw.image !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['image'],
+          message: 'an image needs `driver: docker`',
+          params: { hint: 'add `driver: docker` to run this service as containers, or remove `image`' } satisfies SpecIssueParams,
+        });
+      }
+    },
+    { when: (payload) => isRecordLike(payload.value) },
+  )
   .describe('a service: how to start it, how many instances, its routes and checks');
 
 export const serviceOverrideSchema = z.strictObject({
@@ -141,6 +189,13 @@ export const serviceOverrideSchema = z.strictObject({
 
 export const environmentSchema = z.strictObject({
   provider: z.enum(['local']).default('local').describe('what runs the instances of this environment'),
+  routerPort: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .describe("this environment's router port (default: the --router-port of `skiff up` for its environment, the next ports for the others in file order)"),
   services: z
     .record(nameSchema, serviceOverrideSchema)
     .default({})
@@ -192,3 +247,5 @@ export type Resources = z.output<typeof resourcesSchema>;
 export type RouteSpec = z.output<typeof routeSchema>;
 export type Balance = z.output<typeof balanceSchema>;
 export type DriverKind = ServiceSpec['driver'];
+export type ImageSpec = z.output<typeof imageSchema>;
+export type BuildSpec = z.output<typeof buildSchema>;

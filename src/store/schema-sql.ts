@@ -9,7 +9,8 @@ CREATE TABLE IF NOT EXISTS revisions (
   spec_json TEXT NOT NULL,
   base_dir TEXT NOT NULL,
   source_file TEXT,
-  source_hash TEXT
+  source_hash TEXT,
+  releases_json TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -35,6 +36,10 @@ CREATE TABLE IF NOT EXISTS releases (
   version INTEGER NOT NULL,
   config_hash TEXT NOT NULL,
   created_at TEXT NOT NULL,
+  artifact TEXT,
+  author TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT 'source',
+  content_json TEXT NOT NULL DEFAULT '{}',
   PRIMARY KEY (environment, service, version)
 );
 CREATE TABLE IF NOT EXISTS meta (
@@ -42,3 +47,12 @@ CREATE TABLE IF NOT EXISTS meta (
   value TEXT NOT NULL
 );
 `;
+
+/** Columns added after a table was first created: added to older data directories at open. */
+export const addedColumns: readonly { table: string; column: string; definition: string }[] = [
+  { table: 'revisions', column: 'releases_json', definition: "TEXT NOT NULL DEFAULT '{}'" },
+  { table: 'releases', column: 'artifact', definition: 'TEXT' },
+  { table: 'releases', column: 'author', definition: "TEXT NOT NULL DEFAULT ''" },
+  { table: 'releases', column: 'reason', definition: "TEXT NOT NULL DEFAULT 'source'" },
+  { table: 'releases', column: 'content_json', definition: "TEXT NOT NULL DEFAULT '{}'" },
+];

@@ -22,14 +22,14 @@ describe('SQLite store', () => {
   it('keeps revisions, events and instances on disk across reopen', () => {
     const dir = tempDir();
     const store = openSqliteStore(dir, clock);
-    const revision = store.saveRevision({ hash: 'abc', author: 'ana', message: 'first', spec, baseDir: '/x', sourceFile: 'skiff.yaml', sourceHash: 'h' });
+    const revision = store.saveRevision({ hash: 'abc', author: 'ana', message: 'first', spec, baseDir: '/x', sourceFile: 'skiff.yaml', sourceHash: 'h', releases: { dev: { web: 2 } } });
     store.appendEvent({ type: 'spec.applied', message: 'applied', actor: 'ana' });
     store.appendEvent({ type: 'instance.crashed', environment: 'dev', service: 'web', instance: 'web-1', message: 'crashed', data: { exitCode: 1 } });
     store.putInstance({ id: 'web-1', environment: 'dev', service: 'web', record: { port: 1234 } });
     store.close();
 
     const reopened = openSqliteStore(dir, clock);
-    expect(reopened.latestRevision()).toMatchObject({ id: revision.id, author: 'ana', createdAt: '2026-11-26T10:00:00.000Z', spec });
+    expect(reopened.latestRevision()).toMatchObject({ id: revision.id, author: 'ana', createdAt: '2026-11-26T10:00:00.000Z', spec, releases: { dev: { web: 2 } } });
     expect(reopened.events({ service: 'web' })).toMatchObject([{ type: 'instance.crashed', data: { exitCode: 1 } }]);
     expect(reopened.events({ afterId: 1 }).map((e) => e.id)).toEqual([2]);
     expect(reopened.listInstances('dev')).toEqual([{ id: 'web-1', environment: 'dev', service: 'web', record: { port: 1234 } }]);
@@ -37,13 +37,18 @@ describe('SQLite store', () => {
     reopened.close();
   });
 
-  it('numbers releases per service and environment, new number for each config change', () => {
+  it('numbers releases per service and environment and keeps their content', () => {
     const store = openSqliteStore(tempDir(), clock);
-    expect(store.releaseFor('dev', 'web', 'a')).toBe('v1');
-    expect(store.releaseFor('dev', 'web', 'a')).toBe('v1');
-    expect(store.releaseFor('dev', 'web', 'b')).toBe('v2');
-    expect(store.releaseFor('dev', 'api', 'a')).toBe('v1');
-    expect(store.releaseFor('dev', 'web', 'a')).toBe('v3');
+    const content = { artifact: 'sha256:ab', sourceDirectory: null, driver: 'process' as const, command: ['node', 's.js'], env: { A: '1' }, resources: {} };
+    const v1 = store.createRelease({ environment: 'dev', service: 'web', content, author: 'ana', reason: 'deploy' });
+    const v2 = store.createRelease({ environment: 'dev', service: 'web', content: { ...content, env: { A: '2' } }, author: 'bo', reason: 'config' });
+    const other = store.createRelease({ environment: 'staging', service: 'web', content, author: 'ana', reason: 'promote' });
+    expect([v1.version, v2.version, other.version]).toEqual([1, 2, 1]);
+    expect(v1.configHash).toBe(other.configHash);
+    expect(v1.configHash).not.toBe(v2.configHash);
+    expect(store.release('dev', 'web', 1)).toMatchObject({ artifact: 'sha256:ab', env: { A: '1' }, command: ['node', 's.js'], reason: 'deploy', author: 'ana' });
+    expect(store.listReleases('dev', 'web').map((r) => r.version)).toEqual([2, 1]);
+    expect(store.release('dev', 'web', 9)).toBeNull();
     store.close();
   });
 

@@ -2,10 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
-import { schemaSql } from './schema-sql.js';
+import { releaseHash } from '../spec/release.js';
+import type { Release, ReleaseReason } from '../spec/release.js';
+import { addedColumns, schemaSql } from './schema-sql.js';
 import type {
   EventFilter,
   NewEvent,
+  NewRelease,
   NewRevision,
   Revision,
   StateStore,
@@ -23,6 +26,19 @@ interface RevisionRow {
   base_dir: string;
   source_file: string | null;
   source_hash: string | null;
+  releases_json: string;
+}
+
+interface ReleaseRow {
+  environment: string;
+  service: string;
+  version: number;
+  config_hash: string;
+  created_at: string;
+  artifact: string | null;
+  author: string;
+  reason: string;
+  content_json: string;
 }
 
 interface EventRow {
@@ -45,13 +61,19 @@ export function openSqliteStore(dataDir: string, clock: Clock): StateStore {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.exec(schemaSql);
+  for (const added of addedColumns) {
+    const columns = db.prepare<[], { name: string }>(`PRAGMA table_info(${added.table})`).all();
+    if (!columns.some((column) => column.name === added.column)) {
+      db.exec(`ALTER TABLE ${added.table} ADD COLUMN ${added.column} ${added.definition}`);
+    }
+  }
 
   const stmt = {
     latestRevision: db.prepare<[], RevisionRow>('SELECT * FROM revisions ORDER BY id DESC LIMIT 1'),
     revision: db.prepare<[number], RevisionRow>('SELECT * FROM revisions WHERE id = ?'),
     insertRevision: db.prepare(
-      `INSERT INTO revisions (hash, author, message, created_at, spec_json, base_dir, source_file, source_hash)
-       VALUES (@hash, @author, @message, @created_at, @spec_json, @base_dir, @source_file, @source_hash)`,
+      `INSERT INTO revisions (hash, author, message, created_at, spec_json, base_dir, source_file, source_hash, releases_json)
+       VALUES (@hash, @author, @message, @created_at, @spec_json, @base_dir, @source_file, @source_hash, @releases_json)`,
     ),
     listRevisions: db.prepare<[number], RevisionRow>('SELECT * FROM revisions ORDER BY id DESC LIMIT ?'),
     insertEvent: db.prepare(
@@ -69,11 +91,18 @@ export function openSqliteStore(dataDir: string, clock: Clock): StateStore {
     envInstances: db.prepare<[string], { id: string; environment: string; service: string; record_json: string }>(
       'SELECT * FROM instances WHERE environment = ? ORDER BY id',
     ),
-    lastRelease: db.prepare<[string, string], { version: number; config_hash: string }>(
-      'SELECT version, config_hash FROM releases WHERE environment = ? AND service = ? ORDER BY version DESC LIMIT 1',
+    lastVersion: db.prepare<[string, string], { version: number | null }>(
+      'SELECT MAX(version) AS version FROM releases WHERE environment = ? AND service = ?',
     ),
     insertRelease: db.prepare(
-      'INSERT INTO releases (environment, service, version, config_hash, created_at) VALUES (?, ?, ?, ?, ?)',
+      `INSERT INTO releases (environment, service, version, config_hash, created_at, artifact, author, reason, content_json)
+       VALUES (@environment, @service, @version, @config_hash, @created_at, @artifact, @author, @reason, @content_json)`,
+    ),
+    release: db.prepare<[string, string, number], ReleaseRow>(
+      'SELECT * FROM releases WHERE environment = ? AND service = ? AND version = ?',
+    ),
+    listReleases: db.prepare<[string, string, number], ReleaseRow>(
+      'SELECT * FROM releases WHERE environment = ? AND service = ? ORDER BY version DESC LIMIT ?',
     ),
     getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare(
@@ -91,6 +120,18 @@ export function openSqliteStore(dataDir: string, clock: Clock): StateStore {
     baseDir: row.base_dir,
     sourceFile: row.source_file,
     sourceHash: row.source_hash,
+    releases: JSON.parse(row.releases_json) as Revision['releases'],
+  });
+  const toRelease = (row: ReleaseRow): Release => ({
+    ...(JSON.parse(row.content_json) as Omit<Release, 'environment' | 'service' | 'version' | 'configHash' | 'author' | 'reason' | 'createdAt'>),
+    artifact: row.artifact,
+    environment: row.environment,
+    service: row.service,
+    version: row.version,
+    configHash: row.config_hash,
+    author: row.author,
+    reason: row.reason as ReleaseReason,
+    createdAt: row.created_at,
   });
   const toEvent = (row: EventRow): StoredEvent => ({
     id: row.id,
@@ -124,6 +165,7 @@ export function openSqliteStore(dataDir: string, clock: Clock): StateStore {
         base_dir: revision.baseDir,
         source_file: revision.sourceFile,
         source_hash: revision.sourceHash,
+        releases_json: JSON.stringify(revision.releases),
       });
       return toRevision(stmt.revision.get(Number(info.lastInsertRowid)) as RevisionRow);
     },
@@ -177,13 +219,29 @@ export function openSqliteStore(dataDir: string, clock: Clock): StateStore {
         record: JSON.parse(row.record_json) as unknown,
       }));
     },
-    releaseFor: db.transaction((environment: string, service: string, configHash: string): string => {
-      const last = stmt.lastRelease.get(environment, service);
-      if (last && last.config_hash === configHash) return `v${last.version}`;
-      const version = (last?.version ?? 0) + 1;
-      stmt.insertRelease.run(environment, service, version, configHash, nowIso());
-      return `v${version}`;
+    createRelease: db.transaction((release: NewRelease): Release => {
+      const version = (stmt.lastVersion.get(release.environment, release.service)?.version ?? 0) + 1;
+      const { artifact, ...content } = release.content;
+      stmt.insertRelease.run({
+        environment: release.environment,
+        service: release.service,
+        version,
+        config_hash: releaseHash(release.content),
+        created_at: nowIso(),
+        artifact,
+        author: release.author,
+        reason: release.reason,
+        content_json: JSON.stringify(content),
+      });
+      return toRelease(stmt.release.get(release.environment, release.service, version) as ReleaseRow);
     }),
+    release(environment, service, version) {
+      const row = stmt.release.get(environment, service, version);
+      return row ? toRelease(row) : null;
+    },
+    listReleases(environment, service, limit = 100) {
+      return stmt.listReleases.all(environment, service, limit).map(toRelease);
+    },
     getMeta(key) {
       return stmt.getMeta.get(key)?.value ?? null;
     },

@@ -2,6 +2,7 @@
  * The StateStore port: what the control plane persists. The SQLite adapter implements it; the
  * store imports no runtime module.
  */
+import type { Release, ReleaseContent, ReleasePointers, ReleaseReason } from '../spec/release.js';
 import type { Spec } from '../spec/schema.js';
 
 export interface Revision {
@@ -15,6 +16,8 @@ export interface Revision {
   /** Set when the revision came from a file apply, so the same file applied again is a no-op. */
   readonly sourceFile: string | null;
   readonly sourceHash: string | null;
+  /** The release each service runs in each environment as of this revision. */
+  readonly releases: ReleasePointers;
 }
 
 export type NewRevision = Omit<Revision, 'id' | 'createdAt'>;
@@ -55,6 +58,14 @@ export interface StoredInstance {
   readonly record: unknown;
 }
 
+export interface NewRelease {
+  readonly environment: string;
+  readonly service: string;
+  readonly content: ReleaseContent;
+  readonly author: string;
+  readonly reason: ReleaseReason;
+}
+
 export interface StateStore {
   latestRevision(): Revision | null;
   revision(id: number): Revision | null;
@@ -68,8 +79,11 @@ export interface StateStore {
   deleteInstance(id: string): void;
   listInstances(environment?: string): readonly StoredInstance[];
 
-  /** The release name (`v1`, `v2`, …) for this config of a service, created when new. */
-  releaseFor(environment: string, service: string, configHash: string): string;
+  /** Creates the next numbered release of a service in an environment. */
+  createRelease(release: NewRelease): Release;
+  release(environment: string, service: string, version: number): Release | null;
+  /** Newest first. */
+  listReleases(environment: string, service: string, limit?: number): readonly Release[];
 
   getMeta(key: string): string | null;
   setMeta(key: string, value: string): void;

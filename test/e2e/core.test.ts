@@ -30,7 +30,7 @@ describe('skiff up with a two-instance service', () => {
       expect(Object.keys(instance)).toEqual(expect.arrayContaining(['id', 'service', 'environment', 'release', 'state', 'pid', 'port', 'restarts']));
     }
 
-    const routerPid = JSON.parse(fs.readFileSync(path.join(platform.dataDir, 'router.json'), 'utf8')).pid as number;
+    const routerPid = JSON.parse(fs.readFileSync(path.join(platform.dataDir, 'routers', 'dev', 'router.json'), 'utf8')).pid as number;
     const pids = [...instances.map((i) => i.pid as number), routerPid];
     expect(pids.every(isAlive)).toBe(true);
     const child = platform.process;

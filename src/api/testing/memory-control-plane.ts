@@ -1,7 +1,8 @@
 /**
  * A ControlPlane that keeps its state in memory, for API, client and CLI tests. It validates with
  * the real spec schema; instances are records, not processes (the real control plane is tested
- * end to end elsewhere). Test hooks: `appendLog`, `record`, `followers`, `shutdownCalls`.
+ * end to end elsewhere). Test hooks: `appendLog`, `record`, `followers`, `shutdownCalls`, and
+ * `book` for artifacts and releases (see memory-releases.ts).
  */
 import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
@@ -9,17 +10,20 @@ import { SkiffError, type ErrorDetail } from '../../core/errors.js';
 import { specSchema, type Spec } from '../../spec/schema.js';
 import type {
   ApplyResult,
+  ArtifactSummary,
   ControlPlane,
   EventQuery,
   EventRecord,
   InstanceStatus,
   LogLine,
   LogQuery,
+  ReleaseSummary,
   RevisionSummary,
   SpecSource,
   StatusReport,
   ValidationResult,
 } from '../control-plane.js';
+import { MemoryReleaseBook } from './memory-releases.js';
 
 interface Options {
   readonly limits?: StatusReport['limits'];
@@ -36,6 +40,18 @@ export class MemoryControlPlane implements ControlPlane {
   private readonly logLines: { service: string; line: LogLine }[] = [];
   private readonly listeners = new Set<(event: EventRecord) => void>();
   private readonly logFollowers = new Set<{ query: LogQuery; onLine: (line: LogLine) => void }>();
+  readonly book = new MemoryReleaseBook({
+    requireService: (service) => this.requireService(service),
+    requireServiceIn: (environment, service) => {
+      this.requireEnvironment(environment);
+      this.requireService(service);
+    },
+    configHash: (environment, service) =>
+      createHash('sha256')
+        .update(JSON.stringify([this.spec?.services[service], this.spec?.environments[environment]?.services[service] ?? null]))
+        .digest('hex')
+        .slice(0, 12),
+  });
 
   constructor(private readonly options: Options = {}) {}
 
@@ -65,7 +81,7 @@ export class MemoryControlPlane implements ControlPlane {
     const services = Object.entries(spec.services).map(([name, service]) => ({
       name,
       environment,
-      release: 'v1',
+      release: this.book.currentVersion(environment, name) ?? 'v1',
       desired: this.desired(environment, name),
       ready: this.desired(environment, name),
       routes: service.routes.map((route) => ({ host: route.host ?? null, path: route.path })),
@@ -75,7 +91,7 @@ export class MemoryControlPlane implements ControlPlane {
         id: `${service.name}-${index + 1}`,
         service: service.name,
         environment,
-        release: 'v1',
+        release: service.release,
         state: 'ready',
         pid: 10_000 + index,
         port: 40_000 + index,
@@ -148,6 +164,30 @@ export class MemoryControlPlane implements ControlPlane {
     this.logFollowers.delete(follower);
   }
 
+  build(options: { service: string; author: string }): Promise<ArtifactSummary> {
+    return this.book.build(options.service);
+  }
+
+  artifacts(service: string): Promise<readonly ArtifactSummary[]> {
+    return this.book.artifacts(service);
+  }
+
+  async deploy(options: { service: string; version: string; environment: string; author: string }): Promise<ReleaseSummary> {
+    return this.released(this.book.deploy(options));
+  }
+
+  async promote(options: { service: string; from: string; to: string; author: string }): Promise<ReleaseSummary> {
+    return this.released(this.book.promote(options));
+  }
+
+  async rollback(options: { service: string; environment: string; to?: string; author: string }): Promise<ReleaseSummary> {
+    return this.released(this.book.rollback(options));
+  }
+
+  releases(environment: string, service: string): readonly ReleaseSummary[] {
+    return this.book.releases(environment, service);
+  }
+
   async shutdown(): Promise<void> {
     this.shutdownCalls += 1;
     await this.options.onShutdown?.();
@@ -197,6 +237,28 @@ export class MemoryControlPlane implements ControlPlane {
     const revision = { id: this.revisionList.length + 1, hash, author, message, createdAt: new Date().toISOString() };
     this.revisionList.push(revision);
     return revision;
+  }
+
+  private released(release: ReleaseSummary): ReleaseSummary {
+    this.saveRevision(release.author, `${release.reason} ${release.service} ${release.version} to ${release.environment}`, this.lastHash);
+    this.record({
+      type: 'release.created',
+      environment: release.environment,
+      service: release.service,
+      actor: release.author,
+      message: `${release.version} (${release.reason})`,
+    });
+    return release;
+  }
+
+  private requireService(service: string): Spec {
+    if (!this.spec) throw new SkiffError('SKIFF_NO_REVISION', undefined, { hint: 'run `skiff apply` first' });
+    if (!(service in this.spec.services)) {
+      throw new SkiffError('SKIFF_UNKNOWN_SERVICE', `no service "${service}"`, {
+        hint: `services: ${Object.keys(this.spec.services).join(', ')}`,
+      });
+    }
+    return this.spec;
   }
 
   private requireEnvironment(environment: string): Spec {

@@ -36,6 +36,11 @@ export interface SupervisorDeps {
   readonly emit: (event: NewEvent) => void;
   /** Resolves once a routing table reflecting the current ready set reached the router. */
   readonly routesChanged: () => Promise<void>;
+  /**
+   * The directory an instance of this release starts in: its unpacked artifact, verified against
+   * its digest before every start, or its source directory. Rejects with a SkiffError to refuse.
+   */
+  readonly prepare: (desired: DesiredService) => Promise<string>;
 }
 
 /** Instance logs are rotated past this size, keeping this many old files. */
@@ -179,7 +184,7 @@ export class LocalSupervisor {
       id,
       environment: this.deps.environment,
       service: desired.name,
-      release: this.deps.store.releaseFor(this.deps.environment, desired.name, desired.configHash),
+      release: desired.release ?? 'none',
       configHash: desired.configHash,
       ordinal: this.nextOrdinal++,
       state: 'starting',
@@ -217,12 +222,13 @@ export class LocalSupervisor {
   private async launch(record: InstanceRecord, desired: DesiredService): Promise<void> {
     let running: RunningInstance;
     try {
+      const directory = await this.deps.prepare(desired);
       running = await this.driverFor(record).start({
         instanceId: record.id,
         service: record.service,
         environment: record.environment,
         release: record.release,
-        directory: desired.directory,
+        directory,
         command: desired.command,
         env: {
           ...desired.env,

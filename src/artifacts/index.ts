@@ -1,0 +1,21 @@
+/** Artifacts: build once, pack deterministically, digest, store, verify, unpack. */
+export { buildArtifact, BuildFailedError, DEFAULT_BUILD_TIMEOUT_MS } from './build-artifact.js';
+export type { BuildOptions, BuildResult } from './build-artifact.js';
+export { createArtifactStore, unpackArtifact, verifyArtifact } from './artifact-store.js';
+export type { ArtifactStore, ArtifactStoreOptions } from './artifact-store.js';
+export type { ArtifactMeta, ArtifactRecord } from './artifact-record.js';
+export { DIGEST_MARKER } from './artifact-verify.js';
+export type { UnpackResult, VerifyResult } from './artifact-verify.js';
+export { digestOfFile, isDigest } from './digest.js';
+export type { Digest } from './digest.js';
+export { parseIgnoreRules } from './ignore-rules.js';
+export type { IgnoreRules } from './ignore-rules.js';
+export { IGNORE_FILE } from './context-copy.js';
+export { packDirectory } from './tar-pack.js';
+export type { PackResult } from './tar-pack.js';
+export { extractArchive, listArchive } from './tar-unpack.js';
+export type { ArchiveEntry, ExtractResult } from './tar-unpack.js';
+export type { SourceInfo } from './source-info.js';
+export type { OutputStream } from './run-command.js';
+export { MIN_PREFIX, parseVersionSpec } from './version-spec.js';
+export type { VersionSpec } from './version-spec.js';

@@ -1,0 +1,11 @@
+export { createDockerDriver } from './docker-driver.js';
+export type { DockerDriver, DockerDriverOptions } from './docker-driver.js';
+export { connectEngine, describeEngine, engineUnavailableError, probeEngine } from './engine.js';
+export type { EngineAddress, EngineStatus } from './engine.js';
+export { DEFAULT_BASE_IMAGE_TAG, ensureBaseImage, linkedLibraries, parseLddOutput } from './base-image.js';
+export type { BaseImage, BaseImageOptions } from './base-image.js';
+export { buildImage, inspectImage } from './image-build.js';
+export type { ImageBuild } from './image-build.js';
+export { tarStream } from './tar-stream.js';
+export type { TarEntry } from './tar-stream.js';
+export { isSkiffContainer, skiffLabels } from './container-spec.js';

@@ -1,0 +1,98 @@
+/**
+ * A running container instance, started by this control plane or adopted after a restart: the
+ * exit comes from the engine's wait, OOM from the container state, and once it has ended and its
+ * logs are copied the container is removed.
+ */
+import type Docker from 'dockerode';
+import { sleep } from '../../core/clock.js';
+import type { InstanceExit, InstanceHandle, RunningInstance } from '../driver.js';
+import { exitFromStatus } from './container-spec.js';
+import { engineStatusCode } from './engine.js';
+import type { LogPump } from './log-pump.js';
+
+const POLL_INTERVAL_MS = 250;
+/** How long the end of the logs may take to arrive after the container stopped. */
+const LOG_DRAIN_MS = 2000;
+
+/**
+ * The engine's status code once the container is not running; null when it is gone. When the
+ * wait request fails (the engine restarted, the connection broke), the state is polled instead.
+ */
+async function waitForEnd(container: Docker.Container): Promise<number | null> {
+  try {
+    const result = (await container.wait({ condition: 'not-running' })) as { StatusCode?: number };
+    if (typeof result.StatusCode === 'number') return result.StatusCode;
+  } catch (error) {
+    if (engineStatusCode(error) === 404) return null;
+  }
+  for (;;) {
+    try {
+      const info = await container.inspect();
+      if (!info.State.Running) return info.State.ExitCode;
+    } catch (error) {
+      if (engineStatusCode(error) === 404) return null;
+    }
+    await sleep(POLL_INTERVAL_MS);
+  }
+}
+
+async function oomKilled(container: Docker.Container): Promise<boolean> {
+  try {
+    return (await container.inspect()).State.OOMKilled;
+  } catch {
+    return false;
+  }
+}
+
+async function removeQuietly(container: Docker.Container): Promise<void> {
+  try {
+    await container.remove({ force: true, v: true });
+  } catch {
+    // already removed (by the other watcher of an adopted container, or by hand)
+  }
+}
+
+export function runningContainer(docker: Docker, handle: InstanceHandle & { containerId: string }, pump: LogPump): RunningInstance {
+  const container = docker.getContainer(handle.containerId);
+  const exited: Promise<InstanceExit> = (async () => {
+    const statusCode = await waitForEnd(container);
+    const exit = exitFromStatus(statusCode, await oomKilled(container));
+    const abort = new AbortController();
+    const drained = await Promise.race([pump.done.then(() => true), sleep(LOG_DRAIN_MS, abort.signal).then(() => false)]);
+    abort.abort();
+    if (!drained) pump.stop();
+    await removeQuietly(container);
+    return exit;
+  })();
+  let settled = false;
+  void exited.then(() => {
+    settled = true;
+  });
+  let stopping: Promise<InstanceExit> | undefined;
+
+  async function stop(graceMs: number): Promise<InstanceExit> {
+    if (settled) return exited;
+    try {
+      // The engine's stop takes whole seconds: the grace is rounded up, never cut short.
+      await container.stop({ t: Math.ceil(Math.max(0, graceMs) / 1000) });
+    } catch (error) {
+      // 304: already stopped; 404: already removed. Either way `exited` settles.
+      const status = engineStatusCode(error);
+      if (status !== 304 && status !== 404) throw error;
+    }
+    return exited;
+  }
+
+  return {
+    handle,
+    exited,
+    stop(graceMs) {
+      stopping ??= stop(graceMs).catch((error: unknown) => {
+        // The engine could not be asked (it is down): a later stop may try again.
+        stopping = undefined;
+        throw error;
+      });
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * One environment on this machine: its supervisor (instances), its router process and the
+ * publisher that keeps the router's table in step with the ready instances.
+ */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import type { RouteTable } from '../core/route-table.js';
+import type { Drivers } from '../drivers/registry.js';
+import { RouterProcess } from '../providers/local/router-launcher.js';
+import { LocalSupervisor } from '../providers/local/supervisor.js';
+import type { SupervisorDeps } from '../providers/local/supervisor.js';
+import { planRouteTable } from '../reconcile/route-planner.js';
+import type { DesiredEnvironment } from '../spec/desired.js';
+import type { NewEvent, StateStore } from '../store/state-store.js';
+import { RoutePublisher } from './route-publisher.js';
+
+export interface EnvironmentRuntimeOptions {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly routerHost: string;
+  readonly routerPort: number;
+  readonly store: StateStore;
+  readonly drivers: Drivers;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly emit: (event: NewEvent) => void;
+  readonly prepare: SupervisorDeps['prepare'];
+}
+
+export class EnvironmentRuntime {
+  readonly supervisor: LocalSupervisor;
+  readonly router: RouterProcess;
+  private readonly publisher: RoutePublisher;
+  private resync: NodeJS.Timeout | null = null;
+
+  constructor(readonly options: EnvironmentRuntimeOptions) {
+    const { name, logger, emit } = options;
+    this.router = new RouterProcess({
+      dataDir: path.join(options.dataDir, 'routers', name),
+      host: options.routerHost,
+      port: options.routerPort,
+      logger,
+      onRestart: (reason) => {
+        emit({ type: 'router.restarted', environment: name, message: `${reason}; started it again` });
+        void this.publish();
+      },
+    });
+    this.supervisor = new LocalSupervisor({
+      environment: name,
+      dataDir: options.dataDir,
+      store: options.store,
+      drivers: options.drivers,
+      clock: options.clock,
+      random: Math.random,
+      routerUrl: this.router.url,
+      logger,
+      emit,
+      prepare: options.prepare,
+      routesChanged: () => this.publish(),
+    });
+    this.publisher = new RoutePublisher({
+      build: (version): RouteTable => {
+        const desired = this.supervisor.desiredEnvironment();
+        return planRouteTable(desired ? [desired] : [], this.supervisor.readyInstances(), version, options.clock.now());
+      },
+      send: (table) => this.router.publish(table),
+      logger,
+    });
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** Starts or adopts the router, adopts the instances left running, and publishes the table. */
+  async start(desired: DesiredEnvironment): Promise<void> {
+    const routerStart = await this.router.ensure();
+    this.options.emit({
+      type: `router.${routerStart}`,
+      environment: this.name,
+      message: `router of ${this.name} ${routerStart} on ${this.router.url} (pid ${this.router.pid})`,
+    });
+    await this.supervisor.adopt();
+    this.supervisor.setDesired(desired);
+    await this.publish();
+    // Republished regularly so a router restarted by hand catches up without waiting for a change.
+    this.resync = setInterval(() => void this.publish(), 5000);
+    this.resync.unref();
+  }
+
+  setDesired(desired: DesiredEnvironment): void {
+    this.supervisor.setDesired(desired);
+    void this.publish();
+  }
+
+  publish(): Promise<void> {
+    return this.publisher.request();
+  }
+
+  /** Stops every instance, then the router. */
+  async stop(): Promise<void> {
+    if (this.resync) clearInterval(this.resync);
+    await this.supervisor.shutdown();
+    await this.router.stop();
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Build once, deploy many: building artifacts, and the release operations (deploy, promote,
+ * rollback) that each make a new immutable release and a new revision.
+ */
+import path from 'node:path';
+import type { ArtifactSummary, ReleaseSummary } from '../api/control-plane.js';
+import { SkiffError } from '../core/errors.js';
+import { releaseName } from '../spec/release.js';
+import type { Release, ReleaseContent, ReleaseReason } from '../spec/release.js';
+import { artifactRelease } from '../spec/release-plan.js';
+import type { StateStore } from '../store/state-store.js';
+import type { DesiredState } from './desired-state.js';
+
+/** What the control plane needs of the artifact store. */
+export interface ArtifactPort {
+  build(options: {
+    readonly service: string;
+    readonly context: string;
+    readonly command: readonly string[] | undefined;
+    readonly output: string | undefined;
+  }): Promise<ArtifactSummary>;
+  /** Newest first. */
+  list(service: string): Promise<readonly ArtifactSummary[]>;
+  /** A full digest, a unique prefix, or `latest`; throws SKIFF_ARTIFACT_NOT_FOUND / SKIFF_ARTIFACT_AMBIGUOUS. */
+  resolve(service: string, version: string): Promise<ArtifactSummary>;
+  /** Throws SKIFF_ARTIFACT_DIGEST_MISMATCH or SKIFF_ARTIFACT_NOT_FOUND. */
+  verify(digest: string): Promise<void>;
+}
+
+export interface ReleaseOperationsDeps {
+  readonly store: StateStore;
+  readonly state: DesiredState;
+  readonly artifacts: ArtifactPort;
+}
+
+export class ReleaseOperations {
+  constructor(private readonly deps: ReleaseOperationsDeps) {}
+
+  async build(options: { service: string; author: string }): Promise<ArtifactSummary> {
+    const latest = this.deps.state.require();
+    this.deps.state.assertService(options.service);
+    const service = latest.spec.services[options.service]!;
+    const artifact = await this.deps.artifacts.build({
+      service: options.service,
+      context: path.resolve(latest.baseDir, service.path),
+      command: service.build?.command,
+      output: service.build?.output,
+    });
+    this.deps.state.event({
+      type: 'artifact.built',
+      service: options.service,
+      actor: options.author,
+      message: `built ${options.service} ${artifact.digest} (${artifact.size} bytes)`,
+      data: { digest: artifact.digest, size: artifact.size, sourceCommit: artifact.sourceCommit },
+    });
+    return artifact;
+  }
+
+  async artifacts(service: string): Promise<readonly ArtifactSummary[]> {
+    this.deps.state.assertService(service);
+    return this.deps.artifacts.list(service);
+  }
+
+  async deploy(options: { service: string; version: string; environment: string; author: string }): Promise<ReleaseSummary> {
+    const latest = this.deps.state.require();
+    this.deps.state.assertService(options.service);
+    this.deps.state.assertEnvironment(options.environment);
+    const artifact = await this.deps.artifacts.resolve(options.service, options.version);
+    await this.deps.artifacts.verify(artifact.digest);
+    const content = artifactRelease(latest.spec, options.environment, options.service, artifact.digest, latest.baseDir);
+    return this.release(options.environment, options.service, content, 'deploy', options.author);
+  }
+
+  async promote(options: { service: string; from: string; to: string; author: string }): Promise<ReleaseSummary> {
+    const latest = this.deps.state.require();
+    this.deps.state.assertService(options.service);
+    this.deps.state.assertEnvironment(options.from);
+    this.deps.state.assertEnvironment(options.to);
+    const running = this.deps.state.currentRelease(options.from, options.service);
+    if (!running) {
+      throw new SkiffError('SKIFF_NOT_DEPLOYED', `${options.service} is not deployed in ${options.from}; there is nothing to promote`, {
+        hint: `deploy it there first: skiff deploy ${options.service} latest ${options.from}`,
+      });
+    }
+    if (!running.artifact) {
+      throw new SkiffError('SKIFF_NOT_DEPLOYED', `${options.service} runs from its source directory in ${options.from}, not from an artifact`, {
+        hint: `build it and deploy the artifact: skiff build ${options.service} && skiff deploy ${options.service} latest ${options.from}`,
+      });
+    }
+    await this.deps.artifacts.verify(running.artifact);
+    const content = artifactRelease(latest.spec, options.to, options.service, running.artifact, latest.baseDir);
+    return this.release(options.to, options.service, content, 'promote', options.author, `from ${options.from} ${releaseName(running)}`);
+  }
+
+  async rollback(options: { service: string; environment: string; to?: string; author: string }): Promise<ReleaseSummary> {
+    this.deps.state.assertService(options.service);
+    this.deps.state.assertEnvironment(options.environment);
+    const current = this.deps.state.currentRelease(options.environment, options.service);
+    if (!current) {
+      throw new SkiffError('SKIFF_NOT_DEPLOYED', `${options.service} has no release in ${options.environment} to roll back from`);
+    }
+    const target = options.to ? this.namedRelease(options.environment, options.service, options.to) : this.previous(current);
+    if (target.artifact) await this.deps.artifacts.verify(target.artifact);
+    return this.release(options.environment, options.service, contentOf(target), 'rollback', options.author, `to ${releaseName(target)}`);
+  }
+
+  releases(environment: string, service: string): readonly ReleaseSummary[] {
+    this.deps.state.assertService(service);
+    this.deps.state.assertEnvironment(environment);
+    const current = this.deps.state.currentRelease(environment, service);
+    return this.deps.store.listReleases(environment, service).map((release) => releaseSummary(release, current?.version === release.version));
+  }
+
+  /** Creates the release, makes it current in a new revision, and records the event. */
+  private async release(
+    environment: string,
+    service: string,
+    content: ReleaseContent,
+    reason: ReleaseReason,
+    author: string,
+    detail?: string,
+  ): Promise<ReleaseSummary> {
+    const latest = this.deps.state.require();
+    const release = this.deps.store.createRelease({ environment, service, content, author, reason });
+    const pointers = { ...latest.releases, [environment]: { ...(latest.releases[environment] ?? {}), [service]: release.version } };
+    const what = `${reason} ${service} ${releaseName(release)}${content.artifact ? ` (${content.artifact.slice(0, 19)})` : ''} in ${environment}${detail ? ` ${detail}` : ''}`;
+    const revision = await this.deps.state.commit(latest.spec, latest.baseDir, pointers, {
+      author,
+      message: what,
+      sourceFile: latest.sourceFile,
+      sourceHash: latest.sourceHash,
+    });
+    this.deps.state.event({
+      type: `release.${reason}`,
+      environment,
+      service,
+      actor: author,
+      message: what,
+      data: { release: releaseName(release), artifact: content.artifact, configHash: release.configHash, revision: revision.id },
+    });
+    return releaseSummary(release, true);
+  }
+
+  private namedRelease(environment: string, service: string, name: string): Release {
+    const version = /^v?(\d+)$/.exec(name.trim())?.[1];
+    const release = version === undefined ? null : this.deps.store.release(environment, service, Number(version));
+    if (!release) {
+      const known = this.deps.store.listReleases(environment, service, 10).map(releaseName);
+      throw new SkiffError('SKIFF_RELEASE_NOT_FOUND', `${service} has no release "${name}" in ${environment}`, {
+        hint: known.length ? `releases: ${known.join(', ')}` : 'it has no releases there yet',
+        path: 'to',
+      });
+    }
+    return release;
+  }
+
+  /** The newest earlier release that runs something else than the current one. */
+  private previous(current: Release): Release {
+    const earlier = this.deps.store
+      .listReleases(current.environment, current.service)
+      .find((release) => release.version < current.version && release.configHash !== current.configHash);
+    if (!earlier) {
+      throw new SkiffError('SKIFF_RELEASE_NOT_FOUND', `${current.service} has no earlier release in ${current.environment} to roll back to`, {
+        hint: `see: skiff releases ${current.service} ${current.environment}`,
+      });
+    }
+    return earlier;
+  }
+}
+
+function contentOf(release: Release): ReleaseContent {
+  return {
+    artifact: release.artifact,
+    sourceDirectory: release.sourceDirectory,
+    driver: release.driver,
+    command: release.command,
+    env: release.env,
+    resources: release.resources,
+  };
+}
+
+function releaseSummary(release: Release, current: boolean): ReleaseSummary {
+  return {
+    environment: release.environment,
+    service: release.service,
+    version: releaseName(release),
+    artifact: release.artifact,
+    configHash: release.configHash,
+    author: release.author,
+    reason: release.reason,
+    createdAt: release.createdAt,
+    current,
+  };
+}

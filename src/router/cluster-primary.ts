@@ -1,0 +1,180 @@
+/**
+ * The clustered router's primary: owns the admin socket and the table file, forks the data-plane
+ * workers (node:cluster, all serving one port), fans every accepted table out to them and waits
+ * until each has it, sums their metrics, and replaces a worker that dies. It serves no traffic.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { Server } from 'node:http';
+import { SkiffError } from '../core/errors.js';
+import { emptyRouteTable, type RouteTable } from '../core/route-table.js';
+import { startAdminServer } from './admin-server.js';
+import { mergeSnapshots, renderPrometheus, type MetricsSnapshot } from './metrics.js';
+import type { RouterLogger } from './proxy-exchange.js';
+import { readTableFile, writeTableFile } from './table-file.js';
+import type { PrimaryMessage, WorkerMessage } from './worker-protocol.js';
+
+export interface PrimaryOptions {
+  readonly listenHost: string;
+  readonly port: number;
+  readonly workers: number;
+  readonly adminSocket?: string;
+  readonly tableFile?: string;
+  readonly drainTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly logger: RouterLogger;
+}
+
+export interface PrimaryHandle {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const answerTimeoutMs = 5_000;
+
+export async function startRouterPrimary(options: PrimaryOptions): Promise<PrimaryHandle> {
+  const { logger } = options;
+  let table: RouteTable = emptyRouteTable;
+  if (options.tableFile !== undefined) {
+    try {
+      const loaded = await readTableFile(options.tableFile);
+      if (loaded !== undefined) {
+        table = loaded;
+        logger.info({ version: loaded.version, routes: loaded.routes.length }, 'routing with the table file');
+      }
+    } catch (err) {
+      logger.warn({ tableFile: options.tableFile, err: (err as Error).message }, 'ignoring unreadable table file; starting with no routes');
+    }
+  }
+
+  // The kernel spreads connections over the workers' accept calls; the primary's round-robin
+  // hand-off would cost a message per connection and serve nothing better here.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  const live = new Set<Worker>();
+  let stopping = false;
+  let port = options.port;
+  let seq = 0;
+  const waiting = new Map<number, (message: WorkerMessage) => void>();
+
+  const ask = (worker: Worker, message: PrimaryMessage & { seq: number }): Promise<WorkerMessage | undefined> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        waiting.delete(message.seq);
+        resolve(undefined);
+      }, answerTimeoutMs);
+      waiting.set(message.seq, (answer) => {
+        clearTimeout(timer);
+        waiting.delete(message.seq);
+        resolve(answer);
+      });
+      worker.send(message);
+    });
+
+  const fork = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const worker = cluster.fork();
+      live.add(worker);
+      worker.on('message', (message: WorkerMessage) => {
+        switch (message.t) {
+          case 'ready':
+            // Every worker asks for the configured port, 0 included: cluster shares one handle per
+            // requested address, so port 0 gives all workers the same port.
+            worker.send({ t: 'start', host: options.listenHost, port: options.port, headersTimeoutMs: options.headersTimeoutMs, table } satisfies PrimaryMessage);
+            return;
+          case 'listening':
+            resolve(message.port);
+            return;
+          case 'start-failed':
+            reject(new SkiffError('SKIFF_ROUTER_START_FAILED', `cannot listen on ${options.listenHost}:${options.port}: ${message.message}`));
+            return;
+          case 'applied':
+          case 'metrics':
+            waiting.get(message.seq)?.(message);
+            return;
+        }
+      });
+      worker.once('exit', (code, signal) => {
+        live.delete(worker);
+        reject(new SkiffError('SKIFF_ROUTER_START_FAILED', `router worker exited at start (${signal ?? code})`));
+        if (stopping) return;
+        logger.error({ worker: worker.process.pid, code, signal }, 'router worker died; starting a replacement');
+        fork().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'could not replace a router worker'));
+      });
+    });
+
+  const killAll = (): void => {
+    stopping = true;
+    for (const worker of live) worker.process.kill('SIGKILL');
+  };
+
+  try {
+    const ports = await Promise.all(Array.from({ length: options.workers }, () => fork()));
+    port = ports[0] as number;
+  } catch (err) {
+    killAll();
+    throw err;
+  }
+
+  let publications: Promise<unknown> = Promise.resolve();
+  const publish = (next: RouteTable): Promise<void> => {
+    const run = publications.then(async () => {
+      if (next.version < table.version) {
+        throw new SkiffError('SKIFF_ROUTE_TABLE_STALE', `routing table version ${next.version} is older than the router's version ${table.version}`);
+      }
+      if (options.tableFile !== undefined) await writeTableFile(options.tableFile, next);
+      table = next;
+      const started = performance.now();
+      // A worker forked meanwhile starts with `table`; the others confirm they applied it.
+      await Promise.all([...live].map((worker) => ask(worker, { t: 'table', seq: ++seq, table: next })));
+      logger.info({ version: next.version, routes: next.routes.length, fanOutMs: Math.round(performance.now() - started) }, 'routing table applied');
+    });
+    publications = run.catch(() => {});
+    return run;
+  };
+
+  const metrics = async (): Promise<string> => {
+    const answers = await Promise.all([...live].map((worker) => ask(worker, { t: 'metrics', seq: ++seq })));
+    const snapshots: MetricsSnapshot[] = [];
+    for (const answer of answers) if (answer?.t === 'metrics') snapshots.push(answer.snapshot);
+    return renderPrometheus(mergeSnapshots(snapshots));
+  };
+
+  let admin: Server | undefined;
+  if (options.adminSocket !== undefined) {
+    try {
+      admin = await startAdminServer(options.adminSocket, {
+        currentTable: () => table,
+        publish,
+        health: () => ({ pid: process.pid, version: table.version, port }),
+        metrics,
+      });
+    } catch (err) {
+      killAll();
+      throw err;
+    }
+  }
+  logger.info({ host: options.listenHost, port, adminSocket: options.adminSocket, workers: options.workers }, 'router listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      stopping = true;
+      if (admin !== undefined) {
+        admin.close();
+        admin.closeAllConnections();
+      }
+      const exits = [...live].map((worker) => new Promise<void>((resolve) => {
+        if (worker.isDead()) resolve();
+        else worker.once('exit', () => resolve());
+      }));
+      for (const worker of live) worker.send({ t: 'drain', timeoutMs: options.drainTimeoutMs } satisfies PrimaryMessage);
+      const late = setTimeout(() => {
+        for (const worker of live) worker.process.kill('SIGKILL');
+      }, options.drainTimeoutMs + 2_000);
+      await Promise.all(exits);
+      clearTimeout(late);
+      logger.info({}, 'router stopped');
+    })();
+    return closing;
+  };
+  return { port, close };
+}

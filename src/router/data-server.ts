@@ -1,0 +1,106 @@
+/**
+ * The data-plane HTTP server around a DataPlane: limits on the request head, answers to input
+ * the parser refuses, upgraded connections, and draining. Shared by the single-process router
+ * and each cluster worker.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { DataPlane } from './data-plane.js';
+import { drainUpgrades, UpgradeProxy } from './upgrade-proxy.js';
+
+export interface DataServerOptions {
+  /** Time a client has to send the whole request head (slow clients, slowloris). Default 10 s. */
+  readonly headersTimeoutMs?: number;
+  /** Largest request head. Default 16 KiB (Node's). */
+  readonly maxHeaderBytes?: number;
+}
+
+export interface DataServer {
+  readonly server: Server;
+  listen(port: number, host: string): Promise<number>;
+  /** Stops accepting; waits for in-flight requests and upgraded connections up to `timeoutMs`. */
+  drain(timeoutMs: number): Promise<void>;
+}
+
+/** The parser's refusals: the status to answer with and the reason counted in the metrics. */
+function classify(code: string | undefined): { status: number; text: string; reason: string } | undefined {
+  switch (code) {
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return undefined;
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, text: 'Request Header Fields Too Large', reason: 'header_too_large' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, text: 'Request Timeout', reason: 'timeout' };
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+    case 'HPE_INVALID_CONTENT_LENGTH':
+      return { status: 400, text: 'Bad Request', reason: 'ambiguous_length' };
+    default:
+      return { status: 400, text: 'Bad Request', reason: 'malformed' };
+  }
+}
+
+export function createDataServer(plane: DataPlane, options: DataServerOptions = {}): DataServer {
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const server = createServer(
+    {
+      noDelay: true,
+      headersTimeout,
+      // Uploads may be long; the route's timeouts bound the exchange instead.
+      requestTimeout: 0,
+      maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
+      // Node checks the head deadline on this interval (30 s by default), too coarse for slow clients.
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, headersTimeout / 2)),
+    },
+    plane.handle,
+  );
+  server.keepAliveTimeout = 5_000;
+  const upgrades = new UpgradeProxy(plane);
+  server.on('upgrade', upgrades.handle);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const answer = classify(err.code);
+    if (answer === undefined) {
+      plane.metrics.reject('client_disconnected');
+      socket.destroy();
+      return;
+    }
+    plane.metrics.reject(answer.reason);
+    // A response may already be on its way on this connection; then only closing is safe.
+    if (socket.writable && (socket as Socket & { _httpMessage?: unknown })._httpMessage == null) {
+      const body = JSON.stringify({ code: 'SKIFF_BAD_REQUEST', message: `${answer.text} (${err.code ?? 'parse error'})` });
+      socket.end(
+        `HTTP/1.1 ${answer.status} ${answer.text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+      // A client that never reads must not keep the socket.
+      setTimeout(() => socket.destroy(), 1_000).unref();
+    } else {
+      socket.destroy();
+    }
+  });
+
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      }),
+    drain: async (timeoutMs) => {
+      const closed = new Promise<void>((resolve) => {
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+        server.close(() => {
+          clearInterval(sweep);
+          clearTimeout(deadline);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      await Promise.all([closed, drainUpgrades(upgrades.open, timeoutMs)]);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Which new releases an apply needs: a service whose config changed in an environment gets a
+ * release with the same artifact and the new config; in the environment of `skiff up`, a service
+ * with nothing deployed runs from its source directory. Pure.
+ */
+import { serviceConfig } from './desired.js';
+import { releaseHash } from './release.js';
+import type { Release, ReleaseContent, ReleaseReason } from './release.js';
+import type { Spec } from './schema.js';
+
+export interface PlannedRelease {
+  readonly environment: string;
+  readonly service: string;
+  readonly content: ReleaseContent;
+  readonly reason: ReleaseReason;
+}
+
+export interface ReleasePlanInput {
+  readonly spec: Spec;
+  readonly baseDir: string;
+  /** The current release of each service, per environment. */
+  readonly current: (environment: string, service: string) => Release | null;
+  /** The environment whose undeployed services run from source (the one `skiff up` runs). */
+  readonly sourceEnvironment: string;
+}
+
+export function planReleasesForApply(input: ReleasePlanInput): PlannedRelease[] {
+  const planned: PlannedRelease[] = [];
+  for (const environment of Object.keys(input.spec.environments)) {
+    for (const service of Object.keys(input.spec.services)) {
+      const config = serviceConfig(input.spec, environment, service, input.baseDir);
+      const current = input.current(environment, service);
+      if (!current) {
+        if (environment === input.sourceEnvironment) {
+          planned.push({ environment, service, content: { ...config, artifact: null }, reason: 'source' });
+        }
+        continue;
+      }
+      const content: ReleaseContent = current.artifact
+        ? { ...config, artifact: current.artifact, sourceDirectory: null }
+        : { ...config, artifact: null };
+      if (releaseHash(content) !== current.configHash) planned.push({ environment, service, content, reason: 'config' });
+    }
+  }
+  return planned;
+}
+
+/** The content of a new release of `artifact` with the environment's config from the spec. */
+export function artifactRelease(spec: Spec, environment: string, service: string, artifact: string, baseDir: string): ReleaseContent {
+  return { ...serviceConfig(spec, environment, service, baseDir), artifact, sourceDirectory: null };
+}

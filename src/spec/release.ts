@@ -1,0 +1,49 @@
+/**
+ * A release: what one service runs in one environment — an artifact (or, in the environment of
+ * `skiff up`, the source directory) plus that environment's config. Immutable and numbered.
+ */
+import { createHash } from 'node:crypto';
+import type { DriverKind, Resources } from './schema.js';
+
+export interface ReleaseContent {
+  /** `sha256:…` of the artifact; null when the release runs from its source directory. */
+  readonly artifact: string | null;
+  /** Absolute directory the instances start in when there is no artifact. */
+  readonly sourceDirectory: string | null;
+  readonly driver: DriverKind;
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly resources: Resources;
+}
+
+export type ReleaseReason = 'source' | 'deploy' | 'config' | 'promote' | 'rollback' | 'restore';
+
+export interface Release extends ReleaseContent {
+  readonly environment: string;
+  readonly service: string;
+  readonly version: number;
+  /** Hash of the content: equal hashes run the same thing. */
+  readonly configHash: string;
+  readonly author: string;
+  readonly reason: ReleaseReason;
+  readonly createdAt: string;
+}
+
+export function releaseName(release: Pick<Release, 'version'>): string {
+  return `v${release.version}`;
+}
+
+export function releaseHash(content: ReleaseContent): string {
+  const canonical = {
+    artifact: content.artifact,
+    sourceDirectory: content.sourceDirectory,
+    driver: content.driver,
+    command: content.command,
+    env: Object.entries(content.env).sort(([a], [b]) => a.localeCompare(b)),
+    resources: Object.entries(content.resources).sort(([a], [b]) => a.localeCompare(b)),
+  };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 12);
+}
+
+/** Which release (by version) each service runs, per environment. Part of every revision. */
+export type ReleasePointers = Readonly<Record<string, Readonly<Record<string, number>>>>;
