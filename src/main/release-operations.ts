@@ -175,6 +175,7 @@ function contentOf(release: Release): ReleaseContent {
     driver: release.driver,
     command: release.command,
     env: release.env,
+    secrets: release.secrets,
     resources: release.resources,
   };
 }

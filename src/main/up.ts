@@ -15,7 +15,7 @@ import { skiffVersion } from '../core/version.js';
 import { loadServerConfig } from '../config/server-config.js';
 import type { ServerConfig, ServerFlags } from '../config/server-config.js';
 import { createDrivers } from '../drivers/registry.js';
-import { openSqliteStore } from '../store/sqlite-store.js';
+import { createSqliteStore, openDatabase } from '../store/sqlite-store.js';
 import { LocalControlPlane } from './local-control-plane.js';
 import { createFileLogger } from './logger.js';
 import { createLocalArtifacts } from './local-artifacts.js';
@@ -47,7 +47,8 @@ async function serve(config: ServerConfig): Promise<number> {
   claimDataDir(config);
 
   const logger = createFileLogger(config.dataDir, config.logLevel);
-  const store = openSqliteStore(config.dataDir, systemClock);
+  const database = openDatabase(config.dataDir);
+  const store = createSqliteStore(database, systemClock);
   const drivers = createDrivers({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv });
   const artifacts = createLocalArtifacts({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv });
   let controlPlane: LocalControlPlane | undefined;

@@ -198,6 +198,7 @@ export class DataPlane implements ExchangeContext {
     if (exchange.holdUntil === 0) exchange.holdUntil = performance.now() + policy.holdMs;
     this.heldByRoute.set(route.id, held + 1);
     this.held.push(exchange);
+    this.metrics.held = this.held.length;
   }
 
   /** A new table arrived: every held request tries again under it (and is held again if still without instance). */
@@ -218,6 +219,7 @@ export class DataPlane implements ExchangeContext {
       }
       this.startOrHold(exchange);
     }
+    this.metrics.held = this.held.length;
   }
 
   private sweep(): void {
@@ -237,6 +239,7 @@ export class DataPlane implements ExchangeContext {
         }
       }
       this.held = keep;
+      this.metrics.held = keep.length;
     }
     if (this.timed.size > 0) {
       for (const exchange of this.timed) if (exchange.deadline <= now) exchange.timedOut();

@@ -57,6 +57,7 @@ export interface SeriesSnapshot {
 export interface MetricsSnapshot {
   readonly series: readonly SeriesSnapshot[];
   readonly unmatched: number;
+  readonly held: number;
   readonly rejected: Readonly<Record<string, number>>;
 }
 
@@ -81,6 +82,8 @@ export class RouterMetrics {
   private series = new Map<string, MetricSeries>();
   /** Requests no route matched. */
   unmatched = 0;
+  /** Requests waiting now for a ready instance. */
+  held = 0;
   /** Requests refused before routing, by reason (bad request line, headers too large, …). */
   readonly rejected: Record<string, number> = {};
 
@@ -126,7 +129,7 @@ export class RouterMetrics {
         ],
       });
     }
-    return { series, unmatched: this.unmatched, rejected: { ...this.rejected } };
+    return { series, unmatched: this.unmatched, held: this.held, rejected: { ...this.rejected } };
   }
 }
 
@@ -134,9 +137,11 @@ export class RouterMetrics {
 export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSnapshot {
   const merged = new Map<string, { labels: SeriesLabels; values: number[] }>();
   let unmatched = 0;
+  let held = 0;
   const rejected: Record<string, number> = {};
   for (const snapshot of snapshots) {
     unmatched += snapshot.unmatched;
+    held += snapshot.held;
     for (const [reason, count] of Object.entries(snapshot.rejected)) rejected[reason] = (rejected[reason] ?? 0) + count;
     for (const s of snapshot.series) {
       const key = seriesKey(s.labels);
@@ -148,7 +153,7 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
       }
     }
   }
-  return { series: [...merged.values()], unmatched, rejected };
+  return { series: [...merged.values()], unmatched, held, rejected };
 }
 
 function escapeLabel(value: string): string {
@@ -201,6 +206,8 @@ export function renderPrometheus(snapshot: MetricsSnapshot): string {
 
   out.push('# HELP skiff_router_unmatched_requests_total Requests no route matched (404).', '# TYPE skiff_router_unmatched_requests_total counter');
   out.push(`skiff_router_unmatched_requests_total ${snapshot.unmatched}`);
+  out.push('# HELP skiff_router_held_requests Requests waiting for a ready instance.', '# TYPE skiff_router_held_requests gauge');
+  out.push(`skiff_router_held_requests ${snapshot.held}`);
   out.push('# HELP skiff_router_rejected_requests_total Requests refused before routing, by reason.', '# TYPE skiff_router_rejected_requests_total counter');
   for (const [reason, count] of Object.entries(snapshot.rejected)) {
     out.push(`skiff_router_rejected_requests_total{reason="${escapeLabel(reason)}"} ${count}`);

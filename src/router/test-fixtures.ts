@@ -175,3 +175,37 @@ export class TestClient {
     return this.agent.destroy();
   }
 }
+
+/** The value of the sample line `prefix value` in Prometheus text, or undefined. */
+export function metricValue(text: string, prefix: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${prefix} `));
+  return line === undefined ? undefined : Number(line.slice(prefix.length + 1));
+}
+
+/** A backend whose answers the test switches between 200 and 500 (for outlier detection). */
+export async function startSwitchableBackend(name: string): Promise<{
+  readonly backend: RouteBackend;
+  failing: boolean;
+  hits: number;
+  close(): Promise<void>;
+}> {
+  const state = {
+    failing: false,
+    hits: 0,
+    backend: { id: name, release: 'v1', host: '127.0.0.1', port: 0 } as RouteBackend,
+    close: async () => {},
+  };
+  const server = createServer((_req, res) => {
+    state.hits++;
+    res.writeHead(state.failing ? 500 : 200, { 'content-type': 'text/plain' });
+    res.end(name);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.backend = { ...state.backend, port: (server.address() as AddressInfo).port };
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return state;
+}

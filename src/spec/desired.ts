@@ -18,6 +18,8 @@ export interface DesiredService {
   readonly driver: DriverKind;
   readonly command: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** Secret versions by name: the values are decrypted only when an instance starts. */
+  readonly secrets: Readonly<Record<string, number>>;
   readonly instances: number;
   readonly readiness: Probe | undefined;
   readonly liveness: Probe | undefined;
@@ -38,7 +40,13 @@ export interface DesiredEnvironment {
  * What a new release of `service` in `environment` carries from the spec: its config, and the
  * source directory (used when there is no artifact). `baseDir` is the spec file's directory.
  */
-export function serviceConfig(spec: Spec, environment: string, service: string, baseDir: string): Omit<ReleaseContent, 'artifact'> {
+export function serviceConfig(
+  spec: Spec,
+  environment: string,
+  service: string,
+  baseDir: string,
+  secrets: Readonly<Record<string, number>> = {},
+): Omit<ReleaseContent, 'artifact'> {
   const serviceSpec = spec.services[service];
   if (!serviceSpec) throw new Error(`unknown service ${service}`);
   const override = spec.environments[environment]?.services[service] ?? {};
@@ -47,6 +55,7 @@ export function serviceConfig(spec: Spec, environment: string, service: string, 
     driver: serviceSpec.driver,
     command: serviceSpec.start,
     env: { ...serviceSpec.env, ...(override.env ?? {}) },
+    secrets,
     resources: { ...serviceSpec.resources, ...(override.resources ?? {}) },
   };
 }
@@ -76,6 +85,7 @@ export function resolveEnvironment(
         driver: release?.driver ?? service.driver,
         command: release?.command ?? service.start,
         env: release?.env ?? {},
+        secrets: release?.secrets ?? {},
         instances: release ? desiredInstances(spec, environment, name) : 0,
         readiness: service.readiness,
         liveness: service.liveness,

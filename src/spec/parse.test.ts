@@ -166,14 +166,14 @@ describe('parseSpec errors', () => {
     ],
     [
       'an unknown key far from every known one',
-      service('    image: nginx'),
+      service('    volumes: nginx'),
       [
         {
           code: 'SKIFF_SPEC_UNKNOWN_KEY',
-          path: 'services.web.image',
+          path: 'services.web.volumes',
           at: '5:5',
-          message: 'unknown key "image" in services.web',
-          hint: 'allowed keys here: path, start, driver, instances, env, readiness, liveness, resources, routes, balance, stopGrace',
+          message: 'unknown key "volumes" in services.web',
+          hint: 'allowed keys here: path, build, start, driver, image, instances, env, readiness, liveness, resources, routes, balance, stopGrace',
         },
       ],
     ],
@@ -371,7 +371,7 @@ describe('parseSpec errors', () => {
       '    start: node a.js', // 4
       '    instances: two', // 5
       '    replicas: 2', // 6
-      '    driver: docker', // 7
+      '    driver: vm', // 7
       '    readiness: { interval: abc }', // 8
       '  api:', // 9
       '    instances: 1', // 10

@@ -27,7 +27,7 @@ describe('planReleasesForApply', () => {
 
   it('makes a config release that keeps the artifact when the environment config changes, and nothing otherwise', () => {
     const deployed = release('production', 'web', {
-      artifact: 'sha256:aa', sourceDirectory: null, driver: 'process', command: ['node', 's.js'], env: { GREETING: 'hi' }, resources: {},
+      artifact: 'sha256:aa', sourceDirectory: null, driver: 'process', command: ['node', 's.js'], env: { GREETING: 'hi' }, secrets: {}, resources: {},
     });
     const current = (env: string, service: string) => (env === 'production' && service === 'web' ? deployed : null);
     expect(planReleasesForApply({ spec: spec('hey'), baseDir: '/srv', current, sourceEnvironment: 'none' })).toEqual([]);

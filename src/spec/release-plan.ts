@@ -22,13 +22,15 @@ export interface ReleasePlanInput {
   readonly current: (environment: string, service: string) => Release | null;
   /** The environment whose undeployed services run from source (the one `skiff up` runs). */
   readonly sourceEnvironment: string;
+  /** The current version of each secret of a service in an environment. */
+  readonly secrets?: (environment: string, service: string) => Readonly<Record<string, number>>;
 }
 
 export function planReleasesForApply(input: ReleasePlanInput): PlannedRelease[] {
   const planned: PlannedRelease[] = [];
   for (const environment of Object.keys(input.spec.environments)) {
     for (const service of Object.keys(input.spec.services)) {
-      const config = serviceConfig(input.spec, environment, service, input.baseDir);
+      const config = serviceConfig(input.spec, environment, service, input.baseDir, input.secrets?.(environment, service));
       const current = input.current(environment, service);
       if (!current) {
         if (environment === input.sourceEnvironment) {
@@ -46,6 +48,13 @@ export function planReleasesForApply(input: ReleasePlanInput): PlannedRelease[] 
 }
 
 /** The content of a new release of `artifact` with the environment's config from the spec. */
-export function artifactRelease(spec: Spec, environment: string, service: string, artifact: string, baseDir: string): ReleaseContent {
-  return { ...serviceConfig(spec, environment, service, baseDir), artifact, sourceDirectory: null };
+export function artifactRelease(
+  spec: Spec,
+  environment: string,
+  service: string,
+  artifact: string,
+  baseDir: string,
+  secrets: Readonly<Record<string, number>> = {},
+): ReleaseContent {
+  return { ...serviceConfig(spec, environment, service, baseDir, secrets), artifact, sourceDirectory: null };
 }

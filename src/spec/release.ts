@@ -13,6 +13,8 @@ export interface ReleaseContent {
   readonly driver: DriverKind;
   readonly command: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** The version of each secret the release uses, by name; the values stay encrypted in the store. */
+  readonly secrets: Readonly<Record<string, number>>;
   readonly resources: Resources;
 }
 
@@ -41,6 +43,10 @@ export function releaseHash(content: ReleaseContent): string {
     command: content.command,
     env: Object.entries(content.env).sort(([a], [b]) => a.localeCompare(b)),
     resources: Object.entries(content.resources).sort(([a], [b]) => a.localeCompare(b)),
+    // Only when there are any, so releases made before secrets existed keep their hash.
+    ...(Object.keys(content.secrets ?? {}).length > 0
+      ? { secrets: Object.entries(content.secrets).sort(([a], [b]) => a.localeCompare(b)) }
+      : {}),
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 12);
 }

@@ -39,7 +39,7 @@ describe('SQLite store', () => {
 
   it('numbers releases per service and environment and keeps their content', () => {
     const store = openSqliteStore(tempDir(), clock);
-    const content = { artifact: 'sha256:ab', sourceDirectory: null, driver: 'process' as const, command: ['node', 's.js'], env: { A: '1' }, resources: {} };
+    const content = { artifact: 'sha256:ab', sourceDirectory: null, driver: 'process' as const, command: ['node', 's.js'], env: { A: '1' }, secrets: {}, resources: {} };
     const v1 = store.createRelease({ environment: 'dev', service: 'web', content, author: 'ana', reason: 'deploy' });
     const v2 = store.createRelease({ environment: 'dev', service: 'web', content: { ...content, env: { A: '2' } }, author: 'bo', reason: 'config' });
     const other = store.createRelease({ environment: 'staging', service: 'web', content, author: 'ana', reason: 'promote' });

@@ -54,12 +54,23 @@ interface EventRow {
 }
 
 /** Opens (creating when needed) the SQLite store at `<dataDir>/skiff.db` in WAL mode. */
-export function openSqliteStore(dataDir: string, clock: Clock): StateStore {
+/** Opens (creating when needed) the database at `<dataDir>/skiff.db` in WAL mode. */
+export function openDatabase(dataDir: string): Database.Database {
   fs.mkdirSync(dataDir, { recursive: true });
   const db = new Database(path.join(dataDir, 'skiff.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+/** Opens the state store in its own database connection. */
+export function openSqliteStore(dataDir: string, clock: Clock): StateStore {
+  return createSqliteStore(openDatabase(dataDir), clock);
+}
+
+/** The state store over an open database (other stores may share the connection). */
+export function createSqliteStore(db: Database.Database, clock: Clock): StateStore {
   db.exec(schemaSql);
   for (const added of addedColumns) {
     const columns = db.prepare<[], { name: string }>(`PRAGMA table_info(${added.table})`).all();
@@ -123,6 +134,8 @@ export function openSqliteStore(dataDir: string, clock: Clock): StateStore {
     releases: JSON.parse(row.releases_json) as Revision['releases'],
   });
   const toRelease = (row: ReleaseRow): Release => ({
+    // Releases made before secrets existed have none.
+    ...({ secrets: {} } as Pick<Release, 'secrets'>),
     ...(JSON.parse(row.content_json) as Omit<Release, 'environment' | 'service' | 'version' | 'configHash' | 'author' | 'reason' | 'createdAt'>),
     artifact: row.artifact,
     environment: row.environment,

@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { tag: { type: 'string' }, node: { type: 'string' }, force: { type: 'boolean', default: false } },
   });
-  const address = {};
+  // A composition root, like main/: it reads the one variable it needs.
+  const dockerHost = process.env.DOCKER_HOST;
+  const address = dockerHost ? { dockerHost } : {};
   const docker = connectEngine(address);
   const status = await probeEngine(docker);
   if (!status.reachable) throw engineUnavailableError(address, status.reason);

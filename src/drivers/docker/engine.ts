@@ -20,7 +20,7 @@ export type EngineStatus =
 
 /** Where the engine is expected, for messages. */
 export function describeEngine(address: EngineAddress): string {
-  return address.dockerHost ?? `unix://${DEFAULT_DOCKER_SOCKET}`;
+  return address.dockerHost ?? `unix://${DEFAULT_DOCKER_SOCKET} (or DOCKER_HOST, when set)`;
 }
 
 /**
