@@ -19,10 +19,11 @@ const allowed: Record<string, readonly string[]> = {
   router: ['core'],
   providers: ['core', 'spec', 'store', 'reconcile', 'drivers', 'router'],
   monitoring: ['core', 'spec', 'store'],
+  pipeline: ['core', 'spec'],
   api: ['core', 'spec'],
   client: ['core', 'api'],
   cli: ['core', 'config', 'spec', 'api', 'client', 'main'],
-  main: ['core', 'config', 'spec', 'store', 'artifacts', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'api', 'client'],
+  main: ['core', 'config', 'spec', 'store', 'artifacts', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'pipeline', 'api', 'client'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -4,14 +4,17 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ControlPlane } from './control-plane.js';
+import type { PipelinePort } from './pipeline-port.js';
 import { installErrorHandling } from './error-handler.js';
 import { serveOpenApi } from './openapi.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { pipelineRoutes } from './routes/pipelines.js';
 import { homeRoutes } from './routes/home.js';
 import { releaseRoutes } from './routes/releases.js';
 import { revisionRoutes } from './routes/revisions.js';
+import { secretRoutes } from './routes/secrets.js';
 import { serviceRoutes } from './routes/services.js';
 import { specRoutes } from './routes/specs.js';
 import { statusRoutes } from './routes/status.js';
@@ -23,6 +26,8 @@ export interface AppDeps {
   /** A pino logger; without one the API logs nothing. */
   readonly logger?: FastifyBaseLogger;
   readonly version: string;
+  /** Pipeline runs; without it the pipeline routes are not served. */
+  readonly pipelines?: PipelinePort;
 }
 
 /** Specs are text; a few MiB is far beyond any real one and still bounds memory per request. */
@@ -49,8 +54,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(serviceRoutes(controlPlane));
   app.register(artifactRoutes(controlPlane));
   app.register(releaseRoutes(controlPlane));
+  app.register(secretRoutes(controlPlane));
   app.register(eventRoutes(controlPlane));
   app.register(revisionRoutes(controlPlane));
   app.register(systemRoutes(controlPlane));
+  if (deps.pipelines) app.register(pipelineRoutes(deps.pipelines));
   return app;
 }

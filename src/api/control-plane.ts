@@ -129,6 +129,48 @@ export interface ReleaseSummary {
   readonly current: boolean;
 }
 
+export interface SecretInfo {
+  readonly name: string;
+  readonly version: number;
+  readonly updatedAt: string;
+  readonly author: string;
+}
+
+export interface SecretChange {
+  /** The service's secrets after the change (names only: values are never returned). */
+  readonly secrets: readonly SecretInfo[];
+  /** The new release that uses them, when the service runs in that environment. */
+  readonly release: ReleaseSummary | null;
+}
+
+export interface PlanFieldChange {
+  /** e.g. `instances`, `env.LOG_LEVEL`, `routes`, `readiness.interval`. */
+  readonly field: string;
+  readonly from: unknown;
+  readonly to: unknown;
+}
+
+export interface PlanChange {
+  readonly environment: string;
+  readonly service: string;
+  readonly change: 'add' | 'remove' | 'update';
+  readonly fields: readonly PlanFieldChange[];
+  /** Whether applying makes a new release (new instances) rather than only changing count or routing. */
+  readonly newRelease: boolean;
+}
+
+export type PlanResult =
+  | { readonly valid: true; readonly changes: readonly PlanChange[] }
+  | { readonly valid: false; readonly errors: readonly ErrorDetail[] };
+
+export interface RestoreResult {
+  /** The new revision. */
+  readonly revision: RevisionSummary;
+  /** The revision whose releases and config were brought back. */
+  readonly restored: RevisionSummary;
+  readonly releases: readonly ReleaseSummary[];
+}
+
 export interface ControlPlane {
   validate(source: SpecSource): ValidationResult;
   /** Throws SkiffError SKIFF_SPEC_INVALID (with details) and changes nothing when the spec is invalid. */
@@ -146,7 +188,15 @@ export interface ControlPlane {
   events(query: EventQuery): readonly EventRecord[];
   /** Calls the listener for every new event; returns the unsubscribe function. */
   onEvent(listener: (event: EventRecord) => void): () => void;
-  revisions(limit: number): readonly RevisionSummary[];
+  /** Newest first; with an environment, only the revisions that changed it. */
+  revisions(limit: number, environment?: string): readonly RevisionSummary[];
+  /** What applying the spec would change, per environment and service; changes nothing. */
+  plan(source: SpecSource): PlanResult;
+  /**
+   * Brings an environment back to the releases (artifact, config, secrets) and instance counts it
+   * had at a revision (`to`: a revision id, or a time: the last revision at or before it). A new revision.
+   */
+  restore(options: { readonly environment: string; readonly to: string; readonly author: string }): Promise<RestoreResult>;
   /** Recent lines of the service's instances. */
   logs(query: LogQuery): Promise<readonly LogLine[]>;
   /** Follows new lines until the signal aborts. */
@@ -176,6 +226,16 @@ export interface ControlPlane {
   }): Promise<ReleaseSummary>;
   /** Newest first. */
   releases(environment: string, service: string): readonly ReleaseSummary[];
+  /** Sets secrets (encrypted at rest); a running service gets a new release with them. */
+  setSecrets(options: {
+    readonly environment: string;
+    readonly service: string;
+    readonly values: Readonly<Record<string, string>>;
+    readonly author: string;
+  }): Promise<SecretChange>;
+  /** Throws SKIFF_NOT_FOUND when there is no such secret. */
+  unsetSecret(options: { readonly environment: string; readonly service: string; readonly name: string; readonly author: string }): Promise<SecretChange>;
+  secrets(environment: string, service: string): readonly SecretInfo[];
   /** Stops every instance and the router, then the server. */
   shutdown(): Promise<void>;
 }

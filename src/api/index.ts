@@ -1,7 +1,8 @@
 export { buildApp, type AppDeps } from './app.js';
 export { httpStatusFor } from './http-status.js';
 export { openApiPath, type OpenApiDocument } from './openapi.js';
-export type { ErrorBody } from './schemas.js';
+export { parseRestoreTarget, type ParsedRestoreTarget, type RestoreTarget } from './restore-target.js';
+export { secretNamePattern, type ErrorBody } from './schemas.js';
 export type {
   ApplyResult,
   ArtifactSummary,
@@ -12,8 +13,14 @@ export type {
   InstanceStatus,
   LogLine,
   LogQuery,
+  PlanChange,
+  PlanFieldChange,
+  PlanResult,
   ReleaseSummary,
+  RestoreResult,
   RevisionSummary,
+  SecretChange,
+  SecretInfo,
   ServiceStatus,
   SpecSource,
   StatusReport,

@@ -53,6 +53,11 @@ describe('OpenAPI document', () => {
         'POST /api/v1/services/{service}/promote',
         'GET /api/v1/environments/{env}/services/{service}/releases',
         'POST /api/v1/system/stop',
+        'POST /api/v1/plan',
+        'POST /api/v1/environments/{env}/restore',
+        'PUT /api/v1/environments/{env}/services/{service}/secrets',
+        'GET /api/v1/environments/{env}/services/{service}/secrets',
+        'DELETE /api/v1/environments/{env}/services/{service}/secrets/{name}',
       ].sort(),
     );
 
@@ -82,6 +87,21 @@ describe('OpenAPI document', () => {
     expect(rollback.requestBody!.required).toBe(false);
     expect(rollback.requestBody!.content['application/json']!.schema.required ?? []).toEqual([]);
     expect(deploy.requestBody!.required).toBe(true);
+
+    const setSecrets = document.paths['/api/v1/environments/{env}/services/{service}/secrets']!['put']!;
+    expect(setSecrets.requestBody!.content['application/json']!.schema.required).toEqual(['values']);
+    const unset = document.paths['/api/v1/environments/{env}/services/{service}/secrets/{name}']!['delete']!;
+    expect(unset.parameters?.map((p) => [p.name, p.in])).toEqual([
+      ['env', 'path'],
+      ['service', 'path'],
+      ['name', 'path'],
+      ['author', 'query'],
+    ]);
+    const restore = document.paths['/api/v1/environments/{env}/restore']!['post']!;
+    expect(restore.requestBody!.content['application/json']!.schema.required).toEqual(['to']);
+    expect(Object.keys(restore.responses)).toEqual(['201', 'default']);
+    const revisions = document.paths['/api/v1/revisions']!['get']!;
+    expect(revisions.parameters?.map((p) => p.name)).toEqual(['limit', 'environment']);
 
     const errorRef = scale.responses['default']!.content['application/json'] as { schema: { $ref: string } };
     expect(errorRef.schema.$ref).toBe('#/components/schemas/Error');

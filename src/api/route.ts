@@ -28,7 +28,7 @@ type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 type TypedRequest<B, Q, P> = FastifyRequest<{ Body: Parsed<B>; Querystring: Parsed<Q>; Params: Parsed<P> }>;
 
 interface RouteBase<B, Q, P, R extends z.ZodType> {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly url: string;
   readonly summary: string;
   readonly tag: string;

@@ -11,12 +11,18 @@ import type {
   EventRecord,
   InstanceStatus,
   LogLine,
+  PlanChange,
+  PlanResult,
   ReleaseSummary,
+  RestoreResult,
   RevisionSummary,
+  SecretChange,
+  SecretInfo,
   ServiceStatus,
   StatusReport,
   ValidationResult,
 } from './control-plane.js';
+import { parseRestoreTarget } from './restore-target.js';
 
 const errorCodes = Object.keys(errorCatalog) as [ErrorCode, ...ErrorCode[]];
 
@@ -116,6 +122,40 @@ export const eventStreamQuerySchema = z.strictObject({
 
 export const revisionsQuerySchema = z.strictObject({
   limit: queryInt(1, 10_000).optional(),
+  environment: z.string().min(1).optional().describe('only the revisions that changed this environment'),
+});
+
+/** Secret names are environment variable names; the CLI checks them with the same pattern. */
+export const secretNamePattern = /^[A-Za-z_][A-Za-z0-9_]{0,199}$/;
+const secretNameSchema = z.string().regex(secretNamePattern, 'a secret name is letters, digits and _, not starting with a digit');
+/** A few hundred KiB per value is far beyond any key or certificate and still bounds storage. */
+export const maxSecretValueLength = 256 * 1024;
+
+export const secretParamsSchema = z.strictObject({ ...serviceParamsSchema.shape, name: secretNameSchema });
+
+// The values are never echoed: zod messages name the field path and the rule, not the input.
+export const setSecretsBodySchema = z.strictObject({
+  values: z
+    .record(secretNameSchema, z.string().max(maxSecretValueLength))
+    .refine((values) => Object.keys(values).length > 0, 'give at least one secret')
+    .describe('NAME: value; stored encrypted and never returned'),
+  author: authorSchema('sets them'),
+});
+
+export const unsetSecretQuerySchema = z.strictObject({ author: authorSchema('removes it') });
+
+export const restoreBodySchema = z.strictObject({
+  to: z
+    .string()
+    .max(100)
+    .transform((text, ctx) => {
+      const parsed = parseRestoreTarget(text);
+      if (parsed.ok) return parsed.canonical;
+      ctx.addIssue({ code: 'custom', message: parsed.message });
+      return z.NEVER;
+    })
+    .describe('a revision id (`12`) or an ISO 8601 time with its zone (`2026-11-26T10:00:00Z`): the last revision at or before it'),
+  author: authorSchema('restores'),
 });
 
 // Responses
@@ -217,5 +257,44 @@ export const releaseSummarySchema: z.ZodType<ReleaseSummary> = z.object({
 
 export const artifactListSchema = z.array(artifactSummarySchema);
 export const releaseListSchema = z.array(releaseSummarySchema);
+
+export const secretInfoSchema: z.ZodType<SecretInfo> = z.object({
+  name: z.string(),
+  version: z.number().int().describe('1 for the first value, +1 on every change'),
+  updatedAt: z.string().describe('ISO time'),
+  author: z.string(),
+});
+
+export const secretListSchema = z.array(secretInfoSchema).describe('names and versions only: values are never returned');
+
+export const secretChangeSchema: z.ZodType<SecretChange> = z.object({
+  secrets: z.array(secretInfoSchema).describe("the service's secrets after the change"),
+  release: releaseSummarySchema.nullable().describe('the new release that uses them, when the service runs in that environment'),
+});
+
+const planChangeSchema: z.ZodType<PlanChange> = z.object({
+  environment: z.string(),
+  service: z.string(),
+  change: z.enum(['add', 'remove', 'update']),
+  fields: z.array(
+    z.object({
+      field: z.string().describe('e.g. `instances`, `env.LOG_LEVEL`'),
+      from: z.unknown().describe('absent when the field is new'),
+      to: z.unknown().describe('absent when the field is removed'),
+    }),
+  ),
+  newRelease: z.boolean().describe('whether applying replaces the instances with a new release'),
+});
+
+export const planResultSchema: z.ZodType<PlanResult> = z.union([
+  z.object({ valid: z.literal(true), changes: z.array(planChangeSchema) }),
+  z.object({ valid: z.literal(false), errors: z.array(errorDetailSchema) }),
+]);
+
+export const restoreResultSchema: z.ZodType<RestoreResult> = z.object({
+  revision: revisionSummarySchema.describe('the new revision'),
+  restored: revisionSummarySchema.describe('the revision whose releases and config were brought back'),
+  releases: z.array(releaseSummarySchema).describe('the releases made to bring them back'),
+});
 
 export const stopAcceptedSchema = z.object({ stopping: z.literal(true) });

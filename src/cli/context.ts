@@ -22,6 +22,8 @@ export interface CliContext {
   readonly stopTimeoutMs: number;
   out(line?: string): void;
   err(line?: string): void;
+  /** All of standard input as UTF-8; SKIFF_BAD_REQUEST beyond `maxBytes`. */
+  readStdin(maxBytes: number): Promise<string>;
   /** Aborts on Ctrl-C; commands that run until interrupted pass it on. */
   interrupted(): AbortSignal;
 }

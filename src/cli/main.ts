@@ -9,27 +9,35 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { skiffVersion } from '../core/version.js';
 import { loadCliConfig, type CliConfig } from '../config/cli-config.js';
 import { registerApply } from './commands/apply.js';
+import { registerApprove } from './commands/approve.js';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerBuild } from './commands/build.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerEvents } from './commands/events.js';
 import { registerHistory } from './commands/history.js';
 import { registerLogs } from './commands/logs.js';
+import { registerPipeline } from './commands/pipeline.js';
+import { registerPlan } from './commands/plan.js';
 import { registerPromote } from './commands/promote.js';
 import { registerReleases } from './commands/releases.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerRestore } from './commands/restore.js';
 import { registerScale } from './commands/scale.js';
+import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerStop } from './commands/stop.js';
 import { registerValidate } from './commands/validate.js';
 import type { CliContext, RunCommand, TextSink } from './context.js';
 import { wholeNumber } from './options.js';
 import { formatError } from './output.js';
+import { readAll } from './read-all.js';
 
 /** What `main` takes from the process unless a test passes its own. */
 export interface CliIo {
   readonly stdout: TextSink;
   readonly stderr: TextSink;
+  /** Read only by commands that take a value from standard input (`secret set --stdin`). */
+  readonly stdin: AsyncIterable<string | Uint8Array>;
   readonly config: CliConfig;
   readonly cwd: string;
   readonly clock: Clock;
@@ -74,6 +82,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     stopTimeoutMs: io.stopTimeoutMs ?? defaultStopTimeoutMs,
     out: (line = '') => void stdout.write(`${line}\n`),
     err: (line = '') => void stderr.write(`${line}\n`),
+    readStdin: (maxBytes) => readAll(io.stdin ?? process.stdin, maxBytes),
     interrupted: () => (interrupt ??= io.interrupt ?? onCtrlC(cleanups)),
   };
 
@@ -85,6 +94,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     .showHelpAfterError('(run `skiff help` for the commands)');
   registerUp(program, run);
   registerValidate(program, ctx, run);
+  registerPlan(program, ctx, run);
   registerApply(program, ctx, run);
   registerStatus(program, ctx, run);
   registerLogs(program, ctx, run);
@@ -95,8 +105,12 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   registerReleases(program, ctx, run);
   registerRollback(program, ctx, run);
   registerPromote(program, ctx, run);
+  registerSecret(program, ctx, run);
   registerEvents(program, ctx, run);
   registerHistory(program, ctx, run);
+  registerRestore(program, ctx, run);
+  registerPipeline(program, ctx, run);
+  registerApprove(program, ctx, run);
   registerStop(program, ctx, run);
 
   try {

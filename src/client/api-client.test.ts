@@ -75,6 +75,35 @@ describe('typed calls', () => {
     expect((await caught(client.promote({ service: 'web', from: 'dev', to: 'prod' }))).code).toBe('SKIFF_NOT_DEPLOYED');
   });
 
+  it('covers secrets, plan, revisions by environment and restore', async () => {
+    await client.apply(source, { author: 'ana' });
+    const set = await client.setSecrets({ environment: 'dev', service: 'catalog', values: { API_KEY: 'k-123', TOKEN: 't-456' }, author: 'bo' });
+    expect(set).toEqual({
+      secrets: [
+        { name: 'API_KEY', version: 1, updatedAt: expect.any(String), author: 'bo' },
+        { name: 'TOKEN', version: 1, updatedAt: expect.any(String), author: 'bo' },
+      ],
+      release: null,
+    });
+    expect(controlPlane.secretBook.value('dev', 'catalog', 'TOKEN')).toBe('t-456');
+    expect((await client.secrets('dev', 'catalog')).map((s) => s.name)).toEqual(['API_KEY', 'TOKEN']);
+    expect((await client.unsetSecret({ environment: 'dev', service: 'catalog', name: 'TOKEN', author: 'cy' })).secrets.map((s) => s.name)).toEqual(['API_KEY']);
+    expect((await caught(client.unsetSecret({ environment: 'dev', service: 'catalog', name: 'TOKEN' }))).code).toBe('SKIFF_NOT_FOUND');
+
+    const plan = await client.plan({ ...source, text: validSpecText.replace('instances: 3', 'instances: 5') });
+    expect(plan).toEqual({ valid: true, changes: [{ environment: 'prod', service: 'catalog', change: 'update', fields: [{ field: 'instances', from: 3, to: 5 }], newRelease: false }] });
+    expect(await client.plan({ ...source, text: invalidSpecText })).toMatchObject({ valid: false });
+
+    await client.deploy({ service: 'catalog', version: (await client.build({ service: 'catalog' })).digest, environment: 'dev' });
+    await client.scale({ environment: 'prod', service: 'web', instances: 2 });
+    expect((await client.revisions(10, 'dev')).map((r) => r.id)).toEqual([2, 1]);
+    const restored = await client.restore({ environment: 'prod', to: '1', author: 'di' });
+    expect(restored).toMatchObject({ revision: { id: 4, author: 'di' }, restored: { id: 1 }, releases: [] });
+    expect((await client.status('prod')).services.find((s) => s.name === 'web')?.desired).toBe(1);
+    const malformed = await caught(client.restore({ environment: 'prod', to: 'last tuesday' }));
+    expect(malformed).toMatchObject({ code: 'SKIFF_BAD_REQUEST', path: 'body.to' });
+  });
+
   it('rebuilds the server error as a SkiffError with code, details and hint', async () => {
     const invalid = await caught(client.apply({ ...source, text: invalidSpecText }));
     expect(invalid.code).toBe('SKIFF_SPEC_INVALID');

@@ -9,12 +9,17 @@ import type {
   EventRecord,
   LogLine,
   LogQuery,
+  PlanResult,
   ReleaseSummary,
+  RestoreResult,
   RevisionSummary,
+  SecretChange,
+  SecretInfo,
   SpecSource,
   StatusReport,
   ValidationResult,
 } from '../api/control-plane.js';
+import type { PipelineRunView } from '../api/pipeline-port.js';
 import { SkiffError, errorCatalog, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { readLines, readServerSentEvents } from './stream-readers.js';
 
@@ -55,7 +60,12 @@ export interface ApiClient {
     signal: AbortSignal,
     options?: { readonly afterId?: number },
   ): Promise<void>;
-  revisions(limit?: number): Promise<readonly RevisionSummary[]>;
+  /** Newest first; with an environment, only the revisions that changed it. */
+  revisions(limit?: number, environment?: string): Promise<readonly RevisionSummary[]>;
+  /** What applying the spec would change; `valid: false` with the errors when it is invalid. */
+  plan(source: SpecSource): Promise<PlanResult>;
+  /** `to`: a revision id or an ISO 8601 time with its zone. Answers when the rollouts are done. */
+  restore(options: { readonly environment: string; readonly to: string; readonly author?: string }): Promise<RestoreResult>;
   /** Answers when the build is done; SKIFF_BUILD_FAILED carries the build's output. */
   build(options: { readonly service: string; readonly author?: string }): Promise<ArtifactSummary>;
   /** Newest first. */
@@ -77,6 +87,24 @@ export interface ApiClient {
   promote(options: { readonly service: string; readonly from: string; readonly to: string; readonly author?: string }): Promise<ReleaseSummary>;
   /** Newest first. */
   releases(environment: string, service: string): Promise<readonly ReleaseSummary[]>;
+  /** Starts a run of the pipeline covering the service; answers at once with the new run. */
+  startPipeline(options: { readonly service: string; readonly pipeline?: string; readonly author?: string }): Promise<PipelineRunView>;
+  /** Newest first. */
+  pipelineRuns(options?: { readonly service?: string; readonly limit?: number }): Promise<readonly PipelineRunView[]>;
+  pipelineRun(id: number): Promise<PipelineRunView>;
+  /** SKIFF_STAGE_NOT_WAITING when the stage does not wait for an approval. */
+  approveStage(options: { readonly id: number; readonly stage: string; readonly author?: string }): Promise<PipelineRunView>;
+  /** The answer names the secrets and the new release; values are never sent back. Answers when the rollout is done. */
+  setSecrets(options: {
+    readonly environment: string;
+    readonly service: string;
+    readonly values: Readonly<Record<string, string>>;
+    readonly author?: string;
+  }): Promise<SecretChange>;
+  /** SKIFF_NOT_FOUND when there is no such secret. */
+  unsetSecret(options: { readonly environment: string; readonly service: string; readonly name: string; readonly author?: string }): Promise<SecretChange>;
+  /** Names, versions, authors and times; never values. */
+  secrets(environment: string, service: string): Promise<readonly SecretInfo[]>;
   /** Asks the server to stop; it answers before it stops. */
   stop(): Promise<void>;
   openApi(): Promise<Readonly<Record<string, unknown>>>;
@@ -89,6 +117,8 @@ const defaultTimeoutMs = 60_000;
  */
 export const longRequestTimeoutMs = 30 * 60_000;
 const unreachableHint = 'is `skiff up` running? set SKIFF_API to its address (default http://127.0.0.1:7070)';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 type Query = Readonly<Record<string, string | number | boolean | undefined>>;
 
@@ -105,7 +135,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const fetchImpl = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
 
-  async function send(method: 'GET' | 'POST', path: string, request: RequestOptions = {}): Promise<Response> {
+  async function send(method: Method, path: string, request: RequestOptions = {}): Promise<Response> {
     const url = `${baseUrl}${path}${queryString(request.query)}`;
     const requestTimeout = request.timeoutMs ?? timeoutMs;
     const signal = request.signal ?? AbortSignal.timeout(requestTimeout);
@@ -125,7 +155,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     return response;
   }
 
-  async function json<T>(method: 'GET' | 'POST', path: string, request?: RequestOptions): Promise<T> {
+  async function json<T>(method: Method, path: string, request?: RequestOptions): Promise<T> {
     const response = await send(method, path, request);
     let text: string;
     try {
@@ -184,7 +214,10 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       stream('/api/v1/events/stream', { afterId: streamOptions.afterId }, signal, (body) =>
         readServerSentEvents(body, (event) => onEvent(JSON.parse(event.data) as EventRecord)),
       ),
-    revisions: (limit) => json('GET', '/api/v1/revisions', { query: { limit } }),
+    revisions: (limit, environment) => json('GET', '/api/v1/revisions', { query: { limit, environment } }),
+    plan: (source) => json('POST', '/api/v1/plan', { body: source }),
+    restore: ({ environment, ...body }) =>
+      json('POST', `/api/v1/environments/${encodeURIComponent(environment)}/restore`, { body, ...long }),
     build: ({ service, ...body }) => json('POST', `${servicePathOnly(service)}/build`, { body, ...long }),
     artifacts: (service) => json('GET', `${servicePathOnly(service)}/artifacts`),
     deploy: ({ service, environment, ...body }) => json('POST', `${servicePath(environment, service)}/deploy`, { body, ...long }),
@@ -192,6 +225,15 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       json('POST', `${servicePath(environment, service)}/rollback`, { body, ...long }),
     promote: ({ service, ...body }) => json('POST', `${servicePathOnly(service)}/promote`, { body, ...long }),
     releases: (environment, service) => json('GET', `${servicePath(environment, service)}/releases`),
+    startPipeline: (body) => json('POST', '/api/v1/pipelines/runs', { body }),
+    pipelineRuns: (query = {}) => json('GET', '/api/v1/pipelines/runs', { query: { ...query } }),
+    pipelineRun: (id) => json('GET', `/api/v1/pipelines/runs/${id}`),
+    approveStage: ({ id, stage, ...body }) =>
+      json('POST', `/api/v1/pipelines/runs/${id}/stages/${encodeURIComponent(stage)}/approve`, { body }),
+    setSecrets: ({ environment, service, ...body }) => json('PUT', `${servicePath(environment, service)}/secrets`, { body, ...long }),
+    unsetSecret: ({ environment, service, name, author }) =>
+      json('DELETE', `${servicePath(environment, service)}/secrets/${encodeURIComponent(name)}`, { query: { author }, ...long }),
+    secrets: (environment, service) => json('GET', `${servicePath(environment, service)}/secrets`),
     async stop() {
       await json('POST', '/api/v1/system/stop');
     },

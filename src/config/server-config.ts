@@ -11,6 +11,8 @@ export interface ServerConfig {
   readonly routerHost: string;
   readonly routerPort: number;
   readonly logLevel: string;
+  /** SKIFF_SECRET_KEY: the key that encrypts secrets; a key file in the data directory when unset. */
+  readonly secretKey: string | undefined;
   /** What every instance inherits from this machine's environment. */
   readonly instanceBaseEnv: Readonly<Record<string, string>>;
 }
@@ -39,6 +41,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     routerHost: '127.0.0.1',
     routerPort: flags.routerPort ?? port(env.SKIFF_ROUTER_PORT, 'SKIFF_ROUTER_PORT') ?? defaultRouterPort,
     logLevel: env.SKIFF_LOG_LEVEL ?? 'info',
+    secretKey: env.SKIFF_SECRET_KEY,
     instanceBaseEnv: Object.freeze(pick(env, ['PATH', 'HOME', 'LANG'])),
   });
 }

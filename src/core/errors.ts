@@ -40,6 +40,13 @@ export const errorCatalog = {
   SKIFF_ARTIFACT_TARGET_IN_USE: 'the unpack target holds files Skiff did not put there',
   SKIFF_NOT_DEPLOYED: 'the service has no release in that environment',
   SKIFF_RELEASE_NOT_FOUND: 'no such release',
+  SKIFF_PIPELINE_NOT_FOUND: 'no pipeline covers that service',
+  SKIFF_PIPELINE_AMBIGUOUS: 'more than one pipeline covers that service',
+  SKIFF_RUN_NOT_FOUND: 'no such pipeline run',
+  SKIFF_STAGE_NOT_FOUND: 'the pipeline run has no such stage',
+  SKIFF_STAGE_NOT_WAITING: 'the stage is not waiting for an approval',
+  SKIFF_CHECK_FAILED: 'the check failed',
+  SKIFF_RELEASE_NOT_READY: 'the release did not become ready in time',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 

@@ -26,6 +26,7 @@ export interface EnvironmentRuntimeOptions {
   readonly logger: Logger;
   readonly emit: (event: NewEvent) => void;
   readonly prepare: SupervisorDeps['prepare'];
+  readonly secretEnv: SupervisorDeps['secretEnv'];
 }
 
 export class EnvironmentRuntime {
@@ -57,6 +58,7 @@ export class EnvironmentRuntime {
       logger,
       emit,
       prepare: options.prepare,
+      secretEnv: options.secretEnv,
       routesChanged: () => this.publish(),
     });
     this.publisher = new RoutePublisher({

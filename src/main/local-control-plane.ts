@@ -16,8 +16,12 @@ import type {
   InstanceStatus,
   LogLine,
   LogQuery,
+  PlanResult,
   ReleaseSummary,
+  RestoreResult,
   RevisionSummary,
+  SecretChange,
+  SecretInfo,
   ServiceStatus,
   SpecSource,
   StatusReport,
@@ -29,16 +33,21 @@ import type { ResourceEnforcement } from '../drivers/driver.js';
 import { followLog, readLogTail } from '../drivers/process/log-rotation.js';
 import { parseSpec } from '../spec/parse.js';
 import { planReleasesForApply } from '../spec/release-plan.js';
+import type { PlannedRelease } from '../spec/release-plan.js';
 import type { Spec } from '../spec/schema.js';
-import type { NewEvent, Revision, StateStore } from '../store/state-store.js';
+import type { SecretStore } from '../store/secret-store.js';
+import type { NewEvent, StateStore } from '../store/state-store.js';
 import { DesiredState, keptPointers, stateHash } from './desired-state.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
 import type { InstanceRecord } from '../providers/local/instance-record.js';
 import { ReleaseOperations } from './release-operations.js';
+import { revisionSummary } from './summaries.js';
+import { TimeTravel } from './time-travel.js';
 import type { ArtifactPort } from './release-operations.js';
 
 export interface LocalControlPlaneDeps {
   readonly store: StateStore;
+  readonly secrets: SecretStore;
   readonly environments: EnvironmentRegistry;
   /** The environment `skiff up` runs: services with nothing deployed run from source there. */
   readonly sourceEnvironment: string;
@@ -52,11 +61,18 @@ export class LocalControlPlane implements ControlPlane {
   private readonly emitter = new EventEmitter();
   readonly state: DesiredState;
   private readonly releaseOperations: ReleaseOperations;
+  private readonly timeTravel: TimeTravel;
 
   constructor(private readonly deps: LocalControlPlaneDeps) {
     this.emitter.setMaxListeners(0);
     this.state = new DesiredState(deps.store, deps.environments, (event) => this.emit(event));
-    this.releaseOperations = new ReleaseOperations({ store: deps.store, state: this.state, artifacts: deps.artifacts });
+    this.releaseOperations = new ReleaseOperations({
+      store: deps.store,
+      secrets: deps.secrets,
+      state: this.state,
+      artifacts: deps.artifacts,
+    });
+    this.timeTravel = new TimeTravel({ store: deps.store, state: this.state, artifacts: deps.artifacts });
   }
 
   /** Appends an event to the timeline, logs it and tells the subscribers. */
@@ -108,19 +124,14 @@ export class LocalControlPlane implements ControlPlane {
     const environments = Object.keys(spec.environments);
     const sourceHash = sha256(source.text);
     const latest = this.state.latest();
-    const planned = planReleasesForApply({
-      spec,
-      baseDir: source.baseDir,
-      current: (environment, service) => this.state.currentRelease(environment, service),
-      sourceEnvironment: this.deps.sourceEnvironment,
-    });
+    const planned = this.plannedReleases(spec, source.baseDir);
     const pointers = keptPointers(spec, latest?.releases ?? {});
     const unchanged =
       latest !== null &&
       (mode === 'when-file-differs'
         ? latest.sourceHash === sourceHash && latest.baseDir === source.baseDir
         : planned.length === 0 && latest.hash === stateHash(spec, source.baseDir, pointers));
-    if (latest && unchanged) return { revision: summary(latest), changed: false, environments };
+    if (latest && unchanged) return { revision: revisionSummary(latest), changed: false, environments };
 
     for (const plan of planned) {
       const release = this.deps.store.createRelease({ ...plan, author: options.author });
@@ -138,7 +149,18 @@ export class LocalControlPlane implements ControlPlane {
       message: `revision ${revision.id} applied from ${source.file}`,
       data: { revision: revision.id, hash: revision.hash, newReleases: planned.length },
     });
-    return { revision: summary(revision), changed: true, environments };
+    return { revision: revisionSummary(revision), changed: true, environments };
+  }
+
+  /** The releases an apply of this spec would make. */
+  private plannedReleases(spec: Spec, baseDir: string): PlannedRelease[] {
+    return planReleasesForApply({
+      spec,
+      baseDir,
+      current: (environment, service) => this.state.currentRelease(environment, service),
+      sourceEnvironment: this.deps.sourceEnvironment,
+      secrets: (environment, service) => this.deps.secrets.versions(environment, service),
+    });
   }
 
   status(environment: string): StatusReport {
@@ -160,7 +182,7 @@ export class LocalControlPlane implements ControlPlane {
     });
     return {
       environment,
-      revision: revision ? summary(revision) : null,
+      revision: revision ? revisionSummary(revision) : null,
       routerUrl: runtime?.router.url ?? '',
       limits: { enforced: this.deps.limits.enforced, reason: this.deps.limits.reason ?? null },
       services,
@@ -198,7 +220,7 @@ export class LocalControlPlane implements ControlPlane {
       message: `${options.service} scaled to ${options.instances} in ${options.environment} (revision ${revision.id})`,
       data: { instances: options.instances, revision: revision.id },
     });
-    return summary(revision);
+    return revisionSummary(revision);
   }
 
   build(options: { service: string; author: string }): Promise<ArtifactSummary> {
@@ -225,6 +247,20 @@ export class LocalControlPlane implements ControlPlane {
     return this.releaseOperations.releases(environment, service);
   }
 
+  setSecrets(options: { environment: string; service: string; values: Readonly<Record<string, string>>; author: string }): Promise<SecretChange> {
+    return this.releaseOperations.setSecrets(options);
+  }
+
+  unsetSecret(options: { environment: string; service: string; name: string; author: string }): Promise<SecretChange> {
+    return this.releaseOperations.unsetSecret(options);
+  }
+
+  secrets(environment: string, service: string): readonly SecretInfo[] {
+    this.state.assertEnvironment(environment);
+    this.state.assertService(service);
+    return this.deps.secrets.list(environment, service);
+  }
+
   events(query: EventQuery): readonly EventRecord[] {
     return this.deps.store.events(query);
   }
@@ -234,28 +270,52 @@ export class LocalControlPlane implements ControlPlane {
     return () => this.emitter.off('event', listener);
   }
 
-  revisions(limit: number): readonly RevisionSummary[] {
-    return this.deps.store.listRevisions(limit).map(summary);
+  revisions(limit: number, environment?: string): readonly RevisionSummary[] {
+    if (environment) this.state.assertEnvironment(environment);
+    return this.timeTravel.revisions(limit, environment).map(revisionSummary);
+  }
+
+  plan(source: SpecSource): PlanResult {
+    const validation = this.validate(source);
+    if (!validation.valid) return validation;
+    const parsed = parseSpec(source.text, source.file);
+    if (!parsed.ok) return { valid: false, errors: parsed.errors };
+    return { valid: true, changes: this.timeTravel.plan(parsed.spec, source.baseDir, this.plannedReleases(parsed.spec, source.baseDir)) };
+  }
+
+  restore(options: { environment: string; to: string; author: string }): Promise<RestoreResult> {
+    return this.timeTravel.restore(options);
   }
 
   async logs(query: LogQuery): Promise<readonly LogLine[]> {
     const lines: LogLine[] = [];
+    const redact = this.redactor(query);
     for (const instance of this.logInstances(query)) {
       const tail = await readLogTail(instance.logPath, query.tail ?? 100);
-      for (const line of tail) lines.push({ instance: instance.id, stream: 'stdout', line });
+      for (const line of tail) lines.push({ instance: instance.id, stream: 'stdout', line: redact(line) });
     }
     return lines;
+  }
+
+  /** Replaces the service's secret values in log lines, in case a service prints one. */
+  private redactor(query: LogQuery): (line: string) => string {
+    const values = Object.values(
+      this.deps.secrets.values(query.environment, query.service, this.deps.secrets.versions(query.environment, query.service)),
+    ).filter((value) => value.length >= 4);
+    if (values.length === 0) return (line) => line;
+    return (line) => values.reduce((text, value) => text.split(value).join('[redacted]'), line);
   }
 
   async followLogs(query: LogQuery, onLine: (line: LogLine) => void, signal: AbortSignal): Promise<void> {
     const following = new Set<string>();
     const followStartedAt = Date.now();
+    const redact = this.redactor(query);
     const followNew = (): void => {
       for (const instance of this.logInstances(query)) {
         const key = `${instance.id}:${instance.logPath}`;
         if (following.has(key)) continue;
         following.add(key);
-        void followLog(instance.logPath, (line) => onLine({ instance: instance.id, stream: 'stdout', line }), signal, {
+        void followLog(instance.logPath, (line) => onLine({ instance: instance.id, stream: 'stdout', line: redact(line) }), signal, {
           // An instance that started after the follow began is read from its first line.
           fromStart: instance.startedAt >= followStartedAt,
         });
@@ -313,16 +373,6 @@ function instanceStatus(record: InstanceRecord): InstanceStatus {
     restarts: record.restarts,
     startedAt: record.startedAt !== null && record.running ? new Date(record.startedAt).toISOString() : null,
     reason: record.reason,
-  };
-}
-
-export function summary(revision: Revision): RevisionSummary {
-  return {
-    id: revision.id,
-    hash: revision.hash,
-    author: revision.author,
-    message: revision.message,
-    createdAt: revision.createdAt,
   };
 }
 

@@ -3,13 +3,15 @@
  * rollback) that each make a new immutable release and a new revision.
  */
 import path from 'node:path';
-import type { ArtifactSummary, ReleaseSummary } from '../api/control-plane.js';
+import type { ArtifactSummary, ReleaseSummary, SecretChange } from '../api/control-plane.js';
 import { SkiffError } from '../core/errors.js';
 import { releaseName } from '../spec/release.js';
 import type { Release, ReleaseContent, ReleaseReason } from '../spec/release.js';
 import { artifactRelease } from '../spec/release-plan.js';
+import type { SecretStore } from '../store/secret-store.js';
 import type { StateStore } from '../store/state-store.js';
 import type { DesiredState } from './desired-state.js';
+import { releaseSummary } from './summaries.js';
 
 /** What the control plane needs of the artifact store. */
 export interface ArtifactPort {
@@ -29,6 +31,7 @@ export interface ArtifactPort {
 
 export interface ReleaseOperationsDeps {
   readonly store: StateStore;
+  readonly secrets: SecretStore;
   readonly state: DesiredState;
   readonly artifacts: ArtifactPort;
 }
@@ -67,7 +70,8 @@ export class ReleaseOperations {
     this.deps.state.assertEnvironment(options.environment);
     const artifact = await this.deps.artifacts.resolve(options.service, options.version);
     await this.deps.artifacts.verify(artifact.digest);
-    const content = artifactRelease(latest.spec, options.environment, options.service, artifact.digest, latest.baseDir);
+    const secrets = this.deps.secrets.versions(options.environment, options.service);
+    const content = artifactRelease(latest.spec, options.environment, options.service, artifact.digest, latest.baseDir, secrets);
     return this.release(options.environment, options.service, content, 'deploy', options.author);
   }
 
@@ -88,7 +92,8 @@ export class ReleaseOperations {
       });
     }
     await this.deps.artifacts.verify(running.artifact);
-    const content = artifactRelease(latest.spec, options.to, options.service, running.artifact, latest.baseDir);
+    const secrets = this.deps.secrets.versions(options.to, options.service);
+    const content = artifactRelease(latest.spec, options.to, options.service, running.artifact, latest.baseDir, secrets);
     return this.release(options.to, options.service, content, 'promote', options.author, `from ${options.from} ${releaseName(running)}`);
   }
 
@@ -109,6 +114,40 @@ export class ReleaseOperations {
     this.deps.state.assertEnvironment(environment);
     const current = this.deps.state.currentRelease(environment, service);
     return this.deps.store.listReleases(environment, service).map((release) => releaseSummary(release, current?.version === release.version));
+  }
+
+  async setSecrets(options: { environment: string; service: string; values: Readonly<Record<string, string>>; author: string }): Promise<SecretChange> {
+    this.deps.state.assertService(options.service);
+    this.deps.state.assertEnvironment(options.environment);
+    const names = Object.keys(options.values);
+    const invalid = names.find((name) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+    if (names.length === 0 || invalid !== undefined) {
+      throw new SkiffError('SKIFF_BAD_REQUEST', invalid === undefined ? 'no secret given' : `"${invalid}" is not a valid variable name`, {
+        hint: 'secret names are environment variable names: letters, digits and _, not starting with a digit',
+        path: 'values',
+      });
+    }
+    this.deps.secrets.set(options.environment, options.service, options.values, options.author);
+    return this.afterSecretChange(options.environment, options.service, options.author, `set ${names.join(', ')}`);
+  }
+
+  async unsetSecret(options: { environment: string; service: string; name: string; author: string }): Promise<SecretChange> {
+    this.deps.state.assertService(options.service);
+    this.deps.state.assertEnvironment(options.environment);
+    if (!this.deps.secrets.unset(options.environment, options.service, options.name, options.author)) {
+      throw new SkiffError('SKIFF_NOT_FOUND', `${options.service} has no secret ${options.name} in ${options.environment}`, { path: 'name' });
+    }
+    return this.afterSecretChange(options.environment, options.service, options.author, `unset ${options.name}`);
+  }
+
+  /** A service running in the environment gets a new release with the new secret versions. */
+  private async afterSecretChange(environment: string, service: string, author: string, what: string): Promise<SecretChange> {
+    const current = this.deps.state.currentRelease(environment, service);
+    const secrets = this.deps.secrets.list(environment, service);
+    this.deps.state.event({ type: 'secrets.changed', environment, service, actor: author, message: `secrets of ${service} in ${environment}: ${what}` });
+    if (!current) return { secrets, release: null };
+    const content = { ...contentOf(current), secrets: this.deps.secrets.versions(environment, service) };
+    return { secrets, release: await this.release(environment, service, content, 'config', author, `(secrets: ${what})`) };
   }
 
   /** Creates the release, makes it current in a new revision, and records the event. */
@@ -177,19 +216,5 @@ function contentOf(release: Release): ReleaseContent {
     env: release.env,
     secrets: release.secrets,
     resources: release.resources,
-  };
-}
-
-function releaseSummary(release: Release, current: boolean): ReleaseSummary {
-  return {
-    environment: release.environment,
-    service: release.service,
-    version: releaseName(release),
-    artifact: release.artifact,
-    configHash: release.configHash,
-    author: release.author,
-    reason: release.reason,
-    createdAt: release.createdAt,
-    current,
   };
 }

@@ -3,14 +3,40 @@
  * socket, survive a backend dying under load, restart from the table file, refuse old tables.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, stat, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { publishRouteTable, routerHealth } from '../router/admin-client.js';
-import { route, startBackend, table, TestClient, waitFor, type TestBackend } from '../router/test-fixtures.js';
+import { readFileSync } from 'node:fs';
+import { fetchRouterMetrics, publishRouteTable, routerHealth } from '../router/admin-client.js';
+import { metricValue, route, startBackend, table, TestClient, waitFor, type TestBackend } from '../router/test-fixtures.js';
+
+/** Live child processes of `pid` (the router's workers). */
+function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const name of readdirSyncSafe('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid && fields[0] !== 'Z') found.push(Number(name));
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return found;
+}
+
+function readdirSyncSafe(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const entry = join(root, 'dist/main/router-process.js');
@@ -57,11 +83,11 @@ let dir: string;
 const children: ChildProcess[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];
 
-function spawnRouter(): RouterProcess {
+function spawnRouter(extraArgs: readonly string[] = []): RouterProcess {
   const socket = join(dir, 'router.sock');
   const child = spawn(
     process.execPath,
-    [entry, '--listen-host', '127.0.0.1', '--port', '0', '--admin-socket', socket, '--table-file', join(dir, 'router-table.json')],
+    [entry, '--listen-host', '127.0.0.1', '--port', '0', '--admin-socket', socket, '--table-file', join(dir, 'router-table.json'), ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
@@ -190,5 +216,38 @@ describe('router process', () => {
 
     const lines = router.output().trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
     expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['routing with the table file', 'router listening', 'router stopped']));
+  });
+
+  it('runs workers behind one admin socket: sums their metrics, replaces a dead worker, fans tables out', async () => {
+    const [a, b] = await backends('a', 'b');
+    const router = spawnRouter(['--workers', '2']);
+    const port = await router.port();
+    const pid = router.child.pid!;
+    expect((await routerHealth(router.socket))?.pid).toBe(pid);
+    await waitFor(() => childrenOf(pid).length === 2, 5_000, 'two workers');
+
+    await publishRouteTable(router.socket, table(20, [route({ backends: [a!.asRouteBackend()] })]));
+    const client = new TestClient(`http://127.0.0.1:${port}`);
+    cleanups.push(() => client.close());
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => client.send(`/n/${i}`)));
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
+    const labels = 'route="dev/app/0",service="app",environment="dev",release="v1"';
+    expect(metricValue(await fetchRouterMetrics(router.socket), `skiff_router_requests_total{${labels}}`)).toBe(40);
+
+    const [victim] = childrenOf(pid);
+    process.kill(victim!, 'SIGKILL');
+    await waitFor(() => {
+      const workers = childrenOf(pid);
+      return workers.length === 2 && !workers.includes(victim!);
+    }, 10_000, 'a replacement worker');
+
+    // A table published now reaches every worker, the replacement included, before the publish returns.
+    await publishRouteTable(router.socket, table(21, [route({ backends: [b!.asRouteBackend()] })]));
+    const fresh = new TestClient(`http://127.0.0.1:${port}`);
+    cleanups.push(() => fresh.close());
+    const after = await Promise.all(Array.from({ length: 20 }, (_, i) => fresh.send(`/m/${i}`)));
+    expect(after.map((answer) => answer.json<{ backend: string }>().backend)).toEqual(Array(20).fill('b'));
+    expect(await stop(router)).toBe(0);
+    expect(childrenOf(pid)).toEqual([]);
   });
 });

@@ -15,12 +15,16 @@ import { skiffVersion } from '../core/version.js';
 import { loadServerConfig } from '../config/server-config.js';
 import type { ServerConfig, ServerFlags } from '../config/server-config.js';
 import { createDrivers } from '../drivers/registry.js';
+import { createAesGcmCipher } from '../store/secret-cipher.js';
+import { createSecretStore } from '../store/secret-store.js';
 import { createSqliteStore, openDatabase } from '../store/sqlite-store.js';
 import { LocalControlPlane } from './local-control-plane.js';
 import { createFileLogger } from './logger.js';
 import { createLocalArtifacts } from './local-artifacts.js';
 import { EnvironmentRegistry } from './environment-registry.js';
 import { ReadyReporter } from './ready-reporter.js';
+import { createPipelineRunner } from './pipeline-wiring.js';
+import { loadSecretKey } from './secret-key.js';
 
 export type UpOptions = ServerFlags;
 
@@ -51,6 +55,7 @@ async function serve(config: ServerConfig): Promise<number> {
   const store = createSqliteStore(database, systemClock);
   const drivers = createDrivers({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv });
   const artifacts = createLocalArtifacts({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv });
+  const secrets = createSecretStore(database, systemClock, createAesGcmCipher(loadSecretKey(config.dataDir, config.secretKey)));
   let controlPlane: LocalControlPlane | undefined;
   const emit: LocalControlPlane['emit'] = (event) => controlPlane?.emit(event);
   const environments = new EnvironmentRegistry({
@@ -65,6 +70,7 @@ async function serve(config: ServerConfig): Promise<number> {
       logger,
       emit,
       prepare: (desired) => artifacts.prepare(desired),
+      secretEnv: async (desired) => secrets.values(desired.environment, desired.name, desired.secrets),
     },
   });
 
@@ -86,6 +92,7 @@ async function serve(config: ServerConfig): Promise<number> {
 
   controlPlane = new LocalControlPlane({
     store,
+    secrets,
     environments,
     sourceEnvironment: config.environment,
     artifacts,
@@ -103,7 +110,15 @@ async function serve(config: ServerConfig): Promise<number> {
       { author: os.userInfo().username, message: 'skiff up' },
     );
     // Requests are not logged one by one; failures are.
-    app = buildApp({ controlPlane, version: skiffVersion, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
+    const pipelines = createPipelineRunner({
+      database,
+      controlPlane,
+      environments,
+      baseEnv: config.instanceBaseEnv,
+      clock: systemClock,
+      logger: logger.child({ component: 'pipeline' }),
+    });
+    app = buildApp({ controlPlane, pipelines, version: skiffVersion, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
     await listen(app, config);
   } catch (error) {
     await environments.stopAll();

@@ -33,3 +33,39 @@ describe('planRouteTable', () => {
     expect(table.routes[0]).toMatchObject({ stripPrefix: true, retryMethods: ['GET', 'HEAD', 'OPTIONS'], balance: 'least-request' });
   });
 });
+
+describe('planRouteTable resilience settings', () => {
+  it('passes route timeouts, budgets, limits and hold settings to the table in milliseconds and bytes', () => {
+    const withSettings = specSchema.parse({
+      name: 'shop',
+      services: {
+        api: {
+          start: 'node api.js',
+          routes: [
+            {
+              path: '/api',
+              timeouts: { connect: '1s', firstByte: '2s', idle: '3s', total: 0 },
+              retryBudget: { percent: 10 },
+              circuitBreaker: { consecutiveFailures: 3, ejection: '30s', maxConcurrent: 100 },
+              rateLimit: { requestsPerSecond: 5, header: 'x-api-key' },
+              hold: { timeout: '5s', maxPending: 50 },
+              maxBodySize: '1Mi',
+            },
+            { path: '/plain' },
+          ],
+        },
+      },
+      environments: { dev: {} },
+    });
+    const table = planRouteTable([resolveFromSource(withSettings, 'dev', '/srv')], [], 1, 0);
+    expect(table.routes[0]).toMatchObject({
+      timeouts: { connectMs: 1000, firstByteMs: 2000, idleMs: 3000, totalMs: 0 },
+      retryBudget: { percent: 10 },
+      circuitBreaker: { consecutiveFailures: 3, ejectionMs: 30_000, maxConcurrent: 100 },
+      rateLimit: { requestsPerSecond: 5, header: 'x-api-key' },
+      hold: { timeoutMs: 5000, maxPending: 50 },
+      maxBodyBytes: 1024 * 1024,
+    });
+    expect(Object.keys(table.routes[1]!)).not.toContain('timeouts');
+  });
+});

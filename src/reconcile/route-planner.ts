@@ -1,6 +1,37 @@
 /** Builds the routing table from desired routes and the ready instances: pure. */
 import type { RouteBackend, RouteEntry, RouteTable } from '../core/route-table.js';
 import type { DesiredEnvironment } from '../spec/desired.js';
+import type { RouteSpec } from '../spec/schema.js';
+
+/** The route's optional resilience settings in the routing table's terms; absent keys stay absent (router defaults). */
+function resilience(route: RouteSpec): Partial<RouteEntry> {
+  const out: { -readonly [K in keyof RouteEntry]?: RouteEntry[K] } = {};
+  if (route.timeouts) {
+    const { connect, firstByte, idle, total } = route.timeouts;
+    out.timeouts = {
+      ...(connect === undefined ? {} : { connectMs: connect }),
+      ...(firstByte === undefined ? {} : { firstByteMs: firstByte }),
+      ...(idle === undefined ? {} : { idleMs: idle }),
+      ...(total === undefined ? {} : { totalMs: total }),
+    };
+  }
+  if (route.retryBudget) out.retryBudget = route.retryBudget;
+  if (route.circuitBreaker) {
+    const { consecutiveFailures, ejection, maxConcurrent } = route.circuitBreaker;
+    out.circuitBreaker = {
+      ...(consecutiveFailures === undefined ? {} : { consecutiveFailures }),
+      ...(ejection === undefined ? {} : { ejectionMs: ejection }),
+      ...(maxConcurrent === undefined ? {} : { maxConcurrent }),
+    };
+  }
+  if (route.rateLimit) out.rateLimit = route.rateLimit;
+  if (route.hold) {
+    const { timeout, maxPending } = route.hold;
+    out.hold = { ...(timeout === undefined ? {} : { timeoutMs: timeout }), ...(maxPending === undefined ? {} : { maxPending }) };
+  }
+  if (route.maxBodySize !== undefined) out.maxBodyBytes = route.maxBodySize;
+  return out;
+}
 
 export interface ReadyInstance {
   readonly id: string;
@@ -40,6 +71,7 @@ export function planRouteTable(
           retryMethods: route.retryMethods,
           balance: service.balance,
           backends,
+          ...resilience(route),
         });
       });
     }

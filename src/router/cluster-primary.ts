@@ -50,6 +50,8 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
   // hand-off would cost a message per connection and serve nothing better here.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   const live = new Set<Worker>();
+  /** Workers sent their start message: IPC keeps order, so later tables reach them after it. */
+  const started = new Set<Worker>();
   let stopping = false;
   let port = options.port;
   let seq = 0;
@@ -76,9 +78,16 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
       worker.on('message', (message: WorkerMessage) => {
         switch (message.t) {
           case 'ready':
+            // A message sent before 'ready' may be lost (the worker had no listener yet), so a
+            // worker that comes up during shutdown is told to drain only now.
+            if (stopping) {
+              worker.send({ t: 'drain', timeoutMs: 0 } satisfies PrimaryMessage);
+              return;
+            }
             // Every worker asks for the configured port, 0 included: cluster shares one handle per
             // requested address, so port 0 gives all workers the same port.
             worker.send({ t: 'start', host: options.listenHost, port: options.port, headersTimeoutMs: options.headersTimeoutMs, table } satisfies PrimaryMessage);
+            started.add(worker);
             return;
           case 'listening':
             resolve(message.port);
@@ -94,10 +103,13 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
       });
       worker.once('exit', (code, signal) => {
         live.delete(worker);
+        started.delete(worker);
         reject(new SkiffError('SKIFF_ROUTER_START_FAILED', `router worker exited at start (${signal ?? code})`));
         if (stopping) return;
         logger.error({ worker: worker.process.pid, code, signal }, 'router worker died; starting a replacement');
-        fork().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'could not replace a router worker'));
+        fork().catch((err: unknown) => {
+          if (!stopping) logger.error({ err: (err as Error).message }, 'could not replace a router worker');
+        });
       });
     });
 
@@ -122,17 +134,17 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
       }
       if (options.tableFile !== undefined) await writeTableFile(options.tableFile, next);
       table = next;
-      const started = performance.now();
-      // A worker forked meanwhile starts with `table`; the others confirm they applied it.
-      await Promise.all([...live].map((worker) => ask(worker, { t: 'table', seq: ++seq, table: next })));
-      logger.info({ version: next.version, routes: next.routes.length, fanOutMs: Math.round(performance.now() - started) }, 'routing table applied');
+      const fanOut = performance.now();
+      // A worker not started yet gets `table` in its start message; the others confirm they applied it.
+      await Promise.all([...started].map((worker) => ask(worker, { t: 'table', seq: ++seq, table: next })));
+      logger.info({ version: next.version, routes: next.routes.length, fanOutMs: Math.round(performance.now() - fanOut) }, 'routing table applied');
     });
     publications = run.catch(() => {});
     return run;
   };
 
   const metrics = async (): Promise<string> => {
-    const answers = await Promise.all([...live].map((worker) => ask(worker, { t: 'metrics', seq: ++seq })));
+    const answers = await Promise.all([...started].map((worker) => ask(worker, { t: 'metrics', seq: ++seq })));
     const snapshots: MetricsSnapshot[] = [];
     for (const answer of answers) if (answer?.t === 'metrics') snapshots.push(answer.snapshot);
     return renderPrometheus(mergeSnapshots(snapshots));
@@ -166,7 +178,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
         if (worker.isDead()) resolve();
         else worker.once('exit', () => resolve());
       }));
-      for (const worker of live) worker.send({ t: 'drain', timeoutMs: options.drainTimeoutMs } satisfies PrimaryMessage);
+      for (const worker of started) worker.send({ t: 'drain', timeoutMs: options.drainTimeoutMs } satisfies PrimaryMessage);
       const late = setTimeout(() => {
         for (const worker of live) worker.process.kill('SIGKILL');
       }, options.drainTimeoutMs + 2_000);

@@ -21,8 +21,10 @@ export function runRouterWorker(logger: RouterLogger, onExit: (code: number) => 
   const stop = (timeoutMs: number): void => {
     stopping ??= (async () => {
       plane.draining = true;
+      const started = performance.now();
       if (data !== undefined) await data.drain(timeoutMs);
       await plane.close(1_000);
+      logger.info({ drainMs: Math.round(performance.now() - started) }, 'router worker stopped');
       onExit(0);
     })();
   };

@@ -141,17 +141,29 @@ function dropConnectionTokens(headers: string[], connection: string): void {
   headers.length = write;
 }
 
-/** The upstream answer's headers for the client, as a flat list for `res.writeHead`. */
+/**
+ * The upstream answer's headers for the client, as a flat list for `res.writeHead`. The declared
+ * Content-Length goes to `length.responseLength` (-1 when absent), so the proxy can end the
+ * answer with its last chunk.
+ */
 export function rewriteResponseHeaders(
   raw: readonly Buffer[],
   instanceId: string,
   closeConnection: boolean,
+  length?: { responseLength: number },
 ): string[] {
   const out: string[] = [];
   let connection: string | undefined;
+  if (length !== undefined) length.responseLength = -1;
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as Buffer).toString('latin1');
     const lower = name.toLowerCase();
+    if (length !== undefined && lower.length === 14 && lower === 'content-length') {
+      const value = (raw[i + 1] as Buffer).toString('latin1');
+      length.responseLength = Number(value);
+      out.push(name, value);
+      continue;
+    }
     if (responseHopByHop.has(lower) || isProxyHeader(lower)) {
       if (lower === 'connection') connection = (raw[i + 1] as Buffer).toString('latin1');
       continue;

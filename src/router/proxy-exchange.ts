@@ -6,6 +6,7 @@
  * wrapped (and re-parses headers) per request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../core/errors.js';
@@ -67,11 +68,38 @@ const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
 const staleConnectionCodes = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
 const exchangeKey = Symbol('skiff.exchange');
+const socketKey = Symbol('skiff.exchanges');
 
 type ResponseWithExchange = ServerResponse & { [exchangeKey]?: ProxyExchange };
+/** The exchanges of a connection, newest first (more than one only with pipelining); null once listened to. */
+type SocketWithExchanges = Socket & { [socketKey]?: ProxyExchange | null };
 
-function onClientClose(this: ResponseWithExchange): void {
-  this[exchangeKey]?.clientClosed();
+/** One close listener per connection instead of one per response. */
+function onSocketClose(this: SocketWithExchanges): void {
+  for (let exchange = this[socketKey]; exchange != null; exchange = exchange.nextOnSocket) exchange.clientClosed();
+  this[socketKey] = null;
+}
+
+function attachToSocket(socket: SocketWithExchanges, exchange: ProxyExchange): void {
+  let head = socket[socketKey];
+  if (head === undefined) {
+    socket.on('close', onSocketClose);
+    head = null;
+  }
+  // Drop finished exchanges so a long keep-alive connection holds none of them.
+  while (head != null && head.isDone) head = head.nextOnSocket;
+  if (head != null) {
+    let previous = head;
+    for (let next = head.nextOnSocket; next != null; next = next.nextOnSocket) {
+      if (!next.isDone) {
+        previous.nextOnSocket = next;
+        previous = next;
+      }
+    }
+    previous.nextOnSocket = null;
+  }
+  exchange.nextOnSocket = head;
+  socket[socketKey] = exchange;
 }
 
 function onClientDrain(this: ResponseWithExchange): void {
@@ -128,7 +156,17 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
     this.url = req.url ?? '/';
     this.startMs = startMs;
     (res as ResponseWithExchange)[exchangeKey] = this;
-    res.on('close', onClientClose);
+    attachToSocket(req.socket, this);
+  }
+
+  /** The previous exchange on the same client connection still to be told about its close. */
+  nextOnSocket: ProxyExchange | null = null;
+  /** Declared length of the answer being streamed, counted down; -1 when unknown. */
+  responseLength = -1;
+  private ended = false;
+
+  get isDone(): boolean {
+    return this.done;
   }
 
   get gone(): boolean {
@@ -227,7 +265,7 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
     if (statusCode >= 500) this.upstreamFailed(route, backend);
     else backend.upstream.succeeded();
     // Throws on header values Node refuses to send; undici then aborts and onError answers 502.
-    this.res.writeHead(statusCode, rewriteResponseHeaders(rawHeaders, backend.id, this.context.draining));
+    this.res.writeHead(statusCode, rewriteResponseHeaders(rawHeaders, backend.id, this.context.draining, this));
     this.responded = true;
     backend.series.respond(statusCode);
     return true;
@@ -236,6 +274,15 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     (this.backend as ProxyBackend).series.responseBytes += chunk.length;
     const res = this.res;
+    if (this.responseLength > 0) {
+      this.responseLength -= chunk.length;
+      if (this.responseLength === 0) {
+        // The last chunk: writing and ending in one call lets Node finish the response at once.
+        this.ended = true;
+        res.end(chunk);
+        return true;
+      }
+    }
     if (res.write(chunk)) return true;
     res.once('drain', onClientDrain);
     return false;
@@ -243,7 +290,7 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
 
   onComplete(): void {
     this.settle();
-    this.res.end();
+    if (!this.ended) this.res.end();
     this.finish();
   }
 

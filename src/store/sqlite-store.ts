@@ -87,6 +87,7 @@ export function createSqliteStore(db: Database.Database, clock: Clock): StateSto
        VALUES (@hash, @author, @message, @created_at, @spec_json, @base_dir, @source_file, @source_hash, @releases_json)`,
     ),
     listRevisions: db.prepare<[number], RevisionRow>('SELECT * FROM revisions ORDER BY id DESC LIMIT ?'),
+    revisionAt: db.prepare<[string], RevisionRow>('SELECT * FROM revisions WHERE created_at <= ? ORDER BY id DESC LIMIT 1'),
     insertEvent: db.prepare(
       `INSERT INTO events (time, type, environment, service, instance, actor, message, data_json)
        VALUES (@time, @type, @environment, @service, @instance, @actor, @message, @data_json)`,
@@ -184,6 +185,10 @@ export function createSqliteStore(db: Database.Database, clock: Clock): StateSto
     },
     listRevisions(limit) {
       return stmt.listRevisions.all(limit).map(toRevision);
+    },
+    revisionAt(time) {
+      const row = stmt.revisionAt.get(new Date(time).toISOString());
+      return row ? toRevision(row) : null;
     },
     appendEvent(event: NewEvent) {
       const row = {

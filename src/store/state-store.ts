@@ -71,6 +71,8 @@ export interface StateStore {
   revision(id: number): Revision | null;
   saveRevision(revision: NewRevision): Revision;
   listRevisions(limit: number): readonly Revision[];
+  /** The last revision made at or before the time (ISO 8601). */
+  revisionAt(time: string): Revision | null;
 
   appendEvent(event: NewEvent): StoredEvent;
   events(filter: EventFilter): readonly StoredEvent[];

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ControlPlane } from '../control-plane.js';
 import { defineRoute } from '../route.js';
-import { revisionListSchema, revisionsQuerySchema } from '../schemas.js';
+import { environmentParamsSchema, restoreBodySchema, restoreResultSchema, revisionListSchema, revisionsQuerySchema } from '../schemas.js';
 
 export const defaultRevisionLimit = 20;
 
@@ -11,10 +11,23 @@ export function revisionRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       method: 'GET',
       url: '/api/v1/revisions',
       tag: 'revisions',
-      summary: 'Saved revisions of the desired state, newest first',
+      summary: 'Saved revisions of the desired state, newest first; with `environment`, only those that changed it',
       querystring: revisionsQuerySchema,
       response: revisionListSchema,
-      handler: (request) => [...controlPlane.revisions(request.query.limit ?? defaultRevisionLimit)],
+      handler: (request) => [...controlPlane.revisions(request.query.limit ?? defaultRevisionLimit, request.query.environment)],
+    });
+
+    defineRoute(app, {
+      method: 'POST',
+      url: '/api/v1/environments/:env/restore',
+      tag: 'revisions',
+      summary: 'Bring an environment back to the releases and config it had at a revision or time (a new revision)',
+      status: 201,
+      params: environmentParamsSchema,
+      body: restoreBodySchema,
+      response: restoreResultSchema,
+      handler: (request) =>
+        controlPlane.restore({ environment: request.params.env, to: request.body.to, author: request.body.author ?? 'api' }),
     });
   };
 }

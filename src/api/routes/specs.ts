@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ControlPlane } from '../control-plane.js';
 import { defineRoute } from '../route.js';
-import { applyBodySchema, applyResultSchema, specSourceSchema, validationResultSchema } from '../schemas.js';
+import { applyBodySchema, applyResultSchema, planResultSchema, specSourceSchema, validationResultSchema } from '../schemas.js';
 
 export function specRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
   return async (app) => {
@@ -13,6 +13,16 @@ export function specRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       body: specSourceSchema,
       response: validationResultSchema,
       handler: (request) => controlPlane.validate(request.body),
+    });
+
+    defineRoute(app, {
+      method: 'POST',
+      url: '/api/v1/plan',
+      tag: 'specs',
+      summary: 'What applying the spec would change, per environment and service; changes nothing (200 whether valid or not)',
+      body: specSourceSchema,
+      response: planResultSchema,
+      handler: (request) => controlPlane.plan(request.body),
     });
 
     defineRoute(app, {

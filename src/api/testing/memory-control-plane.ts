@@ -1,12 +1,13 @@
 /**
  * A ControlPlane that keeps its state in memory, for API, client and CLI tests. It validates with
  * the real spec schema; instances are records, not processes (the real control plane is tested
- * end to end elsewhere). Test hooks: `appendLog`, `record`, `followers`, `shutdownCalls`, and
- * `book` for artifacts and releases (see memory-releases.ts).
+ * end to end elsewhere). Test hooks: `appendLog`, `record`, `followers`, `shutdownCalls`, `book`
+ * for artifacts and releases (see memory-releases.ts), and `secretBook` for secrets.
  */
 import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { SkiffError, type ErrorDetail } from '../../core/errors.js';
+import { planChanges } from '../../spec/plan.js';
 import { specSchema, type Spec } from '../../spec/schema.js';
 import type {
   ApplyResult,
@@ -17,13 +18,30 @@ import type {
   InstanceStatus,
   LogLine,
   LogQuery,
+  PlanResult,
   ReleaseSummary,
+  RestoreResult,
   RevisionSummary,
+  SecretChange,
+  SecretInfo,
   SpecSource,
   StatusReport,
   ValidationResult,
 } from '../control-plane.js';
+import { parseRestoreTarget } from '../restore-target.js';
 import { MemoryReleaseBook } from './memory-releases.js';
+import { MemorySecretBook } from './memory-secrets.js';
+
+/** What a revision changed and what the environments ran then, for `revisions(…, env)` and `restore`. */
+interface RevisionScope {
+  /** null: every environment (an apply). */
+  readonly environments: readonly string[] | null;
+  readonly releases: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  readonly counts: ReadonlyMap<string, number>;
+}
+
+/** Fields that change only count or routing: the running release keeps serving. */
+const inPlaceFields = new Set(['instances', 'routes', 'balance']);
 
 interface Options {
   readonly limits?: StatusReport['limits'];
@@ -35,7 +53,10 @@ export class MemoryControlPlane implements ControlPlane {
   readonly eventList: EventRecord[] = [];
   shutdownCalls = 0;
   private spec: Spec | undefined;
+  private baseDir = '';
   private lastHash = '';
+  private readonly scopes = new Map<number, RevisionScope>();
+  readonly secretBook = new MemorySecretBook();
   private readonly counts = new Map<string, number>();
   private readonly logLines: { service: string; line: LogLine }[] = [];
   private readonly listeners = new Set<(event: EventRecord) => void>();
@@ -69,9 +90,10 @@ export class MemoryControlPlane implements ControlPlane {
     const current = this.revisionList.at(-1);
     if (current && hash === this.lastHash) return { revision: current, changed: false, environments };
     this.spec = parsed.spec;
+    this.baseDir = source.baseDir;
     this.lastHash = hash;
     this.counts.clear();
-    const revision = this.saveRevision(options.author, options.message ?? '', hash);
+    const revision = this.saveRevision(options.author, options.message ?? '', hash, null);
     this.record({ type: 'spec.applied', actor: options.author, message: `revision ${revision.id} applied` });
     return { revision, changed: true, environments };
   }
@@ -120,7 +142,7 @@ export class MemoryControlPlane implements ControlPlane {
       throw new SkiffError('SKIFF_UNKNOWN_SERVICE', `no service "${options.service}"`, { hint: 'see `skiff status`' });
     }
     this.counts.set(`${options.environment}/${options.service}`, options.instances);
-    const revision = this.saveRevision(options.author, `scale ${options.service}=${options.instances}`, this.lastHash);
+    const revision = this.saveRevision(options.author, `scale ${options.service}=${options.instances}`, this.lastHash, [options.environment]);
     this.record({ type: 'service.scaled', environment: options.environment, service: options.service, actor: options.author, message: `scaled to ${options.instances}` });
     return revision;
   }
@@ -141,8 +163,52 @@ export class MemoryControlPlane implements ControlPlane {
     return () => this.listeners.delete(listener);
   }
 
-  revisions(limit: number): readonly RevisionSummary[] {
-    return [...this.revisionList].reverse().slice(0, limit);
+  revisions(limit: number, environment?: string): readonly RevisionSummary[] {
+    const changed = (revision: RevisionSummary): boolean => {
+      const scope = this.scopes.get(revision.id)?.environments;
+      return environment === undefined || scope === null || scope === undefined || scope.includes(environment);
+    };
+    return [...this.revisionList].reverse().filter(changed).slice(0, limit);
+  }
+
+  plan(source: SpecSource): PlanResult {
+    const parsed = this.parse(source);
+    if (!parsed.ok) return { valid: false, errors: parsed.errors };
+    const current = this.spec ? { spec: this.spec, baseDir: this.baseDir } : null;
+    const changes = planChanges(current, { spec: parsed.spec, baseDir: source.baseDir }, []).map((change) => ({
+      ...change,
+      newRelease: change.change === 'add' || (change.change === 'update' && change.fields.some((f) => !inPlaceFields.has(f.field))),
+    }));
+    return { valid: true, changes };
+  }
+
+  async restore(options: { environment: string; to: string; author: string }): Promise<RestoreResult> {
+    this.requireEnvironment(options.environment);
+    const parsed = parseRestoreTarget(options.to);
+    if (!parsed.ok) throw new SkiffError('SKIFF_BAD_REQUEST', parsed.message, { path: 'body.to' });
+    const { target } = parsed;
+    const restored =
+      target.kind === 'revision'
+        ? this.revisionList.find((revision) => revision.id === target.id)
+        : this.revisionList.filter((revision) => revision.createdAt <= target.time).at(-1);
+    const scope = restored && this.scopes.get(restored.id);
+    if (!restored || !scope) {
+      throw new SkiffError('SKIFF_NOT_FOUND', `no revision ${target.kind === 'revision' ? target.id : `at or before ${target.time}`}`, {
+        hint: `list them with: skiff history --env ${options.environment}`,
+      });
+    }
+    const releases: ReleaseSummary[] = [];
+    for (const [service, version] of scope.releases.get(options.environment) ?? new Map<string, string>()) {
+      if (this.book.currentVersion(options.environment, service) === version) continue;
+      releases.push(this.book.rerelease({ environment: options.environment, service, version, author: options.author, reason: 'restore' }));
+    }
+    const prefix = `${options.environment}/`;
+    for (const key of [...this.counts.keys()]) if (key.startsWith(prefix)) this.counts.delete(key);
+    for (const [key, count] of scope.counts) if (key.startsWith(prefix)) this.counts.set(key, count);
+    const message = `restore ${options.environment} to revision ${restored.id}`;
+    const revision = this.saveRevision(options.author, message, this.lastHash, [options.environment]);
+    this.record({ type: 'environment.restored', environment: options.environment, actor: options.author, message });
+    return { revision, restored, releases };
   }
 
   async logs(query: LogQuery): Promise<readonly LogLine[]> {
@@ -186,6 +252,26 @@ export class MemoryControlPlane implements ControlPlane {
 
   releases(environment: string, service: string): readonly ReleaseSummary[] {
     return this.book.releases(environment, service);
+  }
+
+  async setSecrets(options: { environment: string; service: string; values: Readonly<Record<string, string>>; author: string }): Promise<SecretChange> {
+    this.requireEnvironment(options.environment);
+    this.requireService(options.service);
+    const secrets = this.secretBook.set(options);
+    return { secrets, release: this.secretRelease(options.environment, options.service, options.author) };
+  }
+
+  async unsetSecret(options: { environment: string; service: string; name: string; author: string }): Promise<SecretChange> {
+    this.requireEnvironment(options.environment);
+    this.requireService(options.service);
+    const secrets = this.secretBook.unset(options);
+    return { secrets, release: this.secretRelease(options.environment, options.service, options.author) };
+  }
+
+  secrets(environment: string, service: string): readonly SecretInfo[] {
+    this.requireEnvironment(environment);
+    this.requireService(service);
+    return this.secretBook.list(environment, service);
   }
 
   async shutdown(): Promise<void> {
@@ -233,14 +319,24 @@ export class MemoryControlPlane implements ControlPlane {
     return this.counts.get(`${environment}/${service}`) ?? configured;
   }
 
-  private saveRevision(author: string, message: string, hash: string): RevisionSummary {
+  private saveRevision(author: string, message: string, hash: string, environments: readonly string[] | null): RevisionSummary {
     const revision = { id: this.revisionList.length + 1, hash, author, message, createdAt: new Date().toISOString() };
     this.revisionList.push(revision);
+    const releases = new Map(this.environments().map((environment) => [environment, this.book.snapshot(environment)]));
+    this.scopes.set(revision.id, { environments, releases, counts: new Map(this.counts) });
     return revision;
   }
 
+  /** A running service gets a new release with its secrets; one that never ran gets them at its first. */
+  private secretRelease(environment: string, service: string, author: string): ReleaseSummary | null {
+    if (this.book.currentVersion(environment, service) === undefined) return null;
+    return this.released(this.book.rerelease({ environment, service, author, reason: 'config' }));
+  }
+
   private released(release: ReleaseSummary): ReleaseSummary {
-    this.saveRevision(release.author, `${release.reason} ${release.service} ${release.version} to ${release.environment}`, this.lastHash);
+    this.saveRevision(release.author, `${release.reason} ${release.service} ${release.version} to ${release.environment}`, this.lastHash, [
+      release.environment,
+    ]);
     this.record({
       type: 'release.created',
       environment: release.environment,

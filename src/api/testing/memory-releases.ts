@@ -84,6 +84,27 @@ export class MemoryReleaseBook {
     return this.release(options.environment, options.service, target.artifact, options.author, 'rollback', target.configHash);
   }
 
+  /**
+   * A new release reusing `version`'s artifact and config (restore), or the running artifact with
+   * the current config when no version is given (a secrets change).
+   */
+  rerelease(options: { environment: string; service: string; version?: string; author: string; reason: string }): ReleaseSummary {
+    const { environment, service } = options;
+    if (options.version === undefined) {
+      const running = this.running(environment, service);
+      return this.release(environment, service, running.artifact, options.author, options.reason);
+    }
+    const target = (this.releaseList.get(keyOf(environment, service)) ?? []).find((release) => release.version === options.version);
+    if (!target) throw new SkiffError('SKIFF_RELEASE_NOT_FOUND', `${service} in ${environment} has no release ${options.version}`);
+    return this.release(environment, service, target.artifact, options.author, options.reason, target.configHash);
+  }
+
+  /** The version each service runs in the environment now, by service. */
+  snapshot(environment: string): ReadonlyMap<string, string> {
+    const prefix = `${environment}/`;
+    return new Map([...this.current].filter(([key]) => key.startsWith(prefix)).map(([key, version]) => [key.slice(prefix.length), version]));
+  }
+
   releases(environment: string, service: string): readonly ReleaseSummary[] {
     this.scope.requireServiceIn(environment, service);
     const current = this.current.get(keyOf(environment, service));

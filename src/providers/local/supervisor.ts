@@ -41,6 +41,8 @@ export interface SupervisorDeps {
    * its digest before every start, or its source directory. Rejects with a SkiffError to refuse.
    */
   readonly prepare: (desired: DesiredService) => Promise<string>;
+  /** The decrypted values of the release's secrets, added to the instance's environment. */
+  readonly secretEnv: (desired: DesiredService) => Promise<Readonly<Record<string, string>>>;
 }
 
 /** Instance logs are rotated past this size, keeping this many old files. */
@@ -223,6 +225,7 @@ export class LocalSupervisor {
     let running: RunningInstance;
     try {
       const directory = await this.deps.prepare(desired);
+      const secrets = await this.deps.secretEnv(desired);
       running = await this.driverFor(record).start({
         instanceId: record.id,
         service: record.service,
@@ -232,6 +235,7 @@ export class LocalSupervisor {
         command: desired.command,
         env: {
           ...desired.env,
+          ...secrets,
           SKIFF_INSTANCE_ID: record.id,
           SKIFF_SERVICE: record.service,
           SKIFF_ENVIRONMENT: record.environment,

@@ -1,0 +1,115 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { PipelinePort, PipelineRunView, PipelineStageView } from '../pipeline-port.js';
+import { defineRoute } from '../route.js';
+
+const stageStates = ['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped'] as const;
+const runStates = ['running', 'waiting', 'succeeded', 'failed'] as const;
+
+const stageSpecSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('build'), name: z.string() }),
+  z.object({ kind: z.literal('deploy'), name: z.string(), environment: z.string() }),
+  z.object({
+    kind: z.literal('check'),
+    name: z.string(),
+    command: z.array(z.string()),
+    environment: z.string(),
+    timeoutMs: z.number(),
+  }),
+  z.object({ kind: z.literal('promote'), name: z.string(), from: z.string(), to: z.string() }),
+  z.object({ kind: z.literal('approval'), name: z.string() }),
+]);
+
+const stageSchema: z.ZodType<PipelineStageView> = z.object({
+  name: z.string(),
+  kind: z.enum(['build', 'deploy', 'check', 'promote', 'approval']),
+  state: z.enum(stageStates),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  log: z.array(z.string()).describe('check output, deploy messages, why it failed'),
+  approvedBy: z.string().nullable().describe('who approved (approval stages)'),
+  approvedAt: z.string().nullable(),
+  spec: stageSpecSchema.describe('the stage as the spec gave it when the run started'),
+});
+
+export const pipelineRunSchema: z.ZodType<PipelineRunView> = z
+  .object({
+    id: z.number().int(),
+    pipeline: z.string(),
+    service: z.string(),
+    state: z.enum(runStates),
+    author: z.string(),
+    artifact: z.string().nullable().describe('the digest this run built or deployed; later stages use exactly it'),
+    reason: z.string().nullable().describe('why the run failed'),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+    stages: z.array(stageSchema),
+  })
+  .describe('a pipeline run and the state of each stage');
+
+const authorSchema = (what: string) => z.string().min(1).max(200).optional().describe(`who ${what}; defaults to "api"`);
+
+const startBodySchema = z.strictObject({
+  service: z.string().min(1).describe('the service to run the pipeline for'),
+  pipeline: z.string().min(1).optional().describe('the pipeline; default the only one covering the service'),
+  author: authorSchema('starts the run'),
+});
+const listQuerySchema = z.strictObject({
+  service: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+});
+const runParamsSchema = z.strictObject({ id: z.coerce.number().int().min(1).describe('the run id') });
+const stageParamsSchema = z.strictObject({ ...runParamsSchema.shape, stage: z.string().min(1) });
+const approveBodySchema = z.strictObject({ author: authorSchema('approves') }).default({});
+
+export function pipelineRoutes(pipelines: PipelinePort): FastifyPluginAsync {
+  return async (app) => {
+    defineRoute(app, {
+      method: 'POST',
+      url: '/api/v1/pipelines/runs',
+      tag: 'pipelines',
+      summary: 'Start a run of the pipeline covering a service; answers at once, progress is on the event stream',
+      status: 201,
+      body: startBodySchema,
+      response: pipelineRunSchema,
+      handler: (request) =>
+        pipelines.start({
+          service: request.body.service,
+          ...(request.body.pipeline === undefined ? {} : { pipeline: request.body.pipeline }),
+          author: request.body.author ?? 'api',
+        }),
+    });
+
+    defineRoute(app, {
+      method: 'GET',
+      url: '/api/v1/pipelines/runs',
+      tag: 'pipelines',
+      summary: 'Pipeline runs, newest first',
+      querystring: listQuerySchema,
+      response: z.array(pipelineRunSchema),
+      handler: (request) =>
+        [...pipelines.list({ limit: request.query.limit, ...(request.query.service === undefined ? {} : { service: request.query.service }) })],
+    });
+
+    defineRoute(app, {
+      method: 'GET',
+      url: '/api/v1/pipelines/runs/:id',
+      tag: 'pipelines',
+      summary: "One pipeline run: each stage's state, times and log",
+      params: runParamsSchema,
+      response: pipelineRunSchema,
+      handler: (request) => pipelines.get(request.params.id),
+    });
+
+    defineRoute(app, {
+      method: 'POST',
+      url: '/api/v1/pipelines/runs/:id/stages/:stage/approve',
+      tag: 'pipelines',
+      summary: 'Approve a stage that waits for an approval; the run goes on',
+      params: stageParamsSchema,
+      body: approveBodySchema,
+      response: pipelineRunSchema,
+      handler: (request) => pipelines.approve({ id: request.params.id, stage: request.params.stage, author: request.body.author ?? 'api' }),
+    });
+  };
+}

@@ -1,0 +1,58 @@
+/** What the pipeline runner needs from the rest of the system: the control plane and the run store. */
+import type { PipelineSpec } from '../spec/schema.js';
+import type { NewPipelineRun, PipelineRun } from './run.js';
+
+export interface ReleaseRef {
+  /** `v3`. */
+  readonly version: string;
+  readonly artifact: string | null;
+}
+
+export interface CheckResult {
+  readonly exitCode: number | null;
+  readonly timedOut: boolean;
+  /** The command's output, its last lines. */
+  readonly output: string;
+  /** Why it never ran (e.g. the program does not exist). */
+  readonly spawnError?: string;
+}
+
+export interface PipelineEvent {
+  readonly type: 'pipeline.run' | 'pipeline.stage';
+  readonly service: string;
+  readonly environment?: string;
+  readonly actor: string;
+  readonly message: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** The control plane as the runner uses it. Failures are thrown SkiffErrors; the runner records them. */
+export interface PipelineControlPort {
+  /** The pipelines of the latest revision and the services it has. */
+  pipelines(): { readonly pipelines: Readonly<Record<string, PipelineSpec>>; readonly services: readonly string[] };
+  build(options: { readonly service: string; readonly author: string }): Promise<{ readonly digest: string }>;
+  deploy(options: { readonly service: string; readonly version: string; readonly environment: string; readonly author: string }): Promise<ReleaseRef>;
+  promote(options: { readonly service: string; readonly from: string; readonly to: string; readonly author: string }): Promise<ReleaseRef>;
+  currentRelease(environment: string, service: string): ReleaseRef | null;
+  /** Resolves when the release's instances are ready and routed; rejects after `timeoutMs`. */
+  waitReady(options: { readonly environment: string; readonly service: string; readonly release: string; readonly timeoutMs: number }): Promise<void>;
+  runCheck(options: {
+    readonly command: readonly string[];
+    readonly environment: string;
+    readonly service: string;
+    readonly artifact: string | null;
+    readonly timeoutMs: number;
+  }): Promise<CheckResult>;
+  emit(event: PipelineEvent): void;
+}
+
+export interface PipelineRunRepository {
+  /** Saves a new run and returns it with its id. */
+  create(run: NewPipelineRun): PipelineRun;
+  save(run: PipelineRun): void;
+  get(id: number): PipelineRun | null;
+  /** Newest first. */
+  list(options: { readonly limit: number; readonly service?: string }): readonly PipelineRun[];
+  /** Runs not finished (running or waiting). */
+  unfinished(): readonly PipelineRun[];
+}

@@ -1,0 +1,242 @@
+/**
+ * The executor of pipeline runs: asks `nextAction` what to do, performs it through the control
+ * port, records the outcome in the repository and tells the event stream. Each run is driven by
+ * one loop at a time; a run waiting for an approval holds no loop.
+ */
+import type { Clock } from '../core/clock.js';
+import { SkiffError, isSkiffError } from '../core/errors.js';
+import { assertNever } from '../core/assert-never.js';
+import type { PipelineStageSpec } from '../spec/schema.js';
+import type { PipelineControlPort, PipelineRunRepository } from './ports.js';
+import { newRun } from './run.js';
+import type { PipelineRun, StageRun } from './run.js';
+import { approveStage, choosePipeline, failRun, finishStage, nextAction, recoverRun, startStage, succeedRun } from './steps.js';
+import type { StageOutcome } from './steps.js';
+
+export interface PipelineRunnerDeps {
+  readonly control: PipelineControlPort;
+  readonly runs: PipelineRunRepository;
+  readonly clock: Clock;
+  /** Bound on a deploy or promote becoming ready; 60 s unless given. */
+  readonly readyTimeoutMs?: number;
+  /** Told of a fault in a run's loop that is not a stage failure (a bug or a store error). */
+  readonly onError?: (error: unknown) => void;
+}
+
+const defaultReadyTimeoutMs = 60_000;
+const maxLogLines = 200;
+
+export class PipelineRunner {
+  private readonly driving = new Map<number, Promise<void>>();
+
+  constructor(private readonly deps: PipelineRunnerDeps) {}
+
+  /** At startup: runs that were under way when the server stopped are failed; waiting ones keep waiting. */
+  recover(): void {
+    for (const run of this.deps.runs.unfinished()) {
+      const recovered = recoverRun(run, this.deps.clock.now());
+      if (recovered !== run) {
+        this.deps.runs.save(recovered);
+        this.emitRun(recovered, `pipeline run ${run.id} failed: ${recovered.reason ?? ''}`);
+      }
+    }
+  }
+
+  /** Starts a run of the pipeline covering the service; answers at once, the run goes on in the background. */
+  start(options: { readonly service: string; readonly pipeline?: string; readonly author: string }): PipelineRun {
+    const { pipelines, services } = this.deps.control.pipelines();
+    if (!services.includes(options.service)) {
+      throw new SkiffError('SKIFF_UNKNOWN_SERVICE', `there is no service "${options.service}"`, {
+        hint: `services: ${services.join(', ')}`,
+        path: 'service',
+      });
+    }
+    const chosen = choosePipeline(pipelines, options.service, options.pipeline);
+    const run = this.deps.runs.create(
+      newRun({ pipeline: chosen.name, service: options.service, author: options.author, stages: chosen.pipeline.stages, now: this.deps.clock.now() }),
+    );
+    this.emitRun(run, `pipeline ${run.pipeline} run ${run.id} started for ${run.service}`);
+    this.drive(run.id);
+    return run;
+  }
+
+  approve(options: { readonly id: number; readonly stage: string; readonly author: string }): PipelineRun {
+    const run = this.get(options.id);
+    const approved = approveStage(run, options.stage, options.author, this.deps.clock.now());
+    this.deps.runs.save(approved);
+    this.emitStage(approved, approved.stages.find((stage) => stage.name === options.stage) as StageRun, options.author);
+    this.drive(run.id);
+    return approved;
+  }
+
+  get(id: number): PipelineRun {
+    const run = this.deps.runs.get(id);
+    if (!run) throw new SkiffError('SKIFF_RUN_NOT_FOUND', `there is no pipeline run ${id}`, { hint: 'list the runs: skiff pipeline status', path: 'id' });
+    return run;
+  }
+
+  list(options: { readonly limit: number; readonly service?: string }): readonly PipelineRun[] {
+    return this.deps.runs.list(options);
+  }
+
+  /** Resolves when no run is being driven (for tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.driving.size > 0) await Promise.all([...this.driving.values()]);
+  }
+
+  private drive(id: number): void {
+    if (this.driving.has(id)) return;
+    const loop = this.loop(id)
+      .catch((error: unknown) => this.deps.onError?.(error))
+      .finally(() => this.driving.delete(id));
+    this.driving.set(id, loop);
+  }
+
+  private async loop(id: number): Promise<void> {
+    for (;;) {
+      const run = this.get(id);
+      const action = nextAction(run);
+      const now = this.deps.clock.now();
+      switch (action.kind) {
+        case 'idle':
+          return;
+        case 'succeed-run': {
+          const done = succeedRun(run, now);
+          this.deps.runs.save(done);
+          this.emitRun(done, `pipeline ${run.pipeline} run ${run.id} succeeded for ${run.service}`);
+          return;
+        }
+        case 'fail-run': {
+          const failed = failRun(run, action.index, now);
+          this.deps.runs.save(failed);
+          this.emitRun(failed, `pipeline ${run.pipeline} run ${run.id} failed for ${run.service}: ${failed.reason ?? ''}`);
+          return;
+        }
+        case 'await-approval': {
+          const waiting = startStage(run, action.index, now);
+          this.deps.runs.save(waiting);
+          this.emitStage(waiting, waiting.stages[action.index] as StageRun);
+          return;
+        }
+        case 'run-stage': {
+          const started = startStage(run, action.index, now);
+          this.deps.runs.save(started);
+          this.emitStage(started, started.stages[action.index] as StageRun);
+          const outcome = await this.perform(started, (started.stages[action.index] as StageRun).spec);
+          const finished = finishStage(started, action.index, trimLog(outcome), this.deps.clock.now());
+          this.deps.runs.save(finished);
+          this.emitStage(finished, finished.stages[action.index] as StageRun);
+          break;
+        }
+        default:
+          assertNever(action);
+      }
+    }
+  }
+
+  /** Performs one stage; an expected failure (a failing check, a refused deploy) is an outcome, not a throw. */
+  private async perform(run: PipelineRun, stage: PipelineStageSpec): Promise<StageOutcome> {
+    try {
+      return await this.performStage(run, stage);
+    } catch (error) {
+      const message = isSkiffError(error) ? `${error.message} [${error.code}]` : error instanceof Error ? error.message : String(error);
+      const hint = isSkiffError(error) && error.hint ? [`hint: ${error.hint}`] : [];
+      return { ok: false, log: [...hint, message] };
+    }
+  }
+
+  private async performStage(run: PipelineRun, stage: PipelineStageSpec): Promise<StageOutcome> {
+    const { control } = this.deps;
+    const service = run.service;
+    const author = run.author;
+    const readyTimeoutMs = this.deps.readyTimeoutMs ?? defaultReadyTimeoutMs;
+    switch (stage.kind) {
+      case 'build': {
+        const artifact = await control.build({ service, author });
+        return { ok: true, log: [`built ${artifact.digest}`], artifact: artifact.digest };
+      }
+      case 'deploy': {
+        const release = await control.deploy({ service, version: run.artifact ?? 'latest', environment: stage.environment, author });
+        const log = [`deployed ${release.artifact ?? 'source'} to ${stage.environment} as ${release.version}`];
+        await control.waitReady({ environment: stage.environment, service, release: release.version, timeoutMs: readyTimeoutMs });
+        return { ok: true, log: [...log, `${release.version} ready in ${stage.environment}`], artifact: release.artifact };
+      }
+      case 'promote': {
+        const running = control.currentRelease(stage.from, service);
+        if (run.artifact && running && running.artifact !== run.artifact) {
+          // Someone deployed another artifact meanwhile: promoting it would ship what this run never checked.
+          return { ok: false, log: [`${stage.from} now runs ${running.artifact ?? 'source'}, not ${run.artifact} of this run; nothing promoted`] };
+        }
+        const release = await control.promote({ service, from: stage.from, to: stage.to, author });
+        const log = [`promoted ${release.artifact ?? 'source'} from ${stage.from} to ${stage.to} as ${release.version}`];
+        await control.waitReady({ environment: stage.to, service, release: release.version, timeoutMs: readyTimeoutMs });
+        return { ok: true, log: [...log, `${release.version} ready in ${stage.to}`], artifact: release.artifact };
+      }
+      case 'check': {
+        const result = await control.runCheck({
+          command: stage.command,
+          environment: stage.environment,
+          service,
+          artifact: run.artifact,
+          timeoutMs: stage.timeoutMs,
+        });
+        const output = result.output.split('\n').filter((line) => line.trim() !== '');
+        const ok = result.exitCode === 0 && !result.timedOut;
+        const verdict = result.spawnError
+          ? `check ${stage.name} could not run ${stage.command[0] ?? ''}: ${result.spawnError}`
+          : result.timedOut
+            ? `check ${stage.name} timed out after ${stage.timeoutMs} ms`
+            : `check ${stage.name} exited with ${result.exitCode ?? 'a signal'}`;
+        return { ok, log: [...output, ok ? `check ${stage.name} passed` : verdict] };
+      }
+      case 'approval':
+        // Approvals wait for a person (nextAction never runs them); reaching here is a bug.
+        throw new SkiffError('SKIFF_INTERNAL', 'an approval stage cannot be performed');
+      default:
+        return assertNever(stage);
+    }
+  }
+
+  private emitRun(run: PipelineRun, message: string): void {
+    this.deps.control.emit({
+      type: 'pipeline.run',
+      service: run.service,
+      actor: run.author,
+      message,
+      data: { run: run.id, pipeline: run.pipeline, state: run.state, artifact: run.artifact, reason: run.reason },
+    });
+  }
+
+  private emitStage(run: PipelineRun, stage: StageRun, actor = run.author): void {
+    const environment = stageEnvironment(stage.spec);
+    this.deps.control.emit({
+      type: 'pipeline.stage',
+      service: run.service,
+      ...(environment ? { environment } : {}),
+      actor,
+      message: `pipeline ${run.pipeline} run ${run.id}: ${stage.name} ${stage.state}`,
+      data: { run: run.id, pipeline: run.pipeline, stage: stage.name, state: stage.state, log: stage.log.slice(-5) },
+    });
+  }
+}
+
+function stageEnvironment(stage: PipelineStageSpec): string | undefined {
+  switch (stage.kind) {
+    case 'deploy':
+    case 'check':
+      return stage.environment;
+    case 'promote':
+      return stage.to;
+    case 'build':
+    case 'approval':
+      return undefined;
+    default:
+      return assertNever(stage);
+  }
+}
+
+function trimLog(outcome: StageOutcome): StageOutcome {
+  if (outcome.log.length <= maxLogLines) return outcome;
+  const dropped = outcome.log.length - maxLogLines;
+  return { ...outcome, log: [`… ${dropped} earlier lines not kept`, ...outcome.log.slice(-maxLogLines)] };
+}

@@ -1,0 +1,194 @@
+/**
+ * Pipelines end to end with the real `skiff up`: build → deploy dev → check → promote staging →
+ * approval (surviving a control-plane restart) → promote production, and a failing check that
+ * leaves the later environments untouched.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { echoServer, freePort, startPlatform, waitFor, waitForReady } from './platform.js';
+import type { Platform } from './platform.js';
+
+let platform: Platform | undefined;
+afterEach(async () => {
+  await platform?.stop();
+  platform = undefined;
+});
+
+interface RunJson {
+  id: number;
+  state: string;
+  artifact: string | null;
+  reason: string | null;
+  stages: { name: string; state: string; log: string[]; approvedBy: string | null; approvedAt: string | null }[];
+}
+
+interface ReleaseJson {
+  version: string;
+  artifact: string | null;
+  current: boolean;
+}
+
+const smokeCheck = `const url = process.env.SKIFF_ROUTER_URL + '/echo/';
+const response = await fetch(url);
+const body = await response.text();
+console.log('GET ' + url + ' -> ' + response.status + ' ' + body + ' in ' + process.env.SKIFF_ENVIRONMENT);
+process.exit(response.status === 200 ? 0 : 1);
+`;
+
+const failingCheck = `console.error('integration suite: 1 of 3 failed for ' + process.env.SKIFF_SERVICE);
+process.exit(3);
+`;
+
+function spec(stagingPort: number, productionPort: number): string {
+  return `name: shop
+services:
+  echo:
+    path: svc
+    start: [node, server.mjs]
+    build: {}
+    env: { GREETING: hello }
+    readiness: { http: /health, interval: 200ms }
+    stopGrace: 2s
+    routes: [{ path: /echo, stripPrefix: true }]
+environments:
+  dev:
+    services: { echo: { env: { GREETING: dev } } }
+  staging:
+    routerPort: ${stagingPort}
+    services: { echo: { env: { GREETING: staging } } }
+  production:
+    routerPort: ${productionPort}
+    services: { echo: { env: { GREETING: production } } }
+pipelines:
+  release:
+    services: [echo]
+    stages:
+      - build
+      - deploy: dev
+      - check: { name: smoke, command: [node, checks/smoke.mjs], environment: dev, timeout: 20s }
+      - promote: { from: dev, to: staging }
+      - approval: { name: go-live }
+      - promote: { from: staging, to: production }
+  broken:
+    stages:
+      - build
+      - deploy: dev
+      - check: { name: integration, command: [node, checks/fail.mjs], environment: dev }
+      - promote: { from: dev, to: staging }
+      - promote: { from: staging, to: production }
+`;
+}
+
+async function answer(url: string): Promise<{ greeting: string } | null> {
+  try {
+    const response = await fetch(url);
+    return response.ok ? ((await response.json()) as { greeting: string }) : null;
+  } catch {
+    return null;
+  }
+}
+
+describe('pipelines', () => {
+  it('builds once, checks, waits for approval across a restart, promotes the same artifact; a failing check stops promotion', async () => {
+    const stagingPort = await freePort();
+    const productionPort = await freePort();
+    platform = await startPlatform({
+      spec: spec(stagingPort, productionPort),
+      files: {
+        'svc/server.mjs': fs.readFileSync(echoServer, 'utf8'),
+        'checks/smoke.mjs': smokeCheck,
+        'checks/fail.mjs': failingCheck,
+      },
+    });
+    const api = platform.apiUrl;
+    const getJson = async <T>(path: string): Promise<T> => (await (await fetch(`${api}${path}`)).json()) as T;
+    const run = (id: number): Promise<RunJson> => getJson(`/api/v1/pipelines/runs/${id}`);
+    const releases = (env: string): Promise<ReleaseJson[]> => getJson(`/api/v1/environments/${env}/services/echo/releases`);
+    await waitForReady(platform, { echo: 1 });
+
+    // Two pipelines cover echo: the CLI must be told which.
+    const ambiguous = platform.cli(['pipeline', 'run', 'echo']);
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toContain('SKIFF_PIPELINE_AMBIGUOUS');
+
+    const started = platform.cli(['pipeline', 'run', 'echo', '--pipeline', 'release']);
+    expect(started.code, started.stderr + started.stdout).toBe(0);
+    expect(started.stdout).toContain('run 1: pipeline release for echo');
+    expect(started.stdout).toMatch(/smoke\s+succeeded/);
+    expect(started.stdout).toContain('skiff approve 1 go-live');
+
+    const waiting = await run(1);
+    expect(waiting.state).toBe('waiting');
+    expect(waiting.stages.map((s) => [s.name, s.state])).toEqual([
+      ['build', 'succeeded'],
+      ['deploy-dev', 'succeeded'],
+      ['smoke', 'succeeded'],
+      ['promote-staging', 'succeeded'],
+      ['go-live', 'waiting'],
+      ['promote-production', 'pending'],
+    ]);
+    const digest = waiting.artifact;
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // The check ran against dev's router and its output is the stage's log.
+    expect(waiting.stages[2]?.log.join('\n')).toMatch(/-> 200 \{.*"greeting":"dev".*\} in dev/);
+    expect(await releases('production')).toEqual([]);
+
+    // Approving a stage that does not wait fails cleanly and changes nothing.
+    const early = platform.cli(['approve', '1', 'smoke']);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('SKIFF_STAGE_NOT_WAITING');
+    expect(await run(1)).toEqual(waiting);
+
+    // The waiting run survives a control-plane crash.
+    await platform.kill();
+    await platform.restart();
+    expect((await run(1)).state).toBe('waiting');
+
+    const approved = platform.cli(['approve', '1', 'go-live']);
+    expect(approved.code, approved.stderr).toBe(0);
+    const done = await waitFor('run 1 to finish', async () => {
+      const current = await run(1);
+      return current.state === 'succeeded' || current.state === 'failed' ? current : null;
+    }, 60_000);
+    expect(done.state, done.reason ?? '').toBe('succeeded');
+    expect(done.stages.find((s) => s.name === 'go-live')).toMatchObject({ state: 'succeeded', approvedBy: os.userInfo().username });
+
+    // Build once, deploy many: every environment runs the digest the check passed, with its own config.
+    for (const env of ['dev', 'staging', 'production']) {
+      expect((await releases(env)).find((r) => r.current)?.artifact, env).toBe(digest);
+    }
+    const routers = { dev: platform.routerUrl, staging: `http://127.0.0.1:${stagingPort}`, production: `http://127.0.0.1:${productionPort}` };
+    for (const [env, url] of Object.entries(routers)) {
+      expect((await waitFor(`${env} answers`, () => answer(`${url}/echo/`)))?.greeting).toBe(env);
+    }
+
+    const status = platform.cli(['pipeline', 'status', '1']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/go-live\s+approval\s+succeeded/);
+    expect(status.stdout).toContain(`approved by ${os.userInfo().username}`);
+    expect(status.stdout).toContain('check smoke passed');
+
+    // A failing check fails the run: the later stages are skipped and staging/production keep their release.
+    const stagingBefore = await releases('staging');
+    const productionBefore = await releases('production');
+    const broken = platform.cli(['pipeline', 'run', 'echo', '--pipeline', 'broken']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('run 2 failed');
+    expect(broken.stdout).toContain('integration suite: 1 of 3 failed for echo');
+    const failed = await run(2);
+    expect(failed.stages.map((s) => s.state)).toEqual(['succeeded', 'succeeded', 'failed', 'skipped', 'skipped']);
+    expect(failed.reason).toContain('check integration exited with 3');
+    expect(await releases('staging')).toEqual(stagingBefore);
+    expect(await releases('production')).toEqual(productionBefore);
+    expect((await answer(`${routers.staging}/echo/`))?.greeting).toBe('staging');
+
+    const list = platform.cli(['pipeline', 'status']);
+    expect(list.stdout).toMatch(/2\s+broken\s+echo\s+failed\s+integration \(failed\)/);
+    expect(list.stdout).toMatch(/1\s+release\s+echo\s+succeeded/);
+
+    // Progress is on the event stream's timeline.
+    const events = await getJson<{ type: string; data: { run: number; stage: string; state: string } }[]>('/api/v1/events?type=pipeline.stage&limit=200');
+    expect(events.some((e) => e.data.run === 1 && e.data.stage === 'go-live' && e.data.state === 'waiting')).toBe(true);
+  }, 150_000);
+});
