@@ -4,6 +4,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ControlPlane } from './control-plane.js';
+import type { MonitoringPort } from './monitoring-port.js';
 import type { PipelinePort } from './pipeline-port.js';
 import { installErrorHandling } from './error-handler.js';
 import { serveOpenApi } from './openapi.js';
@@ -12,6 +13,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { homeRoutes } from './routes/home.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { releaseRoutes } from './routes/releases.js';
 import { revisionRoutes } from './routes/revisions.js';
 import { secretRoutes } from './routes/secrets.js';
@@ -28,6 +30,8 @@ export interface AppDeps {
   readonly version: string;
   /** Pipeline runs; without it the pipeline routes are not served. */
   readonly pipelines?: PipelinePort;
+  /** Metrics, alerts and history; without it those routes are not served. */
+  readonly monitoring?: MonitoringPort;
 }
 
 /** Specs are text; a few MiB is far beyond any real one and still bounds memory per request. */
@@ -47,6 +51,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   serveOpenApi(app, { title: 'Skiff API', version: deps.version });
 
   const { controlPlane } = deps;
+  // First, so its timing hooks see every route.
+  if (deps.monitoring) app.register(metricsRoutes(deps.monitoring));
   app.register(homeRoutes());
   app.register(healthRoutes(deps.version));
   app.register(specRoutes(controlPlane));

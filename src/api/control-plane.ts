@@ -3,6 +3,9 @@
  * of the control plane. `main/` wires the real implementation; the API only maps it to HTTP.
  */
 import type { ErrorDetail } from '../core/errors.js';
+import type { PlanChange } from '../spec/plan.js';
+
+export type { PlanChange, PlanFieldChange } from '../spec/plan.js';
 
 export type InstanceState = 'starting' | 'ready' | 'unhealthy' | 'stopping' | 'crashed';
 
@@ -141,22 +144,6 @@ export interface SecretChange {
   readonly secrets: readonly SecretInfo[];
   /** The new release that uses them, when the service runs in that environment. */
   readonly release: ReleaseSummary | null;
-}
-
-export interface PlanFieldChange {
-  /** e.g. `instances`, `env.LOG_LEVEL`, `routes`, `readiness.interval`. */
-  readonly field: string;
-  readonly from: unknown;
-  readonly to: unknown;
-}
-
-export interface PlanChange {
-  readonly environment: string;
-  readonly service: string;
-  readonly change: 'add' | 'remove' | 'update';
-  readonly fields: readonly PlanFieldChange[];
-  /** Whether applying makes a new release (new instances) rather than only changing count or routing. */
-  readonly newRelease: boolean;
 }
 
 export type PlanResult =

@@ -22,6 +22,11 @@ const exact: Partial<Record<ErrorCode, number>> = {
   SKIFF_STAGE_NOT_FOUND: 404,
   SKIFF_STAGE_NOT_WAITING: 409,
   SKIFF_CHECK_FAILED: 422,
+  // The engine is missing or down: the server works, a dependency of this request does not.
+  SKIFF_DOCKER_UNAVAILABLE: 503,
+  SKIFF_DOCKER_IMAGE_MISSING: 409,
+  // The service's Dockerfile failed to build: its output is in the answer.
+  SKIFF_DOCKER_BUILD_FAILED: 422,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

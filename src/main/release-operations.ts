@@ -5,9 +5,10 @@
 import path from 'node:path';
 import type { ArtifactSummary, ReleaseSummary, SecretChange } from '../api/control-plane.js';
 import { SkiffError } from '../core/errors.js';
-import { releaseName } from '../spec/release.js';
+import { contentOf, releaseName } from '../spec/release.js';
 import type { Release, ReleaseContent, ReleaseReason } from '../spec/release.js';
 import { artifactRelease } from '../spec/release-plan.js';
+import type { ImageSpec } from '../spec/schema.js';
 import type { SecretStore } from '../store/secret-store.js';
 import type { StateStore } from '../store/state-store.js';
 import type { DesiredState } from './desired-state.js';
@@ -20,6 +21,8 @@ export interface ArtifactPort {
     readonly context: string;
     readonly command: readonly string[] | undefined;
     readonly output: string | undefined;
+    /** A docker service's image: built by the engine (`dockerfile`) or pinned by id (`ref`); the digest is the image id. */
+    readonly image?: ImageSpec | undefined;
   }): Promise<ArtifactSummary>;
   /** Newest first. */
   list(service: string): Promise<readonly ArtifactSummary[]>;
@@ -48,6 +51,7 @@ export class ReleaseOperations {
       context: path.resolve(latest.baseDir, service.path),
       command: service.build?.command,
       output: service.build?.output,
+      image: service.driver === 'docker' ? service.image : undefined,
     });
     this.deps.state.event({
       type: 'artifact.built',
@@ -205,16 +209,4 @@ export class ReleaseOperations {
     }
     return earlier;
   }
-}
-
-function contentOf(release: Release): ReleaseContent {
-  return {
-    artifact: release.artifact,
-    sourceDirectory: release.sourceDirectory,
-    driver: release.driver,
-    command: release.command,
-    env: release.env,
-    secrets: release.secrets,
-    resources: release.resources,
-  };
 }

@@ -6,6 +6,7 @@ import type { PlanChange, ReleaseSummary, RestoreResult } from '../api/control-p
 import { SkiffError } from '../core/errors.js';
 import { desiredInstances } from '../spec/desired.js';
 import { planChanges } from '../spec/plan.js';
+import { contentOf } from '../spec/release.js';
 import type { PlannedRelease } from '../spec/release-plan.js';
 import type { Spec } from '../spec/schema.js';
 import type { Revision, StateStore } from '../store/state-store.js';
@@ -61,8 +62,7 @@ export class TimeTravel {
         let release = current;
         if (!current || current.configHash !== old.configHash) {
           if (old.artifact) await this.deps.artifacts.verify(old.artifact);
-          const { environment: _e, service: _s, version: _v, configHash: _h, author: _a, reason: _r, createdAt: _c, ...content } = old;
-          release = this.deps.store.createRelease({ environment, service, content, author: options.author, reason: 'restore' });
+          release = this.deps.store.createRelease({ environment, service, content: contentOf(old), author: options.author, reason: 'restore' });
         }
         pointers[service] = (release ?? old).version;
         releases.push(releaseSummary(release ?? old, true));

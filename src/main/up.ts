@@ -25,6 +25,8 @@ import { EnvironmentRegistry } from './environment-registry.js';
 import { ReadyReporter } from './ready-reporter.js';
 import { createPipelineRunner } from './pipeline-wiring.js';
 import { loadSecretKey } from './secret-key.js';
+import { Monitor } from '../monitoring/monitor.js';
+import { createMonitoringSources, monitoringPort } from './monitoring-wiring.js';
 
 export type UpOptions = ServerFlags;
 
@@ -74,6 +76,14 @@ async function serve(config: ServerConfig): Promise<number> {
     },
   });
 
+  const monitor = new Monitor({
+    sources: createMonitoringSources(environments),
+    clock: systemClock,
+    emit,
+    onEvent: (listener) => controlPlane?.onEvent(listener) ?? (() => undefined),
+    logger: logger.child({ component: 'monitoring' }),
+  });
+
   let app: FastifyInstance | undefined;
   let finished: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finished = resolve));
@@ -81,6 +91,7 @@ async function serve(config: ServerConfig): Promise<number> {
   const shutdown = (): Promise<void> =>
     (shuttingDown ??= (async () => {
       print('Stopping: instances, routers, server…');
+      monitor.stop();
       await environments.stopAll();
       // The API closes last, so `skiff stop` sees it go away only when everything has stopped.
       await app?.close();
@@ -101,6 +112,7 @@ async function serve(config: ServerConfig): Promise<number> {
     shutdown,
   });
 
+  monitor.start();
   try {
     const latest = store.latestRevision();
     // Adopt what an earlier run left: routers and instances keep running through a restart.
@@ -118,9 +130,10 @@ async function serve(config: ServerConfig): Promise<number> {
       clock: systemClock,
       logger: logger.child({ component: 'pipeline' }),
     });
-    app = buildApp({ controlPlane, pipelines, version: skiffVersion, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
+    app = buildApp({ controlPlane, pipelines, monitoring: monitoringPort(monitor), version: skiffVersion, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
     await listen(app, config);
   } catch (error) {
+    monitor.stop();
     await environments.stopAll();
     store.close();
     releaseDataDir(config);
@@ -130,8 +143,9 @@ async function serve(config: ServerConfig): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown());
   print(`Skiff ${skiffVersion}: environment ${config.environment}, data in ${config.dataDir}`);
   print(`  dashboard & API  http://${config.apiHost}:${config.apiPort}`);
+  const width = Math.max(...environments.all().map((runtime) => runtime.name.length));
   for (const runtime of environments.all()) {
-    print(`  router ${runtime.name.padEnd(9)} ${runtime.router.url}`);
+    print(`  router ${runtime.name.padEnd(width)}  ${runtime.router.url}`);
   }
   const reporter = new ReadyReporter(controlPlane, config.environment, print);
   reporter.start();

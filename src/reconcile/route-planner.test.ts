@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resolveEnvironment } from '../spec/desired.js';
 import { resolveFromSource } from '../spec/testing/resolve-from-source.js';
 import { specSchema } from '../spec/schema.js';
 import { planRouteTable } from './route-planner.js';
@@ -67,5 +68,9 @@ describe('planRouteTable resilience settings', () => {
       maxBodyBytes: 1024 * 1024,
     });
     expect(Object.keys(table.routes[1]!)).not.toContain('timeouts');
+  });
+
+  it('publishes no route for a service with nothing deployed', () => {
+    expect(planRouteTable([resolveEnvironment(spec, 'dev', {})], [], 1, 0).routes).toEqual([]);
   });
 });

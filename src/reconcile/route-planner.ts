@@ -56,7 +56,8 @@ export function planRouteTable(
   }
   const routes: RouteEntry[] = [];
   for (const environment of environments) {
-    for (const service of environment.services) {
+    // A service with nothing deployed has no route: requests get a plain 404 instead of waiting.
+    for (const service of environment.services.filter((candidate) => candidate.release !== null)) {
       const backends = (backendsByService.get(`${environment.name}/${service.name}`) ?? []).sort((a, b) =>
         a.id.localeCompare(b.id),
       );

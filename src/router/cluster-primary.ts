@@ -132,11 +132,12 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
       if (next.version < table.version) {
         throw new SkiffError('SKIFF_ROUTE_TABLE_STALE', `routing table version ${next.version} is older than the router's version ${table.version}`);
       }
-      if (options.tableFile !== undefined) await writeTableFile(options.tableFile, next);
+      const json = JSON.stringify(next);
+      if (options.tableFile !== undefined) await writeTableFile(options.tableFile, next, json);
       table = next;
       const fanOut = performance.now();
       // A worker not started yet gets `table` in its start message; the others confirm they applied it.
-      await Promise.all([...started].map((worker) => ask(worker, { t: 'table', seq: ++seq, table: next })));
+      await Promise.all([...started].map((worker) => ask(worker, { t: 'table', seq: ++seq, json })));
       logger.info({ version: next.version, routes: next.routes.length, fanOutMs: Math.round(performance.now() - fanOut) }, 'routing table applied');
     });
     publications = run.catch(() => {});

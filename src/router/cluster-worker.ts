@@ -4,6 +4,7 @@
  * the primary is gone (the data plane must never outlive its supervisor unnoticed).
  */
 import process from 'node:process';
+import type { RouteTable } from '../core/route-table.js';
 import { DataPlane } from './data-plane.js';
 import { createDataServer, type DataServer } from './data-server.js';
 import type { RouterLogger } from './proxy-exchange.js';
@@ -46,10 +47,13 @@ export function runRouterWorker(logger: RouterLogger, onExit: (code: number) => 
         );
         return;
       }
-      case 'table':
-        if (message.table.version >= plane.table.version) plane.apply(message.table);
+      case 'table': {
+        // Validated by the primary already.
+        const table = JSON.parse(message.json) as RouteTable;
+        if (table.version >= plane.table.version) plane.apply(table);
         send({ t: 'applied', seq: message.seq });
         return;
+      }
       case 'metrics':
         send({ t: 'metrics', seq: message.seq, snapshot: plane.metrics.snapshot() });
         return;

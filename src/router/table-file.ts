@@ -18,12 +18,12 @@ export async function readTableFile(path: string): Promise<RouteTable | undefine
 
 let tempCounter = 0;
 
-/** Writes a temporary file beside `path`, flushes it, and renames it over `path`. */
-export async function writeTableFile(path: string, table: RouteTable): Promise<void> {
+/** Writes a temporary file beside `path`, flushes it, and renames it over `path`. `text` is the table's JSON when the caller has it. */
+export async function writeTableFile(path: string, table: RouteTable, text = JSON.stringify(table)): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${++tempCounter}.tmp`);
   const file = await open(temp, 'w', 0o600);
   try {
-    await file.writeFile(`${JSON.stringify(table)}\n`);
+    await file.writeFile(`${text}\n`);
     await file.sync();
   } finally {
     await file.close();

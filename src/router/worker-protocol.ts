@@ -4,7 +4,8 @@ import type { MetricsSnapshot } from './metrics.js';
 
 export type PrimaryMessage =
   | { readonly t: 'start'; readonly host: string; readonly port: number; readonly headersTimeoutMs: number; readonly table: RouteTable }
-  | { readonly t: 'table'; readonly seq: number; readonly table: RouteTable }
+  /** The table as JSON text: serialized once for every worker instead of once per worker. */
+  | { readonly t: 'table'; readonly seq: number; readonly json: string }
   | { readonly t: 'metrics'; readonly seq: number }
   | { readonly t: 'drain'; readonly timeoutMs: number };
 

@@ -5,7 +5,15 @@
 import path from 'node:path';
 import type { Release, ReleaseContent } from './release.js';
 import { releaseName } from './release.js';
-import type { Balance, DriverKind, Probe, Resources, RouteSpec, Spec } from './schema.js';
+import type { Balance, DriverKind, ImageSpec, Probe, Resources, RouteSpec, Spec } from './schema.js';
+
+/** Where a docker service running from its source directory builds its image before each start. */
+export interface ImageBuildSource {
+  /** Absolute directory sent to the engine as the build context. */
+  readonly context: string;
+  /** The Dockerfile's path inside the context. */
+  readonly dockerfile: string;
+}
 
 export interface DesiredService {
   readonly name: string;
@@ -17,6 +25,10 @@ export interface DesiredService {
   readonly directory: string | null;
   readonly driver: DriverKind;
   readonly command: readonly string[];
+  /** The release's image (docker services): an image id, or a `name:tag` resolved at start. */
+  readonly image: string | null;
+  /** Set when a docker service runs from source: its Dockerfile is built before each start. */
+  readonly imageBuild: ImageBuildSource | null;
   readonly env: Readonly<Record<string, string>>;
   /** Secret versions by name: the values are decrypted only when an instance starts. */
   readonly secrets: Readonly<Record<string, number>>;
@@ -57,7 +69,15 @@ export function serviceConfig(
     env: { ...serviceSpec.env, ...(override.env ?? {}) },
     secrets,
     resources: { ...serviceSpec.resources, ...(override.resources ?? {}) },
+    image: serviceSpec.driver === 'docker' && serviceSpec.image && 'ref' in serviceSpec.image ? serviceSpec.image.ref : null,
   };
+}
+
+/** The Dockerfile build of a docker service running from `sourceDirectory`; null for other services. */
+export function imageBuildSource(image: ImageSpec | undefined, sourceDirectory: string): ImageBuildSource | null {
+  if (!image || !('dockerfile' in image)) return null;
+  const context = path.resolve(sourceDirectory, image.context);
+  return { context, dockerfile: path.relative(context, path.resolve(sourceDirectory, image.dockerfile)) };
 }
 
 /** The instance count the spec asks for in an environment. */
@@ -84,6 +104,11 @@ export function resolveEnvironment(
         directory: release?.sourceDirectory ?? null,
         driver: release?.driver ?? service.driver,
         command: release?.command ?? service.start,
+        image: release?.image ?? null,
+        imageBuild:
+          release && release.driver === 'docker' && !release.image && release.sourceDirectory
+            ? imageBuildSource(service.image, release.sourceDirectory)
+            : null,
         env: release?.env ?? {},
         secrets: release?.secrets ?? {},
         instances: release ? desiredInstances(spec, environment, name) : 0,

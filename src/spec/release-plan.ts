@@ -39,7 +39,7 @@ export function planReleasesForApply(input: ReleasePlanInput): PlannedRelease[] 
         continue;
       }
       const content: ReleaseContent = current.artifact
-        ? { ...config, artifact: current.artifact, sourceDirectory: null }
+        ? { ...config, artifact: current.artifact, sourceDirectory: null, image: artifactImage(config.driver, current.artifact) }
         : { ...config, artifact: null };
       if (releaseHash(content) !== current.configHash) planned.push({ environment, service, content, reason: 'config' });
     }
@@ -56,5 +56,11 @@ export function artifactRelease(
   baseDir: string,
   secrets: Readonly<Record<string, number>> = {},
 ): ReleaseContent {
-  return { ...serviceConfig(spec, environment, service, baseDir, secrets), artifact, sourceDirectory: null };
+  const config = serviceConfig(spec, environment, service, baseDir, secrets);
+  return { ...config, artifact, sourceDirectory: null, image: artifactImage(config.driver, artifact) };
+}
+
+/** A docker service's artifact is an image whose id is the digest: the release runs exactly that image. */
+function artifactImage(driver: ReleaseContent['driver'], artifact: string): string | null {
+  return driver === 'docker' ? artifact : null;
 }

@@ -16,6 +16,13 @@ export interface ReleaseContent {
   /** The version of each secret the release uses, by name; the values stay encrypted in the store. */
   readonly secrets: Readonly<Record<string, number>>;
   readonly resources: Resources;
+  /**
+   * The container image of a docker service: the image id (`sha256:…`) of a built or pinned
+   * image, or the `name:tag` of an `image: { ref }` resolved at each start. Null (or absent, in
+   * releases made before images) for process services and for a docker service running from its
+   * source directory, whose Dockerfile is built before each start.
+   */
+  readonly image?: string | null;
 }
 
 export type ReleaseReason = 'source' | 'deploy' | 'config' | 'promote' | 'rollback' | 'restore';
@@ -31,6 +38,12 @@ export interface Release extends ReleaseContent {
   readonly createdAt: string;
 }
 
+/** What a release runs, without its identity: the content a copy of it (rollback, restore) carries. */
+export function contentOf(release: Release): ReleaseContent {
+  const { environment: _e, service: _s, version: _v, configHash: _h, author: _a, reason: _r, createdAt: _c, ...content } = release;
+  return content;
+}
+
 export function releaseName(release: Pick<Release, 'version'>): string {
   return `v${release.version}`;
 }
@@ -43,6 +56,8 @@ export function releaseHash(content: ReleaseContent): string {
     command: content.command,
     env: Object.entries(content.env).sort(([a], [b]) => a.localeCompare(b)),
     resources: Object.entries(content.resources).sort(([a], [b]) => a.localeCompare(b)),
+    // Only when set, so releases made before images existed keep their hash.
+    ...(content.image ? { image: content.image } : {}),
     // Only when there are any, so releases made before secrets existed keep their hash.
     ...(Object.keys(content.secrets ?? {}).length > 0
       ? { secrets: Object.entries(content.secrets).sort(([a], [b]) => a.localeCompare(b)) }

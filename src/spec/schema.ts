@@ -356,11 +356,13 @@ function checkPipelineReferences(spec: Record<string, unknown>, ctx: z.Refinemen
       if (!isRecordLike(stage)) return;
       const check = isRecordLike(stage.check) ? stage.check : {};
       const promote = isRecordLike(stage.promote) ? stage.promote : {};
+      // Stages that parsed are already in their typed form; others are still as written.
+      const kind = stage.kind;
       const named: [string, unknown][] = [
-        ['deploy', stage.deploy],
-        ['check.environment', check.environment],
-        ['promote.from', promote.from],
-        ['promote.to', promote.to],
+        ['deploy', kind === 'deploy' ? stage.environment : stage.deploy],
+        ['check.environment', kind === 'check' ? stage.environment : check.environment],
+        ['promote.from', kind === 'promote' ? stage.from : promote.from],
+        ['promote.to', kind === 'promote' ? stage.to : promote.to],
       ];
       for (const [key, environment] of named) {
         if (typeof environment === 'string' && !knownEnvironments.includes(environment)) {

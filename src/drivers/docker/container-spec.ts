@@ -5,6 +5,7 @@
 import { constants } from 'node:os';
 import type Docker from 'dockerode';
 import type { InstanceExit, InstanceLaunch } from '../driver.js';
+import type { ContainerRouterAccess } from './router-relay.js';
 
 export const skiffLabels = {
   managed: 'skiff.managed',
@@ -12,6 +13,8 @@ export const skiffLabels = {
   service: 'skiff.service',
   environment: 'skiff.environment',
   release: 'skiff.release',
+  /** The router port the container's SKIFF_ROUTER_URL relays to, so an adopting control plane relays it again. */
+  routerPort: 'skiff.router-port',
 } as const;
 
 export function containerName(instanceId: string): string {
@@ -40,21 +43,22 @@ export function isSkiffContainer(labels: Readonly<Record<string, string>> | unde
  * capped at the memory limit so the limit is the memory the instance gets. The engine's init is
  * PID 1 (node as PID 1 ignores SIGTERM), and there is no restart policy: Skiff restarts.
  */
-export function containerCreateOptions(launch: InstanceLaunch, image: string): Docker.ContainerCreateOptions {
+export function containerCreateOptions(launch: InstanceLaunch, image: string, router: ContainerRouterAccess | null = null): Docker.ContainerCreateOptions {
   const port = `${launch.port}/tcp`;
-  const env = { ...launch.env, PORT: String(launch.port) };
+  const env = { ...launch.env, PORT: String(launch.port), ...(router ? { SKIFF_ROUTER_URL: router.url } : {}) };
   const { memory, cpu, pids } = launch.resources;
   return {
     name: containerName(launch.instanceId),
     Image: image,
     ...(launch.command.length > 0 ? { Cmd: [...launch.command] } : {}),
     Env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
-    Labels: instanceLabels(launch),
+    Labels: { ...instanceLabels(launch), ...(router ? { [skiffLabels.routerPort]: String(router.port) } : {}) },
     ExposedPorts: { [port]: {} },
     HostConfig: {
       Init: true,
       RestartPolicy: { Name: 'no' },
       PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: String(launch.port) }] },
+      ...(router ? { ExtraHosts: [router.extraHost] } : {}),
       ...(memory !== undefined ? { Memory: memory, MemorySwap: memory } : {}),
       ...(cpu !== undefined ? { NanoCpus: Math.round(cpu * 1e9) } : {}),
       ...(pids !== undefined ? { PidsLimit: pids } : {}),

@@ -30,6 +30,7 @@ import {
 } from './engine.js';
 import { inspectImage } from './image-build.js';
 import { logCursorPath, pumpContainerLogs } from './log-pump.js';
+import { createRouterRelays } from './router-relay.js';
 import { runningContainer } from './running-container.js';
 
 export interface DockerDriverOptions {
@@ -74,6 +75,7 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
   }
   // The first ping settles the guess made from the socket file.
   void checkEngine();
+  const relays = createRouterRelays(docker);
 
   const capabilities: DriverCapabilities = {
     recover: true,
@@ -95,7 +97,9 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
   }
 
   async function createContainer(launch: InstanceLaunch, image: string): Promise<Docker.Container> {
-    const createOptions = containerCreateOptions(launch, image);
+    const routerUrl = launch.env.SKIFF_ROUTER_URL;
+    const router = routerUrl ? await relays.access(routerUrl) : null;
+    const createOptions = containerCreateOptions(launch, image, router);
     try {
       return await docker.createContainer(createOptions);
     } catch (error) {
@@ -187,6 +191,8 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
     const info = await findOwnContainer(handle);
     if (info === null) return null;
     const container = docker.getContainer(info.Id);
+    const routerPort = info.Config.Labels[skiffLabels.routerPort];
+    if (info.State.Running && routerPort !== undefined) await relays.access(`http://127.0.0.1:${routerPort}`);
     const pump = pumpContainerLogs(container, handle.logPath);
     if (!info.State.Running) {
       // It ended while no control plane was watching: copy the rest of its output, then tidy up.

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
+import { isSkiffError } from '../../core/errors.js';
 import type { Driver, InstanceExit, RunningInstance } from '../../drivers/driver.js';
 import { rotateLogIfLarge } from '../../drivers/process/index.js';
 import type { HealthVerdict } from '../../reconcile/health.js';
@@ -24,6 +25,12 @@ import { fromPersisted, toObserved, toPersisted } from './instance-record.js';
 import type { InstanceRecord, PersistedInstance } from './instance-record.js';
 import { monitorHealth } from './health-monitor.js';
 
+/** What an instance of a release starts from: its directory and, for a container, the image id. */
+export interface PreparedStart {
+  readonly directory: string;
+  readonly image?: string;
+}
+
 export interface SupervisorDeps {
   readonly environment: string;
   readonly dataDir: string;
@@ -40,7 +47,7 @@ export interface SupervisorDeps {
    * The directory an instance of this release starts in: its unpacked artifact, verified against
    * its digest before every start, or its source directory. Rejects with a SkiffError to refuse.
    */
-  readonly prepare: (desired: DesiredService) => Promise<string>;
+  readonly prepare: (desired: DesiredService) => Promise<PreparedStart>;
   /** The decrypted values of the release's secrets, added to the instance's environment. */
   readonly secretEnv: (desired: DesiredService) => Promise<Readonly<Record<string, string>>>;
 }
@@ -224,7 +231,7 @@ export class LocalSupervisor {
   private async launch(record: InstanceRecord, desired: DesiredService): Promise<void> {
     let running: RunningInstance;
     try {
-      const directory = await this.deps.prepare(desired);
+      const { directory, image } = await this.deps.prepare(desired);
       const secrets = await this.deps.secretEnv(desired);
       running = await this.driverFor(record).start({
         instanceId: record.id,
@@ -245,9 +252,11 @@ export class LocalSupervisor {
         port: record.port,
         resources: desired.resources,
         logDir: path.join(this.deps.dataDir, 'logs', record.environment, record.service),
+        ...(image !== undefined ? { image } : {}),
       });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const hint = isSkiffError(error) && error.hint ? ` (${error.hint})` : '';
+      const message = `${error instanceof Error ? error.message : String(error)}${hint}`;
       this.deps.emit({
         type: 'instance.start-failed',
         environment: record.environment,
