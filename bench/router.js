@@ -241,13 +241,25 @@ async function main() {
   nginx?.stop();
 }
 
-try {
-  await main();
-} finally {
-  for (const pid of owned.reverse()) {
+async function cleanup() {
+  for (const pid of owned.splice(0).reverse()) {
     killPid(pid, 'SIGTERM');
     if (!(await waitForExit(pid, 8_000))) killPid(pid, 'SIGKILL');
   }
   rmSync(tmp, { recursive: true, force: true });
+}
+
+// bench/run.js stops a benchmark that runs too long with SIGTERM: still stop what we started.
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.once(signal, () => {
+    console.error(`router bench: ${signal}, stopping its processes`);
+    cleanup().finally(() => process.exit(1));
+  });
+}
+
+try {
+  await main();
+} finally {
+  await cleanup();
 }
 if (missing > 0) process.exitCode = 1;

@@ -15,6 +15,8 @@ export interface ServerConfig {
   readonly secretKey: string | undefined;
   /** What every instance inherits from this machine's environment. */
   readonly instanceBaseEnv: Readonly<Record<string, string>>;
+  /** DOCKER_HOST: the Docker engine for docker services; unset means /var/run/docker.sock. */
+  readonly dockerHost: string | undefined;
 }
 
 export interface ServerFlags {
@@ -43,6 +45,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     logLevel: env.SKIFF_LOG_LEVEL ?? 'info',
     secretKey: env.SKIFF_SECRET_KEY,
     instanceBaseEnv: Object.freeze(pick(env, ['PATH', 'HOME', 'LANG'])),
+    dockerHost: env.DOCKER_HOST === '' ? undefined : env.DOCKER_HOST,
   });
 }
 

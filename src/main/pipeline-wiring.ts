@@ -70,7 +70,6 @@ function controlPort(deps: PipelineWiringDeps): PipelineControlPort {
         const older = mine.filter((i) => i.configHash !== desired?.configHash && i.state === 'ready').length;
         const current = desired !== undefined && desired.release === release;
         if (current && ready >= desired.instances && older === 0) break;
-        if (current && ready >= desired.instances) nudgeReconcile(deps.environments, environment);
         last = `${ready}/${desired?.instances ?? '?'} instances of ${release} ready, ${older} older ones still serving`;
         if (deps.clock.now() >= deadline) {
           throw new SkiffError('SKIFF_RELEASE_NOT_READY', `${service} ${release} was not ready in ${environment} within ${Math.round(timeoutMs / 1000)} s: ${last}`, {
@@ -105,15 +104,4 @@ function controlPort(deps: PipelineWiringDeps): PipelineControlPort {
     },
     emit: (event) => controlPlane.emit(event),
   };
-}
-
-/**
- * The supervisor stops older instances only when it reconciles, and an instance becoming ready
- * does not make it reconcile (see the report on supervisor.ts): setting the same desired state
- * again asks for one. Harmless once that is fixed.
- */
-function nudgeReconcile(environments: EnvironmentRegistry, environment: string): void {
-  const runtime = environments.get(environment);
-  const desired = runtime?.supervisor.desiredEnvironment();
-  if (runtime && desired) runtime.setDesired(desired);
 }

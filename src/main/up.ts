@@ -55,8 +55,9 @@ async function serve(config: ServerConfig): Promise<number> {
   const logger = createFileLogger(config.dataDir, config.logLevel);
   const database = openDatabase(config.dataDir);
   const store = createSqliteStore(database, systemClock);
-  const drivers = createDrivers({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv });
-  const artifacts = createLocalArtifacts({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv });
+  const docker = config.dockerHost !== undefined ? { dockerHost: config.dockerHost } : {};
+  const drivers = createDrivers({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv, ...docker });
+  const artifacts = createLocalArtifacts({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv, ...docker });
   const secrets = createSecretStore(database, systemClock, createAesGcmCipher(loadSecretKey(config.dataDir, config.secretKey)));
   let controlPlane: LocalControlPlane | undefined;
   const emit: LocalControlPlane['emit'] = (event) => controlPlane?.emit(event);

@@ -38,4 +38,15 @@ describe('pickBackend', () => {
     expect(pickBackend(single, single.backends[0]!.upstream)).toBeUndefined();
     expect(pickBackend(routeOf('round-robin', []))).toBeUndefined();
   });
+
+  it('skips ejected upstreams until their ejection ends, and uses them when every one is ejected', () => {
+    for (const balance of ['round-robin', 'least-request'] as const) {
+      const route = routeOf(balance, [0, 0]);
+      (route.backends[0]!.upstream as { ejectedUntil?: number }).ejectedUntil = 1_000;
+      expect(Array.from({ length: 4 }, () => pickBackend(route, null, 500)?.name)).toEqual(['b1', 'b1', 'b1', 'b1']);
+      expect(new Set(Array.from({ length: 4 }, () => pickBackend(route, null, 1_000)?.name))).toEqual(new Set(['b0', 'b1']));
+      (route.backends[1]!.upstream as { ejectedUntil?: number }).ejectedUntil = 1_000;
+      expect(pickBackend(route, null, 500)).toBeDefined();
+    }
+  });
 });

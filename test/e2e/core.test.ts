@@ -145,6 +145,13 @@ describe('skiff up with a two-instance service', () => {
       return result.stdout.includes('/some-path') ? result.stdout : null;
     });
     expect(logs).toContain(instance!.id);
+
+    const child = platform.process;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const stop = platform.cli(['stop']);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(await exited).toBe(0);
+    expect(isAlive(instance!.pid!)).toBe(false);
   });
 
   it('backs off a crash loop exponentially and says why in status and events', async () => {

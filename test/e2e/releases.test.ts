@@ -85,7 +85,11 @@ environments:
     const unpacked = path.join(platform.dataDir, 'releases', digest!.slice('sha256:'.length));
     expect(fs.existsSync(path.join(unpacked, 'server.mjs'))).toBe(true);
     expect(fs.existsSync(path.join(unpacked, 'scratch'))).toBe(false);
-    await waitFor('dev from the artifact', async () => (await platform!.status()).instances.some((i) => i.release === devCurrent!.version && i.state === 'ready'));
+    // The instance of the older release is stopped once the new one is ready.
+    await waitFor('dev only on the artifact', async () => {
+      const instances = (await platform!.status()).instances;
+      return instances.length === 1 && instances[0]!.release === devCurrent!.version && instances[0]!.state === 'ready';
+    });
 
     // A tampered artifact is refused; the environments that run it keep serving.
     const archive = path.join(platform.dataDir, 'artifacts', 'sha256', `${digest!.slice('sha256:'.length)}.tar`);

@@ -385,6 +385,8 @@ export class LocalSupervisor {
     const type = state === 'ready' ? 'instance.ready' : 'instance.unhealthy';
     this.event(record, type, `${record.id} is ${state}: ${reason}`, { state, reason });
     void this.deps.routesChanged();
+    // A new instance becoming ready lets the planner stop an outdated one.
+    if (!this.stopping) this.queue.enqueue(record.service);
   }
 
   private forget(record: InstanceRecord): void {
