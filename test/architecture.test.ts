@@ -14,6 +14,7 @@ const allowed: Record<string, readonly string[]> = {
   spec: ['core'],
   store: ['core', 'spec'],
   artifacts: ['core', 'spec'],
+  rollout: ['core', 'spec'],
   reconcile: ['core', 'spec'],
   drivers: ['core', 'spec'],
   router: ['core'],

@@ -8,6 +8,7 @@ import type { MonitoringPort } from './monitoring-port.js';
 import type { PipelinePort } from './pipeline-port.js';
 import { installErrorHandling } from './error-handler.js';
 import { serveOpenApi } from './openapi.js';
+import { alertRoutes } from './routes/alerts.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -65,5 +66,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(revisionRoutes(controlPlane));
   app.register(systemRoutes(controlPlane));
   if (deps.pipelines) app.register(pipelineRoutes(deps.pipelines));
+  if (deps.monitoring) app.register(alertRoutes(deps.monitoring));
   return app;
 }

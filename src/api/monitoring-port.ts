@@ -11,8 +11,74 @@ export interface RequestObservation {
   readonly seconds: number;
 }
 
+export type AlertState = 'inactive' | 'pending' | 'firing';
+
+export interface AlertView {
+  readonly name: string;
+  readonly environment: string;
+  readonly severity: 'warning' | 'critical';
+  readonly expr: string;
+  readonly forMs: number;
+  readonly state: AlertState;
+  /** ISO time the state began (the condition started holding, or the alert resolved). */
+  readonly since: string | null;
+  /** The left side's value at the last evaluation: a ratio, seconds, per second or a count. */
+  readonly value: number | null;
+  readonly webhooks: readonly string[];
+}
+
+export interface TopRow {
+  readonly service: string;
+  readonly rps: number | null;
+  readonly errorRate: number | null;
+  /** Seconds. */
+  readonly p50: number | null;
+  readonly p99: number | null;
+  readonly ready: number;
+  readonly desired: number;
+  /** CPU cores used on average over the window, all instances together. */
+  readonly cpu: number | null;
+  readonly memoryBytes: number | null;
+}
+
+export interface TopView {
+  readonly environment: string;
+  readonly sampledAt: string | null;
+  readonly windowSeconds: number;
+  readonly services: readonly TopRow[];
+}
+
+export const seriesMetrics = ['rps', 'errorRate', 'p50', 'p99', 'ready', 'desired', 'cpu', 'memoryBytes'] as const;
+export type SeriesMetric = (typeof seriesMetrics)[number];
+
+export interface SeriesQuery {
+  readonly environment: string;
+  readonly service: string;
+  readonly metric: SeriesMetric;
+  /** One release's traffic (rps, errorRate, p99) instead of the whole service's. */
+  readonly release?: string | undefined;
+  /** One instance's cpu or memoryBytes. */
+  readonly instance?: string | undefined;
+  readonly resolution: '10s' | '1m';
+  /** Epoch ms. */
+  readonly from?: number | undefined;
+  readonly to?: number | undefined;
+}
+
+export interface SeriesPoint {
+  /** Epoch ms of the start of the interval. */
+  readonly time: number;
+  readonly value: number;
+}
+
 export interface MonitoringPort {
   /** Prometheus text format 0.0.4: the control plane's metrics and every router's. */
   metricsText(): Promise<string>;
   observeRequest(observation: RequestObservation): void;
+  /** Every rule in every environment it covers, with its state. */
+  alerts(): readonly AlertView[];
+  /** Per service of the environment: traffic and usage of the last seconds. */
+  top(environment: string): TopView;
+  /** A metric's history: 10 s points for the last hour, 1 min points for the last day and (from SQLite) the week. */
+  series(query: SeriesQuery): readonly SeriesPoint[];
 }

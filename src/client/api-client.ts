@@ -19,6 +19,7 @@ import type {
   StatusReport,
   ValidationResult,
 } from '../api/control-plane.js';
+import type { AlertState, AlertView, SeriesPoint, SeriesQuery, TopView } from '../api/monitoring-port.js';
 import type { PipelineRunView } from '../api/pipeline-port.js';
 import { SkiffError, errorCatalog, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { readLines, readServerSentEvents } from './stream-readers.js';
@@ -108,6 +109,14 @@ export interface ApiClient {
   /** Asks the server to stop; it answers before it stops. */
   stop(): Promise<void>;
   openApi(): Promise<Readonly<Record<string, unknown>>>;
+  /** Alert rules with their state, per environment. */
+  alerts(query?: { readonly environment?: string; readonly state?: AlertState }): Promise<readonly AlertView[]>;
+  /** Per service: traffic and usage of the last seconds. */
+  top(environment: string): Promise<TopView>;
+  /** A metric's history (10 s or 1 min points). */
+  series(query: SeriesQuery): Promise<readonly SeriesPoint[]>;
+  /** The Prometheus text of `GET /metrics`. */
+  metricsText(): Promise<string>;
 }
 
 const defaultTimeoutMs = 60_000;
@@ -238,6 +247,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       await json('POST', '/api/v1/system/stop');
     },
     openApi: () => json('GET', '/api/openapi.json'),
+    top: (environment) => json('GET', `/api/v1/environments/${encodeURIComponent(environment)}/top`),
+    series: (query) => json('GET', '/api/v1/metrics/series', { query: { ...query } }),
+    alerts: (query = {}) => json('GET', '/api/v1/alerts', { query: { ...query } }),
+    async metricsText() {
+      return (await send('GET', '/metrics')).text();
+    },
   };
 }
 

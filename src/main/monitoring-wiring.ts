@@ -4,7 +4,9 @@
  */
 import path from 'node:path';
 import type { MonitoringPort } from '../api/monitoring-port.js';
+import type { AlertRules } from '../monitoring/alerts.js';
 import type { Monitor } from '../monitoring/monitor.js';
+import type { Revision } from '../store/state-store.js';
 import type { EnvironmentSample, InstanceSample, MonitoringSources } from '../monitoring/sources.js';
 import { fetchRouteTable, fetchRouterMetrics } from '../router/admin-client.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
@@ -76,5 +78,13 @@ export function monitoringPort(monitor: Monitor): MonitoringPort {
   return {
     metricsText: () => monitor.metricsText(),
     observeRequest: ({ method, route, status, seconds }) => monitor.observeRequest(method, route, status, seconds),
+    alerts: () => monitor.alertList(),
+    top: (environment) => monitor.top(environment),
+    series: (query) => monitor.series(query),
   };
+}
+
+export function alertRulesOf(revision: Revision | null): AlertRules {
+  // Revisions saved before alerts existed have neither key.
+  return { alerts: revision?.spec.alerts ?? [], notify: revision?.spec.notify ?? [] };
 }

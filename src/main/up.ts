@@ -26,7 +26,8 @@ import { ReadyReporter } from './ready-reporter.js';
 import { createPipelineRunner } from './pipeline-wiring.js';
 import { loadSecretKey } from './secret-key.js';
 import { Monitor } from '../monitoring/monitor.js';
-import { createMonitoringSources, monitoringPort } from './monitoring-wiring.js';
+import { RollupStore } from '../monitoring/rollup-store.js';
+import { alertRulesOf, createMonitoringSources, monitoringPort } from './monitoring-wiring.js';
 
 export type UpOptions = ServerFlags;
 
@@ -83,6 +84,8 @@ async function serve(config: ServerConfig): Promise<number> {
     emit,
     onEvent: (listener) => controlPlane?.onEvent(listener) ?? (() => undefined),
     logger: logger.child({ component: 'monitoring' }),
+    rules: () => alertRulesOf(store.latestRevision()),
+    rollups: new RollupStore(database),
   });
 
   let app: FastifyInstance | undefined;
@@ -92,7 +95,7 @@ async function serve(config: ServerConfig): Promise<number> {
   const shutdown = (): Promise<void> =>
     (shuttingDown ??= (async () => {
       print('Stopping: instances, routers, server…');
-      monitor.stop();
+      await monitor.stop();
       await environments.stopAll();
       // The API closes last, so `skiff stop` sees it go away only when everything has stopped.
       await app?.close();
@@ -134,7 +137,7 @@ async function serve(config: ServerConfig): Promise<number> {
     app = buildApp({ controlPlane, pipelines, monitoring: monitoringPort(monitor), version: skiffVersion, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
     await listen(app, config);
   } catch (error) {
-    monitor.stop();
+    await monitor.stop();
     await environments.stopAll();
     store.close();
     releaseDataDir(config);

@@ -118,6 +118,7 @@ export class DataPlane implements ExchangeContext {
     if (exchange.hostHeader !== undefined) exchange.host = hostWithoutPort(exchange.hostHeader);
     const route = matchRoute(this.compiled, exchange.host, exchange.url);
     if (route === undefined) {
+      exchange.answeredByRouter();
       this.metrics.unmatched++;
       const where = `${exchange.host ?? ''}${exchange.url.split('?', 1)[0]}`;
       sendRouterError(res, 404, 'SKIFF_NO_ROUTE', `no route matches ${where}`, this.draining);
@@ -125,12 +126,17 @@ export class DataPlane implements ExchangeContext {
     }
     const state = route.state;
     const policy = state.policy;
-    if (state.rateLimiter !== undefined && !this.admitRate(route, req, res, startMs)) return;
+    if (state.rateLimiter !== undefined && !this.admitRate(route, req, res, startMs)) {
+      exchange.answeredByRouter();
+      return;
+    }
     if (policy.maxBodyBytes > 0 && exchange.contentLength > policy.maxBodyBytes) {
+      exchange.answeredByRouter();
       this.refuse(route, res, startMs, 413, 'SKIFF_BODY_TOO_LARGE', `the body is larger than ${policy.maxBodyBytes} bytes`, true);
       return;
     }
     if (state.limiter.inFlight >= policy.maxConcurrent) {
+      exchange.answeredByRouter();
       this.refuse(route, res, startMs, 503, 'SKIFF_SERVICE_OVERLOADED', `service ${route.entry.service} has too many requests in flight`, false, 1);
       return;
     }

@@ -169,6 +169,11 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
     return this.done;
   }
 
+  /** The router answered the request itself before admitting it (404, 413, 429, 503): nothing to track. */
+  answeredByRouter(): void {
+    this.done = true;
+  }
+
   get gone(): boolean {
     return this.clientGone || this.done;
   }

@@ -1,0 +1,62 @@
+/** Counting and choosing instances, the small vocabulary every strategy shares. */
+import type { CountOrPercent } from '../spec/schema.js';
+import type { ObservedInstance, ReleaseInstances } from './strategy.js';
+
+/** Instances that are not leaving: starting, ready, unhealthy or crashed (the supervisor restarts a crashed one). */
+export function live(instances: readonly ObservedInstance[]): ObservedInstance[] {
+  return instances.filter((instance) => instance.state !== 'stopping');
+}
+
+export function readyCount(instances: readonly ObservedInstance[]): number {
+  return instances.filter((instance) => instance.state === 'ready').length;
+}
+
+export function instancesOf(release: ReleaseInstances | undefined): readonly ObservedInstance[] {
+  return release?.instances ?? [];
+}
+
+/**
+ * Which live instances to drain first: those serving nothing (crashed, unhealthy, starting), so
+ * availability drops only when a ready one must go.
+ */
+export function drainOrder(instances: readonly ObservedInstance[]): ObservedInstance[] {
+  const candidates = live(instances);
+  return [...candidates.filter((instance) => instance.state !== 'ready'), ...candidates.filter((instance) => instance.state === 'ready')];
+}
+
+/**
+ * Picks up to `count` instances to drain, non-ready first, taking ready ones only while
+ * `readyBudget` lasts. Returns the ids and how many ready ones were taken.
+ */
+export function pickDrains(
+  instances: readonly ObservedInstance[],
+  count: number,
+  readyBudget: number,
+): { readonly ids: string[]; readonly readyTaken: number } {
+  const ids: string[] = [];
+  let readyTaken = 0;
+  for (const instance of drainOrder(instances)) {
+    if (ids.length >= count) break;
+    if (instance.state === 'ready') {
+      if (readyTaken >= readyBudget) break;
+      readyTaken++;
+    }
+    ids.push(instance.id);
+  }
+  return { ids, readyTaken };
+}
+
+/** A count or a share of `desired`; shares round up for a surge and down for unavailability. */
+export function resolveCount(value: CountOrPercent, desired: number, round: 'up' | 'down'): number {
+  switch (value.kind) {
+    case 'count':
+      return value.value;
+    case 'percent': {
+      const exact = (desired * value.value) / 100;
+      // Absorbs float noise such as 3 * 33.3 / 100, so a share that is a whole number rounds to it.
+      const nearest = Math.round(exact);
+      if (Math.abs(exact - nearest) < 1e-9) return nearest;
+      return round === 'up' ? Math.ceil(exact) : Math.floor(exact);
+    }
+  }
+}
