@@ -172,10 +172,14 @@ export type CountOrPercent = { readonly kind: 'count'; readonly value: number } 
 
 const percentPattern = /^(\d+(?:\.\d+)?)%$/;
 
+// The parsed form is accepted too, so a parsed spec (with its defaults) parses again to itself.
+const parsedCountOrPercentSchema = z.strictObject({ kind: z.enum(['count', 'percent']), value: z.number().nonnegative() });
+
 export const countOrPercentSchema = z
-  .union([z.number().int().nonnegative(), z.string()])
+  .union([z.number().int().nonnegative(), z.string(), parsedCountOrPercentSchema])
   .transform((value, ctx): CountOrPercent => {
     if (typeof value === 'number') return { kind: 'count', value };
+    if (typeof value === 'object') return value;
     const match = percentPattern.exec(value.trim());
     const percent = match ? Number(match[1]) : NaN;
     if (!(percent <= 100)) {
