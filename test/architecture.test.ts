@@ -16,7 +16,7 @@ const allowed: Record<string, readonly string[]> = {
   artifacts: ['core', 'spec'],
   rollout: ['core', 'spec'],
   reconcile: ['core', 'spec'],
-  drivers: ['core', 'spec'],
+  drivers: ['core', 'spec', 'artifacts'],
   router: ['core'],
   providers: ['core', 'spec', 'store', 'reconcile', 'drivers', 'router'],
   monitoring: ['core', 'spec', 'store'],

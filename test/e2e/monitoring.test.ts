@@ -89,6 +89,12 @@ describe('GET /metrics on the control plane', () => {
       throw new Error(`${String(error)}; last output:\n${last}`);
     });
     expect((await loading).failed).toBe(0);
+    // The same samples feed the history the dashboard charts.
+    const series = (await (await fetch(`${platform.apiUrl}/api/v1/metrics/series?environment=dev&service=echo&metric=rps`)).json()) as {
+      time: number;
+      value: number;
+    }[];
+    expect(series.some((point) => point.value > 0 && point.time % 10_000 === 0)).toBe(true);
     expect(table).toMatch(/^SERVICE\s+RPS\s+ERRORS\s+P50\s+P99\s+READY\s+CPU\s+MEMORY$/m);
     expect(table).toMatch(/^idle\s+-\s+-\s+-\s+-\s+1\/1\s+/m);
   });
