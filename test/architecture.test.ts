@@ -24,6 +24,7 @@ const allowed: Record<string, readonly string[]> = {
   api: ['core', 'spec'],
   client: ['core', 'api'],
   cli: ['core', 'config', 'spec', 'api', 'client', 'main'],
+  ui: ['core', 'spec', 'api', 'client'],
   main: ['core', 'config', 'spec', 'store', 'artifacts', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'pipeline', 'api', 'client'],
 };
 

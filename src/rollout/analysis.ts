@@ -5,6 +5,7 @@
  */
 import { assertNever } from '../core/assert-never.js';
 import type { AnalysisCheckSpec, AnalysisSpec, LatencyPercentile } from '../spec/schema.js';
+import { defaultAnalysis } from '../spec/schema.js';
 import { histogramTotal, percentileFromBuckets } from './histogram.js';
 import type { LatencyHistogram } from './histogram.js';
 import { mannWhitneyGreater, mannWhitneyGreaterGrouped } from './mann-whitney.js';
@@ -193,4 +194,9 @@ export function judgeAnalysis(spec: AnalysisSpec, measurements: AnalysisMeasurem
     return { outcome: 'inconclusive', checks, counts, minRequests: spec.minRequests, reason: open.map((check) => check.detail).join('; ') };
   }
   return { outcome: 'pass', checks, counts, minRequests: spec.minRequests, reason: `all ${checks.length} check(s) passed` };
+}
+
+/** The analysis a canary step names: the spec's own, else the built-in `default`. */
+export function analysisNamed(analyses: Readonly<Record<string, AnalysisSpec>>, name: string): AnalysisSpec | undefined {
+  return Object.hasOwn(analyses, name) ? analyses[name] : name === 'default' ? defaultAnalysis : undefined;
 }

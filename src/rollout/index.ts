@@ -1,4 +1,4 @@
-export { judgeAnalysis, releaseFigures } from './analysis.js';
+export { analysisNamed, judgeAnalysis, releaseFigures } from './analysis.js';
 export type { AnalysisMeasurements, AnalysisVerdict, CheckResult, ReleaseFigures, ReleaseWindow, VerdictOutcome } from './analysis.js';
 export { blueGreenSteps } from './blue-green.js';
 export { canaryInstances, weightBefore } from './canary.js';
