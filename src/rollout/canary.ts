@@ -10,7 +10,7 @@ import type { CanaryStepSpec } from '../spec/schema.js';
 import { assertNever } from '../core/assert-never.js';
 import { instancesOf, live, pickDrains, readyCount } from './instances.js';
 import { rollBack } from './rollback.js';
-import type { RolloutCursor, RolloutInput, RolloutPhase, RolloutPlan, StartInstances, Strategy, StrategyOf } from './strategy.js';
+import type { RolloutCursor, RolloutInput, RolloutPlan, StartInstances, Strategy, StrategyOf } from './strategy.js';
 import { allTo, splitTraffic } from './traffic.js';
 
 type Input = RolloutInput<StrategyOf<'canary'>>;
@@ -106,8 +106,7 @@ function plan(input: Input): RolloutPlan {
   const held = requests.paused;
 
   if (cursor.step > steps.length) {
-    const phase: RolloutPhase = 'completed';
-    return { ...base, start: [], drain: [], traffic: allTo(next.release), phase, reason: `${next.release} has all traffic` };
+    return { ...base, start: [], drain: [], traffic: allTo(next.release), phase: 'completed', reason: `${next.release} has all traffic` };
   }
 
   const final = cursor.step === steps.length;

@@ -34,7 +34,10 @@ function plan(input: RolloutInput<StrategyOf<'recreate'>>): RolloutPlan {
   const aborted = input.cursor.aborted ?? (requests.abort ? { reason: 'aborted by a person', at: now } : undefined);
   const cursor = aborted ? { ...input.cursor, aborted } : input.cursor;
   const [old, target] = aborted && stable ? [next.instances, stable] : [instancesOf(stable), next];
-  const step = aborted && !stable ? { start: 0, drain: live(next.instances).map((i) => i.id), done: next.instances.length === 0, detail: 'no earlier release to return to' } : recreateStep(desired, old, target);
+  const step: ReplaceStep =
+    aborted && !stable
+      ? { start: 0, drain: live(next.instances).map((instance) => instance.id), done: next.instances.length === 0, detail: 'no earlier release to return to' }
+      : recreateStep(desired, old, target);
   const held = requests.paused && !aborted && !step.done;
   return {
     start: held || step.start === 0 ? [] : [{ release: target.release, count: step.start }],

@@ -60,7 +60,7 @@ function plan(input: RolloutInput<StrategyOf<'rolling'>>): RolloutPlan {
     aborted && stable
       ? rollingStep(desired, limits, next.instances, stable)
       : aborted
-        ? { start: 0, drain: live(next.instances).map((i) => i.id), done: next.instances.length === 0, detail: 'no earlier release to return to' }
+        ? { start: 0, drain: live(next.instances).map((instance) => instance.id), done: next.instances.length === 0, detail: 'no earlier release to return to' }
         : rollingStep(desired, limits, instancesOf(stable), next);
   const target = aborted && stable ? stable.release : next.release;
   const held = requests.paused && !aborted && !step.done;

@@ -1,0 +1,136 @@
+/** Every environment: its services (release, ready/desired, routes, last deployment, traffic) and instances. */
+import type { EventRecord, ReleaseSummary, StatusReport } from '../../api/control-plane.js';
+import type { TopView } from '../../api/monitoring-port.js';
+import { ErrorNote, Muted, Section, StateBadge } from '../components/bits.js';
+import { InstancesTable } from '../components/instances-table.js';
+import { api, isNotServed } from '../lib/api.js';
+import { age, latency, percent, perSecond, shortDigest } from '../lib/format.js';
+import { useNow, useResource } from '../lib/hooks.js';
+import { Link, paths } from '../lib/router.js';
+import { isSettling, settlingPollMs } from '../lib/settling.js';
+
+export function OverviewPage() {
+  const environments = useResource(() => api.environments(), [], {
+    refreshOn: (event) => event.type === 'spec.applied' || event.type === 'environment.restored',
+  });
+  return (
+    <div class="page">
+      <h1>Overview</h1>
+      <ErrorNote error={environments.error} what="the environments" />
+      {environments.data?.length === 0 && <Muted>Nothing applied yet: run `skiff apply` or `skiff up` with a spec.</Muted>}
+      {environments.data?.map((environment) => <EnvironmentSection key={environment} environment={environment} />)}
+    </div>
+  );
+}
+
+interface EnvironmentView {
+  readonly status: StatusReport;
+  readonly current: Readonly<Record<string, ReleaseSummary | undefined>>;
+}
+
+async function loadEnvironment(environment: string): Promise<EnvironmentView> {
+  const status = await api.status(environment);
+  const lists = await Promise.all(status.services.map((service) => api.releases(environment, service.name)));
+  const current: Record<string, ReleaseSummary | undefined> = {};
+  status.services.forEach((service, index) => {
+    current[service.name] = lists[index]?.find((release) => release.current);
+  });
+  return { status, current };
+}
+
+const touches = (environment: string) => (event: EventRecord) => event.environment === environment || event.environment === null;
+
+function EnvironmentSection(props: { readonly environment: string }) {
+  const { environment } = props;
+  const view = useResource(() => loadEnvironment(environment), [environment], {
+    refreshOn: touches(environment),
+    pollMs: (data) => (isSettling(data?.status) ? settlingPollMs : undefined),
+  });
+  const top = useResource<TopView | null>(
+    () => api.top(environment).catch((error: unknown) => (isNotServed(error) ? null : Promise.reject(error))),
+    [environment],
+    { refreshOn: () => false, pollMs: (data) => (data === null ? undefined : 5_000) },
+  );
+  const now = useNow();
+  const status = view.data?.status;
+  const traffic = new Map((top.data?.services ?? []).map((row) => [row.service, row]));
+  return (
+    <Section
+      id={`env-${environment}`}
+      title={
+        <>
+          <span class="env-name">{environment}</span>
+          {environment === 'production' && <span class="badge prod">production</span>}
+        </>
+      }
+      aside={status?.revision && <span class="muted">revision {status.revision.id} · {status.revision.author} · {age(status.revision.createdAt, now)} ago</span>}
+    >
+      <ErrorNote error={view.error} what={`the status of ${environment}`} />
+      {status && status.services.length === 0 && <Muted>No services in this environment.</Muted>}
+      {status && status.services.length > 0 && (
+        <table class="table services" data-testid={`services-${environment}`}>
+          <thead>
+            <tr>
+              <th>service</th>
+              <th>release</th>
+              <th class="num">ready</th>
+              <th>routes</th>
+              <th>last deployment</th>
+              <th class="num">req/s</th>
+              <th class="num">errors</th>
+              <th class="num">p99</th>
+            </tr>
+          </thead>
+          <tbody>
+            {status.services.map((service) => {
+              const release = view.data?.current[service.name];
+              const row = traffic.get(service.name);
+              const healthy = service.ready === service.desired;
+              return (
+                <tr key={service.name} data-service={service.name}>
+                  <td>
+                    <Link href={paths.service(environment, service.name)} class="strong">
+                      {service.name}
+                    </Link>
+                  </td>
+                  <td>
+                    {service.release}
+                    {release && <span class="muted small"> {shortDigest(release.artifact)}</span>}
+                  </td>
+                  <td class="num">
+                    <span class={healthy ? 'ok' : 'warn'} data-testid="ready">
+                      {service.ready}/{service.desired}
+                    </span>
+                  </td>
+                  <td class="mono small">{service.routes.map((route) => `${route.host ?? ''}${route.path}`).join(', ') || '-'}</td>
+                  <td class="small">
+                    {release ? (
+                      <>
+                        {release.reason} by {release.author}, {age(release.createdAt, now)} ago{' '}
+                        <StateBadge state={healthy ? 'complete' : 'progressing'} />
+                      </>
+                    ) : (
+                      '-'
+                    )}
+                  </td>
+                  <td class="num">{perSecond(row?.rps)}</td>
+                  <td class="num">{percent(row?.errorRate)}</td>
+                  <td class="num">{latency(row?.p99)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {status && status.services.length > 0 && (
+        <details class="instances-block" open={status.instances.length > 0 && status.instances.length <= 12}>
+          <summary>
+            {status.instances.length} instance{status.instances.length === 1 ? '' : 's'}
+            {!status.limits.enforced && status.limits.reason && <span class="muted"> · limits not enforced: {status.limits.reason}</span>}
+          </summary>
+          <InstancesTable instances={status.instances} showService />
+        </details>
+      )}
+    </Section>
+  );
+}
