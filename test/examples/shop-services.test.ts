@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveEnvironment } from '../../src/spec/desired.js';
+import { resolveFromSource } from '../../src/spec/testing/resolve-from-source.js';
 import { specSchema } from '../../src/spec/schema.js';
 
 const shopDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/shop');
@@ -138,20 +138,21 @@ afterAll(async () => {
 });
 
 describe('examples/shop', () => {
-  it('skiff.yaml is a valid spec with the three services and their routes', () => {
+  it('skiff.yaml is a valid spec with the shop services and their routes', () => {
     const spec = specSchema.parse(parse(readFileSync(path.join(shopDir, 'skiff.yaml'), 'utf8')));
-    expect(Object.keys(spec.services).sort()).toEqual(['catalog', 'orders', 'web']);
+    expect(Object.keys(spec.services).sort()).toEqual(['catalog', 'orders', 'reviews', 'web']);
     expect(spec.services.catalog?.instances).toBe(2);
     expect(spec.services.catalog?.routes[0]).toMatchObject({ path: '/catalog', stripPrefix: true });
     expect(spec.services.orders?.routes[0]).toMatchObject({ path: '/orders', stripPrefix: true });
     expect(Object.keys(spec.environments).sort()).toEqual(['dev', 'production', 'staging']);
     for (const service of Object.values(spec.services)) expect(service.readiness?.http).toBe('/health');
+    expect(spec.services.reviews).toMatchObject({ driver: 'docker', image: { dockerfile: './Dockerfile' } });
   });
 
   it('each environment runs the intended number of instances with its own data directory', () => {
     const spec = specSchema.parse(parse(readFileSync(path.join(shopDir, 'skiff.yaml'), 'utf8')));
     const resolved = (env: string) =>
-      Object.fromEntries(resolveEnvironment(spec, env, shopDir).services.map((s) => [s.name, s]));
+      Object.fromEntries(resolveFromSource(spec, env, shopDir).services.map((s) => [s.name, s]));
     const dev = resolved('dev');
     expect([dev.catalog?.instances, dev.orders?.instances, dev.web?.instances]).toEqual([2, 1, 1]);
     expect(dev.catalog?.env.LOG_LEVEL).toBe('debug');

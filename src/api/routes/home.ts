@@ -1,65 +1,75 @@
-import type { FastifyPluginAsync } from 'fastify';
-
 /**
- * A minimal status page at `/` until the dashboard lands: every environment's services and
- * instances, refreshed from the API.
+ * Serves the built dashboard (dist/ui, made by `npm run build`) at `/`. Any other path outside
+ * `/api/` that is not a file answers index.html, so the dashboard's own paths survive a reload.
  */
-export function homeRoutes(): FastifyPluginAsync {
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+
+/** Three levels up from both src/api/routes and dist/api/routes is the package root. */
+export const defaultDashboardDir = fileURLToPath(new URL('../../../dist/ui/', import.meta.url));
+
+const contentTypes: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+export function homeRoutes(options: { readonly dir?: string } = {}): FastifyPluginAsync {
+  const root = path.resolve(options.dir ?? defaultDashboardDir);
   return async (app) => {
-    app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(homePage));
+    app.get('/*', async (request, reply) => {
+      const urlPath = decodePath(request.url.split('?')[0] ?? '/');
+      // Unknown API paths keep their JSON 404 instead of getting the dashboard.
+      if (urlPath === null || urlPath === '/api' || urlPath.startsWith('/api/')) return reply.callNotFound();
+      const file = path.resolve(root, `.${urlPath}`);
+      if (file.startsWith(root + path.sep) && (await isFile(file))) return sendFile(reply, file);
+      // A missing asset is a real 404: answering HTML to a script request only hides the problem.
+      if (urlPath.startsWith('/assets/') || path.extname(urlPath) !== '') return reply.callNotFound();
+      const index = path.join(root, 'index.html');
+      if (await isFile(index)) return sendFile(reply, index);
+      return reply.code(503).type('text/html; charset=utf-8').send(notBuiltPage);
+    });
   };
 }
 
-const homePage = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Skiff</title>
-<style>
-  body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 64rem; padding: 0 1rem; color: #1d2330; }
-  h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
-  table { border-collapse: collapse; width: 100%; font-size: .9rem; }
-  th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #e3e6ec; }
-  .ready { color: #137333; } .crashed, .unhealthy { color: #b3261e; } .starting, .stopping { color: #8a6d00; }
-  .muted { color: #6b7280; font-size: .85rem; }
-</style>
-</head>
-<body>
-<h1>Skiff</h1>
-<p class="muted">API: <a href="/api/openapi.json">/api/openapi.json</a> · refreshed every 2 s</p>
-<div id="content">Loading…</div>
-<script>
-const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
-async function refresh() {
+function decodePath(urlPath: string): string | null {
   try {
-    const envs = await (await fetch('/api/v1/environments')).json();
-    const names = Array.isArray(envs) ? envs : envs.environments ?? [];
-    let html = '';
-    for (const env of names) {
-      const s = await (await fetch('/api/v1/environments/' + encodeURIComponent(env) + '/status')).json();
-      if (!s.services) continue;
-      html += '<h2>' + esc(env) + '</h2>';
-      if (s.instances.length === 0) { html += '<p class="muted">no instances on this server</p>'; continue; }
-      if (!s.limits.enforced) html += '<p class="muted">resource limits not enforced: ' + esc(s.limits.reason) + '</p>';
-      html += '<table><tr><th>service</th><th>release</th><th>ready</th><th>routes</th></tr>';
-      for (const svc of s.services) {
-        const routes = svc.routes.map((r) => esc((r.host ?? '') + r.path)).join(', ');
-        html += '<tr><td>' + esc(svc.name) + '</td><td>' + esc(svc.release) + '</td><td>' + svc.ready + '/' + svc.desired + '</td><td>' + routes + '</td></tr>';
-      }
-      html += '</table><table style="margin-top:1rem"><tr><th>instance</th><th>state</th><th>pid</th><th>port</th><th>restarts</th><th>reason</th></tr>';
-      for (const i of s.instances) {
-        html += '<tr><td>' + esc(i.id) + '</td><td class="' + esc(i.state) + '">' + esc(i.state) + '</td><td>' + esc(i.pid) + '</td><td>' + esc(i.port) + '</td><td>' + i.restarts + '</td><td>' + esc(i.reason) + '</td></tr>';
-      }
-      html += '</table>';
-    }
-    document.getElementById('content').innerHTML = html || 'Nothing applied yet.';
-  } catch (error) {
-    document.getElementById('content').textContent = 'The API is not answering: ' + error;
+    const decoded = decodeURIComponent(urlPath);
+    return decoded.includes('\0') ? null : decoded;
+  } catch {
+    return null;
   }
 }
-refresh();
-setInterval(refresh, 2000);
-</script>
-</body>
-</html>
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await fs.stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function sendFile(reply: FastifyReply, file: string): Promise<FastifyReply> {
+  const body = await fs.readFile(file);
+  const hashed = file.includes(`${path.sep}assets${path.sep}`);
+  // Vite names assets by content hash: they never change; index.html must be revalidated to pick up a new build.
+  reply.header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+  return reply.type(contentTypes[path.extname(file)] ?? 'application/octet-stream').send(body);
+}
+
+const notBuiltPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Skiff</title></head>
+<body style="font-family: system-ui, sans-serif; margin: 2rem">
+<h1>Skiff</h1>
+<p>The dashboard is not built: run <code>npm run build</code> in the Skiff directory, then reload.</p>
+<p>The API is at <a href="/api/openapi.json">/api/openapi.json</a>.</p>
+</body></html>
 `;

@@ -7,7 +7,7 @@ import { api, isNotServed } from '../lib/api.js';
 import { age, latency, percent, perSecond, shortDigest } from '../lib/format.js';
 import { useNow, useResource } from '../lib/hooks.js';
 import { Link, paths } from '../lib/router.js';
-import { isSettling, settlingPollMs } from '../lib/settling.js';
+import { isIdle, isSettling, rolloutState, settlingPollMs } from '../lib/settling.js';
 
 export function OverviewPage() {
   const environments = useResource(() => api.environments(), [], {
@@ -67,7 +67,12 @@ function EnvironmentSection(props: { readonly environment: string }) {
     >
       <ErrorNote error={view.error} what={`the status of ${environment}`} />
       {status && status.services.length === 0 && <Muted>No services in this environment.</Muted>}
-      {status && status.services.length > 0 && (
+      {status && isIdle(status) && status.services.length > 0 && (
+        <Muted>
+          Not running on this server: {status.services.map((s) => s.name).join(', ')}. Promote into it, or start it with `skiff up --env {environment}`.
+        </Muted>
+      )}
+      {status && !isIdle(status) && status.services.length > 0 && (
         <table class="table services" data-testid={`services-${environment}`}>
           <thead>
             <tr>
@@ -107,7 +112,7 @@ function EnvironmentSection(props: { readonly environment: string }) {
                     {release ? (
                       <>
                         {release.reason} by {release.author}, {age(release.createdAt, now)} ago{' '}
-                        <StateBadge state={healthy ? 'complete' : 'progressing'} />
+                        <StateBadge state={rolloutState(status, service.name)} />
                       </>
                     ) : (
                       '-'
@@ -122,7 +127,7 @@ function EnvironmentSection(props: { readonly environment: string }) {
           </tbody>
         </table>
       )}
-      {status && status.services.length > 0 && (
+      {status && !isIdle(status) && (
         <details class="instances-block" open={status.instances.length > 0 && status.instances.length <= 12}>
           <summary>
             {status.instances.length} instance{status.instances.length === 1 ? '' : 's'}

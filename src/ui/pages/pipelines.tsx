@@ -1,0 +1,99 @@
+/** Pipeline runs with each stage's state, and Approve for a stage waiting for an approval. */
+import type { PipelineRunView, PipelineStageView } from '../../api/pipeline-port.js';
+import { ActionButton } from '../components/action-button.js';
+import { ErrorNote, Muted, StateBadge } from '../components/bits.js';
+import { api, dashboardAuthor, isNotServed } from '../lib/api.js';
+import { age, shortDigest } from '../lib/format.js';
+import { useNow, useResource } from '../lib/hooks.js';
+
+const runLimit = 20;
+
+export function PipelinesPage() {
+  const runs = useResource<readonly PipelineRunView[] | null>(
+    () => api.pipelineRuns({ limit: runLimit }).catch((error: unknown) => (isNotServed(error) ? null : Promise.reject(error))),
+    [],
+    { refreshOn: (event) => event.type.startsWith('pipeline.') },
+  );
+  return (
+    <div class="page">
+      <h1>Pipelines</h1>
+      <ErrorNote error={runs.error} what="the pipeline runs" />
+      {runs.data === null && <Muted>This server runs no pipelines.</Muted>}
+      {runs.data?.length === 0 && <Muted>No pipeline runs yet: start one with `skiff pipeline run SERVICE`.</Muted>}
+      {runs.data?.map((run) => <RunCard key={run.id} run={run} />)}
+    </div>
+  );
+}
+
+function RunCard(props: { readonly run: PipelineRunView }) {
+  const { run } = props;
+  const now = useNow(5_000);
+  return (
+    <section class="card run" data-run={run.id} data-state={run.state}>
+      <header class="card-header">
+        <h2>
+          #{run.id} {run.pipeline} <span class="muted">for</span> {run.service} <StateBadge state={run.state} />
+        </h2>
+        <span class="muted small">
+          by {run.author} · {age(run.createdAt, now)} ago{run.artifact ? ` · ${shortDigest(run.artifact)}` : ''}
+        </span>
+      </header>
+      {run.reason && <p class="error-note">{run.reason}</p>}
+      <ol class="stages">
+        {run.stages.map((stage) => (
+          <StageItem key={stage.name} run={run} stage={stage} />
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function StageItem(props: { readonly run: PipelineRunView; readonly stage: PipelineStageView }) {
+  const { run, stage } = props;
+  const waitsForApproval = stage.kind === 'approval' && stage.state === 'waiting';
+  // An approval lets the next stages run: confirm when one of them changes production.
+  const later = run.stages.slice(run.stages.indexOf(stage) + 1);
+  const reachesProduction = later.some((s) => stageEnvironment(s) === 'production');
+  return (
+    <li class={`stage stage-${stage.state}`} data-stage={stage.name} data-state={stage.state}>
+      <div class="stage-head">
+        <span class="stage-name">{stage.name}</span>
+        <span class="muted small">{stage.kind}</span>
+        <StateBadge state={stage.state} />
+      </div>
+      {stage.approvedBy && <div class="muted small">approved by {stage.approvedBy}</div>}
+      {waitsForApproval && (
+        <ActionButton
+          label="Approve"
+          busyLabel="Approving…"
+          kind="primary"
+          testId={`approve-${run.id}-${stage.name}`}
+          environment={reachesProduction ? 'production' : (stageEnvironment(later[0]) ?? '')}
+          confirmText={`Approve ${stage.name} of run #${run.id}: the run goes on to ${later.map((s) => s.name).join(', ') || 'its end'}.`}
+          run={() => api.approveStage({ id: run.id, stage: stage.name, author: dashboardAuthor })}
+        />
+      )}
+      {stage.log.length > 0 && (
+        <details class="stage-log">
+          <summary>log</summary>
+          <pre>{stage.log.join('\n')}</pre>
+        </details>
+      )}
+    </li>
+  );
+}
+
+function stageEnvironment(stage: PipelineStageView | undefined): string | undefined {
+  const spec = stage?.spec;
+  if (!spec) return undefined;
+  switch (spec.kind) {
+    case 'deploy':
+    case 'check':
+      return spec.environment;
+    case 'promote':
+      return spec.to;
+    case 'build':
+    case 'approval':
+      return undefined;
+  }
+}
