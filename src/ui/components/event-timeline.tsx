@@ -7,6 +7,7 @@ import { ErrorNote, Muted } from './bits.js';
 const severity = (type: string): string =>
   /crashed|failed|unhealthy|firing|start-failed/.test(type) ? 'bad' : /rollback|restarted|replacing|pending/.test(type) ? 'warn' : 'info';
 
+/** The API answers the newest events oldest first; the timeline puts the newest on top. */
 export function EventTimeline(props: { readonly query: EventQuery; readonly matches: (event: EventRecord) => boolean }) {
   const now = useNow(5_000);
   const events = useResource(() => api.events({ limit: 50, ...props.query }), [JSON.stringify(props.query)], { refreshOn: props.matches });
@@ -15,7 +16,7 @@ export function EventTimeline(props: { readonly query: EventQuery; readonly matc
       <ErrorNote error={events.error} what="events" />
       {events.data?.length === 0 && <Muted>No events yet.</Muted>}
       <ol class="timeline" data-testid="events">
-        {events.data?.map((event) => (
+        {[...(events.data ?? [])].reverse().map((event) => (
           <li key={event.id} class={`event ${severity(event.type)}`}>
             <span class="event-time" title={clockTime(event.time)}>
               {age(event.time, now)} ago
