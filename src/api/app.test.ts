@@ -164,8 +164,8 @@ describe('logs, events, revisions', () => {
     expect(response.headers['content-type']).toContain('application/x-ndjson');
     const lines = response.body.trim().split('\n').map((line) => JSON.parse(line));
     expect(lines).toEqual([
-      { instance: 'catalog-2', stream: 'stdout', line: 'line 3' },
-      { instance: 'catalog-2', stream: 'stdout', line: 'line 5' },
+      { time: '2026-11-26T10:00:00.000Z', release: 'v1', instance: 'catalog-2', stream: 'stdout', line: 'line 3' },
+      { time: '2026-11-26T10:00:00.000Z', release: 'v1', instance: 'catalog-2', stream: 'stdout', line: 'line 5' },
     ]);
   });
 

@@ -94,7 +94,10 @@ export interface ApplyResult {
 }
 
 export interface LogLine {
+  /** ISO time the line was collected from the instance's output. */
+  readonly time: string;
   readonly instance: string;
+  readonly release: string;
   readonly stream: 'stdout' | 'stderr';
   readonly line: string;
 }
@@ -103,7 +106,12 @@ export interface LogQuery {
   readonly environment: string;
   readonly service: string;
   readonly instance?: string;
-  /** Lines from the end of each instance's log. */
+  readonly release?: string;
+  /** Only lines from the last this-many milliseconds. */
+  readonly sinceMs?: number;
+  /** Only lines containing this text. */
+  readonly grep?: string;
+  /** At most this many lines, the newest, of all instances merged in time order. */
   readonly tail?: number;
 }
 

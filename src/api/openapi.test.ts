@@ -74,7 +74,7 @@ describe('OpenAPI document', () => {
     expect(apply.requestBody!.content['application/json']!.schema.required).toEqual(['text', 'file', 'baseDir']);
 
     const logs = document.paths['/api/v1/environments/{env}/services/{service}/logs']!['get']!;
-    expect(logs.parameters?.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(['tail', 'instance', 'follow']);
+    expect(logs.parameters?.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(['tail', 'instance', 'release', 'sinceMs', 'grep', 'follow']);
     expect(Object.keys(logs.responses['200']!.content)).toEqual(['application/x-ndjson']);
     expect(Object.keys(document.paths['/api/v1/system/stop']!['post']!.responses)).toContain('202');
 

@@ -101,8 +101,11 @@ const queryBool = z
   .transform((value) => value === 'true' || value === '1');
 
 export const logsQuerySchema = z.strictObject({
-  tail: queryInt(0, 100_000).optional().describe('lines from the end of each instance log'),
+  tail: queryInt(0, 100_000).optional().describe('at most this many lines, the newest, all instances merged in time order'),
   instance: z.string().min(1).optional().describe('only this instance'),
+  release: z.string().min(1).optional().describe('only instances of this release, e.g. v3'),
+  sinceMs: queryInt(0, 365 * 24 * 3_600_000).optional().describe('only lines from the last this-many milliseconds'),
+  grep: z.string().min(1).optional().describe('only lines containing this text'),
   follow: queryBool.optional().describe('keep the response open and stream new lines'),
 });
 
@@ -215,7 +218,9 @@ export const statusReportSchema: z.ZodType<StatusReport> = z.object({
 });
 
 export const logLineSchema: z.ZodType<LogLine> = z.object({
+  time: z.string(),
   instance: z.string(),
+  release: z.string(),
   stream: z.enum(['stdout', 'stderr']),
   line: z.string(),
 });

@@ -48,8 +48,8 @@ describe('log follow', () => {
     controlPlane.appendLog('web', { instance: 'web-1', stream: 'stdout', line: 'other service' });
     const text = await readUntil(response, (t) => t.includes('"new"'));
     expect(text.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
-      { instance: 'catalog-1', stream: 'stdout', line: 'old' },
-      { instance: 'catalog-2', stream: 'stderr', line: 'new' },
+      { time: '2026-11-26T10:00:00.000Z', release: 'v1', instance: 'catalog-1', stream: 'stdout', line: 'old' },
+      { time: '2026-11-26T10:00:00.000Z', release: 'v1', instance: 'catalog-2', stream: 'stderr', line: 'new' },
     ]);
     abort.abort();
     await expect.poll(() => controlPlane.followers, { timeout: 5000 }).toBe(0);

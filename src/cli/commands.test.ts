@@ -109,8 +109,8 @@ describe('skiff logs', () => {
     controlPlane.appendLog('catalog', { instance: 'catalog-1', stream: 'stdout', line: 'listening on 40000' });
     controlPlane.appendLog('catalog', { instance: 'catalog-2', stream: 'stderr', line: 'warming up' });
     const result = await cli.run(['logs', 'catalog']);
-    expect(result).toMatchObject({ code: 0, stdout: 'catalog-1 | listening on 40000\ncatalog-2 | warming up\n' });
-    expect((await cli.run(['logs', 'catalog', '--instance', 'catalog-2', '--tail', '5'])).stdout).toBe('catalog-2 | warming up\n');
+    expect(result).toMatchObject({ code: 0, stdout: '10:00:00.000 catalog-1 | listening on 40000\n10:00:00.000 catalog-2 | warming up\n' });
+    expect((await cli.run(['logs', 'catalog', '--instance', 'catalog-2', '--tail', '5'])).stdout).toBe('10:00:00.000 catalog-2 | warming up\n');
   });
 
   it('follows new lines until interrupted', async () => {
@@ -119,7 +119,7 @@ describe('skiff logs', () => {
     const following = cli.run(['logs', 'web', '-f'], { interrupt: interrupt.signal });
     await expect.poll(() => controlPlane.followers, { timeout: 5000 }).toBe(1);
     controlPlane.appendLog('web', { instance: 'web-1', stream: 'stdout', line: 'GET / 200' });
-    await expect.poll(() => cli.live.stdout, { timeout: 5000 }).toMatch(/\nweb-1 \| GET \/ 200\n$/);
+    await expect.poll(() => cli.live.stdout, { timeout: 5000 }).toMatch(/\n10:00:00\.000 web-1 \| GET \/ 200\n$/);
     interrupt.abort();
     expect((await following).code).toBe(0);
     await expect.poll(() => controlPlane.followers, { timeout: 5000 }).toBe(0);

@@ -47,7 +47,7 @@ describe('typed calls', () => {
     expect((await client.events({ type: 'service.scaled' })).map((e) => e.service)).toEqual(['web']);
     controlPlane.appendLog('web', { instance: 'web-1', stream: 'stdout', line: 'hi' });
     expect(await client.logs({ environment: 'dev', service: 'web', tail: 5 })).toEqual([
-      { instance: 'web-1', stream: 'stdout', line: 'hi' },
+      { time: '2026-11-26T10:00:00.000Z', release: 'v1', instance: 'web-1', stream: 'stdout', line: 'hi' },
     ]);
     expect((await client.openApi())['openapi']).toBe('3.1.0');
   });

@@ -200,7 +200,14 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const long = { timeoutMs: Math.max(timeoutMs, longRequestTimeoutMs) };
   const servicePath = (environment: string, service: string): string =>
     `/api/v1/environments/${encodeURIComponent(environment)}/services/${encodeURIComponent(service)}`;
-  const logQuery = (query: LogQuery, follow: boolean): Query => ({ tail: query.tail, instance: query.instance, follow: follow || undefined });
+  const logQuery = (query: LogQuery, follow: boolean): Query => ({
+    tail: query.tail,
+    instance: query.instance,
+    release: query.release,
+    sinceMs: query.sinceMs,
+    grep: query.grep,
+    follow: follow || undefined,
+  });
 
   return {
     baseUrl,

@@ -30,7 +30,6 @@ import type {
 import { SkiffError } from '../core/errors.js';
 import type { ErrorDetail } from '../core/errors.js';
 import type { ResourceEnforcement } from '../drivers/driver.js';
-import { followLog, readLogTail } from '../drivers/process/log-rotation.js';
 import { parseSpec } from '../spec/parse.js';
 import { planReleasesForApply } from '../spec/release-plan.js';
 import type { PlannedRelease } from '../spec/release-plan.js';
@@ -39,6 +38,7 @@ import type { SecretStore } from '../store/secret-store.js';
 import type { NewEvent, StateStore } from '../store/state-store.js';
 import { DesiredState, keptPointers, stateHash } from './desired-state.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
+import type { CollectedLine, CollectedQuery, LogCollector } from './log-collector.js';
 import type { InstanceRecord } from '../providers/local/instance-record.js';
 import { ReleaseOperations } from './release-operations.js';
 import { revisionSummary } from './summaries.js';
@@ -53,6 +53,7 @@ export interface LocalControlPlaneDeps {
   readonly sourceEnvironment: string;
   readonly artifacts: ArtifactPort;
   readonly limits: ResourceEnforcement;
+  readonly logs: LogCollector;
   readonly logger: Logger;
   readonly shutdown: () => Promise<void>;
 }
@@ -288,13 +289,10 @@ export class LocalControlPlane implements ControlPlane {
   }
 
   async logs(query: LogQuery): Promise<readonly LogLine[]> {
-    const lines: LogLine[] = [];
+    this.checkLogQuery(query);
     const redact = this.redactor(query);
-    for (const instance of this.logInstances(query)) {
-      const tail = await readLogTail(instance.logPath, query.tail ?? 100);
-      for (const line of tail) lines.push({ instance: instance.id, stream: 'stdout', line: redact(line) });
-    }
-    return lines;
+    const lines = await this.deps.logs.query(this.collectedQuery(query));
+    return lines.map((line) => logLine(line, redact));
   }
 
   /** Replaces the service's secret values in log lines, in case a service prints one. */
@@ -307,40 +305,30 @@ export class LocalControlPlane implements ControlPlane {
   }
 
   async followLogs(query: LogQuery, onLine: (line: LogLine) => void, signal: AbortSignal): Promise<void> {
-    const following = new Set<string>();
-    const followStartedAt = Date.now();
+    this.checkLogQuery(query);
     const redact = this.redactor(query);
-    const followNew = (): void => {
-      for (const instance of this.logInstances(query)) {
-        const key = `${instance.id}:${instance.logPath}`;
-        if (following.has(key)) continue;
-        following.add(key);
-        void followLog(instance.logPath, (line) => onLine({ instance: instance.id, stream: 'stdout', line: redact(line) }), signal, {
-          // An instance that started after the follow began is read from its first line.
-          fromStart: instance.startedAt >= followStartedAt,
-        });
-      }
+    await this.deps.logs.follow(this.collectedQuery({ ...query, tail: undefined }), (line) => onLine(logLine(line, redact)), signal);
+  }
+
+  private checkLogQuery(query: LogQuery): void {
+    this.state.assertEnvironment(query.environment);
+    if (this.state.latest()) this.state.assertService(query.service);
+  }
+
+  private collectedQuery(query: LogQuery): CollectedQuery {
+    return {
+      environment: query.environment,
+      service: query.service,
+      instance: query.instance,
+      release: query.release,
+      grep: query.grep,
+      tail: query.tail ?? 100,
+      since: query.sinceMs === undefined ? undefined : Date.now() - query.sinceMs,
     };
-    followNew();
-    // Instances started while following (restarts, scale-up) are picked up as they appear.
-    const unsubscribe = this.onEvent((event) => {
-      if (event.type === 'instance.started' && event.service === query.service) followNew();
-    });
-    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    unsubscribe();
   }
 
   async shutdown(): Promise<void> {
     await this.deps.shutdown();
-  }
-
-  private logInstances(query: LogQuery): { id: string; logPath: string; startedAt: number }[] {
-    this.state.assertEnvironment(query.environment);
-    if (this.state.latest()) this.state.assertService(query.service);
-    const runtime = this.deps.environments.get(query.environment);
-    return (runtime?.supervisor.instances() ?? [])
-      .filter((record) => record.service === query.service && (!query.instance || record.id === query.instance))
-      .flatMap((record) => (record.logPath ? [{ id: record.id, logPath: record.logPath, startedAt: record.startedAt ?? 0 }] : []));
   }
 
   /** Checks that need this machine: service directories exist. */
@@ -359,6 +347,10 @@ export class LocalControlPlane implements ControlPlane {
     }
     return errors;
   }
+}
+
+function logLine(line: CollectedLine, redact: (text: string) => string): LogLine {
+  return { time: new Date(line.time).toISOString(), instance: line.instance, release: line.release, stream: 'stdout', line: redact(line.line) };
 }
 
 function instanceStatus(record: InstanceRecord): InstanceStatus {

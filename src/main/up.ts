@@ -21,6 +21,7 @@ import { createSqliteStore, openDatabase } from '../store/sqlite-store.js';
 import { LocalControlPlane } from './local-control-plane.js';
 import { createFileLogger } from './logger.js';
 import { createLocalArtifacts } from './local-artifacts.js';
+import { LogCollector } from './log-collector.js';
 import { EnvironmentRegistry } from './environment-registry.js';
 import { ReadyReporter } from './ready-reporter.js';
 import { createPipelineRunner } from './pipeline-wiring.js';
@@ -96,6 +97,7 @@ async function serve(config: ServerConfig): Promise<number> {
     (shuttingDown ??= (async () => {
       print('Stopping: instances, routers, server…');
       await monitor.stop();
+      await logs.stop();
       await environments.stopAll();
       // The API closes last, so `skiff stop` sees it go away only when everything has stopped.
       await app?.close();
@@ -105,7 +107,21 @@ async function serve(config: ServerConfig): Promise<number> {
       finished(0);
     })());
 
+  const logs = new LogCollector({
+    dataDir: config.dataDir,
+    clock: systemClock,
+    logger,
+    instances: () =>
+      environments.all().flatMap((runtime) =>
+        runtime.supervisor.instances().flatMap((record) =>
+          record.logPath
+            ? [{ id: record.id, environment: record.environment, service: record.service, release: record.release, logPath: record.logPath }]
+            : [],
+        ),
+      ),
+  });
   controlPlane = new LocalControlPlane({
+    logs,
     store,
     secrets,
     environments,
@@ -117,6 +133,7 @@ async function serve(config: ServerConfig): Promise<number> {
   });
 
   monitor.start();
+  logs.start();
   try {
     const latest = store.latestRevision();
     // Adopt what an earlier run left: routers and instances keep running through a restart.

@@ -4,8 +4,10 @@ import { App } from './app.js';
 import { createDashboardClient } from './lib/api.js';
 import { EventHub } from './lib/event-hub.js';
 import { EventHubContext } from './lib/hooks.js';
+import { ensureStreamIteration } from './lib/stream-iteration.js';
 import './styles.css';
 
+ensureStreamIteration();
 const hub = new EventHub((onOpen) => createDashboardClient({ onResponse: (response) => onOpen(response.ok) }));
 hub.start();
 

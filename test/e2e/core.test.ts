@@ -1,10 +1,11 @@
 /**
  * End-to-end stories of the core: the real `skiff up`, real processes, real HTTP on 127.0.0.1.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { echoSpec, isAlive, runLoad, startPlatform, waitFor, waitForReady, waitForRouted } from './platform.js';
+import { echoSpec, isAlive, runLoad, skiffBin, startPlatform, waitFor, waitForReady, waitForRouted } from './platform.js';
 import type { Platform } from './platform.js';
 
 let platform: Platform | undefined;
@@ -145,6 +146,25 @@ describe('skiff up with a two-instance service', () => {
       return result.stdout.includes('/some-path') ? result.stdout : null;
     });
     expect(logs).toContain(instance!.id);
+    const grep = platform.cli(['logs', 'echo', '--grep', 'some-path', '--since', '10m']);
+    expect(grep.stdout.trim().split('\n').every((line) => line.includes('some-path'))).toBe(true);
+    expect(platform.cli(['logs', 'echo', '--release', 'v9']).stdout).toBe('');
+
+    // `logs -f` shows lines of an instance started after it began.
+    const follow = spawn(process.execPath, [skiffBin, 'logs', 'echo', '-f'], { env: { ...process.env, SKIFF_API: platform.apiUrl } });
+    let followed = '';
+    follow.stdout.on('data', (chunk: Buffer) => (followed += chunk.toString()));
+    try {
+      expect(platform.cli(['scale', 'echo=2']).code).toBe(0);
+      const [, added] = await waitForReady(platform, { echo: 2 });
+      const newcomer = added!.id === instance!.id ? (await platform.status()).instances.find((i) => i.id !== instance!.id)! : added!;
+      await waitFor('a line of the new instance in logs -f', async () => {
+        await fetch(`http://127.0.0.1:${newcomer.port}/followed`);
+        return followed.includes(`${newcomer.id} | `) && followed.includes('/followed');
+      });
+    } finally {
+      follow.kill('SIGINT');
+    }
 
     const child = platform.process;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -83,6 +83,7 @@ async function pageWasNotReloaded(): Promise<boolean> {
 
 describe.skipIf(!runBrowserTests)('dashboard', () => {
   beforeAll(async () => {
+    if (!haveChromium) throw new Error(`${chromiumPath} is missing in CI: install the Debian package chromium`);
     fs.mkdirSync(screenshots, { recursive: true });
     const productionPort = await freePort();
     platform = await startPlatform({ spec: spec(productionPort), files: { 'svc/server.mjs': fs.readFileSync(echoServer, 'utf8') } });
@@ -146,7 +147,7 @@ describe.skipIf(!runBrowserTests)('dashboard', () => {
     await shoot('service');
   });
 
-  it('rolls back a release in production after confirmation', async () => {
+  it('rolls back a release and deploys an artifact in production, each after confirmation', async () => {
     // Two artifacts deployed to production through the API: v1, then v2.
     const first = await api<{ digest: string }>('POST', '/api/v1/services/echo/build', {});
     fs.writeFileSync(path.join(platform!.specDir, 'svc', 'VERSION'), 'two\n');
@@ -178,6 +179,15 @@ describe.skipIf(!runBrowserTests)('dashboard', () => {
     const releases = await api<ReleaseJson[]>('GET', '/api/v1/environments/production/services/echo/releases');
     expect(releases[0]).toMatchObject({ version: 'v3', reason: 'rollback', current: true, artifact: first.digest });
     await shoot('service-production');
+
+    // Deploying an artifact from the page asks too, then runs it.
+    await page.selectOption('[data-testid="deploy-artifact"]', second.digest);
+    await page.click('[data-testid="deploy"]');
+    await dialog.locator('button:has-text("Yes, change production")').click();
+    await page.locator('[data-testid="releases"] tr[data-release="v4"].current').waitFor();
+    const afterDeploy = await api<ReleaseJson[]>('GET', '/api/v1/environments/production/services/echo/releases');
+    expect(afterDeploy[0]).toMatchObject({ version: 'v4', reason: 'deploy', current: true, artifact: second.digest });
+    expect(await pageWasNotReloaded()).toBe(true);
   });
 
   it('approves a pipeline stage that waits for an approval', async () => {

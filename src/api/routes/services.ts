@@ -37,13 +37,8 @@ export function serviceRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       contentType: 'application/x-ndjson',
       response: logLineSchema,
       handler: async (request, reply) => {
-        const { tail, instance, follow } = request.query;
-        const query: LogQuery = {
-          environment: request.params.env,
-          service: request.params.service,
-          ...(instance === undefined ? {} : { instance }),
-          ...(tail === undefined ? {} : { tail }),
-        };
+        const { follow, ...filters } = request.query;
+        const query: LogQuery = { environment: request.params.env, service: request.params.service, ...filters };
         // Read before any byte is sent, so an unknown service is still a proper error answer.
         const recent = await controlPlane.logs(query);
         if (!follow) return reply.type('application/x-ndjson').send(recent.map(ndjson).join(''));

@@ -279,8 +279,9 @@ export class MemoryControlPlane implements ControlPlane {
     await this.options.onShutdown?.();
   }
 
-  /** Test hook: a line an instance of `service` wrote. */
-  appendLog(service: string, line: LogLine): void {
+  /** Test hook: a line an instance of `service` wrote (time and release default to fixed values). */
+  appendLog(service: string, written: Omit<LogLine, 'time' | 'release'> & Partial<Pick<LogLine, 'time' | 'release'>>): void {
+    const line: LogLine = { time: '2026-11-26T10:00:00.000Z', release: 'v1', ...written };
     this.logLines.push({ service, line });
     for (const follower of this.logFollowers) {
       if (follower.query.service === service && matches(follower.query, line)) follower.onLine(line);

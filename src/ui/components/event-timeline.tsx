@@ -5,7 +5,7 @@ import { useNow, useResource } from '../lib/hooks.js';
 import { ErrorNote, Muted } from './bits.js';
 
 const severity = (type: string): string =>
-  /crashed|failed|unhealthy|firing|start-failed/.test(type) ? 'bad' : /rollback|restarted|replacing|pending/.test(type) ? 'warn' : 'info';
+  /crashed|failed|unhealthy|firing|start-failed/.test(type) ? 'event-bad' : /rollback|restarted|replacing|pending/.test(type) ? 'event-warn' : 'event-info';
 
 /** The API answers the newest events oldest first; the timeline puts the newest on top. */
 export function EventTimeline(props: { readonly query: EventQuery; readonly matches: (event: EventRecord) => boolean }) {

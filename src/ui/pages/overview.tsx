@@ -68,9 +68,16 @@ function EnvironmentSection(props: { readonly environment: string }) {
       <ErrorNote error={view.error} what={`the status of ${environment}`} />
       {status && status.services.length === 0 && <Muted>No services in this environment.</Muted>}
       {status && isIdle(status) && status.services.length > 0 && (
-        <Muted>
-          Not running on this server: {status.services.map((s) => s.name).join(', ')}. Promote into it, or start it with `skiff up --env {environment}`.
-        </Muted>
+        <p class="muted">
+          Not running on this server:{' '}
+          {status.services.map((s, index) => (
+            <span key={s.name}>
+              {index > 0 && ', '}
+              <Link href={paths.service(environment, s.name)}>{s.name}</Link>
+            </span>
+          ))}
+          . Deploy or promote into it, or start it with `skiff up --env {environment}`.
+        </p>
       )}
       {status && !isIdle(status) && status.services.length > 0 && (
         <table class="table services" data-testid={`services-${environment}`}>
