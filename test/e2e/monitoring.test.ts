@@ -161,10 +161,11 @@ notify:
       // Readiness fails after 2 × 200 ms; liveness replaces the instance only after 30 × 200 ms.
       platform = await startPlatform({ spec: echoSpec({ livenessFailures: 30, extra: alerts }) });
       const [sick] = await waitForReady(platform, { echo: 2 });
-      // Rules show from the first evaluation on (every 2 s).
-      const listed = await waitFor('the rule listed', () => {
+      // Rules show from the first evaluation on (every 2 s); one made while instances were still
+      // starting may show the rule pending until the next.
+      const listed = await waitFor('the rule listed as inactive', () => {
         const result = platform!.cli(['alerts']);
-        return result.code === 0 && result.stdout.includes('echo-degraded') ? result.stdout : null;
+        return result.code === 0 && /INACTIVE\s+echo-degraded/.test(result.stdout) ? result.stdout : null;
       });
       expect(listed).toMatch(/INACTIVE\s+echo-degraded\s+dev\s+critical\s+ready\(echo\) < desired\(echo\)/);
 
