@@ -1,6 +1,6 @@
 /** Every environment: its services (release, ready/desired, routes, last deployment, traffic) and instances. */
 import type { EventRecord, ReleaseSummary, StatusReport } from '../../api/control-plane.js';
-import type { TopView } from '../../api/monitoring-port.js';
+import type { AlertView, TopView } from '../../api/monitoring-port.js';
 import { ErrorNote, Muted, Section, StateBadge } from '../components/bits.js';
 import { InstancesTable } from '../components/instances-table.js';
 import { api, isNotServed } from '../lib/api.js';
@@ -18,8 +18,42 @@ export function OverviewPage() {
       <h1>Overview</h1>
       <ErrorNote error={environments.error} what="the environments" />
       {environments.data?.length === 0 && <Muted>Nothing applied yet: run `skiff apply` or `skiff up` with a spec.</Muted>}
+      <FiringAlerts />
       {environments.data?.map((environment) => <EnvironmentSection key={environment} environment={environment} />)}
     </div>
+  );
+}
+
+/** Alerts firing now, across environments; refreshed on every alert event. */
+function FiringAlerts() {
+  const alerts = useResource<readonly AlertView[]>(
+    () => api.alerts({ state: 'firing' }).catch((error: unknown) => (isNotServed(error) ? [] : Promise.reject(error))),
+    [],
+    { refreshOn: (event) => event.type.startsWith('alert.') },
+  );
+  const now = useNow();
+  if (!alerts.data?.length) return null;
+  return (
+    <Section id="alerts" title="Alerts firing">
+      <table class="alerts">
+        <tbody>
+          {alerts.data.map((alert) => (
+            <tr key={`${alert.environment}/${alert.name}`} class={`alert ${alert.severity}`}>
+              <td>
+                {/* Badge colours of the instance states: red for critical, amber for warning. */}
+                <span class={`badge state-${alert.severity === 'critical' ? 'crashed' : 'unhealthy'}`}>{alert.severity}</span>
+              </td>
+              <td>{alert.name}</td>
+              <td>{alert.environment}</td>
+              <td>
+                <code>{alert.expr}</code>
+              </td>
+              <td class="muted">{alert.since ? `for ${age(alert.since, now)}` : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Section>
   );
 }
 
