@@ -4,8 +4,10 @@
  * fewer than desired − maxUnavailable ready, so with maxUnavailable 0 an old instance is drained
  * only after its replacement is ready.
  */
+import { live, pickDrains, readyCount, resolveCount } from './instances.js';
+import { planReplacement } from './replacement.js';
+import type { ReplaceStep } from './replacement.js';
 import type { ObservedInstance, ReleaseInstances, RolloutInput, RolloutPlan, Strategy, StrategyOf } from './strategy.js';
-import { instancesOf, live, pickDrains, readyCount, resolveCount } from './instances.js';
 
 export interface RollingLimits {
   readonly maxSurge: number;
@@ -19,12 +21,7 @@ export function rollingLimits(strategy: StrategyOf<'rolling'>, desired: number):
   return { maxSurge, maxUnavailable: maxSurge === 0 && maxUnavailable === 0 ? 1 : maxUnavailable };
 }
 
-export interface RollingStep {
-  readonly start: number;
-  readonly drain: readonly string[];
-  readonly done: boolean;
-  readonly detail: string;
-}
+export type RollingStep = ReplaceStep;
 
 /** One step of replacing `old` by `target` within the limits; also used to roll back. */
 export function rollingStep(desired: number, limits: RollingLimits, old: readonly ObservedInstance[], target: ReleaseInstances): RollingStep {
@@ -51,28 +48,8 @@ export function rollingStep(desired: number, limits: RollingLimits, old: readonl
 }
 
 function plan(input: RolloutInput<StrategyOf<'rolling'>>): RolloutPlan {
-  const { strategy, desired, stable, next, requests, now } = input;
-  const aborted = input.cursor.aborted ?? (requests.abort ? { reason: 'aborted by a person', at: now } : undefined);
-  const cursor = aborted ? { ...input.cursor, aborted } : input.cursor;
-  const limits = rollingLimits(strategy, desired);
-  // Rolling back is a rolling update towards the stable release.
-  const step =
-    aborted && stable
-      ? rollingStep(desired, limits, next.instances, stable)
-      : aborted
-        ? { start: 0, drain: live(next.instances).map((instance) => instance.id), done: next.instances.length === 0, detail: 'no earlier release to return to' }
-        : rollingStep(desired, limits, instancesOf(stable), next);
-  const target = aborted && stable ? stable.release : next.release;
-  const held = requests.paused && !aborted && !step.done;
-  return {
-    start: held || step.start === 0 ? [] : [{ release: target, count: step.start }],
-    drain: held ? [] : step.drain,
-    traffic: { kind: 'spread' },
-    matches: [],
-    phase: aborted ? 'aborted' : step.done ? 'completed' : held ? 'paused' : 'progressing',
-    reason: aborted ? `${aborted.reason}; ${step.detail}` : held ? `paused by a person; ${step.detail}` : step.detail,
-    cursor,
-  };
+  const limits = rollingLimits(input.strategy, input.desired);
+  return planReplacement(input, (old, target) => rollingStep(input.desired, limits, old, target));
 }
 
 export const rolling: Strategy<StrategyOf<'rolling'>> = { plan };
