@@ -21,10 +21,9 @@ export function rollingLimits(strategy: StrategyOf<'rolling'>, desired: number):
   return { maxSurge, maxUnavailable: maxSurge === 0 && maxUnavailable === 0 ? 1 : maxUnavailable };
 }
 
-export type RollingStep = ReplaceStep;
 
 /** One step of replacing `old` by `target` within the limits; also used to roll back. */
-export function rollingStep(desired: number, limits: RollingLimits, old: readonly ObservedInstance[], target: ReleaseInstances): RollingStep {
+export function rollingStep(desired: number, limits: RollingLimits, old: readonly ObservedInstance[], target: ReleaseInstances): ReplaceStep {
   const oldLive = live(old);
   const targetLive = live(target.instances);
   const targetReady = readyCount(targetLive);
