@@ -201,4 +201,23 @@ environments:
     const cli = platform.cli(['logs', 'broken']);
     expect(cli.stdout).toContain('missing DATABASE_URL');
   });
+
+  it('replaces every instance with a new release under load without a failed request, even when instances exit at once on SIGTERM', async () => {
+    platform = await startPlatform({ spec: echoSpec({ instances: 2, greeting: 'old', abruptExit: true }) });
+    const before = await waitForReady(platform, { echo: 2 });
+    await waitForRouted(platform, '/echo/', before);
+    const loading = runLoad(`${platform.routerUrl}/echo/`, { durationMs: 6000, connections: 4 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    fs.writeFileSync(path.join(platform.specDir, 'skiff.yaml'), echoSpec({ instances: 2, greeting: 'new', abruptExit: true }));
+    const applied = platform.cli(['apply', 'skiff.yaml']);
+    expect(applied.code, applied.stderr).toBe(0);
+    const after = await waitFor('only new instances', async () => {
+      const instances = (await platform!.status()).instances;
+      return instances.length === 2 && instances.every((i) => i.state === 'ready' && !before.some((b) => b.id === i.id)) ? instances : null;
+    });
+    const load = await loading;
+    expect(load.failures).toEqual([]);
+    expect(after.every((i) => i.release === 'v2')).toBe(true);
+    expect(before.map((i) => i.pid!).filter(isAlive)).toEqual([]);
+  });
 });

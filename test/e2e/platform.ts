@@ -223,7 +223,9 @@ export async function runLoad(url: string, options: { durationMs: number; connec
   return result;
 }
 
-export function echoSpec(options: { instances?: number; extra?: string; greeting?: string; livenessFailures?: number } = {}): string {
+export function echoSpec(
+  options: { instances?: number; extra?: string; greeting?: string; livenessFailures?: number; abruptExit?: boolean } = {},
+): string {
   return `name: test
 services:
   echo:
@@ -232,6 +234,7 @@ services:
     instances: ${options.instances ?? 2}
     env:
       GREETING: ${options.greeting ?? 'hello'}
+      ABRUPT_EXIT: "${options.abruptExit ? '1' : '0'}"
     readiness:
       http: /health
       interval: 200ms
