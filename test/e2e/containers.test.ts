@@ -6,6 +6,8 @@
  * a process service runs. Skipped with a loud warning only when no engine answers outside CI.
  */
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine, probeEngine } from '../../src/drivers/docker/engine.js';
 import { echoServer, runLoad, startPlatform, waitFor, waitForReady, waitForRouted } from './platform.js';
@@ -162,6 +164,27 @@ describe.skipIf(!engine.reachable)('container services on the Docker engine', ()
     const check = (await (await fetch(`${p.routerUrl}/box/router-check`)).json()) as { status: unknown };
     expect(check.status).toBe(200);
   }, 90_000);
+
+  it('rolls out a newly built image under load without a failed request', async () => {
+    const p = platform!;
+    const before = (await waitForReady(p, { box: 2 })).filter((i) => i.service === 'box');
+    await waitForRouted(p, '/box/', before);
+    fs.writeFileSync(path.join(p.specDir, 'box', 'server.mjs'), server.replace('greeting: process.env.GREETING', "greeting: 'rebuilt'"));
+    const built = p.cli(['build', 'box']);
+    expect(built.code, built.stderr).toBe(0);
+    const load = runLoad(`${p.routerUrl}/box/`, { durationMs: 8000, connections: 4, maxRequests: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const deployed = p.cli(['deploy', 'box', 'latest', 'dev']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const after = await waitFor('box on the new image', async () => {
+      const instances = (await p.status()).instances.filter((i) => i.service === 'box');
+      return instances.length === 2 && instances.every((i) => i.state === 'ready' && !before.some((b) => b.id === i.id)) ? instances : null;
+    }, 60_000);
+    const result = await load;
+    expect(result.failed, result.failures.join('\n')).toBe(0);
+    await waitForRouted(p, '/box/', after);
+    expect(((await (await fetch(`${p.routerUrl}/box/`)).json()) as { greeting: string }).greeting).toBe('rebuilt');
+  }, 120_000);
 
   it('never touches a container it did not start', () => {
     expect(docker('inspect', '--format', '{{.State.Running}} {{.RestartCount}}', foreign)).toBe('true 0');
