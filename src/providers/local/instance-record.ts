@@ -1,7 +1,9 @@
 /** One instance as the local supervisor tracks it; the persisted part survives a control-plane restart. */
-import type { InstanceHandle, RunningInstance } from '../../drivers/driver.js';
+import path from 'node:path';
+import type { InstanceExit, InstanceHandle, InstanceLaunch, RunningInstance } from '../../drivers/driver.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
 import type { InstanceState, ObservedInstance } from '../../reconcile/instance-state.js';
+import type { DesiredService } from '../../spec/desired.js';
 
 export interface PersistedInstance {
   readonly id: string;
@@ -48,4 +50,77 @@ export function toObserved(record: InstanceRecord): ObservedInstance {
     nextStartAt: record.state === 'crashed' ? record.nextStartAt : null,
     ordinal: record.ordinal,
   };
+}
+
+/** A new instance of the desired release, not started yet. */
+export function newInstanceRecord(options: {
+  readonly id: string;
+  readonly environment: string;
+  readonly desired: DesiredService;
+  readonly ordinal: number;
+  readonly port: number;
+}): InstanceRecord {
+  return {
+    id: options.id,
+    environment: options.environment,
+    service: options.desired.name,
+    release: options.desired.release ?? 'none',
+    configHash: options.desired.configHash,
+    ordinal: options.ordinal,
+    state: 'starting',
+    port: options.port,
+    handle: null,
+    logPath: null,
+    restarts: 0,
+    consecutiveCrashes: 0,
+    nextStartAt: null,
+    startedAt: null,
+    readyAt: null,
+    reason: null,
+    stopReason: null,
+    running: null,
+    probes: null,
+    replaceReason: null,
+  };
+}
+
+/** What the driver gets to start one instance: the release's config plus what Skiff tells every instance. */
+export function instanceLaunch(options: {
+  readonly record: InstanceRecord;
+  readonly desired: DesiredService;
+  readonly directory: string;
+  readonly image: string | undefined;
+  readonly secrets: Readonly<Record<string, string>>;
+  readonly routerUrl: string;
+  readonly dataDir: string;
+}): InstanceLaunch {
+  const { record, desired } = options;
+  return {
+    instanceId: record.id,
+    service: record.service,
+    environment: record.environment,
+    release: record.release,
+    directory: options.directory,
+    command: desired.command,
+    env: {
+      ...desired.env,
+      ...options.secrets,
+      SKIFF_INSTANCE_ID: record.id,
+      SKIFF_SERVICE: record.service,
+      SKIFF_ENVIRONMENT: record.environment,
+      SKIFF_RELEASE: record.release,
+      SKIFF_ROUTER_URL: options.routerUrl,
+    },
+    port: record.port,
+    resources: desired.resources,
+    logDir: path.join(options.dataDir, 'logs', record.environment, record.service),
+    ...(options.image !== undefined ? { image: options.image } : {}),
+  };
+}
+
+export function describeExit(exit: InstanceExit): string {
+  if (exit.oomKilled) return 'was killed for using more memory than its limit (OOM)';
+  if (exit.signal) return `was killed by ${exit.signal}`;
+  if (exit.exitCode !== null) return `exited with code ${exit.exitCode}`;
+  return 'exited';
 }

@@ -4,7 +4,6 @@
  * with backoff, and adopts instances a previous control plane left running.
  */
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import { isSkiffError } from '../../core/errors.js';
@@ -21,7 +20,7 @@ import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
 import type { DriverKind } from '../../spec/schema.js';
 import type { NewEvent, StateStore } from '../../store/state-store.js';
 import { freePort } from './free-port.js';
-import { fromPersisted, toObserved, toPersisted } from './instance-record.js';
+import { describeExit, fromPersisted, instanceLaunch, newInstanceRecord, toObserved, toPersisted } from './instance-record.js';
 import type { InstanceRecord, PersistedInstance } from './instance-record.js';
 import { monitorHealth } from './health-monitor.js';
 
@@ -188,30 +187,14 @@ export class LocalSupervisor {
   }
 
   private async startNew(desired: DesiredService): Promise<void> {
-    const id = `${desired.name}-${randomBytes(3).toString('hex')}`;
-    const record: InstanceRecord = {
-      id,
+    const record = newInstanceRecord({
+      id: `${desired.name}-${randomBytes(3).toString('hex')}`,
       environment: this.deps.environment,
-      service: desired.name,
-      release: desired.release ?? 'none',
-      configHash: desired.configHash,
+      desired,
       ordinal: this.nextOrdinal++,
-      state: 'starting',
       port: await freePort(this.takenPorts()),
-      handle: null,
-      logPath: null,
-      restarts: 0,
-      consecutiveCrashes: 0,
-      nextStartAt: null,
-      startedAt: null,
-      readyAt: null,
-      reason: null,
-      stopReason: null,
-      running: null,
-      probes: null,
-      replaceReason: null,
-    };
-    this.records.set(id, record);
+    });
+    this.records.set(record.id, record);
     this.persist(record);
     await this.launch(record, desired);
   }
@@ -233,27 +216,9 @@ export class LocalSupervisor {
     try {
       const { directory, image } = await this.deps.prepare(desired);
       const secrets = await this.deps.secretEnv(desired);
-      running = await this.driverFor(record).start({
-        instanceId: record.id,
-        service: record.service,
-        environment: record.environment,
-        release: record.release,
-        directory,
-        command: desired.command,
-        env: {
-          ...desired.env,
-          ...secrets,
-          SKIFF_INSTANCE_ID: record.id,
-          SKIFF_SERVICE: record.service,
-          SKIFF_ENVIRONMENT: record.environment,
-          SKIFF_RELEASE: record.release,
-          SKIFF_ROUTER_URL: this.deps.routerUrl,
-        },
-        port: record.port,
-        resources: desired.resources,
-        logDir: path.join(this.deps.dataDir, 'logs', record.environment, record.service),
-        ...(image !== undefined ? { image } : {}),
-      });
+      running = await this.driverFor(record).start(
+        instanceLaunch({ record, desired, directory, image, secrets, routerUrl: this.deps.routerUrl, dataDir: this.deps.dataDir }),
+      );
     } catch (error) {
       const hint = isSkiffError(error) && error.hint ? ` (${error.hint})` : '';
       const message = `${error instanceof Error ? error.message : String(error)}${hint}`;
@@ -431,11 +396,4 @@ export class LocalSupervisor {
   private takenPorts(except?: string): Set<number> {
     return new Set([...this.records.values()].filter((r) => r.id !== except).map((r) => r.port));
   }
-}
-
-function describeExit(exit: InstanceExit): string {
-  if (exit.oomKilled) return 'was killed for using more memory than its limit (OOM)';
-  if (exit.signal) return `was killed by ${exit.signal}`;
-  if (exit.exitCode !== null) return `exited with code ${exit.exitCode}`;
-  return 'exited';
 }
