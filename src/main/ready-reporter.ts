@@ -3,6 +3,9 @@ import type { ControlPlane, EventRecord } from '../api/control-plane.js';
 
 export class ReadyReporter {
   private readonly reported = new Set<string>();
+  /** Failures already printed, by instance and reason: a crash loop prints its reason once. */
+  private readonly failures = new Set<string>();
+  private readonly failing = new Set<string>();
   private allReadyPrinted = false;
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -27,7 +30,14 @@ export class ReadyReporter {
   private onEvent(event: EventRecord): void {
     if (event.environment !== this.environment) return;
     if (event.type === 'instance.crashed' || event.type === 'instance.unhealthy' || event.type === 'instance.start-failed') {
-      this.print(`  ! ${event.message}`);
+      const reason = typeof event.data['reason'] === 'string' ? event.data['reason'] : event.message.replace(/^could not start \S+: /, '');
+      const key = `${event.instance}:${reason}`;
+      if (event.service) this.failing.add(event.service);
+      if (!this.failures.has(key)) {
+        this.failures.add(key);
+        this.print(`  ! ${event.instance}: ${reason}`);
+      }
+      this.check();
     }
     if (event.type === 'instance.ready' || event.type === 'service.scaled' || event.type === 'spec.applied') this.check();
   }
@@ -43,9 +53,11 @@ export class ReadyReporter {
       const url = route ? `  ${route.host ? `http://${route.host}:${new URL(status.routerUrl).port}` : status.routerUrl}${route.path}` : '';
       this.print(`  ✓ ${service.name.padEnd(width)}  ${service.ready}/${service.desired} ready  ${service.release}${url}`);
     }
-    if (!this.allReadyPrinted && status.services.every((service) => service.ready >= service.desired)) {
+    const waiting = status.services.filter((service) => service.ready < service.desired);
+    if (!this.allReadyPrinted && waiting.every((service) => this.failing.has(service.name))) {
       this.allReadyPrinted = true;
-      this.print('Ready. Ctrl-C stops everything it started.');
+      const note = waiting.length ? ` Not ready: ${waiting.map((service) => service.name).join(', ')} (see above; retried with backoff).` : '';
+      this.print(`Ready.${note} Ctrl-C stops everything it started.`);
     }
   }
 }
