@@ -21,7 +21,8 @@ const allowed: Record<string, readonly string[]> = {
   providers: ['core', 'spec', 'store', 'reconcile', 'drivers', 'router'],
   monitoring: ['core', 'spec', 'store'],
   pipeline: ['core', 'spec'],
-  api: ['core', 'spec'],
+  // The API serves the views the modules below it produce (pipeline runs, monitoring views).
+  api: ['core', 'spec', 'monitoring', 'pipeline'],
   client: ['core', 'api'],
   cli: ['core', 'config', 'spec', 'api', 'client', 'main'],
   ui: ['core', 'spec', 'api', 'client'],

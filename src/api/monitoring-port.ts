@@ -1,7 +1,9 @@
 /**
  * The port the monitoring routes serve, apart from the ControlPlane: `main/` wires the monitor
- * to it. Its types mirror monitoring's views, so the monitor satisfies it as it is.
+ * to it. Its views are monitoring's own.
  */
+import type { AlertView } from '../monitoring/alerts.js';
+import type { TopRow, TopView } from '../monitoring/top.js';
 
 export interface RequestObservation {
   readonly method: string;
@@ -11,42 +13,8 @@ export interface RequestObservation {
   readonly seconds: number;
 }
 
-export type AlertState = 'inactive' | 'pending' | 'firing';
-
-export interface AlertView {
-  readonly name: string;
-  readonly environment: string;
-  readonly severity: 'warning' | 'critical';
-  readonly expr: string;
-  readonly forMs: number;
-  readonly state: AlertState;
-  /** ISO time the state began (the condition started holding, or the alert resolved). */
-  readonly since: string | null;
-  /** The left side's value at the last evaluation: a ratio, seconds, per second or a count. */
-  readonly value: number | null;
-  readonly webhooks: readonly string[];
-}
-
-export interface TopRow {
-  readonly service: string;
-  readonly rps: number | null;
-  readonly errorRate: number | null;
-  /** Seconds. */
-  readonly p50: number | null;
-  readonly p99: number | null;
-  readonly ready: number;
-  readonly desired: number;
-  /** CPU cores used on average over the window, all instances together. */
-  readonly cpu: number | null;
-  readonly memoryBytes: number | null;
-}
-
-export interface TopView {
-  readonly environment: string;
-  readonly sampledAt: string | null;
-  readonly windowSeconds: number;
-  readonly services: readonly TopRow[];
-}
+export type { AlertView, TopRow, TopView };
+export type AlertState = AlertView['state'];
 
 export const seriesMetrics = ['rps', 'errorRate', 'p50', 'p99', 'ready', 'desired', 'cpu', 'memoryBytes'] as const;
 export type SeriesMetric = (typeof seriesMetrics)[number];

@@ -1,36 +1,13 @@
 /**
  * The port the pipeline routes serve, apart from the ControlPlane: `main/` wires the pipeline
- * runner to it. Its types mirror the runner's runs, so the runner satisfies it as it is.
+ * runner to it. Its views are the pipeline module's runs.
  */
-import type { PipelineStageSpec } from '../spec/schema.js';
+import type { PipelineRun, RunState, StageRun, StageState } from '../pipeline/index.js';
 
-export type PipelineStageState = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped';
-export type PipelineRunState = 'running' | 'waiting' | 'succeeded' | 'failed';
-
-export interface PipelineStageView {
-  readonly name: string;
-  readonly kind: PipelineStageSpec['kind'];
-  readonly state: PipelineStageState;
-  readonly startedAt: string | null;
-  readonly finishedAt: string | null;
-  readonly log: readonly string[];
-  readonly approvedBy: string | null;
-  readonly approvedAt: string | null;
-  readonly spec: PipelineStageSpec;
-}
-
-export interface PipelineRunView {
-  readonly id: number;
-  readonly pipeline: string;
-  readonly service: string;
-  readonly state: PipelineRunState;
-  readonly author: string;
-  readonly artifact: string | null;
-  readonly reason: string | null;
-  readonly createdAt: string;
-  readonly finishedAt: string | null;
-  readonly stages: readonly PipelineStageView[];
-}
+export type PipelineStageState = StageState;
+export type PipelineRunState = RunState;
+export type PipelineStageView = StageRun;
+export type PipelineRunView = PipelineRun;
 
 export interface PipelinePort {
   /**

@@ -35,6 +35,8 @@ export class EnvironmentRegistry {
       existing.setDesired(desired);
       return;
     }
+    // Nothing deployed there yet: no router or supervisor to run until something is.
+    if (desired.services.every((service) => service.release === null)) return;
     const runtime = await this.start(environment, revision, desired);
     runtime.setDesired(desired);
   }
@@ -65,6 +67,11 @@ export class EnvironmentRegistry {
     if (declared !== undefined) return declared;
     const others = Object.keys(revision.spec.environments).filter((name) => name !== this.options.mainEnvironment);
     return this.options.routerPort + 1 + others.indexOf(environment);
+  }
+
+  /** The router URL of an environment, whether or not its router runs yet. */
+  routerUrlFor(environment: string, revision: Revision): string {
+    return `http://${this.options.runtime.routerHost}:${this.routerPortFor(environment, revision)}`;
   }
 
   async stopAll(): Promise<void> {

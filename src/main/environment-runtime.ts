@@ -86,14 +86,20 @@ export class EnvironmentRuntime {
     await this.supervisor.adopt();
     this.supervisor.setDesired(desired);
     await this.publish();
-    // Republished regularly so a router restarted by hand catches up without waiting for a change.
-    this.resync = setInterval(() => void this.publish(), 5000);
+    // A router restarted by hand starts from its table file, which may be older: it catches up
+    // here. Only a stale router gets the table again (each publish is written to disk).
+    this.resync = setInterval(() => void this.resyncIfStale(), 5000);
     this.resync.unref();
   }
 
   setDesired(desired: DesiredEnvironment): void {
     this.supervisor.setDesired(desired);
     void this.publish();
+  }
+
+  private async resyncIfStale(): Promise<void> {
+    const version = await this.router.tableVersion();
+    if (version !== null && version < this.publisher.lastVersion) await this.publish();
   }
 
   publish(): Promise<void> {

@@ -30,6 +30,7 @@ import type {
 import { SkiffError } from '../core/errors.js';
 import type { ErrorDetail } from '../core/errors.js';
 import type { ResourceEnforcement } from '../drivers/driver.js';
+import { resolveEnvironment } from '../spec/desired.js';
 import { parseSpec } from '../spec/parse.js';
 import { planReleasesForApply } from '../spec/release-plan.js';
 import type { PlannedRelease } from '../spec/release-plan.js';
@@ -169,7 +170,10 @@ export class LocalControlPlane implements ControlPlane {
     const revision = this.state.latest();
     const runtime = this.deps.environments.get(environment);
     const instances = runtime ? runtime.supervisor.instances().map(instanceStatus) : [];
-    const desired = runtime?.supervisor.desiredEnvironment()?.services ?? [];
+    // An environment with nothing deployed has no runtime yet: its services come from the revision.
+    const desired =
+      runtime?.supervisor.desiredEnvironment()?.services ??
+      (revision ? resolveEnvironment(revision.spec, environment, this.state.releasesOf(revision, environment)).services : []);
     const services: ServiceStatus[] = desired.map((service) => {
       const mine = instances.filter((instance) => instance.service === service.name);
       return {
@@ -184,7 +188,7 @@ export class LocalControlPlane implements ControlPlane {
     return {
       environment,
       revision: revision ? revisionSummary(revision) : null,
-      routerUrl: runtime?.router.url ?? '',
+      routerUrl: runtime?.router.url ?? (revision ? this.deps.environments.routerUrlFor(environment, revision) : ''),
       limits: { enforced: this.deps.limits.enforced, reason: this.deps.limits.reason ?? null },
       services,
       instances,

@@ -18,6 +18,11 @@ export class RoutePublisher {
 
   constructor(private readonly deps: RoutePublisherDeps) {}
 
+  /** The version of the last table sent (0 before the first). */
+  get lastVersion(): number {
+    return this.version;
+  }
+
   request(): Promise<void> {
     if (this.queued) return this.queued;
     const next = this.chain.then(() => {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { echoServer, freePort, startPlatform, waitFor, waitForReady } from './platform.js';
+import { answer, echoServer, freePort, startPlatform, threeEnvironmentSpec, waitFor, waitForReady } from './platform.js';
 import type { Platform } from './platform.js';
 
 let platform: Platform | undefined;
@@ -41,26 +41,9 @@ process.exit(3);
 `;
 
 function spec(stagingPort: number, productionPort: number): string {
-  return `name: shop
-services:
-  echo:
-    path: svc
-    start: [node, server.mjs]
-    build: {}
-    env: { GREETING: hello }
-    readiness: { http: /health, interval: 200ms }
-    stopGrace: 2s
-    routes: [{ path: /echo, stripPrefix: true }]
-environments:
-  dev:
-    services: { echo: { env: { GREETING: dev } } }
-  staging:
-    routerPort: ${stagingPort}
-    services: { echo: { env: { GREETING: staging } } }
-  production:
-    routerPort: ${productionPort}
-    services: { echo: { env: { GREETING: production } } }
-pipelines:
+  return threeEnvironmentSpec(
+    { staging: stagingPort, production: productionPort },
+    `pipelines:
   release:
     services: [echo]
     stages:
@@ -77,16 +60,9 @@ pipelines:
       - check: { name: integration, command: [node, checks/fail.mjs], environment: dev }
       - promote: { from: dev, to: staging }
       - promote: { from: staging, to: production }
-`;
-}
-
-async function answer(url: string): Promise<{ greeting: string } | null> {
-  try {
-    const response = await fetch(url);
-    return response.ok ? ((await response.json()) as { greeting: string }) : null;
-  } catch {
-    return null;
-  }
+`,
+    '    stopGrace: 2s\n',
+  );
 }
 
 describe('pipelines', () => {

@@ -251,3 +251,39 @@ ${options.extra ?? ''}environments:
   dev: {}
 `;
 }
+
+/**
+ * A built echo service in dev, staging and production, each environment with its own GREETING
+ * and its own router port; `extra` is appended (e.g. `pipelines:`).
+ */
+export function threeEnvironmentSpec(ports: { staging: number; production: number }, extra = '', serviceExtra = ''): string {
+  return `name: shop
+services:
+  echo:
+    path: svc
+    start: [node, server.mjs]
+    build: {}
+    env: { GREETING: hello }
+    readiness: { http: /health, interval: 200ms }
+${serviceExtra}    routes: [{ path: /echo, stripPrefix: true }]
+environments:
+  dev:
+    services: { echo: { env: { GREETING: dev } } }
+  staging:
+    routerPort: ${ports.staging}
+    services: { echo: { env: { GREETING: staging } } }
+  production:
+    routerPort: ${ports.production}
+    services: { echo: { env: { GREETING: production } } }
+${extra}`;
+}
+
+/** The JSON answer of a URL, or null when it does not answer 200. */
+export async function answer(url: string): Promise<{ greeting: string; instance: string } | null> {
+  try {
+    const response = await fetch(url);
+    return response.ok ? ((await response.json()) as { greeting: string; instance: string }) : null;
+  } catch {
+    return null;
+  }
+}

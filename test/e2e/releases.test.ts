@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { echoServer, freePort, startPlatform, waitFor, waitForReady } from './platform.js';
+import { answer, echoServer, freePort, startPlatform, threeEnvironmentSpec, waitFor, waitForReady } from './platform.js';
 import type { Platform } from './platform.js';
 
 let platform: Platform | undefined;
@@ -14,39 +14,12 @@ afterEach(async () => {
   platform = undefined;
 });
 
-async function answer(url: string): Promise<{ greeting: string; instance: string } | null> {
-  try {
-    const response = await fetch(url);
-    return response.ok ? ((await response.json()) as { greeting: string; instance: string }) : null;
-  } catch {
-    return null;
-  }
-}
-
 describe('releases', () => {
   it('builds once and promotes the same artifact with each environment’s own config', async () => {
     const stagingPort = await freePort();
     const productionPort = await freePort();
     platform = await startPlatform({
-      spec: `name: shop
-services:
-  echo:
-    path: svc
-    start: [node, server.mjs]
-    build: {}
-    env: { GREETING: hello }
-    readiness: { http: /health, interval: 200ms }
-    routes: [{ path: /echo, stripPrefix: true }]
-environments:
-  dev:
-    services: { echo: { env: { GREETING: dev } } }
-  staging:
-    routerPort: ${stagingPort}
-    services: { echo: { env: { GREETING: staging } } }
-  production:
-    routerPort: ${productionPort}
-    services: { echo: { env: { GREETING: production } } }
-`,
+      spec: threeEnvironmentSpec({ staging: stagingPort, production: productionPort }),
       files: {
         'svc/server.mjs': fs.readFileSync(echoServer, 'utf8'),
         'svc/.skiffignore': 'scratch/\n',

@@ -74,6 +74,11 @@ export class RouterProcess {
     return 'started';
   }
 
+  /** The version of the table the router routes with, or null when it does not answer. */
+  async tableVersion(): Promise<number | null> {
+    return (await routerHealth(this.socketPath, 1000))?.version ?? null;
+  }
+
   async publish(table: RouteTable): Promise<void> {
     this.lastTable = table;
     await publishRouteTable(this.socketPath, table, 2000);
