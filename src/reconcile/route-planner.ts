@@ -79,8 +79,3 @@ export function planRouteTable(
   }
   return { version, generatedAt: new Date(now).toISOString(), routes };
 }
-
-/** Two tables route the same way (ignoring version and time): no need to publish. */
-export function sameRoutes(a: RouteTable, b: RouteTable): boolean {
-  return JSON.stringify(a.routes) === JSON.stringify(b.routes);
-}
