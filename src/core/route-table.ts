@@ -35,6 +35,47 @@ export interface RouteEntry {
   readonly hold?: RouteHold;
   /** Largest request body accepted (413 beyond). Default 64 MiB; 0 means no limit. */
   readonly maxBodyBytes?: number;
+  /**
+   * Traffic split by release during a rollout: percent per release name, summing to 100. Each
+   * request picks a release by weight, then a backend of that release. A release with no ready
+   * backend gets none of the traffic (its share goes to the others). Absent: all backends alike.
+   */
+  readonly weights?: Readonly<Record<string, number>>;
+  /**
+   * Checked in order before `weights`: a request matching one goes to that release's backends
+   * (canary `match`, blue-green preview). With no ready backend of that release it falls through.
+   */
+  readonly releaseMatches?: readonly ReleaseMatch[];
+  /** Parallel run: a share of requests is also sent to a candidate release and the answers compared. */
+  readonly mirror?: RouteMirror;
+}
+
+/** A header or cookie with an exact value (header names lowercase). */
+export type RequestMatch =
+  | { readonly kind: 'header'; readonly name: string; readonly value: string }
+  | { readonly kind: 'cookie'; readonly name: string; readonly value: string };
+
+export interface ReleaseMatch {
+  readonly match: RequestMatch;
+  readonly release: string;
+}
+
+/**
+ * The client only ever gets the trusted release's answer (from the normal pick, which excludes
+ * the candidate). For a mirrored request the router also sends a copy to a backend of
+ * `candidateRelease` and, to measure noise, to a second backend of the trusted release other than
+ * the one that answered (when there is one). It compares each copy's answer with the client's.
+ */
+export interface RouteMirror {
+  readonly candidateRelease: string;
+  /** Percent of eligible requests mirrored, 0-100. */
+  readonly percent: number;
+  /** Methods mirrored (safe ones by default: GET, HEAD, OPTIONS). */
+  readonly methods: readonly string[];
+  /** Response headers compared (lowercase); others are ignored. */
+  readonly compareHeaders: readonly string[];
+  /** JSON field paths ignored when comparing JSON bodies (`id`, `meta.time`, `items.*.id`). */
+  readonly ignoreFields: readonly string[];
 }
 
 /** Milliseconds; 0 turns a timeout off. */
