@@ -111,7 +111,7 @@ environments:
 }
 
 async function scale(skiff, instances) {
-  const response = await fetch(`${skiff.apiUrl}/api/v1/environments/dev/services/box/scale`, {
+  const response = await skiff.api('/api/v1/environments/dev/services/box/scale', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ instances }),

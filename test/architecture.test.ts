@@ -15,18 +15,18 @@ const allowed: Record<string, readonly string[]> = {
   store: ['core', 'spec'],
   artifacts: ['core', 'spec'],
   rollout: ['core', 'spec'],
-  reconcile: ['core', 'spec'],
+  reconcile: ['core', 'spec', 'rollout'],
   drivers: ['core', 'spec', 'artifacts'],
   router: ['core'],
-  providers: ['core', 'spec', 'store', 'reconcile', 'drivers', 'router'],
+  providers: ['core', 'spec', 'store', 'rollout', 'reconcile', 'drivers', 'router'],
   monitoring: ['core', 'spec', 'store'],
   pipeline: ['core', 'spec'],
   // The API serves the views the modules below it produce (pipeline runs, monitoring views).
-  api: ['core', 'spec', 'monitoring', 'pipeline'],
+  api: ['core', 'spec', 'rollout', 'monitoring', 'pipeline'],
   client: ['core', 'api'],
   cli: ['core', 'config', 'spec', 'api', 'client', 'main'],
   ui: ['core', 'spec', 'api', 'client'],
-  main: ['core', 'config', 'spec', 'store', 'artifacts', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'pipeline', 'api', 'client'],
+  main: ['core', 'config', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'pipeline', 'api', 'client'],
 };
 
 function sourceFiles(dir: string): string[] {

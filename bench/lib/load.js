@@ -1,8 +1,9 @@
 // A bounded closed-loop GET load: `clients` concurrent keep-alive clients for `durationMs`,
-// spread round-robin over `origins`, no retries. `events` run at their offset into the load.
+// spread round-robin over `origins`, no retries. `events` run at their offset into the load;
+// `stopWhen`, a promise, ends the load early once it settles.
 import { Pool } from 'undici';
 
-export async function runLoad({ origins, path, clients, durationMs, maxRequests, events = [] }) {
+export async function runLoad({ origins, path, clients, durationMs, maxRequests, events = [], stopWhen }) {
   const pools = origins.map(
     (origin) => new Pool(origin, { connections: clients, pipelining: 1, connect: { timeout: 1000 } }),
   );
@@ -10,13 +11,15 @@ export async function runLoad({ origins, path, clients, durationMs, maxRequests,
   const started = performance.now();
   const timers = events.map(({ atMs, run }) => setTimeout(run, atMs));
   let next = 0;
+  let stopped = false;
+  stopWhen?.finally(() => (stopped = true));
 
   const fail = (reason) => {
     counts.failed++;
     counts.errors.set(reason, (counts.errors.get(reason) ?? 0) + 1);
   };
   const client = async () => {
-    while (performance.now() - started < durationMs && counts.total < maxRequests) {
+    while (!stopped && performance.now() - started < durationMs && counts.total < maxRequests) {
       const pool = pools[next++ % pools.length];
       counts.total++;
       try {

@@ -23,10 +23,13 @@ function run(home, args, env = {}) {
   });
 }
 
-/** Starts `script` under a fresh PM2 daemon; `stop()` kills the daemon and removes its home. */
-export async function startPm2App({ script, name, env }) {
+/**
+ * Starts `script` under a fresh PM2 daemon (in cluster mode with `instances`); `stop()` kills
+ * the daemon and removes its home.
+ */
+export async function startPm2App({ script, name, env, instances }) {
   const home = mkdtempSync(path.join(os.tmpdir(), 'skiff-bench-pm2-'));
-  await run(home, ['start', script, '--name', name], env);
+  await run(home, ['start', script, '--name', name, ...(instances ? ['-i', String(instances)] : [])], env);
   const daemonPid = Number(readFileSync(path.join(home, 'pm2.pid'), 'utf8').trim());
 
   return {
@@ -36,11 +39,20 @@ export async function startPm2App({ script, name, env }) {
       const app = apps.find((a) => a.name === name);
       return app && app.pm2_env.status === 'online' && app.pid > 0 ? app.pid : undefined;
     },
+    /** Processes of the app PM2 reports online. */
+    async online() {
+      const apps = JSON.parse(await run(home, ['jlist']));
+      return apps.filter((a) => a.name === name && a.pm2_env.status === 'online').length;
+    },
+    /** `pm2 reload --update-env` with `env`: returns once every process was replaced. */
+    async reload(env) {
+      await run(home, ['reload', name, '--update-env'], env);
+    },
     async stop() {
-      const appPid = await this.pid().catch(() => undefined);
+      const appPids = JSON.parse(await run(home, ['jlist']).catch(() => '[]')).map((a) => a.pid).filter((pid) => pid > 0);
       await run(home, ['kill']).catch(() => {});
-      // `pm2 kill` should have stopped both; make sure, by the pids this PM2 reported.
-      for (const pid of [appPid, daemonPid]) {
+      // `pm2 kill` should have stopped them all; make sure, by the pids this PM2 reported.
+      for (const pid of [...appPids, daemonPid]) {
         if (pid && !(await waitForExit(pid, 5000)) && isAlive(pid)) killPid(pid);
       }
       rmSync(home, { recursive: true, force: true });

@@ -50,8 +50,14 @@ export async function startSkiff({ specText, environment = 'dev', readyTimeoutMs
   let exitedEarly = false;
   up.exited.then(() => (exitedEarly = true));
 
+  /** `fetch` of an API path with the local admin token `skiff up` wrote to the data directory. */
+  function api(apiPath, init = {}) {
+    const token = readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
+    return fetch(`${apiUrl}${apiPath}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } });
+  }
+
   async function status() {
-    const response = await fetch(`${apiUrl}/api/v1/environments/${environment}/status`, {
+    const response = await api(`/api/v1/environments/${environment}/status`, {
       signal: AbortSignal.timeout(2000),
     });
     if (!response.ok) throw new Error(`status answered ${response.status}`);
@@ -63,8 +69,20 @@ export async function startSkiff({ specText, environment = 'dev', readyTimeoutMs
   const skiff = {
     apiUrl,
     routerUrl,
+    specDir,
+    dataDir,
     output: up.output,
+    api,
     status,
+    /** Runs `skiff ARGS` against this platform; resolves with its exit code and output. */
+    async cli(args) {
+      const cli = spawnCaptured(process.execPath, [path.join(repoRoot, 'bin/skiff.js'), ...args], {
+        cwd: workDir,
+        env: { ...process.env, SKIFF_API: apiUrl, SKIFF_DATA: dataDir },
+      });
+      const { code } = await cli.exited;
+      return { code, output: cli.output() };
+    },
     /** Resolves with the ready instances of `service` once it has `count` of them. */
     async readyInstances(service, count, timeoutMs = readyTimeoutMs) {
       return waitFor(

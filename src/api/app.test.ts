@@ -3,26 +3,35 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { MemoryControlPlane } from './testing/memory-control-plane.js';
 import { invalidSpecText, validSpecText } from './testing/spec-fixtures.js';
+import { createTestAccess, injectWith, type Inject, type TestAccess } from './testing/test-access.js';
 
 const source = { text: validSpecText, file: 'skiff.yaml', baseDir: '/srv/shop' };
 
 let controlPlane: MemoryControlPlane;
 let app: FastifyInstance;
+let access: TestAccess;
+/** As the admin "ana". */
+let inject: Inject;
 
 beforeEach(async () => {
   controlPlane = new MemoryControlPlane();
-  app = buildApp({ controlPlane, version: '9.9.9' });
+  access = createTestAccess();
+  app = buildApp({ controlPlane, tokens: access.tokens, audit: access.audit, version: '9.9.9' });
+  inject = injectWith(app, access.token('ana'));
   await app.ready();
 });
-afterEach(() => app.close());
+afterEach(async () => {
+  await app.close();
+  access.close();
+});
 
 async function apply(): Promise<void> {
-  const response = await app.inject({ method: 'POST', url: '/api/v1/apply', payload: { ...source, author: 'ana' } });
+  const response = await inject({ method: 'POST', url: '/api/v1/apply', payload: { ...source, author: 'ana' } });
   expect(response.statusCode).toBe(200);
 }
 
 describe('health', () => {
-  it('answers ok with the version', async () => {
+  it('answers ok with the version, without a token', async () => {
     const response = await app.inject('/api/v1/health');
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ ok: true, version: '9.9.9' });
@@ -31,11 +40,11 @@ describe('health', () => {
 
 describe('validate and apply', () => {
   it('validate answers 200 for a valid and an invalid spec', async () => {
-    const good = await app.inject({ method: 'POST', url: '/api/v1/validate', payload: source });
+    const good = await inject({ method: 'POST', url: '/api/v1/validate', payload: source });
     expect(good.statusCode).toBe(200);
     expect(good.json()).toEqual({ valid: true, services: ['catalog', 'web'], environments: ['dev', 'prod'] });
 
-    const bad = await app.inject({ method: 'POST', url: '/api/v1/validate', payload: { ...source, text: invalidSpecText } });
+    const bad = await inject({ method: 'POST', url: '/api/v1/validate', payload: { ...source, text: invalidSpecText } });
     expect(bad.statusCode).toBe(200);
     expect(bad.json().valid).toBe(false);
     expect(bad.json().errors.map((e: { path: string }) => e.path)).toEqual(
@@ -44,16 +53,16 @@ describe('validate and apply', () => {
   });
 
   it('apply saves a revision, and reports no change for the same text', async () => {
-    const first = await app.inject({ method: 'POST', url: '/api/v1/apply', payload: { ...source, author: 'ana', message: 'first' } });
+    const first = await inject({ method: 'POST', url: '/api/v1/apply', payload: { ...source, author: 'ana', message: 'first' } });
     expect(first.statusCode).toBe(200);
     expect(first.json()).toMatchObject({ changed: true, environments: ['dev', 'prod'], revision: { id: 1, author: 'ana', message: 'first' } });
 
-    const again = await app.inject({ method: 'POST', url: '/api/v1/apply', payload: source });
+    const again = await inject({ method: 'POST', url: '/api/v1/apply', payload: source });
     expect(again.json()).toMatchObject({ changed: false, revision: { id: 1 } });
   });
 
   it('apply answers 422 with every spec error for an invalid spec', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/apply', payload: { ...source, text: invalidSpecText } });
+    const response = await inject({ method: 'POST', url: '/api/v1/apply', payload: { ...source, text: invalidSpecText } });
     expect(response.statusCode).toBe(422);
     const body = response.json();
     expect(body.code).toBe('SKIFF_SPEC_INVALID');
@@ -65,7 +74,7 @@ describe('validate and apply', () => {
 
 describe('request validation', () => {
   it('names the missing and wrongly typed body fields', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/apply', payload: { text: 42, file: 'skiff.yaml' } });
+    const response = await inject({ method: 'POST', url: '/api/v1/apply', payload: { text: 42, file: 'skiff.yaml' } });
     expect(response.statusCode).toBe(400);
     const body = response.json();
     expect(body.code).toBe('SKIFF_BAD_REQUEST');
@@ -76,7 +85,7 @@ describe('request validation', () => {
 
   it('rejects unknown body fields by name', async () => {
     await apply();
-    const response = await app.inject({
+    const response = await inject({
       method: 'POST',
       url: '/api/v1/environments/dev/services/catalog/scale',
       payload: { instances: 2, replicas: 3 },
@@ -86,19 +95,19 @@ describe('request validation', () => {
   });
 
   it('rejects a missing body', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/environments/dev/services/catalog/scale' });
+    const response = await inject({ method: 'POST', url: '/api/v1/environments/dev/services/catalog/scale' });
     expect(response.statusCode).toBe(400);
     expect(response.json().code).toBe('SKIFF_BAD_REQUEST');
   });
 
   it('names bad query parameters', async () => {
-    const response = await app.inject('/api/v1/events?limit=lots');
+    const response = await inject('/api/v1/events?limit=lots');
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ code: 'SKIFF_BAD_REQUEST', path: 'query.limit' });
   });
 
   it('answers malformed JSON with 400 in the error shape', async () => {
-    const response = await app.inject({
+    const response = await inject({
       method: 'POST',
       url: '/api/v1/validate',
       headers: { 'content-type': 'application/json' },
@@ -112,8 +121,8 @@ describe('request validation', () => {
 describe('status and environments', () => {
   it('lists environments and reports status', async () => {
     await apply();
-    expect((await app.inject('/api/v1/environments')).json()).toEqual(['dev', 'prod']);
-    const status = await app.inject('/api/v1/environments/prod/status');
+    expect((await inject('/api/v1/environments')).json()).toEqual(['dev', 'prod']);
+    const status = await inject('/api/v1/environments/prod/status');
     expect(status.statusCode).toBe(200);
     const report = status.json();
     expect(report.environment).toBe('prod');
@@ -122,12 +131,12 @@ describe('status and environments', () => {
   });
 
   it('maps codes to status: unknown environment 404, nothing applied 409', async () => {
-    const none = await app.inject('/api/v1/environments/dev/status');
+    const none = await inject('/api/v1/environments/dev/status');
     expect(none.statusCode).toBe(409);
     expect(none.json()).toMatchObject({ code: 'SKIFF_NO_REVISION', hint: expect.any(String) });
 
     await apply();
-    const unknown = await app.inject('/api/v1/environments/qa/status');
+    const unknown = await inject('/api/v1/environments/qa/status');
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toMatchObject({ code: 'SKIFF_UNKNOWN_ENVIRONMENT', message: 'no environment "qa"' });
   });
@@ -136,20 +145,21 @@ describe('status and environments', () => {
 describe('scale', () => {
   it('returns the new revision and changes the desired count', async () => {
     await apply();
-    const response = await app.inject({
+    const response = await inject({
       method: 'POST',
       url: '/api/v1/environments/dev/services/web/scale',
-      payload: { instances: 4, author: 'ana' },
+      // An `author` field from an older client is ignored: the token's name is recorded.
+      payload: { instances: 4, author: 'mallory' },
     });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ id: 2, author: 'ana' });
-    const report = (await app.inject('/api/v1/environments/dev/status')).json();
+    const report = (await inject('/api/v1/environments/dev/status')).json();
     expect(report.services.find((s: { name: string }) => s.name === 'web').desired).toBe(4);
   });
 
   it('answers 404 for an unknown service', async () => {
     await apply();
-    const response = await app.inject({ method: 'POST', url: '/api/v1/environments/dev/services/nope/scale', payload: { instances: 1 } });
+    const response = await inject({ method: 'POST', url: '/api/v1/environments/dev/services/nope/scale', payload: { instances: 1 } });
     expect(response.statusCode).toBe(404);
     expect(response.json().code).toBe('SKIFF_UNKNOWN_SERVICE');
   });
@@ -159,7 +169,7 @@ describe('logs, events, revisions', () => {
   it('sends recent log lines as NDJSON, honouring tail and instance', async () => {
     await apply();
     for (let i = 1; i <= 5; i++) controlPlane.appendLog('catalog', { instance: `catalog-${(i % 2) + 1}`, stream: 'stdout', line: `line ${i}` });
-    const response = await app.inject('/api/v1/environments/dev/services/catalog/logs?tail=2&instance=catalog-2');
+    const response = await inject('/api/v1/environments/dev/services/catalog/logs?tail=2&instance=catalog-2');
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toContain('application/x-ndjson');
     const lines = response.body.trim().split('\n').map((line) => JSON.parse(line));
@@ -171,38 +181,38 @@ describe('logs, events, revisions', () => {
 
   it('answers an unknown service in logs as a JSON 404', async () => {
     await apply();
-    const response = await app.inject('/api/v1/environments/dev/services/nope/logs?follow=true');
+    const response = await inject('/api/v1/environments/dev/services/nope/logs?follow=true');
     expect(response.statusCode).toBe(404);
     expect(response.json().code).toBe('SKIFF_UNKNOWN_SERVICE');
   });
 
   it('filters events and lists revisions newest first', async () => {
     await apply();
-    await app.inject({ method: 'POST', url: '/api/v1/environments/dev/services/web/scale', payload: { instances: 2 } });
-    const scaled = (await app.inject('/api/v1/events?type=service.scaled')).json();
+    await inject({ method: 'POST', url: '/api/v1/environments/dev/services/web/scale', payload: { instances: 2 } });
+    const scaled = (await inject('/api/v1/events?type=service.scaled')).json();
     expect(scaled).toHaveLength(1);
     expect(scaled[0]).toMatchObject({ type: 'service.scaled', service: 'web', environment: 'dev' });
-    const after = (await app.inject('/api/v1/events?afterId=1')).json();
+    const after = (await inject('/api/v1/events?afterId=1')).json();
     expect(after.map((e: { id: number }) => e.id)).toEqual([2]);
 
-    const revisions = (await app.inject('/api/v1/revisions?limit=5')).json();
+    const revisions = (await inject('/api/v1/revisions?limit=5')).json();
     expect(revisions.map((r: { id: number }) => r.id)).toEqual([2, 1]);
-    expect((await app.inject('/api/v1/revisions?limit=1')).json()).toHaveLength(1);
+    expect((await inject('/api/v1/revisions?limit=1')).json()).toHaveLength(1);
   });
 });
 
 describe('system', () => {
   it('stop answers 202 and then shuts the control plane down once', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/system/stop' });
+    const response = await inject({ method: 'POST', url: '/api/v1/system/stop' });
     expect(response.statusCode).toBe(202);
     expect(response.json()).toEqual({ stopping: true });
     await expect.poll(() => controlPlane.shutdownCalls, { timeout: 5000 }).toBe(1);
-    await app.inject({ method: 'POST', url: '/api/v1/system/stop' });
+    await inject({ method: 'POST', url: '/api/v1/system/stop' });
     expect(controlPlane.shutdownCalls).toBe(1);
   });
 
   it('answers unknown routes with a JSON 404', async () => {
-    const response = await app.inject('/api/v1/nothing-here?x=1');
+    const response = await inject('/api/v1/nothing-here?x=1');
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({ code: 'SKIFF_NOT_FOUND', message: 'no route GET /api/v1/nothing-here' });
   });
@@ -211,7 +221,7 @@ describe('system', () => {
     controlPlane.revisions = () => {
       throw new Error('disk on fire');
     };
-    const response = await app.inject('/api/v1/revisions');
+    const response = await inject('/api/v1/revisions');
     expect(response.statusCode).toBe(500);
     expect(response.json()).toMatchObject({ code: 'SKIFF_INTERNAL' });
     expect(response.body).not.toContain('disk on fire');

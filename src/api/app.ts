@@ -3,11 +3,16 @@
  * Only `main/` calls `listen()`; tests use `inject()`.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { installAccessControl } from './access-control.js';
+import type { AuditPort, TokenPort } from './access-port.js';
+import { installAuditLog } from './audit-log.js';
 import type { ControlPlane } from './control-plane.js';
 import type { MonitoringPort } from './monitoring-port.js';
 import type { PipelinePort } from './pipeline-port.js';
+import type { RolloutPort } from './rollout-port.js';
 import { installErrorHandling } from './error-handler.js';
 import { serveOpenApi } from './openapi.js';
+import { accessRoutes } from './routes/access.js';
 import { alertRoutes } from './routes/alerts.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { eventRoutes } from './routes/events.js';
@@ -17,6 +22,7 @@ import { homeRoutes } from './routes/home.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { releaseRoutes } from './routes/releases.js';
 import { revisionRoutes } from './routes/revisions.js';
+import { rolloutRoutes } from './routes/rollouts.js';
 import { secretRoutes } from './routes/secrets.js';
 import { serviceRoutes } from './routes/services.js';
 import { specRoutes } from './routes/specs.js';
@@ -26,11 +32,17 @@ import { zodValidatorCompiler } from './zod-validation.js';
 
 export interface AppDeps {
   readonly controlPlane: ControlPlane;
+  /** Verifies the bearer token every route but liveness needs; creates, lists and revokes tokens. */
+  readonly tokens: TokenPort;
+  /** Where every change asked of the API, and every refused request, is recorded. */
+  readonly audit: AuditPort;
   /** A pino logger; without one the API logs nothing. */
   readonly logger?: FastifyBaseLogger;
   readonly version: string;
   /** Pipeline runs; without it the pipeline routes are not served. */
   readonly pipelines?: PipelinePort;
+  /** Rollouts and parallel runs; without it those routes are not served. */
+  readonly rollouts?: RolloutPort;
   /** Metrics, alerts and history; without it those routes are not served. */
   readonly monitoring?: MonitoringPort;
 }
@@ -49,6 +61,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     : Fastify({ ...options, logger: false });
   app.setValidatorCompiler(zodValidatorCompiler);
   installErrorHandling(app);
+  // Before any route, so every route gets them.
+  installAccessControl(app, deps.tokens);
+  installAuditLog(app, deps.audit);
   serveOpenApi(app, { title: 'Skiff API', version: deps.version });
 
   const { controlPlane } = deps;
@@ -56,6 +71,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.monitoring) app.register(metricsRoutes(deps.monitoring));
   app.register(homeRoutes());
   app.register(healthRoutes(deps.version));
+  app.register(accessRoutes({ tokens: deps.tokens, audit: deps.audit, controlPlane }));
   app.register(specRoutes(controlPlane));
   app.register(statusRoutes(controlPlane));
   app.register(serviceRoutes(controlPlane));
@@ -66,6 +82,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(revisionRoutes(controlPlane));
   app.register(systemRoutes(controlPlane));
   if (deps.pipelines) app.register(pipelineRoutes(deps.pipelines));
+  if (deps.rollouts) app.register(rolloutRoutes(deps.rollouts));
   if (deps.monitoring) app.register(alertRoutes(deps.monitoring));
   return app;
 }

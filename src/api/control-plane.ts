@@ -3,6 +3,7 @@
  * of the control plane. `main/` wires the real implementation; the API only maps it to HTTP.
  */
 import type { ErrorDetail } from '../core/errors.js';
+import type { StrategyType } from '../spec/schema.js';
 import type { PlanChange } from '../spec/plan.js';
 
 export type { PlanChange, PlanFieldChange } from '../spec/plan.js';
@@ -209,15 +210,25 @@ export interface ControlPlane {
     readonly version: string;
     readonly environment: string;
     readonly author: string;
+    /** Roll out with this strategy instead of the service's. */
+    readonly strategy?: StrategyType;
   }): Promise<ReleaseSummary>;
   /** Deploys to `to` exactly the artifact `from` runs; never rebuilds. */
-  promote(options: { readonly service: string; readonly from: string; readonly to: string; readonly author: string }): Promise<ReleaseSummary>;
+  promote(options: {
+    readonly service: string;
+    readonly from: string;
+    readonly to: string;
+    readonly author: string;
+    readonly strategy?: StrategyType;
+  }): Promise<ReleaseSummary>;
   /** A new release reusing an older release's artifact and config (default: the one before the current). */
   rollback(options: {
     readonly service: string;
     readonly environment: string;
     readonly to?: string;
     readonly author: string;
+    /** Default: rolling for a canary or blue-green service, its own strategy otherwise. */
+    readonly strategy?: StrategyType;
   }): Promise<ReleaseSummary>;
   /** Newest first. */
   releases(environment: string, service: string): readonly ReleaseSummary[];

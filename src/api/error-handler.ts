@@ -1,6 +1,7 @@
 /** Turns every failure into the one error shape `{ code, message, hint?, path?, details? }`. */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { errorCatalog, isSkiffError } from '../core/errors.js';
+import { noteErrorCode } from './audit-log.js';
 import { httpStatusFor } from './http-status.js';
 import type { ErrorBody } from './schemas.js';
 
@@ -8,6 +9,9 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request, reply) => {
     const { status, body } = toErrorResponse(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
+    noteErrorCode(request, body.code);
+    // RFC 6750: a 401 names the scheme the client should use.
+    if (status === 401) reply.header('www-authenticate', 'Bearer realm="skiff"');
     return reply.code(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -22,11 +22,21 @@ const exact: Partial<Record<ErrorCode, number>> = {
   SKIFF_STAGE_NOT_FOUND: 404,
   SKIFF_STAGE_NOT_WAITING: 409,
   SKIFF_CHECK_FAILED: 422,
+  SKIFF_NO_ROLLOUT: 404,
+  SKIFF_ROLLOUT_FINISHED: 409,
+  SKIFF_ROLLOUT_ACTION_INVALID: 409,
+  SKIFF_ROLLOUT_ACTIVE: 409,
+  SKIFF_NO_PARALLEL_RUN: 404,
+  SKIFF_PARALLEL_ACTIVE: 409,
   // The engine is missing or down: the server works, a dependency of this request does not.
   SKIFF_DOCKER_UNAVAILABLE: 503,
   SKIFF_DOCKER_IMAGE_MISSING: 409,
   // The service's Dockerfile failed to build: its output is in the answer.
   SKIFF_DOCKER_BUILD_FAILED: 422,
+  SKIFF_UNAUTHORIZED: 401,
+  SKIFF_FORBIDDEN: 403,
+  SKIFF_TOKEN_NAME_TAKEN: 409,
+  SKIFF_TOKEN_NOT_FOUND: 404,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

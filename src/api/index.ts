@@ -26,3 +26,7 @@ export type {
   StatusReport,
   ValidationResult,
 } from './control-plane.js';
+export type { AuditEntry, AuditPort, AuditQuery, NewToken, TokenInfo, TokenPort } from './access-port.js';
+export { actorOf, callerOf } from './access-control.js';
+export { defaultAccess, type AccessDeclaration, type EnvironmentSource, type RouteAccess } from './route-access.js';
+export { tokenNamePattern } from './schemas-access.js';

@@ -2,30 +2,41 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { MemoryControlPlane } from './testing/memory-control-plane.js';
+import { createTestAccess, injectWith, type Inject, type TestAccess } from './testing/test-access.js';
 
 let app: FastifyInstance;
+let access: TestAccess;
+let inject: Inject;
 beforeAll(() => {
-  app = buildApp({ controlPlane: new MemoryControlPlane(), version: '2.3.4' });
+  access = createTestAccess();
+  app = buildApp({ controlPlane: new MemoryControlPlane(), tokens: access.tokens, audit: access.audit, version: '2.3.4' });
+  inject = injectWith(app, access.token('reader', 'viewer'));
 });
-afterAll(() => app.close());
+afterAll(async () => {
+  await app.close();
+  access.close();
+});
 
 interface Operation {
   operationId: string;
   parameters?: { name: string; in: string; required: boolean }[];
   requestBody?: { required: boolean; content: Record<string, { schema: { properties: Record<string, unknown>; required?: string[] } }> };
   responses: Record<string, { content: Record<string, unknown> }>;
+  security?: unknown[];
+  'x-skiff-access': { public?: true; action?: string; environment?: unknown };
 }
 
 describe('OpenAPI document', () => {
   it('is OpenAPI 3.1 JSON listing every route with its schemas', async () => {
-    const response = await app.inject('/api/openapi.json');
+    const response = await inject('/api/openapi.json');
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toContain('application/json');
     const document = JSON.parse(response.body) as {
       openapi: string;
       info: { version: string };
       paths: Record<string, Record<string, Operation>>;
-      components: { schemas: Record<string, { required: string[] }> };
+      security: unknown[];
+      components: { schemas: Record<string, { required: string[] }>; securitySchemes: Record<string, unknown> };
     };
     expect(document.openapi).toBe('3.1.0');
     expect(document.info.version).toBe('2.3.4');
@@ -58,6 +69,11 @@ describe('OpenAPI document', () => {
         'PUT /api/v1/environments/{env}/services/{service}/secrets',
         'GET /api/v1/environments/{env}/services/{service}/secrets',
         'DELETE /api/v1/environments/{env}/services/{service}/secrets/{name}',
+        'GET /api/v1/session',
+        'POST /api/v1/tokens',
+        'GET /api/v1/tokens',
+        'DELETE /api/v1/tokens/{name}',
+        'GET /api/v1/audit',
       ].sort(),
     );
 
@@ -106,6 +122,18 @@ describe('OpenAPI document', () => {
     const errorRef = scale.responses['default']!.content['application/json'] as { schema: { $ref: string } };
     expect(errorRef.schema.$ref).toBe('#/components/schemas/Error');
     expect(document.components.schemas['Error']?.required).toEqual(['code', 'message']);
+
+    // Every operation needs a bearer token except liveness, and says what the token must allow.
+    expect(document.security).toEqual([{ bearer: [] }]);
+    expect(document.components.securitySchemes['bearer']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.paths['/api/v1/health']!['get']!.security).toEqual([]);
+    expect(document.paths['/api/v1/health']!['get']!['x-skiff-access']).toEqual({ public: true });
+    expect(scale['x-skiff-access']).toEqual({ action: 'deploy', environment: { param: 'env' } });
+    expect(promote['x-skiff-access']).toEqual({ action: 'deploy', environment: { body: 'to' } });
+    expect(setSecrets['x-skiff-access']).toEqual({ action: 'admin', environment: 'all' });
+    expect(logs['x-skiff-access']).toEqual({ action: 'read', environment: 'all' });
+    const publicOperations = Object.values(document.paths).flatMap((operations) => Object.values(operations).filter((op) => op.security));
+    expect(publicOperations.map((op) => op.operationId)).toEqual(['getHealth']);
 
     const ids = listed.length;
     const operationIds = new Set(

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import { z } from 'zod';
 import type { RouteDoc } from './route.js';
 import { defineRoute } from './route.js';
+import { defaultAccess, type AccessDeclaration } from './route-access.js';
 import { errorBodySchema } from './schemas.js';
 
 interface CollectedRoute {
@@ -14,6 +15,7 @@ interface CollectedRoute {
   readonly url: string;
   readonly schema: FastifySchema;
   readonly doc: RouteDoc;
+  readonly access: AccessDeclaration;
 }
 
 type JsonSchema = Record<string, unknown>;
@@ -29,7 +31,7 @@ export function serveOpenApi(app: FastifyInstance, info: { readonly title: strin
     if (!doc) return;
     for (const method of [options.method].flat()) {
       if (method === 'HEAD') continue;
-      routes.push({ method, url: options.url, schema: options.schema ?? {}, doc });
+      routes.push({ method, url: options.url, schema: options.schema ?? {}, doc, access: options.config?.access ?? defaultAccess(method) });
     }
   });
   let document: OpenApiDocument | undefined;
@@ -56,7 +58,12 @@ export function buildOpenApiDocument(
     openapi: '3.1.0',
     info: { title: info.title, version: info.version },
     paths,
-    components: { schemas: { Error: jsonSchema(errorBodySchema) } },
+    // Every operation needs a bearer token unless it says `security: []`.
+    security: [{ bearer: [] }],
+    components: {
+      schemas: { Error: jsonSchema(errorBodySchema) },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a Skiff token: skiff_<id>_<secret>' } },
+    },
   };
 }
 
@@ -68,6 +75,8 @@ function operation(route: CollectedRoute): JsonSchema {
     operationId: operationId(route.method, route.url),
     summary: doc.summary,
     tags: [doc.tag],
+    ...(route.access === 'public' ? { security: [] } : {}),
+    'x-skiff-access': accessDocument(route.access),
     ...(parameters.length ? { parameters } : {}),
     ...(body
       ? { requestBody: { required: !body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(body) } } } }
@@ -80,6 +89,14 @@ function operation(route: CollectedRoute): JsonSchema {
       },
     },
   };
+}
+
+/** What the caller's token must allow: `public`, or the action and where its environment comes from. */
+function accessDocument(access: AccessDeclaration): JsonSchema {
+  if (access === 'public') return { public: true };
+  const source = access.environment;
+  const environment = source === undefined ? 'all' : source === 'any' ? 'any' : 'param' in source ? { param: source.param } : { body: source.body };
+  return { action: access.action, environment };
 }
 
 function responseMedia(doc: RouteDoc): JsonSchema {

@@ -14,6 +14,7 @@ import type { PipelineSpec } from '../spec/schema.js';
 import { createPipelineStore } from '../store/pipeline-store.js';
 import { buildApp } from './app.js';
 import { MemoryControlPlane } from './testing/memory-control-plane.js';
+import { createTestAccess, injectWith, type Inject, type TestAccess } from './testing/test-access.js';
 
 const release: PipelineSpec = {
   services: ['web'],
@@ -26,8 +27,23 @@ const release: PipelineSpec = {
   ],
 };
 
+/** Its approval needs an admin other than the one who started the run. */
+const guarded: PipelineSpec = {
+  services: ['api'],
+  stages: [
+    { kind: 'build', name: 'build' },
+    { kind: 'deploy', name: 'deploy-dev', environment: 'dev' },
+    { kind: 'approval', name: 'sign-off', role: 'admin', distinctFrom: 'starter' },
+    { kind: 'promote', name: 'promote-prod', from: 'dev', to: 'prod' },
+  ],
+};
+
 let db: Database.Database;
 let app: FastifyInstance;
+let access: TestAccess;
+/** As the admins "ana" and "bob". */
+let asAna: Inject;
+let asBob: Inject;
 let runner: PipelineRunner;
 let checkExit: number;
 let deployFails: boolean;
@@ -37,7 +53,10 @@ const calls: string[] = [];
 function control(): PipelineControlPort {
   let version = 0;
   return {
-    pipelines: () => ({ pipelines: { release, other: { services: ['api'], stages: [{ kind: 'build', name: 'build' }] } }, services: ['web', 'api'] }),
+    pipelines: () => ({
+      pipelines: { release, other: { services: ['api'], stages: [{ kind: 'build', name: 'build' }] }, guarded },
+      services: ['web', 'api'],
+    }),
     build: async () => (calls.push('build'), { digest: 'sha256:aa' }),
     deploy: async ({ environment, version: artifact }) => {
       calls.push(`deploy ${artifact} ${environment}`);
@@ -59,7 +78,10 @@ beforeEach(async () => {
   calls.length = 0;
   db = new Database(':memory:');
   runner = new PipelineRunner({ control: control(), runs: createPipelineStore<PipelineRun>(db, systemClock), clock: systemClock });
-  app = buildApp({ controlPlane: new MemoryControlPlane(), pipelines: runner, version: '1.0.0' });
+  access = createTestAccess({ database: db });
+  app = buildApp({ controlPlane: new MemoryControlPlane(), tokens: access.tokens, audit: access.audit, pipelines: runner, version: '1.0.0' });
+  asAna = injectWith(app, access.token('ana'));
+  asBob = injectWith(app, access.token('bob'));
   await app.ready();
 });
 afterEach(async () => {
@@ -68,18 +90,22 @@ afterEach(async () => {
   db.close();
 });
 
-async function start(body: Record<string, unknown>) {
-  return app.inject({ method: 'POST', url: '/api/v1/pipelines/runs', payload: body });
+async function start(body: Record<string, unknown>, inject: Inject = asAna) {
+  return inject({ method: 'POST', url: '/api/v1/pipelines/runs', payload: body });
 }
 
 async function settled(id: number): Promise<PipelineRun> {
   await runner.idle();
-  return (await app.inject(`/api/v1/pipelines/runs/${id}`)).json() as PipelineRun;
+  return (await asAna(`/api/v1/pipelines/runs/${id}`)).json() as PipelineRun;
 }
+
+const approve = (inject: Inject, id: number, stage: string) =>
+  inject({ method: 'POST', url: `/api/v1/pipelines/runs/${id}/stages/${stage}/approve`, payload: {} });
 
 describe('pipeline routes', () => {
   it('starts a run, which stops at the approval until it is given', async () => {
-    const started = await start({ service: 'web', author: 'ana' });
+    // The token's name is recorded as who started it; an `author` field from an older client is ignored.
+    const started = await start({ service: 'web', author: 'mallory' });
     expect(started.statusCode).toBe(201);
     expect(started.json()).toMatchObject({ id: 1, pipeline: 'release', service: 'web', author: 'ana' });
 
@@ -89,7 +115,7 @@ describe('pipeline routes', () => {
     expect(waiting.stages[2]?.log).toEqual(['smoke says 0', 'check smoke passed']);
     expect(calls).toEqual(['build', 'deploy sha256:aa dev', 'ready dev v1', 'check']);
 
-    const approved = await app.inject({ method: 'POST', url: '/api/v1/pipelines/runs/1/stages/go-live/approve', payload: { author: 'bob' } });
+    const approved = await approve(asBob, 1, 'go-live');
     expect(approved.statusCode).toBe(200);
     expect(approved.json().stages[3]).toMatchObject({ state: 'succeeded', approvedBy: 'bob' });
     const done = await settled(1);
@@ -97,7 +123,7 @@ describe('pipeline routes', () => {
     expect(calls.slice(-2)).toEqual(['promote dev prod', 'ready prod v2']);
     expect(events.filter((e) => e.type === 'pipeline.stage').map((e) => `${e.data['stage']} ${e.data['state']}`)).toContain('go-live waiting');
 
-    const list = await app.inject('/api/v1/pipelines/runs?service=web');
+    const list = await asAna('/api/v1/pipelines/runs?service=web');
     expect(list.json().map((r: PipelineRun) => [r.id, r.state])).toEqual([[1, 'succeeded']]);
   });
 
@@ -137,7 +163,7 @@ describe('pipeline routes', () => {
       ['/api/v1/pipelines/runs/1/stages/nope/approve', 404, 'SKIFF_STAGE_NOT_FOUND'],
       ['/api/v1/pipelines/runs/9/stages/go-live/approve', 404, 'SKIFF_RUN_NOT_FOUND'],
     ] as const) {
-      const response = await app.inject({ method: 'POST', url, payload: {} });
+      const response = await asAna({ method: 'POST', url, payload: {} });
       expect(response.statusCode, url).toBe(status);
       expect(response.json().code).toBe(code);
     }
@@ -156,9 +182,64 @@ describe('pipeline routes', () => {
   });
 
   it('is in the OpenAPI document', async () => {
-    const document = (await app.inject('/api/openapi.json')).json() as { paths: Record<string, unknown> };
+    const document = (await asAna('/api/openapi.json')).json() as { paths: Record<string, unknown> };
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining(['/api/v1/pipelines/runs', '/api/v1/pipelines/runs/{id}', '/api/v1/pipelines/runs/{id}/stages/{stage}/approve']),
     );
+  });
+});
+
+describe('who may start and approve', () => {
+  it('an approval with distinctFrom: starter refuses the person who started the run, and changes nothing', async () => {
+    const started = await start({ service: 'api', pipeline: 'guarded' });
+    expect(started.json()).toMatchObject({ author: 'ana' });
+    const before = await settled(1);
+    expect(before.state).toBe('waiting');
+
+    const refused = await approve(asAna, 1, 'sign-off');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'SKIFF_FORBIDDEN', message: 'sign-off of run 1 must be approved by someone other than ana, who started the run' });
+    expect(await settled(1)).toEqual(before);
+
+    const approved = await approve(asBob, 1, 'sign-off');
+    expect(approved.statusCode).toBe(200);
+    expect(approved.json().stages[2]).toMatchObject({ state: 'succeeded', approvedBy: 'bob' });
+    expect((await settled(1)).state).toBe('succeeded');
+  });
+
+  it('an approval that needs an admin refuses a deployer, even one who may deploy everywhere', async () => {
+    await start({ service: 'api', pipeline: 'guarded' });
+    const before = await settled(1);
+    const deployer = injectWith(app, access.token('cy', 'deployer'));
+    const refused = await approve(deployer, 1, 'sign-off');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().message).toBe('approving sign-off of run 1 needs the admin role; cy is a deployer (every environment)');
+    expect(await settled(1)).toEqual(before);
+  });
+
+  it('approving needs deploy in the environments the next stages deploy to; starting, in those before the first approval', async () => {
+    const devOnly = injectWith(app, access.token('dee', 'deployer', ['dev']));
+    const prodOnly = injectWith(app, access.token('pat', 'deployer', ['prod']));
+    const viewer = injectWith(app, access.token('vic', 'viewer'));
+
+    // release: build, deploy dev, check, approval go-live, promote dev -> prod.
+    const refusedStart = await start({ service: 'web' }, prodOnly);
+    expect(refusedStart.statusCode).toBe(403);
+    expect(refusedStart.json().message).toContain('deploys to dev before any approval');
+    expect((await start({ service: 'web' }, viewer)).statusCode).toBe(403);
+    expect((await asAna('/api/v1/pipelines/runs')).json()).toEqual([]);
+
+    expect((await start({ service: 'web' }, devOnly)).statusCode).toBe(201);
+    const before = await settled(1);
+    expect(before.author).toBe('dee');
+    const refused = await approve(devOnly, 1, 'go-live');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().message).toBe('approving go-live of run 1 lets the run deploy to prod; dee is a deployer (dev) and may not deploy there');
+    expect((await approve(viewer, 1, 'go-live')).statusCode).toBe(403);
+    expect(await settled(1)).toEqual(before);
+
+    const approved = await approve(prodOnly, 1, 'go-live');
+    expect(approved.statusCode).toBe(200);
+    expect((await settled(1)).stages[3]).toMatchObject({ approvedBy: 'pat' });
   });
 });

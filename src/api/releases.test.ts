@@ -3,31 +3,40 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { MemoryControlPlane } from './testing/memory-control-plane.js';
 import { validSpecText } from './testing/spec-fixtures.js';
+import { createTestAccess, injectWith, type Inject, type TestAccess } from './testing/test-access.js';
 
 let controlPlane: MemoryControlPlane;
 let app: FastifyInstance;
+let access: TestAccess;
+/** As the admin "ana": the author of every change these tests make. */
+let inject: Inject;
 
 beforeEach(async () => {
   controlPlane = new MemoryControlPlane();
-  app = buildApp({ controlPlane, version: '9.9.9' });
+  access = createTestAccess();
+  app = buildApp({ controlPlane, tokens: access.tokens, audit: access.audit, version: '9.9.9' });
+  inject = injectWith(app, access.token('ana'));
   await app.ready();
-  const applied = await app.inject({
+  const applied = await inject({
     method: 'POST',
     url: '/api/v1/apply',
     payload: { text: validSpecText, file: 'skiff.yaml', baseDir: '/srv/shop', author: 'ana' },
   });
   expect(applied.statusCode).toBe(200);
 });
-afterEach(() => app.close());
+afterEach(async () => {
+  await app.close();
+  access.close();
+});
 
-const post = (url: string, payload: object = {}) => app.inject({ method: 'POST', url, payload });
+const post = (url: string, payload: object = {}) => inject({ method: 'POST', url, payload });
 const build = async (service = 'catalog'): Promise<string> => {
   const response = await post(`/api/v1/services/${service}/build`, { author: 'ana' });
   expect(response.statusCode).toBe(201);
   return response.json().digest as string;
 };
 const deploy = (version: string, env = 'dev') =>
-  post(`/api/v1/environments/${env}/services/catalog/deploy`, { version, author: 'bo' });
+  post(`/api/v1/environments/${env}/services/catalog/deploy`, { version, author: 'ana' });
 
 describe('build and artifacts', () => {
   it('builds with 201 and lists artifacts newest first', async () => {
@@ -40,15 +49,15 @@ describe('build and artifacts', () => {
       sourceCommit: null,
     });
     const second = await build();
-    const list = await app.inject('/api/v1/services/catalog/artifacts');
+    const list = await inject('/api/v1/services/catalog/artifacts');
     expect(list.statusCode).toBe(200);
     expect(list.json().map((a: { digest: string }) => a.digest)).toEqual([second, response.json().digest]);
-    expect((await app.inject('/api/v1/services/web/artifacts')).json()).toEqual([]);
+    expect((await inject('/api/v1/services/web/artifacts')).json()).toEqual([]);
   });
 
   it('needs no body to build or roll back', async () => {
-    expect((await app.inject({ method: 'POST', url: '/api/v1/services/catalog/build' })).statusCode).toBe(201);
-    const rollback = await app.inject({ method: 'POST', url: '/api/v1/environments/dev/services/catalog/rollback' });
+    expect((await inject({ method: 'POST', url: '/api/v1/services/catalog/build' })).statusCode).toBe(201);
+    const rollback = await inject({ method: 'POST', url: '/api/v1/environments/dev/services/catalog/rollback' });
     expect(rollback.json().code).toBe('SKIFF_NOT_DEPLOYED');
   });
 
@@ -61,7 +70,7 @@ describe('build and artifacts', () => {
 
   it('answers an unknown service with 404', async () => {
     expect((await post('/api/v1/services/nope/build')).statusCode).toBe(404);
-    const list = await app.inject('/api/v1/services/nope/artifacts');
+    const list = await inject('/api/v1/services/nope/artifacts');
     expect(list.statusCode).toBe(404);
     expect(list.json().code).toBe('SKIFF_UNKNOWN_SERVICE');
   });
@@ -73,17 +82,17 @@ describe('deploy and releases', () => {
     const second = await build();
     const one = await deploy(first);
     expect(one.statusCode).toBe(201);
-    expect(one.json()).toMatchObject({ environment: 'dev', service: 'catalog', version: 'v1', artifact: first, author: 'bo', reason: 'deploy', current: true });
+    expect(one.json()).toMatchObject({ environment: 'dev', service: 'catalog', version: 'v1', artifact: first, author: 'ana', reason: 'deploy', current: true });
     expect((await deploy(second.slice('sha256:'.length, 'sha256:'.length + 8))).json()).toMatchObject({ version: 'v2', artifact: second });
     expect((await deploy('latest', 'prod')).json()).toMatchObject({ version: 'v1', environment: 'prod', artifact: second });
 
-    const releases = await app.inject('/api/v1/environments/dev/services/catalog/releases');
+    const releases = await inject('/api/v1/environments/dev/services/catalog/releases');
     expect(releases.statusCode).toBe(200);
     expect(releases.json().map((r: { version: string; current: boolean }) => [r.version, r.current])).toEqual([
       ['v2', true],
       ['v1', false],
     ]);
-    const status = (await app.inject('/api/v1/environments/dev/status')).json();
+    const status = (await inject('/api/v1/environments/dev/status')).json();
     expect(status.services.find((s: { name: string }) => s.name === 'catalog').release).toBe('v2');
   });
 
@@ -107,7 +116,7 @@ describe('deploy and releases', () => {
     const refused = await deploy(tampered);
     expect(refused.statusCode).toBe(409);
     expect(refused.json().code).toBe('SKIFF_ARTIFACT_DIGEST_MISMATCH');
-    expect((await app.inject('/api/v1/environments/dev/services/catalog/releases')).json()).toEqual([]);
+    expect((await inject('/api/v1/environments/dev/services/catalog/releases')).json()).toEqual([]);
   });
 
   it('requires a version and answers unknown environments and services with 404', async () => {
@@ -118,7 +127,7 @@ describe('deploy and releases', () => {
     const unknown = await post('/api/v1/environments/dev/services/nope/deploy', { version: 'latest' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().code).toBe('SKIFF_UNKNOWN_SERVICE');
-    expect((await app.inject('/api/v1/environments/qa/services/catalog/releases')).statusCode).toBe(404);
+    expect((await inject('/api/v1/environments/qa/services/catalog/releases')).statusCode).toBe(404);
   });
 });
 
@@ -128,9 +137,9 @@ describe('rollback', () => {
     await deploy(first);
     await deploy(await build());
     await deploy(await build());
-    const back = await post('/api/v1/environments/dev/services/catalog/rollback', { author: 'cy' });
+    const back = await post('/api/v1/environments/dev/services/catalog/rollback', { author: 'ana' });
     expect(back.statusCode).toBe(201);
-    expect(back.json()).toMatchObject({ version: 'v4', reason: 'rollback', author: 'cy', current: true });
+    expect(back.json()).toMatchObject({ version: 'v4', reason: 'rollback', author: 'ana', current: true });
     const toFirst = await post('/api/v1/environments/dev/services/catalog/rollback', { to: 'v1' });
     expect(toFirst.json()).toMatchObject({ version: 'v5', artifact: first });
   });
@@ -157,9 +166,9 @@ describe('promote', () => {
     const digest = await build();
     const dev = (await deploy(digest)).json();
     await build();
-    const promoted = await post('/api/v1/services/catalog/promote', { from: 'dev', to: 'prod', author: 'di' });
+    const promoted = await post('/api/v1/services/catalog/promote', { from: 'dev', to: 'prod', author: 'ana' });
     expect(promoted.statusCode).toBe(201);
-    expect(promoted.json()).toMatchObject({ environment: 'prod', version: 'v1', artifact: digest, reason: 'promote', author: 'di' });
+    expect(promoted.json()).toMatchObject({ environment: 'prod', version: 'v1', artifact: digest, reason: 'promote', author: 'ana' });
     // prod overrides catalog's instances, so its config differs while the artifact is the same.
     expect(promoted.json().configHash).not.toBe(dev.configHash);
   });
@@ -169,6 +178,6 @@ describe('promote', () => {
     expect(response.statusCode).toBe(409);
     expect(response.json()).toMatchObject({ code: 'SKIFF_NOT_DEPLOYED', hint: expect.any(String) });
     expect((await post('/api/v1/services/catalog/promote', { from: 'dev' })).json()).toMatchObject({ path: 'body.to' });
-    expect((await app.inject('/api/v1/environments/prod/services/catalog/releases')).json()).toEqual([]);
+    expect((await inject('/api/v1/environments/prod/services/catalog/releases')).json()).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { AccessDeclaration, AuditSummary } from './route-access.js';
 
 export type ResponseContentType = 'application/json' | 'application/x-ndjson' | 'text/event-stream';
 
@@ -27,6 +28,16 @@ type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 type TypedRequest<B, Q, P> = FastifyRequest<{ Body: Parsed<B>; Querystring: Parsed<Q>; Params: Parsed<P> }>;
 
+/** Fields a refused call may lack or carry unvalidated. */
+type Loose<S> = S extends z.ZodType ? Partial<z.output<S>> | undefined : undefined;
+
+/** What an audit summary reads: the request's parts, possibly missing or not validated. */
+export interface AuditRequest<B, Q, P> {
+  readonly params: Loose<P>;
+  readonly query: Loose<Q>;
+  readonly body: Loose<B>;
+}
+
 interface RouteBase<B, Q, P, R extends z.ZodType> {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly url: string;
@@ -36,6 +47,13 @@ interface RouteBase<B, Q, P, R extends z.ZodType> {
   readonly querystring?: Q;
   readonly params?: P;
   readonly response: R;
+  /** What the caller's token must allow; by default `read` for GET and `admin` otherwise. */
+  readonly access?: AccessDeclaration;
+  /**
+   * The audit log's summary of a call, e.g. `scale web in prod to 3`; never a secret value.
+   * Default: the method and path.
+   */
+  readonly audit?: (request: AuditRequest<B, Q, P>) => string;
 }
 
 export interface JsonRoute<B, Q, P, R extends z.ZodType> extends RouteBase<B, Q, P, R> {
@@ -88,7 +106,11 @@ function register<B, Q, P, R extends z.ZodType>(
     method: route.method,
     url: route.url,
     schema,
-    config: { doc: { summary: route.summary, tag: route.tag, response: route.response, ...response } },
+    config: {
+      doc: { summary: route.summary, tag: route.tag, response: route.response, ...response },
+      ...(route.access === undefined ? {} : { access: route.access }),
+      ...(route.audit === undefined ? {} : { audit: route.audit as AuditSummary }),
+    },
     handler,
   });
 }

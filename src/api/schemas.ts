@@ -54,9 +54,16 @@ export const specSourceSchema = z.strictObject({
   baseDir: z.string().min(1).describe('directory service paths are relative to (on the machine running Skiff)'),
 });
 
+/** Older clients send who acts; the token's name is what is recorded, so the field is accepted and ignored. */
+export const ignoredAuthorSchema = z
+  .string()
+  .max(200)
+  .optional()
+  .describe("ignored (accepted from older clients): the token's name is recorded as the author");
+
 export const applyBodySchema = z.strictObject({
   ...specSourceSchema.shape,
-  author: z.string().min(1).max(200).optional().describe('who applies; defaults to "api"'),
+  author: ignoredAuthorSchema,
   message: z.string().max(2000).optional().describe('why, saved with the revision'),
 });
 
@@ -65,14 +72,20 @@ export const serviceParamsSchema = z.strictObject({ env: z.string().min(1), serv
 
 export const serviceOnlyParamsSchema = z.strictObject({ service: z.string().min(1) });
 
-const authorSchema = (what: string) => z.string().min(1).max(200).optional().describe(`who ${what}; defaults to "api"`);
 
 // Build and rollback need nothing, so a POST without a body is fine.
-export const buildBodySchema = z.strictObject({ author: authorSchema('builds') }).default({});
+export const buildBodySchema = z.strictObject({ author: ignoredAuthorSchema }).default({});
+
+/** `skiff deploy --strategy TYPE`: the rollout of this release only, instead of the service's strategy. */
+export const strategyOverrideSchema = z
+  .enum(['recreate', 'rolling', 'blue-green', 'canary'])
+  .optional()
+  .describe("roll this release out with this strategy instead of the service's (its settings when the type is the same, the defaults otherwise)");
 
 export const deployBodySchema = z.strictObject({
   version: z.string().min(1).max(200).describe('an artifact digest (sha256:…), a unique prefix of its hex, or `latest`'),
-  author: authorSchema('deploys'),
+  strategy: strategyOverrideSchema,
+  author: ignoredAuthorSchema,
 });
 
 const releaseVersionSchema = z.string().regex(/^v[1-9]\d*$/, 'a release version such as v2');
@@ -80,19 +93,21 @@ const releaseVersionSchema = z.string().regex(/^v[1-9]\d*$/, 'a release version 
 export const rollbackBodySchema = z
   .strictObject({
     to: releaseVersionSchema.optional().describe('the release to go back to, e.g. v2; default: the one before the current'),
-    author: authorSchema('rolls back'),
+    strategy: strategyOverrideSchema,
+    author: ignoredAuthorSchema,
   })
   .default({});
 
 export const promoteBodySchema = z.strictObject({
   from: z.string().min(1).describe('the environment whose running artifact is deployed'),
   to: z.string().min(1).describe('the environment that receives it'),
-  author: authorSchema('promotes'),
+  strategy: strategyOverrideSchema,
+  author: ignoredAuthorSchema,
 });
 
 export const scaleBodySchema = z.strictObject({
   instances: z.number().int().min(0).max(1000).describe('desired number of instances'),
-  author: z.string().min(1).max(200).optional().describe('who scales; defaults to "api"'),
+  author: ignoredAuthorSchema,
 });
 
 const queryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -142,10 +157,10 @@ export const setSecretsBodySchema = z.strictObject({
     .record(secretNameSchema, z.string().max(maxSecretValueLength))
     .refine((values) => Object.keys(values).length > 0, 'give at least one secret')
     .describe('NAME: value; stored encrypted and never returned'),
-  author: authorSchema('sets them'),
+  author: ignoredAuthorSchema,
 });
 
-export const unsetSecretQuerySchema = z.strictObject({ author: authorSchema('removes it') });
+export const unsetSecretQuerySchema = z.strictObject({ author: ignoredAuthorSchema });
 
 export const restoreBodySchema = z.strictObject({
   to: z
@@ -158,7 +173,7 @@ export const restoreBodySchema = z.strictObject({
       return z.NEVER;
     })
     .describe('a revision id (`12`) or an ISO 8601 time with its zone (`2026-11-26T10:00:00Z`): the last revision at or before it'),
-  author: authorSchema('restores'),
+  author: ignoredAuthorSchema,
 });
 
 // Responses

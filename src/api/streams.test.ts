@@ -3,18 +3,26 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { MemoryControlPlane } from './testing/memory-control-plane.js';
 import { validSpecText } from './testing/spec-fixtures.js';
+import { createTestAccess, type TestAccess } from './testing/test-access.js';
 
 let controlPlane: MemoryControlPlane;
 let app: FastifyInstance;
 let baseUrl: string;
+let access: TestAccess;
+let authorization: { authorization: string };
 
 beforeEach(async () => {
   controlPlane = new MemoryControlPlane();
-  app = buildApp({ controlPlane, version: '1.0.0' });
+  access = createTestAccess();
+  app = buildApp({ controlPlane, tokens: access.tokens, audit: access.audit, version: '1.0.0' });
+  authorization = { authorization: `Bearer ${access.token('reader', 'viewer')}` };
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   await controlPlane.apply({ text: validSpecText, file: 'skiff.yaml', baseDir: '/srv' }, { author: 'ana' });
 });
-afterEach(() => app.close());
+afterEach(async () => {
+  await app.close();
+  access.close();
+});
 
 /** Reads a streamed body chunk by chunk until `done` says enough, bounded by a timeout. */
 async function readUntil(response: Response, done: (text: string) => boolean, timeoutMs = 5000): Promise<string> {
@@ -40,6 +48,7 @@ describe('log follow', () => {
     const abort = new AbortController();
     const response = await fetch(`${baseUrl}/api/v1/environments/dev/services/catalog/logs?follow=true&tail=10`, {
       signal: abort.signal,
+      headers: authorization,
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/x-ndjson');
@@ -56,7 +65,7 @@ describe('log follow', () => {
   });
 
   it('ends open streams when the app closes', async () => {
-    const response = await fetch(`${baseUrl}/api/v1/environments/dev/services/catalog/logs?follow=true`);
+    const response = await fetch(`${baseUrl}/api/v1/environments/dev/services/catalog/logs?follow=true`, { headers: authorization });
     await expect.poll(() => controlPlane.followers, { timeout: 5000 }).toBe(1);
     await app.close();
     expect(await readUntil(response, () => false)).toBe('');
@@ -67,7 +76,7 @@ describe('log follow', () => {
 describe('event stream', () => {
   it('delivers new events as Server-Sent Events and unsubscribes on disconnect', async () => {
     const abort = new AbortController();
-    const response = await fetch(`${baseUrl}/api/v1/events/stream`, { signal: abort.signal });
+    const response = await fetch(`${baseUrl}/api/v1/events/stream`, { signal: abort.signal, headers: authorization });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     await expect.poll(() => controlPlane.subscribers, { timeout: 5000 }).toBe(1);
@@ -85,7 +94,7 @@ describe('event stream', () => {
     const abort = new AbortController();
     const response = await fetch(`${baseUrl}/api/v1/events/stream`, {
       signal: abort.signal,
-      headers: { 'last-event-id': String(first.id) },
+      headers: { ...authorization, 'last-event-id': String(first.id) },
     });
     await expect.poll(() => controlPlane.subscribers, { timeout: 5000 }).toBe(1);
     controlPlane.record({ type: 'c', message: 'three' });
@@ -93,5 +102,18 @@ describe('event stream', () => {
     const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]));
     expect(ids).toEqual([first.id + 1, first.id + 2]);
     abort.abort();
+  });
+});
+
+describe('streams need a token', () => {
+  it('refuses the event and log streams without one, before opening them', async () => {
+    for (const url of ['/api/v1/events/stream', '/api/v1/environments/dev/services/catalog/logs?follow=true']) {
+      const response = await fetch(`${baseUrl}${url}`);
+      expect(response.status, url).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="skiff"');
+      expect(((await response.json()) as { code: string }).code).toBe('SKIFF_UNAUTHORIZED');
+    }
+    expect(controlPlane.subscribers).toBe(0);
+    expect(controlPlane.followers).toBe(0);
   });
 });

@@ -8,12 +8,16 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
 import { MemoryControlPlane } from '../api/testing/memory-control-plane.js';
 import { invalidSpecText, validSpecText } from '../api/testing/spec-fixtures.js';
+import { createTestAccess, type TestAccess } from '../api/testing/test-access.js';
 import { cliHarness, type CliHarness } from './testing/run-cli.js';
 
 let dir: string;
 let controlPlane: MemoryControlPlane;
 let app: FastifyInstance;
 let cli: CliHarness;
+let access: TestAccess;
+/** The admin token "tester", the author of every change these tests make. */
+let token: string;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-cli-'));
@@ -27,11 +31,16 @@ beforeEach(async () => {
     limits: { enforced: false, reason: 'cgroup v2 controllers are not delegated' },
     onShutdown: () => app.close(),
   });
-  app = buildApp({ controlPlane, version: '1.0.0' });
+  access = createTestAccess();
+  token = access.token('tester');
+  app = buildApp({ controlPlane, tokens: access.tokens, audit: access.audit, version: '1.0.0' });
   const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  cli = cliHarness({ apiUrl, cwd: dir, clock: { now: () => Date.parse('1970-01-01T00:05:00Z') } });
+  cli = cliHarness({ apiUrl, token, cwd: dir, clock: { now: () => Date.parse('1970-01-01T00:05:00Z') } });
 });
-afterEach(() => app.close());
+afterEach(async () => {
+  await app.close();
+  access.close();
+});
 
 const applied = async (): Promise<void> => {
   expect((await cli.run(['apply'])).code).toBe(0);
@@ -215,10 +224,10 @@ describe('skiff stop', () => {
 
   it('gives up after its bound when the server keeps answering', async () => {
     controlPlane = new MemoryControlPlane();
-    const stubborn = buildApp({ controlPlane, version: '1.0.0' });
+    const stubborn = buildApp({ controlPlane, tokens: access.tokens, audit: access.audit, version: '1.0.0' });
     const apiUrl = await stubborn.listen({ host: '127.0.0.1', port: 0 });
     try {
-      const result = await cliHarness({ apiUrl, stopTimeoutMs: 300 }).run(['stop']);
+      const result = await cliHarness({ apiUrl, token, stopTimeoutMs: 300 }).run(['stop']);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('still answers after');
     } finally {

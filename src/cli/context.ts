@@ -16,7 +16,7 @@ export interface CliContext {
   readonly clock: Clock;
   /** Directory relative file arguments start from. */
   readonly cwd: string;
-  /** Recorded as the author of applies, scales, builds and releases. */
+  /** The local user. Not sent: the server records the token's name as the author of every change. */
   readonly author: string;
   /** Bound on how long `skiff stop` waits for the server to go. */
   readonly stopTimeoutMs: number;

@@ -6,12 +6,14 @@ import os from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { createApiClient } from '../client/api-client.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import { SkiffError } from '../core/errors.js';
 import { skiffVersion } from '../core/version.js';
 import { loadCliConfig, type CliConfig } from '../config/cli-config.js';
 import { registerAlerts } from './commands/alerts.js';
 import { registerApply } from './commands/apply.js';
 import { registerApprove } from './commands/approve.js';
 import { registerArtifacts } from './commands/artifacts.js';
+import { registerAudit } from './commands/audit.js';
 import { registerBuild } from './commands/build.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerEvents } from './commands/events.js';
@@ -22,17 +24,21 @@ import { registerPlan } from './commands/plan.js';
 import { registerPromote } from './commands/promote.js';
 import { registerReleases } from './commands/releases.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerParallel } from './commands/parallel.js';
+import { registerRollout } from './commands/rollout.js';
 import { registerRestore } from './commands/restore.js';
 import { registerScale } from './commands/scale.js';
 import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerStop } from './commands/stop.js';
+import { registerToken } from './commands/token.js';
 import { registerTop } from './commands/top.js';
 import { registerValidate } from './commands/validate.js';
 import type { CliContext, RunCommand, TextSink } from './context.js';
 import { wholeNumber } from './options.js';
 import { formatError } from './output.js';
 import { readAll } from './read-all.js';
+import { explainUnauthorized } from './unauthorized.js';
 
 /** What `main` takes from the process unless a test passes its own. */
 export interface CliIo {
@@ -58,15 +64,6 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   const stderr = io.stderr ?? process.stderr;
   const cleanups: (() => void)[] = [];
   let exitCode = 0;
-  const run: RunCommand = async (action) => {
-    try {
-      exitCode = await action();
-    } catch (error) {
-      for (const line of formatError(error)) stderr.write(`${line}\n`);
-      exitCode = 1;
-    }
-  };
-
   let config: CliConfig;
   try {
     config = io.config ?? loadCliConfig();
@@ -74,10 +71,19 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     for (const line of formatError(error)) stderr.write(`${line}\n`);
     return 1;
   }
+  const run: RunCommand = async (action) => {
+    try {
+      exitCode = await action();
+    } catch (error) {
+      const explained = error instanceof SkiffError ? explainUnauthorized(error, config) : error;
+      for (const line of formatError(explained)) stderr.write(`${line}\n`);
+      exitCode = 1;
+    }
+  };
   let interrupt: AbortSignal | undefined;
   const ctx: CliContext = {
     config,
-    client: createApiClient({ baseUrl: config.apiUrl, ...(io.fetch ? { fetch: io.fetch } : {}) }),
+    client: createApiClient({ baseUrl: config.apiUrl, token: config.token, ...(io.fetch ? { fetch: io.fetch } : {}) }),
     clock: io.clock ?? systemClock,
     cwd: io.cwd ?? process.cwd(),
     author: io.author ?? currentUser(),
@@ -107,6 +113,8 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   registerReleases(program, ctx, run);
   registerRollback(program, ctx, run);
   registerPromote(program, ctx, run);
+  registerRollout(program, ctx, run);
+  registerParallel(program, ctx, run);
   registerSecret(program, ctx, run);
   registerEvents(program, ctx, run);
   registerAlerts(program, ctx, run);
@@ -116,6 +124,8 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   registerPipeline(program, ctx, run);
   registerApprove(program, ctx, run);
   registerStop(program, ctx, run);
+  registerToken(program, ctx, run);
+  registerAudit(program, ctx, run);
 
   try {
     await program.parseAsync([...argv], { from: 'node' });

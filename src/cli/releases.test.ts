@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
 import { MemoryControlPlane } from '../api/testing/memory-control-plane.js';
 import { validSpecText } from '../api/testing/spec-fixtures.js';
+import { createTestAccess, type TestAccess } from '../api/testing/test-access.js';
 import { formatBuildFailure } from './commands/build.js';
 import { formatBytes } from './output.js';
 import { cliHarness, type CliHarness } from './testing/run-cli.js';
@@ -14,6 +15,7 @@ let dir: string;
 let controlPlane: MemoryControlPlane;
 let app: FastifyInstance;
 let cli: CliHarness;
+let access: TestAccess;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-cli-releases-'));
@@ -23,11 +25,15 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 beforeEach(async () => {
   controlPlane = new MemoryControlPlane();
-  app = buildApp({ controlPlane, version: '1.0.0' });
-  cli = cliHarness({ apiUrl: await app.listen({ host: '127.0.0.1', port: 0 }), cwd: dir });
+  access = createTestAccess();
+  app = buildApp({ controlPlane, tokens: access.tokens, audit: access.audit, version: '1.0.0' });
+  cli = cliHarness({ apiUrl: await app.listen({ host: '127.0.0.1', port: 0 }), token: access.token('tester'), cwd: dir });
   expect((await cli.run(['apply'])).code).toBe(0);
 });
-afterEach(() => app.close());
+afterEach(async () => {
+  await app.close();
+  access.close();
+});
 
 const built = async (service = 'catalog'): Promise<string> => {
   const result = await cli.run(['build', service]);

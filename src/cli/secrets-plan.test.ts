@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
 import { MemoryControlPlane } from '../api/testing/memory-control-plane.js';
 import { invalidSpecText, validSpecText } from '../api/testing/spec-fixtures.js';
+import { createTestAccess, type TestAccess } from '../api/testing/test-access.js';
 import { formatPlan, formatValue } from './commands/plan.js';
 import { cliHarness, type CliHarness } from './testing/run-cli.js';
 
@@ -16,6 +17,7 @@ let dir: string;
 let controlPlane: MemoryControlPlane;
 let app: FastifyInstance;
 let cli: CliHarness;
+let access: TestAccess;
 let requested: string[];
 
 beforeAll(() => {
@@ -31,16 +33,20 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 beforeEach(async () => {
   controlPlane = new MemoryControlPlane();
-  app = buildApp({ controlPlane, version: '1.0.0' });
+  access = createTestAccess();
+  app = buildApp({ controlPlane, tokens: access.tokens, audit: access.audit, version: '1.0.0' });
   requested = [];
   const recordingFetch: typeof fetch = (input, init) => {
     requested.push(`${init?.method ?? 'GET'} ${String(input)}`);
     return fetch(input, init);
   };
-  cli = cliHarness({ apiUrl: await app.listen({ host: '127.0.0.1', port: 0 }), cwd: dir, fetch: recordingFetch });
+  cli = cliHarness({ apiUrl: await app.listen({ host: '127.0.0.1', port: 0 }), token: access.token('tester'), cwd: dir, fetch: recordingFetch });
   expect((await cli.run(['apply'])).code).toBe(0);
 });
-afterEach(() => app.close());
+afterEach(async () => {
+  await app.close();
+  access.close();
+});
 
 const stdin = (text: string) => Readable.from([Buffer.from(text)]);
 

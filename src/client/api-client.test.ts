@@ -6,6 +6,7 @@ import { buildApp } from '../api/app.js';
 import type { EventRecord, LogLine } from '../api/control-plane.js';
 import { MemoryControlPlane } from '../api/testing/memory-control-plane.js';
 import { invalidSpecText, validSpecText } from '../api/testing/spec-fixtures.js';
+import { createTestAccess, type TestAccess } from '../api/testing/test-access.js';
 import { SkiffError } from '../core/errors.js';
 import { createApiClient, type ApiClient } from './api-client.js';
 
@@ -14,13 +15,21 @@ const source = { text: validSpecText, file: 'skiff.yaml', baseDir: '/srv/shop' }
 let controlPlane: MemoryControlPlane;
 let app: FastifyInstance;
 let client: ApiClient;
+let access: TestAccess;
+let baseUrl: string;
 
 beforeEach(async () => {
   controlPlane = new MemoryControlPlane();
-  app = buildApp({ controlPlane, version: '1.2.3' });
-  client = createApiClient({ baseUrl: `${await app.listen({ host: '127.0.0.1', port: 0 })}/` });
+  access = createTestAccess();
+  app = buildApp({ controlPlane, tokens: access.tokens, audit: access.audit, version: '1.2.3' });
+  baseUrl = `${await app.listen({ host: '127.0.0.1', port: 0 })}/`;
+  // Every change is recorded as made by the token's name: "ana" here.
+  client = createApiClient({ baseUrl, token: access.token('ana') });
 });
-afterEach(() => app.close());
+afterEach(async () => {
+  await app.close();
+  access.close();
+});
 
 async function caught(promise: Promise<unknown>): Promise<SkiffError> {
   const error = await promise.then(
@@ -42,7 +51,7 @@ describe('typed calls', () => {
       ['catalog', 3],
       ['web', 1],
     ]);
-    expect(await client.scale({ environment: 'dev', service: 'web', instances: 2, author: 'bo' })).toMatchObject({ id: 2, author: 'bo' });
+    expect(await client.scale({ environment: 'dev', service: 'web', instances: 2, author: 'bo' })).toMatchObject({ id: 2, author: 'ana' });
     expect((await client.revisions(1)).map((r) => r.id)).toEqual([2]);
     expect((await client.events({ type: 'service.scaled' })).map((e) => e.service)).toEqual(['web']);
     controlPlane.appendLog('web', { instance: 'web-1', stream: 'stdout', line: 'hi' });
@@ -58,9 +67,9 @@ describe('typed calls', () => {
     expect(built).toMatchObject({ service: 'catalog', digest: expect.stringMatching(/^sha256:/) });
     expect(await client.artifacts('catalog')).toEqual([built]);
     const deployed = await client.deploy({ service: 'catalog', version: 'latest', environment: 'dev', author: 'bo' });
-    expect(deployed).toMatchObject({ version: 'v1', artifact: built.digest, author: 'bo', current: true });
+    expect(deployed).toMatchObject({ version: 'v1', artifact: built.digest, author: 'ana', current: true });
     await client.deploy({ service: 'catalog', version: built.digest, environment: 'dev' });
-    expect(await client.rollback({ service: 'catalog', environment: 'dev', to: 'v1' })).toMatchObject({ version: 'v3', reason: 'rollback', author: 'api' });
+    expect(await client.rollback({ service: 'catalog', environment: 'dev', to: 'v1' })).toMatchObject({ version: 'v3', reason: 'rollback', author: 'ana' });
     expect(await client.promote({ service: 'catalog', from: 'dev', to: 'prod' })).toMatchObject({ environment: 'prod', artifact: built.digest });
     expect((await client.releases('dev', 'catalog')).map((r) => [r.version, r.current])).toEqual([
       ['v3', true],
@@ -80,8 +89,8 @@ describe('typed calls', () => {
     const set = await client.setSecrets({ environment: 'dev', service: 'catalog', values: { API_KEY: 'k-123', TOKEN: 't-456' }, author: 'bo' });
     expect(set).toEqual({
       secrets: [
-        { name: 'API_KEY', version: 1, updatedAt: expect.any(String), author: 'bo' },
-        { name: 'TOKEN', version: 1, updatedAt: expect.any(String), author: 'bo' },
+        { name: 'API_KEY', version: 1, updatedAt: expect.any(String), author: 'ana' },
+        { name: 'TOKEN', version: 1, updatedAt: expect.any(String), author: 'ana' },
       ],
       release: null,
     });
@@ -98,7 +107,7 @@ describe('typed calls', () => {
     await client.scale({ environment: 'prod', service: 'web', instances: 2 });
     expect((await client.revisions(10, 'dev')).map((r) => r.id)).toEqual([2, 1]);
     const restored = await client.restore({ environment: 'prod', to: '1', author: 'di' });
-    expect(restored).toMatchObject({ revision: { id: 4, author: 'di' }, restored: { id: 1 }, releases: [] });
+    expect(restored).toMatchObject({ revision: { id: 4, author: 'ana' }, restored: { id: 1 }, releases: [] });
     expect((await client.status('prod')).services.find((s) => s.name === 'web')?.desired).toBe(1);
     const malformed = await caught(client.restore({ environment: 'prod', to: 'last tuesday' }));
     expect(malformed).toMatchObject({ code: 'SKIFF_BAD_REQUEST', path: 'body.to' });
@@ -121,6 +130,31 @@ describe('typed calls', () => {
   it('asks the server to stop', async () => {
     await client.stop();
     await expect.poll(() => controlPlane.shutdownCalls, { timeout: 5000 }).toBe(1);
+  });
+});
+
+describe('access control', () => {
+  it('sends its token; the session, tokens and audit calls work', async () => {
+    expect(await client.session()).toEqual({ name: 'ana', role: 'admin', environments: null });
+    const created = await client.createToken({ name: 'ci', role: 'deployer', environments: ['staging'] });
+    expect(created).toMatchObject({ name: 'ci', role: 'deployer', environments: ['staging'], createdBy: 'ana', revokedAt: null });
+    expect(created.token).toMatch(/^skiff_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    const ci = createApiClient({ baseUrl, token: created.token });
+    expect(await ci.session()).toEqual({ name: 'ci', role: 'deployer', environments: ['staging'] });
+    expect((await client.tokens()).map((t) => t.name)).toEqual(['ana', 'ci']);
+    expect(await client.revokeToken('ci')).toMatchObject({ name: 'ci', revokedAt: expect.any(String) });
+    expect((await caught(ci.session())).code).toBe('SKIFF_UNAUTHORIZED');
+    const audit = await client.audit({ who: 'ana', limit: 10 });
+    expect(audit.map((entry) => entry.summary)).toEqual(['revoke token ci', 'create token ci (deployer: staging)']);
+    expect((await client.audit({ limit: 1 }))[0]).toMatchObject({ actor: null, status: 401, code: 'SKIFF_UNAUTHORIZED' });
+  });
+
+  it('without a token: health answers, anything else is a SKIFF_UNAUTHORIZED with a hint', async () => {
+    const anonymous = createApiClient({ baseUrl });
+    expect(await anonymous.health()).toEqual({ ok: true, version: '1.2.3' });
+    const error = await caught(anonymous.environments());
+    expect(error.code).toBe('SKIFF_UNAUTHORIZED');
+    expect(error.hint).toContain('skiff token create');
   });
 });
 

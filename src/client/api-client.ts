@@ -19,8 +19,10 @@ import type {
   StatusReport,
   ValidationResult,
 } from '../api/control-plane.js';
+import type { AuditEntry, NewToken, Role, TokenInfo } from '../api/access-port.js';
 import type { AlertState, AlertView, SeriesPoint, SeriesQuery, TopView } from '../api/monitoring-port.js';
 import type { PipelineRunView } from '../api/pipeline-port.js';
+import type { ParallelView, RolloutAction, RolloutView, StrategyType } from '../api/rollout-port.js';
 import { SkiffError, errorCatalog, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { readLines, readServerSentEvents } from './stream-readers.js';
 
@@ -28,6 +30,8 @@ export interface ApiClientOptions {
   /** e.g. `http://127.0.0.1:7070`. */
   readonly baseUrl: string;
   readonly fetch?: typeof fetch;
+  /** Sent as `authorization: Bearer <token>` with every request. */
+  readonly token?: string | undefined;
   /** Bound on each non-streaming request; 60 s unless given. */
   readonly timeoutMs?: number;
 }
@@ -37,9 +41,31 @@ export interface Health {
   readonly version: string;
 }
 
+/** Who the token stands for (`GET /api/v1/session`). */
+export interface Session {
+  readonly name: string;
+  readonly role: Role;
+  /** Environments a deployer may change; null: every environment. */
+  readonly environments: readonly string[] | null;
+}
+
+/**
+ * `author` fields in the options below are ignored by the server, which records the token's
+ * name; they remain for older callers.
+ */
 export interface ApiClient {
   readonly baseUrl: string;
   health(options?: { readonly timeoutMs?: number }): Promise<Health>;
+  /** Who the client's token stands for. */
+  session(): Promise<Session>;
+  /** Admin only. The answer holds the token, shown this once. */
+  createToken(options: { readonly name: string; readonly role: Role; readonly environments?: readonly string[] }): Promise<NewToken>;
+  /** Admin only: the tokens not revoked, without their secrets. */
+  tokens(): Promise<readonly TokenInfo[]>;
+  /** Admin only; SKIFF_TOKEN_NOT_FOUND when no token has the name. */
+  revokeToken(name: string): Promise<TokenInfo>;
+  /** The audit log, newest first. `since`: an ISO time. */
+  audit(query?: { readonly since?: string; readonly who?: string; readonly limit?: number }): Promise<readonly AuditEntry[]>;
   validate(source: SpecSource): Promise<ValidationResult>;
   /** Throws SKIFF_SPEC_INVALID with `details` when the spec is invalid. */
   apply(source: SpecSource, options?: { readonly author?: string; readonly message?: string }): Promise<ApplyResult>;
@@ -77,6 +103,8 @@ export interface ApiClient {
     readonly version: string;
     readonly environment: string;
     readonly author?: string;
+    /** Roll out with this strategy instead of the service's. */
+    readonly strategy?: StrategyType;
   }): Promise<ReleaseSummary>;
   /** `to`: a release version such as `v2`; default the one before the current. */
   rollback(options: {
@@ -84,8 +112,25 @@ export interface ApiClient {
     readonly environment: string;
     readonly to?: string;
     readonly author?: string;
+    readonly strategy?: StrategyType;
   }): Promise<ReleaseSummary>;
-  promote(options: { readonly service: string; readonly from: string; readonly to: string; readonly author?: string }): Promise<ReleaseSummary>;
+  promote(options: {
+    readonly service: string;
+    readonly from: string;
+    readonly to: string;
+    readonly author?: string;
+    readonly strategy?: StrategyType;
+  }): Promise<ReleaseSummary>;
+  /** The rollout under way, else the last one; SKIFF_NO_ROLLOUT when the service never had one there. */
+  rollout(environment: string, service: string): Promise<RolloutView>;
+  /** promote, pause, resume, abort or undo; SKIFF_ROLLOUT_FINISHED / SKIFF_ROLLOUT_ACTION_INVALID when it cannot apply. */
+  rolloutAction(options: { readonly environment: string; readonly service: string; readonly action: RolloutAction }): Promise<RolloutView>;
+  /** Starts a parallel run of a release (`v3`) or an artifact version beside the running release. */
+  startParallel(options: { readonly environment: string; readonly service: string; readonly release?: string; readonly version?: string }): Promise<ParallelView>;
+  /** The parallel run and its report; SKIFF_NO_PARALLEL_RUN without one. */
+  parallel(environment: string, service: string): Promise<ParallelView>;
+  /** Stops the parallel run; answers its last report. */
+  stopParallel(options: { readonly environment: string; readonly service: string }): Promise<ParallelView>;
   /** Newest first. */
   releases(environment: string, service: string): Promise<readonly ReleaseSummary[]>;
   /** Starts a run of the pipeline covering the service; answers at once with the new run. */
@@ -143,6 +188,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const fetchImpl = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  const authorization: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
 
   async function send(method: Method, path: string, request: RequestOptions = {}): Promise<Response> {
     const url = `${baseUrl}${path}${queryString(request.query)}`;
@@ -153,7 +199,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       response = await fetchImpl(url, {
         method,
         signal,
-        headers: request.body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: request.body === undefined ? authorization : { ...authorization, 'content-type': 'application/json' },
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
       });
     } catch (error) {
@@ -212,6 +258,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   return {
     baseUrl,
     health: (request = {}) => json('GET', '/api/v1/health', request),
+    session: () => json('GET', '/api/v1/session'),
+    createToken: (body) => json('POST', '/api/v1/tokens', { body }),
+    tokens: () => json('GET', '/api/v1/tokens'),
+    revokeToken: (name) => json('DELETE', `/api/v1/tokens/${encodeURIComponent(name)}`),
+    audit: (query = {}) => json('GET', '/api/v1/audit', { query: { ...query } }),
     validate: (source) => json('POST', '/api/v1/validate', { body: source }),
     apply: (source, applyOptions = {}) => json('POST', '/api/v1/apply', { body: { ...source, ...applyOptions } }),
     environments: () => json('GET', '/api/v1/environments'),
@@ -241,6 +292,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       json('POST', `${servicePath(environment, service)}/rollback`, { body, ...long }),
     promote: ({ service, ...body }) => json('POST', `${servicePathOnly(service)}/promote`, { body, ...long }),
     releases: (environment, service) => json('GET', `${servicePath(environment, service)}/releases`),
+    rollout: (environment, service) => json('GET', `${servicePath(environment, service)}/rollout`),
+    rolloutAction: ({ environment, service, action }) => json('POST', `${servicePath(environment, service)}/rollout/${action}`, { body: {} }),
+    startParallel: ({ environment, service, ...body }) => json('POST', `${servicePath(environment, service)}/parallel`, { body, ...long }),
+    parallel: (environment, service) => json('GET', `${servicePath(environment, service)}/parallel`),
+    stopParallel: ({ environment, service }) => json('DELETE', `${servicePath(environment, service)}/parallel`),
     startPipeline: (body) => json('POST', '/api/v1/pipelines/runs', { body }),
     pipelineRuns: (query = {}) => json('GET', '/api/v1/pipelines/runs', { query: { ...query } }),
     pipelineRun: (id) => json('GET', `/api/v1/pipelines/runs/${id}`),

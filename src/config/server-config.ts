@@ -30,6 +30,8 @@ export interface ServerFlags {
 export const defaultApiPort = 7070;
 export const defaultRouterPort = 8080;
 export const defaultEnvironment = 'dev';
+/** Relative to the directory `skiff up` (and the CLI) run in. */
+export const defaultDataDir = '.skiff';
 
 export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ServerConfig {
   const target = path.resolve(cwd, flags.dir ?? '.');
@@ -37,7 +39,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
   return Object.freeze({
     specPath,
     environment: flags.env ?? env.SKIFF_ENV ?? defaultEnvironment,
-    dataDir: path.resolve(cwd, flags.dataDir ?? env.SKIFF_DATA ?? '.skiff'),
+    dataDir: path.resolve(cwd, flags.dataDir ?? env.SKIFF_DATA ?? defaultDataDir),
     apiHost: '127.0.0.1',
     apiPort: flags.apiPort ?? port(env.SKIFF_API_PORT, 'SKIFF_API_PORT') ?? defaultApiPort,
     routerHost: '127.0.0.1',

@@ -47,6 +47,16 @@ export const errorCatalog = {
   SKIFF_STAGE_NOT_WAITING: 'the stage is not waiting for an approval',
   SKIFF_CHECK_FAILED: 'the check failed',
   SKIFF_RELEASE_NOT_READY: 'the release did not become ready in time',
+  SKIFF_NO_ROLLOUT: 'the service has had no rollout in that environment',
+  SKIFF_ROLLOUT_FINISHED: 'the rollout is over',
+  SKIFF_ROLLOUT_ACTION_INVALID: 'the rollout cannot do that now',
+  SKIFF_ROLLOUT_ACTIVE: 'a rollout of the service is under way',
+  SKIFF_NO_PARALLEL_RUN: 'the service has no parallel run in that environment',
+  SKIFF_PARALLEL_ACTIVE: 'a parallel run of the service is already under way',
+  SKIFF_UNAUTHORIZED: 'a valid token is required',
+  SKIFF_FORBIDDEN: 'the token does not allow this',
+  SKIFF_TOKEN_NAME_TAKEN: 'a token with that name exists',
+  SKIFF_TOKEN_NOT_FOUND: 'no such token',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 

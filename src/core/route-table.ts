@@ -39,6 +39,10 @@ export interface RouteEntry {
    * Traffic split by release during a rollout: percent per release name, summing to 100. Each
    * request picks a release by weight, then a backend of that release. A release with no ready
    * backend gets none of the traffic (its share goes to the others). Absent: all backends alike.
+   * The router accepts sums within 0.1 of 100 and splits exactly per worker (smooth weighted round
+   * robin: 5 is 5 of every 100 requests). Backends of releases not named here get no traffic
+   * (unless a match names them); when no named release has a backend, every backend but the
+   * mirror candidate's serves.
    */
   readonly weights?: Readonly<Record<string, number>>;
   /**
@@ -67,6 +71,11 @@ export interface ReleaseMatch {
  * the one that answered (when there is one). It compares each copy's answer with the client's.
  */
 export interface RouteMirror {
+  /**
+   * Only requests with a body of at most 1 MiB (not chunked) are copied; bodies of answers beyond
+   * 1 MiB are not compared (status and headers are). Copies carry `x-skiff-mirror: candidate` or
+   * `x-skiff-mirror: noise`, and are not counted in the request metrics.
+   */
   readonly candidateRelease: string;
   /** Percent of eligible requests mirrored, 0-100. */
   readonly percent: number;

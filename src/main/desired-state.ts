@@ -9,6 +9,7 @@ import { resolveEnvironment } from '../spec/desired.js';
 import type { Release, ReleasePointers } from '../spec/release.js';
 import type { Spec } from '../spec/schema.js';
 import type { NewEvent, Revision, StateStore } from '../store/state-store.js';
+import type { RolloutIntent } from '../providers/local/rollout-controller.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
 
 export interface RevisionMeta {
@@ -49,18 +50,22 @@ export class DesiredState {
     return releases;
   }
 
-  /** Saves a new revision and makes every environment follow it. */
-  async commit(spec: Spec, baseDir: string, releases: ReleasePointers, meta: RevisionMeta): Promise<Revision> {
+  /**
+   * Saves a new revision and makes every environment follow it; `intent` says what made it, for
+   * the rollouts it starts (who, which operation, a strategy a person chose).
+   */
+  async commit(spec: Spec, baseDir: string, releases: ReleasePointers, meta: RevisionMeta, intent?: RolloutIntent & { readonly environment?: string }): Promise<Revision> {
     const revision = this.store.saveRevision({ hash: stateHash(spec, baseDir, releases), spec, baseDir, releases, ...meta });
-    await this.follow(revision);
+    await this.follow(revision, intent);
     return revision;
   }
 
   /** Points every environment's supervisor at the revision, starting runtimes for new environments. */
-  async follow(revision: Revision): Promise<void> {
+  async follow(revision: Revision, intent?: RolloutIntent & { readonly environment?: string }): Promise<void> {
     for (const environment of Object.keys(revision.spec.environments)) {
       const desired = resolveEnvironment(revision.spec, environment, this.releasesOf(revision, environment));
-      await this.environments.follow(environment, revision, desired);
+      const own = intent && (intent.environment === undefined || intent.environment === environment) ? intent : undefined;
+      await this.environments.follow(environment, revision, desired, own);
     }
     for (const runtime of this.environments.all()) {
       if (!(runtime.name in revision.spec.environments)) runtime.setDesired({ name: runtime.name, services: [] });

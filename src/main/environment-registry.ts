@@ -1,4 +1,5 @@
 /** The environments running on this machine, each started the first time a revision names it. */
+import type { RolloutIntent } from '../providers/local/rollout-controller.js';
 import type { DesiredEnvironment } from '../spec/desired.js';
 import type { Revision } from '../store/state-store.js';
 import { EnvironmentRuntime } from './environment-runtime.js';
@@ -29,16 +30,16 @@ export class EnvironmentRegistry {
    * Makes the environment follow `desired`, starting its runtime first when new (router adopted
    * or launched, instances adopted) so the router never sees a table without the desired routes.
    */
-  async follow(environment: string, revision: Revision, desired: DesiredEnvironment): Promise<void> {
+  async follow(environment: string, revision: Revision, desired: DesiredEnvironment, intent?: RolloutIntent): Promise<void> {
     const existing = this.runtimes.get(environment);
     if (existing) {
-      existing.setDesired(desired);
+      existing.setDesired(desired, intent);
       return;
     }
     // Nothing deployed there yet: no router or supervisor to run until something is.
     if (desired.services.every((service) => service.release === null)) return;
     const runtime = await this.start(environment, revision, desired);
-    runtime.setDesired(desired);
+    runtime.setDesired(desired, intent);
   }
 
   private start(environment: string, revision: Revision, desired: DesiredEnvironment): Promise<EnvironmentRuntime> {

@@ -8,12 +8,14 @@ import type { Clock } from '../core/clock.js';
 import type { RouteTable } from '../core/route-table.js';
 import type { Drivers } from '../drivers/registry.js';
 import { RouterProcess } from '../providers/local/router-launcher.js';
+import type { RolloutIntent } from '../providers/local/rollout-controller.js';
 import { LocalSupervisor } from '../providers/local/supervisor.js';
 import type { SupervisorDeps } from '../providers/local/supervisor.js';
 import { planRouteTable } from '../reconcile/route-planner.js';
 import type { DesiredEnvironment } from '../spec/desired.js';
 import type { NewEvent, StateStore } from '../store/state-store.js';
 import { RoutePublisher } from './route-publisher.js';
+import { serviceCounters } from './rollout-metrics.js';
 
 export interface EnvironmentRuntimeOptions {
   readonly name: string;
@@ -27,6 +29,8 @@ export interface EnvironmentRuntimeOptions {
   readonly emit: (event: NewEvent) => void;
   readonly prepare: SupervisorDeps['prepare'];
   readonly secretEnv: SupervisorDeps['secretEnv'];
+  readonly deployments: SupervisorDeps['deployments'];
+  readonly onRolloutAborted: SupervisorDeps['onRolloutAborted'];
 }
 
 export class EnvironmentRuntime {
@@ -60,11 +64,18 @@ export class EnvironmentRuntime {
       prepare: options.prepare,
       secretEnv: options.secretEnv,
       routesChanged: () => this.publish(),
+      deployments: options.deployments,
+      drain: async (port, timeoutMs) => {
+        const result = await this.router.drain(port, timeoutMs);
+        if (!result.drained) logger.warn({ port, ...result }, 'drain timed out with requests still in flight');
+      },
+      measure: async (service) => serviceCounters(await this.router.metricsText(), name, service, options.clock.now()),
+      onRolloutAborted: options.onRolloutAborted,
     });
     this.publisher = new RoutePublisher({
       build: (version): RouteTable => {
         const desired = this.supervisor.desiredEnvironment();
-        return planRouteTable(desired ? [desired] : [], this.supervisor.readyInstances(), version, options.clock.now());
+        return planRouteTable(desired ? [desired] : [], this.supervisor.readyInstances(), version, options.clock.now(), this.supervisor.traffic());
       },
       send: (table) => this.router.publish(table),
       logger,
@@ -92,8 +103,8 @@ export class EnvironmentRuntime {
     this.resync.unref();
   }
 
-  setDesired(desired: DesiredEnvironment): void {
-    this.supervisor.setDesired(desired);
+  setDesired(desired: DesiredEnvironment, intent?: RolloutIntent): void {
+    this.supervisor.setDesired(desired, intent);
     void this.publish();
   }
 

@@ -139,12 +139,13 @@ export class LocalControlPlane implements ControlPlane {
       const release = this.deps.store.createRelease({ ...plan, author: options.author });
       (pointers[plan.environment] as Record<string, number>)[plan.service] = release.version;
     }
-    const revision = await this.state.commit(spec, source.baseDir, pointers, {
-      author: options.author,
-      message: options.message ?? `apply ${source.file}`,
-      sourceFile: source.file,
-      sourceHash,
-    });
+    const revision = await this.state.commit(
+      spec,
+      source.baseDir,
+      pointers,
+      { author: options.author, message: options.message ?? `apply ${source.file}`, sourceFile: source.file, sourceHash },
+      { trigger: 'apply', author: options.author },
+    );
     this.emit({
       type: 'spec.applied',
       actor: options.author,
@@ -236,15 +237,15 @@ export class LocalControlPlane implements ControlPlane {
     return this.releaseOperations.artifacts(service);
   }
 
-  deploy(options: { service: string; version: string; environment: string; author: string }): Promise<ReleaseSummary> {
+  deploy(options: Parameters<ControlPlane['deploy']>[0]): Promise<ReleaseSummary> {
     return this.releaseOperations.deploy(options);
   }
 
-  promote(options: { service: string; from: string; to: string; author: string }): Promise<ReleaseSummary> {
+  promote(options: Parameters<ControlPlane['promote']>[0]): Promise<ReleaseSummary> {
     return this.releaseOperations.promote(options);
   }
 
-  rollback(options: { service: string; environment: string; to?: string; author: string }): Promise<ReleaseSummary> {
+  rollback(options: Parameters<ControlPlane['rollback']>[0]): Promise<ReleaseSummary> {
     return this.releaseOperations.rollback(options);
   }
 

@@ -8,10 +8,11 @@ import { SkiffError } from '../core/errors.js';
 import { contentOf, releaseName } from '../spec/release.js';
 import type { Release, ReleaseContent, ReleaseReason } from '../spec/release.js';
 import { artifactRelease } from '../spec/release-plan.js';
-import type { ImageSpec } from '../spec/schema.js';
+import type { ImageSpec, StrategyType } from '../spec/schema.js';
 import type { SecretStore } from '../store/secret-store.js';
 import type { StateStore } from '../store/state-store.js';
 import type { DesiredState } from './desired-state.js';
+import type { DeploymentTrigger } from '../reconcile/deployment.js';
 import { releaseSummary } from './summaries.js';
 
 /** What the control plane needs of the artifact store. */
@@ -37,6 +38,11 @@ export interface ReleaseOperationsDeps {
   readonly secrets: SecretStore;
   readonly state: DesiredState;
   readonly artifacts: ArtifactPort;
+}
+
+/** What started a rollout, for its strategy's default and its events. */
+function triggerOf(reason: ReleaseReason): DeploymentTrigger {
+  return reason === 'source' || reason === 'parallel' ? 'apply' : reason;
 }
 
 export class ReleaseOperations {
@@ -68,7 +74,7 @@ export class ReleaseOperations {
     return this.deps.artifacts.list(service);
   }
 
-  async deploy(options: { service: string; version: string; environment: string; author: string }): Promise<ReleaseSummary> {
+  async deploy(options: { service: string; version: string; environment: string; author: string; strategy?: StrategyType }): Promise<ReleaseSummary> {
     const latest = this.deps.state.require();
     this.deps.state.assertService(options.service);
     this.deps.state.assertEnvironment(options.environment);
@@ -76,10 +82,10 @@ export class ReleaseOperations {
     await this.deps.artifacts.verify(artifact.digest);
     const secrets = this.deps.secrets.versions(options.environment, options.service);
     const content = artifactRelease(latest.spec, options.environment, options.service, artifact.digest, latest.baseDir, secrets);
-    return this.release(options.environment, options.service, content, 'deploy', options.author);
+    return this.release(options.environment, options.service, content, 'deploy', options.author, undefined, options.strategy);
   }
 
-  async promote(options: { service: string; from: string; to: string; author: string }): Promise<ReleaseSummary> {
+  async promote(options: { service: string; from: string; to: string; author: string; strategy?: StrategyType }): Promise<ReleaseSummary> {
     const latest = this.deps.state.require();
     this.deps.state.assertService(options.service);
     this.deps.state.assertEnvironment(options.from);
@@ -98,10 +104,10 @@ export class ReleaseOperations {
     await this.deps.artifacts.verify(running.artifact);
     const secrets = this.deps.secrets.versions(options.to, options.service);
     const content = artifactRelease(latest.spec, options.to, options.service, running.artifact, latest.baseDir, secrets);
-    return this.release(options.to, options.service, content, 'promote', options.author, `from ${options.from} ${releaseName(running)}`);
+    return this.release(options.to, options.service, content, 'promote', options.author, `from ${options.from} ${releaseName(running)}`, options.strategy);
   }
 
-  async rollback(options: { service: string; environment: string; to?: string; author: string }): Promise<ReleaseSummary> {
+  async rollback(options: { service: string; environment: string; to?: string; author: string; strategy?: StrategyType }): Promise<ReleaseSummary> {
     this.deps.state.assertService(options.service);
     this.deps.state.assertEnvironment(options.environment);
     const current = this.deps.state.currentRelease(options.environment, options.service);
@@ -110,7 +116,7 @@ export class ReleaseOperations {
     }
     const target = options.to ? this.namedRelease(options.environment, options.service, options.to) : this.previous(current);
     if (target.artifact) await this.deps.artifacts.verify(target.artifact);
-    return this.release(options.environment, options.service, contentOf(target), 'rollback', options.author, `to ${releaseName(target)}`);
+    return this.release(options.environment, options.service, contentOf(target), 'rollback', options.author, `to ${releaseName(target)}`, options.strategy);
   }
 
   releases(environment: string, service: string): readonly ReleaseSummary[] {
@@ -162,17 +168,19 @@ export class ReleaseOperations {
     reason: ReleaseReason,
     author: string,
     detail?: string,
+    strategy?: StrategyType,
   ): Promise<ReleaseSummary> {
     const latest = this.deps.state.require();
     const release = this.deps.store.createRelease({ environment, service, content, author, reason });
     const pointers = { ...latest.releases, [environment]: { ...(latest.releases[environment] ?? {}), [service]: release.version } };
     const what = `${reason} ${service} ${releaseName(release)}${content.artifact ? ` (${content.artifact.slice(0, 19)})` : ''} in ${environment}${detail ? ` ${detail}` : ''}`;
-    const revision = await this.deps.state.commit(latest.spec, latest.baseDir, pointers, {
-      author,
-      message: what,
-      sourceFile: latest.sourceFile,
-      sourceHash: latest.sourceHash,
-    });
+    const revision = await this.deps.state.commit(
+      latest.spec,
+      latest.baseDir,
+      pointers,
+      { author, message: what, sourceFile: latest.sourceFile, sourceHash: latest.sourceHash },
+      { environment, service, trigger: triggerOf(reason), author, ...(strategy ? { strategy } : {}) },
+    );
     this.deps.state.event({
       type: `release.${reason}`,
       environment,

@@ -75,12 +75,13 @@ export class TimeTravel {
         };
       }
     }
-    const revision = await this.deps.state.commit(spec, latest.baseDir, { ...latest.releases, [environment]: pointers }, {
-      author: options.author,
-      message: `restore ${environment} to revision ${target.id}`,
-      sourceFile: latest.sourceFile,
-      sourceHash: latest.sourceHash,
-    });
+    const revision = await this.deps.state.commit(
+      spec,
+      latest.baseDir,
+      { ...latest.releases, [environment]: pointers },
+      { author: options.author, message: `restore ${environment} to revision ${target.id}`, sourceFile: latest.sourceFile, sourceHash: latest.sourceHash },
+      { environment, trigger: 'restore', author: options.author },
+    );
     this.deps.state.event({
       type: 'environment.restored',
       environment,

@@ -15,10 +15,17 @@ import { skiffVersion } from '../core/version.js';
 import { loadServerConfig } from '../config/server-config.js';
 import type { ServerConfig, ServerFlags } from '../config/server-config.js';
 import { createDrivers } from '../drivers/registry.js';
+import { createAuditStore } from '../store/audit-store.js';
+import { createDeploymentStore } from '../store/deployment-store.js';
+import type { Deployment } from '../reconcile/deployment.js';
+import type { ParallelRun } from '../reconcile/parallel-run.js';
 import { createAesGcmCipher } from '../store/secret-cipher.js';
 import { createSecretStore } from '../store/secret-store.js';
 import { createSqliteStore, openDatabase } from '../store/sqlite-store.js';
+import { createTokenStore } from '../store/token-store.js';
 import { LocalControlPlane } from './local-control-plane.js';
+import { RolloutOperations } from './rollout-operations.js';
+import { ensureLocalAdminToken } from './local-token.js';
 import { createFileLogger } from './logger.js';
 import { createLocalArtifacts } from './local-artifacts.js';
 import { LogCollector } from './log-collector.js';
@@ -61,7 +68,12 @@ async function serve(config: ServerConfig): Promise<number> {
   const drivers = createDrivers({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv, ...docker });
   const artifacts = createLocalArtifacts({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv, ...docker });
   const secrets = createSecretStore(database, systemClock, createAesGcmCipher(loadSecretKey(config.dataDir, config.secretKey)));
+  const tokens = createTokenStore(database, systemClock);
+  const audit = createAuditStore(database, systemClock);
+  const localToken = ensureLocalAdminToken({ tokens, dataDir: config.dataDir, user: localUser() });
+  const deployments = createDeploymentStore<Deployment, ParallelRun>(database, systemClock);
   let controlPlane: LocalControlPlane | undefined;
+  let rollouts: RolloutOperations | undefined;
   const emit: LocalControlPlane['emit'] = (event) => controlPlane?.emit(event);
   const environments = new EnvironmentRegistry({
     mainEnvironment: config.environment,
@@ -76,6 +88,8 @@ async function serve(config: ServerConfig): Promise<number> {
       emit,
       prepare: (desired) => artifacts.prepare(desired),
       secretEnv: async (desired) => secrets.values(desired.environment, desired.name, desired.secrets),
+      deployments,
+      onRolloutAborted: (deployment) => void rollouts?.onRolloutAborted(deployment),
     },
   });
 
@@ -132,6 +146,17 @@ async function serve(config: ServerConfig): Promise<number> {
     shutdown,
   });
 
+  rollouts = new RolloutOperations({
+    store,
+    deployments,
+    secrets,
+    state: controlPlane.state,
+    environments,
+    artifacts,
+    clock: systemClock,
+    logger: logger.child({ component: 'rollouts' }),
+  });
+
   monitor.start();
   logs.start();
   try {
@@ -151,7 +176,7 @@ async function serve(config: ServerConfig): Promise<number> {
       clock: systemClock,
       logger: logger.child({ component: 'pipeline' }),
     });
-    app = buildApp({ controlPlane, pipelines, monitoring: monitoringPort(monitor), version: skiffVersion, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
+    app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, monitoring: monitoringPort(monitor), version: skiffVersion, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
     await listen(app, config);
   } catch (error) {
     await monitor.stop();
@@ -164,6 +189,7 @@ async function serve(config: ServerConfig): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown());
   print(`Skiff ${skiffVersion}: environment ${config.environment}, data in ${config.dataDir}`);
   print(`  dashboard & API  http://${config.apiHost}:${config.apiPort}`);
+  print(`  admin token      ${localToken.file} (${localToken.name}${localToken.created ? ', new' : ''}; the CLI reads it)`);
   const width = Math.max(...environments.all().map((runtime) => runtime.name.length));
   for (const runtime of environments.all()) {
     print(`  router ${runtime.name.padEnd(width)}  ${runtime.router.url}`);
@@ -173,6 +199,15 @@ async function serve(config: ServerConfig): Promise<number> {
   const code = await done;
   reporter.stop();
   return code;
+}
+
+function localUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    // No passwd entry for this uid, as in some containers.
+    return 'local';
+  }
 }
 
 function readSpec(specPath: string): string {

@@ -26,7 +26,7 @@ export function recordHistory(history: MetricHistory, recent: RecentSamples, env
     const [service, release] = key.split('@') as [string, string];
     const traffic = recent.traffic(environment, key, windowMs);
     if (!traffic) continue;
-    const values = { rps: requestRate(traffic), errorRate: errorRate(traffic), p99: quantile(traffic, 0.99) };
+    const values = { rps: requestRate(traffic), errorRate: errorRate(traffic), p50: quantile(traffic, 0.5), p99: quantile(traffic, 0.99) };
     for (const [metric, value] of Object.entries(values)) {
       if (value !== null) history.record(seriesKey({ environment, service, release, metric }), now, value);
     }

@@ -1,4 +1,5 @@
 /** Pipelines: stages, checks, approvals and promotion of one service, as runs that persist. */
+export { checkApproval, checkStart } from './access-rules.js';
 export { PipelineRunner } from './runner.js';
 export type { PipelineRunnerDeps } from './runner.js';
 export type { CheckResult, PipelineControlPort, PipelineEvent, PipelineRunRepository, ReleaseRef } from './ports.js';

@@ -38,6 +38,23 @@ describe('pipelines in the spec', () => {
     });
   });
 
+  it('reads who may approve: a role and another person than the starter', () => {
+    const parsed = parse(`  release:
+    stages:
+      - approval: { name: go-live, role: admin, distinctFrom: starter }
+`);
+    expect(parsed.ok && parsed.spec.pipelines['release']?.stages).toEqual([{ kind: 'approval', name: 'go-live', role: 'admin', distinctFrom: 'starter' }]);
+    const wrong = parse(`  release:
+    stages:
+      - approval: { name: go-live, role: viewer, distinctFrom: me }
+`);
+    expect(wrong.ok).toBe(false);
+    if (wrong.ok) return;
+    expect(wrong.errors.map((e) => e.path)).toEqual(
+      expect.arrayContaining(['pipelines.release.stages.0.approval.role', 'pipelines.release.stages.0.approval.distinctFrom']),
+    );
+  });
+
   it('has no pipelines unless written', () => {
     const parsed = parseSpec(head, 'skiff.yaml');
     expect(parsed.ok && parsed.spec.pipelines).toEqual({});

@@ -3,10 +3,12 @@
  * port, records the outcome in the repository and tells the event stream. Each run is driven by
  * one loop at a time; a run waiting for an approval holds no loop.
  */
+import type { Caller } from '../core/access.js';
 import type { Clock } from '../core/clock.js';
 import { SkiffError, isSkiffError } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
 import type { PipelineStageSpec } from '../spec/schema.js';
+import { checkApproval, checkStart } from './access-rules.js';
 import type { PipelineControlPort, PipelineRunRepository } from './ports.js';
 import { newRun } from './run.js';
 import type { PipelineRun, StageRun } from './run.js';
@@ -42,8 +44,12 @@ export class PipelineRunner {
     }
   }
 
-  /** Starts a run of the pipeline covering the service; answers at once, the run goes on in the background. */
-  start(options: { readonly service: string; readonly pipeline?: string; readonly author: string }): PipelineRun {
+  /**
+   * Starts a run of the pipeline covering the service, as `by` (recorded as its author); answers
+   * at once, the run goes on in the background. SKIFF_FORBIDDEN when `by` may not deploy where
+   * the stages before the first approval deploy.
+   */
+  start(options: { readonly service: string; readonly pipeline?: string; readonly by: Caller }): PipelineRun {
     const { pipelines, services } = this.deps.control.pipelines();
     if (!services.includes(options.service)) {
       throw new SkiffError('SKIFF_UNKNOWN_SERVICE', `there is no service "${options.service}"`, {
@@ -52,19 +58,23 @@ export class PipelineRunner {
       });
     }
     const chosen = choosePipeline(pipelines, options.service, options.pipeline);
+    checkStart(chosen.name, chosen.pipeline.stages, options.by);
     const run = this.deps.runs.create(
-      newRun({ pipeline: chosen.name, service: options.service, author: options.author, stages: chosen.pipeline.stages, now: this.deps.clock.now() }),
+      newRun({ pipeline: chosen.name, service: options.service, author: options.by.name, stages: chosen.pipeline.stages, now: this.deps.clock.now() }),
     );
     this.emitRun(run, `pipeline ${run.pipeline} run ${run.id} started for ${run.service}`);
     this.drive(run.id);
     return run;
   }
 
-  approve(options: { readonly id: number; readonly stage: string; readonly author: string }): PipelineRun {
+  /** Approves a waiting stage as `by`; SKIFF_FORBIDDEN (changing nothing) when the stage's rules refuse `by`. */
+  approve(options: { readonly id: number; readonly stage: string; readonly by: Caller }): PipelineRun {
     const run = this.get(options.id);
-    const approved = approveStage(run, options.stage, options.author, this.deps.clock.now());
+    // Who may approve is checked first: a refused person learns nothing of the stage's state.
+    checkApproval(run, options.stage, options.by);
+    const approved = approveStage(run, options.stage, options.by.name, this.deps.clock.now());
     this.deps.runs.save(approved);
-    this.emitStage(approved, approved.stages.find((stage) => stage.name === options.stage) as StageRun, options.author);
+    this.emitStage(approved, approved.stages.find((stage) => stage.name === options.stage) as StageRun, options.by.name);
     this.drive(run.id);
     return approved;
   }

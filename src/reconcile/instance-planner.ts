@@ -12,7 +12,7 @@ export interface DesiredCount {
   readonly instances: number;
 }
 
-export type StopReason = 'scaled-down' | 'outdated' | 'removed';
+export type StopReason = 'scaled-down' | 'outdated' | 'removed' | 'rollout';
 
 export type InstanceAction =
   | { readonly kind: 'start'; readonly service: string }

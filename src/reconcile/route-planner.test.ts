@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveEnvironment } from '../spec/desired.js';
 import { resolveFromSource } from '../spec/testing/resolve-from-source.js';
 import { specSchema } from '../spec/schema.js';
-import { planRouteTable } from './route-planner.js';
+import { planRouteTable, trafficKey } from './route-planner.js';
 
 const spec = specSchema.parse({
   name: 'shop',
@@ -72,5 +72,31 @@ describe('planRouteTable resilience settings', () => {
 
   it('publishes no route for a service with nothing deployed', () => {
     expect(planRouteTable([resolveEnvironment(spec, 'dev', {})], [], 1, 0).routes).toEqual([]);
+  });
+});
+
+describe('planRouteTable during a rollout or a parallel run', () => {
+  it("adds a service's release weights, matches and mirror to each of its routes, and nothing to the others", () => {
+    const env = resolveFromSource(spec, 'dev', '/srv');
+    const traffic = new Map([
+      [
+        trafficKey('dev', 'web'),
+        {
+          weights: { v1: 90, v2: 10 },
+          releaseMatches: [{ match: { kind: 'header' as const, name: 'x-canary', value: '1' }, release: 'v2' }],
+          mirror: { candidateRelease: 'v3', percent: 50, methods: ['GET'], compareHeaders: ['content-type'], ignoreFields: ['id'] },
+        },
+      ],
+    ]);
+    const table = planRouteTable([env], [], 1, 0, traffic);
+    const web = table.routes.filter((route) => route.service === 'web');
+    expect(web).toHaveLength(2);
+    for (const route of web) {
+      expect(route).toMatchObject({ weights: { v1: 90, v2: 10 }, releaseMatches: [{ release: 'v2' }], mirror: { candidateRelease: 'v3', percent: 50 } });
+    }
+    const catalog = table.routes.find((route) => route.service === 'catalog');
+    expect(catalog).not.toHaveProperty('weights');
+    expect(catalog).not.toHaveProperty('releaseMatches');
+    expect(catalog).not.toHaveProperty('mirror');
   });
 });

@@ -1,5 +1,5 @@
 /** Builds the routing table from desired routes and the ready instances: pure. */
-import type { RouteBackend, RouteEntry, RouteTable } from '../core/route-table.js';
+import type { ReleaseMatch, RouteBackend, RouteEntry, RouteMirror, RouteTable } from '../core/route-table.js';
 import type { DesiredEnvironment } from '../spec/desired.js';
 import type { RouteSpec } from '../spec/schema.js';
 
@@ -41,11 +41,25 @@ export interface ReadyInstance {
   readonly port: number;
 }
 
+/** How a service's requests are split between releases during a rollout or a parallel run. */
+export interface ServiceTraffic {
+  /** Percent per release name, summing to 100; absent: every ready instance alike. */
+  readonly weights?: Readonly<Record<string, number>>;
+  readonly releaseMatches?: readonly ReleaseMatch[];
+  readonly mirror?: RouteMirror;
+}
+
+/** The key of a service in the `traffic` map of `planRouteTable`. */
+export function trafficKey(environment: string, service: string): string {
+  return `${environment}/${service}`;
+}
+
 export function planRouteTable(
   environments: readonly DesiredEnvironment[],
   ready: readonly ReadyInstance[],
   version: number,
   now: number,
+  traffic: ReadonlyMap<string, ServiceTraffic> = new Map(),
 ): RouteTable {
   const backendsByService = new Map<string, RouteBackend[]>();
   for (const instance of ready) {
@@ -61,6 +75,7 @@ export function planRouteTable(
       const backends = (backendsByService.get(`${environment.name}/${service.name}`) ?? []).sort((a, b) =>
         a.id.localeCompare(b.id),
       );
+      const split = traffic.get(trafficKey(environment.name, service.name));
       service.routes.forEach((route, index) => {
         routes.push({
           id: `${environment.name}/${service.name}/${index}`,
@@ -73,6 +88,9 @@ export function planRouteTable(
           balance: service.balance,
           backends,
           ...resilience(route),
+          ...(split?.weights ? { weights: split.weights } : {}),
+          ...(split?.releaseMatches && split.releaseMatches.length > 0 ? { releaseMatches: split.releaseMatches } : {}),
+          ...(split?.mirror ? { mirror: split.mirror } : {}),
         });
       });
     }

@@ -2,6 +2,8 @@
 import { request } from 'node:http';
 import { SkiffError, type ErrorCode } from '../core/errors.js';
 import type { RouteTable } from '../core/route-table.js';
+import type { DrainAddress, DrainResult } from './drain.js';
+import type { ParallelReport } from './parallel/report.js';
 import { parseRouteTable } from './route-table-schema.js';
 
 export interface RouterHealth {
@@ -91,4 +93,32 @@ export async function fetchRouterMetrics(socketPath: string, timeoutMs = default
   const answer = await call(socketPath, 'GET', '/metrics', null, timeoutMs);
   if (answer.status !== 200) throw answerError(answer, 'SKIFF_INTERNAL');
   return answer.body;
+}
+
+/**
+ * Waits until the router has nothing in flight to `backends` (publish a table without them
+ * first) and has closed its idle connections to them, or until `timeoutMs` passed.
+ */
+export async function drainBackends(socketPath: string, backends: readonly DrainAddress[], timeoutMs: number): Promise<DrainResult> {
+  const body = JSON.stringify({ backends: backends.map(({ host, port }) => ({ host, port })), timeoutMs });
+  // The router answers once every worker has waited: allow for the wait itself.
+  const answer = await call(socketPath, 'POST', '/drain', body, timeoutMs + defaultTimeoutMs);
+  if (answer.status !== 200) throw answerError(answer, answer.status === 400 ? 'SKIFF_BAD_REQUEST' : 'SKIFF_INTERNAL');
+  const parsed = JSON.parse(answer.body) as Partial<DrainResult>;
+  return { drained: parsed.drained === true, inFlight: Number(parsed.inFlight ?? 0), waitedMs: Number(parsed.waitedMs ?? 0) };
+}
+
+/** The parallel-run report of every route with a mirror (counts summed over the workers). */
+export async function fetchParallelReport(socketPath: string, timeoutMs = defaultTimeoutMs): Promise<ParallelReport> {
+  const answer = await call(socketPath, 'GET', '/parallel', null, timeoutMs);
+  if (answer.status !== 200) throw answerError(answer, 'SKIFF_INTERNAL');
+  const parsed = JSON.parse(answer.body) as Partial<ParallelReport>;
+  return { routes: Array.isArray(parsed.routes) ? parsed.routes : [] };
+}
+
+/** Forgets the parallel-run counts of `route`, or of every route. */
+export async function resetParallel(socketPath: string, route?: string): Promise<void> {
+  const path = route === undefined ? '/parallel' : `/parallel?route=${encodeURIComponent(route)}`;
+  const answer = await call(socketPath, 'DELETE', path, null, defaultTimeoutMs);
+  if (answer.status !== 204) throw answerError(answer, answer.status === 400 ? 'SKIFF_BAD_REQUEST' : 'SKIFF_INTERNAL');
 }

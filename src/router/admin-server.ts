@@ -1,12 +1,15 @@
 /**
  * The router's admin API, HTTP over a unix socket: the control plane publishes tables here.
- * PUT /table, GET /table, GET /healthz, GET /metrics.
+ * PUT /table, GET /table, GET /healthz, GET /metrics, POST /drain, GET /parallel,
+ * DELETE /parallel[?route=ID].
  */
 import { createConnection } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { unlink } from 'node:fs/promises';
 import { SkiffError, isSkiffError, type ErrorCode } from '../core/errors.js';
 import type { RouteTable } from '../core/route-table.js';
+import { parseDrainRequest, type DrainRequest, type DrainResult } from './drain.js';
+import type { ParallelReport } from './parallel/report.js';
 import { parseRouteTable } from './route-table-schema.js';
 
 const maxTableBytes = 32 * 1024 * 1024;
@@ -18,6 +21,12 @@ export interface AdminHandlers {
   health(): { readonly pid: number; readonly version: number; readonly port: number };
   /** Prometheus text of the data plane (summed over workers). */
   metrics(): Promise<string>;
+  /** Waits (in every worker) until nothing is in flight to the backends, or the timeout. */
+  drain(request: DrainRequest): Promise<DrainResult>;
+  /** The parallel-run report (counts summed over workers). */
+  parallel(): Promise<ParallelReport>;
+  /** Forgets the parallel-run counts of one route, or of all. */
+  resetParallel(route: string | undefined): Promise<void>;
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
@@ -54,17 +63,20 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+async function readJson(req: IncomingMessage, what: string): Promise<unknown> {
+  const text = await readBody(req);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new SkiffError('SKIFF_BAD_REQUEST', `the ${what} is not valid JSON`);
+  }
+}
+
 async function handle(handlers: AdminHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? '/').split('?', 1)[0];
+  const url = new URL(req.url ?? '/', 'http://router');
+  const path = url.pathname;
   if (path === '/table' && req.method === 'PUT') {
-    const text = await readBody(req);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new SkiffError('SKIFF_BAD_REQUEST', 'the routing table is not valid JSON');
-    }
-    await handlers.publish(parseRouteTable(json));
+    await handlers.publish(parseRouteTable(await readJson(req, 'routing table')));
     res.writeHead(204);
     res.end();
   } else if (path === '/table' && req.method === 'GET') {
@@ -73,6 +85,16 @@ async function handle(handlers: AdminHandlers, req: IncomingMessage, res: Server
     const text = await handlers.metrics();
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
     res.end(text);
+  } else if (path === '/drain' && req.method === 'POST') {
+    sendJson(res, 200, await handlers.drain(parseDrainRequest(await readJson(req, 'drain request'))));
+  } else if (path === '/parallel' && req.method === 'GET') {
+    sendJson(res, 200, await handlers.parallel());
+  } else if (path === '/parallel' && req.method === 'DELETE') {
+    const route = url.searchParams.get('route');
+    if (route === '') throw new SkiffError('SKIFF_BAD_REQUEST', 'route must not be empty', { path: 'route', hint: 'omit it to reset every route' });
+    await handlers.resetParallel(route ?? undefined);
+    res.writeHead(204);
+    res.end();
   } else if (path === '/healthz' && req.method === 'GET') {
     sendJson(res, 200, { ok: true, ...handlers.health() });
   } else {

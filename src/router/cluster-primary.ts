@@ -8,7 +8,10 @@ import type { Server } from 'node:http';
 import { SkiffError } from '../core/errors.js';
 import { emptyRouteTable, type RouteTable } from '../core/route-table.js';
 import { startAdminServer } from './admin-server.js';
+import { mergeDrainResults, type DrainResult } from './drain.js';
 import { mergeSnapshots, renderPrometheus, type MetricsSnapshot } from './metrics.js';
+import { mergeParallelSnapshots, type ParallelSnapshot } from './parallel/counts.js';
+import { buildParallelReport } from './parallel/report.js';
 import type { RouterLogger } from './proxy-exchange.js';
 import { readTableFile, writeTableFile } from './table-file.js';
 import type { PrimaryMessage, WorkerMessage } from './worker-protocol.js';
@@ -57,12 +60,12 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
   let seq = 0;
   const waiting = new Map<number, (message: WorkerMessage) => void>();
 
-  const ask = (worker: Worker, message: PrimaryMessage & { seq: number }): Promise<WorkerMessage | undefined> =>
+  const ask = (worker: Worker, message: PrimaryMessage & { seq: number }, timeoutMs = answerTimeoutMs): Promise<WorkerMessage | undefined> =>
     new Promise((resolve) => {
       const timer = setTimeout(() => {
         waiting.delete(message.seq);
         resolve(undefined);
-      }, answerTimeoutMs);
+      }, timeoutMs);
       waiting.set(message.seq, (answer) => {
         clearTimeout(timer);
         waiting.delete(message.seq);
@@ -97,6 +100,9 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
             return;
           case 'applied':
           case 'metrics':
+          case 'drained':
+          case 'parallel':
+          case 'parallel-reset':
             waiting.get(message.seq)?.(message);
             return;
         }
@@ -151,6 +157,25 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
     return renderPrometheus(mergeSnapshots(snapshots));
   };
 
+  const drain = async (backends: PrimaryMessage & { t: 'drain-backends' }): Promise<DrainResult> => {
+    const answers = await Promise.all(
+      [...started].map((worker) => ask(worker, { ...backends, seq: ++seq }, backends.timeoutMs + answerTimeoutMs)),
+    );
+    const results: DrainResult[] = [];
+    for (const answer of answers) {
+      // A worker that did not answer cannot vouch for its connections.
+      results.push(answer?.t === 'drained' ? answer.result : { drained: false, inFlight: 0, waitedMs: backends.timeoutMs });
+    }
+    return mergeDrainResults(results);
+  };
+
+  const parallel = async (): Promise<ParallelSnapshot> => {
+    const answers = await Promise.all([...started].map((worker) => ask(worker, { t: 'parallel', seq: ++seq })));
+    const snapshots: ParallelSnapshot[] = [];
+    for (const answer of answers) if (answer?.t === 'parallel') snapshots.push(answer.snapshot);
+    return mergeParallelSnapshots(snapshots);
+  };
+
   let admin: Server | undefined;
   if (options.adminSocket !== undefined) {
     try {
@@ -159,6 +184,13 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
         publish,
         health: () => ({ pid: process.pid, version: table.version, port }),
         metrics,
+        drain: (request) => drain({ t: 'drain-backends', seq: 0, backends: request.backends, timeoutMs: request.timeoutMs }),
+        parallel: async () => buildParallelReport(await parallel()),
+        resetParallel: async (route) => {
+          await Promise.all(
+            [...started].map((worker) => ask(worker, route === undefined ? { t: 'parallel-reset', seq: ++seq } : { t: 'parallel-reset', seq: ++seq, route })),
+          );
+        },
       });
     } catch (err) {
       killAll();

@@ -57,6 +57,24 @@ export function runRouterWorker(logger: RouterLogger, onExit: (code: number) => 
       case 'metrics':
         send({ t: 'metrics', seq: message.seq, snapshot: plane.metrics.snapshot() });
         return;
+      case 'drain-backends': {
+        const { seq } = message;
+        plane.drainBackends(message.backends, message.timeoutMs).then(
+          (result) => send({ t: 'drained', seq, result }),
+          (err: unknown) => {
+            logger.error({ err: (err as Error).message }, 'drain failed');
+            send({ t: 'drained', seq, result: { drained: false, inFlight: 0, waitedMs: 0 } });
+          },
+        );
+        return;
+      }
+      case 'parallel':
+        send({ t: 'parallel', seq: message.seq, snapshot: plane.parallel.snapshot() });
+        return;
+      case 'parallel-reset':
+        plane.parallel.reset(message.route);
+        send({ t: 'parallel-reset', seq: message.seq });
+        return;
       case 'drain':
         stop(message.timeoutMs);
         return;

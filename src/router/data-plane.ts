@@ -7,11 +7,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { emptyRouteTable, type RouteTable } from '../core/route-table.js';
 import { limitBody } from './body-limit.js';
+import type { DrainAddress, DrainResult } from './drain.js';
 import { sendRouterError } from './error-response.js';
 import { RequestIds, rewriteRequestHeaders } from './forward-headers.js';
 import { RouterMetrics } from './metrics.js';
 import { ProxyExchange, type ExchangeContext, type ProxyBackend, type ProxyRoute, type RouterLogger } from './proxy-exchange.js';
 import { compileTable, hostWithoutPort, matchRoute, upstreamPath, type CompiledTable } from './route-matcher.js';
+import { AnswerCapture } from './parallel/capture.js';
+import { sendCopies } from './parallel/mirror-dispatch.js';
+import type { MirrorSettings } from './parallel/mirror-settings.js';
+import { ParallelRuns, type ParallelRunsOptions } from './parallel/parallel-runs.js';
+import { needsTraffic, RouteTraffic } from './release-picker.js';
 import { RouteStates, type RouteState } from './route-state.js';
 import { UpstreamSet, upstreamKey, type Upstream } from './upstreams.js';
 
@@ -22,6 +28,8 @@ export interface DataPlaneOptions {
   /** Largest request body kept in memory so a retry can send it again. Default 1 MiB. */
   readonly maxReplayBodyBytes?: number;
   readonly metrics?: RouterMetrics;
+  /** Parallel-run copies: concurrency and timeout. */
+  readonly parallel?: ParallelRunsOptions;
 }
 
 /** How often held requests and whole-exchange deadlines are checked. */
@@ -31,7 +39,10 @@ export class DataPlane implements ExchangeContext {
   readonly logger: RouterLogger;
   readonly metrics: RouterMetrics;
   draining = false;
-  private compiled: CompiledTable<ProxyBackend, RouteState>;
+  readonly parallel: ParallelRuns;
+  private compiled: CompiledTable<ProxyBackend, RouteState<ProxyBackend>>;
+  /** Release choice per route id, kept so weighted round robin and mirror shares carry over. */
+  private traffic = new Map<string, RouteTraffic<ProxyBackend>>();
   private readonly upstreams: UpstreamSet;
   private readonly states: RouteStates;
   private readonly ids = new RequestIds();
@@ -49,6 +60,7 @@ export class DataPlane implements ExchangeContext {
     this.maxReplayBodyBytes = options.maxReplayBodyBytes ?? 1024 * 1024;
     this.upstreams = new UpstreamSet({ connectTimeoutMs: options.connectTimeoutMs ?? 5_000 });
     this.states = new RouteStates(this.metrics);
+    this.parallel = new ParallelRuns(options.parallel);
     this.compiled = this.compile(emptyRouteTable);
     this.sweeper = setInterval(() => this.sweep(), sweepEveryMs);
     this.sweeper.unref();
@@ -64,9 +76,9 @@ export class DataPlane implements ExchangeContext {
     if (this.held.length > 0) this.releaseHeld();
   }
 
-  private compile(table: RouteTable): CompiledTable<ProxyBackend, RouteState> {
+  private compile(table: RouteTable): CompiledTable<ProxyBackend, RouteState<ProxyBackend>> {
     const upstreams = this.upstreams.replace(table);
-    const stateOf = this.states.build(table.routes);
+    const stateOf = this.states.build<ProxyBackend>(table.routes);
     const labels = [];
     const compiled = compileTable(
       table,
@@ -84,7 +96,23 @@ export class DataPlane implements ExchangeContext {
     );
     for (const entry of table.routes) labels.push({ route: entry.id, service: entry.service, environment: entry.environment, release: '' });
     this.metrics.retain(labels);
+    this.compileTraffic(compiled);
     return compiled;
+  }
+
+  /** Attaches release choice to the routes that need it; plain routes keep `traffic === null`. */
+  private compileTraffic(compiled: CompiledTable<ProxyBackend, RouteState<ProxyBackend>>): void {
+    const previous = this.traffic;
+    const next = new Map<string, RouteTraffic<ProxyBackend>>();
+    const attach = (route: ProxyRoute): void => {
+      if (!needsTraffic(route.entry)) return;
+      const traffic = new RouteTraffic(route.entry, route.backends, previous.get(route.id));
+      route.state.traffic = traffic;
+      next.set(route.id, traffic);
+    };
+    for (const route of compiled.anyHost) attach(route);
+    for (const routes of compiled.byHost.values()) for (const route of routes) attach(route);
+    this.traffic = next;
   }
 
   rematch(exchange: ProxyExchange): ProxyRoute | undefined {
@@ -150,15 +178,45 @@ export class DataPlane implements ExchangeContext {
       this.timed.add(exchange);
     }
     const retryMethod = route.retryMethods.has(req.method ?? '');
+    const traffic = state.traffic;
+    if (traffic !== null && traffic.mirror !== null) this.selectForMirror(exchange, traffic.mirror, req.method ?? '');
     if (!exchange.chunked && exchange.contentLength <= 0) {
       exchange.replayable = retryMethod;
       this.startOrHold(exchange);
-    } else if (retryMethod && !exchange.chunked && exchange.contentLength <= this.maxReplayBodyBytes) {
-      exchange.replayable = true;
+    } else if ((retryMethod || exchange.capture !== null) && !exchange.chunked && exchange.contentLength <= this.maxReplayBodyBytes) {
+      exchange.replayable = retryMethod;
       bufferBody(req, exchange, this);
     } else {
       exchange.body = exchange.chunked && policy.maxBodyBytes > 0 ? limitBody(req, policy.maxBodyBytes) : req;
       this.startOrHold(exchange);
+    }
+  }
+
+  /** Copies need the body again: only requests whose body is small enough to keep are eligible. */
+  private selectForMirror(exchange: ProxyExchange, mirror: MirrorSettings, method: string): void {
+    if (exchange.chunked || exchange.contentLength > this.maxReplayBodyBytes) return;
+    if (mirror.select(method)) exchange.capture = new AnswerCapture();
+  }
+
+  /** The client has its answer: send the copies to the candidate and to a second trusted instance. */
+  mirror(exchange: ProxyExchange): void {
+    sendCopies(exchange, this.rematch(exchange), this.parallel, this.logger);
+  }
+
+  /**
+   * Waits until nothing is in flight to `addresses` and their connections are closed, or until
+   * `timeoutMs`. Their idle keep-alive connections close at once.
+   */
+  async drainBackends(addresses: readonly DrainAddress[], timeoutMs: number): Promise<DrainResult> {
+    const keys = new Set(addresses.map(upstreamKey));
+    const started = performance.now();
+    this.upstreams.recycle(keys);
+    for (;;) {
+      const { busy, closing } = this.upstreams.pending(keys);
+      const waitedMs = Math.round(performance.now() - started);
+      if (busy === 0 && !closing) return { drained: true, inFlight: 0, waitedMs };
+      if (waitedMs >= timeoutMs) return { drained: busy === 0, inFlight: busy, waitedMs };
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 

@@ -10,11 +10,13 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../core/errors.js';
-import { pickBackend } from './balancer.js';
+import { pickBackend, type BalancedRoute } from './balancer.js';
 import { sendRouterError } from './error-response.js';
 import { rewriteResponseHeaders, type RequestHead } from './forward-headers.js';
 import type { MetricSeries } from './metrics.js';
+import type { AnswerCapture } from './parallel/capture.js';
 import { upstreamPath, type CompiledRoute } from './route-matcher.js';
+import type { RouteTraffic } from './release-picker.js';
 import type { RouteState, ServiceLimiter } from './route-state.js';
 import type { Upstream } from './upstreams.js';
 
@@ -25,7 +27,7 @@ export interface ProxyBackend {
   readonly series: MetricSeries;
 }
 
-export type ProxyRoute = CompiledRoute<ProxyBackend, RouteState>;
+export type ProxyRoute = CompiledRoute<ProxyBackend, RouteState<ProxyBackend>>;
 
 export interface RouterLogger {
   info(details: object, message: string): void;
@@ -42,6 +44,8 @@ export interface ExchangeContext {
   rematch(exchange: ProxyExchange): ProxyRoute | undefined;
   /** The exchange ended: release what the data plane tracks for it. */
   finished(exchange: ProxyExchange): void;
+  /** A mirrored exchange answered its client in full: time for the copies. */
+  mirror(exchange: ProxyExchange): void;
 }
 
 /** Connection failures after which the request cannot have been processed upstream. */
@@ -135,11 +139,15 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
   holdUntil = 0;
   /** The service's concurrency counter this exchange holds a slot of. */
   limiter: ServiceLimiter | undefined = undefined;
+  /** Set on a request chosen for a parallel run: keeps the client's answer for comparison. */
+  capture: AnswerCapture | null = null;
 
   readonly req: IncomingMessage;
   private readonly context: ExchangeContext;
   private readonly res: ResponseWithExchange;
   private backend: ProxyBackend | undefined = undefined;
+  /** The backends the request may go to: the route's, or one release's on routes with release choice. */
+  private group: BalancedRoute<ProxyBackend> | undefined = undefined;
   private attempts = 0;
   private abortUpstream: ((err?: Error) => void) | null = null;
   private resume: (() => void) | null = null;
@@ -169,6 +177,11 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
     return this.done;
   }
 
+  /** The instance that answered (or is answering). */
+  get answeredBy(): ProxyBackend | undefined {
+    return this.backend;
+  }
+
   /** The router answered the request itself before admitting it (404, 413, 429, 503): nothing to track. */
   answeredByRouter(): void {
     this.done = true;
@@ -182,8 +195,11 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
   start(nowMs: number): boolean {
     const route = this.route;
     if (this.gone || route === undefined) return true;
-    const backend = pickBackend(route, null, nowMs);
+    const traffic = route.state.traffic;
+    const group = traffic === null ? route : traffic.pick(this.req.rawHeaders);
+    const backend = pickBackend(group, null, nowMs);
     if (backend === undefined) return false;
+    this.group = group;
     this.series = backend.series;
     backend.series.requests++;
     if (this.contentLength > 0) backend.series.requestBytes += this.contentLength;
@@ -265,6 +281,7 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
     // 1xx interim answers are not forwarded; Node's server already handled `Expect: 100-continue`.
     if (statusCode < 200) return true;
     this.resume = resume;
+    if (this.capture !== null) this.capture.head(statusCode, rawHeaders);
     const backend = this.backend as ProxyBackend;
     const route = this.route as ProxyRoute;
     if (statusCode >= 500) this.upstreamFailed(route, backend);
@@ -278,6 +295,7 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     (this.backend as ProxyBackend).series.responseBytes += chunk.length;
+    if (this.capture !== null) this.capture.data(chunk);
     const res = this.res;
     if (this.responseLength > 0) {
       this.responseLength -= chunk.length;
@@ -297,6 +315,7 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
     this.settle();
     if (!this.ended) this.res.end();
     this.finish();
+    if (this.capture !== null) this.context.mirror(this);
   }
 
   onError(err: Error): void {
@@ -348,8 +367,10 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
     const route = this.context.rematch(this);
     if (route === undefined) return false;
     const nowMs = Date.now();
+    const group = this.retryGroup(route, failed);
     const next =
-      pickBackend(route, failed.upstream, nowMs) ??
+      pickBackend(group, failed.upstream, nowMs) ??
+      (group !== route ? pickBackend((route.state.traffic as RouteTraffic<ProxyBackend>).eligible, failed.upstream, nowMs) : undefined) ??
       (staleConnectionCodes.has(code) ? route.backends.find((b) => b.upstream === failed.upstream) : undefined);
     if (next === undefined) return false;
     if (!route.state.budget.tryRetry((nowMs / 1000) | 0)) {
@@ -368,6 +389,14 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
     this.series = next.series;
     this.dispatch(next);
     return true;
+  }
+
+  /** A retry stays within the release the request was sent to, under the current table. */
+  private retryGroup(route: ProxyRoute, failed: ProxyBackend): BalancedRoute<ProxyBackend> {
+    const traffic = route.state.traffic;
+    if (traffic === null) return route;
+    if (route === this.route && this.group !== undefined) return this.group;
+    return traffic.groupOf(failed.release) ?? traffic.pick(this.req.rawHeaders);
   }
 
   /** Answers with the router's own error and ends the exchange. */

@@ -7,6 +7,7 @@
 import type { RouteEntry } from '../core/route-table.js';
 import type { MetricSeries, RouterMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
+import type { RouteTraffic, TrafficBackend } from './release-picker.js';
 import { RetryBudget } from './retry-budget.js';
 import { routePolicy, type RoutePolicy } from './route-policy.js';
 
@@ -15,18 +16,20 @@ export interface ServiceLimiter {
   inFlight: number;
 }
 
-export interface RouteState {
+export interface RouteState<B extends TrafficBackend = TrafficBackend> {
   readonly policy: RoutePolicy;
   readonly budget: RetryBudget;
   readonly rateLimiter: RateLimiter | undefined;
   readonly limiter: ServiceLimiter;
   /** The route's series with an empty release: answers given before an instance was chosen. */
   readonly series: MetricSeries;
+  /** Release choice and mirroring; null on plain routes. Set once the table's backends are compiled. */
+  traffic: RouteTraffic<B> | null;
 }
 
 interface Kept {
   readonly key: string;
-  readonly state: RouteState;
+  readonly state: Pick<RouteState, 'budget' | 'rateLimiter'>;
 }
 
 export class RouteStates {
@@ -36,8 +39,9 @@ export class RouteStates {
   constructor(private readonly metrics: RouterMetrics) {}
 
   /** Builds the states of a new table; call `commit` with the result's keys once compiled. */
-  build(entries: readonly RouteEntry[]): (entry: RouteEntry) => RouteState {
+  build<B extends TrafficBackend>(entries: readonly RouteEntry[]): (entry: RouteEntry) => RouteState<B> {
     const nextByRoute = new Map<string, Kept>();
+    const states = new Map<string, RouteState<B>>();
     const nextLimiters = new Map<string, ServiceLimiter>();
     for (const entry of entries) {
       const policy = routePolicy(entry);
@@ -47,18 +51,20 @@ export class RouteStates {
       const key = JSON.stringify([entry.retryBudget, entry.rateLimit]);
       const old = this.byRoute.get(entry.id);
       const reuse = old !== undefined && old.key === key ? old.state : undefined;
-      const state: RouteState = {
+      const state: RouteState<B> = {
         policy,
         budget: reuse?.budget ?? new RetryBudget(policy.retryPercent, policy.retryMinPerSecond),
         rateLimiter:
           reuse?.rateLimiter ?? (policy.rateLimit ? new RateLimiter(policy.rateLimit.perSecond, policy.rateLimit.burst) : undefined),
         limiter,
         series: this.metrics.get({ route: entry.id, service: entry.service, environment: entry.environment, release: '' }),
+        traffic: null,
       };
       nextByRoute.set(entry.id, { key, state });
+      states.set(entry.id, state);
     }
     this.byRoute = nextByRoute;
     this.limiters = nextLimiters;
-    return (entry) => (nextByRoute.get(entry.id) as Kept).state;
+    return (entry) => states.get(entry.id) as RouteState<B>;
   }
 }

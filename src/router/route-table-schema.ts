@@ -34,7 +34,53 @@ const resilienceFields = {
   maxBodyBytes: z.number().int().nonnegative().optional(),
 };
 
+/** Sums within this of 100 are accepted: weights computed by division may not add up exactly. */
+export const weightSumTolerance = 0.1;
+
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9a-z-]+$/, 'must be a lowercase HTTP header name');
+const cookieName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name (token characters)');
+
+const requestMatchSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('header'), name: headerName, value: z.string() }).strict(),
+  z.object({ kind: z.literal('cookie'), name: cookieName, value: z.string() }).strict(),
+]);
+
+const fieldPath = z
+  .string()
+  .regex(/^[^.]+(\.[^.]+)*$/, 'must be a dotted JSON field path such as meta.time or items.*.id');
+
+const mirrorSchema = z
+  .object({
+    candidateRelease: z.string().min(1).describe('release that gets the copies; never answers clients'),
+    percent: z.number().min(0).max(100).describe('share of eligible requests copied'),
+    methods: z
+      .array(z.string().regex(/^[A-Za-z]+$/, 'must be an HTTP method'))
+      .default(['GET', 'HEAD', 'OPTIONS'])
+      .describe('methods copied; safe ones by default so nothing is done twice'),
+    compareHeaders: z.array(headerName).default([]).describe('response headers compared'),
+    ignoreFields: z.array(fieldPath).default([]).describe('JSON fields ignored when comparing bodies'),
+  })
+  .strict();
+
+const trafficFields = {
+  weights: z
+    .record(z.string().min(1), z.number().nonnegative().finite())
+    .refine((weights) => Object.keys(weights).length > 0, 'must name at least one release')
+    .refine(
+      (weights) => Math.abs(Object.values(weights).reduce((sum, weight) => sum + weight, 0) - 100) <= weightSumTolerance,
+      'the weights must sum to 100',
+    )
+    .optional()
+    .describe('percent of requests per release'),
+  releaseMatches: z
+    .array(z.object({ match: requestMatchSchema, release: z.string().min(1) }).strict())
+    .optional()
+    .describe('header or cookie matches sending a request to a release, checked in order before weights'),
+  mirror: mirrorSchema.optional().describe('parallel run: copies of requests sent to a candidate release and compared'),
+};
+
 const routeSchema = z.object({
+  ...trafficFields,
   ...resilienceFields,
   id: z.string().min(1),
   environment: z.string(),

@@ -10,6 +10,8 @@ import { startAdminServer } from './admin-server.js';
 import { DataPlane } from './data-plane.js';
 import { createDataServer } from './data-server.js';
 import { renderPrometheus } from './metrics.js';
+import { mergeParallelSnapshots } from './parallel/counts.js';
+import { buildParallelReport } from './parallel/report.js';
 import type { RouterLogger } from './proxy-exchange.js';
 import { readTableFile, writeTableFile } from './table-file.js';
 
@@ -99,6 +101,9 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
         publish,
         health: () => ({ pid: process.pid, version: plane.table.version, port }),
         metrics: async () => metrics(),
+        drain: (request) => plane.drainBackends(request.backends, request.timeoutMs),
+        parallel: async () => buildParallelReport(mergeParallelSnapshots([plane.parallel.snapshot()])),
+        resetParallel: async (route) => plane.parallel.reset(route),
       });
     } catch (err) {
       data.server.close();

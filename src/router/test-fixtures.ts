@@ -18,6 +18,8 @@ export interface TestBackend {
   /** Requests with `x-hold: 1`, `/hang` (then dropped), `/stall-body` and `/sse` wait until this is called. */
   releaseHeld(): void;
   heldCount(): number;
+  /** TCP connections open to this backend now (keep-alive ones included). */
+  openConnections(): number;
   /** Stops listening and drops every connection, in-flight ones included (the instance died). */
   kill(): Promise<void>;
   asRouteBackend(release?: string): RouteBackend;
@@ -79,6 +81,11 @@ export async function startBackend(name: string): Promise<TestBackend> {
       } else answer();
     });
   });
+  const connections = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   // Upgrades answer 101 and then echo every byte back, prefixed once with the backend's name.
   const upgraded = new Set<Socket>();
   server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
@@ -101,6 +108,7 @@ export async function startBackend(name: string): Promise<TestBackend> {
       for (const answer of waiting) answer();
     },
     heldCount: () => held.length,
+    openConnections: () => connections.size,
     kill: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -49,7 +49,8 @@ export class UpgradeProxy {
       refuse(client, 404, 'Not Found');
       return;
     }
-    const backend = pickBackend(route, null, Date.now());
+    const traffic = route.state.traffic;
+    const backend = pickBackend(traffic === null ? route : traffic.pick(req.rawHeaders), null, Date.now());
     if (backend === undefined) {
       refuse(client, 503, 'Service Unavailable');
       return;
@@ -67,6 +68,14 @@ export class UpgradeProxy {
     const connectMs = route.state.policy.connectMs;
     if (connectMs > 0) upstream.setTimeout(connectMs, () => upstream.destroy(new Error('connect timeout')));
     this.open.add(client);
+    // Counted on the address (and uncounted once, on close) so draining that instance waits for it.
+    const counter = backend.upstream;
+    counter.upgraded++;
+    let counted = true;
+    const uncount = (): void => {
+      if (counted) counter.upgraded--;
+      counted = false;
+    };
     let connected = false;
     upstream.once('connect', () => {
       connected = true;
@@ -88,9 +97,13 @@ export class UpgradeProxy {
     client.on('error', () => upstream.destroy());
     client.once('close', () => {
       this.open.delete(client);
+      uncount();
       upstream.destroy();
     });
-    upstream.once('close', () => client.destroy());
+    upstream.once('close', () => {
+      uncount();
+      client.destroy();
+    });
   };
 }
 

@@ -1,6 +1,8 @@
 /**
  * One undici Pool per backend address, kept alive across table updates while the address stays
  * in the table; pools of addresses that left the table close after their in-flight requests.
+ * Upstreams that left the table stay known until nothing is in flight to them, so a drain can
+ * wait for their last requests and connections.
  */
 import { Pool } from 'undici';
 import type { RouteTable } from '../core/route-table.js';
@@ -15,6 +17,10 @@ export class Upstream implements LoadCounter {
   private readonly connectTimeoutMs: number;
   private created: Pool | undefined = undefined;
   inFlight = 0;
+  /** Upgraded (WebSocket) connections open to this address; not part of the balancing load. */
+  upgraded = 0;
+  /** Pools closing after a retire or a drain, until their requests finished and sockets closed. */
+  closingPools = 0;
   /** Outlier detection: failures in a row, and the ejection they caused. */
   consecutiveFailures = 0;
   ejectedUntil = 0;
@@ -39,6 +45,18 @@ export class Upstream implements LoadCounter {
 
   get poolCreated(): Pool | undefined {
     return this.created;
+  }
+
+  /** Detaches the pool so it can close; the next use creates a fresh one. */
+  detachPool(): Pool | undefined {
+    const pool = this.created;
+    this.created = undefined;
+    return pool;
+  }
+
+  /** Requests (and copies) plus upgraded connections still open to this address. */
+  get busy(): number {
+    return this.inFlight + this.upgraded;
   }
 
   succeeded(): void {
@@ -71,6 +89,8 @@ export class UpstreamSet {
   private current = new Map<string, Upstream>();
   /** Pools of addresses that left the table, still finishing their requests. */
   private readonly retired = new Map<Pool, Promise<void>>();
+  /** Upstreams that left the table with work still in flight or a pool still closing. */
+  private readonly leaving = new Set<Upstream>();
   private readonly options: UpstreamOptions;
 
   constructor(options: UpstreamOptions) {
@@ -95,7 +115,42 @@ export class UpstreamSet {
       if (!next.has(key)) this.retire(upstream);
     }
     this.current = next;
+    this.prune();
     return next;
+  }
+
+  /**
+   * Closes the current pools of `keys` (idle keep-alive connections at once, busy ones after their
+   * request) so an instance about to be signalled has no connection the router could reuse.
+   */
+  recycle(keys: ReadonlySet<string>): void {
+    for (const key of keys) {
+      const upstream = this.current.get(key);
+      if (upstream === undefined) continue;
+      const pool = upstream.detachPool();
+      if (pool !== undefined) this.closePool(upstream, pool);
+    }
+  }
+
+  /** Requests and connections still open to `keys`, and whether a pool of theirs is still closing. */
+  pending(keys: ReadonlySet<string>): { readonly busy: number; readonly closing: boolean } {
+    this.prune();
+    let busy = 0;
+    let closing = false;
+    const count = (upstream: Upstream): void => {
+      if (!keys.has(upstream.key)) return;
+      busy += upstream.busy;
+      closing ||= upstream.closingPools > 0;
+    };
+    for (const upstream of this.current.values()) count(upstream);
+    for (const upstream of this.leaving) count(upstream);
+    return { busy, closing };
+  }
+
+  private prune(): void {
+    for (const upstream of this.leaving) {
+      if (upstream.busy === 0 && upstream.closingPools === 0) this.leaving.delete(upstream);
+    }
   }
 
   /** Closes every pool: gracefully within `graceMs`, then by force. */
@@ -113,12 +168,21 @@ export class UpstreamSet {
 
   private retire(upstream: Upstream): void {
     const pool = upstream.poolCreated;
+    if (upstream.busy > 0 || upstream.closingPools > 0 || pool !== undefined) this.leaving.add(upstream);
     if (pool === undefined) return;
+    this.closePool(upstream, pool);
+  }
+
+  private closePool(upstream: Upstream, pool: Pool): void {
+    upstream.closingPools++;
     // Pool.close() waits for queued and running requests, so in-flight answers still complete.
     const done = pool
       .close()
       .catch(() => {})
-      .finally(() => this.retired.delete(pool));
+      .finally(() => {
+        upstream.closingPools--;
+        this.retired.delete(pool);
+      });
     this.retired.set(pool, done);
   }
 }

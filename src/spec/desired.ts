@@ -5,7 +5,10 @@
 import path from 'node:path';
 import type { Release, ReleaseContent } from './release.js';
 import { releaseName } from './release.js';
-import type { Balance, DriverKind, ImageSpec, Probe, Resources, RouteSpec, Spec } from './schema.js';
+import { defaultParallel } from './schema-parallel.js';
+import type { ParallelSpec } from './schema-parallel.js';
+import { defaultStrategy } from './schema-strategy.js';
+import type { AnalysisSpec, Balance, DriverKind, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec } from './schema.js';
 
 /** Where a docker service running from its source directory builds its image before each start. */
 export interface ImageBuildSource {
@@ -41,11 +44,17 @@ export interface DesiredService {
   readonly stopGraceMs: number;
   /** Identifies what an instance runs: a change means new instances. */
   readonly configHash: string;
+  /** How a new release replaces the running one. */
+  readonly strategy: StrategySpec;
+  /** How a parallel run mirrors and compares (the spec's, or the defaults). */
+  readonly parallel: ParallelSpec;
 }
 
 export interface DesiredEnvironment {
   readonly name: string;
   readonly services: readonly DesiredService[];
+  /** The spec's analyses by name, for canary steps (absent: none defined). */
+  readonly analyses?: Readonly<Record<string, AnalysisSpec>>;
 }
 
 /**
@@ -119,7 +128,10 @@ export function resolveEnvironment(
         balance: service.balance,
         stopGraceMs: service.stopGrace,
         configHash: release?.configHash ?? 'none',
+        // Revisions saved before strategies and parallel runs existed have neither key.
+        strategy: service.strategy ?? defaultStrategy,
+        parallel: service.parallel ?? defaultParallel,
       };
     });
-  return { name: environment, services };
+  return { name: environment, services, analyses: spec.analyses ?? {} };
 }

@@ -25,7 +25,7 @@ export interface ReleaseContent {
   readonly image?: string | null;
 }
 
-export type ReleaseReason = 'source' | 'deploy' | 'config' | 'promote' | 'rollback' | 'restore';
+export type ReleaseReason = 'source' | 'deploy' | 'config' | 'promote' | 'rollback' | 'restore' | 'parallel';
 
 export interface Release extends ReleaseContent {
   readonly environment: string;

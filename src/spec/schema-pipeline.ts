@@ -20,7 +20,17 @@ const promoteStageSchema = z
   .describe('promote: deploy to `to` exactly the artifact `from` runs');
 
 const approvalStageSchema = z
-  .strictObject({ name: nameSchema.describe('the stage name people approve: skiff approve RUN_ID NAME') })
+  .strictObject({
+    name: nameSchema.describe('the stage name people approve: skiff approve RUN_ID NAME'),
+    role: z
+      .enum(['deployer', 'admin'])
+      .optional()
+      .describe('the role the approver needs (default deployer; a deployer also needs the environments the next stages deploy to)'),
+    distinctFrom: z
+      .literal('starter')
+      .optional()
+      .describe('`starter`: the approver must be another person than the one who started the run'),
+  })
   .describe('a manual approval');
 
 /** The object form of a stage: exactly one of its keys. */
@@ -53,7 +63,13 @@ export type PipelineStageSpec =
       readonly timeoutMs: number;
     }
   | { readonly kind: 'promote'; readonly name: string; readonly from: string; readonly to: string }
-  | { readonly kind: 'approval'; readonly name: string };
+  | {
+      readonly kind: 'approval';
+      readonly name: string;
+      /** Absent: deployer. */
+      readonly role?: 'deployer' | 'admin';
+      readonly distinctFrom?: 'starter';
+    };
 
 // The object branch comes first: a string stage is then reported against `build`, an object against its keys.
 export const pipelineStageSchema = z
@@ -68,9 +84,10 @@ export const pipelineStageSchema = z
     if (stage.promote !== undefined) {
       return { kind: 'promote', name: `promote-${stage.promote.to}`, from: stage.promote.from, to: stage.promote.to };
     }
-    return { kind: 'approval', name: (stage.approval as { name: string }).name };
+    const { name, role, distinctFrom } = stage.approval as NonNullable<typeof stage.approval>;
+    return { kind: 'approval', name, ...(role === undefined ? {} : { role }), ...(distinctFrom === undefined ? {} : { distinctFrom }) };
   })
-  .describe('a stage: `build`, `deploy: ENV`, `check: {...}`, `promote: {from, to}` or `approval: {name}`');
+  .describe('a stage: `build`, `deploy: ENV`, `check: {...}`, `promote: {from, to}` or `approval: {name, role?, distinctFrom?}`');
 
 export const pipelineSchema = z
   .strictObject({

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { alertRuleSchema, checkAlertReferences, notifierSchema } from './schema-alerts.js';
 import { checkPipelineReferences, pipelineSchema, pipelineStageSchema } from './schema-pipeline.js';
 import type { PipelineStageSpec } from './schema-pipeline.js';
+import { defaultParallel, parallelSchema } from './schema-parallel.js';
+import type { ParallelSpec } from './schema-parallel.js';
 import { balanceSchema, routeSchema } from './schema-route.js';
 import {
   analysisCheckSchema,
@@ -45,10 +47,12 @@ export {
   commandSchema,
   countOrPercentSchema,
   defaultAnalysis,
+  defaultParallel,
   defaultStrategy,
   durationSchema,
   nameSchema,
   notifierSchema,
+  parallelSchema,
   pipelineSchema,
   pipelineStageSchema,
   recreateStrategySchema,
@@ -57,7 +61,7 @@ export {
   strategySchema,
   trafficMatchSchema,
 };
-export type { AnalysisCheckSpec, CanaryStepSpec, CountOrPercent, LatencyPercentile, PipelineStageSpec, SpecIssueParams, TrafficMatch };
+export type { AnalysisCheckSpec, CanaryStepSpec, CountOrPercent, LatencyPercentile, ParallelSpec, PipelineStageSpec, SpecIssueParams, TrafficMatch };
 
 export const probeSchema = z
   .strictObject({
@@ -128,6 +132,7 @@ const serviceFields = {
   balance: balanceSchema.default('least-request').describe('how requests are spread over the ready instances'),
   stopGrace: durationSchema.default(5000).describe('time between SIGTERM and SIGKILL'),
   strategy: strategySchema.default(defaultStrategy).describe('how a new release replaces the old one (default: rolling, maxSurge 1, maxUnavailable 0)'),
+  parallel: parallelSchema.optional().describe('how `skiff parallel start` mirrors requests to a candidate release (default: 100% of GET, HEAD, OPTIONS)'),
 };
 
 export const serviceSchema = z

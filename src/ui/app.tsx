@@ -1,13 +1,47 @@
-import { useStreamState } from './lib/hooks.js';
+import { useEffect, useMemo } from 'preact/hooks';
+import { SignIn } from './components/sign-in.js';
+import { Who } from './components/who.js';
+import { createDashboardClient } from './lib/api.js';
+import { EventHub } from './lib/event-hub.js';
+import { EventHubContext, useStreamState } from './lib/hooks.js';
 import { Link, matchPage, paths, usePath, type Page } from './lib/router.js';
+import { useSessionState } from './lib/session.js';
+import { AuditPage } from './pages/audit.js';
 import { OverviewPage } from './pages/overview.js';
 import { PipelinesPage } from './pages/pipelines.js';
 import { ServicePage } from './pages/service.js';
 
+/** The sign-in form until a token is accepted, then the dashboard. */
 export function App() {
+  const state = useSessionState();
+  switch (state.kind) {
+    case 'signed-in':
+      return <SignedIn key={`${state.session.name}/${state.session.role}/${String(state.session.environments)}`} />;
+    case 'checking':
+    case 'signed-out':
+      return (
+        <>
+          <header class="topbar">
+            <span class="brand">Skiff</span>
+          </header>
+          <main>
+            <SignIn />
+          </main>
+        </>
+      );
+  }
+}
+
+/** One event stream for every view while signed in; signing out stops it. */
+function SignedIn() {
+  const hub = useMemo(() => new EventHub((onOpen) => createDashboardClient({ onResponse: (response) => onOpen(response.ok) })), []);
+  useEffect(() => {
+    hub.start();
+    return () => hub.stop();
+  }, [hub]);
   const page = matchPage(usePath());
   return (
-    <>
+    <EventHubContext.Provider value={hub}>
       <header class="topbar">
         <Link href={paths.overview} class="brand">
           Skiff
@@ -19,14 +53,18 @@ export function App() {
           <Link href={paths.pipelines} class={page.kind === 'pipelines' ? 'active' : ''}>
             Pipelines
           </Link>
+          <Link href={paths.audit} class={page.kind === 'audit' ? 'active' : ''}>
+            Audit
+          </Link>
           <a href="/api/openapi.json">API</a>
         </nav>
         <LiveIndicator />
+        <Who />
       </header>
       <main>
         <PageView page={page} />
       </main>
-    </>
+    </EventHubContext.Provider>
   );
 }
 
@@ -37,6 +75,8 @@ function PageView(props: { readonly page: Page }) {
       return <OverviewPage />;
     case 'pipelines':
       return <PipelinesPage />;
+    case 'audit':
+      return <AuditPage />;
     case 'service':
       return <ServicePage key={`${page.environment}/${page.service}`} environment={page.environment} service={page.service} />;
     case 'not-found':

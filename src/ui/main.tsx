@@ -1,22 +1,27 @@
-/** The dashboard's entry: one event stream for every view, and the page for the current path. */
+/** The dashboard's entry: the session (a stored token checked first), then the page for the current path. */
 import { render } from 'preact';
 import { App } from './app.js';
-import { createDashboardClient } from './lib/api.js';
-import { EventHub } from './lib/event-hub.js';
-import { EventHubContext } from './lib/hooks.js';
+import { createDashboardClient, describeError, onUnauthorized } from './lib/api.js';
+import { SessionContext, SessionStore } from './lib/session.js';
 import { ensureStreamIteration } from './lib/stream-iteration.js';
+import { browserTokenStorage } from './lib/token-store.js';
 import './styles.css';
 
 ensureStreamIteration();
-const hub = new EventHub((onOpen) => createDashboardClient({ onResponse: (response) => onOpen(response.ok) }));
-hub.start();
+const sessions = new SessionStore({
+  storage: browserTokenStorage,
+  verify: (token) => createDashboardClient({ token }).session(),
+  describe: describeError,
+});
+onUnauthorized((message) => sessions.rejected(message));
+void sessions.start();
 
 const root = document.getElementById('app');
 if (root) {
   render(
-    <EventHubContext.Provider value={hub}>
+    <SessionContext.Provider value={sessions}>
       <App />
-    </EventHubContext.Provider>,
+    </SessionContext.Provider>,
     root,
   );
 }

@@ -58,7 +58,7 @@ describe('config', () => {
       '/api/v1/events?limit=500',
       '/api/v1/revisions',
     ]) {
-      outputs.push(await (await fetch(`${platform.apiUrl}${url}`)).text());
+      outputs.push(await (await platform.fetch(`${url}`)).text());
     }
     expect(outputs.filter((output) => output.includes(secret))).toEqual([]);
     const leaking = filesBelow(platform.dataDir).filter((file) => fs.readFileSync(file).includes(secret));
@@ -90,13 +90,13 @@ describe('config', () => {
     const restored = platform.cli(['restore', 'dev', '--to', '1']);
     expect(restored.code, restored.stderr).toBe(0);
     await waitFor('the first greeting again', async () => (await greeting(platform!)) === 'first');
-    const releases = (await (await fetch(`${platform.apiUrl}/api/v1/environments/dev/services/echo/releases`)).json()) as {
+    const releases = (await (await platform.fetch(`/api/v1/environments/dev/services/echo/releases`)).json()) as {
       version: string;
       reason: string;
       current: boolean;
     }[];
     expect(releases[0]).toMatchObject({ version: 'v4', reason: 'restore', current: true });
-    const history = (await (await fetch(`${platform.apiUrl}/api/v1/revisions?environment=dev`)).json()) as { message: string }[];
+    const history = (await (await platform.fetch(`/api/v1/revisions?environment=dev`)).json()) as { message: string }[];
     expect(history[0]!.message).toBe('restore dev to revision 1');
 
     const bad = platform.cli(['restore', 'dev', '--to', '99']);

@@ -77,7 +77,7 @@ interface EventJson {
 }
 
 async function events(platform: Platform, service: string): Promise<EventJson[]> {
-  return (await (await fetch(`${platform.apiUrl}/api/v1/events?service=${service}&limit=200`)).json()) as EventJson[];
+  return (await (await platform.fetch(`/api/v1/events?service=${service}&limit=200`)).json()) as EventJson[];
 }
 
 function containerOf(instance: string): string {

@@ -57,7 +57,7 @@ describe('skiff up with a two-instance service', () => {
       return instance?.state === 'ready' && instance.pid !== victim!.pid ? instance : null;
     });
     expect(repaired.restarts).toBe(1);
-    const events = (await (await fetch(`${platform.apiUrl}/api/v1/events?service=echo&limit=50`)).json()) as { type: string; instance: string }[];
+    const events = (await (await platform.fetch(`/api/v1/events?service=echo&limit=50`)).json()) as { type: string; instance: string }[];
     expect(events.filter((e) => e.instance === victim!.id).map((e) => e.type)).toEqual(
       expect.arrayContaining(['instance.crashed', 'instance.restarted', 'instance.ready']),
     );
@@ -79,7 +79,7 @@ describe('skiff up with a two-instance service', () => {
       return instance && instance.state === 'ready' && instance.pid !== sick!.pid ? instance : null;
     });
     expect(replaced.restarts).toBe(1);
-    const events = (await (await fetch(`${platform.apiUrl}/api/v1/events?service=echo&limit=100`)).json()) as { type: string; instance: string; message: string }[];
+    const events = (await (await platform.fetch(`/api/v1/events?service=echo&limit=100`)).json()) as { type: string; instance: string; message: string }[];
     const mine = events.filter((e) => e.instance === sick!.id);
     expect(mine.map((e) => e.type)).toEqual(expect.arrayContaining(['instance.unhealthy', 'instance.replacing', 'instance.restarted']));
   });
@@ -111,7 +111,7 @@ describe('skiff up with a two-instance service', () => {
     expect(apply.code, apply.stderr).toBe(0);
     await waitForReady(platform, { echo: 1 });
     expect(platform.cli(['apply', 'skiff.yaml']).stdout).toMatch(/no change/i);
-    const revisions = (await (await fetch(`${platform.apiUrl}/api/v1/revisions`)).json()) as { message: string }[];
+    const revisions = (await (await platform.fetch(`/api/v1/revisions`)).json()) as { message: string }[];
     expect(revisions.map((r) => r.message)).toEqual(['apply skiff.yaml', 'scale dev/echo to 3', 'skiff up']);
     const bad = platform.cli(['scale', 'nosuch=2']);
     expect(bad.code).toBe(1);
@@ -130,7 +130,7 @@ describe('skiff up with a two-instance service', () => {
     expect(result.stderr + result.stdout).toContain(`bad.yaml:${keyLine}:5`);
     expect(result.stderr + result.stdout).toContain('did you mean "instances"');
     expect(result.stderr + result.stdout).toContain('SKIFF_SPEC_INVALID_VALUE');
-    const revisions = (await (await fetch(`${platform.apiUrl}/api/v1/revisions`)).json()) as unknown[];
+    const revisions = (await (await platform.fetch(`/api/v1/revisions`)).json()) as unknown[];
     expect(revisions).toHaveLength(1);
     const after = await waitForReady(platform, { echo: 1 });
     expect(after.map((i) => i.pid)).toEqual(before.map((i) => i.pid));
@@ -151,7 +151,7 @@ describe('skiff up with a two-instance service', () => {
     expect(platform.cli(['logs', 'echo', '--release', 'v9']).stdout).toBe('');
 
     // `logs -f` shows lines of an instance started after it began.
-    const follow = spawn(process.execPath, [skiffBin, 'logs', 'echo', '-f'], { env: { ...process.env, SKIFF_API: platform.apiUrl } });
+    const follow = spawn(process.execPath, [skiffBin, 'logs', 'echo', '-f'], { env: { ...process.env, SKIFF_API: platform.apiUrl, SKIFF_DATA: platform.dataDir } });
     let followed = '';
     follow.stdout.on('data', (chunk: Buffer) => (followed += chunk.toString()));
     try {
@@ -185,7 +185,7 @@ environments:
 `,
     });
     const crashes = await waitFor('four crashes', async () => {
-      const events = (await (await fetch(`${platform!.apiUrl}/api/v1/events?type=instance.crashed`)).json()) as {
+      const events = (await (await platform!.fetch(`/api/v1/events?type=instance.crashed`)).json()) as {
         data: { restartInMs: number; exitCode: number | null };
       }[];
       return events.length >= 4 ? events : null;

@@ -34,14 +34,14 @@ describe('GET /metrics on the control plane', () => {
     platform = await startPlatform({ spec: echoSpec() });
     const instances = await waitForReady(platform, { echo: 2 });
     await waitForRouted(platform, '/echo/', instances);
-    const before = await (await fetch(`${platform.apiUrl}/metrics`)).text();
+    const before = await (await platform.fetch(`/metrics`)).text();
     const routedBefore = sampleValue(before, 'skiff_router_requests_total', { service: 'echo', environment: 'dev' }) ?? 0;
     const load = await runLoad(`${platform.routerUrl}/echo/hi`, { durationMs: 5_000, connections: 2, maxRequests: 50 });
     expect(load.failed).toBe(0);
-    await (await fetch(`${platform.apiUrl}/api/v1/environments/dev/status`)).text();
+    await (await platform.fetch(`/api/v1/environments/dev/status`)).text();
 
     const text = await waitFor('the scrape to show the traffic', async () => {
-      const response = await fetch(`${platform!.apiUrl}/metrics`);
+      const response = await platform!.fetch(`/metrics`);
       expect(response.headers.get('content-type')).toContain('text/plain');
       const body = await response.text();
       const requests = sampleValue(body, 'skiff_router_requests_total', { service: 'echo', environment: 'dev' });
@@ -90,7 +90,7 @@ describe('GET /metrics on the control plane', () => {
     });
     expect((await loading).failed).toBe(0);
     // The same samples feed the history the dashboard charts.
-    const series = (await (await fetch(`${platform.apiUrl}/api/v1/metrics/series?environment=dev&service=echo&metric=rps`)).json()) as {
+    const series = (await (await platform.fetch(`/api/v1/metrics/series?environment=dev&service=echo&metric=rps`)).json()) as {
       time: number;
       value: number;
     }[];
@@ -171,7 +171,7 @@ notify:
 
       expect((await fetch(`http://127.0.0.1:${sick!.port}/break-health`, { method: 'POST' })).ok).toBe(true);
       await waitFor('the alert firing', async () => {
-        const list = (await (await fetch(`${platform!.apiUrl}/api/v1/alerts`)).json()) as { name: string; state: string }[];
+        const list = (await (await platform!.fetch(`/api/v1/alerts`)).json()) as { name: string; state: string }[];
         return list.find((a) => a.name === 'echo-degraded')?.state === 'firing';
       });
       expect(platform.cli(['alerts', '--firing']).stdout).toMatch(/FIRING\s+echo-degraded/);
@@ -183,7 +183,7 @@ notify:
         ['echo-degraded', 'firing', 'dev', 'critical'],
         ['echo-degraded', 'resolved', 'dev', 'critical'],
       ]);
-      const events = (await (await fetch(`${platform.apiUrl}/api/v1/events?limit=200`)).json()) as { type: string; data: Record<string, unknown> }[];
+      const events = (await (await platform.fetch(`/api/v1/events?limit=200`)).json()) as { type: string; data: Record<string, unknown> }[];
       const types = events.map((e) => e.type);
       expect(types).toEqual(expect.arrayContaining(['alert.pending', 'alert.firing', 'alert.resolved', 'alert.delivery']));
       const deliveries = events.filter((e) => e.type === 'alert.delivery').map((e) => [e.data['state'], e.data['attempt'], e.data['ok']]);

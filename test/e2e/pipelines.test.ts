@@ -51,7 +51,7 @@ function spec(stagingPort: number, productionPort: number): string {
       - deploy: dev
       - check: { name: smoke, command: [node, checks/smoke.mjs], environment: dev, timeout: 20s }
       - promote: { from: dev, to: staging }
-      - approval: { name: go-live }
+      - approval: { name: go-live, distinctFrom: starter }
       - promote: { from: staging, to: production }
   broken:
     stages:
@@ -77,8 +77,8 @@ describe('pipelines', () => {
         'checks/fail.mjs': failingCheck,
       },
     });
-    const api = platform.apiUrl;
-    const getJson = async <T>(path: string): Promise<T> => (await (await fetch(`${api}${path}`)).json()) as T;
+    const up = platform;
+    const getJson = async <T>(path: string): Promise<T> => (await (await up.fetch(path)).json()) as T;
     const run = (id: number): Promise<RunJson> => getJson(`/api/v1/pipelines/runs/${id}`);
     const releases = (env: string): Promise<ReleaseJson[]> => getJson(`/api/v1/environments/${env}/services/echo/releases`);
     await waitForReady(platform, { echo: 1 });
@@ -116,19 +116,45 @@ describe('pipelines', () => {
     expect(early.stderr).toContain('SKIFF_STAGE_NOT_WAITING');
     expect(await run(1)).toEqual(waiting);
 
-    // The waiting run survives a control-plane crash.
+    // The waiting run survives a control-plane crash, and the local admin token survives the restart.
+    const token = platform.token;
     await platform.kill();
     await platform.restart();
     expect((await run(1)).state).toBe('waiting');
+    expect(platform.token).toBe(token);
 
-    const approved = platform.cli(['approve', '1', 'go-live']);
+    // go-live wants another person than the one who started the run (the local admin) ...
+    const self = platform.cli(['approve', '1', 'go-live']);
+    expect(self.code).toBe(1);
+    expect(self.stderr).toContain(`go-live of run 1 must be approved by someone other than ${os.userInfo().username}, who started the run [SKIFF_FORBIDDEN]`);
+    // ... who may deploy to production, where the approval lets the run go.
+    const created = (name: string, ...args: string[]): string => {
+      const result = up.cli(['token', 'create', name, ...args]);
+      expect(result.code, result.stderr).toBe(0);
+      return result.stdout.trim();
+    };
+    const stagingOnly = created('sam', '--role', 'deployer', '--env', 'staging');
+    const refused = platform.cli(['approve', '1', 'go-live'], { SKIFF_TOKEN: stagingOnly });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('lets the run deploy to production; sam is a deployer (staging) and may not deploy there');
+    expect(await run(1)).toMatchObject({ state: 'waiting' });
+
+    const approved = platform.cli(['approve', '1', 'go-live'], { SKIFF_TOKEN: created('bo', '--role', 'deployer', '--env', 'production') });
     expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toContain('approved go-live of run 1 as bo');
     const done = await waitFor('run 1 to finish', async () => {
       const current = await run(1);
       return current.state === 'succeeded' || current.state === 'failed' ? current : null;
     }, 60_000);
     expect(done.state, done.reason ?? '').toBe('succeeded');
-    expect(done.stages.find((s) => s.name === 'go-live')).toMatchObject({ state: 'succeeded', approvedBy: os.userInfo().username });
+    expect(done.stages.find((s) => s.name === 'go-live')).toMatchObject({ state: 'succeeded', approvedBy: 'bo' });
+    const audit = platform.cli(['audit', '--json']);
+    const entries = JSON.parse(audit.stdout) as { actor: string; status: number; summary: string }[];
+    expect(entries.filter((e) => e.summary === 'approve go-live of pipeline run 1').map((e) => [e.actor, e.status])).toEqual([
+      ['bo', 200],
+      ['sam', 403],
+      [os.userInfo().username, 403],
+    ]);
 
     // Build once, deploy many: every environment runs the digest the check passed, with its own config.
     for (const env of ['dev', 'staging', 'production']) {
@@ -142,7 +168,7 @@ describe('pipelines', () => {
     const status = platform.cli(['pipeline', 'status', '1']);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/go-live\s+approval\s+succeeded/);
-    expect(status.stdout).toContain(`approved by ${os.userInfo().username}`);
+    expect(status.stdout).toContain('approved by bo');
     expect(status.stdout).toContain('check smoke passed');
 
     // A failing check fails the run: the later stages are skipped and staging/production keep their release.

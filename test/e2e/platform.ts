@@ -59,6 +59,10 @@ export interface Platform {
   readonly dataDir: string;
   readonly specDir: string;
   readonly output: () => string;
+  /** The local admin token `skiff up` wrote to `<dataDir>/token`. */
+  readonly token: string;
+  /** `fetch` of an API path (`/api/v1/…`) with the admin token, or with `init.headers.authorization` when given. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   process: ChildProcess;
   status(env?: string): Promise<{ services: { name: string; desired: number; ready: number }[]; instances: InstanceJson[] }>;
   cli(args: string[], env?: Record<string, string>): { code: number; stdout: string; stderr: string };
@@ -98,9 +102,17 @@ export async function startPlatform(options: { spec: string; files?: Record<stri
     dataDir,
     specDir,
     output: () => output,
+    get token() {
+      return fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
+    },
+    fetch(apiPath, init = {}) {
+      const headers = new Headers(init.headers);
+      if (!headers.has('authorization')) headers.set('authorization', `Bearer ${platform.token}`);
+      return fetch(`${apiUrl}${apiPath}`, { ...init, headers });
+    },
     process: launch(),
     async status(environment = env) {
-      const response = await fetch(`${apiUrl}/api/v1/environments/${environment}/status`);
+      const response = await platform.fetch(`/api/v1/environments/${environment}/status`);
       if (!response.ok) throw new Error(`status ${response.status}: ${await response.text()}`);
       return (await response.json()) as Awaited<ReturnType<Platform['status']>>;
     },

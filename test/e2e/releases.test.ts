@@ -44,7 +44,7 @@ describe('releases', () => {
     expect((await waitFor('staging answers', () => answer(stagingUrl)))?.greeting).toBe('staging');
 
     const releases = async (env: string) =>
-      (await (await fetch(`${platform!.apiUrl}/api/v1/environments/${env}/services/echo/releases`)).json()) as {
+      (await (await platform!.fetch(`/api/v1/environments/${env}/services/echo/releases`)).json()) as {
         version: string;
         artifact: string | null;
         current: boolean;
@@ -98,7 +98,7 @@ environments:
 `,
     });
     await waitForReady(platform, { echo: 1 });
-    const before = (await (await fetch(`${platform.apiUrl}/api/v1/revisions`)).json()) as unknown[];
+    const before = (await (await platform.fetch(`/api/v1/revisions`)).json()) as unknown[];
     const cases: [string[], string][] = [
       [['deploy', 'nosuch', 'latest', 'dev'], 'SKIFF_UNKNOWN_SERVICE'],
       [['deploy', 'echo', 'latest', 'dev'], 'SKIFF_ARTIFACT_NOT_FOUND'],
@@ -113,7 +113,7 @@ environments:
       expect(result.code, args.join(' ')).toBe(1);
       expect(result.stderr, args.join(' ')).toContain(code);
     }
-    const after = (await (await fetch(`${platform.apiUrl}/api/v1/revisions`)).json()) as unknown[];
+    const after = (await (await platform.fetch(`/api/v1/revisions`)).json()) as unknown[];
     expect(after).toHaveLength(before.length);
   });
 });

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { actorOf } from '../access-control.js';
 import type { ControlPlane } from '../control-plane.js';
 import { defineRoute } from '../route.js';
 import { artifactListSchema, artifactSummarySchema, buildBodySchema, serviceOnlyParamsSchema } from '../schemas.js';
@@ -11,10 +12,13 @@ export function artifactRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       tag: 'artifacts',
       summary: 'Build an artifact of a service and store it under its digest; answers when the build is done',
       status: 201,
+      // Building changes no environment: a deployer of any environment may build.
+      access: { action: 'deploy', environment: 'any' },
       params: serviceOnlyParamsSchema,
       body: buildBodySchema,
       response: artifactSummarySchema,
-      handler: (request) => controlPlane.build({ service: request.params.service, author: request.body.author ?? 'api' }),
+      audit: ({ params }) => `build ${params?.service}`,
+      handler: (request) => controlPlane.build({ service: request.params.service, author: actorOf(request) }),
     });
 
     defineRoute(app, {

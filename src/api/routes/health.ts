@@ -9,7 +9,8 @@ export function healthRoutes(version: string): FastifyPluginAsync {
       method: 'GET',
       url: '/api/v1/health',
       tag: 'system',
-      summary: 'Liveness of the API server',
+      summary: 'Liveness of the API server (needs no token)',
+      access: 'public',
       response: healthSchema,
       handler: () => ({ ok: true as const, version }),
     });

@@ -25,7 +25,8 @@ const contentTypes: Readonly<Record<string, string>> = {
 export function homeRoutes(options: { readonly dir?: string } = {}): FastifyPluginAsync {
   const root = path.resolve(options.dir ?? defaultDashboardDir);
   return async (app) => {
-    app.get('/*', async (request, reply) => {
+    // Public: the page itself asks for a token and sends it with every API call.
+    app.get('/*', { config: { access: 'public' } }, async (request, reply) => {
       const urlPath = decodePath(request.url.split('?')[0] ?? '/');
       // Unknown API paths keep their JSON 404 instead of getting the dashboard.
       if (urlPath === null || urlPath === '/api' || urlPath.startsWith('/api/')) return reply.callNotFound();

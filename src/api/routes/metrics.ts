@@ -28,7 +28,8 @@ export function metricsRoutes(monitoring: MonitoringPort): FastifyPluginAsync {
       monitoring.observeRequest({ method: request.method, route, status: reply.statusCode, seconds });
     });
 
-    app.get('/metrics', async (_request, reply) => {
+    // Prometheus sends the bearer token (`authorization` in its scrape config).
+    app.get('/metrics', { config: { access: { action: 'read' } } }, async (_request, reply) => {
       const text = await monitoring.metricsText();
       return reply.type(prometheusContentType).send(text);
     });

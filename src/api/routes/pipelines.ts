@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { callerOf } from '../access-control.js';
 import type { PipelinePort, PipelineRunView, PipelineStageView } from '../pipeline-port.js';
 import { defineRoute } from '../route.js';
+import { ignoredAuthorSchema } from '../schemas.js';
 
 const stageStates = ['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped'] as const;
 const runStates = ['running', 'waiting', 'succeeded', 'failed'] as const;
@@ -17,7 +19,12 @@ const stageSpecSchema = z.discriminatedUnion('kind', [
     timeoutMs: z.number(),
   }),
   z.object({ kind: z.literal('promote'), name: z.string(), from: z.string(), to: z.string() }),
-  z.object({ kind: z.literal('approval'), name: z.string() }),
+  z.object({
+    kind: z.literal('approval'),
+    name: z.string(),
+    role: z.enum(['deployer', 'admin']).optional().describe('the role the approver needs; absent: deployer'),
+    distinctFrom: z.literal('starter').optional().describe('the approver must not be the person who started the run'),
+  }),
 ]);
 
 const stageSchema: z.ZodType<PipelineStageView> = z.object({
@@ -38,7 +45,7 @@ export const pipelineRunSchema: z.ZodType<PipelineRunView> = z
     pipeline: z.string(),
     service: z.string(),
     state: z.enum(runStates),
-    author: z.string(),
+    author: z.string().describe('who started the run (the name of their token)'),
     artifact: z.string().nullable().describe('the digest this run built or deployed; later stages use exactly it'),
     reason: z.string().nullable().describe('why the run failed'),
     createdAt: z.string(),
@@ -47,12 +54,10 @@ export const pipelineRunSchema: z.ZodType<PipelineRunView> = z
   })
   .describe('a pipeline run and the state of each stage');
 
-const authorSchema = (what: string) => z.string().min(1).max(200).optional().describe(`who ${what}; defaults to "api"`);
-
 const startBodySchema = z.strictObject({
   service: z.string().min(1).describe('the service to run the pipeline for'),
   pipeline: z.string().min(1).optional().describe('the pipeline; default the only one covering the service'),
-  author: authorSchema('starts the run'),
+  author: ignoredAuthorSchema,
 });
 const listQuerySchema = z.strictObject({
   service: z.string().min(1).optional(),
@@ -60,7 +65,7 @@ const listQuerySchema = z.strictObject({
 });
 const runParamsSchema = z.strictObject({ id: z.coerce.number().int().min(1).describe('the run id') });
 const stageParamsSchema = z.strictObject({ ...runParamsSchema.shape, stage: z.string().min(1) });
-const approveBodySchema = z.strictObject({ author: authorSchema('approves') }).default({});
+const approveBodySchema = z.strictObject({ author: ignoredAuthorSchema }).default({});
 
 export function pipelineRoutes(pipelines: PipelinePort): FastifyPluginAsync {
   return async (app) => {
@@ -70,13 +75,16 @@ export function pipelineRoutes(pipelines: PipelinePort): FastifyPluginAsync {
       tag: 'pipelines',
       summary: 'Start a run of the pipeline covering a service; answers at once, progress is on the event stream',
       status: 201,
+      // The runner checks the environments the stages before the first approval deploy to.
+      access: { action: 'deploy', environment: 'any' },
       body: startBodySchema,
       response: pipelineRunSchema,
+      audit: ({ body }) => `start ${body?.pipeline ?? 'the pipeline'} for ${body?.service ?? '?'}`,
       handler: (request) =>
         pipelines.start({
           service: request.body.service,
           ...(request.body.pipeline === undefined ? {} : { pipeline: request.body.pipeline }),
-          author: request.body.author ?? 'api',
+          by: callerOf(request),
         }),
     });
 
@@ -106,10 +114,13 @@ export function pipelineRoutes(pipelines: PipelinePort): FastifyPluginAsync {
       url: '/api/v1/pipelines/runs/:id/stages/:stage/approve',
       tag: 'pipelines',
       summary: 'Approve a stage that waits for an approval; the run goes on',
+      // The runner checks the stage's role, distinctFrom and the environments the next stages deploy to.
+      access: { action: 'deploy', environment: 'any' },
       params: stageParamsSchema,
       body: approveBodySchema,
       response: pipelineRunSchema,
-      handler: (request) => pipelines.approve({ id: request.params.id, stage: request.params.stage, author: request.body.author ?? 'api' }),
+      audit: ({ params }) => `approve ${params?.stage} of pipeline run ${params?.id}`,
+      handler: (request) => pipelines.approve({ id: request.params.id, stage: request.params.stage, by: callerOf(request) }),
     });
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { actorOf } from '../access-control.js';
 import type { ControlPlane } from '../control-plane.js';
 import { defineRoute } from '../route.js';
 import {
@@ -19,15 +20,18 @@ export function releaseRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       tag: 'releases',
       summary: "Make a new release of an artifact with the environment's config and roll it out",
       status: 201,
+      access: { action: 'deploy', environment: { param: 'env' } },
       params: serviceParamsSchema,
       body: deployBodySchema,
       response: releaseSummarySchema,
+      audit: ({ params, body }) => `deploy ${params?.service} ${body?.version ?? '?'} to ${params?.env}`,
       handler: (request) =>
         controlPlane.deploy({
           service: request.params.service,
           environment: request.params.env,
           version: request.body.version,
-          author: request.body.author ?? 'api',
+          ...(request.body.strategy === undefined ? {} : { strategy: request.body.strategy }),
+          author: actorOf(request),
         }),
     });
 
@@ -37,15 +41,18 @@ export function releaseRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       tag: 'releases',
       summary: 'Make a new release from an older one (default: the one before the current) and roll it out',
       status: 201,
+      access: { action: 'deploy', environment: { param: 'env' } },
       params: serviceParamsSchema,
       body: rollbackBodySchema,
       response: releaseSummarySchema,
+      audit: ({ params, body }) => `roll back ${params?.service} in ${params?.env}${body?.to ? ` to ${body.to}` : ''}`,
       handler: (request) =>
         controlPlane.rollback({
           service: request.params.service,
           environment: request.params.env,
           ...(request.body.to === undefined ? {} : { to: request.body.to }),
-          author: request.body.author ?? 'api',
+          ...(request.body.strategy === undefined ? {} : { strategy: request.body.strategy }),
+          author: actorOf(request),
         }),
     });
 
@@ -55,15 +62,19 @@ export function releaseRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       tag: 'releases',
       summary: 'Deploy to one environment exactly the artifact another one runs; never rebuilds',
       status: 201,
+      // Promoting changes only the target environment.
+      access: { action: 'deploy', environment: { body: 'to' } },
       params: serviceOnlyParamsSchema,
       body: promoteBodySchema,
       response: releaseSummarySchema,
+      audit: ({ params, body }) => `promote ${params?.service} from ${body?.from ?? '?'} to ${body?.to ?? '?'}`,
       handler: (request) =>
         controlPlane.promote({
           service: request.params.service,
           from: request.body.from,
           to: request.body.to,
-          author: request.body.author ?? 'api',
+          ...(request.body.strategy === undefined ? {} : { strategy: request.body.strategy }),
+          author: actorOf(request),
         }),
     });
 

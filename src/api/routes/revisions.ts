@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { actorOf } from '../access-control.js';
 import type { ControlPlane } from '../control-plane.js';
 import { defineRoute } from '../route.js';
 import { environmentParamsSchema, restoreBodySchema, restoreResultSchema, revisionListSchema, revisionsQuerySchema } from '../schemas.js';
@@ -23,11 +24,13 @@ export function revisionRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       tag: 'revisions',
       summary: 'Bring an environment back to the releases and config it had at a revision or time (a new revision)',
       status: 201,
+      // It brings back config and secrets too, so it is an admin's, like apply.
+      access: { action: 'admin' },
       params: environmentParamsSchema,
       body: restoreBodySchema,
       response: restoreResultSchema,
-      handler: (request) =>
-        controlPlane.restore({ environment: request.params.env, to: request.body.to, author: request.body.author ?? 'api' }),
+      audit: ({ params, body }) => `restore ${params?.env} to ${body?.to ?? '?'}`,
+      handler: (request) => controlPlane.restore({ environment: request.params.env, to: request.body.to, author: actorOf(request) }),
     });
   };
 }

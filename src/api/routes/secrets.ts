@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { actorOf } from '../access-control.js';
 import type { ControlPlane, SecretChange, SecretInfo } from '../control-plane.js';
 import { defineRoute } from '../route.js';
 import {
@@ -18,16 +19,20 @@ export function secretRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       url: '/api/v1/environments/:env/services/:service/secrets',
       tag: 'secrets',
       summary: 'Set secrets of a service in an environment (encrypted at rest); a running service gets a new release',
+      access: { action: 'admin' },
       params: serviceParamsSchema,
       body: setSecretsBodySchema,
       response: secretChangeSchema,
+      // Names only: a value never reaches the audit log.
+      audit: ({ params, body }) =>
+        `set secrets ${Object.keys(body?.values ?? {}).join(', ') || '?'} of ${params?.service} in ${params?.env}`,
       handler: async (request) =>
         namesOnly(
           await controlPlane.setSecrets({
             environment: request.params.env,
             service: request.params.service,
             values: request.body.values,
-            author: request.body.author ?? 'api',
+            author: actorOf(request),
           }),
         ),
     });
@@ -37,16 +42,18 @@ export function secretRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       url: '/api/v1/environments/:env/services/:service/secrets/:name',
       tag: 'secrets',
       summary: 'Remove a secret; a running service gets a new release without it',
+      access: { action: 'admin' },
       params: secretParamsSchema,
       querystring: unsetSecretQuerySchema,
       response: secretChangeSchema,
+      audit: ({ params }) => `unset secret ${params?.name} of ${params?.service} in ${params?.env}`,
       handler: async (request) =>
         namesOnly(
           await controlPlane.unsetSecret({
             environment: request.params.env,
             service: request.params.service,
             name: request.params.name,
-            author: request.query.author ?? 'api',
+            author: actorOf(request),
           }),
         ),
     });

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { actorOf } from '../access-control.js';
 import type { ControlPlane, LogLine, LogQuery } from '../control-plane.js';
 import { trackStreams } from '../open-stream.js';
 import { defineRoute, defineStreamRoute } from '../route.js';
@@ -15,15 +16,17 @@ export function serviceRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       url: '/api/v1/environments/:env/services/:service/scale',
       tag: 'services',
       summary: 'Set the number of instances of a service; saves a new revision',
+      access: { action: 'deploy', environment: { param: 'env' } },
       params: serviceParamsSchema,
       body: scaleBodySchema,
       response: revisionSummarySchema,
+      audit: ({ params, body }) => `scale ${params?.service} in ${params?.env} to ${body?.instances ?? '?'} instances`,
       handler: (request) =>
         controlPlane.scale({
           environment: request.params.env,
           service: request.params.service,
           instances: request.body.instances,
-          author: request.body.author ?? 'api',
+          author: actorOf(request),
         }),
     });
 

@@ -12,7 +12,9 @@ export function systemRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       tag: 'system',
       summary: 'Stop every instance, the router and the server (answers 202 first)',
       status: 202,
+      access: { action: 'admin' },
       response: stopAcceptedSchema,
+      audit: () => 'stop the server and everything it runs',
       handler: () => ({ stopping: true as const }),
     });
     // The only route in this scope; shutting down after the response lets the client hear the 202.

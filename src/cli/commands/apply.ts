@@ -14,10 +14,7 @@ export function registerApply(program: Command, ctx: CliContext, run: RunCommand
 
 async function apply(ctx: CliContext, given: string, message: string | undefined): Promise<number> {
   const { file, text, baseDir } = await readSpecFile(ctx.cwd, given);
-  const result = await ctx.client.apply(
-    { text, file, baseDir },
-    { author: ctx.author, ...(message === undefined ? {} : { message }) },
-  );
+  const result = await ctx.client.apply({ text, file, baseDir }, message === undefined ? {} : { message });
   const { revision } = result;
   if (result.changed) {
     ctx.out(`applied ${file} as revision ${revision.id} (${revision.hash.slice(0, 12)}) to ${result.environments.join(', ')}`);

@@ -15,7 +15,7 @@ export function registerBuild(program: Command, ctx: CliContext, run: RunCommand
 
 async function build(ctx: CliContext, service: string): Promise<number> {
   try {
-    const artifact = await withProgress(ctx, `building ${service}`, () => ctx.client.build({ service, author: ctx.author }));
+    const artifact = await withProgress(ctx, `building ${service}`, () => ctx.client.build({ service }));
     ctx.out(`built ${service}: ${artifact.digest} (${formatBytes(artifact.size)})`);
     if (artifact.sourceCommit) ctx.out(`from commit ${artifact.sourceCommit}`);
     return 0;

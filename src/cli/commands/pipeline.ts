@@ -17,7 +17,7 @@ export function registerPipeline(program: Command, ctx: CliContext, run: RunComm
     .option('-p, --pipeline <name>', 'the pipeline (default: the only one covering the service)')
     .action((service: string, options: { pipeline?: string }) =>
       run(async () => {
-        const started = await ctx.client.startPipeline({ service, ...(options.pipeline ? { pipeline: options.pipeline } : {}), author: ctx.author });
+        const started = await ctx.client.startPipeline({ service, ...(options.pipeline ? { pipeline: options.pipeline } : {}) });
         ctx.out(`run ${started.id}: pipeline ${started.pipeline} for ${service}`);
         return follow(ctx, started);
       }),

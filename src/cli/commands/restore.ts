@@ -17,7 +17,7 @@ export function registerRestore(program: Command, ctx: CliContext, run: RunComma
     .action((environment: string, options: { to: string }) =>
       run(async () => {
         const result = await withProgress(ctx, `restoring ${environment} to ${describeTarget(options.to)}`, () =>
-          ctx.client.restore({ environment, to: options.to, author: ctx.author }),
+          ctx.client.restore({ environment, to: options.to }),
         );
         for (const line of formatRestore(environment, result)) ctx.out(line);
         return 0;

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { CliContext, RunCommand } from '../context.js';
 import { withProgress } from '../progress.js';
-import { artifactOf } from './deploy.js';
+import { artifactOf, followRelease, strategyType } from './deploy.js';
+import type { RolloutOptions } from './deploy.js';
 
 /** `skiff rollback SERVICE ENV [--to vN]`: a new release reusing an older one's artifact and config. */
 export function registerRollback(program: Command, ctx: CliContext, run: RunCommand): void {
@@ -12,14 +13,16 @@ export function registerRollback(program: Command, ctx: CliContext, run: RunComm
     .argument('<service>', 'the service')
     .argument('<env>', 'the environment')
     .option('--to <version>', 'the release to go back to, e.g. v2 (default: the one before the current)', releaseVersion)
-    .action((service: string, environment: string, options: { to?: string }) =>
+    .option('--strategy <type>', 'roll it out with this strategy (default: rolling for canary and blue-green services)', strategyType)
+    .option('--detach', 'return once the release is made, without following its rollout')
+    .action((service: string, environment: string, options: { to?: string } & RolloutOptions) =>
       run(async () => {
         const target = options.to ?? 'the previous release';
         const release = await withProgress(ctx, `rolling back ${service} in ${environment} to ${target}`, () =>
-          ctx.client.rollback({ service, environment, author: ctx.author, ...(options.to ? { to: options.to } : {}) }),
+          ctx.client.rollback({ service, environment, ...(options.to ? { to: options.to } : {}), ...(options.strategy ? { strategy: options.strategy } : {}) }),
         );
         ctx.out(`rolled back ${service} in ${environment} to ${target}: now ${release.version} (${artifactOf(release)})`);
-        return 0;
+        return followRelease(ctx, release, options);
       }),
     );
 }

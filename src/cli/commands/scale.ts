@@ -35,7 +35,7 @@ export function parseScaleTargets(args: readonly string[]): { service: string; i
 async function scale(ctx: CliContext, args: readonly string[], env: string | undefined): Promise<number> {
   const environment = env ?? ctx.config.environment;
   for (const { service, instances } of parseScaleTargets(args)) {
-    const revision = await ctx.client.scale({ environment, service, instances, author: ctx.author });
+    const revision = await ctx.client.scale({ environment, service, instances });
     ctx.out(`scaled ${service} to ${instances} in ${environment}: revision ${revision.id}`);
   }
   return 0;

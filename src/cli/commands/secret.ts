@@ -29,7 +29,7 @@ export function registerSecret(program: Command, ctx: CliContext, run: RunComman
         const values = options.stdin ? await fromStdin(ctx, assignments) : parseAssignments(assignments);
         const names = Object.keys(values).join(', ');
         const change = await withProgress(ctx, `setting ${names} of ${service} in ${environment}`, () =>
-          ctx.client.setSecrets({ environment, service, values, author: ctx.author }),
+          ctx.client.setSecrets({ environment, service, values }),
         );
         ctx.out(`set ${names} of ${service} in ${environment}`);
         ctx.out(releaseLine(service, environment, change));
@@ -64,7 +64,7 @@ export function registerSecret(program: Command, ctx: CliContext, run: RunComman
       run(async () => {
         const environment = options.env ?? ctx.config.environment;
         const change = await withProgress(ctx, `removing ${name} of ${service} in ${environment}`, () =>
-          ctx.client.unsetSecret({ environment, service, name, author: ctx.author }),
+          ctx.client.unsetSecret({ environment, service, name }),
         );
         ctx.out(`removed ${name} of ${service} in ${environment}`);
         ctx.out(releaseLine(service, environment, change));

@@ -14,16 +14,22 @@ export interface CliHarness {
   run(args: readonly string[], io?: Partial<CliIo>): Promise<CliRun>;
 }
 
-export function cliHarness(defaults: Partial<CliIo> & { apiUrl?: string; clock?: Clock }): CliHarness {
+/** `token`: what the CLI sends, as if from SKIFF_TOKEN. */
+export function cliHarness(defaults: Partial<CliIo> & { apiUrl?: string; token?: string; clock?: Clock }): CliHarness {
   const live = { stdout: '', stderr: '' };
   return {
     live,
     async run(args, io = {}) {
       let stdout = '';
       let stderr = '';
-      const { apiUrl, ...rest } = defaults;
+      const { apiUrl, token, ...rest } = defaults;
       const code = await main(['node', 'skiff', ...args], {
-        config: { apiUrl: apiUrl ?? 'http://127.0.0.1:65530', environment: 'dev' },
+        config: {
+          apiUrl: apiUrl ?? 'http://127.0.0.1:65530',
+          environment: 'dev',
+          token,
+          tokenSource: token === undefined ? { kind: 'none', file: '/nowhere/.skiff/token' } : { kind: 'env' },
+        },
         author: 'tester',
         ...rest,
         ...io,

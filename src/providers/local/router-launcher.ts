@@ -11,7 +11,9 @@ import type { Logger } from 'pino';
 import { SkiffError } from '../../core/errors.js';
 import type { RouteTable } from '../../core/route-table.js';
 import { sleep } from '../../core/clock.js';
-import { publishRouteTable, routerHealth } from '../../router/admin-client.js';
+import { drainBackends, fetchParallelReport, fetchRouterMetrics, publishRouteTable, resetParallel, routerHealth } from '../../router/admin-client.js';
+import type { DrainResult } from '../../router/drain.js';
+import type { ParallelReport } from '../../router/parallel/report.js';
 import { isDeadState, readProcStatSync } from '../../core/proc.js';
 
 export interface RouterLaunchOptions {
@@ -82,6 +84,24 @@ export class RouterProcess {
   async publish(table: RouteTable): Promise<void> {
     this.lastTable = table;
     await publishRouteTable(this.socketPath, table, 2000);
+  }
+
+  /** Waits until the router has nothing in flight to the instance on `port` (the routing table points at 127.0.0.1). */
+  drain(port: number, timeoutMs: number): Promise<DrainResult> {
+    return drainBackends(this.socketPath, [{ host: '127.0.0.1', port }], timeoutMs);
+  }
+
+  /** The router's metrics in Prometheus text. */
+  metricsText(): Promise<string> {
+    return fetchRouterMetrics(this.socketPath, 2000);
+  }
+
+  parallelReport(): Promise<ParallelReport> {
+    return fetchParallelReport(this.socketPath, 5000);
+  }
+
+  resetParallel(route?: string): Promise<void> {
+    return resetParallel(this.socketPath, route);
   }
 
   /** Stops watching and leaves the router running (the control plane dies; the data plane stays). */

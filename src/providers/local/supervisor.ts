@@ -1,34 +1,32 @@
 /**
- * The local provider's supervisor for one environment: applies the planners' decisions through
- * the drivers, watches every instance (exits, readiness and liveness probes), restarts crashes
- * with backoff, and adopts instances a previous control plane left running.
+ * The local provider's supervisor for one environment: follows the desired state, plans each
+ * service in a per-service queue (a rollout's step while a deployment runs, a parallel run's two
+ * releases, otherwise the desired count), and applies the plans through its instances.
  */
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
-import { isSkiffError } from '../../core/errors.js';
-import type { Driver, InstanceExit, RunningInstance } from '../../drivers/driver.js';
-import { rotateLogIfLarge } from '../../drivers/process/index.js';
-import type { HealthVerdict } from '../../reconcile/health.js';
+import type { Driver } from '../../drivers/driver.js';
+import type { CountersSnapshot, Deployment } from '../../reconcile/deployment.js';
+import { drainTimeoutOf } from '../../reconcile/deployment.js';
 import { planService } from '../../reconcile/instance-planner.js';
-import type { InstanceAction, StopReason } from '../../reconcile/instance-planner.js';
+import type { InstanceAction, InstancePlan } from '../../reconcile/instance-planner.js';
 import { KeyedQueue } from '../../reconcile/keyed-queue.js';
-import type { InstanceState } from '../../reconcile/instance-state.js';
-import { defaultBackoffPolicy, restartDelayMs } from '../../reconcile/restart-backoff.js';
-import type { ReadyInstance } from '../../reconcile/route-planner.js';
+import type { ParallelRun } from '../../reconcile/parallel-run.js';
+import { parallelInstanceCounts } from '../../reconcile/parallel-run.js';
+import type { RolloutAction } from '../../reconcile/rollout-actions.js';
+import type { ReadyInstance, ServiceTraffic } from '../../reconcile/route-planner.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
 import type { DriverKind } from '../../spec/schema.js';
+import type { DeploymentStore } from '../../store/deployment-store.js';
 import type { NewEvent, StateStore } from '../../store/state-store.js';
-import { freePort } from './free-port.js';
-import { describeExit, fromPersisted, instanceLaunch, newInstanceRecord, toObserved, toPersisted } from './instance-record.js';
-import type { InstanceRecord, PersistedInstance } from './instance-record.js';
-import { monitorHealth } from './health-monitor.js';
+import { InstanceLifecycle } from './instance-lifecycle.js';
+import type { InstanceLifecycleDeps } from './instance-lifecycle.js';
+import { toObserved } from './instance-record.js';
+import type { InstanceRecord } from './instance-record.js';
+import { RolloutController } from './rollout-controller.js';
+import type { RolloutIntent } from './rollout-controller.js';
 
-/** What an instance of a release starts from: its directory and, for a container, the image id. */
-export interface PreparedStart {
-  readonly directory: string;
-  readonly image?: string;
-}
+export type { PreparedStart } from './instance-lifecycle.js';
 
 export interface SupervisorDeps {
   readonly environment: string;
@@ -40,67 +38,66 @@ export interface SupervisorDeps {
   readonly routerUrl: string;
   readonly logger: Logger;
   readonly emit: (event: NewEvent) => void;
-  /** Resolves once a routing table reflecting the current ready set reached the router. */
-  readonly routesChanged: () => Promise<void>;
-  /**
-   * The directory an instance of this release starts in: its unpacked artifact, verified against
-   * its digest before every start, or its source directory. Rejects with a SkiffError to refuse.
-   */
-  readonly prepare: (desired: DesiredService) => Promise<PreparedStart>;
-  /** The decrypted values of the release's secrets, added to the instance's environment. */
-  readonly secretEnv: (desired: DesiredService) => Promise<Readonly<Record<string, string>>>;
+  readonly routesChanged: InstanceLifecycleDeps['routesChanged'];
+  readonly prepare: InstanceLifecycleDeps['prepare'];
+  readonly secretEnv: InstanceLifecycleDeps['secretEnv'];
+  readonly drain: InstanceLifecycleDeps['drain'];
+  readonly deployments: DeploymentStore<Deployment, ParallelRun>;
+  /** The router's per-release counters of a service, for rollout analyses. */
+  readonly measure: (service: string) => Promise<CountersSnapshot>;
+  /** A rollout was aborted while the desired state still names its new release. */
+  readonly onRolloutAborted: (deployment: Deployment) => void;
 }
-
-/** Instance logs are rotated past this size, keeping this many old files. */
-const logRotation = { maxBytes: 10 * 1024 * 1024, keep: 3 };
-const logRotationIntervalMs = 10_000;
 
 export class LocalSupervisor {
   private desired: DesiredEnvironment | null = null;
-  private readonly records = new Map<string, InstanceRecord>();
   private readonly queue: KeyedQueue;
-  private nextOrdinal = 1;
+  private readonly lifecycle: InstanceLifecycle;
   private stopping = false;
-  private readonly rotation: NodeJS.Timeout;
+  readonly rollouts: RolloutController;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.queue = new KeyedQueue({
       work: (service) => this.reconcileService(service),
       onError: (service, error) => deps.logger.error({ err: error, service }, 'reconcile failed; retrying'),
     });
-    this.rotation = setInterval(() => void this.rotateLogs(), logRotationIntervalMs);
-    this.rotation.unref();
+    this.rollouts = new RolloutController({
+      environment: deps.environment,
+      store: deps.deployments,
+      clock: deps.clock,
+      logger: deps.logger,
+      emit: deps.emit,
+      measure: deps.measure,
+      onAborted: deps.onRolloutAborted,
+      wake: (service, delayMs) => (delayMs ? this.queue.enqueueAfter(service, delayMs) : this.queue.enqueue(service)),
+      routesChanged: () => void this.deps.routesChanged(),
+    });
+    this.lifecycle = new InstanceLifecycle({
+      ...deps,
+      desiredService: (service) => this.desiredService(service),
+      drainTimeoutMs: (service) => {
+        const strategy = this.rollouts.deployment(service)?.strategy ?? this.desiredService(service)?.strategy;
+        return strategy ? drainTimeoutOf(strategy) : 30_000;
+      },
+      reconcile: (service) => this.queue.enqueue(service),
+    });
   }
 
   get environment(): string {
     return this.deps.environment;
   }
 
-  /** Takes over instances recorded by an earlier control plane: running ones are kept, not restarted. */
+  /** Takes over the deployments and instances an earlier control plane left: running ones are kept, not restarted. */
   async adopt(): Promise<void> {
-    for (const stored of this.deps.store.listInstances(this.deps.environment)) {
-      const record = fromPersisted(stored.record as PersistedInstance);
-      this.nextOrdinal = Math.max(this.nextOrdinal, record.ordinal + 1);
-      this.records.set(record.id, record);
-      const running = record.handle ? await this.driverFor(record).recover(record.handle) : null;
-      if (running) {
-        record.running = running;
-        this.event(record, 'instance.adopted', `adopted ${record.id} (pid ${running.handle.pid}) still running`, {
-          pid: running.handle.pid,
-        });
-        this.watch(record, running);
-        if (record.state === 'stopping') void running.stop(this.stopGraceFor(record));
-      } else if (record.state === 'stopping') {
-        this.forget(record);
-      } else if (record.state !== 'crashed') {
-        this.markCrashed(record, 'exited while the control plane was down');
-      }
-    }
+    this.rollouts.load();
+    await this.lifecycle.adopt();
   }
 
-  setDesired(desired: DesiredEnvironment): void {
+  /** Follows a new desired state; `intent` says what made it (a deploy with its strategy, an apply). */
+  setDesired(desired: DesiredEnvironment, intent?: RolloutIntent): void {
     this.desired = desired;
-    const services = new Set([...desired.services.map((s) => s.name), ...[...this.records.values()].map((r) => r.service)]);
+    this.rollouts.onDesired(desired, this.instances(), intent);
+    const services = new Set([...desired.services.map((s) => s.name), ...this.instances().map((r) => r.service)]);
     for (const service of services) this.queue.enqueue(service);
   }
 
@@ -113,9 +110,10 @@ export class LocalSupervisor {
   }
 
   instances(): readonly InstanceRecord[] {
-    return [...this.records.values()].sort((a, b) => a.service.localeCompare(b.service) || a.ordinal - b.ordinal);
+    return this.lifecycle.instances();
   }
 
+  /** Ready instances, named by the release they count for in a rollout or a parallel run. */
   readyInstances(): readonly ReadyInstance[] {
     return this.instances()
       .filter((record) => record.state === 'ready')
@@ -123,9 +121,14 @@ export class LocalSupervisor {
         id: record.id,
         environment: record.environment,
         service: record.service,
-        release: record.release,
+        release: this.rollouts.labelOf(record, this.desiredService(record.service)),
         port: record.port,
       }));
+  }
+
+  /** Release weights, matches and mirrors of the services under a rollout or a parallel run. */
+  traffic(): Map<string, ServiceTraffic> {
+    return this.rollouts.traffic(this.desired);
   }
 
   /** Resolves when no reconcile is running (tests and shutdown). */
@@ -136,264 +139,83 @@ export class LocalSupervisor {
   /** Stops every instance (each with its grace period) and forgets them. */
   async shutdown(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.rotation);
+    this.rollouts.close();
     this.queue.close();
     await this.queue.idle();
-    const stops = this.instances().map((record) => this.stopInstance(record, 'removed', false));
-    await Promise.all(stops);
-  }
-
-  private async rotateLogs(): Promise<void> {
-    for (const record of this.records.values()) {
-      if (!record.logPath) continue;
-      try {
-        await rotateLogIfLarge(record.logPath, logRotation);
-      } catch (error) {
-        this.deps.logger.warn({ err: error, instance: record.id }, 'log rotation failed');
-      }
-    }
+    await this.lifecycle.stopAll();
   }
 
   private async reconcileService(service: string): Promise<void> {
     if (this.stopping) return;
     const desired = this.desiredService(service);
-    const observed = this.instances().filter((record) => record.service === service).map(toObserved);
+    const records = this.instances().filter((record) => record.service === service);
     const now = this.deps.clock.now();
+    const step = desired?.release ? this.rollouts.plan(service, desired, records, now) : null;
+    if (step) {
+      await Promise.all(step.actions.map((action) => this.executeRollout(action, step.deployment)));
+      this.wakeAt(service, step.wakeAt, now);
+      return;
+    }
+    const run = desired?.release ? this.rollouts.parallelRun(service) : undefined;
+    if (run && desired) {
+      // The candidate's instances beside the trusted release's, each kept at its count.
+      const counts = parallelInstanceCounts(desired.instances, run.spec);
+      const isCandidate = (record: InstanceRecord): boolean => record.configHash === run.candidate.configHash;
+      const plans: [InstancePlan, DesiredService][] = [
+        [planService({ service, configHash: desired.configHash, instances: counts.trusted }, records.filter((r) => !isCandidate(r)).map(toObserved), now), desired],
+        [planService({ service, configHash: run.candidate.configHash, instances: counts.candidate }, records.filter(isCandidate).map(toObserved), now), run.candidate],
+      ];
+      await Promise.all(plans.flatMap(([plan, release]) => plan.actions.map((action) => this.execute(action, release))));
+      this.wakeAt(service, Math.min(...plans.map(([plan]) => plan.wakeAt ?? Infinity)), now);
+      return;
+    }
     const plan = planService(
       desired ? { service, configHash: desired.configHash, instances: desired.instances } : undefined,
-      observed,
+      records.map(toObserved),
       now,
     );
     await Promise.all(plan.actions.map((action) => this.execute(action, desired)));
-    if (plan.wakeAt !== null) this.queue.enqueueAfter(service, plan.wakeAt - now);
+    this.wakeAt(service, plan.wakeAt, now);
+  }
+
+  private wakeAt(service: string, at: number | null, now: number): void {
+    if (at !== null && Number.isFinite(at)) this.queue.enqueueAfter(service, at - now);
+  }
+
+  private async executeRollout(action: RolloutAction, deployment: Deployment): Promise<void> {
+    switch (action.kind) {
+      case 'start':
+        await this.lifecycle.startNew(this.rollouts.releaseFor(deployment, action.group));
+        return;
+      case 'restart': {
+        const record = this.lifecycle.get(action.instanceId);
+        const group = record?.configHash === deployment.next.configHash ? 'next' : 'stable';
+        if (record) await this.lifecycle.restart(record, this.rollouts.releaseFor(deployment, group));
+        return;
+      }
+      case 'drain': {
+        const record = this.lifecycle.get(action.instanceId);
+        if (record) this.lifecycle.drainAndStop(record, action.reason);
+        return;
+      }
+    }
   }
 
   private async execute(action: InstanceAction, desired: DesiredService | undefined): Promise<void> {
     switch (action.kind) {
       case 'start':
-        if (desired) await this.startNew(desired);
+        if (desired) await this.lifecycle.startNew(desired);
         return;
       case 'restart': {
-        const record = this.records.get(action.instanceId);
-        if (record && desired) await this.restart(record, desired);
+        const record = this.lifecycle.get(action.instanceId);
+        if (record && desired) await this.lifecycle.restart(record, desired);
         return;
       }
       case 'stop': {
-        const record = this.records.get(action.instanceId);
-        if (record) await this.stopInstance(record, action.reason, true);
+        const record = this.lifecycle.get(action.instanceId);
+        if (record) this.lifecycle.drainAndStop(record, action.reason);
         return;
       }
     }
-  }
-
-  private async startNew(desired: DesiredService): Promise<void> {
-    const record = newInstanceRecord({
-      id: `${desired.name}-${randomBytes(3).toString('hex')}`,
-      environment: this.deps.environment,
-      desired,
-      ordinal: this.nextOrdinal++,
-      port: await freePort(this.takenPorts()),
-    });
-    this.records.set(record.id, record);
-    this.persist(record);
-    await this.launch(record, desired);
-  }
-
-  private async restart(record: InstanceRecord, desired: DesiredService): Promise<void> {
-    record.restarts += 1;
-    record.state = 'starting';
-    record.nextStartAt = null;
-    record.port = await freePort(this.takenPorts(record.id));
-    this.event(record, 'instance.restarted', `restarting ${record.id} (restart ${record.restarts})`, {
-      restarts: record.restarts,
-      lastReason: record.reason,
-    });
-    await this.launch(record, desired);
-  }
-
-  private async launch(record: InstanceRecord, desired: DesiredService): Promise<void> {
-    let running: RunningInstance;
-    try {
-      const { directory, image } = await this.deps.prepare(desired);
-      const secrets = await this.deps.secretEnv(desired);
-      running = await this.driverFor(record).start(
-        instanceLaunch({ record, desired, directory, image, secrets, routerUrl: this.deps.routerUrl, dataDir: this.deps.dataDir }),
-      );
-    } catch (error) {
-      const hint = isSkiffError(error) && error.hint ? ` (${error.hint})` : '';
-      const message = `${error instanceof Error ? error.message : String(error)}${hint}`;
-      this.deps.emit({
-        type: 'instance.start-failed',
-        environment: record.environment,
-        service: record.service,
-        instance: record.id,
-        message: `could not start ${record.id}: ${message}`,
-        data: {},
-      });
-      this.markCrashed(record, message);
-      return;
-    }
-    record.running = running;
-    record.handle = running.handle;
-    record.logPath = running.handle.logPath;
-    record.startedAt = this.deps.clock.now();
-    record.readyAt = null;
-    record.reason = null;
-    record.replaceReason = null;
-    this.event(record, 'instance.started', `started ${record.id} (pid ${running.handle.pid}, port ${record.port})`, {
-      pid: running.handle.pid,
-      port: record.port,
-      release: record.release,
-    });
-    this.watch(record, running);
-  }
-
-  private watch(record: InstanceRecord, running: RunningInstance): void {
-    record.probes?.abort();
-    const probes = new AbortController();
-    record.probes = probes;
-    void running.exited.then((exit) => this.onExit(record, running, exit));
-    monitorHealth(record, running, probes.signal, {
-      probes: () => this.desiredService(record.service),
-      now: () => this.deps.clock.now(),
-      onVerdict: (verdict) => this.applyVerdict(record, verdict),
-    });
-  }
-
-  private onExit(record: InstanceRecord, running: RunningInstance, exit: InstanceExit): void {
-    if (record.running !== running) return;
-    record.probes?.abort();
-    record.probes = null;
-    record.running = null;
-    record.handle = null;
-    if (record.stopReason !== null) {
-      this.event(record, 'instance.stopped', `stopped ${record.id} (${record.stopReason})`, {
-        reason: record.stopReason,
-      });
-      this.forget(record);
-      return;
-    }
-    const wasReady = record.state === 'ready';
-    this.markCrashed(record, record.replaceReason ?? describeExit(exit), exit);
-    if (wasReady) void this.deps.routesChanged();
-  }
-
-  private markCrashed(record: InstanceRecord, reason: string, exit?: InstanceExit): void {
-    const now = this.deps.clock.now();
-    if (record.readyAt !== null && now - record.readyAt >= defaultBackoffPolicy.resetAfterMs) {
-      record.consecutiveCrashes = 0;
-    }
-    record.consecutiveCrashes += 1;
-    const delay = restartDelayMs(record.consecutiveCrashes, this.deps.random);
-    record.state = 'crashed';
-    record.reason = reason;
-    record.nextStartAt = now + delay;
-    record.handle = null;
-    record.readyAt = null;
-    this.event(record, 'instance.crashed', `${record.id} ${reason}; restarting in ${delay}ms`, {
-      reason,
-      restartInMs: delay,
-      exitCode: exit?.exitCode ?? null,
-      signal: exit?.signal ?? null,
-      oomKilled: exit?.oomKilled ?? false,
-    });
-    if (!this.stopping) this.queue.enqueue(record.service);
-  }
-
-  private async stopInstance(record: InstanceRecord, reason: StopReason, publishFirst: boolean): Promise<void> {
-    const running = record.running;
-    record.stopReason = reason;
-    if (!running) {
-      this.event(record, 'instance.stopped', `removed ${record.id} (${reason})`, { reason });
-      this.forget(record);
-      return;
-    }
-    const wasReady = record.state === 'ready';
-    record.state = 'stopping';
-    this.persist(record);
-    // The router stops sending to the instance before it is signalled.
-    if (publishFirst && wasReady) await this.deps.routesChanged();
-    await running.stop(this.stopGraceFor(record));
-    await running.exited;
-  }
-
-  private async replace(record: InstanceRecord, reason: string): Promise<void> {
-    const running = record.running;
-    if (!running || record.state === 'stopping') return;
-    record.replaceReason = reason;
-    const wasReady = record.state === 'ready';
-    this.event(record, 'instance.replacing', `replacing ${record.id}: ${reason}`, { reason });
-    record.state = 'stopping';
-    this.persist(record);
-    if (wasReady) await this.deps.routesChanged();
-    await running.stop(this.stopGraceFor(record));
-  }
-
-  private applyVerdict(record: InstanceRecord, verdict: HealthVerdict): void {
-    switch (verdict.kind) {
-      case 'unchanged':
-        return;
-      case 'replace':
-        void this.replace(record, verdict.reason);
-        return;
-      case 'state':
-        this.setHealthState(record, verdict.state, verdict.reason);
-        return;
-    }
-  }
-
-  private setHealthState(record: InstanceRecord, state: 'ready' | 'unhealthy', reason: string): void {
-    if (record.state === state) return;
-    record.state = state;
-    record.reason = state === 'ready' ? null : reason;
-    if (state === 'ready') record.readyAt = this.deps.clock.now();
-    const type = state === 'ready' ? 'instance.ready' : 'instance.unhealthy';
-    this.event(record, type, `${record.id} is ${state}: ${reason}`, { state, reason });
-    void this.deps.routesChanged();
-    // A new instance becoming ready lets the planner stop an outdated one.
-    if (!this.stopping) this.queue.enqueue(record.service);
-  }
-
-  private forget(record: InstanceRecord): void {
-    record.probes?.abort();
-    this.records.delete(record.id);
-    this.deps.store.deleteInstance(record.id);
-    if (!this.stopping) this.queue.enqueue(record.service);
-  }
-
-  private persist(record: InstanceRecord): void {
-    if (!this.records.has(record.id)) return;
-    this.deps.store.putInstance({
-      id: record.id,
-      environment: record.environment,
-      service: record.service,
-      record: toPersisted(record),
-    });
-  }
-
-  /** Persists the record and appends the event: every state change is both. */
-  private event(record: InstanceRecord, type: string, message: string, data: Record<string, unknown>): void {
-    this.persist(record);
-    this.deps.emit({
-      type,
-      environment: record.environment,
-      service: record.service,
-      instance: record.id,
-      message,
-      data: { state: record.state as InstanceState, ...data },
-    });
-  }
-
-  private driverFor(record: InstanceRecord): Driver {
-    const kind = this.desiredService(record.service)?.driver ?? record.handle?.driver ?? 'process';
-    return this.deps.drivers[kind];
-  }
-
-  private stopGraceFor(record: InstanceRecord): number {
-    return this.desiredService(record.service)?.stopGraceMs ?? 5000;
-  }
-
-  private takenPorts(except?: string): Set<number> {
-    return new Set([...this.records.values()].filter((r) => r.id !== except).map((r) => r.port));
   }
 }

@@ -50,6 +50,7 @@ export function ActionButton(props: ActionButtonProps) {
         class={`button ${props.kind ?? 'secondary'}`}
         disabled={busy || props.disabled}
         data-testid={props.testId}
+        data-action=""
         onClick={() => (isProduction(props.environment) ? setAsking(true) : void execute())}
       >
         {busy ? props.busyLabel : props.label}

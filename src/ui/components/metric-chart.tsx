@@ -7,6 +7,17 @@ import type { AlignedData } from '../lib/align-series.js';
 export interface ChartLine {
   readonly label: string;
   readonly color: string;
+  /** Dashed, for a second figure of the same release (p50 beside p99). */
+  readonly dashed?: boolean;
+}
+
+/** With one point uPlot would stretch the time axis far beyond it: show ten minutes around it instead. */
+function timeRange(u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax {
+  const times = u.data[0];
+  const first = times[0];
+  const last = times[times.length - 1];
+  if (first === undefined || last === undefined) return [min, max];
+  return last - first < 60 ? [first - 300, last + 300] : [first, last];
 }
 
 const height = 160;
@@ -14,7 +25,7 @@ const height = 160;
 export function MetricChart(props: { readonly title: string; readonly unit: string; readonly lines: readonly ChartLine[]; readonly data: AlignedData }) {
   const container = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const linesKey = props.lines.map((line) => line.label).join('|');
+  const linesKey = props.lines.map((line) => `${line.label}:${line.color}:${line.dashed ? 1 : 0}`).join('|');
 
   useEffect(() => {
     const element = container.current;
@@ -24,7 +35,7 @@ export function MetricChart(props: { readonly title: string; readonly unit: stri
       height,
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: timeRange } },
       axes: [
         { stroke: '#6b7280', grid: { stroke: '#eef0f4' } },
         { stroke: '#6b7280', grid: { stroke: '#eef0f4' }, size: 56, values: (_u, values) => values.map((v) => `${v}${props.unit}`) },
@@ -35,6 +46,9 @@ export function MetricChart(props: { readonly title: string; readonly unit: stri
           label: line.label,
           stroke: line.color,
           width: 1.5,
+          // uPlot draws points only while they are sparse: a release's first minutes show as dots.
+          points: { size: 6 },
+          ...(line.dashed ? { dash: [5, 4] } : {}),
           spanGaps: false,
           value: (_u: uPlot, v: number | null) => (v === null ? '-' : `${Number(v.toFixed(2))}${props.unit}`),
         })),

@@ -1,10 +1,16 @@
 import type { ReleaseSummary } from '../../api/control-plane.js';
-import { api, dashboardAuthor } from '../lib/api.js';
+import { api } from '../lib/api.js';
 import { age, shortDigest } from '../lib/format.js';
 import { useNow } from '../lib/hooks.js';
 import { ActionButton } from './action-button.js';
 
-export function ReleasesTable(props: { readonly environment: string; readonly service: string; readonly releases: readonly ReleaseSummary[] }) {
+export function ReleasesTable(props: {
+  readonly environment: string;
+  readonly service: string;
+  readonly releases: readonly ReleaseSummary[];
+  /** Whether to offer a rollback: only to people who may deploy in this environment. */
+  readonly canRollBack: boolean;
+}) {
   const now = useNow(5_000);
   if (props.releases.length === 0) return <p class="muted">No releases yet.</p>;
   return (
@@ -33,7 +39,7 @@ export function ReleasesTable(props: { readonly environment: string; readonly se
             <td>{release.author}</td>
             <td class="num">{age(release.createdAt, now)}</td>
             <td class="right">
-              {!release.current && (
+              {props.canRollBack && !release.current && (
                 <ActionButton
                   label={`Roll back to ${release.version}`}
                   busyLabel="Rolling back…"
@@ -41,7 +47,7 @@ export function ReleasesTable(props: { readonly environment: string; readonly se
                   environment={props.environment}
                   confirmText={`Roll ${props.service} in ${props.environment} back to ${release.version} (${shortDigest(release.artifact)}): a new release with its artifact and config.`}
                   run={() =>
-                    api.rollback({ service: props.service, environment: props.environment, to: release.version, author: dashboardAuthor })
+                    api.rollback({ service: props.service, environment: props.environment, to: release.version })
                   }
                 />
               )}

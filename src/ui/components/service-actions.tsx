@@ -1,7 +1,7 @@
 /** Scale, deploy an artifact, promote to another environment: each a confirmed action in production. */
 import { useEffect, useState } from 'preact/hooks';
 import type { ArtifactSummary } from '../../api/control-plane.js';
-import { api, dashboardAuthor } from '../lib/api.js';
+import { api } from '../lib/api.js';
 import { age, shortDigest } from '../lib/format.js';
 import { useNow } from '../lib/hooks.js';
 import { ActionButton } from './action-button.js';
@@ -35,7 +35,7 @@ export function ScaleControl(props: Target & { readonly desired: number }) {
         environment={props.environment}
         disabled={!valid || count === props.desired}
         confirmText={`Scale ${props.service} in ${props.environment} from ${props.desired} to ${count} instances.`}
-        run={() => api.scale({ environment: props.environment, service: props.service, instances: count, author: dashboardAuthor })}
+        run={() => api.scale({ environment: props.environment, service: props.service, instances: count })}
       />
     </div>
   );
@@ -66,14 +66,15 @@ export function DeployControl(props: Target & { readonly artifacts: readonly Art
         environment={props.environment}
         disabled={!chosen}
         confirmText={`Deploy ${shortDigest(chosen)} of ${props.service} to ${props.environment}.`}
-        run={() => api.deploy({ service: props.service, environment: props.environment, version: chosen, author: dashboardAuthor })}
+        run={() => api.deploy({ service: props.service, environment: props.environment, version: chosen })}
       />
     </div>
   );
 }
 
-export function PromoteControl(props: Target & { readonly environments: readonly string[] }) {
-  const targets = props.environments.filter((environment) => environment !== props.environment);
+/** `targets`: the environments this person may promote into. */
+export function PromoteControl(props: Target & { readonly targets: readonly string[] }) {
+  const { targets } = props;
   const [to, setTo] = useState('');
   const target = to || targets[0] || '';
   if (targets.length === 0) return null;
@@ -94,7 +95,7 @@ export function PromoteControl(props: Target & { readonly environments: readonly
         environment={target}
         disabled={!target}
         confirmText={`Deploy to ${target} exactly the artifact ${props.service} runs in ${props.environment}.`}
-        run={() => api.promote({ service: props.service, from: props.environment, to: target, author: dashboardAuthor })}
+        run={() => api.promote({ service: props.service, from: props.environment, to: target })}
       />
     </div>
   );

@@ -4,18 +4,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import type { EventRecord } from '../../api/control-plane.js';
 import { MemoryControlPlane } from '../../api/testing/memory-control-plane.js';
+import { createTestAccess, type TestAccess } from '../../api/testing/test-access.js';
 import { createApiClient } from '../../client/api-client.js';
 import { EventHub } from './event-hub.js';
 
 let app: FastifyInstance | undefined;
 let hub: EventHub | undefined;
+let access: TestAccess | undefined;
 afterEach(async () => {
   hub?.stop();
   await app?.close();
+  access?.close();
+  access = undefined;
 });
 
 async function serve(controlPlane: MemoryControlPlane, port = 0): Promise<{ app: FastifyInstance; url: string }> {
-  const server = buildApp({ controlPlane, version: '1.0.0' });
+  access ??= createTestAccess();
+  const server = buildApp({ controlPlane, tokens: access.tokens, audit: access.audit, version: '1.0.0' });
   const url = await server.listen({ host: '127.0.0.1', port });
   return { app: server, url };
 }
@@ -25,10 +30,12 @@ describe('EventHub', () => {
     const controlPlane = new MemoryControlPlane();
     const first = await serve(controlPlane);
     app = first.app;
+    const token = access!.token('ana', 'viewer');
     const seen: (EventRecord | null)[] = [];
     hub = new EventHub((onOpen) =>
       createApiClient({
         baseUrl: first.url,
+        token,
         fetch: async (input, init) => {
           const response = await fetch(input, init);
           onOpen(response.ok);

@@ -43,6 +43,7 @@ export function Link(props: { readonly href: string; readonly class?: string; re
 export const paths = {
   overview: '/',
   pipelines: '/pipelines',
+  audit: '/audit',
   service: (environment: string, service: string): string =>
     `/environments/${encodeURIComponent(environment)}/services/${encodeURIComponent(service)}`,
 } as const;
@@ -50,12 +51,14 @@ export const paths = {
 export type Page =
   | { readonly kind: 'overview' }
   | { readonly kind: 'pipelines' }
+  | { readonly kind: 'audit' }
   | { readonly kind: 'service'; readonly environment: string; readonly service: string }
   | { readonly kind: 'not-found'; readonly path: string };
 
 export function matchPage(path: string): Page {
   if (path === '/' || path === '') return { kind: 'overview' };
   if (path === '/pipelines') return { kind: 'pipelines' };
+  if (path === '/audit') return { kind: 'audit' };
   const service = /^\/environments\/([^/]+)\/services\/([^/]+)\/?$/.exec(path);
   if (service?.[1] && service[2]) {
     return { kind: 'service', environment: decodeURIComponent(service[1]), service: decodeURIComponent(service[2]) };

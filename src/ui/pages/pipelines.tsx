@@ -2,9 +2,11 @@
 import type { PipelineRunView, PipelineStageView } from '../../api/pipeline-port.js';
 import { ActionButton } from '../components/action-button.js';
 import { ErrorNote, Muted, StateBadge } from '../components/bits.js';
-import { api, dashboardAuthor, isNotServed } from '../lib/api.js';
+import { api, isNotServed } from '../lib/api.js';
 import { age, shortDigest } from '../lib/format.js';
 import { useNow, useResource } from '../lib/hooks.js';
+import { approvalNeeds, approvalReaches, mayApprove } from '../lib/permissions.js';
+import { useSession } from '../lib/session.js';
 
 const runLimit = 20;
 
@@ -50,10 +52,12 @@ function RunCard(props: { readonly run: PipelineRunView }) {
 
 function StageItem(props: { readonly run: PipelineRunView; readonly stage: PipelineStageView }) {
   const { run, stage } = props;
+  const session = useSession();
   const waitsForApproval = stage.kind === 'approval' && stage.state === 'waiting';
+  const offerApproval = waitsForApproval && session !== undefined && mayApprove(session, run, stage);
   // An approval lets the next stages run: confirm when one of them changes production.
   const later = run.stages.slice(run.stages.indexOf(stage) + 1);
-  const reachesProduction = later.some((s) => stageEnvironment(s) === 'production');
+  const reaches = approvalReaches(run, stage);
   return (
     <li class={`stage stage-${stage.state}`} data-stage={stage.name} data-state={stage.state}>
       <div class="stage-head">
@@ -62,15 +66,20 @@ function StageItem(props: { readonly run: PipelineRunView; readonly stage: Pipel
         <StateBadge state={stage.state} />
       </div>
       {stage.approvedBy && <div class="muted small">approved by {stage.approvedBy}</div>}
-      {waitsForApproval && (
+      {waitsForApproval && !offerApproval && (
+        <div class="muted small" data-testid="approval-needs">
+          waits for {approvalNeeds(run, stage)}
+        </div>
+      )}
+      {offerApproval && (
         <ActionButton
           label="Approve"
           busyLabel="Approving…"
           kind="primary"
           testId={`approve-${run.id}-${stage.name}`}
-          environment={reachesProduction ? 'production' : (stageEnvironment(later[0]) ?? '')}
+          environment={reaches.includes('production') ? 'production' : (reaches[0] ?? '')}
           confirmText={`Approve ${stage.name} of run #${run.id}: the run goes on to ${later.map((s) => s.name).join(', ') || 'its end'}.`}
-          run={() => api.approveStage({ id: run.id, stage: stage.name, author: dashboardAuthor })}
+          run={() => api.approveStage({ id: run.id, stage: stage.name })}
         />
       )}
       {stage.log.length > 0 && (
@@ -81,19 +90,4 @@ function StageItem(props: { readonly run: PipelineRunView; readonly stage: Pipel
       )}
     </li>
   );
-}
-
-function stageEnvironment(stage: PipelineStageView | undefined): string | undefined {
-  const spec = stage?.spec;
-  if (!spec) return undefined;
-  switch (spec.kind) {
-    case 'deploy':
-    case 'check':
-      return spec.environment;
-    case 'promote':
-      return spec.to;
-    case 'build':
-    case 'approval':
-      return undefined;
-  }
 }

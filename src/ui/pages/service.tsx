@@ -1,15 +1,19 @@
 /** One service in one environment: actions, instances, charts, releases, logs and its events. */
 import type { EventRecord } from '../../api/control-plane.js';
+import { allows } from '../../core/access.js';
 import { ErrorNote, Muted, Section } from '../components/bits.js';
 import { EventTimeline } from '../components/event-timeline.js';
 import { InstancesTable } from '../components/instances-table.js';
 import { LogView } from '../components/log-view.js';
 import { ReleasesTable } from '../components/releases-table.js';
+import { RolloutPanel } from '../components/rollout-panel.js';
 import { ServiceCharts } from '../components/service-charts.js';
 import { DeployControl, PromoteControl, ScaleControl } from '../components/service-actions.js';
 import { api } from '../lib/api.js';
 import { useResource } from '../lib/hooks.js';
+import { promoteTargets } from '../lib/permissions.js';
 import { Link, paths } from '../lib/router.js';
+import { useSession } from '../lib/session.js';
 import { isSettling, settlingPollMs } from '../lib/settling.js';
 
 export function ServicePage(props: { readonly environment: string; readonly service: string }) {
@@ -28,8 +32,16 @@ export function ServicePage(props: { readonly environment: string; readonly serv
   });
   const environments = useResource(() => api.environments(), [], { refreshOn: (event) => event.type === 'spec.applied' });
 
+  const session = useSession();
+  const canDeploy = session !== undefined && allows(session, 'deploy', environment);
+  const targets = session ? promoteTargets(session, environments.data ?? [], environment) : [];
+
   const summary = status.data?.services.find((s) => s.name === service);
   const instances = status.data?.instances.filter((i) => i.service === service) ?? [];
+  const charted = chartedReleases(
+    instances.map((i) => i.release),
+    releases.data?.map((r) => r.version) ?? [],
+  );
   return (
     <div class="page">
       <p class="crumbs">
@@ -48,24 +60,25 @@ export function ServicePage(props: { readonly environment: string; readonly serv
           <Fact label="routes" value={summary.routes.map((r) => `${r.host ?? ''}${r.path}`).join(', ') || '-'} />
         </div>
       )}
-      {summary && (
+      {summary && (canDeploy || targets.length > 0) && (
         <Section title="Actions">
-          <div class="controls">
-            <ScaleControl environment={environment} service={service} desired={summary.desired} />
-            <DeployControl environment={environment} service={service} artifacts={artifacts.data ?? []} />
-            <PromoteControl environment={environment} service={service} environments={environments.data ?? []} />
+          <div class="controls" data-testid="actions">
+            {canDeploy && <ScaleControl environment={environment} service={service} desired={summary.desired} />}
+            {canDeploy && <DeployControl environment={environment} service={service} artifacts={artifacts.data ?? []} />}
+            <PromoteControl environment={environment} service={service} targets={targets} />
           </div>
         </Section>
       )}
+      <RolloutPanel environment={environment} service={service} canAct={canDeploy} />
       <Section title="Instances">
         <InstancesTable instances={instances} />
       </Section>
       <Section title="Traffic">
-        <ServiceCharts environment={environment} service={service} />
+        <ServiceCharts environment={environment} service={service} releases={charted} />
       </Section>
       <Section title="Releases">
         <ErrorNote error={releases.error} what="the releases" />
-        {releases.data && <ReleasesTable environment={environment} service={service} releases={releases.data} />}
+        {releases.data && <ReleasesTable environment={environment} service={service} releases={releases.data} canRollBack={canDeploy} />}
       </Section>
       <div class="two-columns">
         <Section title="Logs">
@@ -77,6 +90,12 @@ export function ServicePage(props: { readonly environment: string; readonly serv
       </div>
     </div>
   );
+}
+
+/** The releases running now and the last few, oldest first: those that may have had traffic in the last hour. */
+function chartedReleases(running: readonly string[], newestFirst: readonly string[]): readonly string[] {
+  const number = (release: string): number => Number(/^v(\d+)$/.exec(release)?.[1] ?? Number.MAX_SAFE_INTEGER);
+  return [...new Set([...running, ...newestFirst.slice(0, 3)])].sort((a, b) => number(a) - number(b));
 }
 
 function Fact(props: { readonly label: string; readonly value: string; readonly warn?: boolean }) {

@@ -1,0 +1,205 @@
+// A rolling deploy of 4 instances under load: from the command to 100% of instances on the new
+// version, and the requests that failed meanwhile. Skiff (`skiff apply` of a new VERSION, a
+// rolling strategy, load through its router) against `pm2 reload --update-env` in cluster mode
+// with 4 workers (load on the shared port), each with a service that drains on SIGTERM and one
+// that exits at once. The floor is starting 4 bare instances at once until all of them answer.
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createProbe } from './lib/http-probe.js';
+import { runLoad } from './lib/load.js';
+import { startPm2App } from './lib/pm2.js';
+import { freePort, killPid, sleep, spawnCaptured, waitFor, waitForExit } from './lib/processes.js';
+import { selectedParts, skiffUnavailableReason } from './lib/skiff-available.js';
+import { helloDir, startSkiff } from './lib/skiff-up.js';
+import { formatTable, ms, ratio, summarize } from './lib/stats.js';
+
+const instances = 4;
+const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+const load = { clients: 16, durationMs: 120_000, maxRequests: 20_000_000 };
+// Load runs this long before the deploy and after it completes, so both edges are under load.
+const beforeMs = 2000;
+const afterMs = 1000;
+const script = path.join(helloDir, 'server.mjs');
+
+function rollingSpec({ version, abrupt }) {
+  return `version: 1
+name: bench
+services:
+  hello:
+    path: ${JSON.stringify(helloDir)}
+    start: [node, server.mjs]
+    instances: ${instances}
+    env:
+      VERSION: "${version}"
+      ABRUPT_EXIT: "${abrupt ? 1 : 0}"
+    readiness:
+      http: /health
+      interval: 200ms
+    routes:
+      - path: /hello
+    strategy:
+      type: rolling
+      maxSurge: 100%
+      maxUnavailable: 0
+      drainTimeout: 10s
+environments:
+  dev: {}
+`;
+}
+
+/** Starting 4 bare instances at once until each answers 200: what no deploy can beat. */
+async function measureFloor() {
+  const probe = createProbe({ timeoutMs: 250 });
+  const samples = [];
+  try {
+    for (let run = 0; run < 5; run++) {
+      const ports = await Promise.all(Array.from({ length: instances }, () => freePort()));
+      const started = performance.now();
+      const procs = ports.map((port) =>
+        spawnCaptured(process.execPath, [script], { cwd: helloDir, env: { ...process.env, PORT: String(port) } }),
+      );
+      try {
+        await Promise.all(ports.map((port) => probe.until200(`http://127.0.0.1:${port}/`, { timeoutMs: 15_000 })));
+        samples.push(performance.now() - started);
+      } finally {
+        for (const proc of procs) killPid(proc.child.pid);
+        await Promise.all(procs.map((proc) => waitForExit(proc.child.pid, 5000)));
+      }
+    }
+  } finally {
+    await probe.close();
+  }
+  return summarize(samples).median;
+}
+
+async function measureSkiff({ abrupt }) {
+  const skiff = await startSkiff({ specText: rollingSpec({ version: 1, abrupt }) });
+  try {
+    const before = await skiff.readyInstances('hello', instances);
+    const oldRelease = before[0].release;
+    let finished;
+    const deployed = new Promise((resolve) => (finished = resolve));
+    const loadRun = runLoad({
+      ...load,
+      origins: [skiff.routerUrl],
+      path: '/hello',
+      stopWhen: deployed.then(() => sleep(afterMs)),
+    });
+    await sleep(beforeMs);
+    writeFileSync(path.join(skiff.specDir, 'skiff.yaml'), rollingSpec({ version: 2, abrupt }));
+    const started = performance.now();
+    const apply = await skiff.cli(['apply', skiff.specDir]);
+    if (apply.code !== 0) throw new Error(`skiff apply failed:\n${apply.output}`);
+    await waitFor(
+      async () => {
+        const all = (await skiff.status()).instances.filter((i) => i.service === 'hello');
+        return all.length === instances && all.every((i) => i.state === 'ready' && i.release !== oldRelease) ? true : undefined;
+      },
+      { timeoutMs: 120_000, what: `${instances} ready instances of the new release and no old one` },
+    );
+    const deployMs = performance.now() - started;
+    finished();
+    const result = await loadRun;
+    return { deployMs, ...result };
+  } finally {
+    await skiff.stop();
+  }
+}
+
+async function measurePm2({ abrupt }) {
+  const port = await freePort();
+  const env = { PORT: String(port), VERSION: '1', ABRUPT_EXIT: abrupt ? '1' : '0' };
+  const app = await startPm2App({ script, name: 'bench-hello', env, instances });
+  const probe = createProbe({ timeoutMs: 250 });
+  try {
+    await probe.until200(`http://127.0.0.1:${port}/`, { timeoutMs: 30_000 });
+    await waitFor(async () => ((await app.online()) === instances ? true : undefined), {
+      timeoutMs: 30_000,
+      what: `${instances} PM2 workers online`,
+    });
+    let finished;
+    const deployed = new Promise((resolve) => (finished = resolve));
+    const loadRun = runLoad({
+      ...load,
+      origins: [`http://127.0.0.1:${port}`],
+      path: '/',
+      stopWhen: deployed.then(() => sleep(afterMs)),
+    });
+    await sleep(beforeMs);
+    const started = performance.now();
+    // `pm2 reload` returns once every worker was replaced.
+    await app.reload({ ...env, VERSION: '2' });
+    const deployMs = performance.now() - started;
+    finished();
+    const result = await loadRun;
+    const answer = await fetch(`http://127.0.0.1:${port}/`).then((response) => response.json());
+    if (answer.version !== '2') throw new Error(`after pm2 reload a worker still answers VERSION ${answer.version}`);
+    return { deployMs, ...result };
+  } finally {
+    await probe.close();
+    await app.stop();
+  }
+}
+
+function median(results, key) {
+  return summarize(results.map((result) => result[key])).median;
+}
+
+async function repeat(measure) {
+  const results = [];
+  for (let run = 0; run < runs; run++) results.push(await measure());
+  return results;
+}
+
+const parts = selectedParts(['skiff', 'pm2']);
+const unavailable = skiffUnavailableReason();
+if (unavailable && parts.has('skiff')) {
+  console.error(`skiff rows skipped: ${unavailable}`);
+  parts.delete('skiff');
+}
+
+const floorMs = await measureFloor();
+const rows = [];
+let incomplete = false;
+for (const abrupt of [false, true]) {
+  const shutdown = abrupt ? 'exits at once on SIGTERM' : 'drains on SIGTERM';
+  for (const [name, part, measure] of [
+    ['Skiff rolling (maxSurge 100%)', 'skiff', measureSkiff],
+    ['pm2 reload (cluster, 4 workers)', 'pm2', measurePm2],
+  ]) {
+    if (!parts.has(part)) continue;
+    try {
+      const results = await repeat(() => measure({ abrupt }));
+      const total = results.reduce((sum, result) => sum + result.total, 0);
+      const failed = results.reduce((sum, result) => sum + result.failed, 0);
+      const errors = new Map();
+      for (const result of results) for (const [reason, count] of result.errors) errors.set(reason, (errors.get(reason) ?? 0) + count);
+      const deployMs = median(results, 'deployMs');
+      rows.push([
+        name,
+        shutdown,
+        runs,
+        ms(deployMs),
+        ratio(deployMs, floorMs),
+        total,
+        failed,
+        `${((100 * failed) / Math.max(total, 1)).toFixed(4)}%`,
+        [...errors].map(([reason, count]) => `${reason} ${count}`).join(', ') || '-',
+      ]);
+    } catch (error) {
+      incomplete = true;
+      console.error(`${name} (${shutdown}): ${error.message}`);
+    }
+  }
+}
+
+console.log(`Rolling deploy of ${instances} instances under load (${load.clients} clients), ${os.cpus().length} cores`);
+console.log(`Floor: ${instances} bare instances started at once until each answers: ${ms(floorMs)} ms (median of 5)\n`);
+console.log(
+  formatTable(
+    ['system', 'service on SIGTERM', 'runs', 'deploy ms (median)', 'vs floor', 'requests', 'failed', 'failed %', 'failures'],
+    rows,
+  ),
+);
+if (incomplete) process.exitCode = 1;

@@ -1,0 +1,70 @@
+/**
+ * Records every change asked of the API, and every refused request, in the audit log: who (the
+ * token's name and role), what (method, route, params, summary), when, from where and the result.
+ * One hook for the whole app, so no route can forget it.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuditPort } from './access-port.js';
+import { knownCaller } from './access-control.js';
+import { accessOf } from './route-access.js';
+
+const errorCodeKey = Symbol('skiff.errorCode');
+const maxParamLength = 200;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    [errorCodeKey]?: string;
+  }
+}
+
+/** The error handler calls this, so the audit entry carries the code of a failed request. */
+export function noteErrorCode(request: FastifyRequest, code: string): void {
+  request[errorCodeKey] = code;
+}
+
+/** Must be installed before any route is registered. */
+export function installAuditLog(app: FastifyInstance, audit: AuditPort): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url;
+    if (route === undefined) return;
+    const status = reply.statusCode;
+    const access = accessOf(request);
+    const refused = status === 401 || status === 403;
+    // A change is a call that is not a GET and needs more than read (validate and plan change nothing).
+    const change = request.method !== 'GET' && request.method !== 'HEAD' && access !== 'public' && access.action !== 'read';
+    if (!refused && !change) return;
+    const caller = knownCaller(request);
+    try {
+      audit.append({
+        actor: caller?.name ?? null,
+        role: caller?.role ?? null,
+        method: request.method,
+        route,
+        params: paramsOf(request),
+        summary: summaryOf(request),
+        address: request.ip,
+        status,
+        code: request[errorCodeKey] ?? null,
+      });
+    } catch (error) {
+      request.log.error({ err: error, route, status }, 'could not write the audit log');
+    }
+  });
+}
+
+function paramsOf(request: FastifyRequest): Record<string, string> {
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(params).map(([key, value]) => [key, String(value).slice(0, maxParamLength)]));
+}
+
+function summaryOf(request: FastifyRequest): string {
+  const path = request.url.split('?')[0] ?? request.url;
+  const fallback = `${request.method} ${path}`;
+  const write = request.routeOptions.config.audit;
+  if (!write) return fallback;
+  try {
+    return write({ params: request.params, query: request.query, body: request.body }) || fallback;
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { renderPrometheus } from '../router/metrics.js';
+import type { MetricsSnapshot } from '../router/metrics.js';
+import { serviceCounters } from './rollout-metrics.js';
+
+// requests, 1xx..5xx, connectFailures, timeouts, retries, inFlight, requestBytes, responseBytes, sumMs, 14 buckets.
+function series(route: string, service: string, release: string, requests: number, fiveXx: number, connectFailures: number, buckets: number[]) {
+  return {
+    labels: { route, service, environment: 'dev', release },
+    values: [requests, 0, requests - fiveXx, 0, 0, fiveXx, connectFailures, 0, 0, 0, 0, 0, 0, ...buckets],
+  };
+}
+
+const buckets = (fast: number, slow: number) => [0, 0, fast, 0, 0, 0, 0, slow, 0, 0, 0, 0, 0, 0];
+
+describe('serviceCounters', () => {
+  it("sums a service's routes per release from the router's exposition: requests, 5xx and connection failures, latency buckets", () => {
+    const snapshot: MetricsSnapshot = {
+      series: [
+        series('dev/web/0', 'web', 'v1', 100, 2, 1, buckets(90, 10)),
+        series('dev/web/1', 'web', 'v1', 50, 0, 0, buckets(50, 0)),
+        series('dev/web/0', 'web', 'v2', 10, 5, 0, buckets(0, 10)),
+        series('dev/api/0', 'api', 'v1', 999, 999, 0, buckets(999, 0)),
+      ],
+      unmatched: 0,
+      held: 0,
+      rejected: {},
+    };
+    const counters = serviceCounters(renderPrometheus(snapshot), 'dev', 'web', 42);
+    expect(counters.at).toBe(42);
+    expect(Object.keys(counters.releases).sort()).toEqual(['v1', 'v2']);
+    expect(counters.releases['v1']).toMatchObject({ requests: 150, errors: 3, buckets: buckets(140, 10) });
+    expect(counters.releases['v2']).toMatchObject({ requests: 10, errors: 5, buckets: buckets(0, 10) });
+    expect(counters.releases['v1']?.boundsMs).toEqual([1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]);
+  });
+});

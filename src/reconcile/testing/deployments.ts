@@ -1,0 +1,55 @@
+/** For tests: desired services and deployments without a spec file. */
+import { defaultParallel, defaultStrategy, strategySchema } from '../../spec/schema.js';
+import type { DesiredService } from '../../spec/desired.js';
+import type { StrategySpec } from '../../spec/schema.js';
+import type { Deployment } from '../deployment.js';
+import { newDeployment } from '../deployment.js';
+
+export function desiredService(release: string, configHash = `hash-${release}`, extra: Partial<DesiredService> = {}): DesiredService {
+  return {
+    name: 'web',
+    environment: 'dev',
+    release,
+    artifact: null,
+    directory: '/srv/web',
+    driver: 'process',
+    command: ['node', 'server.js'],
+    image: null,
+    imageBuild: null,
+    env: { VERSION: release },
+    secrets: {},
+    instances: 2,
+    readiness: undefined,
+    liveness: undefined,
+    resources: {},
+    routes: [{ path: '/web', stripPrefix: true, retryMethods: ['GET'] }],
+    balance: 'least-request',
+    stopGraceMs: 1000,
+    configHash,
+    strategy: defaultStrategy,
+    parallel: defaultParallel,
+    ...extra,
+  };
+}
+
+export function strategy(value: Record<string, unknown>): StrategySpec {
+  return strategySchema.parse(value);
+}
+
+export function deployment(options: { strategy?: StrategySpec; now?: number; id?: number } = {}): Deployment {
+  const now = options.now ?? 1_000_000;
+  return {
+    id: options.id ?? 1,
+    ...newDeployment({
+      environment: 'dev',
+      service: 'web',
+      stable: desiredService('v1'),
+      next: desiredService('v2'),
+      strategy: options.strategy ?? defaultStrategy,
+      analyses: {},
+      trigger: 'deploy',
+      author: 'ana',
+      now,
+    }),
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * The parallel-run report: which differences between the candidate and the trusted release are
+ * real. A difference key is real only when the candidate shows it clearly more often than two
+ * trusted instances do between themselves (timestamps, random ids are noise), as Diffy does.
+ * Pure: counts in, report out.
+ */
+import { overflowSignature, type EndpointCounts, type ParallelSample, type ParallelSnapshot, type RouteCounts } from './counts.js';
+
+export type { ParallelSample } from './counts.js';
+
+export interface ParallelDifference {
+  /** `status`, `header:<name>`, `body` (bytes, or JSON root), `body:<path>` (array indexes as `*`). */
+  readonly key: string;
+  readonly candidateCount: number;
+  /** candidateCount / compared of the endpoint. */
+  readonly candidateRate: number;
+  /** How often two trusted instances differed on this key; null when no noise was measured. */
+  readonly noiseRate: number | null;
+  readonly samples: readonly ParallelSample[];
+}
+
+export interface ParallelEndpointReport {
+  /** `GET /products`: method and the path the service saw, without query. */
+  readonly endpoint: string;
+  readonly compared: number;
+  /** Comparisons with at least one real difference. */
+  readonly differing: number;
+  /** (compared - differing) / compared; null before any comparison. */
+  readonly matchRate: number | null;
+  /** Real differences only, most frequent first. */
+  readonly differences: readonly ParallelDifference[];
+}
+
+export interface ParallelRouteReport {
+  readonly route: string;
+  readonly environment: string;
+  readonly service: string;
+  readonly candidateRelease: string;
+  /** Client requests copied. */
+  readonly mirrored: number;
+  /** Candidate answers compared. */
+  readonly compared: number;
+  /** Compared answers without a real difference. */
+  readonly matched: number;
+  readonly matchRate: number | null;
+  /** Trusted-vs-trusted comparisons that measured the noise. */
+  readonly noiseCompared: number;
+  /** Copies not sent (too many in flight, or the target left the table). */
+  readonly dropped: number;
+  /** Answers too large to compare bodies (status and headers were compared). */
+  readonly tooLarge: number;
+  /** Endpoints with real differences first, then by name. */
+  readonly endpoints: readonly ParallelEndpointReport[];
+  /** Keys that differed but no more than between trusted instances: filtered out as noise. */
+  readonly noiseKeys: readonly string[];
+}
+
+export interface ParallelReport {
+  readonly routes: readonly ParallelRouteReport[];
+}
+
+export interface ReportOptions {
+  /** A key is real when candidateRate > noiseRate + margin (or noise never showed it). Default 0.05. */
+  readonly noiseMargin?: number;
+}
+
+interface NoiseSource {
+  readonly compared: number;
+  readonly keys: Readonly<Record<string, number>>;
+}
+
+function routeNoise(counts: RouteCounts): NoiseSource {
+  let compared = 0;
+  const keys: Record<string, number> = {};
+  for (const endpoint of Object.values(counts.endpoints)) {
+    compared += endpoint.noiseCompared;
+    for (const [key, count] of Object.entries(endpoint.noiseKeys)) keys[key] = (keys[key] ?? 0) + count;
+  }
+  return { compared, keys };
+}
+
+function rate(part: number, whole: number): number | null {
+  return whole === 0 ? null : part / whole;
+}
+
+function endpointReport(
+  name: string,
+  counts: EndpointCounts,
+  fallbackNoise: NoiseSource,
+  margin: number,
+  noiseKeys: Set<string>,
+): ParallelEndpointReport {
+  // An endpoint that got no noise copy (one trusted instance answered it) uses the route's noise.
+  const noise: NoiseSource | null =
+    counts.noiseCompared > 0 ? { compared: counts.noiseCompared, keys: counts.noiseKeys } : fallbackNoise.compared > 0 ? fallbackNoise : null;
+  const real = new Set<string>();
+  const differences: ParallelDifference[] = [];
+  for (const [key, keyCounts] of Object.entries(counts.keys)) {
+    if (keyCounts.count === 0) continue;
+    const candidateRate = counts.compared === 0 ? 0 : keyCounts.count / counts.compared;
+    const noiseCount = noise === null ? 0 : (noise.keys[key] ?? 0);
+    const noiseRate = noise === null ? null : noiseCount / noise.compared;
+    if (noiseRate !== null && noiseCount > 0 && candidateRate <= noiseRate + margin) {
+      noiseKeys.add(key);
+      continue;
+    }
+    real.add(key);
+    differences.push({ key, candidateCount: keyCounts.count, candidateRate, noiseRate, samples: keyCounts.samples });
+  }
+  differences.sort((a, b) => b.candidateCount - a.candidateCount || a.key.localeCompare(b.key));
+  let differing = 0;
+  for (const [signature, count] of Object.entries(counts.outcomes)) {
+    if (signature === '') continue;
+    const isReal = signature === overflowSignature ? real.size > 0 : signature.split('\n').some((key) => real.has(key));
+    if (isReal) differing += count;
+  }
+  differing = Math.min(differing, counts.compared);
+  return { endpoint: name, compared: counts.compared, differing, matchRate: rate(counts.compared - differing, counts.compared), differences };
+}
+
+function routeReport(counts: RouteCounts, margin: number): ParallelRouteReport {
+  const noise = routeNoise(counts);
+  const noiseKeys = new Set<string>();
+  const endpoints = Object.entries(counts.endpoints).map(([name, endpoint]) => endpointReport(name, endpoint, noise, margin, noiseKeys));
+  endpoints.sort((a, b) => Number(b.differing > 0) - Number(a.differing > 0) || a.endpoint.localeCompare(b.endpoint));
+  let compared = 0;
+  let differing = 0;
+  for (const endpoint of endpoints) {
+    compared += endpoint.compared;
+    differing += endpoint.differing;
+  }
+  // A key real on one endpoint and noise on another is reported where it is real; list it as noise only if it is never real.
+  for (const endpoint of endpoints) for (const difference of endpoint.differences) noiseKeys.delete(difference.key);
+  return {
+    route: counts.route,
+    environment: counts.environment,
+    service: counts.service,
+    candidateRelease: counts.candidateRelease,
+    mirrored: counts.mirrored,
+    compared,
+    matched: compared - differing,
+    matchRate: rate(compared - differing, compared),
+    noiseCompared: noise.compared,
+    dropped: counts.dropped,
+    tooLarge: counts.tooLarge,
+    endpoints,
+    noiseKeys: [...noiseKeys].sort(),
+  };
+}
+
+/** Judges merged counts: real differences with examples, noise keys filtered out, match rates. */
+export function buildParallelReport(snapshot: ParallelSnapshot, options: ReportOptions = {}): ParallelReport {
+  const margin = options.noiseMargin ?? 0.05;
+  const routes = snapshot.routes.map((counts) => routeReport(counts, margin));
+  routes.sort((a, b) => a.route.localeCompare(b.route) || a.candidateRelease.localeCompare(b.candidateRelease));
+  return { routes };
+}

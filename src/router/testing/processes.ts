@@ -1,0 +1,123 @@
+/**
+ * Test helpers that run real processes: the built router process (compiled on demand, only what
+ * it imports) and a minimal HTTP service that exits at once on SIGTERM, dropping whatever it was
+ * doing. Not part of the build.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { routerHealth } from '../admin-client.js';
+import { waitFor } from '../test-fixtures.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const routerEntry = join(root, 'dist/main/router-process.js');
+
+async function newestSource(): Promise<number> {
+  let newest = 0;
+  for (const folder of ['src/router', 'src/router/parallel', 'src/core', 'src/main']) {
+    for (const name of await readdir(join(root, folder))) {
+      if (!name.endsWith('.ts') || name.endsWith('.test.ts')) continue;
+      if (folder === 'src/main' && name !== 'router-process.ts') continue;
+      newest = Math.max(newest, (await stat(join(root, folder, name))).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/** Compiles what the router process imports into dist when a source is newer than the entry. */
+export async function ensureRouterBuilt(workDir: string): Promise<void> {
+  const built = await stat(routerEntry).then((s) => s.mtimeMs, () => 0);
+  if (built >= (await newestSource())) return;
+  const config = join(workDir, 'tsconfig.router.json');
+  await writeFile(
+    config,
+    JSON.stringify({
+      extends: join(root, 'tsconfig.build.json'),
+      compilerOptions: { typeRoots: [join(root, 'node_modules/@types')] },
+      files: [join(root, 'src/main/router-process.ts')],
+      include: [],
+    }),
+  );
+  await promisify(execFile)(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: root });
+}
+
+export interface SpawnedRouter {
+  readonly child: ChildProcess;
+  readonly socket: string;
+  readonly exited: Promise<number | null>;
+  output(): string;
+  port(): Promise<number>;
+}
+
+export function spawnRouter(dir: string, extraArgs: readonly string[] = []): SpawnedRouter {
+  const socket = join(dir, 'router.sock');
+  const child = spawn(
+    process.execPath,
+    [routerEntry, '--listen-host', '127.0.0.1', '--port', '0', '--admin-socket', socket, '--table-file', join(dir, 'router-table.json'), ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  return {
+    child,
+    socket,
+    exited,
+    output: () => output,
+    port: async () => {
+      let port = 0;
+      await waitFor(async () => {
+        if (child.exitCode !== null) throw new Error(`router exited early:\n${output}`);
+        port = (await routerHealth(socket))?.port ?? 0;
+        return port > 0;
+      }, 15_000, 'the router to answer on its admin socket');
+      return port;
+    },
+  };
+}
+
+const abruptService = `
+import { createServer } from 'node:http';
+const name = process.env.NAME;
+const delayMs = Number(process.env.DELAY_MS ?? '0');
+const server = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => setTimeout(() => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ backend: name, url: req.url }));
+  }, delayMs));
+});
+// Keep-alive connections stay open on the service's side: only the router may close them in time.
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
+// No graceful shutdown at all: whatever is in flight is lost.
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+export interface AbruptService {
+  readonly name: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+}
+
+/** A service process answering every request after `delayMs` with `{ backend, url }`, exiting at once on SIGTERM. */
+export async function startAbruptService(dir: string, name: string, delayMs: number): Promise<AbruptService> {
+  const script = join(dir, 'abrupt-service.mjs');
+  await writeFile(script, abruptService);
+  const child = spawn(process.execPath, [script], { env: { ...process.env, NAME: name, DELAY_MS: String(delayMs) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let port = 0;
+  await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`service ${name} exited early`);
+    const line = output.split('\n').find((l) => l.startsWith('{'));
+    if (line !== undefined) port = (JSON.parse(line) as { port: number }).port;
+    return port > 0;
+  }, 10_000, `service ${name} to listen`);
+  return { name, port, child, exited };
+}
