@@ -1,5 +1,5 @@
-// A rolling deploy of 4 instances under load: from the command to 100% of instances on the new
-// version, and the requests that failed meanwhile. Skiff (`skiff apply` of a new VERSION, a
+// A rolling deploy of 4 instances under load: from the command to 100% of traffic on the new
+// version (and to the old processes' exit), and the requests that failed meanwhile. Skiff (`skiff apply` of a new VERSION, a
 // rolling strategy, load through its router) against `pm2 reload --update-env` in cluster mode
 // with 4 workers (load on the shared port), each with a service that drains on SIGTERM and one
 // that exits at once. The floor is starting 4 bare instances at once until all of them answer.
@@ -11,7 +11,7 @@ import { runLoad } from './lib/load.js';
 import { startPm2App } from './lib/pm2.js';
 import { freePort, killPid, sleep, spawnCaptured, waitFor, waitForExit } from './lib/processes.js';
 import { selectedParts, skiffUnavailableReason } from './lib/skiff-available.js';
-import { helloDir, startSkiff } from './lib/skiff-up.js';
+import { helloDir, helloSpec, startSkiff } from './lib/skiff-up.js';
 import { formatTable, ms, ratio, summarize } from './lib/stats.js';
 
 const instances = 4;
@@ -23,29 +23,12 @@ const afterMs = 1000;
 const script = path.join(helloDir, 'server.mjs');
 
 function rollingSpec({ version, abrupt }) {
-  return `version: 1
-name: bench
-services:
-  hello:
-    path: ${JSON.stringify(helloDir)}
-    start: [node, server.mjs]
-    instances: ${instances}
-    env:
-      VERSION: "${version}"
-      ABRUPT_EXIT: "${abrupt ? 1 : 0}"
-    readiness:
-      http: /health
-      interval: 200ms
-    routes:
-      - path: /hello
-    strategy:
-      type: rolling
-      maxSurge: 100%
-      maxUnavailable: 0
-      drainTimeout: 10s
-environments:
-  dev: {}
-`;
+  return helloSpec({
+    instances,
+    env: { VERSION: version, ABRUPT_EXIT: abrupt ? 1 : 0 },
+    readinessInterval: '200ms',
+    strategy: { type: 'rolling', maxSurge: '100%', maxUnavailable: 0, drainTimeout: '10s' },
+  });
 }
 
 /** Starting 4 bare instances at once until each answers 200: what no deploy can beat. */
@@ -91,17 +74,29 @@ async function measureSkiff({ abrupt }) {
     const started = performance.now();
     const apply = await skiff.cli(['apply', skiff.specDir]);
     if (apply.code !== 0) throw new Error(`skiff apply failed:\n${apply.output}`);
+    const hello = async () => (await skiff.status()).instances.filter((i) => i.service === 'hello');
+    // All traffic is on the new version once its instances are ready and every old one is out of
+    // the routing table (stopping: drained, then signalled).
     await waitFor(
       async () => {
-        const all = (await skiff.status()).instances.filter((i) => i.service === 'hello');
-        return all.length === instances && all.every((i) => i.state === 'ready' && i.release !== oldRelease) ? true : undefined;
+        const all = await hello();
+        const ready = all.filter((i) => i.state === 'ready');
+        const rest = all.filter((i) => i.state !== 'ready');
+        return ready.length === instances && ready.every((i) => i.release !== oldRelease) && rest.every((i) => i.state === 'stopping')
+          ? true
+          : undefined;
       },
-      { timeoutMs: 120_000, what: `${instances} ready instances of the new release and no old one` },
+      { timeoutMs: 120_000, what: `${instances} ready instances of the new release, the old ones out of rotation` },
     );
     const deployMs = performance.now() - started;
+    await waitFor(async () => ((await hello()).length === instances ? true : undefined), {
+      timeoutMs: 120_000,
+      what: 'the old instances to exit',
+    });
+    const oldGoneMs = performance.now() - started;
     finished();
     const result = await loadRun;
-    return { deployMs, ...result };
+    return { deployMs, oldGoneMs, ...result };
   } finally {
     await skiff.stop();
   }
@@ -135,7 +130,8 @@ async function measurePm2({ abrupt }) {
     const result = await loadRun;
     const answer = await fetch(`http://127.0.0.1:${port}/`).then((response) => response.json());
     if (answer.version !== '2') throw new Error(`after pm2 reload a worker still answers VERSION ${answer.version}`);
-    return { deployMs, ...result };
+    // PM2 returns once each old worker has exited: traffic and processes are both new.
+    return { deployMs, oldGoneMs: deployMs, ...result };
   } finally {
     await probe.close();
     await app.stop();
@@ -182,6 +178,7 @@ for (const abrupt of [false, true]) {
         runs,
         ms(deployMs),
         ratio(deployMs, floorMs),
+        ms(median(results, 'oldGoneMs')),
         total,
         failed,
         `${((100 * failed) / Math.max(total, 1)).toFixed(4)}%`,
@@ -198,7 +195,7 @@ console.log(`Rolling deploy of ${instances} instances under load (${load.clients
 console.log(`Floor: ${instances} bare instances started at once until each answers: ${ms(floorMs)} ms (median of 5)\n`);
 console.log(
   formatTable(
-    ['system', 'service on SIGTERM', 'runs', 'deploy ms (median)', 'vs floor', 'requests', 'failed', 'failed %', 'failures'],
+    ['system', 'service on SIGTERM', 'runs', 'to 100% new (ms)', 'vs floor', 'old exited (ms)', 'requests', 'failed', 'failed %', 'failures'],
     rows,
   ),
 );

@@ -9,8 +9,20 @@ import { freePort, isAlive, killPid, spawnCaptured, waitFor, waitForExit } from 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const helloDir = path.join(repoRoot, 'bench/fixtures/hello');
 
-/** A skiff.yaml with one `hello` service routed at `/hello`. */
-export function helloSpec({ instances }) {
+/** `key: value` lines of a YAML map under `key:`, indented; none for an empty map. */
+function yamlMap(key, entries, indent) {
+  const pairs = Object.entries(entries);
+  if (pairs.length === 0) return '';
+  return `${indent}${key}:\n${pairs.map(([name, value]) => `${indent}  ${name}: ${value}\n`).join('')}`;
+}
+
+/**
+ * A skiff.yaml with one `hello` service routed at `/hello`. `env`: variables (values quoted);
+ * `readinessInterval`: how often readiness is probed; `strategy`: the rollout strategy's keys
+ * and plain YAML values (`{ type: 'rolling', maxSurge: '100%' }`).
+ */
+export function helloSpec({ instances, env = {}, readinessInterval = '1s', strategy = {} }) {
+  const quoted = Object.fromEntries(Object.entries(env).map(([name, value]) => [name, JSON.stringify(String(value))]));
   return `version: 1
 name: bench
 services:
@@ -18,12 +30,12 @@ services:
     path: ${JSON.stringify(helloDir)}
     start: [node, server.mjs]
     instances: ${instances}
-    readiness:
+${yamlMap('env', quoted, '    ')}    readiness:
       http: /health
-      interval: 1s
+      interval: ${readinessInterval}
     routes:
       - path: /hello
-environments:
+${yamlMap('strategy', strategy, '    ')}environments:
   dev: {}
 `;
 }

@@ -46,24 +46,15 @@ const callers: Readonly<Record<string, Grant>> = {
  * Each pipeline's first stages deploy to one environment (starting it needs that one) and its
  * approval lets the run deploy to the other (approving needs that one).
  */
-const pipelines: Readonly<Record<string, PipelineSpec>> = {
-  'start-dev': {
-    stages: [
-      { kind: 'build', name: 'build' },
-      { kind: 'deploy', name: 'deploy-dev', environment: 'dev' },
-      { kind: 'approval', name: 'gate' },
-      { kind: 'deploy', name: 'deploy-prod', environment: 'prod' },
-    ],
-  },
-  'start-prod': {
-    stages: [
-      { kind: 'build', name: 'build' },
-      { kind: 'deploy', name: 'deploy-prod', environment: 'prod' },
-      { kind: 'approval', name: 'gate' },
-      { kind: 'deploy', name: 'deploy-dev', environment: 'dev' },
-    ],
-  },
-};
+const startingIn = (first: Target): PipelineSpec => ({
+  stages: [
+    { kind: 'build', name: 'build' },
+    { kind: 'deploy', name: `deploy-${first}`, environment: first },
+    { kind: 'approval', name: 'gate' },
+    { kind: 'deploy', name: `deploy-${other(first)}`, environment: other(first) },
+  ],
+});
+const pipelines: Readonly<Record<string, PipelineSpec>> = { 'start-dev': startingIn('dev'), 'start-prod': startingIn('prod') };
 
 interface Operation {
   readonly method: string;

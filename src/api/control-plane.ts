@@ -167,6 +167,34 @@ export interface RestoreResult {
   readonly releases: readonly ReleaseSummary[];
 }
 
+export interface DeployRequest {
+  readonly service: string;
+  /** An artifact: a full digest, a unique prefix of its hex, or `latest`. */
+  readonly version: string;
+  readonly environment: string;
+  readonly author: string;
+  /** Roll out with this strategy instead of the service's. */
+  readonly strategy?: StrategyType;
+}
+
+export interface PromoteRequest {
+  readonly service: string;
+  readonly from: string;
+  readonly to: string;
+  readonly author: string;
+  readonly strategy?: StrategyType;
+}
+
+export interface RollbackRequest {
+  readonly service: string;
+  readonly environment: string;
+  /** A release version such as `v2`; default the one before the current. */
+  readonly to?: string;
+  readonly author: string;
+  /** Default: rolling for a canary or blue-green service, its own strategy otherwise. */
+  readonly strategy?: StrategyType;
+}
+
 export interface ControlPlane {
   validate(source: SpecSource): ValidationResult;
   /** Throws SkiffError SKIFF_SPEC_INVALID (with details) and changes nothing when the spec is invalid. */
@@ -205,31 +233,11 @@ export interface ControlPlane {
    * A new release of an artifact (full digest, unique prefix, or `latest`) with the environment's
    * config, rolled out. The artifact is verified first: a tampered one is refused and nothing changes.
    */
-  deploy(options: {
-    readonly service: string;
-    readonly version: string;
-    readonly environment: string;
-    readonly author: string;
-    /** Roll out with this strategy instead of the service's. */
-    readonly strategy?: StrategyType;
-  }): Promise<ReleaseSummary>;
+  deploy(options: DeployRequest): Promise<ReleaseSummary>;
   /** Deploys to `to` exactly the artifact `from` runs; never rebuilds. */
-  promote(options: {
-    readonly service: string;
-    readonly from: string;
-    readonly to: string;
-    readonly author: string;
-    readonly strategy?: StrategyType;
-  }): Promise<ReleaseSummary>;
+  promote(options: PromoteRequest): Promise<ReleaseSummary>;
   /** A new release reusing an older release's artifact and config (default: the one before the current). */
-  rollback(options: {
-    readonly service: string;
-    readonly environment: string;
-    readonly to?: string;
-    readonly author: string;
-    /** Default: rolling for a canary or blue-green service, its own strategy otherwise. */
-    readonly strategy?: StrategyType;
-  }): Promise<ReleaseSummary>;
+  rollback(options: RollbackRequest): Promise<ReleaseSummary>;
   /** Newest first. */
   releases(environment: string, service: string): readonly ReleaseSummary[];
   /** Sets secrets (encrypted at rest); a running service gets a new release with them. */

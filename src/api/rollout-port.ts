@@ -2,14 +2,17 @@
  * The port the rollout and parallel-run routes serve, apart from the ControlPlane: `main/` wires
  * the deployment controllers of the environments to it. Its views are plain JSON.
  */
-import type { CheckResult, ReleaseFigures, RolloutPhase, VerdictOutcome } from '../rollout/index.js';
+import type { ParallelRouteFigures } from '../core/parallel-report.js';
+import type { CheckResult, PersonAction, ReleaseFigures, RolloutPhase, RolloutResult, VerdictOutcome } from '../rollout/index.js';
 import type { StrategyType } from '../spec/schema.js';
 
+export type { ParallelDifference, ParallelEndpointReport, ParallelRouteFigures, ParallelSample } from '../core/parallel-report.js';
 export type { StrategyType };
 export const strategyTypes: readonly StrategyType[] = ['recreate', 'rolling', 'blue-green', 'canary'];
 
-export type RolloutAction = 'promote' | 'pause' | 'resume' | 'abort' | 'undo';
-export const rolloutActions: readonly RolloutAction[] = ['promote', 'pause', 'resume', 'abort', 'undo'];
+/** What a person may ask of a rollout under way. */
+export type RolloutAction = PersonAction;
+export { personActions as rolloutActions } from '../rollout/index.js';
 
 export type RolloutStepState = 'done' | 'current' | 'pending' | 'failed' | 'skipped';
 
@@ -63,7 +66,7 @@ export interface RolloutView {
   /** False once finished (completed, rolled back, superseded by a newer release, or cancelled). */
   readonly active: boolean;
   readonly phase: RolloutPhase;
-  readonly result: 'completed' | 'aborted' | 'superseded' | 'cancelled' | null;
+  readonly result: RolloutResult | null;
   readonly reason: string;
   /** Index of the current step in `steps`. */
   readonly step: number;
@@ -84,36 +87,6 @@ export interface RolloutView {
   readonly finishedAt: string | null;
 }
 
-export interface ParallelDifferenceView {
-  readonly key: string;
-  readonly candidateCount: number;
-  readonly candidateRate: number;
-  readonly noiseRate: number | null;
-  readonly samples: readonly { readonly path: string; readonly trusted: string; readonly candidate: string }[];
-}
-
-export interface ParallelEndpointView {
-  readonly endpoint: string;
-  readonly compared: number;
-  readonly differing: number;
-  readonly matchRate: number | null;
-  readonly differences: readonly ParallelDifferenceView[];
-}
-
-export interface ParallelRouteView {
-  readonly route: string;
-  readonly candidateRelease: string;
-  readonly mirrored: number;
-  readonly compared: number;
-  readonly matched: number;
-  readonly matchRate: number | null;
-  readonly noiseCompared: number;
-  readonly dropped: number;
-  readonly tooLarge: number;
-  readonly endpoints: readonly ParallelEndpointView[];
-  readonly noiseKeys: readonly string[];
-}
-
 export interface ParallelView {
   readonly environment: string;
   readonly service: string;
@@ -126,7 +99,7 @@ export interface ParallelView {
   /** Over every route of the service: compared answers and the share without a real difference. */
   readonly compared: number;
   readonly matchRate: number | null;
-  readonly routes: readonly ParallelRouteView[];
+  readonly routes: readonly ParallelRouteFigures[];
 }
 
 export interface RolloutPort {

@@ -2,19 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../api/app.js';
 import { MemoryControlPlane } from '../api/testing/memory-control-plane.js';
 import { validSpecText } from '../api/testing/spec-fixtures.js';
-import { createTestAccess, type TestAccess } from '../api/testing/test-access.js';
 import { loadCliConfig } from '../config/cli-config.js';
 import { cliHarness, type CliHarness } from './testing/run-cli.js';
+import { startTestApi, type TestApi } from './testing/test-api.js';
 
 let dir: string;
 let controlPlane: MemoryControlPlane;
-let app: FastifyInstance;
-let access: TestAccess;
-let apiUrl: string;
+let api: TestApi;
 /** As the admin "root". */
 let cli: CliHarness;
 
@@ -26,16 +22,11 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 beforeEach(async () => {
   controlPlane = new MemoryControlPlane();
-  access = createTestAccess();
-  app = buildApp({ controlPlane, tokens: access.tokens, audit: access.audit, version: '1.0.0' });
-  apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  cli = cliHarness({ apiUrl, token: access.token('root'), cwd: dir, clock: { now: () => Date.now() } });
+  api = await startTestApi(controlPlane);
+  cli = cliHarness({ apiUrl: api.url, token: api.access.token('root'), cwd: dir, clock: { now: () => Date.now() } });
   expect((await cli.run(['apply'])).code).toBe(0);
 });
-afterEach(async () => {
-  await app.close();
-  access.close();
-});
+afterEach(() => api.close());
 
 describe('skiff token', () => {
   it('creates a token printed once on stdout, lists tokens without secrets, and revokes', async () => {
@@ -50,7 +41,7 @@ describe('skiff token', () => {
     expect(list.stdout).toMatch(/^ci +deployer: dev, prod +root /m);
     expect(list.stdout).not.toContain(token.slice(19));
 
-    const asCi = cliHarness({ apiUrl, token, cwd: dir });
+    const asCi = cliHarness({ apiUrl: api.url, token, cwd: dir });
     expect((await asCi.run(['scale', 'web=2', '--env', 'prod'])).code).toBe(0);
     expect(controlPlane.revisionList.at(-1)).toMatchObject({ author: 'ci' });
 
@@ -75,11 +66,11 @@ describe('skiff token', () => {
     expect(badName.stderr).toContain('body.name: a token name is letters, digits');
     const taken = await cli.run(['token', 'create', 'root', '--role', 'viewer']);
     expect(taken.stderr).toContain('a token named "root" exists [SKIFF_TOKEN_NAME_TAKEN]');
-    expect(access.tokens.list().map((t) => t.name)).toEqual(['root']);
+    expect(api.access.tokens.list().map((t) => t.name)).toEqual(['root']);
   });
 
   it('is for admins only: a deployer is told which role it needs', async () => {
-    const deployer = cliHarness({ apiUrl, token: access.token('dee', 'deployer'), cwd: dir });
+    const deployer = cliHarness({ apiUrl: api.url, token: api.access.token('dee', 'deployer'), cwd: dir });
     const result = await deployer.run(['token', 'list']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: GET /api/v1/tokens needs the admin role; dee is a deployer (every environment) [SKIFF_FORBIDDEN]');
@@ -88,7 +79,7 @@ describe('skiff token', () => {
 
 describe('skiff audit', () => {
   it('lists changes and refused calls, newest first, filtered by who', async () => {
-    const viewer = cliHarness({ apiUrl, token: access.token('vic', 'viewer'), cwd: dir });
+    const viewer = cliHarness({ apiUrl: api.url, token: api.access.token('vic', 'viewer'), cwd: dir });
     expect((await viewer.run(['scale', 'web=3'])).code).toBe(1);
     expect((await cli.run(['scale', 'web=2'])).code).toBe(0);
     const all = await cli.run(['audit']);
@@ -106,7 +97,7 @@ describe('skiff audit', () => {
 
 describe('a refused token on the command line', () => {
   it('says where it looked when there is no token', async () => {
-    const anonymous = cliHarness({ apiUrl, cwd: dir });
+    const anonymous = cliHarness({ apiUrl: api.url, cwd: dir });
     const result = await anonymous.run(['status']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('needs a token and none was found: SKIFF_TOKEN is not set and there is no /nowhere/.skiff/token');
@@ -117,7 +108,7 @@ describe('a refused token on the command line', () => {
     const dataDir = path.join(dir, 'old-data');
     fs.mkdirSync(dataDir, { recursive: true });
     fs.writeFileSync(path.join(dataDir, 'token'), 'skiff_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n');
-    const config = loadCliConfig({ SKIFF_API: apiUrl, SKIFF_DATA: dataDir }, dir);
+    const config = loadCliConfig({ SKIFF_API: api.url, SKIFF_DATA: dataDir }, dir);
     const result = await cliHarness({ cwd: dir }).run(['status'], { config });
     expect(result.stderr).toContain(`refused the token in ${path.join(dataDir, 'token')}: it is unknown or revoked [SKIFF_UNAUTHORIZED]`);
     expect(result.stderr).toContain('restart `skiff up` to write a fresh one');

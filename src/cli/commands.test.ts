@@ -4,18 +4,16 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
 import { MemoryControlPlane } from '../api/testing/memory-control-plane.js';
 import { invalidSpecText, validSpecText } from '../api/testing/spec-fixtures.js';
-import { createTestAccess, type TestAccess } from '../api/testing/test-access.js';
 import { cliHarness, type CliHarness } from './testing/run-cli.js';
+import { startTestApi, type TestApi } from './testing/test-api.js';
 
 let dir: string;
 let controlPlane: MemoryControlPlane;
-let app: FastifyInstance;
+let api: TestApi;
 let cli: CliHarness;
-let access: TestAccess;
 /** The admin token "tester", the author of every change these tests make. */
 let token: string;
 
@@ -29,18 +27,13 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 beforeEach(async () => {
   controlPlane = new MemoryControlPlane({
     limits: { enforced: false, reason: 'cgroup v2 controllers are not delegated' },
-    onShutdown: () => app.close(),
+    onShutdown: () => api.app.close(),
   });
-  access = createTestAccess();
-  token = access.token('tester');
-  app = buildApp({ controlPlane, tokens: access.tokens, audit: access.audit, version: '1.0.0' });
-  const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  cli = cliHarness({ apiUrl, token, cwd: dir, clock: { now: () => Date.parse('1970-01-01T00:05:00Z') } });
+  api = await startTestApi(controlPlane);
+  token = api.access.token('tester');
+  cli = cliHarness({ apiUrl: api.url, token, cwd: dir, clock: { now: () => Date.parse('1970-01-01T00:05:00Z') } });
 });
-afterEach(async () => {
-  await app.close();
-  access.close();
-});
+afterEach(() => api.close());
 
 const applied = async (): Promise<void> => {
   expect((await cli.run(['apply'])).code).toBe(0);
@@ -224,7 +217,7 @@ describe('skiff stop', () => {
 
   it('gives up after its bound when the server keeps answering', async () => {
     controlPlane = new MemoryControlPlane();
-    const stubborn = buildApp({ controlPlane, tokens: access.tokens, audit: access.audit, version: '1.0.0' });
+    const stubborn = buildApp({ controlPlane, tokens: api.access.tokens, audit: api.access.audit, version: '1.0.0' });
     const apiUrl = await stubborn.listen({ host: '127.0.0.1', port: 0 });
     try {
       const result = await cliHarness({ apiUrl, token, stopTimeoutMs: 300 }).run(['stop']);

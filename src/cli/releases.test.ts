@@ -2,20 +2,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../api/app.js';
 import { MemoryControlPlane } from '../api/testing/memory-control-plane.js';
 import { validSpecText } from '../api/testing/spec-fixtures.js';
-import { createTestAccess, type TestAccess } from '../api/testing/test-access.js';
 import { formatBuildFailure } from './commands/build.js';
 import { formatBytes } from './output.js';
 import { cliHarness, type CliHarness } from './testing/run-cli.js';
+import { startTestApi, type TestApi } from './testing/test-api.js';
 
 let dir: string;
 let controlPlane: MemoryControlPlane;
-let app: FastifyInstance;
+let api: TestApi;
 let cli: CliHarness;
-let access: TestAccess;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-cli-releases-'));
@@ -25,15 +22,11 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 beforeEach(async () => {
   controlPlane = new MemoryControlPlane();
-  access = createTestAccess();
-  app = buildApp({ controlPlane, tokens: access.tokens, audit: access.audit, version: '1.0.0' });
-  cli = cliHarness({ apiUrl: await app.listen({ host: '127.0.0.1', port: 0 }), token: access.token('tester'), cwd: dir });
+  api = await startTestApi(controlPlane);
+  cli = cliHarness({ apiUrl: api.url, token: api.access.token('tester'), cwd: dir });
   expect((await cli.run(['apply'])).code).toBe(0);
 });
-afterEach(async () => {
-  await app.close();
-  access.close();
-});
+afterEach(() => api.close());
 
 const built = async (service = 'catalog'): Promise<string> => {
   const result = await cli.run(['build', service]);

@@ -3,21 +3,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../api/app.js';
 import { MemoryControlPlane } from '../api/testing/memory-control-plane.js';
 import { invalidSpecText, validSpecText } from '../api/testing/spec-fixtures.js';
-import { createTestAccess, type TestAccess } from '../api/testing/test-access.js';
 import { formatPlan, formatValue } from './commands/plan.js';
 import { cliHarness, type CliHarness } from './testing/run-cli.js';
+import { startTestApi, type TestApi } from './testing/test-api.js';
 
 const value = 'hunter2-s3cr3t-value';
 
 let dir: string;
 let controlPlane: MemoryControlPlane;
-let app: FastifyInstance;
+let api: TestApi;
 let cli: CliHarness;
-let access: TestAccess;
 let requested: string[];
 
 beforeAll(() => {
@@ -33,20 +30,16 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 beforeEach(async () => {
   controlPlane = new MemoryControlPlane();
-  access = createTestAccess();
-  app = buildApp({ controlPlane, tokens: access.tokens, audit: access.audit, version: '1.0.0' });
+  api = await startTestApi(controlPlane);
   requested = [];
   const recordingFetch: typeof fetch = (input, init) => {
     requested.push(`${init?.method ?? 'GET'} ${String(input)}`);
     return fetch(input, init);
   };
-  cli = cliHarness({ apiUrl: await app.listen({ host: '127.0.0.1', port: 0 }), token: access.token('tester'), cwd: dir, fetch: recordingFetch });
+  cli = cliHarness({ apiUrl: api.url, token: api.access.token('tester'), cwd: dir, fetch: recordingFetch });
   expect((await cli.run(['apply'])).code).toBe(0);
 });
-afterEach(async () => {
-  await app.close();
-  access.close();
-});
+afterEach(() => api.close());
 
 const stdin = (text: string) => Readable.from([Buffer.from(text)]);
 

@@ -5,24 +5,27 @@
 import type {
   ApplyResult,
   ArtifactSummary,
+  DeployRequest,
   EventQuery,
   EventRecord,
   LogLine,
   LogQuery,
   PlanResult,
+  PromoteRequest,
   ReleaseSummary,
   RestoreResult,
   RevisionSummary,
+  RollbackRequest,
   SecretChange,
   SecretInfo,
   SpecSource,
   StatusReport,
   ValidationResult,
 } from '../api/control-plane.js';
-import type { AuditEntry, NewToken, Role, TokenInfo } from '../api/access-port.js';
+import type { AuditEntry, Caller, NewToken, Role, TokenInfo } from '../api/access-port.js';
 import type { AlertState, AlertView, SeriesPoint, SeriesQuery, TopView } from '../api/monitoring-port.js';
 import type { PipelineRunView } from '../api/pipeline-port.js';
-import type { ParallelView, RolloutAction, RolloutView, StrategyType } from '../api/rollout-port.js';
+import type { ParallelView, RolloutAction, RolloutView } from '../api/rollout-port.js';
 import { SkiffError, errorCatalog, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { readLines, readServerSentEvents } from './stream-readers.js';
 
@@ -42,12 +45,10 @@ export interface Health {
 }
 
 /** Who the token stands for (`GET /api/v1/session`). */
-export interface Session {
-  readonly name: string;
-  readonly role: Role;
-  /** Environments a deployer may change; null: every environment. */
-  readonly environments: readonly string[] | null;
-}
+export type Session = Caller;
+
+/** A control-plane request as the client sends it: the server records the token's name as the author. */
+export type ClientRequest<T extends { readonly author: string }> = Omit<T, 'author'> & { readonly author?: string };
 
 /**
  * `author` fields in the options below are ignored by the server, which records the token's
@@ -98,29 +99,10 @@ export interface ApiClient {
   /** Newest first. */
   artifacts(service: string): Promise<readonly ArtifactSummary[]>;
   /** `version`: a digest, a unique prefix of its hex, or `latest`. Answers when the rollout is done. */
-  deploy(options: {
-    readonly service: string;
-    readonly version: string;
-    readonly environment: string;
-    readonly author?: string;
-    /** Roll out with this strategy instead of the service's. */
-    readonly strategy?: StrategyType;
-  }): Promise<ReleaseSummary>;
+  deploy(options: ClientRequest<DeployRequest>): Promise<ReleaseSummary>;
   /** `to`: a release version such as `v2`; default the one before the current. */
-  rollback(options: {
-    readonly service: string;
-    readonly environment: string;
-    readonly to?: string;
-    readonly author?: string;
-    readonly strategy?: StrategyType;
-  }): Promise<ReleaseSummary>;
-  promote(options: {
-    readonly service: string;
-    readonly from: string;
-    readonly to: string;
-    readonly author?: string;
-    readonly strategy?: StrategyType;
-  }): Promise<ReleaseSummary>;
+  rollback(options: ClientRequest<RollbackRequest>): Promise<ReleaseSummary>;
+  promote(options: ClientRequest<PromoteRequest>): Promise<ReleaseSummary>;
   /** The rollout under way, else the last one; SKIFF_NO_ROLLOUT when the service never had one there. */
   rollout(environment: string, service: string): Promise<RolloutView>;
   /** promote, pause, resume, abort or undo; SKIFF_ROLLOUT_FINISHED / SKIFF_ROLLOUT_ACTION_INVALID when it cannot apply. */

@@ -1,11 +1,11 @@
 /** The API's views of a deployment and of a parallel run with its report. */
-import type { ParallelRouteView, ParallelView, RequestMatchView, RolloutView } from '../api/rollout-port.js';
+import type { ParallelRouteFigures, ParallelView, RequestMatchView, RolloutView } from '../api/rollout-port.js';
 import type { Deployment } from '../reconcile/deployment.js';
 import { labelOf, weightsOf } from '../reconcile/deployment.js';
 import { deploymentSteps } from '../reconcile/deployment-steps.js';
 import type { ParallelRun } from '../reconcile/parallel-run.js';
 import { candidateLabel } from '../reconcile/parallel-run.js';
-import type { ParallelRouteReport } from '../router/parallel/report.js';
+import type { ParallelRouteReport } from '../core/parallel-report.js';
 import type { MatchRoute } from '../rollout/index.js';
 import type { DesiredService } from '../spec/desired.js';
 
@@ -61,32 +61,9 @@ export function rolloutView(deployment: Deployment): RolloutView {
   };
 }
 
-function routeView(report: ParallelRouteReport): ParallelRouteView {
-  return {
-    route: report.route,
-    candidateRelease: report.candidateRelease,
-    mirrored: report.mirrored,
-    compared: report.compared,
-    matched: report.matched,
-    matchRate: report.matchRate,
-    noiseCompared: report.noiseCompared,
-    dropped: report.dropped,
-    tooLarge: report.tooLarge,
-    endpoints: report.endpoints.map((endpoint) => ({
-      endpoint: endpoint.endpoint,
-      compared: endpoint.compared,
-      differing: endpoint.differing,
-      matchRate: endpoint.matchRate,
-      differences: endpoint.differences.map((difference) => ({
-        key: difference.key,
-        candidateCount: difference.candidateCount,
-        candidateRate: difference.candidateRate,
-        noiseRate: difference.noiseRate,
-        samples: difference.samples.map((sample) => ({ path: sample.path, trusted: sample.trusted, candidate: sample.candidate })),
-      })),
-    })),
-    noiseKeys: report.noiseKeys,
-  };
+/** The report without the environment and service the view already names. */
+function routeView({ environment: _environment, service: _service, ...figures }: ParallelRouteReport): ParallelRouteFigures {
+  return figures;
 }
 
 export function parallelView(run: ParallelRun, active: boolean, reports: readonly ParallelRouteReport[]): ParallelView {

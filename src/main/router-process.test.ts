@@ -2,17 +2,11 @@
  * The real router process, built to dist and spawned with node: publish through the admin
  * socket, survive a backend dying under load, restart from the table file, refuse old tables.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { mkdtemp, rm, stat, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { fetchRouterMetrics, publishRouteTable, routerHealth } from '../router/admin-client.js';
-import { metricValue, route, startBackend, table, TestClient, waitFor, type TestBackend } from '../router/test-fixtures.js';
+import { metricValue, route, table, TestClient, waitFor } from '../router/test-fixtures.js';
+import { processScope, type SpawnedRouter } from '../router/testing/processes.js';
 
 /** Live child processes of `pid` (the router's workers). */
 function childrenOf(pid: number): number[] {
@@ -38,105 +32,11 @@ function readdirSyncSafe(path: string): string[] {
   }
 }
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const entry = join(root, 'dist/main/router-process.js');
+const { cleanups, backends, spawnRouter } = processScope('skiff-router-proc-');
 
-async function newestSource(): Promise<number> {
-  let newest = 0;
-  for (const folder of ['src/router', 'src/router/parallel', 'src/core', 'src/main']) {
-    for (const name of await readdir(join(root, folder))) {
-      if (!name.endsWith('.ts') || name.endsWith('.test.ts')) continue;
-      if (folder === 'src/main' && name !== 'router-process.ts') continue;
-      newest = Math.max(newest, (await stat(join(root, folder, name))).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-/** Compiles only what the router process imports, so other modules' work in progress cannot block it. */
-async function ensureBuilt(workDir: string): Promise<void> {
-  const built = await stat(entry).then((s) => s.mtimeMs, () => 0);
-  if (built >= (await newestSource())) return;
-  const config = join(workDir, 'tsconfig.router.json');
-  await writeFile(
-    config,
-    JSON.stringify({
-      extends: join(root, 'tsconfig.build.json'),
-      // Type roots are looked up from the config's folder, which is not the repository here.
-      compilerOptions: { typeRoots: [join(root, 'node_modules/@types')] },
-      files: [join(root, 'src/main/router-process.ts')],
-      include: [],
-    }),
-  );
-  await promisify(execFile)(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: root });
-}
-
-interface RouterProcess {
-  readonly child: ChildProcess;
-  readonly socket: string;
-  readonly exited: Promise<number | null>;
-  output(): string;
-  port(): Promise<number>;
-}
-
-let dir: string;
-const children: ChildProcess[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-
-function spawnRouter(extraArgs: readonly string[] = []): RouterProcess {
-  const socket = join(dir, 'router.sock');
-  const child = spawn(
-    process.execPath,
-    [entry, '--listen-host', '127.0.0.1', '--port', '0', '--admin-socket', socket, '--table-file', join(dir, 'router-table.json'), ...extraArgs],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  return {
-    child,
-    socket,
-    exited,
-    output: () => output,
-    port: async () => {
-      let port = 0;
-      await waitFor(async () => {
-        if (child.exitCode !== null) throw new Error(`router exited early:\n${output}`);
-        port = (await routerHealth(socket))?.port ?? 0;
-        return port > 0;
-      }, 10_000, 'the router to answer on its admin socket');
-      return port;
-    },
-  };
-}
-
-async function stop(router: RouterProcess): Promise<number | null> {
+async function stop(router: SpawnedRouter): Promise<number | null> {
   if (router.child.exitCode === null && router.child.pid !== undefined) process.kill(router.child.pid, 'SIGTERM');
   return router.exited;
-}
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'skiff-router-proc-'));
-  await ensureBuilt(dir);
-}, 120_000);
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  }
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function backends(...names: string[]): Promise<TestBackend[]> {
-  const started = await Promise.all(names.map((name) => startBackend(name)));
-  for (const backend of started) cleanups.push(() => backend.kill());
-  return started;
 }
 
 describe('router process', () => {

@@ -4,7 +4,7 @@
  * desired release means a new deployment, the strategy's input from what is observed, and the
  * record and events after a plan.
  */
-import type { AnalysisVerdict, MatchRoute, ObservedInstance, RolloutCursor, RolloutInput, RolloutPhase, RolloutPlan, RolloutRequests, TrafficPlan } from '../rollout/index.js';
+import type { AnalysisVerdict, MatchRoute, ObservedInstance, PersonAction, RolloutCursor, RolloutInput, RolloutPhase, RolloutPlan, RolloutRequests, RolloutResult, TrafficPlan } from '../rollout/index.js';
 import { initialCursor, noRequests } from '../rollout/index.js';
 import type { DesiredService } from '../spec/desired.js';
 import type { AnalysisSpec, StrategySpec, StrategyType } from '../spec/schema.js';
@@ -12,8 +12,8 @@ import { strategySchema } from '../spec/schema.js';
 
 /** What made the new release: the release operation, an apply, or a restore. */
 export type DeploymentTrigger = 'deploy' | 'promote' | 'rollback' | 'restore' | 'apply' | 'config';
-export type DeploymentResult = 'completed' | 'aborted' | 'superseded' | 'cancelled';
-export type PersonAction = 'promote' | 'pause' | 'resume' | 'abort' | 'undo';
+export type DeploymentResult = RolloutResult;
+export type { PersonAction } from '../rollout/index.js';
 
 /** A verdict of an analysis over the window [since, at]. */
 export interface JudgedAnalysis {

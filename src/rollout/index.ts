@@ -9,18 +9,20 @@ export type { MannWhitneyResult } from './mann-whitney.js';
 export { planRollout, strategies } from './registry.js';
 export { rollingLimits } from './rolling.js';
 export type { RollingLimits } from './rolling.js';
-export { initialCursor, noRequests } from './strategy.js';
+export { initialCursor, noRequests, personActions } from './strategy.js';
 export type {
   AnalysisRequest,
   InstanceState,
   MatchRoute,
   ObservedInstance,
+  PersonAction,
   ReleaseInstances,
   RolloutCursor,
   RolloutInput,
   RolloutPhase,
   RolloutPlan,
   RolloutRequests,
+  RolloutResult,
   StartInstances,
   StepVerdict,
   Strategy,

@@ -33,6 +33,10 @@ export interface RolloutCursor {
   readonly aborted?: { readonly reason: string; readonly at: number };
 }
 
+/** What a person may ask of a rollout (`skiff rollout promote|pause|resume|abort|undo`). */
+export type PersonAction = 'promote' | 'pause' | 'resume' | 'abort' | 'undo';
+export const personActions: readonly PersonAction[] = ['promote', 'pause', 'resume', 'abort', 'undo'];
+
 /**
  * What people asked for (`skiff rollout pause|resume|promote|abort`). They hold for the whole
  * deployment: the caller sets them and never clears them, except `paused`, which resume clears.
@@ -68,6 +72,9 @@ export interface RolloutInput<S extends StrategySpec = StrategySpec> {
 }
 
 export type RolloutPhase = 'progressing' | 'paused' | 'analysing' | 'promoted' | 'aborted' | 'completed';
+
+/** How a finished rollout ended: its new release in place, rolled back, replaced by a newer release, or called off. */
+export type RolloutResult = 'completed' | 'aborted' | 'superseded' | 'cancelled';
 
 export interface StartInstances {
   readonly release: string;

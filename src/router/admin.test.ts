@@ -1,25 +1,17 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fetchRouteTable, publishRouteTable, routerHealth } from './admin-client.js';
 import { startRouter, type RouterHandle } from './router.js';
 import { route, startBackend, table, TestClient } from './test-fixtures.js';
+import { testScope } from './testing/test-scope.js';
 
-let dir: string;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'skiff-router-'));
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  await rm(dir, { recursive: true, force: true });
-});
+const scope = testScope({ scratch: 'skiff-router-' });
+const { cleanups } = scope;
 
 async function start(): Promise<RouterHandle & { socket: string; tableFile: string }> {
-  const socket = join(dir, 'router.sock');
-  const tableFile = join(dir, 'router-table.json');
+  const socket = join(scope.dir, 'router.sock');
+  const tableFile = join(scope.dir, 'router-table.json');
   const router = await startRouter({ listenHost: '127.0.0.1', port: 0, adminSocket: socket, tableFile });
   cleanups.push(() => router.close());
   return Object.assign(router, { socket, tableFile });
@@ -60,8 +52,8 @@ describe('router admin socket', () => {
   });
 
   it('starts with the table file and replaces a stale socket file', async () => {
-    const socket = join(dir, 'router.sock');
-    const tableFile = join(dir, 'router-table.json');
+    const socket = join(scope.dir, 'router.sock');
+    const tableFile = join(scope.dir, 'router-table.json');
     await writeFile(socket, 'left over by a killed router');
     await writeFile(tableFile, JSON.stringify(table(7, [])));
     const router = await startRouter({ listenHost: '127.0.0.1', port: 0, adminSocket: socket, tableFile });
@@ -75,7 +67,7 @@ describe('router admin socket', () => {
   });
 
   it('reports an unreachable router', async () => {
-    const socket = join(dir, 'nobody.sock');
+    const socket = join(scope.dir, 'nobody.sock');
     expect(await routerHealth(socket)).toBeNull();
     await expect(publishRouteTable(socket, table(1, []))).rejects.toMatchObject({ code: 'SKIFF_ROUTER_UNREACHABLE' });
   });

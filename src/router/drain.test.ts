@@ -3,25 +3,17 @@
  * and upgraded connections to an instance that left the table, the timeout, idle connections
  * closed, and bad input.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { drainBackends, publishRouteTable } from './admin-client.js';
-import { startRouter, type RouterHandle } from './router.js';
-import { route, startBackend, table, TestClient, waitFor, type TestBackend } from './test-fixtures.js';
+import type { RouterHandle } from './router.js';
+import { route, table, TestClient, waitFor, type TestBackend } from './test-fixtures.js';
+import { testScope } from './testing/test-scope.js';
 
-let dir: string;
-const cleanups: (() => Promise<unknown>)[] = [];
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'skiff-drain-'));
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  await rm(dir, { recursive: true, force: true });
-});
+const scope = testScope({ scratch: 'skiff-drain-' });
+const { cleanups } = scope;
 
 interface Setup {
   readonly router: RouterHandle;
@@ -33,11 +25,9 @@ interface Setup {
 
 /** A router whose only route starts with backend a alone. */
 async function setup(): Promise<Setup> {
-  const [a, b] = await Promise.all([startBackend('a'), startBackend('b')]);
-  const socket = join(dir, 'router.sock');
-  const router = await startRouter({ listenHost: '127.0.0.1', port: 0, adminSocket: socket, drainTimeoutMs: 500 });
-  const client = new TestClient(`http://127.0.0.1:${router.port}`);
-  cleanups.push(() => a.kill(), () => b.kill(), () => router.close(), () => client.close());
+  const [a, b] = await scope.backends('a', 'b');
+  const socket = join(scope.dir, 'router.sock');
+  const { router, client } = await scope.router({ adminSocket: socket, drainTimeoutMs: 500 });
   await publishRouteTable(socket, table(1, [route({ backends: [a.asRouteBackend()] })]));
   return { router, socket, client, a, b };
 }

@@ -1,24 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startRouter, type RouterHandle } from './router.js';
-import { refusedPort, route, startBackend, table, TestClient, waitFor, type TestBackend } from './test-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { startRouter } from './router.js';
+import { refusedPort, route, table, TestClient, waitFor } from './test-fixtures.js';
+import { testScope } from './testing/test-scope.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function backends(...names: string[]): Promise<TestBackend[]> {
-  const started = await Promise.all(names.map((name) => startBackend(name)));
-  for (const backend of started) cleanups.push(() => backend.kill());
-  return started;
-}
-
-async function router(): Promise<{ router: RouterHandle; client: TestClient }> {
-  const started = await startRouter({ listenHost: '127.0.0.1', port: 0, drainTimeoutMs: 2_000 });
-  const client = new TestClient(`http://127.0.0.1:${started.port}`);
-  cleanups.push(() => started.close(), () => client.close());
-  return { router: started, client };
-}
+const scope = testScope();
+const { cleanups, backends } = scope;
+const router = () => scope.router({ drainTimeoutMs: 2_000 });
 
 describe('router data plane', () => {
   it('forwards to the backend with the prefix stripped and forwarding headers set', async () => {

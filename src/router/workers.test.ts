@@ -3,48 +3,27 @@
  * instance across every worker before it is signalled, and the parallel-run report summed over
  * the workers.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { drainBackends, fetchParallelReport, publishRouteTable, resetParallel } from './admin-client.js';
 import { route, startBackend, table, TestClient, waitFor } from './test-fixtures.js';
-import { ensureRouterBuilt, spawnRouter, startAbruptService, type SpawnedRouter } from './testing/processes.js';
+import { processScope, startAbruptService, type SpawnedRouter } from './testing/processes.js';
 
-let dir: string;
-const children: ChildProcess[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'skiff-router-workers-'));
-  await ensureRouterBuilt(dir);
-}, 120_000);
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  }
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const scope = processScope('skiff-router-workers-');
+const { cleanups, children } = scope;
 
 let routers = 0;
 
 async function router(): Promise<SpawnedRouter> {
-  const own = join(dir, `router-${++routers}`);
+  const own = join(scope.dir, `router-${++routers}`);
   await mkdir(own);
-  const spawned = spawnRouter(own, ['--workers', '2']);
-  children.push(spawned.child);
-  return spawned;
+  return scope.spawnRouter(['--workers', '2'], own);
 }
 
 describe('clustered router', () => {
   it('drains an instance in every worker so a service that exits at once on SIGTERM loses no request', async () => {
-    const [a, b] = await Promise.all([startAbruptService(dir, 'a', 15), startAbruptService(dir, 'b', 15)]);
+    const [a, b] = await Promise.all([startAbruptService(scope.dir, 'a', 15), startAbruptService(scope.dir, 'b', 15)]);
     children.push(a.child, b.child);
     const r = await router();
     const port = await r.port();

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAuditStore, type NewAuditRecord } from './audit-store.js';
+import type { NewAuditEntry } from '../core/access-records.js';
+import { createAuditStore } from './audit-store.js';
 import { openDatabase } from './sqlite-store.js';
 
 const dirs: string[] = [];
@@ -10,7 +11,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const entry = (actor: string | null, status = 200): NewAuditRecord => ({
+const entry = (actor: string | null, status = 200): NewAuditEntry => ({
   actor,
   role: actor === null ? null : 'admin',
   method: 'POST',

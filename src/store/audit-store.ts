@@ -3,41 +3,13 @@
  * The store offers no update or delete, and triggers refuse them in the database itself.
  */
 import type Database from 'better-sqlite3';
+import type { AuditEntry, AuditQuery, NewAuditEntry } from '../core/access-records.js';
 import type { Clock } from '../core/clock.js';
 
-export interface AuditRecord {
-  readonly id: number;
-  readonly time: string;
-  /** The token's name; null when no valid token was sent. */
-  readonly actor: string | null;
-  readonly role: string | null;
-  readonly method: string;
-  /** The route pattern, e.g. `/api/v1/environments/:env/services/:service/scale`. */
-  readonly route: string;
-  readonly params: Readonly<Record<string, string>>;
-  /** What was asked, for people; never a secret value or a token. */
-  readonly summary: string;
-  /** The client's address. */
-  readonly address: string;
-  readonly status: number;
-  /** The error code of a failed request. */
-  readonly code: string | null;
-}
-
-export type NewAuditRecord = Omit<AuditRecord, 'id' | 'time'>;
-
-export interface AuditQuery {
-  /** Only entries at or after this ISO time. */
-  readonly since?: string | undefined;
-  /** Only entries of this actor (token name). */
-  readonly who?: string | undefined;
-  readonly limit: number;
-}
-
 export interface AuditStore {
-  append(record: NewAuditRecord): AuditRecord;
+  append(record: NewAuditEntry): AuditEntry;
   /** Newest first. */
-  list(query: AuditQuery): AuditRecord[];
+  list(query: AuditQuery): AuditEntry[];
 }
 
 const ddl = `
@@ -110,7 +82,7 @@ export function createAuditStore(db: Database.Database, clock: Clock): AuditStor
   };
 }
 
-function toRecord(row: AuditRow): AuditRecord {
+function toRecord(row: AuditRow): AuditEntry {
   return {
     id: row.id,
     time: row.time,

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
+import { recordFromRow, recordJson } from './json-record.js';
 
 /** The fields of a deployment the store reads; the rest is kept as it is given. */
 export interface DeploymentFields {
@@ -93,12 +94,7 @@ export function createDeploymentStore<D extends DeploymentFields, P extends Para
     deleteParallelRun: db.prepare<[string, string]>('DELETE FROM parallel_runs WHERE environment = ? AND service = ?'),
   };
   const now = (): string => new Date(clock.now()).toISOString();
-  // The id lives in its column; the JSON holds the rest, so the two cannot disagree.
-  const toDeployment = (row: DeploymentRow): D => ({ ...(JSON.parse(row.deployment_json) as Omit<D, 'id'>), id: row.id }) as D;
-  const body = (deployment: Omit<D, 'id'> | D): string => {
-    const { id: _id, ...rest } = deployment as D;
-    return JSON.stringify(rest);
-  };
+  const toDeployment = (row: DeploymentRow): D => recordFromRow<D>(row.id, row.deployment_json);
 
   return {
     create(deployment) {
@@ -108,12 +104,12 @@ export function createDeploymentStore<D extends DeploymentFields, P extends Para
         active: deployment.finishedAt === null ? 1 : 0,
         created_at: now(),
         updated_at: now(),
-        deployment_json: body(deployment),
+        deployment_json: recordJson<D>(deployment),
       });
       return { ...deployment, id: Number(result.lastInsertRowid) } as D;
     },
     save(deployment) {
-      stmt.update.run({ id: deployment.id, active: deployment.finishedAt === null ? 1 : 0, updated_at: now(), deployment_json: body(deployment) });
+      stmt.update.run({ id: deployment.id, active: deployment.finishedAt === null ? 1 : 0, updated_at: now(), deployment_json: recordJson<D>(deployment) });
     },
     get(id) {
       const row = stmt.get.get(id);

@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
+import { recordFromRow, recordJson } from './json-record.js';
 
 /** The fields of a run the store reads; the rest is kept as it is given. */
 export interface PipelineRunFields {
@@ -60,12 +61,7 @@ export function createPipelineStore<R extends PipelineRunFields>(db: Database.Da
     unfinished: db.prepare<[], RunRow>("SELECT id, run_json FROM pipeline_runs WHERE state NOT IN ('succeeded', 'failed') ORDER BY id"),
   };
   const now = (): string => new Date(clock.now()).toISOString();
-  // The id lives in its column; the JSON holds the rest, so the two cannot disagree.
-  const toRun = (row: RunRow): R => ({ ...(JSON.parse(row.run_json) as Omit<R, 'id'>), id: row.id }) as R;
-  const body = (run: Omit<R, 'id'> | R): string => {
-    const { id: _id, ...rest } = run as R;
-    return JSON.stringify(rest);
-  };
+  const toRun = (row: RunRow): R => recordFromRow<R>(row.id, row.run_json);
 
   return {
     create(run) {
@@ -75,12 +71,12 @@ export function createPipelineStore<R extends PipelineRunFields>(db: Database.Da
         state: run.state,
         created_at: run.createdAt,
         updated_at: now(),
-        run_json: body(run),
+        run_json: recordJson<R>(run),
       });
       return { ...run, id: Number(result.lastInsertRowid) } as R;
     },
     save(run) {
-      stmt.update.run({ id: run.id, state: run.state, updated_at: now(), run_json: body(run) });
+      stmt.update.run({ id: run.id, state: run.state, updated_at: now(), run_json: recordJson<R>(run) });
     },
     get: (id) => {
       const row = stmt.get.get(id);

@@ -4,41 +4,22 @@
  */
 import type Database from 'better-sqlite3';
 import type { Caller, Role } from '../core/access.js';
+import type { NewToken, NewTokenOptions, TokenInfo } from '../core/access-records.js';
 import type { Clock } from '../core/clock.js';
 import { SkiffError } from '../core/errors.js';
 import { generateToken, hashSecret, parseToken, secretMatches } from './token-secret.js';
 
-export interface TokenRecord {
-  /** The public part of the token (`skiff_<id>_…`), to tell tokens apart; not a secret. */
-  readonly id: string;
-  readonly name: string;
-  readonly role: Role;
-  /** Environments a deployer may change; null: every environment. */
-  readonly environments: readonly string[] | null;
-  readonly createdBy: string;
-  readonly createdAt: string;
-  readonly lastUsedAt: string | null;
-  readonly revokedAt: string | null;
-}
-
-export interface NewTokenOptions {
-  readonly name: string;
-  readonly role: Role;
-  readonly environments: readonly string[] | null;
-  readonly createdBy: string;
-}
-
 export interface TokenStore {
   /** A new token; SKIFF_TOKEN_NAME_TAKEN when an unrevoked token has the name. */
-  create(options: NewTokenOptions): TokenRecord & { readonly token: string };
+  create(options: NewTokenOptions): NewToken;
   /** The caller the token stands for; null when it is malformed, unknown or revoked. */
   verify(token: string): Caller | null;
   /** Unrevoked tokens, oldest first. */
-  list(): TokenRecord[];
+  list(): TokenInfo[];
   /** The unrevoked token with this name, or null. */
-  find(name: string): TokenRecord | null;
+  find(name: string): TokenInfo | null;
   /** SKIFF_TOKEN_NOT_FOUND when no unrevoked token has the name. */
-  revoke(name: string): TokenRecord;
+  revoke(name: string): TokenInfo;
 }
 
 const ddl = `
@@ -145,7 +126,7 @@ export function createTokenStore(db: Database.Database, clock: Clock): TokenStor
   };
 }
 
-function toRecord(row: TokenRow): TokenRecord {
+function toRecord(row: TokenRow): TokenInfo {
   return {
     id: row.id,
     name: row.name,

@@ -23,24 +23,21 @@ if (!runBrowserTests) {
 
 const uiTimeoutMs = 20_000;
 
+/** What both services of the spec share: built from svc/, one instance, quick to be ready. */
+const serviceBase = `
+    path: svc
+    start: [node, server.mjs]
+    build: {}
+    instances: 1
+    readiness: { http: /health, interval: 200ms }
+    stopGrace: 2s`;
+
 function spec(productionPort: number): string {
   return `name: shop
 services:
-  echo:
-    path: svc
-    start: [node, server.mjs]
-    build: {}
-    instances: 1
-    readiness: { http: /health, interval: 200ms }
-    stopGrace: 2s
+  echo:${serviceBase}
     routes: [{ path: /echo, stripPrefix: true }]
-  web:
-    path: svc
-    start: [node, server.mjs]
-    build: {}
-    instances: 1
-    readiness: { http: /health, interval: 200ms }
-    stopGrace: 2s
+  web:${serviceBase}
     strategy:
       type: canary
       steps:
@@ -295,11 +292,12 @@ describe.skipIf(!runBrowserTests)('dashboard', () => {
     // The deploy may answer only once the rollout is done: it is not awaited before the resume.
     const deploying = api('POST', '/api/v1/environments/dev/services/web/deploy', { version: artifact.digest }).catch((error: unknown) => error);
 
-    // Traffic for the analysis step, bounded: until the canary pauses after it, at most 1000 requests or 40 s.
+    // Traffic for the analysis step, bounded: until the canary pauses after it, at most 20,000 requests or 40 s.
+    // The count must outlast the 2 s analysis window on a quiet machine (1000 requests took 1 s).
     const deadline = Date.now() + 40_000;
     let sent = 0;
     let rollout: RolloutJson | undefined;
-    while (Date.now() < deadline && sent < 1000) {
+    while (Date.now() < deadline && sent < 20_000) {
       rollout = await api<RolloutJson>('GET', '/api/v1/environments/dev/services/web/rollout').catch(() => undefined);
       if (rollout?.active && rollout.phase === 'paused' && rollout.next.release === 'v2') break;
       for (let i = 0; i < 10; i += 1, sent += 1) await (await fetch(`${platform!.routerUrl}/web/`)).text();

@@ -3,9 +3,6 @@
  * service in a per-service queue (a rollout's step while a deployment runs, a parallel run's two
  * releases, otherwise the desired count), and applies the plans through its instances.
  */
-import type { Logger } from 'pino';
-import type { Clock } from '../../core/clock.js';
-import type { Driver } from '../../drivers/driver.js';
 import type { CountersSnapshot, Deployment } from '../../reconcile/deployment.js';
 import { drainTimeoutOf } from '../../reconcile/deployment.js';
 import { planService } from '../../reconcile/instance-planner.js';
@@ -16,9 +13,7 @@ import { parallelInstanceCounts } from '../../reconcile/parallel-run.js';
 import type { RolloutAction } from '../../reconcile/rollout-actions.js';
 import type { ReadyInstance, ServiceTraffic } from '../../reconcile/route-planner.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
-import type { DriverKind } from '../../spec/schema.js';
 import type { DeploymentStore } from '../../store/deployment-store.js';
-import type { NewEvent, StateStore } from '../../store/state-store.js';
 import { InstanceLifecycle } from './instance-lifecycle.js';
 import type { InstanceLifecycleDeps } from './instance-lifecycle.js';
 import { toObserved } from './instance-record.js';
@@ -28,20 +23,8 @@ import type { RolloutIntent } from './rollout-controller.js';
 
 export type { PreparedStart } from './instance-lifecycle.js';
 
-export interface SupervisorDeps {
-  readonly environment: string;
-  readonly dataDir: string;
-  readonly store: StateStore;
-  readonly drivers: Readonly<Record<DriverKind, Driver>>;
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly routerUrl: string;
-  readonly logger: Logger;
-  readonly emit: (event: NewEvent) => void;
-  readonly routesChanged: InstanceLifecycleDeps['routesChanged'];
-  readonly prepare: InstanceLifecycleDeps['prepare'];
-  readonly secretEnv: InstanceLifecycleDeps['secretEnv'];
-  readonly drain: InstanceLifecycleDeps['drain'];
+/** The instances' dependencies but those the supervisor answers itself, and the rollouts'. */
+export interface SupervisorDeps extends Omit<InstanceLifecycleDeps, 'desiredService' | 'drainTimeoutMs' | 'reconcile'> {
   readonly deployments: DeploymentStore<Deployment, ParallelRun>;
   /** The router's per-release counters of a service, for rollout analyses. */
   readonly measure: (service: string) => Promise<CountersSnapshot>;

@@ -4,13 +4,7 @@
  * and the client's answer, and between two trusted instances (the noise). Workers hand these
  * over as a snapshot; the primary merges them and `buildParallelReport` judges them.
  */
-
-/** One example of a difference: the request path (with query) and both values, truncated. */
-export interface ParallelSample {
-  readonly path: string;
-  readonly trusted: string;
-  readonly candidate: string;
-}
+import type { ParallelSample } from '../../core/parallel-report.js';
 
 export interface KeyCounts {
   count: number;

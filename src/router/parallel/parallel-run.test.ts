@@ -3,26 +3,17 @@
  * and a timestamp to every answer) and a v2 candidate that differs on one endpoint only.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RouteBackend, RouteTable } from '../../core/route-table.js';
 import { fetchParallelReport, publishRouteTable, resetParallel } from '../admin-client.js';
-import { startRouter } from '../router.js';
-import { route, startBackend, table, TestClient, waitFor } from '../test-fixtures.js';
+import { route, table, TestClient, waitFor } from '../test-fixtures.js';
+import { testScope } from '../testing/test-scope.js';
 
-let dir: string;
-const cleanups: (() => Promise<unknown>)[] = [];
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'skiff-parallel-'));
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  await rm(dir, { recursive: true, force: true });
-});
+const scope = testScope({ scratch: 'skiff-parallel-' });
+const { cleanups } = scope;
 
 interface Shop {
   readonly backend: RouteBackend;
@@ -71,10 +62,8 @@ async function shop(name: string, release: string, options: { noisy?: boolean; v
 
 async function setup(): Promise<{ socket: string; client: TestClient; v1a: Shop; v1b: Shop; v2: Shop; backends: RouteBackend[] }> {
   const [v1a, v1b, v2] = await Promise.all([shop('v1a', 'v1', { noisy: true }), shop('v1b', 'v1'), shop('v2a', 'v2', { v2: true })]);
-  const socket = join(dir, 'router.sock');
-  const router = await startRouter({ listenHost: '127.0.0.1', port: 0, adminSocket: socket, drainTimeoutMs: 500 });
-  const client = new TestClient(`http://127.0.0.1:${router.port}`);
-  cleanups.push(() => router.close(), () => client.close());
+  const socket = join(scope.dir, 'router.sock');
+  const { client } = await scope.router({ adminSocket: socket, drainTimeoutMs: 500 });
   return { socket, client, v1a, v1b, v2, backends: [v1a.backend, v1b.backend, v2.backend] };
 }
 
@@ -148,12 +137,9 @@ describe('parallel run', () => {
   });
 
   it('replays the body of a mirrored method named by the route, and skips bodies beyond 1 MiB', async () => {
-    const [a, c] = await Promise.all([startBackend('a'), startBackend('c')]);
-    cleanups.push(() => a.kill(), () => c.kill());
-    const socket = join(dir, 'router.sock');
-    const router = await startRouter({ listenHost: '127.0.0.1', port: 0, adminSocket: socket, drainTimeoutMs: 500 });
-    const client = new TestClient(`http://127.0.0.1:${router.port}`);
-    cleanups.push(() => router.close(), () => client.close());
+    const [a, c] = await scope.backends('a', 'c');
+    const socket = join(scope.dir, 'router.sock');
+    const { client } = await scope.router({ adminSocket: socket, drainTimeoutMs: 500 });
     const mirror = { candidateRelease: 'v2', percent: 100, methods: ['POST'], compareHeaders: [], ignoreFields: ['backend'] };
     await publishRouteTable(socket, table(1, [route({ mirror, backends: [a.asRouteBackend('v1'), c.asRouteBackend('v2')] })]));
 

@@ -4,60 +4,10 @@
  * trusted instances do between themselves (timestamps, random ids are noise), as Diffy does.
  * Pure: counts in, report out.
  */
-import { overflowSignature, type EndpointCounts, type ParallelSample, type ParallelSnapshot, type RouteCounts } from './counts.js';
+import type { ParallelDifference, ParallelEndpointReport, ParallelReport, ParallelRouteReport } from '../../core/parallel-report.js';
+import { overflowSignature, type EndpointCounts, type ParallelSnapshot, type RouteCounts } from './counts.js';
 
-export type { ParallelSample } from './counts.js';
-
-export interface ParallelDifference {
-  /** `status`, `header:<name>`, `body` (bytes, or JSON root), `body:<path>` (array indexes as `*`). */
-  readonly key: string;
-  readonly candidateCount: number;
-  /** candidateCount / compared of the endpoint. */
-  readonly candidateRate: number;
-  /** How often two trusted instances differed on this key; null when no noise was measured. */
-  readonly noiseRate: number | null;
-  readonly samples: readonly ParallelSample[];
-}
-
-export interface ParallelEndpointReport {
-  /** `GET /products`: method and the path the service saw, without query. */
-  readonly endpoint: string;
-  readonly compared: number;
-  /** Comparisons with at least one real difference. */
-  readonly differing: number;
-  /** (compared - differing) / compared; null before any comparison. */
-  readonly matchRate: number | null;
-  /** Real differences only, most frequent first. */
-  readonly differences: readonly ParallelDifference[];
-}
-
-export interface ParallelRouteReport {
-  readonly route: string;
-  readonly environment: string;
-  readonly service: string;
-  readonly candidateRelease: string;
-  /** Client requests copied. */
-  readonly mirrored: number;
-  /** Candidate answers compared. */
-  readonly compared: number;
-  /** Compared answers without a real difference. */
-  readonly matched: number;
-  readonly matchRate: number | null;
-  /** Trusted-vs-trusted comparisons that measured the noise. */
-  readonly noiseCompared: number;
-  /** Copies not sent (too many in flight, or the target left the table). */
-  readonly dropped: number;
-  /** Answers too large to compare bodies (status and headers were compared). */
-  readonly tooLarge: number;
-  /** Endpoints with real differences first, then by name. */
-  readonly endpoints: readonly ParallelEndpointReport[];
-  /** Keys that differed but no more than between trusted instances: filtered out as noise. */
-  readonly noiseKeys: readonly string[];
-}
-
-export interface ParallelReport {
-  readonly routes: readonly ParallelRouteReport[];
-}
+export type { ParallelDifference, ParallelEndpointReport, ParallelReport, ParallelRouteReport, ParallelSample } from '../../core/parallel-report.js';
 
 export interface ReportOptions {
   /** A key is real when candidateRate > noiseRate + margin (or noise never showed it). Default 0.05. */

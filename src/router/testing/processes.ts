@@ -1,15 +1,18 @@
 /**
  * Test helpers that run real processes: the built router process (compiled on demand, only what
- * it imports) and a minimal HTTP service that exits at once on SIGTERM, dropping whatever it was
- * doing. Not part of the build.
+ * it imports), the hooks of a test file that runs them, and a minimal HTTP service that exits at
+ * once on SIGTERM, dropping whatever it was doing. Not part of the build.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { routerHealth } from '../admin-client.js';
 import { waitFor } from '../test-fixtures.js';
+import { startBackends, type Backends, type Cleanup } from './test-scope.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const routerEntry = join(root, 'dist/main/router-process.js');
@@ -26,7 +29,7 @@ async function newestSource(): Promise<number> {
   return newest;
 }
 
-/** Compiles what the router process imports into dist when a source is newer than the entry. */
+/** Compiles only what the router process imports, so other modules' work in progress cannot block it. */
 export async function ensureRouterBuilt(workDir: string): Promise<void> {
   const built = await stat(routerEntry).then((s) => s.mtimeMs, () => 0);
   if (built >= (await newestSource())) return;
@@ -35,12 +38,67 @@ export async function ensureRouterBuilt(workDir: string): Promise<void> {
     config,
     JSON.stringify({
       extends: join(root, 'tsconfig.build.json'),
+      // Type roots are looked up from the config's folder, which is not the repository here.
       compilerOptions: { typeRoots: [join(root, 'node_modules/@types')] },
       files: [join(root, 'src/main/router-process.ts')],
       include: [],
     }),
   );
   await promisify(execFile)(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: root });
+}
+
+export interface ProcessScope {
+  /** The test file's scratch folder. */
+  readonly dir: string;
+  /** Run after each test, the last added first. */
+  readonly cleanups: Cleanup[];
+  /** Killed (SIGKILL) after each test if they still run. */
+  readonly children: ChildProcess[];
+  /** Test backends named so (one per name, in order), killed after the test. */
+  backends<const Names extends readonly string[]>(...names: Names): Promise<Backends<Names>>;
+  /** The router process with its socket and table file in `dir` (default the scratch folder), killed after the test. */
+  spawnRouter(extraArgs?: readonly string[], dir?: string): SpawnedRouter;
+}
+
+/**
+ * Registers the hooks of a test file that runs real processes: before its tests a scratch folder
+ * (`prefix`) and the router process built; after each test its cleanups, then whatever still runs
+ * killed; the folder removed at the end. Call it once at the file's top level.
+ */
+export function processScope(prefix: string): ProcessScope {
+  let dir: string | undefined;
+  const cleanups: Cleanup[] = [];
+  const children: ChildProcess[] = [];
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+    await ensureRouterBuilt(dir);
+  }, 120_000);
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    for (const child of children.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    }
+  });
+  afterAll(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+  const scratch = (): string => {
+    if (dir === undefined) throw new Error('processScope: the scratch folder exists only while the tests run');
+    return dir;
+  };
+  return {
+    get dir() {
+      return scratch();
+    },
+    cleanups,
+    children,
+    backends: (...names) => startBackends(cleanups, ...names),
+    spawnRouter(extraArgs = [], routerDir) {
+      const spawned = spawnRouter(routerDir ?? scratch(), extraArgs);
+      children.push(spawned.child);
+      return spawned;
+    },
+  };
 }
 
 export interface SpawnedRouter {
