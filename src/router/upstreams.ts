@@ -5,6 +5,7 @@
 import { Pool } from 'undici';
 import type { RouteTable } from '../core/route-table.js';
 import type { LoadCounter } from './balancer.js';
+import type { SocketPool } from './fast-path/socket-pool.js';
 
 export interface UpstreamOptions {
   readonly connectTimeoutMs: number;
@@ -14,6 +15,8 @@ export class Upstream implements LoadCounter {
   readonly key: string;
   private readonly connectTimeoutMs: number;
   private created: Pool | undefined = undefined;
+  /** The fast path's raw keep-alive connections to this address, created on first use. */
+  sockets: SocketPool | undefined = undefined;
   inFlight = 0;
   /** Outlier detection: failures in a row, and the ejection they caused. */
   consecutiveFailures = 0;
@@ -112,6 +115,7 @@ export class UpstreamSet {
   }
 
   private retire(upstream: Upstream): void {
+    upstream.sockets?.retire();
     const pool = upstream.poolCreated;
     if (pool === undefined) return;
     // Pool.close() waits for queued and running requests, so in-flight answers still complete.

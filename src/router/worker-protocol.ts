@@ -3,7 +3,15 @@ import type { RouteTable } from '../core/route-table.js';
 import type { MetricsSnapshot } from './metrics.js';
 
 export type PrimaryMessage =
-  | { readonly t: 'start'; readonly host: string; readonly port: number; readonly headersTimeoutMs: number; readonly table: RouteTable }
+  | {
+      readonly t: 'start';
+      readonly host: string;
+      readonly port: number;
+      readonly headersTimeoutMs: number;
+      readonly table: RouteTable;
+      /** Absent: on. */
+      readonly fastPath?: boolean;
+    }
   /** The table as JSON text: serialized once for every worker instead of once per worker. */
   | { readonly t: 'table'; readonly seq: number; readonly json: string }
   | { readonly t: 'metrics'; readonly seq: number }
