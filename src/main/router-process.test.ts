@@ -43,7 +43,7 @@ const entry = join(root, 'dist/main/router-process.js');
 
 async function newestSource(): Promise<number> {
   let newest = 0;
-  for (const folder of ['src/router', 'src/core', 'src/main']) {
+  for (const folder of ['src/router', 'src/router/fast-path', 'src/core', 'src/main']) {
     for (const name of await readdir(join(root, folder))) {
       if (!name.endsWith('.ts') || name.endsWith('.test.ts')) continue;
       if (folder === 'src/main' && name !== 'router-process.ts') continue;
