@@ -21,6 +21,8 @@ export interface ConnectionContext {
   /** Gives the socket to node:http's connection handler. */
   handOff(socket: Socket): void;
   forget(connection: ClientConnection): void;
+  /** A bug in the proxy's own code while handling this connection: logged, not thrown. */
+  fault(err: unknown): void;
 }
 
 export interface ConnectionLimits {
@@ -96,7 +98,13 @@ export class ClientConnection implements ExchangeClient {
       buf = Buffer.concat([this.pending, chunk]);
       this.pending = null;
     }
-    this.process(buf);
+    try {
+      this.process(buf);
+    } catch (err) {
+      // One broken connection must not take the worker (and every other request) down.
+      this.context.fault(err);
+      this.socket.destroy();
+    }
   };
 
   private process(buf: Buffer): void {

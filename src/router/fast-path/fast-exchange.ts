@@ -157,7 +157,8 @@ export class FastExchange implements UpstreamUser {
         if (policy.firstByteMs > 0 && now - this.phaseSince >= policy.firstByteMs) this.timedOut('SKIFF_FIRST_BYTE_TIMEOUT', true, false);
         return;
       case Phase.Idle:
-        if (policy.idleMs > 0 && now - this.phaseSince >= policy.idleMs) this.timedOut('SKIFF_IDLE_TIMEOUT', true, false);
+        // While the client is slow to read, the instance is paused by us and not idle.
+        if (policy.idleMs > 0 && !this.waitingDrain && now - this.phaseSince >= policy.idleMs) this.timedOut('SKIFF_IDLE_TIMEOUT', true, false);
         return;
       default:
         return;
@@ -230,6 +231,7 @@ export class FastExchange implements UpstreamUser {
   clientDrained(): void {
     if (!this.waitingDrain) return;
     this.waitingDrain = false;
+    this.phaseSince = performance.now();
     this.upstream?.resume();
   }
 

@@ -238,6 +238,21 @@ describe('fast path', () => {
     expect(r.metric('skiff_router_upstream_timeouts_total')).toBe(1);
     expect(r.metric('skiff_router_in_flight_requests')).toBe(0);
   });
+
+  it('does not count a slow reader against the instance: the idle timeout waits while the client is full', async () => {
+    const body = 'z'.repeat(8 * 1024 * 1024);
+    const backend = await rawBackend((_request, socket) => socket.write(lengthAnswer(body)));
+    const r = await router([route({ timeouts: { idleMs: 150 }, backends: [at(backend)] })]);
+    const c = client(r.port);
+    c.socket.pause();
+    c.send(get('/big'));
+    // The client reads nothing for longer than the idle timeout, then reads on.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    c.socket.resume();
+    const [answer] = await c.answers(1);
+    expect(answer!.body.length).toBe(body.length);
+    expect(r.metric('skiff_router_upstream_timeouts_total')).toBe(0);
+  });
 });
 
 describe('fast path and node:http path', () => {

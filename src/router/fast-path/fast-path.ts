@@ -156,6 +156,10 @@ export class FastPath implements ConnectionContext, ConnectionLimits, FastExchan
     connection.refuse(requestTimeoutAnswer());
   }
 
+  fault(err: unknown): void {
+    this.context.logger.error({ err: (err as Error).message, stack: (err as Error).stack }, 'fast path: request handling failed');
+  }
+
   handOff(socket: Socket): void {
     this.stats.handoffs++;
     this.httpConnection(socket);
@@ -181,7 +185,14 @@ export class FastPath implements ConnectionContext, ConnectionLimits, FastExchan
   private sweep(): void {
     const now = performance.now();
     this.now = now;
-    for (const connection of this.connections) connection.sweep(now, this);
+    for (const connection of this.connections) {
+      try {
+        connection.sweep(now, this);
+      } catch (err) {
+        this.fault(err);
+        connection.destroy();
+      }
+    }
     for (const pool of this.pools) if (!pool.sweep(now)) this.pools.delete(pool);
   }
 }

@@ -150,6 +150,10 @@ export interface RawClient {
   isClosed(): boolean;
 }
 
+function excerpt(text: string): string {
+  return JSON.stringify(text.length > 300 ? `${text.slice(0, 300)}… (${text.length} bytes)` : text);
+}
+
 export function rawClient(port: number, timeoutMs = 5_000): RawClient {
   const socket = connect(port, '127.0.0.1');
   let text = '';
@@ -182,7 +186,7 @@ export function rawClient(port: number, timeoutMs = 5_000): RawClient {
           for (let i = 0; i < count; i++) {
             const read = readAnswer(text, at, bodyless[i] === true, closed);
             if (read === undefined) {
-              if (closed) finish(new Error(`connection closed after ${found.length} of ${count} answers: ${JSON.stringify(text.slice(offset))}`));
+              if (closed) finish(new Error(`connection closed after ${found.length} of ${count} answers: ${excerpt(text.slice(offset))}`));
               return;
             }
             found.push(read.answer);
@@ -191,7 +195,7 @@ export function rawClient(port: number, timeoutMs = 5_000): RawClient {
           offset = at;
           finish(undefined, found);
         };
-        const timer = setTimeout(() => finish(new Error(`no ${count} answers within ${timeoutMs} ms: ${JSON.stringify(text.slice(offset))}`)), timeoutMs);
+        const timer = setTimeout(() => finish(new Error(`no ${count} answers within ${timeoutMs} ms: ${excerpt(text.slice(offset))}`)), timeoutMs);
         const finish = (err: Error | undefined, found?: RawAnswer[]): void => {
           clearTimeout(timer);
           waiters.delete(check);

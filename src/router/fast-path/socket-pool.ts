@@ -10,6 +10,7 @@ export interface PoolRegistry {
   /** performance.now() as of the last sweep. */
   readonly now: number;
   readonly pools: Set<SocketPool>;
+  fault(err: unknown): void;
 }
 
 /** Idle time after which a pooled connection is closed (undici's default, under Node's 5 s server timeout). */
@@ -53,6 +54,10 @@ export class SocketPool implements ConnectionOwner {
   forget(connection: UpstreamConnection): void {
     const index = this.idle.indexOf(connection);
     if (index !== -1) this.idle.splice(index, 1);
+  }
+
+  fault(err: unknown): void {
+    this.registry.fault(err);
   }
 
   get idleCount(): number {

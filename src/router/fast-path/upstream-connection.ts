@@ -38,6 +38,8 @@ export interface UpstreamUser {
 export interface ConnectionOwner {
   release(connection: UpstreamConnection): void;
   forget(connection: UpstreamConnection): void;
+  /** A bug in the proxy's own code while handling this connection: logged, not thrown. */
+  fault(err: unknown): void;
 }
 
 const empty = Buffer.alloc(0);
@@ -114,8 +116,18 @@ export class UpstreamConnection {
       this.socket.destroy();
       return;
     }
-    if (this.inBody) this.readBody(user, chunk);
-    else this.readHead(user, chunk);
+    try {
+      if (this.inBody) this.readBody(user, chunk);
+      else this.readHead(user, chunk);
+    } catch (err) {
+      // One broken exchange must not take the worker (and every other request) down.
+      this.owner.fault(err);
+      try {
+        this.fail(UpstreamFailure.Broken, 'SKIFF_INTERNAL');
+      } catch (again) {
+        this.owner.fault(again);
+      }
+    }
   };
 
   private readHead(user: UpstreamUser, chunk: Buffer): void {
