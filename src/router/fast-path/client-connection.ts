@@ -35,8 +35,6 @@ export interface ConnectionLimits {
   refuseSilent(connection: ClientConnection): void;
 }
 
-/** Body pieces up to this size are copied behind the head into one buffer: one write, one syscall. */
-const combineBytes = 16 * 1024;
 const lastChunk = '0\r\n\r\n';
 
 export class ClientConnection implements ExchangeClient {
@@ -210,32 +208,25 @@ export class ClientConnection implements ExchangeClient {
     const length = end - start;
     if (length === 0) return socket.write(head, 'latin1');
     if (chunked) return this.writeChunk(head, buf, start, end);
-    if (length <= combineBytes) {
-      const out = Buffer.allocUnsafe(head.length + length);
-      out.write(head, 0, 'latin1');
-      buf.copy(out, head.length, start, end);
-      return socket.write(out);
-    }
-    socket.cork();
-    socket.write(head, 'latin1');
-    const written = socket.write(buf.subarray(start, end));
-    socket.uncork();
-    return written;
+    // One copy of head and body: the body bytes are in the upstream read buffer, which the next read reuses.
+    const out = Buffer.allocUnsafe(head.length + length);
+    out.write(head, 0, 'latin1');
+    buf.copy(out, head.length, start, end);
+    return socket.write(out);
   }
 
   writeBody(buf: Buffer, start: number, end: number, chunked: boolean): boolean {
     if (chunked) return this.writeChunk('', buf, start, end);
-    return this.socket.write(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
+    return this.socket.write(Buffer.from(buf.subarray(start, end)));
   }
 
   private writeChunk(prefix: string, buf: Buffer, start: number, end: number): boolean {
-    const socket = this.socket;
-    socket.cork();
-    socket.write(`${prefix}${(end - start).toString(16)}\r\n`, 'latin1');
-    socket.write(buf.subarray(start, end));
-    const written = socket.write('\r\n', 'latin1');
-    socket.uncork();
-    return written;
+    const size = `${prefix}${(end - start).toString(16)}\r\n`;
+    const out = Buffer.allocUnsafe(size.length + (end - start) + 2);
+    out.write(size, 0, 'latin1');
+    buf.copy(out, size.length, start, end);
+    out.write('\r\n', out.length - 2, 'latin1');
+    return this.socket.write(out);
   }
 
   writeLastChunk(): void {

@@ -44,6 +44,13 @@ export interface ConnectionOwner {
 
 const empty = Buffer.alloc(0);
 
+/**
+ * Every upstream connection of the process reads into this one buffer (net's `onread`): no
+ * allocation and no stream machinery per read. Bytes are used before the callback returns; what
+ * must outlive it (a partial head, body bytes queued for the client) is copied.
+ */
+const readBuffer = Buffer.allocUnsafe(64 * 1024);
+
 export class UpstreamConnection {
   readonly socket: Socket;
   user: UpstreamUser | null = null;
@@ -69,10 +76,9 @@ export class UpstreamConnection {
   constructor(owner: ConnectionOwner, host: string, port: number, keepAliveMs: number) {
     this.owner = owner;
     this.keepAliveMs = keepAliveMs;
-    this.socket = connect({ host, port });
+    this.socket = connect({ host, port, onread: { buffer: readBuffer, callback: this.onRead } });
     this.socket.setNoDelay(true);
     this.socket.on('connect', this.onConnect);
-    this.socket.on('data', this.onData);
     this.socket.on('end', this.onEnd);
     this.socket.on('error', this.onError);
     this.socket.on('close', this.onClose);
@@ -108,7 +114,14 @@ export class UpstreamConnection {
     this.user?.connected();
   };
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** Returns true: pausing, when the client is slow, goes through `pause()`. */
+  private readonly onRead = (bytes: number, buf: Uint8Array): boolean => {
+    this.onData((buf as Buffer).subarray(0, bytes));
+    return true;
+  };
+
+  /** `chunk` is only valid during the call (it is `readBuffer`). */
+  private onData(chunk: Buffer): void {
     const user = this.user;
     if (user === null) {
       // Bytes nobody asked for: this connection's framing cannot be trusted any more.
@@ -128,7 +141,7 @@ export class UpstreamConnection {
         this.owner.fault(again);
       }
     }
-  };
+  }
 
   private readHead(user: UpstreamUser, chunk: Buffer): void {
     let buf = chunk;
@@ -142,7 +155,7 @@ export class UpstreamConnection {
       const outcome = parseResponseHead(buf, start, response);
       if (outcome === ResponseOutcome.Partial) {
         if (buf.length - start >= maxResponseHeadBytes) break;
-        this.partial = start === 0 ? buf : buf.subarray(start);
+        this.partial = Buffer.from(buf.subarray(start));
         return;
       }
       if (outcome === ResponseOutcome.Bad || response.status === 101) break;
