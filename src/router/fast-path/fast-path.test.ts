@@ -171,6 +171,35 @@ describe('fast path', () => {
     expect(r.metric('skiff_router_response_bytes_total')).toBe('plain'.length * 2 + 'hello world'.length + 'after hints'.length + 'streamed until close'.length);
   });
 
+  it('leaves routes with weights, release matches, mirroring or a rate limit to node:http', async () => {
+    const backend = await rawBackend((request, socket) => socket.write(lengthAnswer(request.url)));
+    const plain = { backends: [at(backend)] };
+    const r = await router([
+      route({ ...plain, id: 'dev/app/1', pathPrefix: '/weights', weights: { v1: 100 } }),
+      route({ ...plain, id: 'dev/app/2', pathPrefix: '/matches', releaseMatches: [{ match: { kind: 'header', name: 'x-canary', value: '1' }, release: 'v1' }] }),
+      route({
+        ...plain,
+        id: 'dev/app/3',
+        pathPrefix: '/mirror',
+        mirror: { candidateRelease: 'v2', percent: 100, methods: ['GET'], compareHeaders: [], ignoreFields: [] },
+      }),
+      route({ ...plain, id: 'dev/app/4', pathPrefix: '/limited', rateLimit: { requestsPerSecond: 100 } }),
+      route({ id: 'dev/app/5', pathPrefix: '/bad-id', backends: [{ ...at(backend), id: 'i1\r\nx-injected: 1' }] }),
+      route({ ...plain, id: 'dev/app/0', pathPrefix: '/' }),
+    ]);
+    for (const [i, path] of ['/weights', '/matches', '/mirror', '/limited', '/bad-id'].entries()) {
+      const c = client(r.port);
+      c.send(get(path));
+      const [answer] = await c.answers(1);
+      expect(answer!.headers['x-injected']).toBeUndefined();
+      expect(r.stats).toMatchObject({ requests: 0, handoffs: i + 1 });
+    }
+    const c = client(r.port);
+    c.send(get('/plain'));
+    expect((await c.answers(1))[0]!.body).toBe('/plain');
+    expect(r.stats).toMatchObject({ requests: 1, handoffs: 5 });
+  });
+
   it('answers 502 to a malformed answer, closes that upstream connection, and goes on', async () => {
     const backend = await rawBackend((request, socket) => {
       if (request.url === '/garbage') socket.write('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabc');

@@ -67,11 +67,14 @@ const plainKeys = new Set([
   'maxBodyBytes',
 ]);
 
+/** What node:http accepts in a header value: instance ids go out in x-skiff-instance. */
+const headerValue = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 function plainEntry(entry: RouteEntry): boolean {
   for (const [key, value] of Object.entries(entry)) {
     if (value !== undefined && !plainKeys.has(key)) return false;
   }
-  return true;
+  return entry.backends.every((backend) => headerValue.test(backend.id));
 }
 
 export class FastPath implements ConnectionContext, ConnectionLimits, FastExchangeContext, PoolRegistry {
