@@ -35,7 +35,9 @@ export class SocketPool implements ConnectionOwner {
   }
 
   acquire(): UpstreamConnection {
-    const connection = this.idle.pop();
+    let connection = this.idle.pop();
+    // Closed pooled connections leave the list on their 'close'; one closed in this very tick may still be here.
+    while (connection !== undefined && connection.socket.destroyed) connection = this.idle.pop();
     if (connection !== undefined) return connection;
     this.opened++;
     return new UpstreamConnection(this, this.host, this.port, this.keepAliveMs);
