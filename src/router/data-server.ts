@@ -67,6 +67,9 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
     options.fastPath === false
       ? undefined
       : installFastPath(server, plane, { headersTimeoutMs: headersTimeout, keepAliveTimeoutMs: server.keepAliveTimeout, maxHeaderBytes });
+  if (fast === undefined && options.fastPath !== false) {
+    plane.logger.warn({}, "node:http's connection handler was not found: serving every request through node:http (no fast path)");
+  }
   const upgrades = new UpgradeProxy(plane);
   server.on('upgrade', upgrades.handle);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {

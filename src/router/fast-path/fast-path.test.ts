@@ -27,10 +27,10 @@ interface Setup {
   metric(name: string): number | undefined;
 }
 
-async function router(routes: readonly RouteEntry[], fastPath = true): Promise<Setup> {
+async function router(routes: readonly RouteEntry[], fastPath = true, headersTimeoutMs = 2_000): Promise<Setup> {
   const plane = new DataPlane({ logger: silent });
   plane.apply(table(1, routes));
-  const data = createDataServer(plane, { fastPath, headersTimeoutMs: 2_000 });
+  const data = createDataServer(plane, { fastPath, headersTimeoutMs });
   const port = await data.listen(0, '127.0.0.1');
   cleanups.push(async () => {
     plane.draining = true;
@@ -198,6 +198,21 @@ describe('fast path', () => {
     c.send(get('/plain'));
     expect((await c.answers(1))[0]!.body).toBe('/plain');
     expect(r.stats).toMatchObject({ requests: 1, handoffs: 5 });
+  });
+
+  it('answers 408 to a connection that sends nothing, and lets node:http time out a head that stalls', async () => {
+    const backend = await rawBackend((request, socket) => socket.write(lengthAnswer(request.url)));
+    const r = await router([route({ backends: [at(backend)] })], true, 300);
+    const silentClient = client(r.port);
+    const stalled = client(r.port);
+    stalled.send('GET /never HTTP/1.1\r\nHost: app.test\r\nX-Half: ');
+    await Promise.all([silentClient.closed, stalled.closed]);
+    expect(silentClient.rest()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(stalled.rest()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(r.stats).toMatchObject({ requests: 0, handoffs: 1 });
+    const text = renderPrometheus(r.plane.metrics.snapshot());
+    expect(metricValue(text, 'skiff_router_rejected_requests_total{reason="timeout"}')).toBe(2);
+    expect(backend.requests).toHaveLength(0);
   });
 
   it('answers 502 to a malformed answer, closes that upstream connection, and goes on', async () => {
