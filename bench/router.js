@@ -3,15 +3,18 @@
 // 50 routes, least-request over 2 instances, metrics on), at 64 and 1 connections; median of
 // BENCH_RUNS runs (default 3) of BENCH_SECONDS (default 5). Then the router's memory and
 // table fan-out time with 1,000 routes and 5,000 instances.
-// `--only direct,nginx,skiff` limits the rows; BENCH_ROUTER_WORKERS sets Skiff's workers (default 2);
-// BENCH_PROFILE=dir writes the router's CPU profiles (node --cpu-prof) there.
+// `--only direct,nginx,skiff` limits the rows; `--only ...,skiff-node` adds a row for the router
+// with its raw-socket fast path off (every request through node:http and undici), for before/after
+// comparisons in one session. BENCH_ROUTER_WORKERS sets Skiff's workers (default 2);
+// BENCH_PROFILE=dir writes the routers' CPU profiles (node --cpu-prof) there
+// (summarize them with `node bench/router-profile.js dir`).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, killPid, waitFor, waitForExit, spawnCaptured } from './lib/processes.js';
-import { cpuSeconds, hasCommand, processTree, rssMiB, runWrk } from './lib/router-tools.js';
+import { cpuTimes, hasCommand, processTree, rssMiB, runWrk } from './lib/router-tools.js';
 import { formatTable, ratio, summarize } from './lib/stats.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,7 +26,8 @@ const workers = Number(process.env.BENCH_ROUTER_WORKERS ?? 2);
 const profileDir = process.env.BENCH_PROFILE;
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg === -1 ? null : new Set(process.argv[onlyArg + 1].split(','));
-const want = (name) => only === null || only.has(name);
+const want = (name) => (only === null ? name !== 'skiff-node' : only.has(name));
+const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'skiff-bench-router-'));
 const owned = [];
@@ -107,12 +111,16 @@ function benchTable(backends, version) {
   return { version, generatedAt: new Date().toISOString(), routes: routes.map((r) => JSON.parse(JSON.stringify(r))) };
 }
 
-async function startSkiff(backends) {
+async function startSkiff(backends, fastPath = true) {
   const { publishRouteTable, routerHealth } = await import(adminClient);
   const port = await freePort();
-  const socket = path.join(tmp, 'router.sock');
-  const args = [routerEntry, '--port', String(port), '--admin-socket', socket, '--table-file', path.join(tmp, 'router-table.json'), '--workers', String(workers)];
-  if (profileDir) args.unshift('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
+  const name = fastPath ? 'router' : 'router-node';
+  const socket = path.join(tmp, `${name}.sock`);
+  const args = [
+    routerEntry, '--port', String(port), '--admin-socket', socket, '--table-file', path.join(tmp, `${name}-table.json`),
+    '--workers', String(workers), '--fast-path', fastPath ? 'on' : 'off',
+  ];
+  if (profileDir) args.unshift('--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`);
   if (process.env.BENCH_NODE_FLAGS) args.unshift(...process.env.BENCH_NODE_FLAGS.split(' '));
   const proc = spawnCaptured(process.execPath, args, {});
   owned.push(proc.child.pid);
@@ -124,11 +132,14 @@ async function startSkiff(backends) {
 
 async function measure(target, connections) {
   const pids = target.pid === undefined ? [] : processTree(target.pid);
-  const cpuBefore = cpuSeconds(pids);
+  const before = cpuTimes(pids);
   const result = await runWrk({ url: target.url, connections, threads: connections === 1 ? 1 : 2, seconds });
-  const cpu = cpuSeconds(pids) - cpuBefore;
+  const after = cpuTimes(pids);
   if (result.non2xx > 0 || result.socketErrors) console.error(`  ${target.name}: ${result.non2xx} non-2xx, socket errors: ${result.socketErrors ?? 'none'}`);
-  return { ...result, cpuMicrosPerRequest: target.pid === undefined ? NaN : (cpu * 1e6) / result.requests };
+  const perRequest = (s) => (target.pid === undefined ? NaN : (s * 1e6) / result.requests);
+  const user = perRequest(after.user - before.user);
+  const system = perRequest(after.system - before.system);
+  return { ...result, cpuMicrosPerRequest: user + system, userMicrosPerRequest: user, systemMicrosPerRequest: system };
 }
 
 async function fanOut(skiff, backends) {
@@ -193,6 +204,11 @@ async function main() {
     skiff = await startSkiff(backends);
     targets.push({ name: `Skiff router (${workers} workers)`, url: `http://127.0.0.1:${skiff.port}/`, pid: skiff.pid });
   }
+  if (want('skiff-node')) {
+    const slow = await startSkiff(backends, false);
+    targets.push({ name: `Skiff, fast path off (${workers} workers)`, url: `http://127.0.0.1:${slow.port}/`, pid: slow.pid });
+  }
+  console.log(`load average before: ${loadAverage()}`);
 
   const samples = new Map();
   for (const connections of [64, 1]) {
@@ -215,10 +231,13 @@ async function main() {
       const key = `${target.name}@${connections}`;
       const rps = median(key, 'rps');
       const cpu = median(key, 'cpuMicrosPerRequest');
+      const user = median(key, 'userMicrosPerRequest');
+      const system = median(key, 'systemMicrosPerRequest');
       const isSkiff = target.name.startsWith('Skiff');
       rows.push([
         target.name, connections, runs, Math.round(rps), (median(key, 'p50') / 1000).toFixed(3), (median(key, 'p99') / 1000).toFixed(3),
         Number.isNaN(cpu) ? '-' : cpu.toFixed(1),
+        Number.isNaN(user) ? '-' : `${user.toFixed(1)}/${system.toFixed(1)}`,
         isSkiff && samples.has(nginxKey) ? ratio(rps, median(nginxKey, 'rps')) : '-',
         isSkiff && samples.has(nginxKey) ? ratio(cpu, median(nginxKey, 'cpuMicrosPerRequest')) : '-',
         isSkiff && samples.has(nginxKey) ? ratio(median(key, 'p99'), median(nginxKey, 'p99')) : '-',
@@ -226,9 +245,10 @@ async function main() {
       ]);
     }
   }
+  console.log(`load average after: ${loadAverage()}`);
   console.log(`wrk ${seconds} s per run, median of ${runs} runs; CPU is user+system of the proxy's processes per request`);
   console.log(formatTable(
-    ['target', 'conns', 'runs', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'req/s vs nginx', 'CPU vs nginx', 'p99 vs nginx', 'req/s vs direct'],
+    ['target', 'conns', 'runs', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'user/sys µs', 'req/s vs nginx', 'CPU vs nginx', 'p99 vs nginx', 'req/s vs direct'],
     rows,
   ));
 

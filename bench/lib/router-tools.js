@@ -63,18 +63,26 @@ export function processTree(pid) {
   return pids;
 }
 
-/** User plus system CPU seconds of the processes. */
-export function cpuSeconds(pids) {
-  let ticks = 0;
+/** User and system CPU seconds of the processes. */
+export function cpuTimes(pids) {
+  let user = 0;
+  let system = 0;
   for (const pid of pids) {
     try {
       const fields = statFields(pid);
-      ticks += Number(fields[11]) + Number(fields[12]);
+      user += Number(fields[11]);
+      system += Number(fields[12]);
     } catch {
       // Gone: its ticks are lost, which only happens if a process died mid-run.
     }
   }
-  return ticks / clockTicks;
+  return { user: user / clockTicks, system: system / clockTicks };
+}
+
+/** User plus system CPU seconds of the processes. */
+export function cpuSeconds(pids) {
+  const { user, system } = cpuTimes(pids);
+  return user + system;
 }
 
 export function rssMiB(pid) {

@@ -1,11 +1,12 @@
 /**
  * Composition root of the router process, started detached by the control plane:
  *   node dist/main/router-process.js --listen-host 127.0.0.1 --port 8080 \
- *     --admin-socket /path/router.sock --table-file /path/router-table.json [--workers N]
+ *     --admin-socket /path/router.sock --table-file /path/router-table.json [--workers N] [--fast-path off]
  * With --workers N ≥ 1 (default: the number of cores, at most 4) this process is the primary:
  * it owns the admin socket and table file and N forked workers serve the port. --workers 0
  * serves from this one process. Logs are JSON lines on stdout. SIGTERM/SIGINT drain in-flight
- * requests and exit 0.
+ * requests and exit 0. --fast-path off serves every request through node:http and undici (the
+ * raw-socket fast path is on by default).
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -60,12 +61,15 @@ async function main(): Promise<void> {
       'drain-timeout-ms': { type: 'string', default: '5000' },
       'headers-timeout-ms': { type: 'string', default: '10000' },
       workers: { type: 'string', default: String(Math.min(availableParallelism(), 4)) },
+      'fast-path': { type: 'string', default: 'on' },
     },
     strict: true,
   });
 
   const { logger, flush } = createLogger('primary');
   const workers = parseCount('workers', values.workers, 64);
+  const fastPath = values['fast-path'];
+  if (fastPath !== 'on' && fastPath !== 'off') throw new Error(`--fast-path must be on or off, got "${fastPath}"`);
   const common = {
     listenHost: values['listen-host'],
     port: parsePort(values.port),
@@ -73,6 +77,7 @@ async function main(): Promise<void> {
     ...(values['table-file'] === undefined ? {} : { tableFile: values['table-file'] }),
     drainTimeoutMs: Number(values['drain-timeout-ms']),
     headersTimeoutMs: Number(values['headers-timeout-ms']),
+    fastPath: fastPath === 'on',
     logger,
   };
   const router = workers === 0 ? await startRouter(common) : await startRouterPrimary({ ...common, workers });

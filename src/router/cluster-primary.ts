@@ -24,6 +24,8 @@ export interface PrimaryOptions {
   readonly tableFile?: string;
   readonly drainTimeoutMs: number;
   readonly headersTimeoutMs: number;
+  /** Serve plain requests on the raw-socket fast path. Default true. */
+  readonly fastPath?: boolean;
   readonly logger: RouterLogger;
 }
 
@@ -89,7 +91,14 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
             }
             // Every worker asks for the configured port, 0 included: cluster shares one handle per
             // requested address, so port 0 gives all workers the same port.
-            worker.send({ t: 'start', host: options.listenHost, port: options.port, headersTimeoutMs: options.headersTimeoutMs, table } satisfies PrimaryMessage);
+            worker.send({
+              t: 'start',
+              host: options.listenHost,
+              port: options.port,
+              headersTimeoutMs: options.headersTimeoutMs,
+              table,
+              fastPath: options.fastPath !== false,
+            } satisfies PrimaryMessage);
             started.add(worker);
             return;
           case 'listening':

@@ -34,7 +34,7 @@ export function runRouterWorker(logger: RouterLogger, onExit: (code: number) => 
     switch (message.t) {
       case 'start': {
         plane.apply(message.table);
-        const server = createDataServer(plane, { headersTimeoutMs: message.headersTimeoutMs });
+        const server = createDataServer(plane, { headersTimeoutMs: message.headersTimeoutMs, fastPath: message.fastPath !== false });
         server.listen(message.port, message.host).then(
           (port) => {
             data = server;

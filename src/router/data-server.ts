@@ -1,11 +1,13 @@
 /**
  * The data-plane HTTP server around a DataPlane: limits on the request head, answers to input
  * the parser refuses, upgraded connections, and draining. Shared by the single-process router
- * and each cluster worker.
+ * and each cluster worker. Connections start on the raw-socket fast path (fast-path/), which
+ * gives them to node:http at the first request it does not serve itself.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { DataPlane } from './data-plane.js';
+import { installFastPath, type FastPathStats } from './fast-path/fast-path.js';
 import { drainUpgrades, UpgradeProxy } from './upgrade-proxy.js';
 
 export interface DataServerOptions {
@@ -13,10 +15,14 @@ export interface DataServerOptions {
   readonly headersTimeoutMs?: number;
   /** Largest request head. Default 16 KiB (Node's). */
   readonly maxHeaderBytes?: number;
+  /** Serve plain requests on the raw-socket fast path. Default true. */
+  readonly fastPath?: boolean;
 }
 
 export interface DataServer {
   readonly server: Server;
+  /** The fast path's counters; undefined when it is off. */
+  readonly fastPath: FastPathStats | undefined;
   listen(port: number, host: string): Promise<number>;
   /** Stops accepting; waits for in-flight requests and upgraded connections up to `timeoutMs`. */
   drain(timeoutMs: number): Promise<void>;
@@ -43,19 +49,27 @@ function classify(code: string | undefined): { status: number; text: string; rea
 
 export function createDataServer(plane: DataPlane, options: DataServerOptions = {}): DataServer {
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
   const server = createServer(
     {
       noDelay: true,
       headersTimeout,
       // Uploads may be long; the route's timeouts bound the exchange instead.
       requestTimeout: 0,
-      maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
+      maxHeaderSize: maxHeaderBytes,
       // Node checks the head deadline on this interval (30 s by default), too coarse for slow clients.
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, headersTimeout / 2)),
     },
     plane.handle,
   );
   server.keepAliveTimeout = 5_000;
+  const fast =
+    options.fastPath === false
+      ? undefined
+      : installFastPath(server, plane, { headersTimeoutMs: headersTimeout, keepAliveTimeoutMs: server.keepAliveTimeout, maxHeaderBytes });
+  if (fast === undefined && options.fastPath !== false) {
+    plane.logger.warn({}, "node:http's connection handler was not found: serving every request through node:http (no fast path)");
+  }
   const upgrades = new UpgradeProxy(plane);
   server.on('upgrade', upgrades.handle);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -81,6 +95,7 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
 
   return {
     server,
+    fastPath: fast?.stats,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -91,14 +106,23 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
       }),
     drain: async (timeoutMs) => {
       const closed = new Promise<void>((resolve) => {
-        const sweep = setInterval(() => server.closeIdleConnections(), 50);
-        const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+        const closeIdle = (): void => {
+          server.closeIdleConnections();
+          fast?.closeIdle();
+        };
+        const sweep = setInterval(closeIdle, 50);
+        const deadline = setTimeout(() => {
+          server.closeAllConnections();
+          fast?.destroyAll();
+        }, timeoutMs);
+        // The server's count of open connections includes the fast path's: this waits for both.
         server.close(() => {
           clearInterval(sweep);
           clearTimeout(deadline);
+          fast?.stop();
           resolve();
         });
-        server.closeIdleConnections();
+        closeIdle();
       });
       await Promise.all([closed, drainUpgrades(upgrades.open, timeoutMs)]);
     },

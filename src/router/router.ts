@@ -27,6 +27,8 @@ export interface RouterOptions {
   readonly drainTimeoutMs?: number;
   /** Time a client has to send its request head. Default 10 s. */
   readonly headersTimeoutMs?: number;
+  /** Serve plain requests on the raw-socket fast path. Default true. */
+  readonly fastPath?: boolean;
 }
 
 export interface RouterHandle {
@@ -81,7 +83,10 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     return run;
   };
 
-  const data = createDataServer(plane, options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs });
+  const data = createDataServer(plane, {
+    ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
+    fastPath: options.fastPath !== false,
+  });
   const metrics = (): string => renderPrometheus(plane.metrics.snapshot());
   let port: number;
   try {

@@ -7,6 +7,7 @@
 import { Pool } from 'undici';
 import type { RouteTable } from '../core/route-table.js';
 import type { LoadCounter } from './balancer.js';
+import type { SocketPool } from './fast-path/socket-pool.js';
 
 export interface UpstreamOptions {
   readonly connectTimeoutMs: number;
@@ -16,6 +17,8 @@ export class Upstream implements LoadCounter {
   readonly key: string;
   private readonly connectTimeoutMs: number;
   private created: Pool | undefined = undefined;
+  /** The fast path's raw keep-alive connections to this address, created on first use. */
+  sockets: SocketPool | undefined = undefined;
   inFlight = 0;
   /** Upgraded (WebSocket) connections open to this address; not part of the balancing load. */
   upgraded = 0;
@@ -167,6 +170,7 @@ export class UpstreamSet {
   }
 
   private retire(upstream: Upstream): void {
+    upstream.sockets?.retire();
     const pool = upstream.poolCreated;
     if (upstream.busy > 0 || upstream.closingPools > 0 || pool !== undefined) this.leaving.add(upstream);
     if (pool === undefined) return;

@@ -5,7 +5,15 @@ import type { MetricsSnapshot } from './metrics.js';
 import type { ParallelSnapshot } from './parallel/counts.js';
 
 export type PrimaryMessage =
-  | { readonly t: 'start'; readonly host: string; readonly port: number; readonly headersTimeoutMs: number; readonly table: RouteTable }
+  | {
+      readonly t: 'start';
+      readonly host: string;
+      readonly port: number;
+      readonly headersTimeoutMs: number;
+      readonly table: RouteTable;
+      /** Absent: on. */
+      readonly fastPath?: boolean;
+    }
   /** The table as JSON text: serialized once for every worker instead of once per worker. */
   | { readonly t: 'table'; readonly seq: number; readonly json: string }
   | { readonly t: 'metrics'; readonly seq: number }

@@ -1,0 +1,24 @@
+/**
+ * The router's own answers on the fast path, as raw bytes: the same JSON body and headers that
+ * error-response.ts sends through node:http.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { ErrorCode } from '../../core/errors.js';
+
+export function routerErrorAnswer(status: number, code: ErrorCode, message: string, closeConnection: boolean): string {
+  const body = JSON.stringify({ code, message });
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n` +
+    'content-type: application/json; charset=utf-8\r\n' +
+    `content-length: ${Buffer.byteLength(body)}\r\n` +
+    'cache-control: no-store\r\n' +
+    (closeConnection ? 'connection: close\r\n' : '') +
+    `\r\n${body}`
+  );
+}
+
+/** What data-server.ts answers when node:http's parser refuses a request, for the same case on the fast path. */
+export function requestTimeoutAnswer(): string {
+  const body = JSON.stringify({ code: 'SKIFF_BAD_REQUEST', message: 'Request Timeout (ERR_HTTP_REQUEST_TIMEOUT)' });
+  return `HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
