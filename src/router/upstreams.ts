@@ -130,6 +130,8 @@ export class UpstreamSet {
     for (const key of keys) {
       const upstream = this.current.get(key);
       if (upstream === undefined) continue;
+      upstream.sockets?.retire();
+      upstream.sockets = undefined;
       const pool = upstream.detachPool();
       if (pool !== undefined) this.closePool(upstream, pool);
     }

@@ -44,10 +44,23 @@ describe('parallel-run report', () => {
     const [report] = buildParallelReport({ routes: [counts] }).routes;
     expect(report!.endpoints[0]!.differences[0]).toMatchObject({ key: 'header:etag', candidateRate: 0.5, noiseRate: 0.1 });
     expect(report!.matched).toBe(50);
-    // Within the margin it is noise.
-    const close = buildParallelReport({ routes: [counts] }, { noiseMargin: 0.45 }).routes[0]!;
+    // Within the thresholds it is noise.
+    const close = buildParallelReport({ routes: [counts] }, { absoluteThreshold: 0.45 }).routes[0]!;
     expect(close.endpoints[0]!.differences).toEqual([]);
     expect(close.noiseKeys).toEqual(['header:etag']);
+  });
+
+  it('treats a key that differs almost always between trusted instances as noise, even if the candidate differs always', () => {
+    const counts = run();
+    const endpoint = endpointCounts(counts, 'GET /a');
+    for (let i = 0; i < 100; i++) {
+      recordCandidate(endpoint, '/a', [d('body:at')]);
+      recordNoise(endpoint, i < 90 ? [d('body:at')] : []);
+    }
+    const [report] = buildParallelReport({ routes: [counts] }).routes;
+    expect(report!.endpoints[0]!.differences).toEqual([]);
+    expect(report!.noiseKeys).toEqual(['body:at']);
+    expect(report!.matchRate).toBe(1);
   });
 
   it('uses the route noise for an endpoint that had none, and counts everything as real without noise', () => {

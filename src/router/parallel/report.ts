@@ -9,9 +9,26 @@ import { overflowSignature, type EndpointCounts, type ParallelSnapshot, type Rou
 
 export type { ParallelDifference, ParallelEndpointReport, ParallelReport, ParallelRouteReport, ParallelSample } from '../../core/parallel-report.js';
 
+/**
+ * A key the noise also shows is real only when the candidate's rate exceeds the noise's by more
+ * than `absolute` and by more than `relative` of the noise's rate (Diffy's two thresholds): a
+ * timestamp that differs 100% of the time against 90% between trusted instances is noise.
+ */
 export interface ReportOptions {
-  /** A key is real when candidateRate > noiseRate + margin (or noise never showed it). Default 0.05. */
-  readonly noiseMargin?: number;
+  /** Default 0.03 (3 points). */
+  readonly absoluteThreshold?: number;
+  /** Default 0.2 (20% more than the noise). */
+  readonly relativeThreshold?: number;
+}
+
+interface Thresholds {
+  readonly absolute: number;
+  readonly relative: number;
+}
+
+function beyondNoise(candidateRate: number, noiseRate: number, thresholds: Thresholds): boolean {
+  const excess = candidateRate - noiseRate;
+  return excess > thresholds.absolute && excess > thresholds.relative * noiseRate;
 }
 
 interface NoiseSource {
@@ -37,7 +54,7 @@ function endpointReport(
   name: string,
   counts: EndpointCounts,
   fallbackNoise: NoiseSource,
-  margin: number,
+  thresholds: Thresholds,
   noiseKeys: Set<string>,
 ): ParallelEndpointReport {
   // An endpoint that got no noise copy (one trusted instance answered it) uses the route's noise.
@@ -50,7 +67,7 @@ function endpointReport(
     const candidateRate = counts.compared === 0 ? 0 : keyCounts.count / counts.compared;
     const noiseCount = noise === null ? 0 : (noise.keys[key] ?? 0);
     const noiseRate = noise === null ? null : noiseCount / noise.compared;
-    if (noiseRate !== null && noiseCount > 0 && candidateRate <= noiseRate + margin) {
+    if (noiseRate !== null && noiseCount > 0 && !beyondNoise(candidateRate, noiseRate, thresholds)) {
       noiseKeys.add(key);
       continue;
     }
@@ -68,10 +85,10 @@ function endpointReport(
   return { endpoint: name, compared: counts.compared, differing, matchRate: rate(counts.compared - differing, counts.compared), differences };
 }
 
-function routeReport(counts: RouteCounts, margin: number): ParallelRouteReport {
+function routeReport(counts: RouteCounts, thresholds: Thresholds): ParallelRouteReport {
   const noise = routeNoise(counts);
   const noiseKeys = new Set<string>();
-  const endpoints = Object.entries(counts.endpoints).map(([name, endpoint]) => endpointReport(name, endpoint, noise, margin, noiseKeys));
+  const endpoints = Object.entries(counts.endpoints).map(([name, endpoint]) => endpointReport(name, endpoint, noise, thresholds, noiseKeys));
   endpoints.sort((a, b) => Number(b.differing > 0) - Number(a.differing > 0) || a.endpoint.localeCompare(b.endpoint));
   let compared = 0;
   let differing = 0;
@@ -100,8 +117,8 @@ function routeReport(counts: RouteCounts, margin: number): ParallelRouteReport {
 
 /** Judges merged counts: real differences with examples, noise keys filtered out, match rates. */
 export function buildParallelReport(snapshot: ParallelSnapshot, options: ReportOptions = {}): ParallelReport {
-  const margin = options.noiseMargin ?? 0.05;
-  const routes = snapshot.routes.map((counts) => routeReport(counts, margin));
+  const thresholds = { absolute: options.absoluteThreshold ?? 0.03, relative: options.relativeThreshold ?? 0.2 };
+  const routes = snapshot.routes.map((counts) => routeReport(counts, thresholds));
   routes.sort((a, b) => a.route.localeCompare(b.route) || a.candidateRelease.localeCompare(b.candidateRelease));
   return { routes };
 }
