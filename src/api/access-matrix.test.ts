@@ -147,6 +147,8 @@ function scriptedPipelineControl(): PipelineControlPort {
     deploy: async ({ version: artifact }) => ({ version: `v${++version}`, artifact }),
     promote: async () => ({ version: `v${++version}`, artifact: 'sha256:aa' }),
     currentRelease: () => ({ version: 'v1', artifact: 'sha256:aa' }),
+    rollout: () => null,
+    routed: async () => undefined,
     waitReady: async () => undefined,
     runCheck: async () => ({ exitCode: 0, timedOut: false, output: '' }),
     emit: () => undefined,

@@ -3,6 +3,7 @@
  * of the control plane. `main/` wires the real implementation; the API only maps it to HTTP.
  */
 import type { ErrorDetail } from '../core/errors.js';
+import type { RolloutPhase, RolloutResult } from '../rollout/index.js';
 import type { StrategyType } from '../spec/schema.js';
 import type { PlanChange } from '../spec/plan.js';
 
@@ -32,6 +33,33 @@ export interface ServiceStatus {
   readonly desired: number;
   readonly ready: number;
   readonly routes: readonly { readonly host: string | null; readonly path: string }[];
+  /** The rollout under way, else the last one; null when the service has had none in the environment. */
+  readonly rollout: ServiceRollout | null;
+}
+
+/** A service's rollout in brief, as `skiff status` and the overview show it (`skiff rollout status` has it all). */
+export interface ServiceRollout {
+  readonly id: number;
+  readonly strategy: StrategyType;
+  /** False once finished: see `result`. */
+  readonly active: boolean;
+  readonly phase: RolloutPhase;
+  readonly result: RolloutResult | null;
+  /** The release replaced and the one rolled out (`v3`, `v4`). */
+  readonly stable: string;
+  readonly next: string;
+  /** The current step, from 1, of `steps`, and its label (`weight 25%`, `analysis quick`, `awaiting-promote`). */
+  readonly step: number;
+  readonly steps: number;
+  readonly stepLabel: string;
+  /** Percent per release in force; null when requests spread over every ready instance. */
+  readonly weights: Readonly<Record<string, number>> | null;
+  /** What a person must do for it to go on (`skiff rollout promote|resume`); null when nothing. */
+  readonly waitsFor: 'promote' | 'resume' | null;
+  readonly reason: string;
+  readonly author: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
 }
 
 export interface StatusReport {

@@ -2,7 +2,8 @@ export { buildApp, type AppDeps } from './app.js';
 export { httpStatusFor } from './http-status.js';
 export { openApiPath, type OpenApiDocument } from './openapi.js';
 export { parseRestoreTarget, type ParsedRestoreTarget, type RestoreTarget } from './restore-target.js';
-export { secretNamePattern, type ErrorBody } from './schemas.js';
+export { type ErrorBody } from './schemas.js';
+export { maxSecretValueLength, secretNamePattern } from './secret-rules.js';
 export type {
   ApplyResult,
   ArtifactSummary,
@@ -24,6 +25,7 @@ export type {
   RollbackRequest,
   SecretChange,
   SecretInfo,
+  ServiceRollout,
   ServiceStatus,
   SpecSource,
   StatusReport,

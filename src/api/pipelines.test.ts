@@ -65,6 +65,8 @@ function control(): PipelineControlPort {
     },
     promote: async ({ from, to }) => (calls.push(`promote ${from} ${to}`), { version: `v${++version}`, artifact: 'sha256:aa' }),
     currentRelease: () => ({ version: 'v1', artifact: 'sha256:aa' }),
+    rollout: () => null,
+    routed: async () => undefined,
     waitReady: async ({ environment, release: name }) => void calls.push(`ready ${environment} ${name}`),
     runCheck: async () => (calls.push('check'), { exitCode: checkExit, timedOut: false, output: `smoke says ${checkExit}` }),
     emit: (event) => void events.push(event),

@@ -8,7 +8,7 @@ import type { StrategyType } from '../spec/schema.js';
 
 export type { ParallelDifference, ParallelEndpointReport, ParallelRouteFigures, ParallelSample } from '../core/parallel-report.js';
 export type { StrategyType };
-export const strategyTypes: readonly StrategyType[] = ['recreate', 'rolling', 'blue-green', 'canary'];
+export { strategyTypes } from '../spec/strategy-types.js';
 
 /** What a person may ask of a rollout under way. */
 export type RolloutAction = PersonAction;

@@ -4,6 +4,7 @@
  * control-plane types so the two cannot drift apart without a compile error.
  */
 import { z } from 'zod';
+import { maxSecretValueLength, secretNamePattern } from './secret-rules.js';
 import { errorCatalog, type ErrorCode, type ErrorDetail, type SkiffError } from '../core/errors.js';
 import type {
   ApplyResult,
@@ -18,6 +19,7 @@ import type {
   RevisionSummary,
   SecretChange,
   SecretInfo,
+  ServiceRollout,
   ServiceStatus,
   StatusReport,
   ValidationResult,
@@ -143,12 +145,7 @@ export const revisionsQuerySchema = z.strictObject({
   environment: z.string().min(1).optional().describe('only the revisions that changed this environment'),
 });
 
-/** Secret names are environment variable names; the CLI checks them with the same pattern. */
-export const secretNamePattern = /^[A-Za-z_][A-Za-z0-9_]{0,199}$/;
 const secretNameSchema = z.string().regex(secretNamePattern, 'a secret name is letters, digits and _, not starting with a digit');
-/** A few hundred KiB per value is far beyond any key or certificate and still bounds storage. */
-export const maxSecretValueLength = 256 * 1024;
-
 export const secretParamsSchema = z.strictObject({ ...serviceParamsSchema.shape, name: secretNameSchema });
 
 // The values are never echoed: zod messages name the field path and the rule, not the input.
@@ -214,6 +211,27 @@ const instanceStatusSchema: z.ZodType<InstanceStatus> = z.object({
   reason: z.string().nullable(),
 });
 
+const serviceRolloutSchema: z.ZodType<ServiceRollout> = z
+  .object({
+    id: z.number().int(),
+    strategy: z.enum(['recreate', 'rolling', 'blue-green', 'canary']),
+    active: z.boolean(),
+    phase: z.enum(['progressing', 'paused', 'analysing', 'promoted', 'aborted', 'completed']),
+    result: z.enum(['completed', 'aborted', 'superseded', 'cancelled']).nullable(),
+    stable: z.string().describe('the release replaced'),
+    next: z.string().describe('the release rolled out'),
+    step: z.number().int().describe('the current step, from 1'),
+    steps: z.number().int(),
+    stepLabel: z.string(),
+    weights: z.record(z.string(), z.number()).nullable().describe('percent per release in force; null: spread over every ready instance'),
+    waitsFor: z.enum(['promote', 'resume']).nullable().describe('what a person must do for it to go on: skiff rollout promote|resume'),
+    reason: z.string(),
+    author: z.string(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .describe("a service's rollout in brief");
+
 const serviceStatusSchema: z.ZodType<ServiceStatus> = z.object({
   name: z.string(),
   environment: z.string(),
@@ -221,6 +239,7 @@ const serviceStatusSchema: z.ZodType<ServiceStatus> = z.object({
   desired: z.number().int(),
   ready: z.number().int(),
   routes: z.array(z.object({ host: z.string().nullable(), path: z.string() })),
+  rollout: serviceRolloutSchema.nullable().describe('the rollout under way, else the last one; null when the service has had none here'),
 });
 
 export const statusReportSchema: z.ZodType<StatusReport> = z.object({

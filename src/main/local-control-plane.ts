@@ -22,6 +22,7 @@ import type {
   RevisionSummary,
   SecretChange,
   SecretInfo,
+  ServiceRollout,
   ServiceStatus,
   SpecSource,
   StatusReport,
@@ -42,6 +43,7 @@ import type { EnvironmentRegistry } from './environment-registry.js';
 import type { CollectedLine, CollectedQuery, LogCollector } from './log-collector.js';
 import type { InstanceRecord } from '../providers/local/instance-record.js';
 import { ReleaseOperations } from './release-operations.js';
+import { serviceRollout } from './rollout-summary.js';
 import { revisionSummary } from './summaries.js';
 import { TimeTravel } from './time-travel.js';
 import type { ArtifactPort } from './release-operations.js';
@@ -175,6 +177,10 @@ export class LocalControlPlane implements ControlPlane {
     const desired =
       runtime?.supervisor.desiredEnvironment()?.services ??
       (revision ? resolveEnvironment(revision.spec, environment, this.state.releasesOf(revision, environment)).services : []);
+    const rolloutOf = (service: string): ServiceRollout | null => {
+      const deployment = runtime?.supervisor.rollouts.latest(service);
+      return deployment ? serviceRollout(deployment) : null;
+    };
     const services: ServiceStatus[] = desired.map((service) => {
       const mine = instances.filter((instance) => instance.service === service.name);
       return {
@@ -184,6 +190,7 @@ export class LocalControlPlane implements ControlPlane {
         desired: service.instances,
         ready: mine.filter((instance) => instance.state === 'ready').length,
         routes: service.routes.map((route) => ({ host: route.host ?? null, path: route.path })),
+        rollout: rolloutOf(service.name),
       };
     });
     return {

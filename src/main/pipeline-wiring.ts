@@ -8,12 +8,15 @@ import { runCommand } from '../artifacts/run-command.js';
 import { sleep, type Clock } from '../core/clock.js';
 import { SkiffError } from '../core/errors.js';
 import { PipelineRunner } from '../pipeline/runner.js';
-import type { PipelineControlPort, ReleaseRef } from '../pipeline/ports.js';
+import type { PipelineControlPort, ReleaseRef, RolloutProgress } from '../pipeline/ports.js';
 import type { PipelineRun } from '../pipeline/run.js';
+import type { Deployment } from '../reconcile/deployment.js';
+import { labelOf } from '../reconcile/deployment.js';
 import { releaseName } from '../spec/release.js';
 import { createPipelineStore } from '../store/pipeline-store.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
 import type { LocalControlPlane } from './local-control-plane.js';
+import { personNeeded } from './rollout-summary.js';
 
 export interface PipelineWiringDeps {
   readonly database: Database.Database;
@@ -56,6 +59,13 @@ function controlPort(deps: PipelineWiringDeps): PipelineControlPort {
     currentRelease(environment, service) {
       const release = controlPlane.state.currentRelease(environment, service);
       return release ? { version: releaseName(release), artifact: release.artifact } : null;
+    },
+    rollout(environment, service) {
+      const deployment = deps.environments.get(environment)?.supervisor.rollouts.latest(service);
+      return deployment ? rolloutProgress(deployment) : null;
+    },
+    async routed(environment) {
+      await deps.environments.get(environment)?.publish();
     },
     async waitReady({ environment, service, release, timeoutMs }) {
       const deadline = deps.clock.now() + timeoutMs;
@@ -103,5 +113,19 @@ function controlPort(deps: PipelineWiringDeps): PipelineControlPort {
       };
     },
     emit: (event) => controlPlane.emit(event),
+  };
+}
+
+function rolloutProgress(deployment: Deployment): RolloutProgress {
+  return {
+    id: deployment.id,
+    release: labelOf(deployment.next),
+    stable: labelOf(deployment.stable),
+    strategy: deployment.strategy.type,
+    active: deployment.finishedAt === null,
+    phase: deployment.phase,
+    result: deployment.result,
+    reason: deployment.reason,
+    waitsFor: personNeeded(deployment),
   };
 }

@@ -17,6 +17,24 @@ export interface CheckResult {
   readonly spawnError?: string;
 }
 
+/** The service's rollout in an environment, as a deploy or promote stage follows it. */
+export interface RolloutProgress {
+  /** Tells rollouts apart: a stage follows only one that began with its own deploy. */
+  readonly id: number;
+  /** The release rolled out (`v4`) and the one it replaces. */
+  readonly release: string;
+  readonly stable: string;
+  readonly strategy: string;
+  /** False once finished: see `result`. */
+  readonly active: boolean;
+  readonly phase: 'progressing' | 'paused' | 'analysing' | 'promoted' | 'aborted' | 'completed';
+  readonly result: 'completed' | 'aborted' | 'superseded' | 'cancelled' | null;
+  /** Why it is where it is: the failed analysis of an abort, what a pause waits for. */
+  readonly reason: string;
+  /** What a person must do for it to go on (`skiff rollout promote|resume`); null when nothing. */
+  readonly waitsFor: 'promote' | 'resume' | null;
+}
+
 export interface PipelineEvent {
   readonly type: 'pipeline.run' | 'pipeline.stage';
   readonly service: string;
@@ -34,7 +52,17 @@ export interface PipelineControlPort {
   deploy(options: { readonly service: string; readonly version: string; readonly environment: string; readonly author: string }): Promise<ReleaseRef>;
   promote(options: { readonly service: string; readonly from: string; readonly to: string; readonly author: string }): Promise<ReleaseRef>;
   currentRelease(environment: string, service: string): ReleaseRef | null;
-  /** Resolves when the release's instances are ready and routed; rejects after `timeoutMs`. */
+  /**
+   * The service's rollout in the environment under way, else its last one; null when it has had
+   * none. A deploy or promote that starts a rollout has started it when it resolves.
+   */
+  rollout(environment: string, service: string): RolloutProgress | null;
+  /** Resolves once the environment's router has the routing table in force now. */
+  routed(environment: string): Promise<void>;
+  /**
+   * For a release that started no rollout (a first deploy, content already running): resolves
+   * when its instances are ready and routed; rejects after `timeoutMs`.
+   */
   waitReady(options: { readonly environment: string; readonly service: string; readonly release: string; readonly timeoutMs: number }): Promise<void>;
   runCheck(options: {
     readonly command: readonly string[];

@@ -11,21 +11,26 @@ import type { PipelineStageSpec } from '../spec/schema.js';
 import { checkApproval, checkStart } from './access-rules.js';
 import type { PipelineControlPort, PipelineRunRepository } from './ports.js';
 import { newRun } from './run.js';
+import type { RolloutTarget } from './rollout-judgement.js';
 import type { PipelineRun, StageRun } from './run.js';
-import { approveStage, choosePipeline, failRun, finishStage, nextAction, recoverRun, startStage, succeedRun } from './steps.js';
+import { followRelease } from './release-follower.js';
+import { approveStage, choosePipeline, failRun, finishStage, nextAction, noteStage, recoverRun, startStage, succeedRun } from './steps.js';
 import type { StageOutcome } from './steps.js';
 
 export interface PipelineRunnerDeps {
   readonly control: PipelineControlPort;
   readonly runs: PipelineRunRepository;
   readonly clock: Clock;
-  /** Bound on a deploy or promote becoming ready; 60 s unless given. */
+  /** Bound on a deploy or promote becoming ready (its rollout completing); 60 s unless given. */
   readonly readyTimeoutMs?: number;
+  /** How often a deploy or promote stage looks at its rollout; 250 ms unless given. */
+  readonly rolloutPollMs?: number;
   /** Told of a fault in a run's loop that is not a stage failure (a bug or a store error). */
   readonly onError?: (error: unknown) => void;
 }
 
 const defaultReadyTimeoutMs = 60_000;
+const defaultRolloutPollMs = 250;
 const maxLogLines = 200;
 
 export class PipelineRunner {
@@ -129,11 +134,16 @@ export class PipelineRunner {
           return;
         }
         case 'run-stage': {
-          const started = startStage(run, action.index, now);
-          this.deps.runs.save(started);
-          this.emitStage(started, started.stages[action.index] as StageRun);
-          const outcome = await this.perform(started, (started.stages[action.index] as StageRun).spec);
-          const finished = finishStage(started, action.index, trimLog(outcome), this.deps.clock.now());
+          let current = startStage(run, action.index, now);
+          this.deps.runs.save(current);
+          this.emitStage(current, current.stages[action.index] as StageRun);
+          const note = (line: string): void => {
+            current = noteStage(current, action.index, line);
+            this.deps.runs.save(current);
+            this.emitStage(current, current.stages[action.index] as StageRun);
+          };
+          const outcome = await this.perform(current, (current.stages[action.index] as StageRun).spec, note);
+          const finished = finishStage(current, action.index, trimLog(outcome), this.deps.clock.now());
           this.deps.runs.save(finished);
           this.emitStage(finished, finished.stages[action.index] as StageRun);
           break;
@@ -145,9 +155,9 @@ export class PipelineRunner {
   }
 
   /** Performs one stage; an expected failure (a failing check, a refused deploy) is an outcome, not a throw. */
-  private async perform(run: PipelineRun, stage: PipelineStageSpec): Promise<StageOutcome> {
+  private async perform(run: PipelineRun, stage: PipelineStageSpec, note: (line: string) => void): Promise<StageOutcome> {
     try {
-      return await this.performStage(run, stage);
+      return await this.performStage(run, stage, note);
     } catch (error) {
       const message = isSkiffError(error) ? `${error.message} [${error.code}]` : error instanceof Error ? error.message : String(error);
       const hint = isSkiffError(error) && error.hint ? [`hint: ${error.hint}`] : [];
@@ -155,21 +165,21 @@ export class PipelineRunner {
     }
   }
 
-  private async performStage(run: PipelineRun, stage: PipelineStageSpec): Promise<StageOutcome> {
+  private async performStage(run: PipelineRun, stage: PipelineStageSpec, note: (line: string) => void): Promise<StageOutcome> {
     const { control } = this.deps;
     const service = run.service;
     const author = run.author;
-    const readyTimeoutMs = this.deps.readyTimeoutMs ?? defaultReadyTimeoutMs;
     switch (stage.kind) {
       case 'build': {
         const artifact = await control.build({ service, author });
         return { ok: true, log: [`built ${artifact.digest}`], artifact: artifact.digest };
       }
       case 'deploy': {
+        const before = control.rollout(stage.environment, service)?.id ?? null;
         const release = await control.deploy({ service, version: run.artifact ?? 'latest', environment: stage.environment, author });
-        const log = [`deployed ${release.artifact ?? 'source'} to ${stage.environment} as ${release.version}`];
-        await control.waitReady({ environment: stage.environment, service, release: release.version, timeoutMs: readyTimeoutMs });
-        return { ok: true, log: [...log, `${release.version} ready in ${stage.environment}`], artifact: release.artifact };
+        note(`deployed ${release.artifact ?? 'source'} to ${stage.environment} as ${release.version}`);
+        const followed = await this.follow({ environment: stage.environment, service, release: release.version, before }, note);
+        return { ...followed, artifact: release.artifact };
       }
       case 'promote': {
         const running = control.currentRelease(stage.from, service);
@@ -177,10 +187,11 @@ export class PipelineRunner {
           // Someone deployed another artifact meanwhile: promoting it would ship what this run never checked.
           return { ok: false, log: [`${stage.from} now runs ${running.artifact ?? 'source'}, not ${run.artifact} of this run; nothing promoted`] };
         }
+        const before = control.rollout(stage.to, service)?.id ?? null;
         const release = await control.promote({ service, from: stage.from, to: stage.to, author });
-        const log = [`promoted ${release.artifact ?? 'source'} from ${stage.from} to ${stage.to} as ${release.version}`];
-        await control.waitReady({ environment: stage.to, service, release: release.version, timeoutMs: readyTimeoutMs });
-        return { ok: true, log: [...log, `${release.version} ready in ${stage.to}`], artifact: release.artifact };
+        note(`promoted ${release.artifact ?? 'source'} from ${stage.from} to ${stage.to} as ${release.version}`);
+        const followed = await this.follow({ environment: stage.to, service, release: release.version, before }, note);
+        return { ...followed, artifact: release.artifact };
       }
       case 'check': {
         const result = await control.runCheck({
@@ -205,6 +216,15 @@ export class PipelineRunner {
       default:
         return assertNever(stage);
     }
+  }
+
+  /** Until the release carries the traffic: its rollout completes, or (without one) its instances are ready. */
+  private follow(target: RolloutTarget, note: (line: string) => void): Promise<StageOutcome> {
+    const { control, clock } = this.deps;
+    return followRelease(
+      { control, clock, pollMs: this.deps.rolloutPollMs ?? defaultRolloutPollMs },
+      { target, timeoutMs: this.deps.readyTimeoutMs ?? defaultReadyTimeoutMs, note },
+    );
   }
 
   private emitRun(run: PipelineRun, message: string): void {

@@ -50,6 +50,12 @@ export function finishStage(run: PipelineRun, index: number, outcome: StageOutco
   return outcome.artifact ? { ...next, artifact: outcome.artifact } : next;
 }
 
+/** Adds a line to the log of a stage under way (a rollout waiting for a person), before its outcome. */
+export function noteStage(run: PipelineRun, index: number, line: string): PipelineRun {
+  const stage = run.stages[index] as StageRun;
+  return update(run, index, { log: [...stage.log, line] });
+}
+
 /** Skips every stage not yet done and fails the run with the failed stage's last log line. */
 export function failRun(run: PipelineRun, index: number, now: number): PipelineRun {
   const stage = run.stages[index];

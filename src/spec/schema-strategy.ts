@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../core/units.js';
 import { durationSchema, isRecordLike, nameSchema } from './schema-values.js';
+import { strategyTypes } from './strategy-types.js';
 import type { SpecIssueParams } from './schema-values.js';
 
 export type CountOrPercent = { readonly kind: 'count'; readonly value: number } | { readonly kind: 'percent'; readonly value: number };
@@ -141,13 +142,12 @@ export const canaryStrategySchema = z
 
 // The type is checked first on its own, so a misspelt type is reported as such (with the allowed
 // names) rather than as a mismatch against the first strategy.
-const strategyTypes: readonly string[] = ['recreate', 'rolling', 'blue-green', 'canary'];
 
 export const strategySchema = z
   .unknown()
   .superRefine((value, ctx) => {
     const type = isRecordLike(value) ? value.type : undefined;
-    if (typeof type === 'string' && strategyTypes.includes(type)) return;
+    if (typeof type === 'string' && (strategyTypes as readonly string[]).includes(type)) return;
     ctx.addIssue({
       code: 'custom',
       path: isRecordLike(value) ? ['type'] : [],

@@ -107,6 +107,7 @@ export class MemoryControlPlane implements ControlPlane {
       desired: this.desired(environment, name),
       ready: this.desired(environment, name),
       routes: service.routes.map((route) => ({ host: route.host ?? null, path: route.path })),
+      rollout: null,
     }));
     const instances = services.flatMap((service) =>
       Array.from({ length: service.desired }, (_, index): InstanceStatus => ({

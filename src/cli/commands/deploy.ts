@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { ReleaseSummary } from '../../api/control-plane.js';
 import type { StrategyType } from '../../api/rollout-port.js';
-import { strategyTypes } from '../../api/rollout-port.js';
+import { strategyTypes } from '../../spec/strategy-types.js';
 import type { CliContext, RunCommand } from '../context.js';
 import { shortDigest } from '../output.js';
 import { withProgress } from '../progress.js';

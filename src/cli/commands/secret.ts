@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SecretChange, SecretInfo } from '../../api/control-plane.js';
-import { maxSecretValueLength, secretNamePattern } from '../../api/schemas.js';
+import { maxSecretValueLength, secretNamePattern } from '../../api/secret-rules.js';
 import { SkiffError } from '../../core/errors.js';
 import type { CliContext, RunCommand } from '../context.js';
 import { formatTable, formatTime } from '../output.js';

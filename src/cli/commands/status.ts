@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
-import type { StatusReport } from '../../api/control-plane.js';
+import type { ServiceRollout, StatusReport } from '../../api/control-plane.js';
 import type { CliContext, RunCommand } from '../context.js';
 import { dash, formatAge, formatTable } from '../output.js';
+
+/** A finished rollout stays in the text this long; `--json` always carries each service's last one. */
+const recentRolloutMs = 60 * 60_000;
 
 /** `skiff status [--env E] [--json]`: services and instances of one environment. */
 export function registerStatus(program: Command, ctx: CliContext, run: RunCommand): void {
@@ -39,6 +42,12 @@ export function formatReport(report: StatusReport, now: number): string[] {
         report.services.map((s) => [s.name, String(s.desired), String(s.ready), s.release]),
       ),
     );
+    for (const service of report.services) {
+      const { rollout } = service;
+      if (rollout && (rollout.active || (rollout.finishedAt !== null && now - Date.parse(rollout.finishedAt) < recentRolloutMs))) {
+        lines.push(...rolloutLines(service.name, report.environment, rollout, now));
+      }
+    }
   }
   lines.push('');
   if (report.instances.length === 0) lines.push('no instances');
@@ -62,5 +71,21 @@ export function formatReport(report: StatusReport, now: number): string[] {
       if (instance.reason && instance.state !== 'ready') lines.push(`  ${instance.id}: ${instance.reason}`);
     }
   }
+  return lines;
+}
+
+/** `rollout canary v3→v4 step 2/5 weight 25% (analysing)`: where a service's rollout stands. */
+export function rolloutSummary(rollout: ServiceRollout): string {
+  const state = rollout.active ? rollout.phase : (rollout.result ?? rollout.phase);
+  const step = rollout.steps > 1 ? ` step ${rollout.step}/${rollout.steps}` : '';
+  const weight = rollout.weights ? ` weight ${rollout.weights[rollout.next] ?? 0}%` : '';
+  return `rollout ${rollout.strategy} ${rollout.stable}→${rollout.next}${step}${weight} (${state})`;
+}
+
+function rolloutLines(service: string, environment: string, rollout: ServiceRollout, now: number): string[] {
+  const ago = rollout.finishedAt ? `, ${formatAge(now - Date.parse(rollout.finishedAt))} ago` : '';
+  const lines = [`  ${service}: ${rolloutSummary(rollout)}${ago}`];
+  if (rollout.waitsFor) lines.push(`    waits for a person: skiff rollout ${rollout.waitsFor} ${service} ${environment}`);
+  else if (rollout.phase === 'aborted' || rollout.result === 'aborted') lines.push(`    ${rollout.reason}`);
   return lines;
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { formatErrorDetail } from '../../core/errors.js';
-import { parseSpec } from '../../spec/parse.js';
 import type { CliContext, RunCommand } from '../context.js';
 import { defaultSpecFile, readSpecFile } from '../spec-file.js';
 
@@ -15,6 +14,8 @@ export function registerValidate(program: Command, ctx: CliContext, run: RunComm
 
 async function validate(ctx: CliContext, given: string): Promise<number> {
   const { file, text } = await readSpecFile(ctx.cwd, given);
+  // Loaded here, not at start: the parser pulls in zod and yaml, which every other command would pay for.
+  const { parseSpec } = await import('../../spec/parse.js');
   const result = parseSpec(text, file);
   if (!result.ok) {
     for (const error of result.errors) ctx.err(formatErrorDetail(error));

@@ -1,5 +1,5 @@
 /** Every environment: its services (release, ready/desired, routes, last deployment, traffic) and instances. */
-import type { EventRecord, ReleaseSummary, StatusReport } from '../../api/control-plane.js';
+import type { EventRecord, ReleaseSummary, ServiceRollout, ServiceStatus, StatusReport } from '../../api/control-plane.js';
 import type { AlertView, TopView } from '../../api/monitoring-port.js';
 import { ErrorNote, Muted, Section, StateBadge } from '../components/bits.js';
 import { InstancesTable } from '../components/instances-table.js';
@@ -72,13 +72,49 @@ async function loadEnvironment(environment: string): Promise<EnvironmentView> {
   return { status, current };
 }
 
+// Every `rollout.*` event names its environment: the last deployments follow them live.
 const touches = (environment: string) => (event: EventRecord) => event.environment === environment || event.environment === null;
+
+/** A timed pause or an analysis window ends without an event: poll while a rollout moves on its own. */
+const rolloutPollMs = 3_000;
+const rolloutMoving = (status: StatusReport | undefined): boolean =>
+  status?.services.some((service) => service.rollout?.active === true && service.rollout.waitsFor === null) ?? false;
+
+/** The service's rollout, when it is what brought (or is bringing, or failed to bring) the release it runs. */
+function lastRollout(service: ServiceStatus): ServiceRollout | null {
+  const { rollout } = service;
+  if (!rollout) return null;
+  return rollout.active || rollout.next === service.release || rollout.stable === service.release ? rollout : null;
+}
+
+function RolloutSummary(props: { readonly rollout: ServiceRollout; readonly now: number }) {
+  const { rollout, now } = props;
+  const state = rollout.active ? rollout.phase : (rollout.result ?? rollout.phase);
+  const weight = rollout.weights?.[rollout.next];
+  return (
+    <span data-testid="last-rollout" data-phase={state} data-release={rollout.next}>
+      {rollout.strategy} {rollout.stable} → {rollout.next} <StateBadge state={state} />
+      {rollout.active && (
+        <span class="muted">
+          {' '}
+          step {rollout.step}/{rollout.steps}
+          {weight === undefined ? '' : `, ${weight}% on ${rollout.next}`}
+          {rollout.waitsFor && ` · waits for ${rollout.waitsFor}`}
+        </span>
+      )}
+      <span class="muted">
+        {' '}
+        · {rollout.author}, {age(rollout.finishedAt ?? rollout.startedAt, now)} ago
+      </span>
+    </span>
+  );
+}
 
 function EnvironmentSection(props: { readonly environment: string }) {
   const { environment } = props;
   const view = useResource(() => loadEnvironment(environment), [environment], {
     refreshOn: touches(environment),
-    pollMs: (data) => (isSettling(data?.status) ? settlingPollMs : undefined),
+    pollMs: (data) => (isSettling(data?.status) ? settlingPollMs : rolloutMoving(data?.status) ? rolloutPollMs : undefined),
   });
   const top = useResource<TopView | null>(
     () => api.top(environment).catch((error: unknown) => (isNotServed(error) ? null : Promise.reject(error))),
@@ -130,6 +166,7 @@ function EnvironmentSection(props: { readonly environment: string }) {
           <tbody>
             {status.services.map((service) => {
               const release = view.data?.current[service.name];
+              const rollout = lastRollout(service);
               const row = traffic.get(service.name);
               const healthy = service.ready === service.desired;
               return (
@@ -150,7 +187,9 @@ function EnvironmentSection(props: { readonly environment: string }) {
                   </td>
                   <td class="mono small">{service.routes.map((route) => `${route.host ?? ''}${route.path}`).join(', ') || '-'}</td>
                   <td class="small">
-                    {release ? (
+                    {rollout ? (
+                      <RolloutSummary rollout={rollout} now={now} />
+                    ) : release ? (
                       <>
                         {release.reason} by {release.author}, {age(release.createdAt, now)} ago{' '}
                         <StateBadge state={rolloutState(status, service.name)} />

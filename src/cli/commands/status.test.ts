@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { ServiceRollout, ServiceStatus, StatusReport } from '../../api/control-plane.js';
+import { formatReport, rolloutSummary } from './status.js';
+
+const now = Date.parse('2026-11-26T12:00:00Z');
+
+const canary: ServiceRollout = {
+  id: 4,
+  strategy: 'canary',
+  active: true,
+  phase: 'analysing',
+  result: null,
+  stable: 'v3',
+  next: 'v4',
+  step: 2,
+  steps: 5,
+  stepLabel: 'analysis quick',
+  weights: { v3: 75, v4: 25 },
+  waitsFor: null,
+  reason: 'step 2 of 4, 25% on v4: analysis "quick"',
+  author: 'ana',
+  startedAt: '2026-11-26T11:58:00Z',
+  finishedAt: null,
+};
+
+function service(name: string, rollout: ServiceRollout | null): ServiceStatus {
+  return { name, environment: 'staging', release: 'v4', desired: 2, ready: 2, routes: [], rollout };
+}
+
+function report(services: readonly ServiceStatus[]): StatusReport {
+  return { environment: 'staging', revision: null, routerUrl: 'http://127.0.0.1:8081', limits: { enforced: true, reason: null }, services, instances: [] };
+}
+
+describe('skiff status with rollouts', () => {
+  it('shows the phase, the releases, the step and the new release weight of a rollout under way', () => {
+    expect(rolloutSummary(canary)).toBe('rollout canary v3→v4 step 2/5 weight 25% (analysing)');
+    const lines = formatReport(report([service('web', canary), service('api', null)]), now);
+    expect(lines).toContain('  web: rollout canary v3→v4 step 2/5 weight 25% (analysing)');
+    expect(lines.filter((line) => line.includes('api:'))).toEqual([]);
+  });
+
+  it('says who must do what when the rollout waits for a person', () => {
+    const waiting: ServiceRollout = { ...canary, strategy: 'blue-green', phase: 'paused', weights: { v3: 100 }, waitsFor: 'promote', step: 2, stepLabel: 'awaiting-promote' };
+    const lines = formatReport(report([service('web', waiting)]), now);
+    expect(lines).toContain('  web: rollout blue-green v3→v4 step 2/5 weight 0% (paused)');
+    expect(lines).toContain('    waits for a person: skiff rollout promote web staging');
+  });
+
+  it('shows a recent finished rollout with how it ended and why, and leaves out an old one', () => {
+    const aborted: ServiceRollout = {
+      ...canary,
+      active: false,
+      phase: 'aborted',
+      result: 'aborted',
+      weights: { v3: 100 },
+      reason: 'rolled back to v3: analysis "quick" failed: errorRate 20% > 1%',
+      finishedAt: '2026-11-26T11:55:00Z',
+    };
+    const lines = formatReport(report([service('web', aborted)]), now);
+    expect(lines).toContain('  web: rollout canary v3→v4 step 2/5 weight 0% (aborted), 5m ago');
+    expect(lines).toContain('    rolled back to v3: analysis "quick" failed: errorRate 20% > 1%');
+    const rolling: ServiceRollout = { ...canary, strategy: 'rolling', active: false, phase: 'completed', result: 'completed', steps: 1, step: 1, weights: null, finishedAt: '2026-11-26T09:00:00Z' };
+    expect(formatReport(report([service('web', rolling)]), now).some((line) => line.includes('rollout'))).toBe(false);
+    expect(formatReport(report([service('web', { ...rolling, finishedAt: '2026-11-26T11:59:00Z' })]), now)).toContain('  web: rollout rolling v3→v4 (completed), 1m ago');
+  });
+});
