@@ -304,6 +304,13 @@ describe.skipIf(!runBrowserTests)('dashboard', () => {
     }
     expect(rollout).toMatchObject({ active: true, phase: 'paused', stable: { release: 'v1' }, next: { release: 'v2' } });
 
+    // The overview's last deployment is the rollout: strategy, releases, phase, and what it waits for.
+    await page.goto(`${platform!.apiUrl}/`);
+    const lastRollout = page.locator('[data-testid="services-dev"] tr[data-service="web"] [data-testid="last-rollout"]');
+    await page.locator('[data-testid="services-dev"] tr[data-service="web"] [data-testid="last-rollout"][data-phase="paused"]').waitFor();
+    expect(await lastRollout.textContent()).toMatch(/canary v1 → v2\s*paused step 3\/4, 50% on v2 · waits for resume/);
+    await shoot('overview-rollout');
+
     await page.goto(`${platform!.apiUrl}/environments/dev/services/web`);
     const panel = page.locator('[data-testid="rollout"][data-phase="paused"][data-active="true"]');
     await panel.waitFor();
@@ -347,6 +354,8 @@ describe.skipIf(!runBrowserTests)('dashboard', () => {
     expect(done.actions).toEqual([expect.objectContaining({ action: 'resume', author: adminName })]);
     await page.locator('[data-testid="service-facts"]:has-text("v2")').waitFor();
     expect(await deploying).not.toBeInstanceOf(Error);
+    await page.click('nav a:has-text("Overview")');
+    await page.locator('[data-testid="services-dev"] tr[data-service="web"] [data-testid="last-rollout"][data-phase="completed"][data-release="v2"]').waitFor();
   }, 90_000);
 
   it('approves a pipeline stage that waits for an approval', async () => {

@@ -65,6 +65,46 @@ function spec(stagingPort: number, productionPort: number): string {
   );
 }
 
+/** Answers 500 to every request but its health check when built with a `broken` file beside it. */
+const breakableServer = `import fs from 'node:fs';
+import http from 'node:http';
+const broken = fs.existsSync(new URL('./broken', import.meta.url));
+http
+  .createServer((req, res) => {
+    res.writeHead(req.url === '/health' || !broken ? 200 : 500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ broken, instance: process.env.SKIFF_INSTANCE_ID }));
+  })
+  .listen(Number(process.env.PORT), '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+const canarySpec = `name: canary
+services:
+  app:
+    path: svc
+    start: [node, server.mjs]
+    build: {}
+    instances: 1
+    readiness: { http: /health, interval: 200ms }
+    stopGrace: 2s
+    strategy: { type: canary, steps: [{ weight: 50 }, { analysis: quick }] }
+    routes: [{ path: /app, stripPrefix: true }]
+analyses:
+  quick:
+    window: 2s
+    minRequests: 20
+    checks:
+      - { metric: errorRate, max: 5% }
+environments:
+  dev: {}
+pipelines:
+  release:
+    stages:
+      - build
+      - deploy: dev
+      - check: { name: smoke, command: [node, -e, "process.exit(0)"], environment: dev }
+`;
+
 describe('pipelines', () => {
   it('builds once, checks, waits for approval across a restart, promotes the same artifact; a failing check stops promotion', async () => {
     const stagingPort = await freePort();
@@ -193,4 +233,47 @@ describe('pipelines', () => {
     const events = await getJson<{ type: string; data: { run: number; stage: string; state: string } }[]>('/api/v1/events?type=pipeline.stage&limit=200');
     expect(events.some((e) => e.data.run === 1 && e.data.stage === 'go-live' && e.data.state === 'waiting')).toBe(true);
   }, 150_000);
+
+  it('fails a deploy stage with the reason of the canary analysis that rolled its release back', async () => {
+    platform = await startPlatform({ spec: canarySpec, files: { 'svc/server.mjs': breakableServer } });
+    const up = platform;
+    const getJson = async <T>(path: string): Promise<T> => (await (await up.fetch(path)).json()) as T;
+    await waitForReady(platform, { app: 1 });
+    // dev runs v1 from the source directory; the artifact built from now on answers 500.
+    fs.writeFileSync(`${platform.specDir}/svc/broken`, '');
+    const started = await platform.fetch('/api/v1/pipelines/runs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'app' }),
+    });
+    expect(started.status).toBe(201);
+    const { id } = (await started.json()) as { id: number };
+
+    // Traffic for the analysis until the run ends, bounded: at most 20,000 requests or 60 s.
+    const deadline = Date.now() + 60_000;
+    let sent = 0;
+    let run = await getJson<RunJson>(`/api/v1/pipelines/runs/${id}`);
+    while (run.state === 'running' && Date.now() < deadline && sent < 20_000) {
+      for (let i = 0; i < 20; i += 1, sent += 1) await (await fetch(`${up.routerUrl}/app/`)).text();
+      run = await getJson<RunJson>(`/api/v1/pipelines/runs/${id}`);
+    }
+    expect(run.state, JSON.stringify(run)).toBe('failed');
+    expect(run.stages.map((s) => s.state)).toEqual(['succeeded', 'failed', 'skipped']);
+    const deployLog = run.stages[1]?.log ?? [];
+    expect(deployLog[0]).toMatch(/^deployed sha256:[0-9a-f]{64} to dev as v2$/);
+    expect(deployLog.at(-1)).toMatch(/^canary rollout of app v2 in dev aborted: (rolled back to v1: )?analysis "quick" failed: errorRate 100% .*above max 5%/);
+    expect(run.reason).toContain('analysis "quick" failed: errorRate');
+
+    // `skiff status` tells of the rollout that went back, and --json carries it.
+    const status = platform.cli(['status']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/app: rollout canary v1→v2 step 2\/3 weight 0% \(aborted\)/);
+    const json = JSON.parse(platform.cli(['status', '--json']).stdout) as { services: { name: string; rollout: unknown }[] };
+    expect(json.services.find((s) => s.name === 'app')?.rollout).toMatchObject({ strategy: 'canary', stable: 'v1', next: 'v2', phase: 'aborted' });
+    // dev goes back to v1.
+    await waitFor('dev back on v1', async () => {
+      const releases = await getJson<ReleaseJson[]>('/api/v1/environments/dev/services/app/releases');
+      return releases.find((r) => r.current)?.version === 'v1';
+    });
+  }, 120_000);
 });
