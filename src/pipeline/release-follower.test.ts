@@ -91,7 +91,7 @@ describe('followRelease', () => {
   });
 
   it('waits for the instances of a release that started no rollout, within what is left of the time', async () => {
-    const { control, calls } = scripted([{ ...base, id: 1, active: false, result: 'completed' }]);
+    const { control, calls } = scripted([{ ...base, id: 1, release: 'v1', stable: 'v0', active: false, result: 'completed' }]);
     const { outcome } = await follow(control, 60_000);
     expect(outcome).toEqual({ ok: true, log: ['v2 ready in dev'] });
     expect(calls).toEqual(['waitReady v2 within 59000']);

@@ -27,6 +27,10 @@ describe('judgeRollout', () => {
     expect(judgeRollout({ ...target, before: null }, progress())).toMatchObject({ kind: 'going' });
   });
 
+  it('follows the rollout under way before the deploy when the release took it over (the same content as its new release)', () => {
+    expect(judgeRollout(target, progress({ id: 7, phase: 'analysing' }))).toMatchObject({ kind: 'going' });
+  });
+
   it('is done once the new release has all traffic: completed, or promoted while the old one is kept or stopping', () => {
     expect(judgeRollout(target, progress({ phase: 'promoted', reason: 'all traffic on v4; v3 kept for an undo' }))).toEqual({
       kind: 'done',

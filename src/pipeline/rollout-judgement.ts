@@ -24,7 +24,8 @@ export type RolloutJudgement =
   | { readonly kind: 'going'; readonly message: string; readonly person: string | null };
 
 export function judgeRollout(target: RolloutTarget, rollout: RolloutProgress | null): RolloutJudgement {
-  if (!rollout || rollout.id === target.before) return { kind: 'none' };
+  // The rollout from before the deploy is the stage's only when it took the release over (same content as its new one).
+  if (!rollout || (rollout.id === target.before && rollout.release !== target.release)) return { kind: 'none' };
   const { environment, service, release } = target;
   if (rollout.release !== release) {
     return { kind: 'failed', message: `a rollout of ${service} ${rollout.release} replaced the one of ${release} in ${environment}` };

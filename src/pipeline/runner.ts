@@ -10,10 +10,10 @@ import { assertNever } from '../core/assert-never.js';
 import type { PipelineStageSpec } from '../spec/schema.js';
 import { checkApproval, checkStart } from './access-rules.js';
 import type { PipelineControlPort, PipelineRunRepository } from './ports.js';
-import { newRun } from './run.js';
-import type { RolloutTarget } from './rollout-judgement.js';
-import type { PipelineRun, StageRun } from './run.js';
 import { followRelease } from './release-follower.js';
+import type { RolloutTarget } from './rollout-judgement.js';
+import { newRun } from './run.js';
+import type { PipelineRun, StageRun } from './run.js';
 import { approveStage, choosePipeline, failRun, finishStage, nextAction, noteStage, recoverRun, startStage, succeedRun } from './steps.js';
 import type { StageOutcome } from './steps.js';
 
