@@ -4,17 +4,19 @@ import type { MetricsSnapshot } from '../router/metrics.js';
 import { serviceCounters } from './rollout-metrics.js';
 
 // requests, 1xx..5xx, connectFailures, timeouts, retries, inFlight, requestBytes, responseBytes, sumMs, 14 buckets.
-function series(route: string, service: string, release: string, requests: number, fiveXx: number, connectFailures: number, buckets: number[]) {
+// A failed attempt the router did not retry is a 5xx answer and a connection failure at once; a
+// retried one is a connection failure and a retry: each counts as one error.
+function series(route: string, service: string, release: string, requests: number, fiveXx: number, retried: number, buckets: number[]) {
   return {
     labels: { route, service, environment: 'dev', release },
-    values: [requests, 0, requests - fiveXx, 0, 0, fiveXx, connectFailures, 0, 0, 0, 0, 0, 0, ...buckets],
+    values: [requests, 0, requests - fiveXx, 0, 0, fiveXx, fiveXx + retried, 0, retried, 0, 0, 0, 0, ...buckets],
   };
 }
 
 const buckets = (fast: number, slow: number) => [0, 0, fast, 0, 0, 0, 0, slow, 0, 0, 0, 0, 0, 0];
 
 describe('serviceCounters', () => {
-  it("sums a service's routes per release from the router's exposition: requests, 5xx and connection failures, latency buckets", () => {
+  it("sums a service's routes per release from the router's exposition: requests, errors (5xx answers and retried failures, each once), latency buckets", () => {
     const snapshot: MetricsSnapshot = {
       series: [
         series('dev/web/0', 'web', 'v1', 100, 2, 1, buckets(90, 10)),

@@ -1,7 +1,8 @@
 /**
  * Reads one service's per-release counters out of its router's Prometheus text: requests, errors
- * (5xx answers and connection failures) and the latency histogram, summed over the service's
- * routes. Analyses judge the difference of two such snapshots.
+ * (5xx answers, and failed attempts the router retried on another instance: a failure it did not
+ * retry is already a 502/504 answer) and the latency histogram, summed over the service's routes.
+ * Analyses judge the difference of two such snapshots.
  */
 import { parsePrometheusText } from '../monitoring/prom-text.js';
 import { addCounters } from '../reconcile/analysis-window.js';
@@ -35,7 +36,7 @@ export function serviceCounters(text: string, environment: string, service: stri
       if (!counts) continue;
       if (sample.name === 'skiff_router_requests_total') counts.requests += sample.value;
       else if (sample.name === 'skiff_router_responses_total' && sample.labels['code'] === '5xx') counts.errors += sample.value;
-      else if (sample.name === 'skiff_router_connect_failures_total') counts.errors += sample.value;
+      else if (sample.name === 'skiff_router_retries_total') counts.errors += sample.value;
       else if (sample.name === 'skiff_router_request_duration_seconds_bucket') {
         const le = sample.labels['le'] === '+Inf' ? Infinity : Number(sample.labels['le']);
         counts.cumulative.set(le, (counts.cumulative.get(le) ?? 0) + sample.value);
