@@ -30,12 +30,24 @@ describe('pipelines in the spec', () => {
       services: ['web'],
       stages: [
         { kind: 'build', name: 'build' },
-        { kind: 'deploy', name: 'deploy-dev', environment: 'dev' },
+        { kind: 'deploy', name: 'deploy-dev', environment: 'dev', timeoutMs: 60_000 },
         { kind: 'check', name: 'smoke', command: ['node', 'checks/smoke.mjs'], environment: 'dev', timeoutMs: 30_000 },
-        { kind: 'promote', name: 'promote-staging', from: 'dev', to: 'staging' },
+        { kind: 'promote', name: 'promote-staging', from: 'dev', to: 'staging', timeoutMs: 60_000 },
         { kind: 'approval', name: 'go-live' },
       ],
     });
+  });
+
+  it('gives deploy and promote stages the pipeline rollout timeout', () => {
+    const parsed = parse(`  release:
+    rolloutTimeout: 15m
+    stages:
+      - deploy: dev
+      - promote: { from: dev, to: staging }
+`);
+    expect(parsed.ok && parsed.spec.pipelines['release']?.stages.map((stage) => ('timeoutMs' in stage ? stage.timeoutMs : null))).toEqual([
+      900_000, 900_000,
+    ]);
   });
 
   it('reads who may approve: a role and another person than the starter', () => {

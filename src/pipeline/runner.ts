@@ -21,15 +21,14 @@ export interface PipelineRunnerDeps {
   readonly control: PipelineControlPort;
   readonly runs: PipelineRunRepository;
   readonly clock: Clock;
-  /** Bound on a deploy or promote becoming ready (its rollout completing); 60 s unless given. */
-  readonly readyTimeoutMs?: number;
   /** How often a deploy or promote stage looks at its rollout; 250 ms unless given. */
   readonly rolloutPollMs?: number;
   /** Told of a fault in a run's loop that is not a stage failure (a bug or a store error). */
   readonly onError?: (error: unknown) => void;
 }
 
-const defaultReadyTimeoutMs = 60_000;
+/** For a deploy or promote stage of a run saved before stages carried their own timeout. */
+const defaultRolloutTimeoutMs = 60_000;
 const defaultRolloutPollMs = 250;
 const maxLogLines = 200;
 
@@ -178,7 +177,7 @@ export class PipelineRunner {
         const before = control.rollout(stage.environment, service)?.id ?? null;
         const release = await control.deploy({ service, version: run.artifact ?? 'latest', environment: stage.environment, author });
         note(`deployed ${release.artifact ?? 'source'} to ${stage.environment} as ${release.version}`);
-        const followed = await this.follow({ environment: stage.environment, service, release: release.version, before }, note);
+        const followed = await this.follow({ environment: stage.environment, service, release: release.version, before }, stage.timeoutMs, note);
         return { ...followed, artifact: release.artifact };
       }
       case 'promote': {
@@ -190,7 +189,7 @@ export class PipelineRunner {
         const before = control.rollout(stage.to, service)?.id ?? null;
         const release = await control.promote({ service, from: stage.from, to: stage.to, author });
         note(`promoted ${release.artifact ?? 'source'} from ${stage.from} to ${stage.to} as ${release.version}`);
-        const followed = await this.follow({ environment: stage.to, service, release: release.version, before }, note);
+        const followed = await this.follow({ environment: stage.to, service, release: release.version, before }, stage.timeoutMs, note);
         return { ...followed, artifact: release.artifact };
       }
       case 'check': {
@@ -219,11 +218,11 @@ export class PipelineRunner {
   }
 
   /** Until the release carries the traffic: its rollout completes, or (without one) its instances are ready. */
-  private follow(target: RolloutTarget, note: (line: string) => void): Promise<StageOutcome> {
+  private follow(target: RolloutTarget, timeoutMs: number | undefined, note: (line: string) => void): Promise<StageOutcome> {
     const { control, clock } = this.deps;
     return followRelease(
       { control, clock, pollMs: this.deps.rolloutPollMs ?? defaultRolloutPollMs },
-      { target, timeoutMs: this.deps.readyTimeoutMs ?? defaultReadyTimeoutMs, note },
+      { target, timeoutMs: timeoutMs ?? defaultRolloutTimeoutMs, note },
     );
   }
 

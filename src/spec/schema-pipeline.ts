@@ -54,7 +54,8 @@ const stageObjectSchema = z
 
 export type PipelineStageSpec =
   | { readonly kind: 'build'; readonly name: string }
-  | { readonly kind: 'deploy'; readonly name: string; readonly environment: string }
+  /** `timeoutMs`: how long the stage follows its rollout; absent in runs saved before it existed. */
+  | { readonly kind: 'deploy'; readonly name: string; readonly environment: string; readonly timeoutMs?: number }
   | {
       readonly kind: 'check';
       readonly name: string;
@@ -62,7 +63,7 @@ export type PipelineStageSpec =
       readonly environment: string;
       readonly timeoutMs: number;
     }
-  | { readonly kind: 'promote'; readonly name: string; readonly from: string; readonly to: string }
+  | { readonly kind: 'promote'; readonly name: string; readonly from: string; readonly to: string; readonly timeoutMs?: number }
   | {
       readonly kind: 'approval';
       readonly name: string;
@@ -93,6 +94,9 @@ export const pipelineSchema = z
   .strictObject({
     services: z.array(nameSchema).min(1).optional().describe('the services this pipeline runs for (default: every service)'),
     stages: z.array(pipelineStageSchema).min(1).describe('the stages, in order'),
+    rolloutTimeout: durationSchema
+      .default(60_000)
+      .describe("how long a deploy or promote stage follows its rollout before it fails (a canary's pauses and analyses count)"),
   })
   .superRefine((pipeline, ctx) => {
     const seen = new Set<string>();
@@ -108,6 +112,10 @@ export const pipelineSchema = z
       seen.add(stage.name);
     });
   })
+  .transform(({ rolloutTimeout, ...pipeline }): { readonly services?: string[] | undefined; readonly stages: PipelineStageSpec[] } => ({
+    ...pipeline,
+    stages: pipeline.stages.map((stage) => (stage.kind === 'deploy' || stage.kind === 'promote' ? { ...stage, timeoutMs: rolloutTimeout } : stage)),
+  }))
   .describe('a pipeline: ordered stages for its services');
 
 /** Pipelines name services and environments of the same file: checked once the file parses. */
