@@ -48,3 +48,49 @@ export function valueEquals(buf: Buffer, start: number, end: number, lower: Uint
   }
   return true;
 }
+
+/** Where a scanned header line's parts are; one object per parser, refilled for every line. */
+export interface HeaderLine {
+  nameLength: number;
+  valueStart: number;
+  /** Trailing whitespace excluded. */
+  valueEnd: number;
+  /** Where the next line starts. */
+  next: number;
+}
+
+export const LineScan = { Line: 0, End: 1, Incomplete: 2, Bad: 3 } as const;
+export type LineScan = (typeof LineScan)[keyof typeof LineScan];
+
+/**
+ * Scans the header line at `i` into `line`, strictly: a token name, a colon, optional
+ * whitespace, a value of value bytes, CRLF. Refuses obs-fold (a line starting with whitespace)
+ * and whitespace before the colon. `End` is the empty line that ends the head (`next` after it).
+ */
+export function scanHeaderLine(buf: Buffer, i: number, limit: number, line: HeaderLine): LineScan {
+  if (i >= limit) return LineScan.Incomplete;
+  if (buf[i] === CR) {
+    if (i + 1 >= limit) return LineScan.Incomplete;
+    if (buf[i + 1] !== LF) return LineScan.Bad;
+    line.next = i + 2;
+    return LineScan.End;
+  }
+  let j = i;
+  while (j < limit && tokenByte[buf[j] as number] === 1) j++;
+  if (j >= limit) return LineScan.Incomplete;
+  const nameLength = j - i;
+  if (nameLength === 0 || buf[j] !== COLON) return LineScan.Bad;
+  j++;
+  while (j < limit && (buf[j] === SP || buf[j] === HTAB)) j++;
+  const valueStart = j;
+  while (j < limit && valueByte[buf[j] as number] === 1) j++;
+  if (j + 1 >= limit) return LineScan.Incomplete;
+  if (buf[j] !== CR || buf[j + 1] !== LF) return LineScan.Bad;
+  let valueEnd = j;
+  while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
+  line.nameLength = nameLength;
+  line.valueStart = valueStart;
+  line.valueEnd = valueEnd;
+  line.next = j + 2;
+  return LineScan.Line;
+}

@@ -7,7 +7,7 @@
  * merely does not handle, is `Slow`: the connection then goes to node:http, which answers or
  * refuses exactly as it did before the fast path existed.
  */
-import { COLON, CR, HTAB, LF, SP, lowerBytes, targetByte, tokenByte, tokenEquals, valueByte, valueEquals } from './http-bytes.js';
+import { SP, lowerBytes, targetByte, tokenByte, tokenEquals, valueEquals, LineScan, scanHeaderLine, type HeaderLine } from './http-bytes.js';
 
 export const HeadOutcome = { Complete: 0, Partial: 1, Slow: 2 } as const;
 export type HeadOutcome = (typeof HeadOutcome)[keyof typeof HeadOutcome];
@@ -123,6 +123,9 @@ function methodAt(buf: Buffer, start: number, length: number): string | undefine
   }
 }
 
+/** The line being scanned: parsing is synchronous, so one object serves every call. */
+const line: HeaderLine = { nameLength: 0, valueStart: 0, valueEnd: 0, next: 0 };
+
 /**
  * Parses the request head starting at `buf[start]`. `Partial`: the head may still be completed
  * by more bytes. `Slow`: the request (or a head past `maxBytes`) is for node:http. `Complete`:
@@ -161,28 +164,16 @@ export function parseRequestHead(buf: Buffer, start: number, maxBytes: number, o
   let requestId: string | undefined;
   let lines = 0;
   for (;;) {
-    if (i >= limit) return incomplete;
-    if (buf[i] === CR) {
-      if (i + 1 >= limit) return incomplete;
-      if (buf[i + 1] !== LF) return HeadOutcome.Slow;
-      i += 2;
+    const scan = scanHeaderLine(buf, i, limit, line);
+    if (scan === LineScan.Incomplete) return incomplete;
+    if (scan === LineScan.Bad) return HeadOutcome.Slow;
+    if (scan === LineScan.End) {
+      i = line.next;
       break;
     }
     const lineStart = i;
-    while (i < limit && tokenByte[buf[i] as number] === 1) i++;
-    if (i >= limit) return incomplete;
-    const nameLength = i - lineStart;
-    // Also refuses obs-fold (a line starting with whitespace) and whitespace before the colon.
-    if (nameLength === 0 || buf[i] !== COLON) return HeadOutcome.Slow;
-    i++;
-    while (i < limit && (buf[i] === SP || buf[i] === HTAB)) i++;
-    const valueStart = i;
-    while (i < limit && valueByte[buf[i] as number] === 1) i++;
-    if (i + 1 >= limit) return incomplete;
-    if (buf[i] !== CR || buf[i + 1] !== LF) return HeadOutcome.Slow;
-    let valueEnd = i;
-    while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
-    i += 2;
+    const { nameLength, valueStart, valueEnd } = line;
+    i = line.next;
     if (++lines > maxHeaderLines) return HeadOutcome.Slow;
 
     const action = actionOf(buf, lineStart, nameLength);

@@ -4,7 +4,7 @@
  * connection can be reused, and the header lines to pass on without the hop-by-hop ones. Anything
  * it does not understand is `Bad`: the proxy answers 502 and closes that connection.
  */
-import { COLON, CR, HTAB, LF, SP, lowerBytes, tokenByte, tokenEquals, valueByte, valueEquals } from './http-bytes.js';
+import { CR, LF, SP, lowerBytes, tokenEquals, valueByte, valueEquals, LineScan, scanHeaderLine, type HeaderLine } from './http-bytes.js';
 
 export const ResponseOutcome = { Complete: 0, Partial: 1, Bad: 2 } as const;
 export type ResponseOutcome = (typeof ResponseOutcome)[keyof typeof ResponseOutcome];
@@ -83,6 +83,9 @@ function keepAliveTimeout(buf: Buffer, start: number, end: number): number {
 /** Scratch for header line positions: [lineStart, nameLength, lineEnd, action] per line. Not reentrant. */
 const lines: number[] = [];
 
+/** The line being scanned: parsing is synchronous, so one object serves every call. */
+const line: HeaderLine = { nameLength: 0, valueStart: 0, valueEnd: 0, next: 0 };
+
 /** Connection options other than close/keep-alive name more hop-by-hop headers (RFC 9110 §7.6.1). */
 function connectionTokens(buf: Buffer, start: number, end: number, response: ParsedResponse, named: string[]): void {
   for (const token of buf.toString('latin1', start, end).split(',')) {
@@ -127,27 +130,16 @@ export function parseResponseHead(buf: Buffer, start: number, out: ParsedRespons
   out.close = minor === 0x30;
   out.keepAliveMs = -1;
   for (;;) {
-    if (i >= limit) return incomplete;
-    if (buf[i] === CR) {
-      if (i + 1 >= limit) return incomplete;
-      if (buf[i + 1] !== LF) return ResponseOutcome.Bad;
-      i += 2;
+    const scan = scanHeaderLine(buf, i, limit, line);
+    if (scan === LineScan.Incomplete) return incomplete;
+    if (scan === LineScan.Bad) return ResponseOutcome.Bad;
+    if (scan === LineScan.End) {
+      i = line.next;
       break;
     }
     const lineStart = i;
-    while (i < limit && tokenByte[buf[i] as number] === 1) i++;
-    if (i >= limit) return incomplete;
-    const nameLength = i - lineStart;
-    if (nameLength === 0 || buf[i] !== COLON) return ResponseOutcome.Bad;
-    i++;
-    while (i < limit && (buf[i] === SP || buf[i] === HTAB)) i++;
-    const valueStart = i;
-    while (i < limit && valueByte[buf[i] as number] === 1) i++;
-    if (i + 1 >= limit) return incomplete;
-    if (buf[i] !== CR || buf[i + 1] !== LF) return ResponseOutcome.Bad;
-    let valueEnd = i;
-    while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
-    i += 2;
+    const { nameLength, valueStart, valueEnd } = line;
+    i = line.next;
 
     const action = actionOf(buf, lineStart, nameLength);
     switch (action) {
