@@ -40,10 +40,3 @@ export function defaultAccess(method: string): RouteAccess {
 export function accessOf(request: FastifyRequest): AccessDeclaration {
   return request.routeOptions.config.access ?? defaultAccess(request.method);
 }
-
-/** `deploy in the env path parameter`, for the OpenAPI document and messages. */
-export function describeEnvironmentSource(source: EnvironmentSource | undefined): string {
-  if (source === undefined) return 'every environment';
-  if (source === 'any') return 'any environment';
-  return 'param' in source ? `the environment in the path parameter ${source.param}` : `the environment in the body field ${source.body}`;
-}

@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.js';
 import { SkiffError, isSkiffError } from '../core/errors.js';
 import { assertNever } from '../core/assert-never.js';
 import type { PipelineStageSpec } from '../spec/schema.js';
+import { defaultRolloutTimeoutMs } from '../spec/schema-pipeline.js';
 import { checkApproval, checkStart } from './access-rules.js';
 import type { PipelineControlPort, PipelineRunRepository } from './ports.js';
 import { followRelease } from './release-follower.js';
@@ -27,8 +28,6 @@ export interface PipelineRunnerDeps {
   readonly onError?: (error: unknown) => void;
 }
 
-/** For a deploy or promote stage of a run saved before stages carried their own timeout. */
-const defaultRolloutTimeoutMs = 60_000;
 const defaultRolloutPollMs = 250;
 const maxLogLines = 200;
 
@@ -222,6 +221,7 @@ export class PipelineRunner {
     const { control, clock } = this.deps;
     return followRelease(
       { control, clock, pollMs: this.deps.rolloutPollMs ?? defaultRolloutPollMs },
+      // A run saved before stages carried their own timeout has none.
       { target, timeoutMs: timeoutMs ?? defaultRolloutTimeoutMs, note },
     );
   }

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { commandSchema, durationSchema, isRecordLike, nameSchema } from './schema-values.js';
 import type { SpecIssueParams } from './schema-values.js';
 
+/** How long a deploy or promote stage follows its rollout unless the pipeline says otherwise. */
+export const defaultRolloutTimeoutMs = 60_000;
+
 const checkStageSchema = z
   .strictObject({
     name: nameSchema.describe('the stage name, used in logs'),
@@ -95,7 +98,7 @@ export const pipelineSchema = z
     services: z.array(nameSchema).min(1).optional().describe('the services this pipeline runs for (default: every service)'),
     stages: z.array(pipelineStageSchema).min(1).describe('the stages, in order'),
     rolloutTimeout: durationSchema
-      .default(60_000)
+      .default(defaultRolloutTimeoutMs)
       .describe("how long a deploy or promote stage follows its rollout before it fails (a canary's pauses and analyses count)"),
   })
   .superRefine((pipeline, ctx) => {
