@@ -15,10 +15,10 @@ const allowed: Record<string, readonly string[]> = {
   store: ['core', 'spec'],
   artifacts: ['core', 'spec'],
   rollout: ['core', 'spec'],
-  reconcile: ['core', 'spec', 'rollout'],
+  reconcile: ['core', 'spec', 'store', 'rollout'],
   drivers: ['core', 'spec', 'artifacts'],
   router: ['core'],
-  providers: ['core', 'spec', 'store', 'rollout', 'reconcile', 'drivers', 'router'],
+  providers: ['core', 'spec', 'store', 'rollout', 'reconcile', 'drivers', 'router', 'monitoring'],
   monitoring: ['core', 'spec', 'store'],
   pipeline: ['core', 'spec'],
   // The API serves the views the modules below it produce (pipeline runs, monitoring views).
@@ -26,7 +26,9 @@ const allowed: Record<string, readonly string[]> = {
   client: ['core', 'api'],
   cli: ['core', 'config', 'spec', 'api', 'client', 'main'],
   ui: ['core', 'spec', 'api', 'client'],
-  main: ['core', 'config', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'pipeline', 'api', 'client'],
+  // The control plane implements the API's ports over the environments its providers run.
+  'control-plane': ['core', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'monitoring', 'pipeline', 'api'],
+  main: ['core', 'config', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'pipeline', 'api', 'client', 'control-plane'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allows, allowsSomewhere, type Action, type Grant, type Role } from '../core/access.js';
 import { systemClock } from '../core/clock.js';
 import { SkiffError } from '../core/errors.js';
-import { monitoringPort } from '../main/monitoring-wiring.js';
+import { monitoringPort } from '../control-plane/monitoring-sources.js';
 import { Monitor } from '../monitoring/monitor.js';
 import { PipelineRunner } from '../pipeline/runner.js';
 import type { PipelineControlPort } from '../pipeline/ports.js';

@@ -1,6 +1,6 @@
 /**
  * The port the API serves: everything the REST API, and through it the CLI and dashboard, can ask
- * of the control plane. `main/` wires the real implementation; the API only maps it to HTTP.
+ * of the control plane. `control-plane/` implements it and `main/` wires it; the API only maps it to HTTP.
  */
 import type { ErrorDetail } from '../core/errors.js';
 import type { RolloutPhase, RolloutResult } from '../rollout/index.js';
@@ -9,7 +9,9 @@ import type { PlanChange } from '../spec/plan.js';
 
 export type { PlanChange, PlanFieldChange } from '../spec/plan.js';
 
-export type InstanceState = 'starting' | 'ready' | 'unhealthy' | 'stopping' | 'crashed';
+import type { InstanceState } from '../core/instance.js';
+
+export type { InstanceState };
 
 export interface InstanceStatus {
   readonly id: string;
@@ -17,6 +19,9 @@ export interface InstanceStatus {
   readonly environment: string;
   readonly release: string;
   readonly state: InstanceState;
+  /** `host:port` where the data plane reaches it; null while it has none. */
+  readonly address: string | null;
+  /** The process id, where the instance is a process or container on the control plane's machine. */
   readonly pid: number | null;
   readonly port: number | null;
   readonly restarts: number;

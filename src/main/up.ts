@@ -1,7 +1,7 @@
 /**
- * `skiff up`: the embedded platform in one foreground command. Starts (or adopts) the router,
- * adopts instances a previous run left, applies the spec, serves the API, and on Ctrl-C stops
- * everything it runs.
+ * `skiff up`, the composition root of the embedded platform: builds the control plane in order,
+ * starts (or adopts) each environment's data plane and instances, applies the spec, serves the
+ * API, and on Ctrl-C stops everything it runs.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,32 +10,39 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
 import { systemClock } from '../core/clock.js';
 import { SkiffError, formatErrorDetail, isSkiffError } from '../core/errors.js';
+import type { ErrorDetail } from '../core/errors.js';
 import { isDeadState, readProcStatSync } from '../core/proc.js';
+import { StopRequest } from '../core/stop-request.js';
+import { Topic } from '../core/topic.js';
 import { skiffVersion } from '../core/version.js';
 import { loadServerConfig } from '../config/server-config.js';
 import type { ServerConfig, ServerFlags } from '../config/server-config.js';
+import { createLocalArtifacts } from '../control-plane/artifacts-port.js';
+import { EnvironmentRegistry } from '../control-plane/environment-registry.js';
+import { alertRulesOf, createMonitoringSources, monitoringPort } from '../control-plane/monitoring-sources.js';
+import { createPipelineRunner } from '../control-plane/pipeline-control.js';
+import { RolloutOperations } from '../control-plane/rollout-operations.js';
+import { SkiffControlPlane } from '../control-plane/skiff-control-plane.js';
+import { Timeline } from '../control-plane/timeline.js';
 import { createDrivers } from '../drivers/registry.js';
-import { createAuditStore } from '../store/audit-store.js';
-import { createDeploymentStore } from '../store/deployment-store.js';
+import { LogCollector } from '../monitoring/log-collector.js';
+import { Monitor } from '../monitoring/monitor.js';
+import { RollupStore } from '../monitoring/rollup-store.js';
+import { createProviderFactories } from '../providers/registry.js';
 import type { Deployment } from '../reconcile/deployment.js';
 import type { ParallelRun } from '../reconcile/parallel-run.js';
+import { createAuditStore } from '../store/audit-store.js';
+import { createDeploymentStore } from '../store/deployment-store.js';
 import { createAesGcmCipher } from '../store/secret-cipher.js';
 import { createSecretStore } from '../store/secret-store.js';
 import { createSqliteStore, openDatabase } from '../store/sqlite-store.js';
+import type { NewEvent } from '../store/state-store.js';
 import { createTokenStore } from '../store/token-store.js';
-import { LocalControlPlane } from './local-control-plane.js';
-import { RolloutOperations } from './rollout-operations.js';
 import { ensureLocalAdminToken } from './local-token.js';
 import { createFileLogger } from './logger.js';
-import { createLocalArtifacts } from './local-artifacts.js';
-import { LogCollector } from './log-collector.js';
-import { EnvironmentRegistry } from './environment-registry.js';
 import { ReadyReporter } from './ready-reporter.js';
-import { createPipelineRunner } from './pipeline-wiring.js';
 import { loadSecretKey } from './secret-key.js';
-import { Monitor } from '../monitoring/monitor.js';
-import { RollupStore } from '../monitoring/rollup-store.js';
-import { alertRulesOf, createMonitoringSources, monitoringPort } from './monitoring-wiring.js';
+import { SignalCounter } from './signal-counter.js';
 
 export type UpOptions = ServerFlags;
 
@@ -58,12 +65,20 @@ export async function runUp(options: UpOptions): Promise<number> {
 
 async function serve(config: ServerConfig): Promise<number> {
   const specText = readSpec(config.specPath);
+  const specSource = {
+    text: specText,
+    file: path.relative(process.cwd(), config.specPath) || config.specPath,
+    baseDir: path.dirname(config.specPath),
+  };
   fs.mkdirSync(config.dataDir, { recursive: true });
   claimDataDir(config);
 
   const logger = createFileLogger(config.dataDir, config.logLevel);
   const database = openDatabase(config.dataDir);
   const store = createSqliteStore(database, systemClock);
+  const timeline = new Timeline(store, logger);
+  const stopRequest = new StopRequest();
+  const abortedRollouts = new Topic<Deployment>();
   const docker = config.dockerHost !== undefined ? { dockerHost: config.dockerHost } : {};
   const drivers = createDrivers({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv, ...docker });
   const artifacts = createLocalArtifacts({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv, ...docker });
@@ -72,69 +87,46 @@ async function serve(config: ServerConfig): Promise<number> {
   const audit = createAuditStore(database, systemClock);
   const localToken = ensureLocalAdminToken({ tokens, dataDir: config.dataDir, user: localUser() });
   const deployments = createDeploymentStore<Deployment, ParallelRun>(database, systemClock);
-  let controlPlane: LocalControlPlane | undefined;
-  let rollouts: RolloutOperations | undefined;
-  const emit: LocalControlPlane['emit'] = (event) => controlPlane?.emit(event);
+  const emit = (event: NewEvent): void => timeline.emit(event);
   const environments = new EnvironmentRegistry({
     mainEnvironment: config.environment,
     routerPort: config.routerPort,
-    runtime: {
+    routerHost: config.routerHost,
+    providers: createProviderFactories({
       dataDir: config.dataDir,
       routerHost: config.routerHost,
       store,
       drivers,
       clock: systemClock,
+      random: Math.random,
       logger,
-      emit,
       prepare: (desired) => artifacts.prepare(desired),
       secretEnv: async (desired) => secrets.values(desired.environment, desired.name, desired.secrets),
+    }),
+    controller: {
       deployments,
-      onRolloutAborted: (deployment) => void rollouts?.onRolloutAborted(deployment),
+      clock: systemClock,
+      logger,
+      emit,
+      rolloutAborted: (deployment) => abortedRollouts.publish(deployment),
     },
   });
-
   const monitor = new Monitor({
     sources: createMonitoringSources(environments),
     clock: systemClock,
     emit,
-    onEvent: (listener) => controlPlane?.onEvent(listener) ?? (() => undefined),
+    onEvent: (listener) => timeline.onEvent(listener),
     logger: logger.child({ component: 'monitoring' }),
     rules: () => alertRulesOf(store.latestRevision()),
     rollups: new RollupStore(database),
   });
-
-  let app: FastifyInstance | undefined;
-  let finished: (code: number) => void = () => undefined;
-  const done = new Promise<number>((resolve) => (finished = resolve));
-  let shuttingDown: Promise<void> | undefined;
-  const shutdown = (): Promise<void> =>
-    (shuttingDown ??= (async () => {
-      print('Stopping: instances, routers, server…');
-      await monitor.stop();
-      await logs.stop();
-      await environments.stopAll();
-      // The API closes last, so `skiff stop` sees it go away only when everything has stopped.
-      await app?.close();
-      store.close();
-      releaseDataDir(config);
-      print('Stopped.');
-      finished(0);
-    })());
-
   const logs = new LogCollector({
     dataDir: config.dataDir,
     clock: systemClock,
     logger,
-    instances: () =>
-      environments.all().flatMap((runtime) =>
-        runtime.supervisor.instances().flatMap((record) =>
-          record.logPath
-            ? [{ id: record.id, environment: record.environment, service: record.service, release: record.release, logPath: record.logPath }]
-            : [],
-        ),
-      ),
+    instances: () => environments.all().flatMap((environment) => environment.provider.logSources()),
   });
-  controlPlane = new LocalControlPlane({
+  const controlPlane = new SkiffControlPlane({
     logs,
     store,
     secrets,
@@ -142,11 +134,10 @@ async function serve(config: ServerConfig): Promise<number> {
     sourceEnvironment: config.environment,
     artifacts,
     limits: drivers.process.capabilities.resourceLimits,
-    logger,
-    shutdown,
+    timeline,
+    stop: stopRequest,
   });
-
-  rollouts = new RolloutOperations({
+  const rollouts = new RolloutOperations({
     store,
     deployments,
     secrets,
@@ -156,49 +147,92 @@ async function serve(config: ServerConfig): Promise<number> {
     clock: systemClock,
     logger: logger.child({ component: 'rollouts' }),
   });
+  abortedRollouts.subscribe((deployment) => void rollouts.onRolloutAborted(deployment));
+  const pipelines = createPipelineRunner({
+    database,
+    controlPlane,
+    environments,
+    baseEnv: config.instanceBaseEnv,
+    clock: systemClock,
+    logger: logger.child({ component: 'pipeline' }),
+  });
+  // Requests are not logged one by one; failures are.
+  const app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, monitoring: monitoringPort(monitor), version: skiffVersion, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
 
+  const latest = store.latestRevision();
   monitor.start();
   logs.start();
   try {
-    const latest = store.latestRevision();
+    // Refuse a bad file before touching what runs.
+    const validation = controlPlane.validate(specSource);
+    if (!validation.valid) throw invalidSpec(specSource.file, validation.errors);
     // Adopt what an earlier run left: routers and instances keep running through a restart.
     if (latest) await controlPlane.state.follow(latest);
-    await controlPlane.applyFileIfChanged(
-      { text: specText, file: path.relative(process.cwd(), config.specPath) || config.specPath, baseDir: path.dirname(config.specPath) },
-      { author: os.userInfo().username, message: 'skiff up' },
-    );
-    // Requests are not logged one by one; failures are.
-    const pipelines = createPipelineRunner({
-      database,
-      controlPlane,
-      environments,
-      baseEnv: config.instanceBaseEnv,
-      clock: systemClock,
-      logger: logger.child({ component: 'pipeline' }),
-    });
-    app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, monitoring: monitoringPort(monitor), version: skiffVersion, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
+    await controlPlane.applyFileIfChanged(specSource, { author: os.userInfo().username, message: 'skiff up' });
     await listen(app, config);
   } catch (error) {
     await monitor.stop();
-    await environments.stopAll();
+    await logs.stop();
+    // A refused start leaves what an earlier run left running, for the next start to adopt; only
+    // what this start began from nothing is stopped.
+    if (latest) {
+      await environments.detachAll();
+      printError('The routers and instances already running were left as they are; the next `skiff up` adopts them.');
+    } else {
+      await environments.stopAll();
+    }
+    await app.close();
     store.close();
     releaseDataDir(config);
     throw error;
   }
 
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown());
   print(`Skiff ${skiffVersion}: environment ${config.environment}, data in ${config.dataDir}`);
   print(`  dashboard & API  http://${config.apiHost}:${config.apiPort}`);
   print(`  admin token      ${localToken.file} (${localToken.name}${localToken.created ? ', new' : ''}; the CLI reads it)`);
-  const width = Math.max(...environments.all().map((runtime) => runtime.name.length));
-  for (const runtime of environments.all()) {
-    print(`  router ${runtime.name.padEnd(width)}  ${runtime.router.url}`);
+  const width = Math.max(...environments.all().map((environment) => environment.environment.length));
+  for (const environment of environments.all()) {
+    print(`  router ${environment.environment.padEnd(width)}  ${environment.routerUrl}`);
   }
   const reporter = new ReadyReporter(controlPlane, config.environment, print);
   reporter.start();
-  const code = await done;
+
+  const signals = new SignalCounter(['SIGINT', 'SIGTERM']);
+  signals.onFirst((signal) => stopRequest.request(signal));
+  await stopRequest.requested;
   reporter.stop();
-  return code;
+  print('Stopping: instances, routers, server…');
+  const stopping = (async () => {
+    await monitor.stop();
+    await logs.stop();
+    await environments.stopAll();
+  })();
+  // A second signal (an impatient user, or a wrapper forwarding the terminal's) never orphans:
+  // it makes the stop faster, and the process still exits only once everything is gone.
+  signals.onRepeat(() => {
+    print(`Still stopping ${describeRunning(environments)}: stopping them at once (SIGKILL, containers removed)…`);
+    void environments.stopAll({ immediate: true });
+  });
+  await stopping;
+  // The API closes last, so `skiff stop` sees it go away only when everything has stopped.
+  await app.close();
+  store.close();
+  releaseDataDir(config);
+  signals.dispose();
+  print('Stopped.');
+  return 0;
+}
+
+function describeRunning(environments: EnvironmentRegistry): string {
+  const instances = environments.all().reduce((sum, environment) => sum + environment.instances().length, 0);
+  return `${instances} instance(s) and ${environments.all().length} router(s)`;
+}
+
+function invalidSpec(file: string, errors: readonly ErrorDetail[]): SkiffError {
+  return new SkiffError('SKIFF_SPEC_INVALID', `${file} is invalid: ${errors.length} error(s); nothing was applied and nothing running was touched`, {
+    details: errors,
+    hint: 'fix the errors listed and start again; `skiff validate` checks a file without applying it',
+  });
 }
 
 function localUser(): string {

@@ -3,7 +3,7 @@
  * not becoming ready within the start grace replace the instance.
  */
 import type { Probe } from '../spec/schema.js';
-import type { InstanceState } from './instance-state.js';
+import type { InstanceState } from '../core/instance.js';
 
 export interface ProbeCounters {
   readonly successes: number;

@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planService } from './instance-planner.js';
-import type { InstanceState, ObservedInstance } from './instance-state.js';
+import type { InstanceState } from '../core/instance.js';
+import type { PlannerInstance } from './instance-planner.js';
 
 const now = 1_000_000;
 let ordinal = 0;
-function instance(state: InstanceState, configHash = 'h1', extra: Partial<ObservedInstance> = {}): ObservedInstance {
+function instance(state: InstanceState, configHash = 'h1', extra: Partial<PlannerInstance> = {}): PlannerInstance {
   ordinal += 1;
   return { id: `web-${ordinal}`, service: 'web', configHash, state, nextStartAt: null, ordinal, ...extra };
 }

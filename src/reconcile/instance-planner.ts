@@ -4,7 +4,10 @@
  * are stopped only as new ones become ready, so a config change never drops below the desired
  * number of ready instances.
  */
-import type { InstanceState, ObservedInstance } from './instance-state.js';
+import type { InstanceState, ObservedInstance } from '../core/instance.js';
+
+/** What the planners read of an observed instance. */
+export type PlannerInstance = Pick<ObservedInstance, 'id' | 'service' | 'configHash' | 'state' | 'nextStartAt' | 'ordinal'>;
 
 export interface DesiredCount {
   readonly service: string;
@@ -34,13 +37,13 @@ const stopPreference: Record<InstanceState, number> = {
   stopping: -1,
 };
 
-function byStopPreference(a: ObservedInstance, b: ObservedInstance): number {
+function byStopPreference(a: PlannerInstance, b: PlannerInstance): number {
   return stopPreference[a.state] - stopPreference[b.state] || b.ordinal - a.ordinal;
 }
 
 export function planService(
   desired: DesiredCount | undefined,
-  observed: readonly ObservedInstance[],
+  observed: readonly PlannerInstance[],
   now: number,
 ): InstancePlan {
   const live = observed.filter((instance) => instance.state !== 'stopping');
@@ -70,6 +73,6 @@ export function planService(
   return { actions, wakeAt };
 }
 
-function stop(instance: ObservedInstance, reason: StopReason): InstanceAction {
+function stop(instance: PlannerInstance, reason: StopReason): InstanceAction {
   return { kind: 'stop', instanceId: instance.id, reason };
 }

@@ -4,16 +4,15 @@
  * and drain instances of any other release once the two releases carry the load. Pure.
  */
 import type { RolloutPlan } from '../rollout/index.js';
-import type { ObservedInstance } from './instance-state.js';
-import type { StopReason } from './instance-planner.js';
+import type { PlannerInstance, StopReason } from './instance-planner.js';
 
 export type RolloutGroup = 'stable' | 'next' | 'other';
 
-export interface GroupedInstance extends ObservedInstance {
+export interface GroupedInstance extends PlannerInstance {
   readonly group: RolloutGroup;
 }
 
-export type RolloutAction =
+export type RolloutInstanceAction =
   | { readonly kind: 'start'; readonly group: 'stable' | 'next' }
   | { readonly kind: 'restart'; readonly instanceId: string }
   | { readonly kind: 'drain'; readonly instanceId: string; readonly reason: StopReason };
@@ -28,7 +27,7 @@ export interface RolloutActionsInput {
 }
 
 export interface RolloutActions {
-  readonly actions: readonly RolloutAction[];
+  readonly actions: readonly RolloutInstanceAction[];
   readonly wakeAt: number | null;
 }
 
@@ -37,7 +36,7 @@ const drainPreference = { crashed: 0, unhealthy: 1, starting: 2, ready: 3, stopp
 
 export function planRolloutActions(input: RolloutActionsInput): RolloutActions {
   const { plan, instances, labels, desired, now } = input;
-  const actions: RolloutAction[] = [];
+  const actions: RolloutInstanceAction[] = [];
   const byId = new Map(instances.map((instance) => [instance.id, instance]));
   const draining = new Set<string>();
   for (const id of plan.drain) {

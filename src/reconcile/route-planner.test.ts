@@ -19,8 +19,8 @@ describe('planRouteTable', () => {
     const table = planRouteTable(
       [env],
       [
-        { id: 'catalog-b', environment: 'dev', service: 'catalog', release: 'v1', port: 4002 },
-        { id: 'catalog-a', environment: 'dev', service: 'catalog', release: 'v1', port: 4001 },
+        { id: 'catalog-b', environment: 'dev', service: 'catalog', release: 'v1', address: { host: '127.0.0.1', port: 4002 } },
+        { id: 'catalog-a', environment: 'dev', service: 'catalog', release: 'v1', address: { host: '127.0.0.1', port: 4001 } },
       ],
       7,
       0,

@@ -1,4 +1,5 @@
 /** Builds the routing table from desired routes and the ready instances: pure. */
+import type { InstanceAddress } from '../core/instance.js';
 import type { ReleaseMatch, RouteBackend, RouteEntry, RouteMirror, RouteTable } from '../core/route-table.js';
 import type { DesiredEnvironment } from '../spec/desired.js';
 import type { RouteSpec } from '../spec/schema.js';
@@ -33,12 +34,13 @@ function resilience(route: RouteSpec): Partial<RouteEntry> {
   return out;
 }
 
+/** A ready instance, named by the release it counts for in a rollout or a parallel run. */
 export interface ReadyInstance {
   readonly id: string;
   readonly environment: string;
   readonly service: string;
   readonly release: string;
-  readonly port: number;
+  readonly address: InstanceAddress;
 }
 
 /** How a service's requests are split between releases during a rollout or a parallel run. */
@@ -65,7 +67,7 @@ export function planRouteTable(
   for (const instance of ready) {
     const key = `${instance.environment}/${instance.service}`;
     const list = backendsByService.get(key) ?? [];
-    list.push({ id: instance.id, release: instance.release, host: '127.0.0.1', port: instance.port });
+    list.push({ id: instance.id, release: instance.release, host: instance.address.host, port: instance.address.port });
     backendsByService.set(key, list);
   }
   const routes: RouteEntry[] = [];

@@ -6,7 +6,9 @@
 import type { StrategySpec, StrategyType, TrafficMatch } from '../spec/schema.js';
 import type { AnalysisVerdict } from './analysis.js';
 
-export type InstanceState = 'starting' | 'ready' | 'unhealthy' | 'stopping' | 'crashed';
+import type { InstanceState } from '../core/instance.js';
+
+export type { InstanceState };
 
 export interface ObservedInstance {
   readonly id: string;

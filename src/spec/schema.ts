@@ -177,7 +177,10 @@ export const serviceOverrideSchema = z.strictObject({
 }).describe('what changes for a service in this environment: instances, env, resources');
 
 export const environmentSchema = z.strictObject({
-  provider: z.enum(['local']).default('local').describe('what runs the instances of this environment'),
+  provider: z
+    .enum(['local', 'fake'])
+    .default('local')
+    .describe('what runs the instances of this environment: `local` (this machine), or `fake` (simulated instances that start at once and run nothing, to try a spec or measure the control plane)'),
   routerPort: z
     .number()
     .int()
@@ -255,6 +258,7 @@ export type Resources = z.output<typeof resourcesSchema>;
 export type RouteSpec = z.output<typeof routeSchema>;
 export type Balance = z.output<typeof balanceSchema>;
 export type DriverKind = ServiceSpec['driver'];
+export type ProviderKind = EnvironmentSpec['provider'];
 export type ImageSpec = z.output<typeof imageSchema>;
 export type AlertRuleSpec = z.output<typeof alertRuleSchema>;
 export type NotifierSpec = z.output<typeof notifierSchema>;

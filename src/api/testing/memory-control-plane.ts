@@ -116,6 +116,7 @@ export class MemoryControlPlane implements ControlPlane {
         environment,
         release: service.release,
         state: 'ready',
+        address: `127.0.0.1:${40_000 + index}`,
         pid: 10_000 + index,
         port: 40_000 + index,
         restarts: 0,

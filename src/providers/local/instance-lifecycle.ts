@@ -11,7 +11,7 @@ import type { Driver, InstanceExit, RunningInstance } from '../../drivers/driver
 import { rotateLogIfLarge } from '../../drivers/process/index.js';
 import type { HealthVerdict } from '../../reconcile/health.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
-import type { InstanceState } from '../../reconcile/instance-state.js';
+import type { InstanceAddress, InstanceState } from '../../core/instance.js';
 import { defaultBackoffPolicy, restartDelayMs } from '../../reconcile/restart-backoff.js';
 import type { DesiredService } from '../../spec/desired.js';
 import type { DriverKind } from '../../spec/schema.js';
@@ -51,7 +51,7 @@ export interface InstanceLifecycleDeps {
    * router has no request in flight to the instance (or after the timeout) and closed its idle
    * connections to it, so the instance can be signalled without losing a request.
    */
-  readonly drain: (port: number, timeoutMs: number) => Promise<void>;
+  readonly drain: (address: InstanceAddress, timeoutMs: number) => Promise<void>;
   /** The service's current desired state: probes, stop grace, driver. */
   readonly desiredService: (service: string) => DesiredService | undefined;
   /** How long a drained instance of the service may finish its requests. */
@@ -59,6 +59,9 @@ export interface InstanceLifecycleDeps {
   /** Something changed for the service: plan it again. */
   readonly reconcile: (service: string) => void;
 }
+
+/** Where the router reaches this machine's instances: each listens on its port on loopback. */
+export const localInstanceHost = '127.0.0.1';
 
 /** Instance logs are rotated past this size, keeping this many old files. */
 const logRotation = { maxBytes: 10 * 1024 * 1024, keep: 3 };
@@ -105,11 +108,21 @@ export class InstanceLifecycle {
     return [...this.records.values()].sort((a, b) => a.service.localeCompare(b.service) || a.ordinal - b.ordinal);
   }
 
-  /** Stops every instance (each with its grace period, without draining) and forgets them. */
-  async stopAll(): Promise<void> {
+  /**
+   * Stops every instance (each with its grace period, without draining) and forgets them.
+   * `immediate` kills at once, also the instances an earlier call is still stopping.
+   */
+  async stopAll(immediate = false): Promise<void> {
     this.closing = true;
     clearInterval(this.rotation);
-    await Promise.all(this.instances().map((record) => this.stopInstance(record, 'removed', false)));
+    await Promise.all(this.instances().map((record) => this.stopInstance(record, 'removed', false, immediate)));
+  }
+
+  /** Stops watching and leaves every instance running, for the next control plane to adopt. */
+  detach(): void {
+    this.closing = true;
+    clearInterval(this.rotation);
+    for (const record of this.records.values()) record.probes?.abort();
   }
 
   private async rotateLogs(): Promise<void> {
@@ -247,7 +260,7 @@ export class InstanceLifecycle {
     );
   }
 
-  private async stopInstance(record: InstanceRecord, reason: StopReason, publishFirst: boolean): Promise<void> {
+  private async stopInstance(record: InstanceRecord, reason: StopReason, publishFirst: boolean, immediate = false): Promise<void> {
     const running = record.running;
     record.stopReason = reason;
     if (!running) {
@@ -259,7 +272,7 @@ export class InstanceLifecycle {
     record.state = 'stopping';
     this.persist(record);
     if (publishFirst && served) await this.drainFromRouter(record);
-    await running.stop(this.stopGraceFor(record));
+    await running.stop(immediate ? 0 : this.stopGraceFor(record));
     await running.exited;
   }
 
@@ -271,7 +284,7 @@ export class InstanceLifecycle {
   private async drainFromRouter(record: InstanceRecord): Promise<void> {
     await this.deps.routesChanged();
     try {
-      await this.deps.drain(record.port, this.deps.drainTimeoutMs(record.service));
+      await this.deps.drain({ host: localInstanceHost, port: record.port }, this.deps.drainTimeoutMs(record.service));
     } catch (error) {
       this.deps.logger.warn({ err: error, instance: record.id }, 'draining the instance in the router failed; stopping it anyway');
     }

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { InstanceExit, InstanceHandle, InstanceLaunch, RunningInstance } from '../../drivers/driver.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
-import type { InstanceState, ObservedInstance } from '../../reconcile/instance-state.js';
+import type { InstanceState, ObservedInstance } from '../../core/instance.js';
 import type { DesiredService } from '../../spec/desired.js';
 
 export interface PersistedInstance {
@@ -41,14 +41,23 @@ export function fromPersisted(persisted: PersistedInstance): InstanceRecord {
   return { ...persisted, running: null, probes: null, replaceReason: null };
 }
 
-export function toObserved(record: InstanceRecord): ObservedInstance {
+/** The provider-neutral view of the record: what the controllers above plan on. */
+export function toObserved(record: InstanceRecord, host: string): ObservedInstance {
+  const running = record.running;
   return {
     id: record.id,
+    environment: record.environment,
     service: record.service,
+    release: record.release,
     configHash: record.configHash,
     state: record.state,
-    nextStartAt: record.state === 'crashed' ? record.nextStartAt : null,
+    reason: record.reason,
+    restarts: record.restarts,
     ordinal: record.ordinal,
+    nextStartAt: record.state === 'crashed' ? record.nextStartAt : null,
+    startedAt: running ? record.startedAt : null,
+    address: running ? { host, port: record.port } : null,
+    ...(running ? { pid: running.handle.pid } : {}),
   };
 }
 

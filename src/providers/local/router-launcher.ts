@@ -11,8 +11,8 @@ import type { Logger } from 'pino';
 import { SkiffError } from '../../core/errors.js';
 import type { RouteTable } from '../../core/route-table.js';
 import { sleep } from '../../core/clock.js';
-import { drainBackends, fetchParallelReport, fetchRouterMetrics, publishRouteTable, resetParallel, routerHealth } from '../../router/admin-client.js';
-import type { DrainResult } from '../../router/drain.js';
+import { drainBackends, fetchParallelReport, fetchRouteTable, fetchRouterMetrics, publishRouteTable, resetParallel, routerHealth } from '../../router/admin-client.js';
+import type { DrainAddress, DrainResult } from '../../router/drain.js';
 import type { ParallelReport } from '../../router/parallel/report.js';
 import { isDeadState, readProcStatSync } from '../../core/proc.js';
 
@@ -86,9 +86,14 @@ export class RouterProcess {
     await publishRouteTable(this.socketPath, table, 2000);
   }
 
-  /** Waits until the router has nothing in flight to the instance on `port` (the routing table points at 127.0.0.1). */
-  drain(port: number, timeoutMs: number): Promise<DrainResult> {
-    return drainBackends(this.socketPath, [{ host: '127.0.0.1', port }], timeoutMs);
+  /** Waits until the router has nothing in flight to the address. */
+  drain(address: DrainAddress, timeoutMs: number): Promise<DrainResult> {
+    return drainBackends(this.socketPath, [address], timeoutMs);
+  }
+
+  /** The routing table the router routes with now. */
+  table(): Promise<RouteTable> {
+    return fetchRouteTable(this.socketPath, 2000);
   }
 
   /** The router's metrics in Prometheus text. */
@@ -110,10 +115,11 @@ export class RouterProcess {
     if (this.watching) clearInterval(this.watching);
   }
 
-  async stop(): Promise<void> {
+  /** Stops the router, letting it drain for up to `graceMs` before SIGKILL. */
+  async stop(graceMs = 10_000): Promise<void> {
     this.detach();
     if (!this.identity) return;
-    await stopPid(this.identity.pid, 10_000);
+    await stopPid(this.identity.pid, graceMs);
     fs.rmSync(this.identityFile, { force: true });
     this.identity = null;
   }

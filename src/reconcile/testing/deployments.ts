@@ -1,4 +1,5 @@
 /** For tests: desired services and deployments without a spec file. */
+import type { ObservedInstance } from '../../core/instance.js';
 import { defaultParallel, defaultStrategy, strategySchema } from '../../spec/schema.js';
 import type { DesiredService } from '../../spec/desired.js';
 import type { StrategySpec } from '../../spec/schema.js';
@@ -51,5 +52,22 @@ export function deployment(options: { strategy?: StrategySpec; now?: number; id?
       author: 'ana',
       now,
     }),
+  };
+}
+
+/** An instance of the release as a provider reports it: ready, with an address, unless `extra` says otherwise. */
+export function observedInstance(release: DesiredService, extra: Partial<ObservedInstance> & Pick<ObservedInstance, 'id' | 'ordinal'>): ObservedInstance {
+  return {
+    environment: release.environment,
+    service: release.name,
+    release: release.release ?? 'none',
+    configHash: release.configHash,
+    state: 'ready',
+    reason: null,
+    restarts: 0,
+    nextStartAt: null,
+    startedAt: null,
+    address: { host: '127.0.0.1', port: 4000 + extra.ordinal },
+    ...extra,
   };
 }

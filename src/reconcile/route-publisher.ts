@@ -23,6 +23,14 @@ export class RoutePublisher {
     return this.version;
   }
 
+  /**
+   * Continues from the version the data plane already routes with (it refuses older tables), so
+   * versions keep growing across control-plane restarts whatever the wall clock does.
+   */
+  continueFrom(version: number): void {
+    this.version = Math.max(this.version, version);
+  }
+
   request(): Promise<void> {
     if (this.queued) return this.queued;
     const next = this.chain.then(() => {
@@ -37,8 +45,7 @@ export class RoutePublisher {
   }
 
   private async publishNow(): Promise<void> {
-    // Versions must grow across control-plane restarts too: the router refuses older tables.
-    this.version = Math.max(Date.now(), this.version + 1);
+    this.version += 1;
     await this.deps.send(this.deps.build(this.version));
   }
 }

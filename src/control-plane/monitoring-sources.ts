@@ -1,37 +1,29 @@
 /**
- * Wires monitoring to the running platform: its sources read the environments' supervisors and
- * routers; the monitor is served to the API through the MonitoringPort.
+ * Monitoring's sources over the running platform: each environment's observed instances and its
+ * data plane's metrics and table, read through its provider; the monitor is served to the API
+ * through the MonitoringPort.
  */
-import path from 'node:path';
 import type { MonitoringPort } from '../api/monitoring-port.js';
+import type { ObservedInstance } from '../core/instance.js';
 import type { AlertRules } from '../monitoring/alerts.js';
 import type { Monitor } from '../monitoring/monitor.js';
-import type { Revision } from '../store/state-store.js';
 import type { EnvironmentSample, InstanceSample, MonitoringSources } from '../monitoring/sources.js';
-import { fetchRouteTable, fetchRouterMetrics } from '../router/admin-client.js';
+import type { EnvironmentController } from '../reconcile/environment-controller.js';
+import type { Revision } from '../store/state-store.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
-import type { EnvironmentRuntime } from './environment-runtime.js';
-
-const routerTimeoutMs = 2_000;
-
-function socketOf(runtime: EnvironmentRuntime): string {
-  // Where RouterProcess puts the admin socket of the environment's router.
-  return path.join(runtime.options.dataDir, 'routers', runtime.name, 'router.sock');
-}
 
 export function createMonitoringSources(environments: EnvironmentRegistry): MonitoringSources {
   return {
-    environments: () => environments.all().map((runtime) => runtime.name),
+    environments: () => environments.all().map((runtime) => runtime.environment),
     async sample(environment, options): Promise<EnvironmentSample> {
       const runtime = environments.get(environment);
       if (!runtime) return { environment, instances: [], desired: [], routerMetrics: null, routeTable: null };
-      const socket = socketOf(runtime);
       const [instances, routerMetrics, table] = await Promise.all([
-        Promise.all(runtime.supervisor.instances().map((record) => instanceSample(runtime, record, options.usage))),
-        fetchRouterMetrics(socket, routerTimeoutMs).catch(() => null),
-        fetchRouteTable(socket, routerTimeoutMs).catch(() => null),
+        Promise.all(runtime.instances().map((instance) => instanceSample(runtime, instance, options.usage))),
+        runtime.provider.dataPlaneMetrics().catch(() => null),
+        runtime.provider.dataPlaneTable().catch(() => null),
       ]);
-      const desired = (runtime.supervisor.desiredEnvironment()?.services ?? []).map((service) => ({
+      const desired = (runtime.desiredEnvironment()?.services ?? []).map((service) => ({
         service: service.name,
         release: service.release ?? 'none',
         instances: service.instances,
@@ -43,31 +35,28 @@ export function createMonitoringSources(environments: EnvironmentRegistry): Moni
     },
     async routedInstances(environment, service) {
       const runtime = environments.get(environment);
-      const desired = runtime?.supervisor.desiredService(service);
+      const desired = runtime?.desiredService(service);
       if (!runtime || !desired || desired.routes.length === 0) return null;
-      const table = await fetchRouteTable(socketOf(runtime), routerTimeoutMs).catch(() => null);
+      const table = await runtime.provider.dataPlaneTable().catch(() => null);
       if (!table) return null;
       return new Set(table.routes.filter((route) => route.service === service).flatMap((route) => route.backends.map((b) => b.id)));
     },
     async reconcileIdle(environment) {
-      await environments.get(environment)?.supervisor.idle();
+      await environments.get(environment)?.idle();
     },
   };
 }
 
-type SupervisedInstance = ReturnType<EnvironmentRuntime['supervisor']['instances']>[number];
-
-async function instanceSample(runtime: EnvironmentRuntime, record: SupervisedInstance, usage: boolean): Promise<InstanceSample> {
-  const handle = record.running?.handle ?? null;
-  const measured = usage && handle ? await runtime.options.drivers[handle.driver].usage(handle).catch(() => null) : null;
+async function instanceSample(runtime: EnvironmentController, instance: ObservedInstance, usage: boolean): Promise<InstanceSample> {
+  const measured = usage && instance.address ? await runtime.provider.usage(instance.id) : null;
   return {
-    id: record.id,
-    environment: record.environment,
-    service: record.service,
-    release: record.release,
-    state: record.state,
-    restarts: record.restarts,
-    startedAt: record.running ? record.startedAt : null,
+    id: instance.id,
+    environment: instance.environment,
+    service: instance.service,
+    release: instance.release,
+    state: instance.state,
+    restarts: instance.restarts,
+    startedAt: instance.startedAt,
     cpuSeconds: measured?.cpuSeconds ?? null,
     rssBytes: measured?.rssBytes ?? null,
   };

@@ -13,7 +13,7 @@ import { selectArtifact } from '../artifacts/version-spec.js';
 import { systemClock } from '../core/clock.js';
 import { SkiffError, isSkiffError } from '../core/errors.js';
 import { createImageArtifacts } from '../drivers/docker/image-artifacts.js';
-import type { PreparedStart } from '../providers/local/supervisor.js';
+import type { PreparedStart } from '../providers/local/instance-lifecycle.js';
 import type { DesiredService } from '../spec/desired.js';
 import type { ArtifactPort } from './release-operations.js';
 

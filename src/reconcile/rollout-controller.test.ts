@@ -3,17 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isSkiffError } from '../../core/errors.js';
-import type { CountersSnapshot, Deployment } from '../../reconcile/deployment.js';
-import type { ParallelRun } from '../../reconcile/parallel-run.js';
-import { desiredService, strategy } from '../../reconcile/testing/deployments.js';
-import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
-import type { StrategySpec } from '../../spec/schema.js';
-import { createDeploymentStore } from '../../store/deployment-store.js';
-import { openDatabase } from '../../store/sqlite-store.js';
-import type { NewEvent } from '../../store/state-store.js';
-import { newInstanceRecord } from './instance-record.js';
-import type { InstanceRecord } from './instance-record.js';
+import { isSkiffError } from '../core/errors.js';
+import type { CountersSnapshot, Deployment } from './deployment.js';
+import type { ParallelRun } from './parallel-run.js';
+import { desiredService, observedInstance, strategy } from './testing/deployments.js';
+import type { DesiredEnvironment, DesiredService } from '../spec/desired.js';
+import type { StrategySpec } from '../spec/schema.js';
+import { createDeploymentStore } from '../store/deployment-store.js';
+import { openDatabase } from '../store/sqlite-store.js';
+import type { NewEvent } from '../store/state-store.js';
+import type { InstanceState, ObservedInstance } from '../core/instance.js';
 import { RolloutController } from './rollout-controller.js';
 
 const dirs: string[] = [];
@@ -65,12 +64,10 @@ function tempDir(): string {
 const environment = (service: DesiredService, analyses: DesiredEnvironment['analyses'] = {}): DesiredEnvironment => ({ name: 'dev', services: [service], analyses });
 
 let ordinal = 0;
-function instances(release: DesiredService, count: number, state: InstanceRecord['state'] = 'ready'): InstanceRecord[] {
+function instances(release: DesiredService, count: number, state: InstanceState = 'ready'): ObservedInstance[] {
   return Array.from({ length: count }, () => {
     ordinal += 1;
-    const record = newInstanceRecord({ id: `web-${ordinal}`, environment: 'dev', desired: release, ordinal, port: 4000 + ordinal });
-    record.state = state;
-    return record;
+    return observedInstance(release, { id: `web-${ordinal}`, ordinal, state, address: { host: '127.0.0.1', port: 4000 + ordinal } });
   });
 }
 
@@ -131,6 +128,9 @@ describe('RolloutController', () => {
     const aborting = h.controller.plan('web', v2, all, Date.now());
     expect(aborting?.deployment.phase).toBe('aborted');
     expect(aborting?.actions.filter((action) => action.kind === 'drain')).toHaveLength(1);
+    // Record, then notify: the revert is asked for after the step, never inside it.
+    expect(h.aborted).toEqual([]);
+    await waitUntil(() => h.aborted.length > 0);
     expect(h.aborted.map((deployment) => deployment.id)).toEqual([aborting?.deployment.id]);
     expect(h.controller.traffic(environment(v2)).get('dev/web')).toEqual({ weights: { v1: 100 } });
     expect(h.events.map((event) => event.type)).toContain('rollout.aborted');

@@ -1,12 +1,10 @@
 /**
- * The control plane of `skiff up`: the ControlPlane port the API serves, over the store, the spec
- * and the environments running on this machine.
+ * The control plane: the ControlPlane port the API serves, over the store, the spec and the
+ * environments its providers run.
  */
 import { createHash } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Logger } from 'pino';
 import type {
   ApplyResult,
   ArtifactSummary,
@@ -30,7 +28,6 @@ import type {
 } from '../api/control-plane.js';
 import { SkiffError } from '../core/errors.js';
 import type { ErrorDetail } from '../core/errors.js';
-import type { ResourceEnforcement } from '../drivers/driver.js';
 import { resolveEnvironment } from '../spec/desired.js';
 import { parseSpec } from '../spec/parse.js';
 import { planReleasesForApply } from '../spec/release-plan.js';
@@ -38,37 +35,38 @@ import type { PlannedRelease } from '../spec/release-plan.js';
 import type { Spec } from '../spec/schema.js';
 import type { SecretStore } from '../store/secret-store.js';
 import type { NewEvent, StateStore } from '../store/state-store.js';
+import type { Timeline } from './timeline.js';
 import { DesiredState, keptPointers, stateHash } from './desired-state.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
-import type { CollectedLine, CollectedQuery, LogCollector } from './log-collector.js';
-import type { InstanceRecord } from '../providers/local/instance-record.js';
+import type { ObservedInstance } from '../core/instance.js';
+import type { CollectedLine, CollectedQuery, LogCollector } from '../monitoring/log-collector.js';
+import type { StopRequest } from '../core/stop-request.js';
 import { ReleaseOperations } from './release-operations.js';
 import { serviceRollout } from './rollout-summary.js';
 import { revisionSummary } from './summaries.js';
 import { TimeTravel } from './time-travel.js';
 import type { ArtifactPort } from './release-operations.js';
 
-export interface LocalControlPlaneDeps {
+export interface SkiffControlPlaneDeps {
   readonly store: StateStore;
   readonly secrets: SecretStore;
   readonly environments: EnvironmentRegistry;
   /** The environment `skiff up` runs: services with nothing deployed run from source there. */
   readonly sourceEnvironment: string;
   readonly artifacts: ArtifactPort;
-  readonly limits: ResourceEnforcement;
+  /** Resource enforcement where no environment runs yet. */
+  readonly limits: { readonly enforced: boolean; readonly reason?: string };
   readonly logs: LogCollector;
-  readonly logger: Logger;
-  readonly shutdown: () => Promise<void>;
+  readonly timeline: Timeline;
+  readonly stop: StopRequest;
 }
 
-export class LocalControlPlane implements ControlPlane {
-  private readonly emitter = new EventEmitter();
+export class SkiffControlPlane implements ControlPlane {
   readonly state: DesiredState;
   private readonly releaseOperations: ReleaseOperations;
   private readonly timeTravel: TimeTravel;
 
-  constructor(private readonly deps: LocalControlPlaneDeps) {
-    this.emitter.setMaxListeners(0);
+  constructor(private readonly deps: SkiffControlPlaneDeps) {
     this.state = new DesiredState(deps.store, deps.environments, (event) => this.emit(event));
     this.releaseOperations = new ReleaseOperations({
       store: deps.store,
@@ -79,11 +77,8 @@ export class LocalControlPlane implements ControlPlane {
     this.timeTravel = new TimeTravel({ store: deps.store, state: this.state, artifacts: deps.artifacts });
   }
 
-  /** Appends an event to the timeline, logs it and tells the subscribers. */
   emit(event: NewEvent): void {
-    const stored = this.deps.store.appendEvent(event);
-    this.deps.logger.info({ event: stored.type, service: stored.service, instance: stored.instance }, stored.message);
-    this.emitter.emit('event', stored);
+    this.deps.timeline.emit(event);
   }
 
   validate(source: SpecSource): ValidationResult {
@@ -172,15 +167,16 @@ export class LocalControlPlane implements ControlPlane {
     this.state.assertEnvironment(environment);
     const revision = this.state.latest();
     const runtime = this.deps.environments.get(environment);
-    const instances = runtime ? runtime.supervisor.instances().map(instanceStatus) : [];
+    const instances = runtime ? runtime.instances().map(instanceStatus) : [];
     // An environment with nothing deployed has no runtime yet: its services come from the revision.
     const desired =
-      runtime?.supervisor.desiredEnvironment()?.services ??
+      runtime?.desiredEnvironment()?.services ??
       (revision ? resolveEnvironment(revision.spec, environment, this.state.releasesOf(revision, environment)).services : []);
     const rolloutOf = (service: string): ServiceRollout | null => {
-      const deployment = runtime?.supervisor.rollouts.latest(service);
+      const deployment = runtime?.rollouts.latest(service);
       return deployment ? serviceRollout(deployment) : null;
     };
+    const limits = runtime?.provider.capabilities.resourceLimits ?? this.deps.limits;
     const services: ServiceStatus[] = desired.map((service) => {
       const mine = instances.filter((instance) => instance.service === service.name);
       return {
@@ -196,8 +192,8 @@ export class LocalControlPlane implements ControlPlane {
     return {
       environment,
       revision: revision ? revisionSummary(revision) : null,
-      routerUrl: runtime?.router.url ?? (revision ? this.deps.environments.routerUrlFor(environment, revision) : ''),
-      limits: { enforced: this.deps.limits.enforced, reason: this.deps.limits.reason ?? null },
+      routerUrl: revision ? this.deps.environments.routerUrlFor(environment, revision) : (runtime?.routerUrl ?? ''),
+      limits: { enforced: limits.enforced, reason: limits.reason ?? null },
       services,
       instances,
     };
@@ -279,8 +275,7 @@ export class LocalControlPlane implements ControlPlane {
   }
 
   onEvent(listener: (event: EventRecord) => void): () => void {
-    this.emitter.on('event', listener);
-    return () => this.emitter.off('event', listener);
+    return this.deps.timeline.onEvent(listener);
   }
 
   revisions(limit: number, environment?: string): readonly RevisionSummary[] {
@@ -340,7 +335,7 @@ export class LocalControlPlane implements ControlPlane {
   }
 
   async shutdown(): Promise<void> {
-    await this.deps.shutdown();
+    this.deps.stop.request('asked through the API');
   }
 
   /** Checks that need this machine: service directories exist. */
@@ -365,18 +360,19 @@ function logLine(line: CollectedLine, redact: (text: string) => string): LogLine
   return { time: new Date(line.time).toISOString(), instance: line.instance, release: line.release, stream: 'stdout', line: redact(line.line) };
 }
 
-function instanceStatus(record: InstanceRecord): InstanceStatus {
+function instanceStatus(instance: ObservedInstance): InstanceStatus {
   return {
-    id: record.id,
-    service: record.service,
-    environment: record.environment,
-    release: record.release,
-    state: record.state,
-    pid: record.running?.handle.pid ?? null,
-    port: record.running ? record.port : null,
-    restarts: record.restarts,
-    startedAt: record.startedAt !== null && record.running ? new Date(record.startedAt).toISOString() : null,
-    reason: record.reason,
+    id: instance.id,
+    service: instance.service,
+    environment: instance.environment,
+    release: instance.release,
+    state: instance.state,
+    address: instance.address ? `${instance.address.host}:${instance.address.port}` : null,
+    pid: instance.pid ?? null,
+    port: instance.address?.port ?? null,
+    restarts: instance.restarts,
+    startedAt: instance.startedAt === null ? null : new Date(instance.startedAt).toISOString(),
+    reason: instance.reason,
   };
 }
 

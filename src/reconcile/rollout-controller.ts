@@ -5,27 +5,26 @@
  * parallel runs. The supervisor applies the instance actions it returns.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../../core/clock.js';
-import { SkiffError } from '../../core/errors.js';
-import type { ReleaseMatch } from '../../core/route-table.js';
-import type { ObservedInstance as RolloutInstance } from '../../rollout/index.js';
-import { planRollout } from '../../rollout/index.js';
-import type { Deployment, DeploymentResult, DeploymentTrigger, JudgedAnalysis, PersonAction } from '../../reconcile/deployment.js';
-import { afterPlan, desiredChange, labelOf, newDeployment, rolledBack, rolloutInputOf, strategyFor, withRequest, withVerdict } from '../../reconcile/deployment.js';
-import type { CountersSnapshot, DeploymentGroups, RolloutEvent } from '../../reconcile/deployment.js';
-import type { ParallelRun } from '../../reconcile/parallel-run.js';
-import type { RolloutAction, GroupedInstance, RolloutGroup } from '../../reconcile/rollout-actions.js';
-import { planRolloutActions } from '../../reconcile/rollout-actions.js';
-import type { ServiceTraffic } from '../../reconcile/route-planner.js';
-import { trafficKey } from '../../reconcile/route-planner.js';
-import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
-import type { StrategyType } from '../../spec/schema.js';
-import type { DeploymentStore } from '../../store/deployment-store.js';
-import type { NewEvent } from '../../store/state-store.js';
+import type { Clock } from '../core/clock.js';
+import { SkiffError } from '../core/errors.js';
+import type { ReleaseMatch } from '../core/route-table.js';
+import type { ObservedInstance } from '../core/instance.js';
+import type { ObservedInstance as RolloutInstance } from '../rollout/index.js';
+import { planRollout } from '../rollout/index.js';
+import type { Deployment, DeploymentResult, DeploymentTrigger, JudgedAnalysis, PersonAction } from './deployment.js';
+import { afterPlan, desiredChange, labelOf, newDeployment, rolledBack, rolloutInputOf, strategyFor, withRequest, withVerdict } from './deployment.js';
+import type { CountersSnapshot, DeploymentGroups, RolloutEvent } from './deployment.js';
+import type { ParallelRun } from './parallel-run.js';
+import type { RolloutInstanceAction, GroupedInstance, RolloutGroup } from './rollout-actions.js';
+import { planRolloutActions } from './rollout-actions.js';
+import type { ServiceTraffic } from './route-planner.js';
+import { trafficKey } from './route-planner.js';
+import type { DesiredEnvironment, DesiredService } from '../spec/desired.js';
+import type { StrategyType } from '../spec/schema.js';
+import type { DeploymentStore } from '../store/deployment-store.js';
+import type { NewEvent } from '../store/state-store.js';
 import { AnalysisRunner } from './analysis-runner.js';
-import { ParallelRuns } from './parallel-runs.js';
-import type { InstanceRecord } from './instance-record.js';
-import { toObserved } from './instance-record.js';
+import { ParallelRunController } from './parallel-run-controller.js';
 
 /** What made a desired state change, passed along with it. */
 export interface RolloutIntent {
@@ -53,7 +52,7 @@ export interface RolloutControllerDeps {
 
 /** One reconcile of a service under a deployment: what to do, and the releases to start from. */
 export interface RolloutStep {
-  readonly actions: readonly RolloutAction[];
+  readonly actions: readonly RolloutInstanceAction[];
   readonly wakeAt: number | null;
   readonly deployment: Deployment;
 }
@@ -61,11 +60,11 @@ export interface RolloutStep {
 export class RolloutController {
   private readonly active = new Map<string, Deployment>();
   private readonly settled = new Map<string, DesiredService | null>();
-  private readonly runs: ParallelRuns;
+  private readonly runs: ParallelRunController;
   private readonly analyses: AnalysisRunner;
 
   constructor(private readonly deps: RolloutControllerDeps) {
-    this.runs = new ParallelRuns(deps);
+    this.runs = new ParallelRunController(deps);
     this.analyses = new AnalysisRunner({
       clock: deps.clock,
       logger: deps.logger,
@@ -100,7 +99,7 @@ export class RolloutController {
   }
 
   /** Starts, refreshes, aborts or ends deployments for the services whose release changed. */
-  onDesired(environment: DesiredEnvironment, records: readonly InstanceRecord[], intent?: RolloutIntent): void {
+  onDesired(environment: DesiredEnvironment, records: readonly ObservedInstance[], intent?: RolloutIntent): void {
     const now = this.deps.clock.now();
     for (const desired of environment.services) {
       const service = desired.name;
@@ -176,10 +175,10 @@ export class RolloutController {
   }
 
   /** Plans one step of the service's deployment, or null when none is under way. */
-  plan(service: string, desired: DesiredService, records: readonly InstanceRecord[], now: number): RolloutStep | null {
+  plan(service: string, desired: DesiredService, records: readonly ObservedInstance[], now: number): RolloutStep | null {
     const deployment = this.active.get(service);
     if (!deployment) return null;
-    const instances = records.map((record): GroupedInstance => ({ ...toObserved(record), group: groupOf(deployment, record) }));
+    const instances = records.map((record): GroupedInstance => ({ ...record, group: groupOf(deployment, record) }));
     const groups: DeploymentGroups = {
       stable: rolloutInstances(instances, 'stable', labelOf(deployment.stable)),
       next: rolloutInstances(instances, 'next', labelOf(deployment.next)),
@@ -189,7 +188,8 @@ export class RolloutController {
     const { deployment: updated, events } = afterPlan(deployment, plan, finished, now);
     if (changed(deployment, updated)) this.put(updated);
     for (const event of events) this.event(updated, event);
-    if (updated.phase === 'aborted' && desired.configHash === deployment.next.configHash) this.deps.onAborted(updated);
+    // Record, then notify: the follow-up (a revision back to stable) runs after this step, never inside it.
+    if (updated.phase === 'aborted' && desired.configHash === deployment.next.configHash) queueMicrotask(() => this.deps.onAborted(updated));
     if (JSON.stringify(updated.routing) !== JSON.stringify(deployment.routing)) this.deps.routesChanged();
     if (finished) {
       this.active.delete(service);
@@ -213,13 +213,13 @@ export class RolloutController {
     return group === 'next' ? deployment.next : deployment.stable;
   }
 
-  groupOf(record: InstanceRecord): RolloutGroup | undefined {
+  groupOf(record: ObservedInstance): RolloutGroup | undefined {
     const deployment = this.active.get(record.service);
     return deployment ? groupOf(deployment, record) : undefined;
   }
 
   /** The release name an instance goes by in the routing table and the router's metrics. */
-  labelOf(record: InstanceRecord, desired: DesiredService | undefined): string {
+  labelOf(record: ObservedInstance, desired: DesiredService | undefined): string {
     const deployment = this.active.get(record.service);
     if (deployment) {
       if (record.configHash === deployment.next.configHash) return labelOf(deployment.next);
@@ -361,7 +361,7 @@ export class RolloutController {
   }
 }
 
-function groupOf(deployment: Deployment, record: InstanceRecord): RolloutGroup {
+function groupOf(deployment: Deployment, record: ObservedInstance): RolloutGroup {
   if (record.configHash === deployment.next.configHash) return 'next';
   if (record.configHash === deployment.stable.configHash) return 'stable';
   return 'other';
@@ -371,7 +371,7 @@ function rolloutInstances(instances: readonly GroupedInstance[], group: 'stable'
   return instances.filter((instance) => instance.group === group).map((instance) => ({ id: instance.id, release, state: instance.state }));
 }
 
-function countByHash(records: readonly InstanceRecord[]): Map<string, number> {
+function countByHash(records: readonly ObservedInstance[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const record of records) counts.set(record.configHash, (counts.get(record.configHash) ?? 0) + 1);
   return counts;

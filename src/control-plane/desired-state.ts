@@ -9,7 +9,7 @@ import { resolveEnvironment } from '../spec/desired.js';
 import type { Release, ReleasePointers } from '../spec/release.js';
 import type { Spec } from '../spec/schema.js';
 import type { NewEvent, Revision, StateStore } from '../store/state-store.js';
-import type { RolloutIntent } from '../providers/local/rollout-controller.js';
+import type { RolloutIntent } from '../reconcile/rollout-controller.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
 
 export interface RevisionMeta {
@@ -60,7 +60,7 @@ export class DesiredState {
     return revision;
   }
 
-  /** Points every environment's supervisor at the revision, starting runtimes for new environments. */
+  /** Points every environment at the revision, starting the environments new in it. */
   async follow(revision: Revision, intent?: RolloutIntent & { readonly environment?: string }): Promise<void> {
     for (const environment of Object.keys(revision.spec.environments)) {
       const desired = resolveEnvironment(revision.spec, environment, this.releasesOf(revision, environment));
@@ -68,7 +68,7 @@ export class DesiredState {
       await this.environments.follow(environment, revision, desired, own);
     }
     for (const runtime of this.environments.all()) {
-      if (!(runtime.name in revision.spec.environments)) runtime.setDesired({ name: runtime.name, services: [] });
+      if (!(runtime.environment in revision.spec.environments)) runtime.setDesired({ name: runtime.environment, services: [] });
     }
   }
 
@@ -94,7 +94,7 @@ export class DesiredState {
 
   environmentNames(): string[] {
     const spec = this.store.latestRevision()?.spec;
-    return spec ? Object.keys(spec.environments) : this.environments.all().map((runtime) => runtime.name);
+    return spec ? Object.keys(spec.environments) : this.environments.all().map((runtime) => runtime.environment);
   }
 
   event(event: NewEvent): void {

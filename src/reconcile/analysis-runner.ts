@@ -4,12 +4,12 @@
  * the verdict is inconclusive (too few requests), so the window grows until it can be judged.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../../core/clock.js';
-import { analysisMeasurements } from '../../reconcile/analysis-window.js';
-import type { AnalysisWindow, CountersSnapshot, Deployment, JudgedAnalysis } from '../../reconcile/deployment.js';
-import { labelOf } from '../../reconcile/deployment.js';
-import type { AnalysisRequest } from '../../rollout/index.js';
-import { analysisNamed, judgeAnalysis } from '../../rollout/index.js';
+import type { Clock } from '../core/clock.js';
+import { analysisMeasurements } from './analysis-window.js';
+import type { AnalysisWindow, CountersSnapshot, Deployment, JudgedAnalysis } from './deployment.js';
+import { labelOf } from './deployment.js';
+import type { AnalysisRequest } from '../rollout/index.js';
+import { analysisNamed, judgeAnalysis } from '../rollout/index.js';
 
 export interface AnalysisRunnerDeps {
   readonly clock: Clock;

@@ -4,9 +4,9 @@
  * retry is already a 502/504 answer) and the latency histogram, summed over the service's routes.
  * Analyses judge the difference of two such snapshots.
  */
-import { parsePrometheusText } from '../monitoring/prom-text.js';
-import { addCounters } from '../reconcile/analysis-window.js';
-import type { CountersSnapshot, ReleaseCounters } from '../reconcile/deployment.js';
+import { parsePrometheusText } from '../../monitoring/prom-text.js';
+import { addCounters } from '../../reconcile/analysis-window.js';
+import type { CountersSnapshot, ReleaseCounters } from '../../reconcile/deployment.js';
 
 interface SeriesCounts {
   requests: number;

@@ -6,8 +6,10 @@
 import type { Logger } from 'pino';
 import type { ParallelView, RolloutAction, RolloutPort, RolloutView } from '../api/rollout-port.js';
 import type { Clock } from '../core/clock.js';
+import type { ParallelReport } from '../core/parallel-report.js';
 import { SkiffError } from '../core/errors.js';
 import type { Deployment } from '../reconcile/deployment.js';
+import type { EnvironmentController } from '../reconcile/environment-controller.js';
 import { labelOf } from '../reconcile/deployment.js';
 import type { ParallelRun } from '../reconcile/parallel-run.js';
 import { resolveEnvironment } from '../spec/desired.js';
@@ -20,7 +22,6 @@ import type { SecretStore } from '../store/secret-store.js';
 import type { StateStore } from '../store/state-store.js';
 import type { DesiredState } from './desired-state.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
-import type { EnvironmentRuntime } from './environment-runtime.js';
 import type { ArtifactPort } from './release-operations.js';
 import { parallelView, rolloutView } from './rollout-view.js';
 
@@ -42,7 +43,7 @@ export class RolloutOperations implements RolloutPort {
 
   rollout(environment: string, service: string): RolloutView {
     this.check(environment, service);
-    const deployment = this.deps.environments.get(environment)?.supervisor.rollouts.latest(service) ?? this.deps.deployments.latest(environment, service);
+    const deployment = this.deps.environments.get(environment)?.rollouts.latest(service) ?? this.deps.deployments.latest(environment, service);
     if (!deployment) throw noRollout(environment, service);
     return rolloutView(deployment);
   }
@@ -51,7 +52,7 @@ export class RolloutOperations implements RolloutPort {
     this.check(options.environment, options.service);
     const runtime = this.deps.environments.get(options.environment);
     if (!runtime) throw noRollout(options.environment, options.service);
-    return rolloutView(runtime.supervisor.rollouts.request(options.service, options.action, options.author));
+    return rolloutView(runtime.rollouts.request(options.service, options.action, options.author));
   }
 
   /**
@@ -89,13 +90,13 @@ export class RolloutOperations implements RolloutPort {
     const { environment, service } = options;
     this.check(environment, service);
     const runtime = this.deps.environments.get(environment);
-    const trusted = runtime?.supervisor.desiredService(service);
+    const trusted = runtime?.desiredService(service);
     if (!runtime || !trusted?.release) {
       throw new SkiffError('SKIFF_NOT_DEPLOYED', `${service} runs nothing in ${environment}: a parallel run compares a candidate with the running release`, {
         hint: `deploy it first: skiff deploy ${service} VERSION ${environment}`,
       });
     }
-    if (runtime.supervisor.rollouts.parallelRun(service)) {
+    if (runtime.rollouts.parallelRun(service)) {
       throw new SkiffError('SKIFF_PARALLEL_ACTIVE', `${service} already has a parallel run in ${environment}`, {
         hint: `see it with \`skiff parallel report ${service} ${environment}\`, or stop it first: skiff parallel stop ${service} ${environment}`,
       });
@@ -117,16 +118,16 @@ export class RolloutOperations implements RolloutPort {
       author: options.author,
       startedAt: this.deps.clock.now(),
     };
-    runtime.supervisor.rollouts.startParallel(run);
+    runtime.rollouts.startParallel(run);
     // Counts from an earlier run of the same routes would mix with this one's.
-    await runtime.router.resetParallel().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'resetting the parallel-run counts failed'));
+    await runtime.provider.resetParallel().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'resetting the parallel-run counts failed'));
     return parallelView(run, true, []);
   }
 
   async parallel(environment: string, service: string): Promise<ParallelView> {
     this.check(environment, service);
     const runtime = this.deps.environments.get(environment);
-    const run = runtime?.supervisor.rollouts.parallelRun(service);
+    const run = runtime?.rollouts.parallelRun(service);
     if (!runtime || !run) throw noParallelRun(environment, service);
     return parallelView(run, true, await this.reports(runtime));
   }
@@ -134,16 +135,16 @@ export class RolloutOperations implements RolloutPort {
   async stopParallel(options: { environment: string; service: string; author: string }): Promise<ParallelView> {
     this.check(options.environment, options.service);
     const runtime = this.deps.environments.get(options.environment);
-    if (!runtime || !runtime.supervisor.rollouts.parallelRun(options.service)) throw noParallelRun(options.environment, options.service);
+    if (!runtime || !runtime.rollouts.parallelRun(options.service)) throw noParallelRun(options.environment, options.service);
     // The last report, before the mirror leaves the routing table.
     const reports = await this.reports(runtime);
-    const run = runtime.supervisor.rollouts.stopParallel(options.service, options.author, `by ${options.author}`);
+    const run = runtime.rollouts.stopParallel(options.service, options.author, `by ${options.author}`);
     if (!run) throw noParallelRun(options.environment, options.service);
     return parallelView(run, false, reports);
   }
 
-  private async reports(runtime: EnvironmentRuntime): Promise<Awaited<ReturnType<EnvironmentRuntime['router']['parallelReport']>>['routes']> {
-    return (await runtime.router.parallelReport()).routes;
+  private async reports(runtime: EnvironmentController): Promise<ParallelReport['routes']> {
+    return (await runtime.provider.parallelReport()).routes;
   }
 
   private async candidateRelease(options: { environment: string; service: string; release?: string; version?: string; author: string }): Promise<Release> {

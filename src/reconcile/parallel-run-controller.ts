@@ -3,18 +3,18 @@
  * its release in the routing table, and the mirror plus weights (all normal traffic to the trusted
  * release) of each service's routes.
  */
-import type { Deployment } from '../../reconcile/deployment.js';
-import { labelOf } from '../../reconcile/deployment.js';
-import type { ParallelRun } from '../../reconcile/parallel-run.js';
-import { candidateLabel, mirrorOf } from '../../reconcile/parallel-run.js';
-import type { ServiceTraffic } from '../../reconcile/route-planner.js';
-import { trafficKey } from '../../reconcile/route-planner.js';
-import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
-import type { DeploymentStore } from '../../store/deployment-store.js';
-import type { NewEvent } from '../../store/state-store.js';
-import type { InstanceRecord } from './instance-record.js';
+import type { Deployment } from './deployment.js';
+import { labelOf } from './deployment.js';
+import type { ParallelRun } from './parallel-run.js';
+import { candidateLabel, mirrorOf } from './parallel-run.js';
+import type { ServiceTraffic } from './route-planner.js';
+import { trafficKey } from './route-planner.js';
+import type { DesiredEnvironment, DesiredService } from '../spec/desired.js';
+import type { DeploymentStore } from '../store/deployment-store.js';
+import type { NewEvent } from '../store/state-store.js';
+import type { ObservedInstance } from '../core/instance.js';
 
-export interface ParallelRunsDeps {
+export interface ParallelRunControllerDeps {
   readonly environment: string;
   readonly store: DeploymentStore<Deployment, ParallelRun>;
   readonly emit: (event: NewEvent) => void;
@@ -22,10 +22,10 @@ export interface ParallelRunsDeps {
   readonly routesChanged: () => void;
 }
 
-export class ParallelRuns {
+export class ParallelRunController {
   private readonly runs = new Map<string, ParallelRun>();
 
-  constructor(private readonly deps: ParallelRunsDeps) {}
+  constructor(private readonly deps: ParallelRunControllerDeps) {}
 
   load(): void {
     for (const run of this.deps.store.parallelRuns(this.deps.environment)) this.runs.set(run.service, run);
@@ -69,7 +69,7 @@ export class ParallelRuns {
   }
 
   /** The release an instance counts for during its service's parallel run; undefined outside one. */
-  labelOf(record: InstanceRecord, desired: DesiredService | undefined): string | undefined {
+  labelOf(record: ObservedInstance, desired: DesiredService | undefined): string | undefined {
     const run = this.runs.get(record.service);
     if (run && record.configHash === run.candidate.configHash) return candidateLabel(run);
     if (run && desired && record.configHash === desired.configHash) return labelOf(desired);

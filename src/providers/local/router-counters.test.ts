@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { renderPrometheus } from '../router/metrics.js';
-import type { MetricsSnapshot } from '../router/metrics.js';
-import { serviceCounters } from './rollout-metrics.js';
+import { renderPrometheus } from '../../router/metrics.js';
+import type { MetricsSnapshot } from '../../router/metrics.js';
+import { serviceCounters } from './router-counters.js';
 
 // requests, 1xx..5xx, connectFailures, timeouts, retries, inFlight, requestBytes, responseBytes, sumMs, 14 buckets.
 // A failed attempt the router did not retry is a 5xx answer and a connection failure at once; a

@@ -15,12 +15,12 @@ import { labelOf } from '../reconcile/deployment.js';
 import { releaseName } from '../spec/release.js';
 import { createPipelineStore } from '../store/pipeline-store.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
-import type { LocalControlPlane } from './local-control-plane.js';
+import type { SkiffControlPlane } from './skiff-control-plane.js';
 import { personNeeded } from './rollout-summary.js';
 
 export interface PipelineWiringDeps {
   readonly database: Database.Database;
-  readonly controlPlane: LocalControlPlane;
+  readonly controlPlane: SkiffControlPlane;
   readonly environments: EnvironmentRegistry;
   /** What checks inherit from this machine's environment (PATH, HOME). */
   readonly baseEnv: Readonly<Record<string, string>>;
@@ -61,7 +61,7 @@ function controlPort(deps: PipelineWiringDeps): PipelineControlPort {
       return release ? { version: releaseName(release), artifact: release.artifact } : null;
     },
     rollout(environment, service) {
-      const deployment = deps.environments.get(environment)?.supervisor.rollouts.latest(service);
+      const deployment = deps.environments.get(environment)?.rollouts.latest(service);
       return deployment ? rolloutProgress(deployment) : null;
     },
     async routed(environment) {
@@ -72,8 +72,8 @@ function controlPort(deps: PipelineWiringDeps): PipelineControlPort {
       let last = 'no status yet';
       for (;;) {
         const runtime = deps.environments.get(environment);
-        const desired = runtime?.supervisor.desiredEnvironment()?.services.find((s) => s.name === service);
-        const mine = runtime?.supervisor.instances().filter((i) => i.service === service) ?? [];
+        const desired = runtime?.desiredEnvironment()?.services.find((s) => s.name === service);
+        const mine = runtime?.instances().filter((i) => i.service === service) ?? [];
         // By content, not name: a release with the same content as the running one keeps its instances.
         const ready = mine.filter((i) => i.configHash === desired?.configHash && i.state === 'ready').length;
         // Older instances still ready would still get requests: a check then would test them.

@@ -1,0 +1,253 @@
+/**
+ * The `fake` provider: simulated instances that run nothing. They become ready as soon as they are
+ * placed (or when a test says so), crash or fail their probes on command, and the data plane is a
+ * table kept in memory with counters a test sets. It runs the control plane's rollout, analysis
+ * and scale stories in fast tests, and lets a person try a spec or measure the control plane.
+ */
+import type { Clock } from '../../core/clock.js';
+import type { InstanceAddress, InstanceUsage, ObservedInstance } from '../../core/instance.js';
+import type { ParallelReport } from '../../core/parallel-report.js';
+import type { RouteTable } from '../../core/route-table.js';
+import type { CountersSnapshot } from '../../reconcile/deployment.js';
+import type { StopReason } from '../../reconcile/instance-planner.js';
+import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory } from '../../reconcile/provider.js';
+import { restartDelayMs } from '../../reconcile/restart-backoff.js';
+import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
+
+export interface FakeProviderOptions {
+  readonly clock: Clock;
+  /** Placed and restarted instances are ready at once (default); false: they stay starting until `markReady`. */
+  readonly readyOnStart?: boolean;
+  readonly random?: () => number;
+}
+
+interface FakeInstance {
+  id: string;
+  readonly service: string;
+  release: string;
+  configHash: string;
+  state: ObservedInstance['state'];
+  reason: string | null;
+  restarts: number;
+  crashes: number;
+  readonly ordinal: number;
+  nextStartAt: number | null;
+  startedAt: number | null;
+  readonly address: InstanceAddress;
+}
+
+const fakeHost = 'fake.invalid';
+
+export class FakeProvider implements Provider {
+  readonly kind = 'fake';
+  readonly capabilities: ProviderCapabilities = {
+    adoptsOnRestart: false,
+    resourceLimits: { enforced: false, reason: 'the fake provider runs nothing' },
+    parallelRuns: true,
+    logs: false,
+    usage: false,
+  };
+  private readonly instances = new Map<string, FakeInstance>();
+  private readonly counterSnapshots = new Map<string, CountersSnapshot>();
+  private table: RouteTable | null = null;
+  private nextOrdinal = 1;
+  private closed = false;
+  /** Every table published, in order. */
+  readonly tables: RouteTable[] = [];
+  /** Every instance stop asked for, in order. */
+  readonly stops: { readonly id: string; readonly reason: StopReason }[] = [];
+
+  constructor(
+    private readonly context: ProviderContext,
+    private readonly options: FakeProviderOptions,
+  ) {}
+
+  get environment(): string {
+    return this.context.environment;
+  }
+
+  get routerUrl(): string {
+    return `http://${fakeHost}:${this.context.routerPort}`;
+  }
+
+  async start(_desired: DesiredEnvironment): Promise<{ dataPlane: 'started'; detail: string }> {
+    return { dataPlane: 'started', detail: `simulated data plane of ${this.environment} started (fake provider)` };
+  }
+
+  follow(_desired: DesiredEnvironment): void {}
+
+  observed(): readonly ObservedInstance[] {
+    return [...this.instances.values()]
+      .sort((a, b) => a.service.localeCompare(b.service) || a.ordinal - b.ordinal)
+      .map((instance) => ({
+        id: instance.id,
+        environment: this.environment,
+        service: instance.service,
+        release: instance.release,
+        configHash: instance.configHash,
+        state: instance.state,
+        reason: instance.reason,
+        restarts: instance.restarts,
+        ordinal: instance.ordinal,
+        nextStartAt: instance.state === 'crashed' ? instance.nextStartAt : null,
+        startedAt: instance.startedAt,
+        address: instance.state === 'crashed' ? null : instance.address,
+      }));
+  }
+
+  async place(release: DesiredService): Promise<void> {
+    const ordinal = this.nextOrdinal++;
+    const instance: FakeInstance = {
+      id: `${release.name}-${ordinal.toString(16).padStart(6, '0')}`,
+      service: release.name,
+      release: release.release ?? 'none',
+      configHash: release.configHash,
+      state: 'starting',
+      reason: null,
+      restarts: 0,
+      crashes: 0,
+      ordinal,
+      nextStartAt: null,
+      startedAt: this.options.clock.now(),
+      address: { host: fakeHost, port: 10_000 + ordinal },
+    };
+    this.instances.set(instance.id, instance);
+    this.event(instance, 'instance.started', `started ${instance.id} (simulated)`);
+    if (this.options.readyOnStart ?? true) this.markReady(instance.id);
+  }
+
+  async restart(instanceId: string, release: DesiredService): Promise<void> {
+    const instance = this.instances.get(instanceId);
+    if (!instance) return;
+    instance.restarts += 1;
+    instance.release = release.release ?? 'none';
+    instance.configHash = release.configHash;
+    instance.state = 'starting';
+    instance.nextStartAt = null;
+    instance.startedAt = this.options.clock.now();
+    this.event(instance, 'instance.restarted', `restarting ${instance.id} (restart ${instance.restarts})`);
+    if (this.options.readyOnStart ?? true) this.markReady(instance.id);
+  }
+
+  stopInstance(instanceId: string, reason: StopReason): void {
+    const instance = this.instances.get(instanceId);
+    if (!instance || instance.state === 'stopping') return;
+    this.stops.push({ id: instanceId, reason });
+    const served = instance.state === 'ready' || instance.state === 'unhealthy';
+    instance.state = 'stopping';
+    // As a real provider does: out of the routing table first, then gone.
+    void (served ? this.context.hooks.routesChanged() : Promise.resolve()).then(() => {
+      this.instances.delete(instanceId);
+      this.event(instance, 'instance.stopped', `stopped ${instance.id} (${reason})`);
+      this.changed(instance.service);
+    });
+  }
+
+  // Scripting, for tests.
+
+  markReady(instanceId: string): void {
+    this.setState(instanceId, 'ready', null);
+  }
+
+  failProbe(instanceId: string, reason = 'readiness probe failed'): void {
+    this.setState(instanceId, 'unhealthy', reason);
+  }
+
+  crash(instanceId: string, reason = 'exited with code 1'): void {
+    const instance = this.instances.get(instanceId);
+    if (!instance || instance.state === 'stopping') return;
+    const wasReady = instance.state === 'ready';
+    instance.crashes += 1;
+    const delay = restartDelayMs(instance.crashes, this.options.random ?? Math.random);
+    instance.state = 'crashed';
+    instance.reason = reason;
+    instance.nextStartAt = this.options.clock.now() + delay;
+    instance.startedAt = null;
+    this.event(instance, 'instance.crashed', `${instance.id} ${reason}; restarting in ${delay}ms`);
+    if (wasReady) void this.context.hooks.routesChanged();
+    this.changed(instance.service);
+  }
+
+  setCounters(service: string, snapshot: CountersSnapshot): void {
+    this.counterSnapshots.set(service, snapshot);
+  }
+
+  /** The table the simulated data plane routes with. */
+  routeTable(): RouteTable | null {
+    return this.table;
+  }
+
+  // The data plane.
+
+  async publishRoutes(table: RouteTable): Promise<void> {
+    if (this.table && table.version < this.table.version) return;
+    this.table = table;
+    this.tables.push(table);
+  }
+
+  async routeTableVersion(): Promise<number | null> {
+    return this.table?.version ?? null;
+  }
+
+  async drain(_address: InstanceAddress, _timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
+    return { drained: true, inFlight: 0 };
+  }
+
+  async counters(service: string): Promise<CountersSnapshot> {
+    return this.counterSnapshots.get(service) ?? { at: this.options.clock.now(), releases: {} };
+  }
+
+  async dataPlaneMetrics(): Promise<string> {
+    return '';
+  }
+
+  async dataPlaneTable(): Promise<RouteTable> {
+    return this.table ?? { version: 0, generatedAt: new Date(this.options.clock.now()).toISOString(), routes: [] };
+  }
+
+  async parallelReport(): Promise<ParallelReport> {
+    return { routes: [] };
+  }
+
+  async resetParallel(): Promise<void> {}
+
+  logSources(): readonly LogSource[] {
+    return [];
+  }
+
+  async usage(_instanceId: string): Promise<InstanceUsage | null> {
+    return null;
+  }
+
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    this.instances.clear();
+  }
+
+  detach(): void {
+    this.closed = true;
+  }
+
+  private setState(instanceId: string, state: 'ready' | 'unhealthy', reason: string | null): void {
+    const instance = this.instances.get(instanceId);
+    if (!instance || instance.state === state || instance.state === 'stopping' || instance.state === 'crashed') return;
+    instance.state = state;
+    instance.reason = reason;
+    if (state === 'ready') instance.crashes = 0;
+    this.event(instance, state === 'ready' ? 'instance.ready' : 'instance.unhealthy', `${instance.id} is ${state}${reason ? `: ${reason}` : ''}`);
+    void this.context.hooks.routesChanged();
+    this.changed(instance.service);
+  }
+
+  private changed(service: string): void {
+    if (!this.closed) this.context.hooks.instanceChanged(service);
+  }
+
+  private event(instance: FakeInstance, type: string, message: string): void {
+    this.context.hooks.emit({ type, environment: this.environment, service: instance.service, instance: instance.id, message, data: { state: instance.state } });
+  }
+}
+
+export function createFakeProvider(options: FakeProviderOptions): ProviderFactory {
+  return (context) => new FakeProvider(context, options);
+}

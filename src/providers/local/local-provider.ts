@@ -1,0 +1,183 @@
+/**
+ * The `local` provider: this machine runs the environment. Its instances run through the drivers
+ * (process, docker) under the instance lifecycle (probes, crashes, drain before stop, adoption),
+ * and its data plane is a router process started detached, which outlives the control plane.
+ */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Clock } from '../../core/clock.js';
+import type { InstanceAddress, InstanceUsage, ObservedInstance } from '../../core/instance.js';
+import type { ParallelReport } from '../../core/parallel-report.js';
+import type { RouteTable } from '../../core/route-table.js';
+import type { Drivers } from '../../drivers/registry.js';
+import type { CountersSnapshot } from '../../reconcile/deployment.js';
+import type { StopReason } from '../../reconcile/instance-planner.js';
+import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ShutdownOptions } from '../../reconcile/provider.js';
+import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
+import type { StateStore } from '../../store/state-store.js';
+import { InstanceLifecycle, localInstanceHost } from './instance-lifecycle.js';
+import type { InstanceLifecycleDeps } from './instance-lifecycle.js';
+import { toObserved } from './instance-record.js';
+import { serviceCounters } from './router-counters.js';
+import { RouterProcess } from './router-launcher.js';
+
+/** What this machine gives every local environment. */
+export interface LocalProviderDeps {
+  readonly dataDir: string;
+  /** The address the routers listen on. */
+  readonly routerHost: string;
+  /** Where instance records are kept, so a restarted control plane adopts them. */
+  readonly store: StateStore;
+  readonly drivers: Drivers;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly logger: Logger;
+  readonly prepare: InstanceLifecycleDeps['prepare'];
+  readonly secretEnv: InstanceLifecycleDeps['secretEnv'];
+}
+
+export class LocalProvider implements Provider {
+  readonly kind = 'local';
+  readonly capabilities: ProviderCapabilities;
+  private readonly router: RouterProcess;
+  private readonly lifecycle: InstanceLifecycle;
+  private desired: DesiredEnvironment | null = null;
+
+  constructor(
+    private readonly context: ProviderContext,
+    private readonly deps: LocalProviderDeps,
+  ) {
+    const { environment, hooks } = context;
+    this.capabilities = {
+      adoptsOnRestart: true,
+      resourceLimits: deps.drivers.process.capabilities.resourceLimits,
+      parallelRuns: true,
+      logs: true,
+      usage: true,
+    };
+    this.router = new RouterProcess({
+      dataDir: path.join(deps.dataDir, 'routers', environment),
+      host: deps.routerHost,
+      port: context.routerPort,
+      logger: deps.logger,
+      onRestart: hooks.dataPlaneRestarted,
+    });
+    this.lifecycle = new InstanceLifecycle({
+      environment,
+      dataDir: deps.dataDir,
+      store: deps.store,
+      drivers: deps.drivers,
+      clock: deps.clock,
+      random: deps.random,
+      routerUrl: this.router.url,
+      logger: deps.logger,
+      emit: hooks.emit,
+      prepare: deps.prepare,
+      secretEnv: deps.secretEnv,
+      routesChanged: hooks.routesChanged,
+      drain: async (address, timeoutMs) => {
+        const result = await this.drain(address, timeoutMs);
+        if (!result.drained) deps.logger.warn({ address, ...result }, 'drain timed out with requests still in flight');
+      },
+      desiredService: (service) => this.desired?.services.find((candidate) => candidate.name === service),
+      drainTimeoutMs: hooks.drainTimeoutMs,
+      reconcile: hooks.instanceChanged,
+    });
+  }
+
+  get environment(): string {
+    return this.context.environment;
+  }
+
+  get routerUrl(): string {
+    return this.router.url;
+  }
+
+  async start(desired: DesiredEnvironment): Promise<{ dataPlane: 'started' | 'adopted'; detail: string }> {
+    this.desired = desired;
+    const dataPlane = await this.router.ensure();
+    await this.lifecycle.adopt();
+    return { dataPlane, detail: `router of ${this.environment} ${dataPlane} on ${this.router.url} (pid ${this.router.pid})` };
+  }
+
+  follow(desired: DesiredEnvironment): void {
+    this.desired = desired;
+  }
+
+  observed(): readonly ObservedInstance[] {
+    return this.lifecycle.instances().map((record) => toObserved(record, localInstanceHost));
+  }
+
+  place(release: DesiredService): Promise<void> {
+    return this.lifecycle.startNew(release);
+  }
+
+  async restart(instanceId: string, release: DesiredService): Promise<void> {
+    const record = this.lifecycle.get(instanceId);
+    if (record) await this.lifecycle.restart(record, release);
+  }
+
+  stopInstance(instanceId: string, reason: StopReason): void {
+    const record = this.lifecycle.get(instanceId);
+    if (record) this.lifecycle.drainAndStop(record, reason);
+  }
+
+  publishRoutes(table: RouteTable): Promise<void> {
+    return this.router.publish(table);
+  }
+
+  routeTableVersion(): Promise<number | null> {
+    return this.router.tableVersion();
+  }
+
+  drain(address: InstanceAddress, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
+    return this.router.drain(address, timeoutMs);
+  }
+
+  async counters(service: string): Promise<CountersSnapshot> {
+    return serviceCounters(await this.router.metricsText(), this.environment, service, this.deps.clock.now());
+  }
+
+  dataPlaneMetrics(): Promise<string> {
+    return this.router.metricsText();
+  }
+
+  dataPlaneTable(): Promise<RouteTable> {
+    return this.router.table();
+  }
+
+  parallelReport(): Promise<ParallelReport> {
+    return this.router.parallelReport();
+  }
+
+  resetParallel(): Promise<void> {
+    return this.router.resetParallel();
+  }
+
+  logSources(): readonly LogSource[] {
+    return this.lifecycle.instances().flatMap((record) =>
+      record.logPath ? [{ id: record.id, environment: record.environment, service: record.service, release: record.release, logPath: record.logPath }] : [],
+    );
+  }
+
+  async usage(instanceId: string): Promise<InstanceUsage | null> {
+    const handle = this.lifecycle.get(instanceId)?.running?.handle;
+    if (!handle) return null;
+    return this.deps.drivers[handle.driver].usage(handle).catch(() => null);
+  }
+
+  async shutdown(options?: ShutdownOptions): Promise<void> {
+    const immediate = options?.immediate ?? false;
+    await this.lifecycle.stopAll(immediate);
+    await this.router.stop(immediate ? 0 : undefined);
+  }
+
+  detach(): void {
+    this.lifecycle.detach();
+    this.router.detach();
+  }
+}
+
+export function createLocalProvider(deps: LocalProviderDeps): ProviderFactory {
+  return (context) => new LocalProvider(context, deps);
+}

@@ -1,0 +1,259 @@
+/**
+ * The controller of one environment, above its provider: follows the desired state, plans each
+ * service in a per-service queue (a rollout's step while a deployment runs, a parallel run's two
+ * releases, otherwise the desired count) over the provider's observed instances, has the provider
+ * apply the plans, and keeps the data plane's routing table in step with the ready instances.
+ * Every decision is made here, once, whatever the provider.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import type { ObservedInstance } from '../core/instance.js';
+import type { RouteTable } from '../core/route-table.js';
+import type { DesiredEnvironment, DesiredService } from '../spec/desired.js';
+import type { DeploymentStore } from '../store/deployment-store.js';
+import type { NewEvent } from '../store/state-store.js';
+import type { Deployment } from './deployment.js';
+import { drainTimeoutOf } from './deployment.js';
+import { planService } from './instance-planner.js';
+import type { InstanceAction, InstancePlan } from './instance-planner.js';
+import { KeyedQueue } from './keyed-queue.js';
+import type { ParallelRun } from './parallel-run.js';
+import { parallelInstanceCounts } from './parallel-run.js';
+import type { Provider, ProviderFactory, ShutdownOptions } from './provider.js';
+import type { RolloutInstanceAction } from './rollout-actions.js';
+import { RolloutController } from './rollout-controller.js';
+import type { RolloutIntent } from './rollout-controller.js';
+import { RoutePublisher } from './route-publisher.js';
+import { planRouteTable } from './route-planner.js';
+import type { ReadyInstance, ServiceTraffic } from './route-planner.js';
+
+export interface EnvironmentControllerDeps {
+  readonly environment: string;
+  readonly routerPort: number;
+  readonly createProvider: ProviderFactory;
+  readonly deployments: DeploymentStore<Deployment, ParallelRun>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly emit: (event: NewEvent) => void;
+  /** A rollout was aborted while the desired state still names its new release (called after the controller recorded it). */
+  readonly rolloutAborted: (deployment: Deployment) => void;
+}
+
+/** How often the data plane's table version is compared with the last one published. */
+const resyncIntervalMs = 5000;
+const defaultDrainTimeoutMs = 30_000;
+
+export class EnvironmentController {
+  private desired: DesiredEnvironment | null = null;
+  private readonly queue: KeyedQueue;
+  private readonly publisher: RoutePublisher;
+  private resync: NodeJS.Timeout | null = null;
+  private stopping = false;
+  readonly provider: Provider;
+  readonly rollouts: RolloutController;
+
+  constructor(private readonly deps: EnvironmentControllerDeps) {
+    const { environment, logger, emit } = deps;
+    this.queue = new KeyedQueue({
+      work: (service) => this.reconcileService(service),
+      onError: (service, error) => logger.error({ err: error, service }, 'reconcile failed; retrying'),
+    });
+    this.publisher = new RoutePublisher({
+      build: (version) => this.routeTable(version),
+      send: (table) => this.provider.publishRoutes(table),
+      logger,
+    });
+    this.provider = deps.createProvider({
+      environment,
+      routerPort: deps.routerPort,
+      hooks: {
+        emit,
+        instanceChanged: (service) => this.queue.enqueue(service),
+        routesChanged: () => this.publish(),
+        drainTimeoutMs: (service) => {
+          const strategy = this.rollouts.deployment(service)?.strategy ?? this.desiredService(service)?.strategy;
+          return strategy ? drainTimeoutOf(strategy) : defaultDrainTimeoutMs;
+        },
+        dataPlaneRestarted: (reason) => {
+          emit({ type: 'router.restarted', environment, message: `${reason}; started it again` });
+          void this.publish();
+        },
+      },
+    });
+    this.rollouts = new RolloutController({
+      environment,
+      store: deps.deployments,
+      clock: deps.clock,
+      logger,
+      emit,
+      measure: (service) => this.provider.counters(service),
+      onAborted: deps.rolloutAborted,
+      wake: (service, delayMs) => (delayMs ? this.queue.enqueueAfter(service, delayMs) : this.queue.enqueue(service)),
+      routesChanged: () => void this.publish(),
+    });
+  }
+
+  get environment(): string {
+    return this.deps.environment;
+  }
+
+  get routerUrl(): string {
+    return this.provider.routerUrl;
+  }
+
+  /**
+   * Starts or adopts the data plane and the instances an earlier control plane left (running
+   * ones are kept, not restarted), resumes the deployments under way, and publishes the table.
+   */
+  async start(desired: DesiredEnvironment): Promise<void> {
+    this.rollouts.load();
+    const started = await this.provider.start(desired);
+    this.deps.emit({ type: `router.${started.dataPlane}`, environment: this.environment, message: started.detail });
+    this.publisher.continueFrom((await this.provider.routeTableVersion()) ?? 0);
+    this.setDesired(desired);
+    await this.publish();
+    // A data plane restarted by hand starts from its saved table, which may be older: it catches
+    // up here. Only a stale one gets the table again.
+    this.resync = setInterval(() => void this.resyncIfStale(), resyncIntervalMs);
+    this.resync.unref();
+  }
+
+  /** Follows a new desired state; `intent` says what made it (a deploy with its strategy, an apply). */
+  setDesired(desired: DesiredEnvironment, intent?: RolloutIntent): void {
+    this.desired = desired;
+    this.provider.follow(desired);
+    this.rollouts.onDesired(desired, this.instances(), intent);
+    const services = new Set([...desired.services.map((s) => s.name), ...this.instances().map((i) => i.service)]);
+    for (const service of services) this.queue.enqueue(service);
+    void this.publish();
+  }
+
+  desiredEnvironment(): DesiredEnvironment | null {
+    return this.desired;
+  }
+
+  desiredService(name: string): DesiredService | undefined {
+    return this.desired?.services.find((service) => service.name === name);
+  }
+
+  instances(): readonly ObservedInstance[] {
+    return this.provider.observed();
+  }
+
+  /** Resolves once a table built after this call reached the data plane (or publishing failed and was logged). */
+  publish(): Promise<void> {
+    return this.publisher.request();
+  }
+
+  /** Resolves when no reconcile is running. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Stops deciding, then stops every instance and the data plane. */
+  async shutdown(options?: ShutdownOptions): Promise<void> {
+    await this.quiesce();
+    await this.provider.shutdown(options);
+  }
+
+  /** Stops deciding and leaves the instances and the data plane running, for the next control plane to adopt. */
+  async detach(): Promise<void> {
+    await this.quiesce();
+    this.provider.detach();
+  }
+
+  private async quiesce(): Promise<void> {
+    this.stopping = true;
+    if (this.resync) clearInterval(this.resync);
+    this.rollouts.close();
+    this.queue.close();
+    await this.queue.idle();
+  }
+
+  private routeTable(version: number): RouteTable {
+    const desired = this.desired;
+    return planRouteTable(desired ? [desired] : [], this.readyInstances(), version, this.deps.clock.now(), this.traffic());
+  }
+
+  /** Ready instances, named by the release they count for in a rollout or a parallel run. */
+  private readyInstances(): ReadyInstance[] {
+    return this.instances().flatMap((instance) =>
+      instance.state === 'ready' && instance.address
+        ? [{ id: instance.id, environment: instance.environment, service: instance.service, release: this.rollouts.labelOf(instance, this.desiredService(instance.service)), address: instance.address }]
+        : [],
+    );
+  }
+
+  private traffic(): Map<string, ServiceTraffic> {
+    return this.rollouts.traffic(this.desired);
+  }
+
+  private async resyncIfStale(): Promise<void> {
+    const version = await this.provider.routeTableVersion();
+    if (version !== null && version < this.publisher.lastVersion) await this.publish();
+  }
+
+  private async reconcileService(service: string): Promise<void> {
+    if (this.stopping) return;
+    const desired = this.desiredService(service);
+    const instances = this.instances().filter((instance) => instance.service === service);
+    const now = this.deps.clock.now();
+    const step = desired?.release ? this.rollouts.plan(service, desired, instances, now) : null;
+    if (step) {
+      await Promise.all(step.actions.map((action) => this.applyRolloutAction(action, step.deployment)));
+      this.wakeAt(service, step.wakeAt, now);
+      return;
+    }
+    const run = desired?.release ? this.rollouts.parallelRun(service) : undefined;
+    if (run && desired) {
+      // The candidate's instances beside the trusted release's, each kept at its count.
+      const counts = parallelInstanceCounts(desired.instances, run.spec);
+      const isCandidate = (instance: ObservedInstance): boolean => instance.configHash === run.candidate.configHash;
+      const plans: [InstancePlan, DesiredService][] = [
+        [planService({ service, configHash: desired.configHash, instances: counts.trusted }, instances.filter((i) => !isCandidate(i)), now), desired],
+        [planService({ service, configHash: run.candidate.configHash, instances: counts.candidate }, instances.filter(isCandidate), now), run.candidate],
+      ];
+      await Promise.all(plans.flatMap(([plan, release]) => plan.actions.map((action) => this.applyAction(action, release))));
+      this.wakeAt(service, Math.min(...plans.map(([plan]) => plan.wakeAt ?? Infinity)), now);
+      return;
+    }
+    const plan = planService(desired ? { service, configHash: desired.configHash, instances: desired.instances } : undefined, instances, now);
+    await Promise.all(plan.actions.map((action) => this.applyAction(action, desired)));
+    this.wakeAt(service, plan.wakeAt, now);
+  }
+
+  private wakeAt(service: string, at: number | null, now: number): void {
+    if (at !== null && Number.isFinite(at)) this.queue.enqueueAfter(service, at - now);
+  }
+
+  private async applyRolloutAction(action: RolloutInstanceAction, deployment: Deployment): Promise<void> {
+    switch (action.kind) {
+      case 'start':
+        await this.provider.place(this.rollouts.releaseFor(deployment, action.group));
+        return;
+      case 'restart': {
+        const instance = this.instances().find((candidate) => candidate.id === action.instanceId);
+        const group = instance?.configHash === deployment.next.configHash ? 'next' : 'stable';
+        if (instance) await this.provider.restart(instance.id, this.rollouts.releaseFor(deployment, group));
+        return;
+      }
+      case 'drain':
+        this.provider.stopInstance(action.instanceId, action.reason);
+        return;
+    }
+  }
+
+  private async applyAction(action: InstanceAction, desired: DesiredService | undefined): Promise<void> {
+    switch (action.kind) {
+      case 'start':
+        if (desired) await this.provider.place(desired);
+        return;
+      case 'restart':
+        if (desired) await this.provider.restart(action.instanceId, desired);
+        return;
+      case 'stop':
+        this.provider.stopInstance(action.instanceId, action.reason);
+        return;
+    }
+  }
+}

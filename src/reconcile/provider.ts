@@ -1,0 +1,108 @@
+/**
+ * The provider seam: what runs one environment's instances and its data plane. The controllers of
+ * this module decide (counts, rollout steps, analyses, parallel runs, routes); a provider only
+ * applies their actions and reports what it observes, in provider-neutral terms. Providers are
+ * chosen by the environment's `provider:` from the typed registry in `providers/registry.ts`.
+ */
+import type { InstanceAddress, InstanceUsage, ObservedInstance } from '../core/instance.js';
+import type { ParallelReport } from '../core/parallel-report.js';
+import type { RouteTable } from '../core/route-table.js';
+import type { DesiredEnvironment, DesiredService } from '../spec/desired.js';
+import type { ProviderKind } from '../spec/schema.js';
+import type { NewEvent } from '../store/state-store.js';
+import type { CountersSnapshot } from './deployment.js';
+import type { StopReason } from './instance-planner.js';
+
+/** What a provider can do; callers ask these instead of branching on its kind. */
+export interface ProviderCapabilities {
+  /** A restarted control plane adopts the running instances and data plane instead of restarting them. */
+  readonly adoptsOnRestart: boolean;
+  /** Whether per-instance resource limits are enforced, and why not. */
+  readonly resourceLimits: { readonly enforced: boolean; readonly reason?: string };
+  /** The data plane can mirror requests to a candidate and compare answers. */
+  readonly parallelRuns: boolean;
+  /** Instances' output can be read (`logSources`). */
+  readonly logs: boolean;
+  /** Per-instance CPU and memory can be read (`usage`). */
+  readonly usage: boolean;
+}
+
+/** Where an instance's output is kept, for the log collector. */
+export interface LogSource {
+  readonly id: string;
+  readonly environment: string;
+  readonly service: string;
+  readonly release: string;
+  readonly logPath: string;
+}
+
+/** Answers from above that a provider needs while it runs instances. */
+export interface ProviderHooks {
+  readonly emit: (event: NewEvent) => void;
+  /** Something changed for the service (an exit, a readiness change): plan it again. */
+  readonly instanceChanged: (service: string) => void;
+  /** Resolves once a routing table built from the current ready set reached the data plane. */
+  readonly routesChanged: () => Promise<void>;
+  /** How long a drained instance of the service may finish its requests. */
+  readonly drainTimeoutMs: (service: string) => number;
+  /** The data plane was restarted after it died. */
+  readonly dataPlaneRestarted: (reason: string) => void;
+}
+
+export interface ProviderContext {
+  readonly environment: string;
+  /** The port the environment's router listens on. */
+  readonly routerPort: number;
+  readonly hooks: ProviderHooks;
+}
+
+export interface Provider {
+  readonly kind: ProviderKind;
+  readonly environment: string;
+  readonly capabilities: ProviderCapabilities;
+  /** The URL the environment's data plane answers on. */
+  readonly routerUrl: string;
+
+  /** Starts the data plane (or adopts the one left running) and adopts the instances an earlier control plane left. */
+  start(desired: DesiredEnvironment): Promise<{ readonly dataPlane: 'started' | 'adopted'; readonly detail: string }>;
+  /** The desired state the provider runs instances against (probes, stop grace, driver). */
+  follow(desired: DesiredEnvironment): void;
+  observed(): readonly ObservedInstance[];
+
+  /** Starts one new instance of the release. */
+  place(release: DesiredService): Promise<void>;
+  /** Starts a crashed instance again, from the release given. */
+  restart(instanceId: string, release: DesiredService): Promise<void>;
+  /**
+   * Takes an instance out of service: it is `stopping` at once, then drained out of the data plane
+   * (a table without it, in-flight requests finished) and stopped in the background.
+   */
+  stopInstance(instanceId: string, reason: StopReason): void;
+
+  /** Gives the data plane its routing table; rejects when it cannot be reached. */
+  publishRoutes(table: RouteTable): Promise<void>;
+  /** The version of the table the data plane routes with, or null when it does not answer. */
+  routeTableVersion(): Promise<number | null>;
+  /** Waits until the data plane has nothing in flight to the address (or the timeout passes). */
+  drain(address: InstanceAddress, timeoutMs: number): Promise<{ readonly drained: boolean; readonly inFlight: number }>;
+  /** The data plane's per-release counters of a service, for analyses. */
+  counters(service: string): Promise<CountersSnapshot>;
+  /** The data plane's metrics in Prometheus text, and its routing table as it routes now. */
+  dataPlaneMetrics(): Promise<string>;
+  dataPlaneTable(): Promise<RouteTable>;
+  parallelReport(): Promise<ParallelReport>;
+  resetParallel(): Promise<void>;
+  logSources(): readonly LogSource[];
+  usage(instanceId: string): Promise<InstanceUsage | null>;
+
+  /** Stops every instance, then the data plane; `immediate` skips the grace periods (SIGKILL, containers removed). */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+  /** Stops watching and leaves the instances and the data plane running (the control plane goes; the data plane stays). */
+  detach(): void;
+}
+
+export interface ShutdownOptions {
+  readonly immediate?: boolean;
+}
+
+export type ProviderFactory = (context: ProviderContext) => Provider;
