@@ -7,7 +7,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 
 /** Undefined when Skiff can run, otherwise why not. */
 export function skiffUnavailableReason() {
-  for (const file of ['dist/cli/main.js', 'dist/main/up.js']) {
+  for (const file of ['dist/cli/program.js', 'dist/main/up.js']) {
     if (!existsSync(path.join(repoRoot, file))) return `${file} is missing (run \`npm run build\`)`;
   }
   return undefined;

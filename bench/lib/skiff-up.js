@@ -52,6 +52,8 @@ export async function startSkiff({ specText, environment = 'dev', readyTimeoutMs
   const up = spawnCaptured(
     process.execPath,
     [
+      // BENCH_SKIFF_FLAGS: node flags for `skiff up`, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`.
+      ...(process.env.BENCH_SKIFF_FLAGS ? process.env.BENCH_SKIFF_FLAGS.split(' ') : []),
       path.join(repoRoot, 'bin/skiff.js'), 'up', specDir,
       '--env', environment, '--data', dataDir,
       '--api-port', String(apiPort), '--router-port', String(routerPort),

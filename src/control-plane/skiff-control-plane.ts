@@ -177,8 +177,10 @@ export class SkiffControlPlane implements ControlPlane {
       return deployment ? serviceRollout(deployment) : null;
     };
     const limits = runtime?.provider.capabilities.resourceLimits ?? this.deps.limits;
+    const byService = new Map<string, InstanceStatus[]>();
+    for (const instance of instances) byService.set(instance.service, [...(byService.get(instance.service) ?? []), instance]);
     const services: ServiceStatus[] = desired.map((service) => {
-      const mine = instances.filter((instance) => instance.service === service.name);
+      const mine = byService.get(service.name) ?? [];
       return {
         name: service.name,
         environment,

@@ -1,6 +1,8 @@
 /** Prints, in the `skiff up` terminal, a line per service when it is ready, and crashes as they happen. */
 import type { ControlPlane, EventRecord } from '../api/control-plane.js';
 
+const checkDelayMs = 100;
+
 export class ReadyReporter {
   private readonly reported = new Set<string>();
   /** Failures already printed, by instance and reason: a crash loop prints its reason once. */
@@ -19,7 +21,7 @@ export class ReadyReporter {
   start(): void {
     this.unsubscribe = this.controlPlane.onEvent((event) => this.onEvent(event));
     // Services already ready (adopted instances) produce no new event.
-    this.timer = setTimeout(() => this.check(), 0);
+    this.checkSoon();
   }
 
   stop(): void {
@@ -37,9 +39,17 @@ export class ReadyReporter {
         this.failures.add(key);
         this.print(`  ! ${event.instance}: ${reason}`);
       }
-      this.check();
+      this.checkSoon();
     }
-    if (event.type === 'instance.ready' || event.type === 'service.scaled' || event.type === 'spec.applied') this.check();
+    if (event.type === 'instance.ready' || event.type === 'service.scaled' || event.type === 'spec.applied') this.checkSoon();
+  }
+
+  /** One status read for a burst of events: a thousand instances becoming ready print after one read, not a thousand. */
+  private checkSoon(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.check();
+    }, checkDelayMs);
   }
 
   private check(): void {

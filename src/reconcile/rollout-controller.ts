@@ -60,6 +60,8 @@ export interface RolloutStep {
 export class RolloutController {
   private readonly active = new Map<string, Deployment>();
   private readonly settled = new Map<string, DesiredService | null>();
+  /** The last finished deployment per service, read from the store once (status asks for it often). */
+  private readonly finished = new Map<string, Deployment | null>();
   private readonly runs: ParallelRunController;
   private readonly analyses: AnalysisRunner;
 
@@ -91,7 +93,10 @@ export class RolloutController {
 
   /** The deployment under way, else the last one. */
   latest(service: string): Deployment | null {
-    return this.active.get(service) ?? this.deps.store.latest(this.deps.environment, service);
+    const active = this.active.get(service);
+    if (active) return active;
+    if (!this.finished.has(service)) this.finished.set(service, this.deps.store.latest(this.deps.environment, service));
+    return this.finished.get(service) ?? null;
   }
 
   parallelRun(service: string): ParallelRun | undefined {
@@ -338,6 +343,7 @@ export class RolloutController {
 
   private put(deployment: Deployment): void {
     if (deployment.finishedAt === null) this.active.set(deployment.service, deployment);
+    else this.finished.set(deployment.service, deployment);
     this.deps.store.save(deployment);
   }
 

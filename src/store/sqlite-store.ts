@@ -160,10 +160,17 @@ export function createSqliteStore(db: Database.Database, clock: Clock): StateSto
   });
   const nowIso = (): string => new Date(clock.now()).toISOString();
 
+  // Read on every request and every reconcile; parsing its spec each time dominated the status
+  // route at a thousand services. This connection is the only writer of revisions.
+  let latest: { readonly revision: Revision | null } | null = null;
+
   return {
     latestRevision() {
-      const row = stmt.latestRevision.get();
-      return row ? toRevision(row) : null;
+      if (!latest) {
+        const row = stmt.latestRevision.get();
+        latest = { revision: row ? toRevision(row) : null };
+      }
+      return latest.revision;
     },
     revision(id) {
       const row = stmt.revision.get(id);
@@ -181,7 +188,9 @@ export function createSqliteStore(db: Database.Database, clock: Clock): StateSto
         source_hash: revision.sourceHash,
         releases_json: JSON.stringify(revision.releases),
       });
-      return toRevision(stmt.revision.get(Number(info.lastInsertRowid)) as RevisionRow);
+      const saved = toRevision(stmt.revision.get(Number(info.lastInsertRowid)) as RevisionRow);
+      latest = { revision: saved };
+      return saved;
     },
     listRevisions(limit) {
       return stmt.listRevisions.all(limit).map(toRevision);

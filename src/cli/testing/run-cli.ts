@@ -1,6 +1,6 @@
 /** Runs `skiff` in-process for tests, capturing what it prints. */
 import type { Clock } from '../../core/clock.js';
-import { main, type CliIo } from '../main.js';
+import { runCli, type CliIo } from '../program.js';
 
 export interface CliRun {
   readonly code: number;
@@ -23,7 +23,7 @@ export function cliHarness(defaults: Partial<CliIo> & { apiUrl?: string; token?:
       let stdout = '';
       let stderr = '';
       const { apiUrl, token, ...rest } = defaults;
-      const code = await main(['node', 'skiff', ...args], {
+      const code = await runCli(['node', 'skiff', ...args], {
         config: {
           apiUrl: apiUrl ?? 'http://127.0.0.1:65530',
           environment: 'dev',

@@ -1,6 +1,6 @@
 /**
  * The `skiff` command. Every command except `validate` and `up` is a client of the REST API.
- * `main` returns the exit code instead of exiting, so tests run commands in-process.
+ * `runCli` returns the exit code instead of exiting, so tests run commands in-process.
  */
 import os from 'node:os';
 import { Command, CommanderError } from 'commander';
@@ -40,7 +40,7 @@ import { formatError } from './output.js';
 import { readAll } from './read-all.js';
 import { explainUnauthorized } from './unauthorized.js';
 
-/** What `main` takes from the process unless a test passes its own. */
+/** What `runCli` takes from the process unless a test passes its own. */
 export interface CliIo {
   readonly stdout: TextSink;
   readonly stderr: TextSink;
@@ -59,7 +59,7 @@ export interface CliIo {
 const defaultStopTimeoutMs = 30_000;
 
 /** Runs `skiff` with `argv` as in `process.argv` (node, script, args…) and returns the exit code. */
-export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const cleanups: (() => void)[] = [];
