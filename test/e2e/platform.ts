@@ -68,6 +68,8 @@ export interface Platform {
   cli(args: string[], env?: Record<string, string>): { code: number; stdout: string; stderr: string };
   /** Starts `skiff up` again on the same data directory and ports (after a kill). */
   restart(): Promise<void>;
+  /** Starts `skiff up` again and waits for it to exit (a start it refuses); its exit code and output. */
+  restartRefused(timeoutMs?: number): Promise<{ code: number | null; output: string }>;
   stop(): Promise<void>;
   /** Sends SIGKILL to the control plane only. */
   kill(): Promise<void>;
@@ -128,6 +130,19 @@ export async function startPlatform(options: { spec: string; files?: Record<stri
     async restart() {
       platform.process = launch();
       await waitForApi(apiUrl, platform);
+    },
+    async restartRefused(timeoutMs = 30_000) {
+      const before = output.length;
+      const child = launch();
+      platform.process = child;
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`skiff up did not exit within ${timeoutMs} ms: ${output.slice(before)}`)), timeoutMs);
+        child.once('exit', (exitCode) => {
+          clearTimeout(timer);
+          resolve(exitCode);
+        });
+      });
+      return { code, output: output.slice(before) };
     },
     async kill() {
       const child = platform.process;
@@ -204,15 +219,15 @@ export interface LoadResult {
   byInstance: Record<string, number>;
 }
 
-/** A bounded load: `connections` concurrent keep-alive GET loops for `durationMs`, at most `maxRequests`. */
-export async function runLoad(url: string, options: { durationMs: number; connections?: number; maxRequests?: number }): Promise<LoadResult> {
+/** A bounded load: `connections` concurrent keep-alive GET loops for `durationMs`, at most `maxRequests`, or until `signal` aborts. */
+export async function runLoad(url: string, options: { durationMs: number; connections?: number; maxRequests?: number; signal?: AbortSignal }): Promise<LoadResult> {
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections: options.connections ?? 4 });
   const result: LoadResult = { total: 0, failed: 0, failures: [], byInstance: {} };
   const deadline = Date.now() + options.durationMs;
   const max = options.maxRequests ?? 200_000;
   const loop = async (): Promise<void> => {
-    while (Date.now() < deadline && result.total < max) {
+    while (Date.now() < deadline && result.total < max && !options.signal?.aborted) {
       result.total += 1;
       try {
         const response = await pool.request({ method: 'GET', path: target.pathname + target.search, headersTimeout: 5000, bodyTimeout: 5000 });
@@ -236,7 +251,7 @@ export async function runLoad(url: string, options: { durationMs: number; connec
 }
 
 export function echoSpec(
-  options: { instances?: number; extra?: string; greeting?: string; livenessFailures?: number; abruptExit?: boolean } = {},
+  options: { instances?: number; extra?: string; greeting?: string; livenessFailures?: number; abruptExit?: boolean; ignoreTerm?: boolean; stopGrace?: string } = {},
 ): string {
   return `name: test
 services:
@@ -247,6 +262,7 @@ services:
     env:
       GREETING: ${options.greeting ?? 'hello'}
       ABRUPT_EXIT: "${options.abruptExit ? '1' : '0'}"
+      IGNORE_TERM: "${options.ignoreTerm ? '1' : '0'}"
     readiness:
       http: /health
       interval: 200ms
@@ -255,7 +271,7 @@ services:
       http: /health
       interval: 200ms
       failureThreshold: ${options.livenessFailures ?? 3}
-    stopGrace: 2s
+    stopGrace: ${options.stopGrace ?? '2s'}
     routes:
       - path: /echo
         stripPrefix: true
