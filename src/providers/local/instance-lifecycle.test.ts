@@ -98,7 +98,7 @@ describe('InstanceLifecycle: start and readiness', () => {
     expect(h.fake.running().map((handle) => handle.instanceId)).toEqual([record.id]);
     expect(calls).toEqual([]);
 
-    h.servers.answer(h.portOf(record.id));
+    await h.servers.answer(h.portOf(record.id));
     await waitFor(() => expect(record.state).toBe('ready'));
     expect(eventTypes(h, record.id)).toEqual(['instance.started', 'instance.ready']);
     expect(calls).toEqual(['routesChanged', 'reconcile web']);

@@ -23,12 +23,15 @@ interface PortServer {
 export class PortServers {
   private readonly servers = new Map<number, PortServer>();
 
-  /** From now on the port answers: `statuses` maps request paths to a status (others get 200). */
-  answer(port: number, statuses: Readonly<Record<string, number>> = {}): void {
+  /**
+   * From now on the port answers: `statuses` maps request paths to a status (others get 200).
+   * Resolves once it listens.
+   */
+  answer(port: number, statuses: Readonly<Record<string, number>> = {}): Promise<void> {
     const existing = this.servers.get(port);
     if (existing) {
       existing.statuses = statuses;
-      return;
+      return existing.listening;
     }
     const server = http.createServer((request, response) => {
       response.statusCode = entry.statuses[request.url ?? '/'] ?? 200;
@@ -40,6 +43,7 @@ export class PortServers {
     });
     const entry: PortServer = { server, listening, statuses };
     this.servers.set(port, entry);
+    return listening;
   }
 
   /** The port stops answering: connections are refused from now on. */
@@ -85,7 +89,7 @@ export function localHarness(options: { readonly behaviour?: (launch: InstanceLa
     answerOnLaunch: true,
     fake: createFakeDriver({
       behaviour: (launch) => {
-        if (harness.answerOnLaunch) servers.answer(launch.port);
+        if (harness.answerOnLaunch) void servers.answer(launch.port);
         return options.behaviour?.(launch) ?? {};
       },
     }),
