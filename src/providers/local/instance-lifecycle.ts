@@ -71,6 +71,8 @@ export class InstanceLifecycle {
   private readonly records = new Map<string, InstanceRecord>();
   private nextOrdinal = 1;
   private closing = false;
+  /** Detached: what happens to the instances now is for the next control plane to find out. */
+  private detached = false;
   private readonly rotation: NodeJS.Timeout;
 
   constructor(private readonly deps: InstanceLifecycleDeps) {
@@ -121,6 +123,7 @@ export class InstanceLifecycle {
   /** Stops watching and leaves every instance running, for the next control plane to adopt. */
   detach(): void {
     this.closing = true;
+    this.detached = true;
     clearInterval(this.rotation);
     for (const record of this.records.values()) record.probes?.abort();
   }
@@ -211,7 +214,7 @@ export class InstanceLifecycle {
   }
 
   private onExit(record: InstanceRecord, running: RunningInstance, exit: InstanceExit): void {
-    if (record.running !== running) return;
+    if (record.running !== running || this.detached) return;
     record.probes?.abort();
     record.probes = null;
     record.running = null;

@@ -1,0 +1,262 @@
+/**
+ * The instance lifecycle over the fake driver, a SQLite store on disk and real HTTP servers on the
+ * instances' ports: start and readiness, crashes and their backoff, drain before stop, adoption by
+ * the next control plane, and the two ways of going away (stop everything, or detach).
+ */
+import pino from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { InstanceAddress } from '../../core/instance.js';
+import { createDrivers } from '../../drivers/registry.js';
+import { testBaseEnv } from '../../drivers/testing/fixtures.js';
+import { desiredService } from '../../reconcile/testing/deployments.js';
+import type { DesiredService } from '../../spec/desired.js';
+import { InstanceLifecycle } from './instance-lifecycle.js';
+import type { InstanceLifecycleDeps } from './instance-lifecycle.js';
+import type { InstanceRecord } from './instance-record.js';
+import { localHarness } from './testing/local-harness.js';
+import type { LocalHarness } from './testing/local-harness.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A fixed clock: crash times and backoff deadlines are exact, and no start grace ever passes. */
+const now = 1_000_000;
+const web = desiredService('v1', 'hash-v1', { instances: 1 });
+
+interface Setup {
+  readonly h: LocalHarness;
+  /** The hooks the lifecycle called, in order: `routesChanged`, `reconcile web`, `drain 127.0.0.1:PORT`. */
+  readonly calls: string[];
+  lifecycle(overrides?: Partial<InstanceLifecycleDeps>): InstanceLifecycle;
+}
+
+function setup(options: { desired?: DesiredService; harness?: LocalHarness } = {}): Setup {
+  const h = options.harness ?? localHarness();
+  if (!options.harness) cleanups.push(() => h.close());
+  const calls: string[] = [];
+  const desired = options.desired ?? web;
+  return {
+    h,
+    calls,
+    lifecycle(overrides = {}) {
+      const lifecycle = new InstanceLifecycle({
+        environment: 'dev',
+        dataDir: h.dataDir,
+        store: h.store,
+        drivers: createDrivers({ dataDir: h.dataDir, baseEnv: testBaseEnv, overrides: { process: h.fake } }),
+        clock: { now: () => now },
+        random: () => 0.5,
+        routerUrl: 'http://127.0.0.1:1',
+        logger: pino({ level: 'silent' }),
+        emit: (event) => h.events.push(event),
+        routesChanged: async () => void calls.push('routesChanged'),
+        prepare: async () => ({ directory: h.dataDir }),
+        secretEnv: async () => ({}),
+        drain: async (address: InstanceAddress) => void calls.push(`drain ${address.host}:${address.port}`),
+        desiredService: (service) => (service === desired.name ? desired : undefined),
+        drainTimeoutMs: () => 1000,
+        reconcile: (service) => void calls.push(`reconcile ${service}`),
+        ...overrides,
+      });
+      cleanups.push(() => lifecycle.stopAll(true));
+      return lifecycle;
+    },
+  };
+}
+
+const waitFor = <T>(check: () => T): Promise<T> => vi.waitFor(check, { timeout: 10_000, interval: 5 });
+
+function only(lifecycle: InstanceLifecycle): InstanceRecord {
+  const [record, ...others] = lifecycle.instances();
+  expect(others).toEqual([]);
+  return record!;
+}
+
+function eventTypes(h: LocalHarness, instance: string): string[] {
+  return h.events.filter((event) => event.instance === instance).map((event) => event.type);
+}
+
+async function readyInstance(lifecycle: InstanceLifecycle, desired = web): Promise<InstanceRecord> {
+  const before = new Set(lifecycle.instances().map((record) => record.id));
+  await lifecycle.startNew(desired);
+  const record = lifecycle.instances().find((candidate) => !before.has(candidate.id))!;
+  await waitFor(() => expect(record.state).toBe('ready'));
+  return record;
+}
+
+describe('InstanceLifecycle: start and readiness', () => {
+  it('starts an instance as starting, makes it ready once its port answers, then republishes routes and plans again', async () => {
+    const { h, calls, lifecycle: create } = setup();
+    const lifecycle = create();
+    h.answerOnLaunch = false;
+    await lifecycle.startNew(web);
+    const record = only(lifecycle);
+    expect(record.state).toBe('starting');
+    expect(eventTypes(h, record.id)).toEqual(['instance.started']);
+    expect(h.fake.running().map((handle) => handle.instanceId)).toEqual([record.id]);
+    expect(calls).toEqual([]);
+
+    await h.servers.answer(h.portOf(record.id));
+    await waitFor(() => expect(record.state).toBe('ready'));
+    expect(eventTypes(h, record.id)).toEqual(['instance.started', 'instance.ready']);
+    expect(calls).toEqual(['routesChanged', 'reconcile web']);
+    expect(record.readyAt).toBe(now);
+    expect(h.store.listInstances('dev').map((stored) => (stored.record as InstanceRecord).state)).toEqual(['ready']);
+  });
+});
+
+describe('InstanceLifecycle: crashes and restarts', () => {
+  it('marks a ready instance that exits as crashed with its reason, due to restart at once the first time, and takes it out of the routes', async () => {
+    const { h, calls, lifecycle: create } = setup();
+    const lifecycle = create();
+    const record = await readyInstance(lifecycle);
+    calls.length = 0;
+
+    await h.crash(record.id, 1);
+    await waitFor(() => expect(record.state).toBe('crashed'));
+    expect(record.reason).toBe('exited with code 1');
+    expect(record.nextStartAt).toBe(now);
+    expect(calls).toEqual(expect.arrayContaining(['reconcile web', 'routesChanged']));
+    expect(h.events.at(-1)).toMatchObject({ type: 'instance.crashed', data: { reason: 'exited with code 1', exitCode: 1, restartInMs: 0 } });
+    expect((h.store.listInstances('dev')[0]?.record as InstanceRecord).state).toBe('crashed');
+  });
+
+  it('restarts a crashed instance as a new run, counts it, and backs off after a second crash that leaves the routes alone', async () => {
+    const { h, calls, lifecycle: create } = setup();
+    const lifecycle = create();
+    const record = await readyInstance(lifecycle);
+    const firstPid = h.fake.running()[0]?.pid;
+    await h.crash(record.id);
+    await waitFor(() => expect(record.state).toBe('crashed'));
+
+    h.answerOnLaunch = false;
+    await lifecycle.restart(record, web);
+    expect(record.state).toBe('starting');
+    expect(record.restarts).toBe(1);
+    expect(h.fake.launches()).toHaveLength(2);
+    expect(h.fake.running().map((handle) => handle.pid)).not.toContain(firstPid);
+    expect(h.events.find((event) => event.type === 'instance.restarted')?.data).toMatchObject({ restarts: 1, lastReason: 'exited with code 1' });
+
+    // It crashes again before it was ready: the second crash in a row waits the policy's first step.
+    calls.length = 0;
+    await h.crash(record.id, 2);
+    await waitFor(() => expect(record.state).toBe('crashed'));
+    expect(record.reason).toBe('exited with code 2');
+    expect(record.nextStartAt).toBe(now + 250);
+    expect(calls).toEqual(['reconcile web']);
+  });
+
+  it('marks an instance whose start fails as crashed with the driver’s message', async () => {
+    const { h, lifecycle: create } = setup();
+    const lifecycle = create();
+    h.fake.failNextStart('no such file: server.js');
+    await lifecycle.startNew(web);
+    const record = only(lifecycle);
+    expect(record.state).toBe('crashed');
+    expect(record.reason).toBe('no such file: server.js');
+    expect(eventTypes(h, record.id)).toEqual(['instance.start-failed', 'instance.crashed']);
+  });
+});
+
+describe('InstanceLifecycle: drain before stop', () => {
+  it('is stopping at once, then republishes routes, drains its address, and only then signals it and forgets it', async () => {
+    let finishDrain!: () => void;
+    const drained = new Promise<void>((resolve) => (finishDrain = resolve));
+    const { h, calls, lifecycle: create } = setup();
+    const lifecycle = create({
+      drain: async (address) => {
+        calls.push(`drain ${address.host}:${address.port}`);
+        await drained;
+      },
+    });
+    const record = await readyInstance(lifecycle);
+    calls.length = 0;
+
+    lifecycle.drainAndStop(record, 'scaled-down');
+    expect(record.state).toBe('stopping');
+    expect((h.store.listInstances('dev')[0]?.record as InstanceRecord).state).toBe('stopping');
+    await waitFor(() => expect(calls).toEqual(['routesChanged', `drain 127.0.0.1:${h.portOf(record.id)}`]));
+    // The router may still have requests in flight to it: no signal yet.
+    expect(h.fake.stops()).toEqual([]);
+
+    finishDrain();
+    await waitFor(() => expect(lifecycle.get(record.id)).toBeUndefined());
+    expect(h.fake.stops()).toEqual([{ instanceId: record.id, graceMs: web.stopGraceMs }]);
+    expect(h.store.listInstances('dev')).toEqual([]);
+    expect(h.events.at(-1)).toMatchObject({ type: 'instance.stopped', instance: record.id, data: { reason: 'scaled-down' } });
+  });
+});
+
+describe('InstanceLifecycle: adoption by the next control plane', () => {
+  it('adopts a running instance without restarting it, and keeps watching it', async () => {
+    const { h, lifecycle: create } = setup();
+    const first = create();
+    const record = await readyInstance(first);
+    const pid = h.fake.running()[0]?.pid;
+    first.detach();
+
+    const second = create();
+    await second.adopt();
+    const adopted = only(second);
+    expect(adopted).toMatchObject({ id: record.id, state: 'ready', port: record.port });
+    expect(adopted.running?.handle.pid).toBe(pid);
+    expect(h.fake.launches()).toHaveLength(1);
+    expect(h.fake.stops()).toEqual([]);
+    expect(h.events.at(-1)).toMatchObject({ type: 'instance.adopted', instance: record.id, data: { pid } });
+
+    await h.crash(record.id);
+    await waitFor(() => expect(adopted.state).toBe('crashed'));
+  });
+
+  it('marks an instance that died while no control plane ran as crashed, and adopts the one that lives', async () => {
+    const { h, lifecycle: create } = setup();
+    const first = create();
+    const survivor = await readyInstance(first);
+    const victim = await readyInstance(first);
+    first.detach();
+    const eventsBefore = h.events.length;
+    await h.crash(victim.id);
+    // Let the detached lifecycle see the exit, if it (wrongly) still watched.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.events.slice(eventsBefore)).toEqual([]);
+
+    const second = create();
+    await second.adopt();
+    const dead = second.get(victim.id);
+    expect(dead).toMatchObject({ state: 'crashed', reason: 'exited while the control plane was down', nextStartAt: now, running: null });
+    expect(second.get(survivor.id)?.running?.handle.pid).toBe(h.fake.running()[0]?.pid);
+    expect(h.fake.launches()).toHaveLength(2);
+    const stored = h.store.listInstances('dev').map((row) => row.record as InstanceRecord);
+    expect(stored.find((row) => row.id === victim.id)?.state).toBe('crashed');
+  });
+});
+
+describe('InstanceLifecycle: going away', () => {
+  it('stopAll(true) kills an instance that ignores SIGTERM without waiting its grace, and forgets it', async () => {
+    const h = localHarness({ behaviour: () => ({ ignoresTerm: true }) });
+    cleanups.push(() => h.close());
+    const { lifecycle: create } = setup({ harness: h, desired: { ...web, stopGraceMs: 60_000 } });
+    const lifecycle = create();
+    const record = await readyInstance(lifecycle);
+
+    await lifecycle.stopAll(true);
+    expect(h.fake.stops()).toEqual([{ instanceId: record.id, graceMs: 0 }]);
+    expect(h.fake.running()).toEqual([]);
+    expect(lifecycle.instances()).toEqual([]);
+    expect(h.store.listInstances('dev')).toEqual([]);
+  });
+
+  it('detach() leaves every instance running and recorded for the next control plane', async () => {
+    const { h, lifecycle: create } = setup();
+    const lifecycle = create();
+    await readyInstance(lifecycle);
+    await readyInstance(lifecycle);
+
+    lifecycle.detach();
+    expect(h.fake.stops()).toEqual([]);
+    expect(h.fake.running()).toHaveLength(2);
+    expect(h.store.listInstances('dev').map((row) => (row.record as InstanceRecord).state)).toEqual(['ready', 'ready']);
+  });
+});
