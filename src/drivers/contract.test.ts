@@ -185,6 +185,14 @@ describe.each(Object.keys(subjects))('driver contract: %s', (name) => {
     expect(exit.signal).toBe('SIGKILL');
   });
 
+  it('a later stop with a shorter grace kills at once, while the first still waits out its grace', async () => {
+    const instance = await start('--ignore-term');
+    const first = instance.stop(60_000);
+    const exit = await within(instance.stop(0), 5000, 'the hurried stop');
+    expect(exit.signal).toBe('SIGKILL');
+    expect(await within(first, 1000, 'the first stop')).toEqual(exit);
+  });
+
   itWithProcessGroup('stops the processes the instance started (its process group)', async () => {
     const instance = await start('--spawn-child');
     const answer = await getInstance(instance.handle.port);

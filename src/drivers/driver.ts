@@ -52,7 +52,7 @@ export interface RunningInstance {
   readonly handle: InstanceHandle;
   /** Settles once when the instance ends, however it ends. */
   readonly exited: Promise<InstanceExit>;
-  /** SIGTERM to the whole process group, then SIGKILL after `graceMs`. Resolves when it is gone. */
+  /** SIGTERM to the whole process group, then SIGKILL after `graceMs`; a later call with less grace brings the SIGKILL forward. Resolves when it is gone. */
   stop(graceMs: number): Promise<InstanceExit>;
 }
 

@@ -83,15 +83,34 @@ export function runningContainer(docker: Docker, handle: InstanceHandle & { cont
     return exited;
   }
 
+  let killAt = Infinity;
+
+  /** A later stop asked for less grace than the one under way: the kill comes sooner. */
+  async function killAfter(graceMs: number): Promise<void> {
+    const abort = new AbortController();
+    const inTime = await Promise.race([exited.then(() => true), sleep(graceMs, abort.signal).then(() => false)]);
+    abort.abort();
+    if (inTime) return;
+    // 404: already removed; 409: no longer running. Either way `exited` settles.
+    await container.kill().catch(() => undefined);
+  }
+
   return {
     handle,
     exited,
     stop(graceMs) {
-      stopping ??= stop(graceMs).catch((error: unknown) => {
-        // The engine could not be asked (it is down): a later stop may try again.
-        stopping = undefined;
-        throw error;
-      });
+      const at = Date.now() + graceMs;
+      if (!stopping) {
+        stopping = stop(graceMs).catch((error: unknown) => {
+          // The engine could not be asked (it is down): a later stop may try again.
+          stopping = undefined;
+          killAt = Infinity;
+          throw error;
+        });
+      } else if (at < killAt && !settled) {
+        void killAfter(graceMs);
+      }
+      killAt = Math.min(killAt, at);
       return stopping;
     },
   };

@@ -84,10 +84,16 @@ export function createFakeDriver(options: FakeDriverOptions = {}): FakeDriver {
       exited: instance.exited,
       stop(graceMs) {
         if (!instance.alive) return instance.exited;
+        // A later stop with less grace than the one under way kills sooner (here: at once, for no grace).
+        if (instance.stopping && graceMs === 0) {
+          stopped.push({ instanceId: instance.handle.instanceId, graceMs });
+          instance.end({ exitCode: null, signal: 'SIGKILL', oomKilled: false });
+          return instance.exited;
+        }
         instance.stopping ??= (async () => {
           stopped.push({ instanceId: instance.handle.instanceId, graceMs });
           if (instance.behaviour.ignoresTerm) {
-            await sleep(graceMs);
+            await Promise.race([sleep(graceMs), instance.exited]);
             instance.end({ exitCode: null, signal: 'SIGKILL', oomKilled: false });
           } else {
             instance.end({ exitCode: null, signal: 'SIGTERM', oomKilled: false });

@@ -71,12 +71,25 @@ export function runningProcess(handle: InstanceHandle, ended: Promise<ProcessEnd
     }
   }
 
+  let killAt = Infinity;
+
   return {
     handle,
     exited,
     stop(graceMs) {
-      stopping ??= stop(graceMs);
+      const at = Date.now() + graceMs;
+      if (!stopping) stopping = stop(graceMs);
+      else if (at < killAt && !settled) void killAfter(graceMs);
+      killAt = Math.min(killAt, at);
       return stopping;
     },
   };
+
+  /** A later stop asked for less grace than the one under way: the kill comes sooner. */
+  async function killAfter(graceMs: number): Promise<void> {
+    const abort = new AbortController();
+    const inTime = await Promise.race([exited.then(() => true), sleep(graceMs, abort.signal).then(() => false)]);
+    abort.abort();
+    if (!inTime && (await isProcessRunning(handle.pid, handle.startTime))) signalGroup(handle.pid, 'SIGKILL');
+  }
 }
