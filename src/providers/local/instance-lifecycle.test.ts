@@ -189,6 +189,34 @@ describe('InstanceLifecycle: drain before stop', () => {
   });
 });
 
+describe('InstanceLifecycle: stopped while starting', () => {
+  it('stops an instance whose start was still under way when it was removed, so nothing runs outside the records', async () => {
+    let finishPrepare!: () => void;
+    const prepared = new Promise<void>((resolve) => (finishPrepare = resolve));
+    const { h, lifecycle: create } = setup();
+    const lifecycle = create({
+      prepare: async () => {
+        await prepared;
+        return { directory: h.dataDir };
+      },
+    });
+    const starting = lifecycle.startNew(web);
+    const record = await waitFor(() => {
+      expect(lifecycle.instances()).toHaveLength(1);
+      return lifecycle.instances()[0];
+    });
+    lifecycle.drainAndStop(record!, 'scaled-down');
+    await waitFor(() => expect(lifecycle.get(record!.id)).toBeUndefined());
+    expect(h.events.at(-1)).toMatchObject({ type: 'instance.stopped', instance: record!.id });
+
+    finishPrepare();
+    await starting;
+    expect(h.fake.launches()).toHaveLength(1);
+    expect(h.fake.running()).toEqual([]);
+    expect(h.store.listInstances('dev')).toEqual([]);
+  });
+});
+
 describe('InstanceLifecycle: adoption by the next control plane', () => {
   it('adopts a running instance without restarting it, and keeps watching it', async () => {
     const { h, lifecycle: create } = setup();

@@ -186,6 +186,12 @@ export class InstanceLifecycle {
       this.markCrashed(record, message);
       return;
     }
+    if (this.records.get(record.id) !== record || this.closing) {
+      // Stopped (and forgotten) while it was being started: nothing may run outside the records.
+      this.deps.logger.info({ instance: record.id, pid: running.handle.pid }, 'stopping an instance removed while it was starting');
+      await running.stop(this.stopGraceFor(record));
+      return;
+    }
     record.running = running;
     record.handle = running.handle;
     record.logPath = running.handle.logPath;
