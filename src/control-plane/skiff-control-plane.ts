@@ -27,6 +27,7 @@ import type {
   ValidationResult,
 } from '../api/control-plane.js';
 import { SkiffError } from '../core/errors.js';
+import { groupBy } from '../core/group-by.js';
 import type { ErrorDetail } from '../core/errors.js';
 import { resolveEnvironment } from '../spec/desired.js';
 import { parseSpec } from '../spec/parse.js';
@@ -177,8 +178,7 @@ export class SkiffControlPlane implements ControlPlane {
       return deployment ? serviceRollout(deployment) : null;
     };
     const limits = runtime?.provider.capabilities.resourceLimits ?? this.deps.limits;
-    const byService = new Map<string, InstanceStatus[]>();
-    for (const instance of instances) byService.set(instance.service, [...(byService.get(instance.service) ?? []), instance]);
+    const byService = groupBy(instances, (instance) => instance.service);
     const services: ServiceStatus[] = desired.map((service) => {
       const mine = byService.get(service.name) ?? [];
       return {

@@ -31,10 +31,11 @@ export function recordHistory(history: MetricHistory, recent: RecentSamples, env
       if (value !== null) history.record(seriesKey({ environment, service, release, metric }), now, value);
     }
   }
+  const earlierById = new Map((earlier?.instances ?? []).map((i) => [i.id, i]));
   for (const instance of latest.instances) {
     const key = (metric: string): string => seriesKey({ environment, service: instance.service, instance: instance.id, metric });
     if (instance.rssBytes !== null) history.record(key('memoryBytes'), now, instance.rssBytes);
-    const before = earlier?.instances.find((i) => i.id === instance.id);
+    const before = earlierById.get(instance.id);
     if (earlier && instance.cpuSeconds !== null && before?.cpuSeconds != null && latest.time > earlier.time && instance.cpuSeconds >= before.cpuSeconds) {
       history.record(key('cpu'), now, (instance.cpuSeconds - before.cpuSeconds) / ((latest.time - earlier.time) / 1000));
     }

@@ -1,5 +1,6 @@
 /** `skiff top`'s table: per service, the traffic and usage of the last seconds. */
 import type { RecentSamples } from './recent.js';
+import { groupBy } from '../core/group-by.js';
 import { errorRate, quantile, requestRate } from './traffic.js';
 
 export interface TopRow {
@@ -29,20 +30,24 @@ export function topView(recent: RecentSamples, environment: string, windowMs: nu
   if (!latest) return { environment, sampledAt: null, windowSeconds: windowMs / 1000, services: [] };
   const earlier = recent.before(environment, latest.time - windowMs);
   const services = [...new Set([...latest.desired.map((d) => d.service), ...latest.instances.map((i) => i.service)])].sort();
+  // Indexed once: a thousand services of five instances each made the per-service scans quadratic.
+  const instancesOf = groupBy(latest.instances, (i) => i.service);
+  const earlierById = new Map((earlier?.instances ?? []).map((i) => [i.id, i]));
+  const desiredOf = new Map(latest.desired.map((d) => [d.service, d.instances]));
   return {
     environment,
     sampledAt: new Date(latest.time).toISOString(),
     windowSeconds: windowMs / 1000,
     services: services.map((service): TopRow => {
       const traffic = recent.traffic(environment, service, windowMs);
-      const instances = latest.instances.filter((i) => i.service === service);
+      const instances = instancesOf.get(service) ?? [];
       const memory = instances.filter((i) => i.rssBytes !== null);
       let cpu: number | null = null;
       if (earlier && latest.time > earlier.time) {
         let used = 0;
         let measured = false;
         for (const instance of instances) {
-          const before = earlier.instances.find((i) => i.id === instance.id);
+          const before = earlierById.get(instance.id);
           if (instance.cpuSeconds === null || before?.cpuSeconds == null || instance.cpuSeconds < before.cpuSeconds) continue;
           used += instance.cpuSeconds - before.cpuSeconds;
           measured = true;
@@ -56,7 +61,7 @@ export function topView(recent: RecentSamples, environment: string, windowMs: nu
         p50: traffic ? quantile(traffic, 0.5) : null,
         p99: traffic ? quantile(traffic, 0.99) : null,
         ready: instances.filter((i) => i.state === 'ready').length,
-        desired: latest.desired.find((d) => d.service === service)?.instances ?? 0,
+        desired: desiredOf.get(service) ?? 0,
         cpu,
         memoryBytes: memory.length ? memory.reduce((sum, i) => sum + (i.rssBytes as number), 0) : null,
       };

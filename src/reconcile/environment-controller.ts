@@ -122,8 +122,9 @@ export class EnvironmentController {
   setDesired(desired: DesiredEnvironment, intent?: RolloutIntent): void {
     this.desired = desired;
     this.provider.follow(desired);
-    this.rollouts.onDesired(desired, this.instances(), intent);
-    const services = new Set([...desired.services.map((s) => s.name), ...this.instances().map((i) => i.service)]);
+    const instances = this.instances();
+    this.rollouts.onDesired(desired, instances, intent);
+    const services = new Set([...desired.services.map((s) => s.name), ...instances.map((i) => i.service)]);
     for (const service of services) this.queue.enqueue(service);
     void this.publish();
   }
@@ -196,7 +197,7 @@ export class EnvironmentController {
   private async reconcileService(service: string): Promise<void> {
     if (this.stopping) return;
     const desired = this.desiredService(service);
-    const instances = this.instances().filter((instance) => instance.service === service);
+    const instances = this.provider.observed(service);
     const now = this.deps.clock.now();
     const step = desired?.release ? this.rollouts.plan(service, desired, instances, now) : null;
     if (step) {
@@ -232,7 +233,7 @@ export class EnvironmentController {
         await this.provider.place(this.rollouts.releaseFor(deployment, action.group));
         return;
       case 'restart': {
-        const instance = this.instances().find((candidate) => candidate.id === action.instanceId);
+        const instance = this.provider.observed(deployment.service).find((candidate) => candidate.id === action.instanceId);
         const group = instance?.configHash === deployment.next.configHash ? 'next' : 'stable';
         if (instance) await this.provider.restart(instance.id, this.rollouts.releaseFor(deployment, group));
         return;

@@ -67,7 +67,8 @@ export interface Provider {
   start(desired: DesiredEnvironment): Promise<{ readonly dataPlane: 'started' | 'adopted'; readonly detail: string }>;
   /** The desired state the provider runs instances against (probes, stop grace, driver). */
   follow(desired: DesiredEnvironment): void;
-  observed(): readonly ObservedInstance[];
+  /** The instances it runs (of one service when named), in a stable order. */
+  observed(service?: string): readonly ObservedInstance[];
 
   /** Starts one new instance of the release. */
   place(release: DesiredService): Promise<void>;

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import { SkiffError } from '../core/errors.js';
+import { groupBy } from '../core/group-by.js';
 import type { ReleaseMatch } from '../core/route-table.js';
 import type { ObservedInstance } from '../core/instance.js';
 import type { ObservedInstance as RolloutInstance } from '../rollout/index.js';
@@ -106,10 +107,11 @@ export class RolloutController {
   /** Starts, refreshes, aborts or ends deployments for the services whose release changed. */
   onDesired(environment: DesiredEnvironment, records: readonly ObservedInstance[], intent?: RolloutIntent): void {
     const now = this.deps.clock.now();
+    const byService = groupBy(records, (record) => record.service);
     for (const desired of environment.services) {
       const service = desired.name;
       const active = this.active.get(service) ?? null;
-      const mine = records.filter((record) => record.service === service);
+      const mine = byService.get(service) ?? [];
       const change = desiredChange({
         active,
         settled: this.settledOf(service),

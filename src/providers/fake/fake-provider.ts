@@ -48,6 +48,7 @@ export class FakeProvider implements Provider {
     usage: false,
   };
   private readonly instances = new Map<string, FakeInstance>();
+  private readonly byService = new Map<string, Map<string, FakeInstance>>();
   private readonly counterSnapshots = new Map<string, CountersSnapshot>();
   private table: RouteTable | null = null;
   private nextOrdinal = 1;
@@ -76,8 +77,9 @@ export class FakeProvider implements Provider {
 
   follow(_desired: DesiredEnvironment): void {}
 
-  observed(): readonly ObservedInstance[] {
-    return [...this.instances.values()]
+  observed(service?: string): readonly ObservedInstance[] {
+    const instances = service === undefined ? [...this.instances.values()] : [...(this.byService.get(service)?.values() ?? [])];
+    return instances
       .sort((a, b) => a.service.localeCompare(b.service) || a.ordinal - b.ordinal)
       .map((instance) => ({
         id: instance.id,
@@ -112,6 +114,8 @@ export class FakeProvider implements Provider {
       address: { host: fakeHost, port: 10_000 + ordinal },
     };
     this.instances.set(instance.id, instance);
+    const mine = this.byService.get(instance.service) ?? new Map<string, FakeInstance>();
+    this.byService.set(instance.service, mine.set(instance.id, instance));
     this.event(instance, 'instance.started', `started ${instance.id} (simulated)`);
     if (this.options.readyOnStart ?? true) this.markReady(instance.id);
   }
@@ -138,6 +142,7 @@ export class FakeProvider implements Provider {
     // As a real provider does: out of the routing table first, then gone.
     void (served ? this.context.hooks.routesChanged() : Promise.resolve()).then(() => {
       this.instances.delete(instanceId);
+      this.byService.get(instance.service)?.delete(instanceId);
       this.event(instance, 'instance.stopped', `stopped ${instance.id} (${reason})`);
       this.changed(instance.service);
     });
@@ -222,6 +227,7 @@ export class FakeProvider implements Provider {
   async shutdown(): Promise<void> {
     this.closed = true;
     this.instances.clear();
+    this.byService.clear();
   }
 
   detach(): void {

@@ -104,8 +104,9 @@ export class LocalProvider implements Provider {
     this.desired = desired;
   }
 
-  observed(): readonly ObservedInstance[] {
-    return this.lifecycle.instances().map((record) => toObserved(record, localInstanceHost));
+  observed(service?: string): readonly ObservedInstance[] {
+    const records = this.lifecycle.instances();
+    return (service === undefined ? records : records.filter((record) => record.service === service)).map((record) => toObserved(record, localInstanceHost));
   }
 
   place(release: DesiredService): Promise<void> {
