@@ -15,7 +15,9 @@ import { skiffVersion } from '../core/version.js';
 import { loadServerConfig } from '../config/server-config.js';
 import type { ServerConfig, ServerFlags } from '../config/server-config.js';
 import { createDrivers } from '../drivers/registry.js';
+import { auditArchivePath } from '../store/audit-archive.js';
 import { createAuditStore } from '../store/audit-store.js';
+import { applyRetention, scheduleRetention } from '../store/retention.js';
 import { createDeploymentStore } from '../store/deployment-store.js';
 import type { Deployment } from '../reconcile/deployment.js';
 import type { ParallelRun } from '../reconcile/parallel-run.js';
@@ -70,6 +72,11 @@ async function serve(config: ServerConfig): Promise<number> {
   const secrets = createSecretStore(database, systemClock, createAesGcmCipher(loadSecretKey(config.dataDir, config.secretKey)));
   const tokens = createTokenStore(database, systemClock);
   const audit = createAuditStore(database, systemClock);
+  const stopRetention = scheduleRetention(
+    () => applyRetention(database, systemClock, { ...config.retention, archiveFile: auditArchivePath(config.dataDir) }),
+    config.retention.intervalMs,
+    (error) => logger.error({ err: error }, 'could not apply retention to events and audit'),
+  );
   const localToken = ensureLocalAdminToken({ tokens, dataDir: config.dataDir, user: localUser() });
   const deployments = createDeploymentStore<Deployment, ParallelRun>(database, systemClock);
   let controlPlane: LocalControlPlane | undefined;
@@ -110,6 +117,7 @@ async function serve(config: ServerConfig): Promise<number> {
   const shutdown = (): Promise<void> =>
     (shuttingDown ??= (async () => {
       print('Stopping: instances, routers, server…');
+      stopRetention();
       await monitor.stop();
       await logs.stop();
       await environments.stopAll();
@@ -179,6 +187,7 @@ async function serve(config: ServerConfig): Promise<number> {
     app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, monitoring: monitoringPort(monitor), version: skiffVersion, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
     await listen(app, config);
   } catch (error) {
+    stopRetention();
     await monitor.stop();
     await environments.stopAll();
     store.close();
