@@ -301,6 +301,7 @@ describe('every mutating route against every role and environment scope', () => 
           const what = `${key(operation)} (${target}) as ${caller}`;
           const before = allowed ? '' : await snapshot();
           const auditBefore = access.audit.list({ limit: 1 })[0]?.id ?? 0;
+          const refusalsBefore = refusalsOf(caller);
           const response = await request(operation.method, sample.url, tokens[caller], sample.payload);
           if (allowed) {
             expect([401, 403], `${what}: ${response.body}`).not.toContain(response.statusCode);
@@ -312,7 +313,11 @@ describe('every mutating route against every role and environment scope', () => 
           }
           const entries = access.audit.list({ limit: 10 }).filter((entry) => entry.id > auditBefore);
           const changes = operation.access.action !== 'read';
-          if (changes || !allowed) {
+          if (!allowed) {
+            // Refusals are counted in one row per client and minute.
+            expect(refusalsOf(caller), what).toBe(refusalsBefore + 1);
+            expect(access.audit.list({ limit: 10_000, who: caller }).find((entry) => entry.status === 403), what).toMatchObject({ role: callers[caller]?.role, address: '127.0.0.1' });
+          } else if (changes) {
             expect(entries, what).toHaveLength(1);
             expect(entries[0], what).toMatchObject({
               actor: caller,
@@ -337,6 +342,11 @@ describe('every mutating route against every role and environment scope', () => 
   });
 });
 
+/** Requests of `caller` refused with 403 so far, over the rows that count them. */
+function refusalsOf(caller: string): number {
+  return access.audit.list({ limit: 10_000, who: caller }).reduce((sum, entry) => sum + (entry.status === 403 ? entry.count : 0), 0);
+}
+
 describe('missing or wrong tokens', () => {
   it('get 401 with a hint and `www-authenticate: Bearer` on every route but liveness, and change nothing', async () => {
     const revoked = access.token('revoked', 'admin');
@@ -354,6 +364,7 @@ describe('missing or wrong tokens', () => {
       ['a revoked token', `Bearer ${revoked}`],
     ];
     const before = await snapshot();
+    const auditBefore = access.audit.list({ limit: 1 })[0]?.id ?? 0;
     const targets = [...operations.filter((operation) => !operation.access.public), { method: 'GET', path: '/metrics', access: { action: 'read' as const } }];
     for (const operation of targets) {
       const sample = sampleOf(operation, 'prod');
@@ -371,8 +382,11 @@ describe('missing or wrong tokens', () => {
       }
     }
     expect(await snapshot()).toBe(before);
-    const refused = access.audit.list({ limit: 5 });
+    const refused = access.audit.list({ limit: 10_000 }).filter((entry) => entry.id > auditBefore);
     expect(refused.every((entry) => entry.actor === null && entry.status === 401 && entry.code === 'SKIFF_UNAUTHORIZED')).toBe(true);
+    // One row per client and minute: a minute may turn during the loop.
+    expect(refused.length).toBeLessThanOrEqual(2);
+    expect(refused.reduce((sum, entry) => sum + entry.count, 0)).toBe(targets.length * attempts.length);
     expect(JSON.stringify(access.audit.list({ limit: 10_000 }))).not.toContain(tokens['admin']?.slice(19));
   });
 

@@ -22,6 +22,8 @@ export interface TokenPort {
 /** Append and read only: nothing edits or deletes an entry. */
 export interface AuditPort {
   append(entry: NewAuditEntry): unknown;
+  /** A refused request (401/403): counted in one entry per client and minute. */
+  appendRefusal(entry: NewAuditEntry): unknown;
   /** Newest first. */
   list(query: AuditQuery): readonly AuditEntry[];
 }

@@ -1,6 +1,7 @@
 /**
  * Records every change asked of the API, and every refused request, in the audit log: who (the
  * token's name and role), what (method, route, params, summary), when, from where and the result.
+ * Refusals are counted per client and minute: anyone can send them, so one row each is unbounded.
  * One hook for the whole app, so no route can forget it.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -35,7 +36,7 @@ export function installAuditLog(app: FastifyInstance, audit: AuditPort): void {
     if (!refused && !change) return;
     const caller = knownCaller(request);
     try {
-      audit.append({
+      const entry = {
         actor: caller?.name ?? null,
         role: caller?.role ?? null,
         method: request.method,
@@ -45,7 +46,9 @@ export function installAuditLog(app: FastifyInstance, audit: AuditPort): void {
         address: request.ip,
         status,
         code: request[errorCodeKey] ?? null,
-      });
+      };
+      if (refused) audit.appendRefusal(entry);
+      else audit.append(entry);
     } catch (error) {
       request.log.error({ err: error, route, status }, 'could not write the audit log');
     }

@@ -69,6 +69,7 @@ export const auditEntrySchema: z.ZodType<AuditEntry> = z
     address: z.string().describe("the client's address"),
     status: z.number().int().describe('the HTTP status of the answer'),
     code: z.string().nullable().describe('the error code of a failed request'),
+    count: z.number().int().describe('requests the entry stands for: refused ones are counted per client and minute'),
   })
   .describe('one change asked of the API, or one refused request');
 

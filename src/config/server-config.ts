@@ -17,7 +17,28 @@ export interface ServerConfig {
   readonly instanceBaseEnv: Readonly<Record<string, string>>;
   /** DOCKER_HOST: the Docker engine for docker services; unset means /var/run/docker.sock. */
   readonly dockerHost: string | undefined;
+  /** How long and how many events and audit entries are kept; older audit entries move to the archive file. */
+  readonly retention: RetentionConfig;
 }
+
+export interface RetentionPolicyConfig {
+  readonly maxAgeMs: number;
+  readonly maxRows: number;
+}
+
+export interface RetentionConfig {
+  /** SKIFF_EVENTS_RETENTION_DAYS, SKIFF_EVENTS_MAX_ROWS. */
+  readonly events: RetentionPolicyConfig;
+  /** SKIFF_AUDIT_RETENTION_DAYS, SKIFF_AUDIT_MAX_ROWS. */
+  readonly audit: RetentionPolicyConfig;
+  /** SKIFF_RETENTION_INTERVAL_MINUTES: how often retention is applied. */
+  readonly intervalMs: number;
+}
+
+const dayMs = 24 * 60 * 60 * 1000;
+export const defaultRetentionDays = 30;
+export const defaultRetentionRows = 1_000_000;
+export const defaultRetentionIntervalMinutes = 10;
 
 export interface ServerFlags {
   readonly dir?: string | undefined;
@@ -48,7 +69,29 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     secretKey: env.SKIFF_SECRET_KEY,
     instanceBaseEnv: Object.freeze(pick(env, ['PATH', 'HOME', 'LANG'])),
     dockerHost: env.DOCKER_HOST === '' ? undefined : env.DOCKER_HOST,
+    retention: Object.freeze({
+      events: policy(env, 'EVENTS'),
+      audit: policy(env, 'AUDIT'),
+      intervalMs: (wholeNumber(env, 'SKIFF_RETENTION_INTERVAL_MINUTES') ?? defaultRetentionIntervalMinutes) * 60_000,
+    }),
   });
+}
+
+function policy(env: NodeJS.ProcessEnv, kind: 'EVENTS' | 'AUDIT'): RetentionPolicyConfig {
+  return Object.freeze({
+    maxAgeMs: (wholeNumber(env, `SKIFF_${kind}_RETENTION_DAYS`) ?? defaultRetentionDays) * dayMs,
+    maxRows: wholeNumber(env, `SKIFF_${kind}_MAX_ROWS`) ?? defaultRetentionRows,
+  });
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 1) {
+    throw new SkiffError('SKIFF_BAD_REQUEST', `${name}=${value} is not a whole number of at least 1`, { hint: 'use a whole number such as 30', path: name });
+  }
+  return number;
 }
 
 function port(value: string | undefined, name: string): number | undefined {

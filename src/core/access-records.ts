@@ -46,10 +46,15 @@ export interface AuditEntry {
   readonly status: number;
   /** The error code of a failed request. */
   readonly code: string | null;
+  /**
+   * How many requests the entry stands for: 1 for a change; for refused requests, all those of
+   * one client (address and token) in the minute from `time`, which is the first one's.
+   */
+  readonly count: number;
 }
 
-/** An entry to append: the log gives it its id and time. */
-export type NewAuditEntry = Omit<AuditEntry, 'id' | 'time'>;
+/** An entry to append: the log gives it its id, time and count. */
+export type NewAuditEntry = Omit<AuditEntry, 'id' | 'time' | 'count'>;
 
 export interface AuditQuery {
   /** Only entries at or after this ISO time. */

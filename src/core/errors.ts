@@ -8,6 +8,7 @@ export const errorCatalog = {
   SKIFF_SPEC_INVALID_VALUE: 'invalid value',
   SKIFF_SPEC_MISSING_KEY: 'a required key is missing',
   SKIFF_SPEC_INVALID: 'the spec is invalid',
+  SKIFF_SPEC_LIMIT_EXCEEDED: 'the spec is larger, deeper or has more aliases than Skiff reads',
   SKIFF_SPEC_FILE_NOT_FOUND: 'the spec file was not found',
   SKIFF_NOT_FOUND: 'not found',
   SKIFF_UNKNOWN_ENVIRONMENT: 'unknown environment',

@@ -31,8 +31,10 @@ import { RollupStore } from '../monitoring/rollup-store.js';
 import { createProviderFactories } from '../providers/registry.js';
 import type { Deployment } from '../reconcile/deployment.js';
 import type { ParallelRun } from '../reconcile/parallel-run.js';
+import { auditArchivePath } from '../store/audit-archive.js';
 import { createAuditStore } from '../store/audit-store.js';
 import { createDeploymentStore } from '../store/deployment-store.js';
+import { applyRetention, scheduleRetention } from '../store/retention.js';
 import { createAesGcmCipher } from '../store/secret-cipher.js';
 import { createSecretStore } from '../store/secret-store.js';
 import { createSqliteStore, openDatabase } from '../store/sqlite-store.js';
@@ -85,6 +87,11 @@ async function serve(config: ServerConfig): Promise<number> {
   const secrets = createSecretStore(database, systemClock, createAesGcmCipher(loadSecretKey(config.dataDir, config.secretKey)));
   const tokens = createTokenStore(database, systemClock);
   const audit = createAuditStore(database, systemClock);
+  const stopRetention = scheduleRetention(
+    () => applyRetention(database, systemClock, { ...config.retention, archiveFile: auditArchivePath(config.dataDir) }),
+    config.retention.intervalMs,
+    (error) => logger.error({ err: error }, 'could not apply retention to events and audit'),
+  );
   const localToken = ensureLocalAdminToken({ tokens, dataDir: config.dataDir, user: localUser() });
   const deployments = createDeploymentStore<Deployment, ParallelRun>(database, systemClock);
   const emit = (event: NewEvent): void => timeline.emit(event);
@@ -171,6 +178,7 @@ async function serve(config: ServerConfig): Promise<number> {
     await controlPlane.applyFileIfChanged(specSource, { author: os.userInfo().username, message: 'skiff up' });
     await listen(app, config);
   } catch (error) {
+    stopRetention();
     await monitor.stop();
     await logs.stop();
     // A refused start leaves what an earlier run left running, for the next start to adopt; only
@@ -203,6 +211,7 @@ async function serve(config: ServerConfig): Promise<number> {
   reporter.stop();
   print('Stopping: instances, routers, server…');
   const stopping = (async () => {
+    stopRetention();
     await monitor.stop();
     await logs.stop();
     await environments.stopAll();

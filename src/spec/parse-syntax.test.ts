@@ -103,6 +103,8 @@ describe('parseSpec YAML syntax errors', () => {
     for (let i = 0; i < 8; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`);
     const errors = errorsOf(yaml(...lines));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ code: 'SKIFF_SPEC_YAML_SYNTAX', position: { file, line: 1, column: 1 } });
+    // Line 6 is `f: &f [*e, *e, …]`: the second *e takes the expanded size past the limit.
+    expect(errors[0]).toMatchObject({ code: 'SKIFF_SPEC_LIMIT_EXCEEDED', position: { file, line: 6, column: 12 } });
+    expect(errors[0]?.message).toContain('"expandedNodes"');
   });
 });

@@ -2,12 +2,13 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { errorCatalog } from '../core/errors.js';
+import { fuzzRuns } from '../core/testing/fuzz-runs.js';
 import { parseSpec, type ParseResult } from './parse.js';
 import { objectKeys, schemaAt } from './parse-schema-info.js';
 import { specSchema } from './schema.js';
 
 const file = 'skiff.yaml';
-const numRuns = 300;
+const numRuns = fuzzRuns(300, 100_000);
 
 function lineCount(text: string): number {
   return text.split('\n').length;
@@ -148,7 +149,7 @@ describe('parseSpec on mutated valid specs', () => {
         const result = parseSpec(stringify(spec), file);
         expect(result.ok ? [] : result.errors).toEqual([]);
       }),
-      { numRuns: 100 },
+      { numRuns: fuzzRuns(100, 20_000) },
     );
   });
 

@@ -2,16 +2,16 @@
  * Parses and validates `skiff.yaml`. Every problem is reported at once, each with its code,
  * field path, file:line:column and a hint, sorted by position. Never throws.
  */
-import { LineCounter, isMap, isPair, isSeq, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { Composer, LineCounter, YAMLParseError, isMap, type CST, type Document, type YAMLError } from 'yaml';
 import type { ErrorDetail } from '../core/errors.js';
 import { issuesToDetails, formatPath } from './parse-issues.js';
-import { countLines, createLocator, keyText, positionAt, type PathSegment } from './parse-positions.js';
+import { limitDetail } from './parse-limits.js';
+import { countLines, createLocator, positionAt, type FilePosition } from './parse-positions.js';
+import { checkReferences, type AliasProblem, type DuplicateKey } from './parse-references.js';
+import { readTokens } from './parse-tokens.js';
 import { specSchema, type Spec } from './schema.js';
 
 export type ParseResult = { ok: true; spec: Spec } | { ok: false; errors: ErrorDetail[] };
-
-/** Beyond this many alias expansions the file is treated as hostile ("billion laughs"). */
-const maxAliasCount = 1000;
 
 const minimalSpecHint = 'a spec is a mapping with at least `name: my-system` and a `services:` mapping';
 
@@ -28,7 +28,6 @@ const syntaxHints: Partial<Record<YAMLError['code'], string>> = {
   BAD_ALIAS: 'define the anchor (`&name`) before using the alias (`*name`)',
   BLOCK_IN_FLOW: 'inside [ ] or { } write values on one line, separated by commas',
   KEY_OVER_1024_CHARS: 'shorten the key or write it as an explicit key (`? key`)',
-  RESOURCE_EXHAUSTION: 'use fewer aliases: expand the repeated parts',
 };
 
 export function parseSpec(text: string, file: string): ParseResult {
@@ -53,21 +52,17 @@ export function parseSpec(text: string, file: string): ParseResult {
 function parseUnchecked(text: string, file: string): ParseResult {
   const lineCounter = new LineCounter();
   const lastLine = countLines(text);
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true, logLevel: 'error' });
-  if (doc.errors.length > 0) {
-    const errors = doc.errors.map((error) => syntaxDetail(doc, error, lineCounter, file, lastLine));
-    return { ok: false, errors: sortDetails(errors) };
-  }
-  const aliasErrors = unresolvedAliases(doc, lineCounter, file, lastLine);
-  if (aliasErrors.length > 0) return { ok: false, errors: aliasErrors };
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const hint = /excessive alias/i.test(reason) ? syntaxHints.RESOURCE_EXHAUSTION : undefined;
-    return { ok: false, errors: [{ code: 'SKIFF_SPEC_YAML_SYNTAX', message: reason, position: { file, line: 1, column: 1 }, ...(hint ? { hint } : {}) }] };
-  }
+  const at = (offset: number): FilePosition => positionAt(lineCounter, file, offset, lastLine);
+  const read = readTokens(text, lineCounter);
+  if (!read.ok) return { ok: false, errors: [limitDetail(read.breach, at(read.breach.offset))] };
+  const doc = composeDocument(read.tokens, text.length);
+  const references = checkReferences(doc);
+  const syntaxErrors = [...doc.errors.map((error) => syntaxDetail(error, at)), ...references.duplicates.map((entry) => duplicateDetail(entry, at))];
+  if (syntaxErrors.length > 0) return { ok: false, errors: sortDetails(syntaxErrors) };
+  if (references.aliases.length > 0) return { ok: false, errors: references.aliases.map((entry) => aliasDetail(entry, at)) };
+  if (references.breach) return { ok: false, errors: [limitDetail(references.breach, at(references.breach.offset))] };
+  // Aliases are resolved and bounded above; yaml's own alias count would walk the document per alias.
+  const data: unknown = doc.toJS({ maxAliasCount: -1 });
   if (typeof data !== 'object' || data === null || Array.isArray(data) || !isMap(doc.contents)) {
     return { ok: false, errors: [topLevelError(data, file)] };
   }
@@ -79,6 +74,23 @@ function parseUnchecked(text: string, file: string): ParseResult {
     errors.push({ code: 'SKIFF_SPEC_INVALID', message: result.error.message, position: { file, line: 1, column: 1 } });
   }
   return { ok: false, errors: sortDetails(dedupe(errors)) };
+}
+
+/** The first document of the file; a second one is an error, as in yaml's parseDocument(). */
+function composeDocument(tokens: readonly CST.Token[], length: number): Document.Parsed {
+  // Duplicate keys are found by checkReferences(): yaml's check compares each key with all before it.
+  const composer = new Composer({ prettyErrors: false, merge: true, uniqueKeys: false, logLevel: 'error' });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (doc === undefined) {
+      doc = next;
+    } else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
+      break;
+    }
+  }
+  if (doc === undefined) throw new Error('the YAML composer produced no document');
+  return doc;
 }
 
 function topLevelError(data: unknown, file: string): ErrorDetail {
@@ -95,75 +107,43 @@ function topLevelError(data: unknown, file: string): ErrorDetail {
   };
 }
 
-function syntaxDetail(doc: Document, error: YAMLError, lineCounter: LineCounter, file: string, lastLine: number): ErrorDetail {
-  const position = positionAt(lineCounter, file, error.pos[0], lastLine);
-  if (error.code === 'DUPLICATE_KEY') {
-    const duplicate = findDuplicate(doc, error.pos[0]);
-    if (duplicate) {
-      const first = positionAt(lineCounter, file, duplicate.firstOffset, lastLine);
-      return {
-        code: 'SKIFF_SPEC_YAML_SYNTAX',
-        message: `duplicate key "${duplicate.key}": a key may appear only once in a mapping`,
-        ...(duplicate.path.length > 0 ? { path: formatPath(duplicate.path) } : {}),
-        position,
-        hint: `keep one of them: the first "${duplicate.key}" is at line ${first.line}, column ${first.column}`,
-      };
-    }
-  }
+function syntaxDetail(error: YAMLError, at: (offset: number) => FilePosition): ErrorDetail {
   const hint = syntaxHints[error.code];
   return {
     code: 'SKIFF_SPEC_YAML_SYNTAX',
     message: error.message,
-    position,
+    position: at(error.pos[0]),
     ...(hint ? { hint } : {}),
   };
 }
 
-/** Aliases (`*name`) with no anchor (`&name`) before them; toJS() would throw on the first one. */
-function unresolvedAliases(doc: Document, lineCounter: LineCounter, file: string, lastLine: number): ErrorDetail[] {
-  const errors: ErrorDetail[] = [];
-  visit(doc, {
-    Alias(_, alias) {
-      if (alias.resolve(doc) !== undefined) return;
-      errors.push({
-        code: 'SKIFF_SPEC_YAML_SYNTAX',
-        message: `the alias *${alias.source} refers to no anchor`,
-        position: positionAt(lineCounter, file, alias.range?.[0] ?? 0, lastLine),
-        hint: `define the anchor &${alias.source} on a value above this line, or remove the alias`,
-      });
-    },
-  });
-  return errors;
+function duplicateDetail(duplicate: DuplicateKey, at: (offset: number) => FilePosition): ErrorDetail {
+  const first = at(duplicate.firstOffset);
+  return {
+    code: 'SKIFF_SPEC_YAML_SYNTAX',
+    message: `duplicate key "${duplicate.key}": a key may appear only once in a mapping`,
+    ...(duplicate.path.length > 0 ? { path: formatPath(duplicate.path) } : {}),
+    position: at(duplicate.offset),
+    hint: `keep one of them: the first "${duplicate.key}" is at line ${first.line}, column ${first.column}`,
+  };
 }
 
-/** The repeated key at `offset`, where its first occurrence is, and its field path. */
-function findDuplicate(doc: Document, offset: number): { key: string; firstOffset: number; path: PathSegment[] } | undefined {
-  let found: { key: string; firstOffset: number; path: PathSegment[] } | undefined;
-  visit(doc, {
-    Map(_, map, ancestors) {
-      const index = map.items.findIndex((pair) => (pair.key as { range?: number[] } | null)?.range?.[0] === offset);
-      const pair = map.items[index];
-      if (!pair) return undefined;
-      const key = keyText(pair.key);
-      const first = map.items.find((other) => keyText(other.key) === key);
-      const firstOffset = (first?.key as { range?: number[] } | null)?.range?.[0] ?? offset;
-      found = { key, firstOffset, path: [...pathOf(ancestors, map), key] };
-      return visit.BREAK;
-    },
-  });
-  return found;
-}
-
-function pathOf(ancestors: readonly unknown[], node: unknown): PathSegment[] {
-  const path: PathSegment[] = [];
-  const chain = [...ancestors, node];
-  for (let i = 0; i < chain.length - 1; i++) {
-    const parent = chain[i];
-    const child = chain[i + 1];
-    if (isPair(parent) && child === parent.value) path.push(keyText(parent.key));
-    if (isSeq(parent)) path.push(parent.items.indexOf(child as never));
+function aliasDetail(problem: AliasProblem, at: (offset: number) => FilePosition): ErrorDetail {
+  const position = at(problem.offset);
+  if (problem.kind === 'cyclic') {
+    return {
+      code: 'SKIFF_SPEC_YAML_SYNTAX',
+      message: `the alias *${problem.source} is inside the value anchored as &${problem.source}, which would make it endless`,
+      position,
+      hint: `move *${problem.source} out of the value it refers to, or write the value out`,
+    };
   }
-  return path;
+  return {
+    code: 'SKIFF_SPEC_YAML_SYNTAX',
+    message: `the alias *${problem.source} refers to no anchor`,
+    position,
+    hint: `define the anchor &${problem.source} on a value above this line, or remove the alias`,
+  };
 }
 
 function dedupe(details: readonly ErrorDetail[]): ErrorDetail[] {

@@ -1,6 +1,8 @@
 /**
- * The audit log: one row per change asked of the API (and per refused request), append-only.
- * The store offers no update or delete, and triggers refuse them in the database itself.
+ * The audit log: one row per change asked of the API, and one row per client and minute for
+ * refused requests (with their count), so that a flood of 401s cannot grow it without bound.
+ * Append-only: triggers in the database refuse any update but a refusal row's count going up,
+ * and any delete of a row that is not yet in the hash-chained archive (see audit-archive.ts).
  */
 import type Database from 'better-sqlite3';
 import type { AuditEntry, AuditQuery, NewAuditEntry } from '../core/access-records.js';
@@ -8,6 +10,8 @@ import type { Clock } from '../core/clock.js';
 
 export interface AuditStore {
   append(record: NewAuditEntry): AuditEntry;
+  /** Counts a refused request (401/403) in the row of its client and minute, made on the first one. */
+  appendRefusal(record: NewAuditEntry): void;
   /** Newest first. */
   list(query: AuditQuery): AuditEntry[];
 }
@@ -27,13 +31,39 @@ CREATE TABLE IF NOT EXISTS audit (
   code TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_by_actor ON audit (actor, id);
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE IF NOT EXISTS audit_archived (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  through_id INTEGER NOT NULL,
+  head TEXT NOT NULL
+);
+DROP TRIGGER IF EXISTS audit_no_update;
+DROP TRIGGER IF EXISTS audit_no_delete;
 `;
 
-interface AuditRow {
+/** After the columns added to older data directories exist. */
+const guards = `
+CREATE UNIQUE INDEX IF NOT EXISTS audit_by_bucket ON audit (bucket) WHERE bucket IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit (time);
+CREATE TRIGGER IF NOT EXISTS audit_count_only BEFORE UPDATE ON audit
+  WHEN OLD.bucket IS NULL OR NEW.bucket IS NOT OLD.bucket OR NEW.count <= OLD.count OR NEW.id IS NOT OLD.id
+    OR NEW.time IS NOT OLD.time OR NEW.actor IS NOT OLD.actor OR NEW.role IS NOT OLD.role OR NEW.method IS NOT OLD.method
+    OR NEW.route IS NOT OLD.route OR NEW.params_json IS NOT OLD.params_json OR NEW.summary IS NOT OLD.summary
+    OR NEW.address IS NOT OLD.address OR NEW.status IS NOT OLD.status OR NEW.code IS NOT OLD.code
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_delete_archived_only BEFORE DELETE ON audit
+  WHEN OLD.id > COALESCE((SELECT through_id FROM audit_archived WHERE id = 1), 0)
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: only archived rows may be deleted'); END;
+`;
+
+const addedColumns = [
+  { column: 'count', definition: 'INTEGER NOT NULL DEFAULT 1' },
+  { column: 'bucket', definition: 'TEXT' },
+] as const;
+
+const minuteMs = 60_000;
+
+/** A row of the audit table as SQLite returns it. */
+export interface AuditRow {
   id: number;
   time: string;
   actor: string | null;
@@ -45,30 +75,58 @@ interface AuditRow {
   address: string;
   status: number;
   code: string | null;
+  count: number;
+}
+
+function migrate(db: Database.Database): void {
+  db.exec(ddl);
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(audit)').all();
+  for (const added of addedColumns) {
+    if (!columns.some((column) => column.name === added.column)) db.exec(`ALTER TABLE audit ADD COLUMN ${added.column} ${added.definition}`);
+  }
+  db.exec(guards);
+}
+
+function rowOf(record: NewAuditEntry, time: string): Omit<AuditRow, 'id' | 'count'> {
+  return {
+    time,
+    actor: record.actor,
+    role: record.role,
+    method: record.method,
+    route: record.route,
+    params_json: JSON.stringify(record.params),
+    summary: record.summary,
+    address: record.address,
+    status: record.status,
+    code: record.code,
+  };
+}
+
+/** The hash of the archive's last line, as recorded when it was written (undefined: nothing archived). */
+export function auditArchiveHead(db: Database.Database): string | undefined {
+  return db.prepare<[], { head: string }>('SELECT head FROM audit_archived WHERE id = 1').get()?.head;
 }
 
 export function createAuditStore(db: Database.Database, clock: Clock): AuditStore {
-  db.exec(ddl);
+  migrate(db);
   const insert = db.prepare(
-    `INSERT INTO audit (time, actor, role, method, route, params_json, summary, address, status, code)
-     VALUES (@time, @actor, @role, @method, @route, @params_json, @summary, @address, @status, @code)`,
+    `INSERT INTO audit (time, actor, role, method, route, params_json, summary, address, status, code, count, bucket)
+     VALUES (@time, @actor, @role, @method, @route, @params_json, @summary, @address, @status, @code, 1, @bucket)
+     ON CONFLICT (bucket) WHERE bucket IS NOT NULL DO UPDATE SET count = count + 1`,
   );
   return {
     append(record) {
-      const row = {
-        time: new Date(clock.now()).toISOString(),
-        actor: record.actor,
-        role: record.role,
-        method: record.method,
-        route: record.route,
-        params_json: JSON.stringify(record.params),
-        summary: record.summary,
-        address: record.address,
-        status: record.status,
-        code: record.code,
-      };
-      const info = insert.run(row);
-      return toRecord({ ...row, id: Number(info.lastInsertRowid) });
+      const row = rowOf(record, new Date(clock.now()).toISOString());
+      const info = insert.run({ ...row, bucket: null });
+      return auditEntryOf({ ...row, id: Number(info.lastInsertRowid), count: 1 });
+    },
+    appendRefusal(record) {
+      const now = clock.now();
+      const minute = new Date(now - (now % minuteMs)).toISOString();
+      // The client is its address and token (or none): a flood from one place is one row a minute.
+      const bucket = JSON.stringify([minute, record.address, record.actor ?? 'anonymous', record.status]);
+      const summary = `refused: ${record.summary}`;
+      insert.run({ ...rowOf({ ...record, summary }, new Date(now).toISOString()), bucket });
     },
     list(query) {
       const where: string[] = [];
@@ -77,12 +135,12 @@ export function createAuditStore(db: Database.Database, clock: Clock): AuditStor
       if (query.who !== undefined) (where.push('actor = ?'), params.push(query.who));
       const limit = Math.min(Math.max(Math.trunc(query.limit), 1), 10_000);
       const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`;
-      return db.prepare<(string | number)[], AuditRow>(sql).all(...params).map(toRecord);
+      return db.prepare<(string | number)[], AuditRow>(sql).all(...params).map(auditEntryOf);
     },
   };
 }
 
-function toRecord(row: AuditRow): AuditEntry {
+export function auditEntryOf(row: AuditRow): AuditEntry {
   return {
     id: row.id,
     time: row.time,
@@ -95,5 +153,6 @@ function toRecord(row: AuditRow): AuditEntry {
     address: row.address,
     status: row.status,
     code: row.code,
+    count: row.count,
   };
 }

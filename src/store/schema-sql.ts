@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS events (
   data_json TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_service ON events (environment, service, id);
+CREATE INDEX IF NOT EXISTS events_by_time ON events (time);
 CREATE TABLE IF NOT EXISTS instances (
   id TEXT PRIMARY KEY,
   environment TEXT NOT NULL,

@@ -47,12 +47,12 @@ async function audit(ctx: CliContext, options: AuditOptions): Promise<number> {
     ctx.out('no audit entries');
     return 0;
   }
-  for (const line of formatTable(['TIME (UTC)', 'WHO', 'FROM', 'RESULT', 'WHAT'], entries.map(row))) ctx.out(line);
+  for (const line of formatTable(['TIME (UTC)', 'WHO', 'FROM', 'RESULT', 'COUNT', 'WHAT'], entries.map(row))) ctx.out(line);
   return 0;
 }
 
 function row(entry: AuditEntry): string[] {
   const who = entry.actor === null ? '(no valid token)' : `${entry.actor} (${dash(entry.role)})`;
   const result = entry.code ? `${entry.status} ${entry.code}` : String(entry.status);
-  return [formatTime(entry.time), who, entry.address, result, entry.summary];
+  return [formatTime(entry.time), who, entry.address, result, String(entry.count), entry.summary];
 }
