@@ -83,15 +83,17 @@ export class SkiffControlPlane implements ControlPlane {
   }
 
   validate(source: SpecSource): ValidationResult {
+    const checked = this.check(source);
+    if (!checked.ok) return { valid: false, errors: checked.errors };
+    return { valid: true, services: Object.keys(checked.spec.services), environments: Object.keys(checked.spec.environments) };
+  }
+
+  /** The spec parsed and checked against this machine, once. */
+  private check(source: SpecSource): { ok: true; spec: Spec } | { ok: false; errors: ErrorDetail[] } {
     const parsed = parseSpec(source.text, source.file);
-    if (!parsed.ok) return { valid: false, errors: parsed.errors };
+    if (!parsed.ok) return { ok: false, errors: [...parsed.errors] };
     const errors = this.machineErrors(parsed.spec, source.baseDir);
-    if (errors.length > 0) return { valid: false, errors };
-    return {
-      valid: true,
-      services: Object.keys(parsed.spec.services),
-      environments: Object.keys(parsed.spec.environments),
-    };
+    return errors.length > 0 ? { ok: false, errors } : { ok: true, spec: parsed.spec };
   }
 
   /** Applies the file: a new revision when the desired state it gives differs from the current one. */
@@ -112,15 +114,14 @@ export class SkiffControlPlane implements ControlPlane {
     options: { author: string; message?: string },
     mode: 'when-state-differs' | 'when-file-differs',
   ): Promise<ApplyResult> {
-    const parsed = parseSpec(source.text, source.file);
-    const errors = parsed.ok ? this.machineErrors(parsed.spec, source.baseDir) : parsed.errors;
-    if (!parsed.ok || errors.length > 0) {
-      throw new SkiffError('SKIFF_SPEC_INVALID', `${source.file} is invalid: ${errors.length} error(s); nothing was applied`, {
-        details: errors,
+    const checked = this.check(source);
+    if (!checked.ok) {
+      throw new SkiffError('SKIFF_SPEC_INVALID', `${source.file} is invalid: ${checked.errors.length} error(s); nothing was applied`, {
+        details: checked.errors,
         hint: 'fix the errors listed and apply again; `skiff validate` checks a file without applying it',
       });
     }
-    const spec = parsed.spec;
+    const spec = checked.spec;
     const environments = Object.keys(spec.environments);
     const sourceHash = sha256(source.text);
     const latest = this.state.latest();
@@ -286,11 +287,9 @@ export class SkiffControlPlane implements ControlPlane {
   }
 
   plan(source: SpecSource): PlanResult {
-    const validation = this.validate(source);
-    if (!validation.valid) return validation;
-    const parsed = parseSpec(source.text, source.file);
-    if (!parsed.ok) return { valid: false, errors: parsed.errors };
-    return { valid: true, changes: this.timeTravel.plan(parsed.spec, source.baseDir, this.plannedReleases(parsed.spec, source.baseDir)) };
+    const checked = this.check(source);
+    if (!checked.ok) return { valid: false, errors: checked.errors };
+    return { valid: true, changes: this.timeTravel.plan(checked.spec, source.baseDir, this.plannedReleases(checked.spec, source.baseDir)) };
   }
 
   restore(options: { environment: string; to: string; author: string }): Promise<RestoreResult> {
