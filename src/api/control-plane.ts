@@ -232,7 +232,7 @@ export interface ControlPlane {
   validate(source: SpecSource): ValidationResult;
   /** Throws SkiffError SKIFF_SPEC_INVALID (with details) and changes nothing when the spec is invalid. */
   apply(source: SpecSource, options: { readonly author: string; readonly message?: string }): Promise<ApplyResult>;
-  /** Throws SkiffError SKIFF_UNKNOWN_ENVIRONMENT. */
+  /** Throws SkiffError SKIFF_UNKNOWN_ENVIRONMENT. Returns the same object while nothing in it changed. */
   status(environment: string): StatusReport;
   environments(): readonly string[];
   /** Throws SKIFF_UNKNOWN_ENVIRONMENT / SKIFF_UNKNOWN_SERVICE / SKIFF_NO_REVISION; a new revision. */

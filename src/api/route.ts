@@ -59,6 +59,11 @@ interface RouteBase<B, Q, P, R extends z.ZodType> {
 export interface JsonRoute<B, Q, P, R extends z.ZodType> extends RouteBase<B, Q, P, R> {
   /** Success status; 200 unless given. */
   readonly status?: number;
+  /**
+   * The handler returns the same object while its content is unchanged (a cached view): its JSON
+   * is then made once and sent as is to every caller.
+   */
+  readonly reusesResults?: boolean;
   handler(request: TypedRequest<B, Q, P>, reply: FastifyReply): Promise<z.output<R>> | z.output<R>;
 }
 
@@ -75,9 +80,16 @@ export function defineRoute<
   P extends z.ZodType | undefined = undefined,
 >(app: FastifyInstance, route: JsonRoute<B, Q, P, R>): void {
   const status = route.status ?? 200;
+  const serialized = new WeakMap<object, string>();
   register(app, route, { status, contentType: 'application/json' }, async (request, reply) => {
     const result = await route.handler(request as TypedRequest<B, Q, P>, reply);
-    return reply.code(status).send(result);
+    if (!route.reusesResults || typeof result !== 'object' || result === null) return reply.code(status).send(result);
+    let body = serialized.get(result);
+    if (body === undefined) {
+      body = JSON.stringify(result);
+      serialized.set(result, body);
+    }
+    return reply.code(status).type('application/json; charset=utf-8').send(body);
   });
 }
 

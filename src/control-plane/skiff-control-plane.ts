@@ -35,7 +35,8 @@ import { planReleasesForApply } from '../spec/release-plan.js';
 import type { PlannedRelease } from '../spec/release-plan.js';
 import type { Spec } from '../spec/schema.js';
 import type { SecretStore } from '../store/secret-store.js';
-import type { NewEvent, StateStore } from '../store/state-store.js';
+import type { NewEvent, Revision, StateStore } from '../store/state-store.js';
+import type { EnvironmentController } from '../reconcile/environment-controller.js';
 import type { Timeline } from './timeline.js';
 import { DesiredState, keptPointers, stateHash } from './desired-state.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
@@ -66,6 +67,7 @@ export class SkiffControlPlane implements ControlPlane {
   readonly state: DesiredState;
   private readonly releaseOperations: ReleaseOperations;
   private readonly timeTravel: TimeTravel;
+  private readonly statusCache = new Map<string, { readonly key: string; readonly report: StatusReport }>();
 
   constructor(private readonly deps: SkiffControlPlaneDeps) {
     this.state = new DesiredState(deps.store, deps.environments, (event) => this.emit(event));
@@ -169,6 +171,17 @@ export class SkiffControlPlane implements ControlPlane {
     this.state.assertEnvironment(environment);
     const revision = this.state.latest();
     const runtime = this.deps.environments.get(environment);
+    // The same report while nothing in it changed: at thousands of instances, building and
+    // serializing it for every poll is what made status slow.
+    const key = `${revision?.id ?? 0}/${runtime?.stateVersion() ?? '-'}`;
+    const cached = this.statusCache.get(environment);
+    if (cached?.key === key) return cached.report;
+    const report = this.buildStatus(environment, revision, runtime);
+    this.statusCache.set(environment, { key, report });
+    return report;
+  }
+
+  private buildStatus(environment: string, revision: Revision | null, runtime: EnvironmentController | undefined): StatusReport {
     const instances = runtime ? runtime.instances().map(instanceStatus) : [];
     // An environment with nothing deployed has no runtime yet: its services come from the revision.
     const desired =

@@ -49,6 +49,7 @@ export class EnvironmentController {
   private readonly publisher: RoutePublisher;
   private resync: NodeJS.Timeout | null = null;
   private stopping = false;
+  private desiredChanges = 0;
   readonly provider: Provider;
   readonly rollouts: RolloutController;
 
@@ -121,12 +122,18 @@ export class EnvironmentController {
   /** Follows a new desired state; `intent` says what made it (a deploy with its strategy, an apply). */
   setDesired(desired: DesiredEnvironment, intent?: RolloutIntent): void {
     this.desired = desired;
+    this.desiredChanges += 1;
     this.provider.follow(desired);
     const instances = this.instances();
     this.rollouts.onDesired(desired, instances, intent);
     const services = new Set([...desired.services.map((s) => s.name), ...instances.map((i) => i.service)]);
     for (const service of services) this.queue.enqueue(service);
     void this.publish();
+  }
+
+  /** Changes whenever the desired state, the instances or the deployments change. */
+  stateVersion(): string {
+    return `${this.desiredChanges}.${this.provider.observedVersion()}.${this.rollouts.version}`;
   }
 
   desiredEnvironment(): DesiredEnvironment | null {

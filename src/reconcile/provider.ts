@@ -69,6 +69,8 @@ export interface Provider {
   follow(desired: DesiredEnvironment): void;
   /** The instances it runs (of one service when named), in a stable order. */
   observed(service?: string): readonly ObservedInstance[];
+  /** Grows whenever anything `observed()` reports changes: readers cache their views by it. */
+  observedVersion(): number;
 
   /** Starts one new instance of the release. */
   place(release: DesiredService): Promise<void>;

@@ -63,6 +63,7 @@ export class RolloutController {
   private readonly settled = new Map<string, DesiredService | null>();
   /** The last finished deployment per service, read from the store once (status asks for it often). */
   private readonly finished = new Map<string, Deployment | null>();
+  private changes = 0;
   private readonly runs: ParallelRunController;
   private readonly analyses: AnalysisRunner;
 
@@ -343,7 +344,13 @@ export class RolloutController {
     this.deps.routesChanged();
   }
 
+  /** Grows with every change of a deployment: readers cache their views by it. */
+  get version(): number {
+    return this.changes;
+  }
+
   private put(deployment: Deployment): void {
+    this.changes += 1;
     if (deployment.finishedAt === null) this.active.set(deployment.service, deployment);
     else this.finished.set(deployment.service, deployment);
     this.deps.store.save(deployment);

@@ -21,6 +21,7 @@ export function statusRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       summary: 'Services and instances of one environment, desired and observed',
       params: environmentParamsSchema,
       response: statusReportSchema,
+      reusesResults: true,
       handler: (request) => controlPlane.status(request.params.env),
     });
   };

@@ -52,6 +52,7 @@ export class FakeProvider implements Provider {
   private readonly counterSnapshots = new Map<string, CountersSnapshot>();
   private table: RouteTable | null = null;
   private nextOrdinal = 1;
+  private changes = 0;
   private closed = false;
   /** Every table published, in order. */
   readonly tables: RouteTable[] = [];
@@ -97,6 +98,10 @@ export class FakeProvider implements Provider {
       }));
   }
 
+  observedVersion(): number {
+    return this.changes;
+  }
+
   async place(release: DesiredService): Promise<void> {
     const ordinal = this.nextOrdinal++;
     const instance: FakeInstance = {
@@ -139,6 +144,7 @@ export class FakeProvider implements Provider {
     this.stops.push({ id: instanceId, reason });
     const served = instance.state === 'ready' || instance.state === 'unhealthy';
     instance.state = 'stopping';
+    this.changes += 1;
     // As a real provider does: out of the routing table first, then gone.
     void (served ? this.context.hooks.routesChanged() : Promise.resolve()).then(() => {
       this.instances.delete(instanceId);
@@ -250,6 +256,7 @@ export class FakeProvider implements Provider {
   }
 
   private event(instance: FakeInstance, type: string, message: string): void {
+    this.changes += 1;
     this.context.hooks.emit({ type, environment: this.environment, service: instance.service, instance: instance.id, message, data: { state: instance.state } });
   }
 }

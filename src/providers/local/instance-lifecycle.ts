@@ -70,6 +70,7 @@ const logRotationIntervalMs = 10_000;
 export class InstanceLifecycle {
   private readonly records = new Map<string, InstanceRecord>();
   private nextOrdinal = 1;
+  private changes = 0;
   private closing = false;
   /** Detached: what happens to the instances now is for the next control plane to find out. */
   private detached = false;
@@ -337,13 +338,20 @@ export class InstanceLifecycle {
   }
 
   private forget(record: InstanceRecord): void {
+    this.changes += 1;
     record.probes?.abort();
     this.records.delete(record.id);
     this.deps.store.deleteInstance(record.id);
     if (!this.closing) this.deps.reconcile(record.service);
   }
 
+  /** Grows with every change of a record: every change is persisted (or forgotten). */
+  get version(): number {
+    return this.changes;
+  }
+
   private persist(record: InstanceRecord): void {
+    this.changes += 1;
     if (!this.records.has(record.id)) return;
     this.deps.store.putInstance({
       id: record.id,

@@ -109,6 +109,10 @@ export class LocalProvider implements Provider {
     return (service === undefined ? records : records.filter((record) => record.service === service)).map((record) => toObserved(record, localInstanceHost));
   }
 
+  observedVersion(): number {
+    return this.lifecycle.version;
+  }
+
   place(release: DesiredService): Promise<void> {
     return this.lifecycle.startNew(release);
   }
