@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { RouteTable } from '../core/route-table.js';
 import type { Drivers } from '../drivers/registry.js';
+import { routerListenAddresses } from '../providers/local/router-addresses.js';
 import { RouterProcess } from '../providers/local/router-launcher.js';
 import type { RolloutIntent } from '../providers/local/rollout-controller.js';
 import { LocalSupervisor } from '../providers/local/supervisor.js';
@@ -45,6 +46,7 @@ export class EnvironmentRuntime {
       dataDir: path.join(options.dataDir, 'routers', name),
       host: options.routerHost,
       port: options.routerPort,
+      alsoListen: () => routerListenAddresses(options.drivers),
       logger,
       onRestart: (reason) => {
         emit({ type: 'router.restarted', environment: name, message: `${reason}; started it again` });

@@ -25,10 +25,10 @@ export interface RouterLaunchOptions {
   readonly host: string;
   readonly port: number;
   /**
-   * More addresses the router serves on the same port: the docker bridge gateway, so containers
-   * reach it (the docker driver's `routerAccess()`). Never an unspecified address.
+   * More addresses the router serves on the same port, asked for at each start: the docker bridge
+   * gateway, so containers reach it (`routerListenAddresses(drivers)`). Never an unspecified address.
    */
-  readonly alsoListen?: readonly string[];
+  readonly alsoListen?: () => Promise<readonly string[]>;
   readonly logger: Logger;
   /** Called once each time the router's primary died: it was taken over by a successor, or started again. */
   readonly onRestart: (reason: string) => void;
@@ -59,6 +59,7 @@ export class RouterProcess {
   private closed = false;
   /** A replacement is under way: the watchdog must not start a second one. */
   private replacing = false;
+  private alsoListen: readonly string[] = [];
 
   constructor(private readonly options: RouterLaunchOptions) {}
 
@@ -80,6 +81,7 @@ export class RouterProcess {
 
   /** Adopts a healthy router on the same port, or starts a new one. Returns whether it was adopted. */
   async ensure(): Promise<'adopted' | 'started'> {
+    this.alsoListen = (await this.options.alsoListen?.()) ?? [];
     const previous = this.readIdentity();
     if (previous && processStartTime(previous.pid) === previous.startTime) {
       const health = await routerHealth(this.socketPath, 1000);
@@ -88,7 +90,7 @@ export class RouterProcess {
         health.pid === previous.pid &&
         previous.port === this.options.port &&
         previous.host === this.options.host &&
-        sameAddresses(previous.alsoListen, this.options.alsoListen)
+        sameAddresses(previous.alsoListen, this.alsoListen)
       ) {
         this.identity = previous;
         this.startWatching();
@@ -155,7 +157,7 @@ export class RouterProcess {
         routerScript,
         '--listen-host', this.options.host,
         '--port', String(this.options.port),
-        ...(this.options.alsoListen ?? []).flatMap((host) => ['--also-listen', host]),
+        ...this.alsoListen.flatMap((host) => ['--also-listen', host]),
         '--admin-socket', this.socketPath,
         '--table-file', path.join(this.options.dataDir, 'router-table.json'),
       ],
@@ -200,7 +202,7 @@ export class RouterProcess {
       startTime: processStartTime(pid) ?? 0,
       port: this.options.port,
       host: this.options.host,
-      ...(this.options.alsoListen === undefined ? {} : { alsoListen: this.options.alsoListen }),
+      alsoListen: this.alsoListen,
     };
     fs.writeFileSync(this.identityFile, JSON.stringify(this.identity));
   }
@@ -236,6 +238,7 @@ export class RouterProcess {
       return;
     }
     this.options.onRestart(`the router (pid ${pid}) exited`);
+    this.alsoListen = (await this.options.alsoListen?.()) ?? this.alsoListen;
     await this.spawnRouter();
   }
 
