@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { routerHealth } from '../../router/admin-client.js';
 import { route, table, waitFor } from '../../router/test-fixtures.js';
-import { startLoad } from '../../router/testing/load-loop.js';
+import { formatFigures, startLoad } from '../../router/testing/load-loop.js';
 import { processScope, routerEntry } from '../../router/testing/processes.js';
 import { killRouter, routerPids } from '../../router/testing/router-pids.js';
 import { freePort } from './free-port.js';
@@ -50,7 +50,7 @@ describe('router launcher', () => {
     await waitFor(() => loop.answered >= atTakeover + 300, 10_000, '300 answers after the takeover');
     const figures = await loop.stop();
     process.stdout.write(
-      `launcher, primary SIGKILL: ${figures.requests} requests, ${figures.failed} failed, ${figures.retried} retried after a reset, longest gap without an answer ${figures.longestGapMs} ms; restarts: ${restarts.join(' | ')}\n`,
+      `launcher, primary SIGKILL: ${formatFigures(figures)}; restarts: ${restarts.join(' | ')}\n`,
     );
 
     expect(figures.failures).toEqual([]);

@@ -38,6 +38,12 @@ export interface LoadLoop {
   stop(): Promise<LoadFigures>;
 }
 
+/** The figures in one line for the test output. */
+export function formatFigures(figures: LoadFigures): string {
+  const failures = figures.failures.length > 0 ? `; first failures: ${figures.failures.join(' | ')}` : '';
+  return `${figures.requests} requests, ${figures.failed} failed, ${figures.retried} retried after a reset, longest gap without an answer ${figures.longestGapMs} ms${failures}`;
+}
+
 /** The connection closed or was reset under the request (not: refused, timed out, bad answer). */
 function connectionLost(err: Error & { code?: string }): boolean {
   return err.code === 'UND_ERR_SOCKET' || err.code === 'ECONNRESET' || err.code === 'EPIPE';
