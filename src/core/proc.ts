@@ -1,5 +1,5 @@
 /** Readers for Linux /proc: process state, start time and usage, without spawning `ps`. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /**
@@ -62,6 +62,22 @@ export function readProcStatSync(pid: number): ProcStat | null {
 /** True for a process that has ended but whose parent has not reaped it yet. */
 export function isDeadState(state: string): boolean {
   return state === 'Z' || state === 'X' || state === 'x';
+}
+
+/** The live processes with `arg` as one whole argument of their command line (a socket path, say). */
+export function processesWithArgument(arg: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(arg)) continue;
+    } catch {
+      continue; // Exited meanwhile.
+    }
+    const stat = readProcStatSync(Number(name));
+    if (stat !== null && !isDeadState(stat.state)) found.push(stat.pid);
+  }
+  return found;
 }
 
 /** Whether the process `pid` that started at `startTime` is still running (not gone, not reused, not a zombie). */

@@ -90,6 +90,12 @@ export interface Driver {
   recover(handle: InstanceHandle): Promise<RunningInstance | null>;
   /** Current usage, or null when it cannot be read. */
   usage(handle: InstanceHandle): Promise<InstanceUsage | null>;
+  /**
+   * The host address this driver's instances reach the router at when the host's 127.0.0.1 is
+   * not theirs (docker: the bridge gateway); the local provider has the router listen there
+   * too. Null when there is none now (no engine). Absent: instances share the host's loopback.
+   */
+  routerAddress?(): Promise<string | null>;
 }
 
 export interface DriverOptions {

@@ -100,7 +100,8 @@ describe('router process', () => {
   });
 
   it('refuses an older table version with 409, survives SIGKILL, and logs JSON lines', async () => {
-    const killed = spawnRouter();
+    // One process: a clustered router's workers would start a successor (router/cluster-crash.test.ts).
+    const killed = spawnRouter(['--workers', '0']);
     await killed.port();
     await publishRouteTable(killed.socket, table(10, []));
     await expect(publishRouteTable(killed.socket, table(9, []))).rejects.toMatchObject({ code: 'SKIFF_ROUTE_TABLE_STALE' });

@@ -1,17 +1,22 @@
 /**
  * Composition root of the router process, started detached by the control plane:
- *   node dist/main/router-process.js --listen-host 127.0.0.1 --port 8080 \
+ *   node dist/main/router-process.js --listen-host 127.0.0.1 --port 8080 [--also-listen 172.17.0.1]… \
  *     --admin-socket /path/router.sock --table-file /path/router-table.json [--workers N] [--fast-path off]
  * With --workers N ≥ 1 (default: the number of cores, at most 4) this process is the primary:
  * it owns the admin socket and table file and N forked workers serve the port. --workers 0
- * serves from this one process. Logs are JSON lines on stdout. SIGTERM/SIGINT drain in-flight
- * requests and exit 0. --fast-path off serves every request through node:http and undici (the
- * raw-socket fast path is on by default).
+ * serves from this one process. --also-listen serves the same port on one more address (the
+ * docker bridge gateway, so containers reach the router); an unspecified address (0.0.0.0, ::)
+ * is refused. Logs are JSON lines on stdout. SIGTERM/SIGINT drain in-flight requests and exit 0.
+ * --fast-path off serves every request through node:http and undici (the raw-socket fast path
+ * is on by default). --inherit-listeners is set by a worker that starts the successor of a dead
+ * primary: the listening sockets are descriptors 3, 4, … in the order of the addresses.
  */
 import cluster from 'node:cluster';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { SkiffError } from '../core/errors.js';
 import { startRouterPrimary } from '../router/cluster-primary.js';
 import { runRouterWorker } from '../router/cluster-worker.js';
 import { startRouter } from '../router/router.js';
@@ -26,6 +31,25 @@ function parseCount(name: string, text: string, max: number): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > max) throw new Error(`--${name} must be 0-${max}, got "${text}"`);
   return value;
+}
+
+/** An extra address must be one interface's: the router is never opened on every interface. */
+function parseExtraAddress(host: string): string {
+  if (isIP(host) === 0 || host === '0.0.0.0' || host === '::') {
+    throw new SkiffError('SKIFF_ROUTER_START_FAILED', `--also-listen must be the IP address of one interface, got "${host}"`, {
+      path: '--also-listen',
+      hint: 'give the docker bridge gateway (e.g. 172.17.0.1); the router is never opened on 0.0.0.0',
+    });
+  }
+  return host;
+}
+
+/** The command a worker runs to start this primary's successor on the same listening sockets. */
+function successorCommand(): { argv: string[]; env: Record<string, string> } {
+  const argv = [process.argv[1] as string, ...process.argv.slice(2).filter((arg) => arg !== '--inherit-listeners'), '--inherit-listeners'];
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  return { argv, env };
 }
 
 function createLogger(role: string): { logger: pino.Logger; flush: () => void } {
@@ -56,6 +80,8 @@ async function main(): Promise<void> {
     options: {
       'listen-host': { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '8080' },
+      'also-listen': { type: 'string', multiple: true, default: [] },
+      'inherit-listeners': { type: 'boolean', default: false },
       'admin-socket': { type: 'string' },
       'table-file': { type: 'string' },
       'drain-timeout-ms': { type: 'string', default: '5000' },
@@ -73,6 +99,8 @@ async function main(): Promise<void> {
   const common = {
     listenHost: values['listen-host'],
     port: parsePort(values.port),
+    alsoListen: values['also-listen'].map(parseExtraAddress),
+    inheritListeners: values['inherit-listeners'],
     ...(values['admin-socket'] === undefined ? {} : { adminSocket: values['admin-socket'] }),
     ...(values['table-file'] === undefined ? {} : { tableFile: values['table-file'] }),
     drainTimeoutMs: Number(values['drain-timeout-ms']),
@@ -80,7 +108,7 @@ async function main(): Promise<void> {
     fastPath: fastPath === 'on',
     logger,
   };
-  const router = workers === 0 ? await startRouter(common) : await startRouterPrimary({ ...common, workers });
+  const router = workers === 0 ? await startRouter(common) : await startRouterPrimary({ ...common, workers, successor: successorCommand() });
 
   const stop = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'stopping: draining in-flight requests');

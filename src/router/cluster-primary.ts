@@ -2,23 +2,26 @@
  * The clustered router's primary: owns the admin socket and the table file, forks the data-plane
  * workers (node:cluster, all serving one port), fans every accepted table out to them and waits
  * until each has it, sums their metrics, and replaces a worker that dies. It serves no traffic.
+ * It names one listening worker its successor: should the primary die, that worker starts the
+ * next primary on the same listening sockets (successor.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import { SkiffError } from '../core/errors.js';
 import { emptyRouteTable, type RouteTable } from '../core/route-table.js';
 import { startAdminServer } from './admin-server.js';
+import type { ListenTarget } from './data-server.js';
 import { mergeDrainResults, type DrainResult } from './drain.js';
+import { describeAddresses, listenTargets, type ListenAddresses } from './listeners.js';
 import { mergeSnapshots, renderPrometheus, type MetricsSnapshot } from './metrics.js';
 import { mergeParallelSnapshots, type ParallelSnapshot } from './parallel/counts.js';
 import { buildParallelReport } from './parallel/report.js';
 import type { RouterLogger } from './proxy-exchange.js';
+import type { SuccessorCommand } from './successor.js';
 import { readTableFile, writeTableFile } from './table-file.js';
 import type { PrimaryMessage, WorkerMessage } from './worker-protocol.js';
 
-export interface PrimaryOptions {
-  readonly listenHost: string;
-  readonly port: number;
+export interface PrimaryOptions extends ListenAddresses {
   readonly workers: number;
   readonly adminSocket?: string;
   readonly tableFile?: string;
@@ -27,6 +30,8 @@ export interface PrimaryOptions {
   /** Serve plain requests on the raw-socket fast path. Default true. */
   readonly fastPath?: boolean;
   readonly logger: RouterLogger;
+  /** How a worker starts the next primary if this one dies; absent (or no admin socket): workers drain and exit. */
+  readonly successor?: SuccessorCommand;
 }
 
 export interface PrimaryHandle {
@@ -57,6 +62,10 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
   const live = new Set<Worker>();
   /** Workers sent their start message: IPC keeps order, so later tables reach them after it. */
   const started = new Set<Worker>();
+  /** Workers listening: while one is, the listening sockets exist and a new worker shares them. */
+  const listening = new Set<Worker>();
+  let heir: Worker | undefined;
+  let targets: readonly ListenTarget[] = listenTargets(options);
   let stopping = false;
   let port = options.port;
   let seq = 0;
@@ -93,8 +102,8 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
             // requested address, so port 0 gives all workers the same port.
             worker.send({
               t: 'start',
-              host: options.listenHost,
-              port: options.port,
+              listen: targets,
+              ...(options.adminSocket === undefined ? {} : { adminSocket: options.adminSocket }),
               headersTimeoutMs: options.headersTimeoutMs,
               table,
               fastPath: options.fastPath !== false,
@@ -102,10 +111,12 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
             started.add(worker);
             return;
           case 'listening':
+            listening.add(worker);
+            nameHeir();
             resolve(message.port);
             return;
           case 'start-failed':
-            reject(new SkiffError('SKIFF_ROUTER_START_FAILED', `cannot listen on ${options.listenHost}:${options.port}: ${message.message}`));
+            reject(new SkiffError('SKIFF_ROUTER_START_FAILED', `cannot listen on ${describeAddresses(options)}: ${message.message}`));
             return;
           case 'applied':
           case 'metrics':
@@ -119,6 +130,13 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
       worker.once('exit', (code, signal) => {
         live.delete(worker);
         started.delete(worker);
+        listening.delete(worker);
+        // node:cluster closed the listening sockets with the last worker that shared them: bind anew.
+        if (listening.size === 0 && port !== 0) targets = listenTargets({ ...options, port, inheritListeners: false });
+        if (heir === worker) {
+          heir = undefined;
+          nameHeir();
+        }
         reject(new SkiffError('SKIFF_ROUTER_START_FAILED', `router worker exited at start (${signal ?? code})`));
         if (stopping) return;
         logger.error({ worker: worker.process.pid, code, signal }, 'router worker died; starting a replacement');
@@ -127,6 +145,14 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
         });
       });
     });
+
+  function nameHeir(): void {
+    if (heir !== undefined || options.successor === undefined || options.adminSocket === undefined || stopping) return;
+    const [next] = listening;
+    if (next === undefined) return;
+    heir = next;
+    next.send({ t: 'successor', ...options.successor } satisfies PrimaryMessage);
+  }
 
   const killAll = (): void => {
     stopping = true;
@@ -206,7 +232,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
       throw err;
     }
   }
-  logger.info({ host: options.listenHost, port, adminSocket: options.adminSocket, workers: options.workers }, 'router listening');
+  logger.info({ host: options.listenHost, alsoListen: options.alsoListen, inherited: options.inheritListeners, port, adminSocket: options.adminSocket, workers: options.workers }, 'router listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -1,22 +1,37 @@
 /**
  * A data-plane worker of the clustered router: serves the shared port with its own DataPlane,
- * takes tables and metric requests from the primary, and drains and exits when told to or when
- * the primary is gone (the data plane must never outlive its supervisor unnoticed).
+ * takes tables and metric requests from the primary, and drains and exits when told to. When the
+ * primary is gone it serves on until a successor primary answers on the admin socket (the one
+ * worker named successor starts it, see successor.ts), then drains and exits; without a
+ * successor in time it drains and exits too (the data plane must never outlive its supervisor
+ * unnoticed).
  */
+import cluster from 'node:cluster';
 import process from 'node:process';
 import type { RouteTable } from '../core/route-table.js';
 import { DataPlane } from './data-plane.js';
-import { createDataServer, type DataServer } from './data-server.js';
+import { listenAll, type Listeners } from './listeners.js';
 import type { RouterLogger } from './proxy-exchange.js';
+import { awaitSuccessor, spawnSuccessor, type SuccessorCommand } from './successor.js';
 import type { PrimaryMessage, WorkerMessage } from './worker-protocol.js';
 
 function send(message: WorkerMessage): void {
   if (process.connected) process.send?.(message);
 }
 
+/**
+ * How long orphaned workers serve while waiting for a successor primary: a loaded machine can
+ * take seconds to start one. The launcher waits as long as any of the router's processes lives.
+ */
+const takeoverTimeoutMs = 10_000;
+const drainTimeoutMs = 5_000;
+
 export function runRouterWorker(logger: RouterLogger, onExit: (code: number) => void): void {
   const plane = new DataPlane({ logger });
-  let data: DataServer | undefined;
+  const primaryPid = process.ppid;
+  let data: Listeners | undefined;
+  let adminSocket: string | undefined;
+  let successor: SuccessorCommand | undefined;
   let stopping: Promise<void> | undefined;
 
   const stop = (timeoutMs: number): void => {
@@ -34,11 +49,11 @@ export function runRouterWorker(logger: RouterLogger, onExit: (code: number) => 
     switch (message.t) {
       case 'start': {
         plane.apply(message.table);
-        const server = createDataServer(plane, { headersTimeoutMs: message.headersTimeoutMs, fastPath: message.fastPath !== false });
-        server.listen(message.port, message.host).then(
-          (port) => {
-            data = server;
-            send({ t: 'listening', port });
+        adminSocket = message.adminSocket;
+        listenAll(plane, { headersTimeoutMs: message.headersTimeoutMs, fastPath: message.fastPath !== false }, message.listen).then(
+          (listeners) => {
+            data = listeners;
+            send({ t: 'listening', port: listeners.port });
           },
           (err: Error) => {
             send({ t: 'start-failed', message: err.message });
@@ -78,15 +93,43 @@ export function runRouterWorker(logger: RouterLogger, onExit: (code: number) => 
       case 'drain':
         stop(message.timeoutMs);
         return;
+      case 'successor':
+        successor = { argv: message.argv, env: message.env };
+        return;
     }
   });
+
+  const orphaned = async (): Promise<void> => {
+    if (stopping !== undefined) return;
+    if (adminSocket === undefined || data === undefined) {
+      logger.warn({}, 'router primary gone: draining and exiting');
+      stop(drainTimeoutMs);
+      return;
+    }
+    if (successor !== undefined) {
+      try {
+        const pid = spawnSuccessor(successor, data.servers);
+        logger.warn({ primary: primaryPid, successor: pid }, 'router primary gone: started a successor on the listening sockets');
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'router primary gone: could not start a successor');
+      }
+    } else {
+      logger.warn({ primary: primaryPid }, 'router primary gone: serving until a successor takes over');
+    }
+    const tookOver = (await awaitSuccessor(adminSocket, primaryPid, takeoverTimeoutMs)) !== null;
+    logger.info({}, tookOver ? 'a successor primary took over: draining and exiting' : 'no successor primary in time: draining and exiting');
+    stop(drainTimeoutMs);
+  };
+
   send({ t: 'ready' });
-  process.on('disconnect', () => {
-    logger.warn({}, 'router primary gone: draining and exiting');
-    stop(5_000);
+  // node:cluster ends a worker at once when its primary disconnects unless the worker says it
+  // chose to: the worker's 'disconnect' event comes just before that check, so it says so there.
+  cluster.worker?.once('disconnect', () => {
+    if (cluster.worker !== undefined) cluster.worker.exitedAfterDisconnect = true;
+    void orphaned();
   });
   // The primary coordinates shutdown; a signal to the whole process group must not cut requests short.
   process.on('SIGINT', () => {});
-  process.on('SIGTERM', () => stop(5_000));
+  process.on('SIGTERM', () => stop(drainTimeoutMs));
   process.on('SIGHUP', () => {});
 }

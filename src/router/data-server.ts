@@ -10,6 +10,9 @@ import type { DataPlane } from './data-plane.js';
 import { installFastPath, type FastPathStats } from './fast-path/fast-path.js';
 import { drainUpgrades, UpgradeProxy } from './upgrade-proxy.js';
 
+/** An address to bind, or a listening socket inherited as a file descriptor (a successor primary's). */
+export type ListenTarget = { readonly host: string; readonly port: number } | { readonly fd: number };
+
 export interface DataServerOptions {
   /** Time a client has to send the whole request head (slow clients, slowloris). Default 10 s. */
   readonly headersTimeoutMs?: number;
@@ -23,7 +26,10 @@ export interface DataServer {
   readonly server: Server;
   /** The fast path's counters; undefined when it is off. */
   readonly fastPath: FastPathStats | undefined;
+  /** Resolves with the port it listens on. */
   listen(port: number, host: string): Promise<number>;
+  /** Listens on an inherited listening socket; resolves with its port. */
+  listenFd(fd: number): Promise<number>;
   /** Stops accepting; waits for in-flight requests and upgraded connections up to `timeoutMs`. */
   drain(timeoutMs: number): Promise<void>;
 }
@@ -45,6 +51,16 @@ function classify(code: string | undefined): { status: number; text: string; rea
     default:
       return { status: 400, text: 'Bad Request', reason: 'malformed' };
   }
+}
+
+function listen(server: Server, options: { port: number; host: string } | { fd: number }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
 }
 
 export function createDataServer(plane: DataPlane, options: DataServerOptions = {}): DataServer {
@@ -96,14 +112,8 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
   return {
     server,
     fastPath: fast?.stats,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve((server.address() as AddressInfo).port);
-        });
-      }),
+    listen: (port, host) => listen(server, { port, host }),
+    listenFd: (fd) => listen(server, { fd }),
     drain: async (timeoutMs) => {
       const closed = new Promise<void>((resolve) => {
         const closeIdle = (): void => {

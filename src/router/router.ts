@@ -8,17 +8,15 @@ import { SkiffError } from '../core/errors.js';
 import type { RouteTable } from '../core/route-table.js';
 import { startAdminServer } from './admin-server.js';
 import { DataPlane } from './data-plane.js';
-import { createDataServer } from './data-server.js';
+import { describeAddresses, listenAll, listenTargets, type ListenAddresses, type Listeners } from './listeners.js';
 import { renderPrometheus } from './metrics.js';
 import { mergeParallelSnapshots } from './parallel/counts.js';
 import { buildParallelReport } from './parallel/report.js';
 import type { RouterLogger } from './proxy-exchange.js';
 import { readTableFile, writeTableFile } from './table-file.js';
 
-export interface RouterOptions {
-  readonly listenHost: string;
-  /** 0 picks a free port; `RouterHandle.port` tells which. */
-  readonly port: number;
+/** Port 0 picks a free port; `RouterHandle.port` tells which. */
+export interface RouterOptions extends ListenAddresses {
   readonly adminSocket?: string;
   /** Read at start, rewritten atomically on every accepted table. */
   readonly tableFile?: string;
@@ -83,21 +81,22 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     return run;
   };
 
-  const data = createDataServer(plane, {
+  const serverOptions = {
     ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
     fastPath: options.fastPath !== false,
-  });
+  };
   const metrics = (): string => renderPrometheus(plane.metrics.snapshot());
-  let port: number;
+  let data: Listeners;
   try {
-    port = await data.listen(options.port, options.listenHost);
+    data = await listenAll(plane, serverOptions, listenTargets(options));
   } catch (err) {
     await plane.close(0);
-    throw new SkiffError('SKIFF_ROUTER_START_FAILED', `cannot listen on ${options.listenHost}:${options.port}: ${(err as Error).message}`, {
+    throw new SkiffError('SKIFF_ROUTER_START_FAILED', `cannot listen on ${describeAddresses(options)}: ${(err as Error).message}`, {
       cause: err,
     });
   }
 
+  const { port } = data;
   let admin: Server | undefined;
   if (options.adminSocket !== undefined) {
     try {
@@ -111,13 +110,12 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
         resetParallel: async (route) => plane.parallel.reset(route),
       });
     } catch (err) {
-      data.server.close();
-      data.server.closeAllConnections();
+      await data.drain(0);
       await plane.close(0);
       throw err;
     }
   }
-  logger.info({ host: options.listenHost, port, adminSocket: options.adminSocket }, 'router listening');
+  logger.info({ host: options.listenHost, alsoListen: options.alsoListen, port, adminSocket: options.adminSocket }, 'router listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -1,14 +1,18 @@
 /** Messages between the router's primary process and its data-plane workers (node:cluster IPC). */
 import type { RouteTable } from '../core/route-table.js';
 import type { DrainAddress, DrainResult } from './drain.js';
+import type { ListenTarget } from './data-server.js';
 import type { MetricsSnapshot } from './metrics.js';
+import type { SuccessorCommand } from './successor.js';
 import type { ParallelSnapshot } from './parallel/counts.js';
 
 export type PrimaryMessage =
   | {
       readonly t: 'start';
-      readonly host: string;
-      readonly port: number;
+      /** The first is the router's address; all share its port. */
+      readonly listen: readonly ListenTarget[];
+      /** Where a successor primary answers once this worker's primary is gone (watched by orphans). */
+      readonly adminSocket?: string;
       readonly headersTimeoutMs: number;
       readonly table: RouteTable;
       /** Absent: on. */
@@ -18,6 +22,8 @@ export type PrimaryMessage =
   | { readonly t: 'table'; readonly seq: number; readonly json: string }
   | { readonly t: 'metrics'; readonly seq: number }
   | { readonly t: 'drain'; readonly timeoutMs: number }
+  /** This worker starts the successor primary if the primary dies. */
+  | ({ readonly t: 'successor' } & SuccessorCommand)
   /** Wait for the backends' in-flight work (not a shutdown: that is 'drain'). */
   | { readonly t: 'drain-backends'; readonly seq: number; readonly backends: readonly DrainAddress[]; readonly timeoutMs: number }
   | { readonly t: 'parallel'; readonly seq: number }

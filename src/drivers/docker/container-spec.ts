@@ -5,7 +5,7 @@
 import { constants } from 'node:os';
 import type Docker from 'dockerode';
 import type { InstanceExit, InstanceLaunch } from '../driver.js';
-import type { ContainerRouterAccess } from './router-relay.js';
+import type { ContainerRouterAccess } from './router-access.js';
 
 export const skiffLabels = {
   managed: 'skiff.managed',
@@ -13,8 +13,6 @@ export const skiffLabels = {
   service: 'skiff.service',
   environment: 'skiff.environment',
   release: 'skiff.release',
-  /** The router port the container's SKIFF_ROUTER_URL relays to, so an adopting control plane relays it again. */
-  routerPort: 'skiff.router-port',
 } as const;
 
 export function containerName(instanceId: string): string {
@@ -52,7 +50,7 @@ export function containerCreateOptions(launch: InstanceLaunch, image: string, ro
     Image: image,
     ...(launch.command.length > 0 ? { Cmd: [...launch.command] } : {}),
     Env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
-    Labels: { ...instanceLabels(launch), ...(router ? { [skiffLabels.routerPort]: String(router.port) } : {}) },
+    Labels: instanceLabels(launch),
     ExposedPorts: { [port]: {} },
     HostConfig: {
       Init: true,

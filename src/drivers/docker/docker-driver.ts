@@ -30,7 +30,7 @@ import {
 } from './engine.js';
 import { inspectImage } from './image-build.js';
 import { logCursorPath, pumpContainerLogs } from './log-pump.js';
-import { createRouterRelays } from './router-relay.js';
+import { bridgeGateway, containerRouterAccess } from './router-access.js';
 import { runningContainer } from './running-container.js';
 
 export interface DockerDriverOptions {
@@ -41,6 +41,8 @@ export interface DockerDriverOptions {
 export interface DockerDriver extends Driver {
   /** Pings the engine and updates `capabilities.available`. */
   checkEngine(): Promise<DriverAvailability>;
+  /** The default bridge's gateway, where containers reach the router; null while the engine does not answer. */
+  routerAddress(): Promise<string | null>;
 }
 
 type ContainerHandle = InstanceHandle & { containerId: string };
@@ -75,7 +77,12 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
   }
   // The first ping settles the guess made from the socket file.
   void checkEngine();
-  const relays = createRouterRelays(docker);
+  let gateway: string | null = null;
+  /** The bridge gateway, asked of the engine until it answers (it does not change while the engine runs). */
+  async function routerAddress(): Promise<string | null> {
+    gateway ??= await bridgeGateway(docker);
+    return gateway;
+  }
 
   const capabilities: DriverCapabilities = {
     recover: true,
@@ -98,7 +105,8 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
 
   async function createContainer(launch: InstanceLaunch, image: string): Promise<Docker.Container> {
     const routerUrl = launch.env.SKIFF_ROUTER_URL;
-    const router = routerUrl ? await relays.access(routerUrl) : null;
+    const address = routerUrl ? await routerAddress() : null;
+    const router = routerUrl && address !== null ? containerRouterAccess(routerUrl, address) : null;
     const createOptions = containerCreateOptions(launch, image, router);
     try {
       return await docker.createContainer(createOptions);
@@ -191,8 +199,6 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
     const info = await findOwnContainer(handle);
     if (info === null) return null;
     const container = docker.getContainer(info.Id);
-    const routerPort = info.Config.Labels[skiffLabels.routerPort];
-    if (info.State.Running && routerPort !== undefined) await relays.access(`http://127.0.0.1:${routerPort}`);
     const pump = pumpContainerLogs(container, handle.logPath);
     if (!info.State.Running) {
       // It ended while no control plane was watching: copy the rest of its output, then tidy up.
@@ -220,5 +226,5 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
     }
   }
 
-  return { kind: 'docker', capabilities, start, recover, usage, checkEngine };
+  return { kind: 'docker', capabilities, start, recover, usage, checkEngine, routerAddress };
 }

@@ -19,7 +19,8 @@ import { InstanceLifecycle, localInstanceHost } from './instance-lifecycle.js';
 import type { InstanceLifecycleDeps } from './instance-lifecycle.js';
 import { toObserved } from './instance-record.js';
 import { serviceCounters } from './router-counters.js';
-import { RouterProcess } from './router-launcher.js';
+import { routerListenAddresses } from './router-addresses.js';
+import { RouterLauncher } from './router-launcher.js';
 
 /** What this machine gives every local environment. */
 export interface LocalProviderDeps {
@@ -39,7 +40,7 @@ export interface LocalProviderDeps {
 export class LocalProvider implements Provider {
   readonly kind = 'local';
   readonly capabilities: ProviderCapabilities;
-  private readonly router: RouterProcess;
+  private readonly router: RouterLauncher;
   private readonly lifecycle: InstanceLifecycle;
   private desired: DesiredEnvironment | null = null;
 
@@ -55,12 +56,14 @@ export class LocalProvider implements Provider {
       logs: true,
       usage: true,
     };
-    this.router = new RouterProcess({
+    this.router = new RouterLauncher({
       dataDir: path.join(deps.dataDir, 'routers', environment),
       host: deps.routerHost,
       port: context.routerPort,
       logger: deps.logger,
       onRestart: hooks.dataPlaneRestarted,
+      // Containers reach the router on the addresses their drivers name (the docker bridge's gateway).
+      alsoListen: () => routerListenAddresses(deps.drivers),
     });
     this.lifecycle = new InstanceLifecycle({
       environment,

@@ -1,7 +1,10 @@
 /**
  * Starts the router as its own detached process, or adopts the one an earlier control plane
  * started, and keeps it running. The router outlives the control plane on purpose: it keeps
- * routing with its last table while the control plane is down.
+ * routing with its last table while the control plane is down. When the router's primary dies,
+ * its workers serve on and start a successor primary themselves (router/successor.ts): the
+ * watchdog adopts that successor, and starts a new router only when none of the router's
+ * processes is left.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,15 +17,23 @@ import { sleep } from '../../core/clock.js';
 import { drainBackends, fetchParallelReport, fetchRouteTable, fetchRouterMetrics, publishRouteTable, resetParallel, routerHealth } from '../../router/admin-client.js';
 import type { DrainAddress, DrainResult } from '../../router/drain.js';
 import type { ParallelReport } from '../../router/parallel/report.js';
-import { isDeadState, readProcStatSync } from '../../core/proc.js';
+import { isDeadState, processesWithArgument, readProcStatSync } from '../../core/proc.js';
+import { awaitSuccessor } from '../../router/successor.js';
 
 export interface RouterLaunchOptions {
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;
+  /**
+   * More addresses the router serves on the same port, asked for at each start: the docker bridge
+   * gateway, so containers reach it (`routerListenAddresses(drivers)`). Never an unspecified address.
+   */
+  readonly alsoListen?: () => Promise<readonly string[]>;
   readonly logger: Logger;
-  /** Called when the router had to be started again after it died. */
+  /** Called once each time the router's primary died: it was taken over by a successor, or started again. */
   readonly onRestart: (reason: string) => void;
+  /** The router's entry script; default: dist/main/router-process.js beside this module. */
+  readonly routerScript?: string;
 }
 
 interface RouterIdentity {
@@ -30,15 +41,25 @@ interface RouterIdentity {
   readonly startTime: number;
   readonly port: number;
   readonly host: string;
+  readonly alsoListen?: readonly string[];
 }
 
-const routerScript = fileURLToPath(new URL('../../main/router-process.js', import.meta.url));
+const defaultRouterScript = fileURLToPath(new URL('../../main/router-process.js', import.meta.url));
+/** Longest wait for the successor of a dead primary while the router's workers still run. */
+const successorTimeoutMs = 15_000;
 
-export class RouterProcess {
+function sameAddresses(a: readonly string[] = [], b: readonly string[] = []): boolean {
+  return a.length === b.length && a.every((host, index) => host === b[index]);
+}
+
+export class RouterLauncher {
   private identity: RouterIdentity | null = null;
   private watching: NodeJS.Timeout | null = null;
   private lastTable: RouteTable | null = null;
   private closed = false;
+  /** A replacement is under way: the watchdog must not start a second one. */
+  private replacing = false;
+  private alsoListen: readonly string[] = [];
 
   constructor(private readonly options: RouterLaunchOptions) {}
 
@@ -60,10 +81,17 @@ export class RouterProcess {
 
   /** Adopts a healthy router on the same port, or starts a new one. Returns whether it was adopted. */
   async ensure(): Promise<'adopted' | 'started'> {
+    this.alsoListen = (await this.options.alsoListen?.()) ?? [];
     const previous = this.readIdentity();
     if (previous && processStartTime(previous.pid) === previous.startTime) {
       const health = await routerHealth(this.socketPath, 1000);
-      if (health && health.pid === previous.pid && previous.port === this.options.port && previous.host === this.options.host) {
+      if (
+        health &&
+        health.pid === previous.pid &&
+        previous.port === this.options.port &&
+        previous.host === this.options.host &&
+        sameAddresses(previous.alsoListen, this.alsoListen)
+      ) {
         this.identity = previous;
         this.startWatching();
         return 'adopted';
@@ -128,12 +156,14 @@ export class RouterProcess {
     const logPath = path.join(this.options.dataDir, 'logs', 'router.log');
     fs.mkdirSync(path.dirname(logPath), { recursive: true });
     const logFd = fs.openSync(logPath, 'a');
+    const routerScript = this.options.routerScript ?? defaultRouterScript;
     const child = spawn(
       process.execPath,
       [
         routerScript,
         '--listen-host', this.options.host,
         '--port', String(this.options.port),
+        ...this.alsoListen.flatMap((host) => ['--also-listen', host]),
         '--admin-socket', this.socketPath,
         '--table-file', path.join(this.options.dataDir, 'router-table.json'),
       ],
@@ -152,8 +182,7 @@ export class RouterProcess {
       if (exitCode !== null) break;
       const health = await routerHealth(this.socketPath, 500);
       if (health && health.pid === pid) {
-        this.identity = { pid, startTime: processStartTime(pid) ?? 0, port: this.options.port, host: this.options.host };
-        fs.writeFileSync(this.identityFile, JSON.stringify(this.identity));
+        this.remember(pid);
         if (this.lastTable) await this.publish(this.lastTable);
         return;
       }
@@ -173,16 +202,50 @@ export class RouterProcess {
     this.watching.unref();
   }
 
+  private remember(pid: number): void {
+    this.identity = {
+      pid,
+      startTime: processStartTime(pid) ?? 0,
+      port: this.options.port,
+      host: this.options.host,
+      alsoListen: this.alsoListen,
+    };
+    fs.writeFileSync(this.identityFile, JSON.stringify(this.identity));
+  }
+
   private async check(): Promise<void> {
     const identity = this.identity;
-    if (this.closed || !identity) return;
+    if (this.closed || !identity || this.replacing) return;
     if (processStartTime(identity.pid) === identity.startTime) return;
-    this.options.onRestart(`the router (pid ${identity.pid}) exited`);
+    this.replacing = true;
     try {
-      await this.spawnRouter();
+      await this.replace(identity.pid);
     } catch (error) {
       this.options.logger.error({ err: error }, 'restarting the router failed');
+    } finally {
+      this.replacing = false;
     }
+  }
+
+  /** After the primary `pid` died: adopts the successor its workers start, else starts a new router. */
+  private async replace(pid: number): Promise<void> {
+    // Orphaned workers (or their successor) still run while a process names the admin socket.
+    const successor = await awaitSuccessor(
+      this.socketPath,
+      pid,
+      successorTimeoutMs,
+      () => this.closed || processesWithArgument(this.socketPath).length === 0,
+    );
+    if (this.closed) return;
+    if (successor !== null) {
+      this.remember(successor);
+      this.options.onRestart(`the router's primary (pid ${pid}) exited; its workers kept serving and pid ${successor} took over`);
+      if (this.lastTable) await this.publish(this.lastTable);
+      return;
+    }
+    this.options.onRestart(`the router (pid ${pid}) exited`);
+    this.alsoListen = (await this.options.alsoListen?.()) ?? this.alsoListen;
+    await this.spawnRouter();
   }
 
   private readIdentity(): RouterIdentity | null {

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { routerHealth } from '../admin-client.js';
 import { waitFor } from '../test-fixtures.js';
+import { killRouter } from './router-pids.js';
 import { startBackends, type Backends, type Cleanup } from './test-scope.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -52,7 +53,7 @@ export interface ProcessScope {
   readonly dir: string;
   /** Run after each test, the last added first. */
   readonly cleanups: Cleanup[];
-  /** Killed (SIGKILL) after each test if they still run. */
+  /** Killed (SIGKILL) after each test if they still run; a spawned router with all its processes (successors too). */
   readonly children: ChildProcess[];
   /** Test backends named so (one per name, in order), killed after the test. */
   backends<const Names extends readonly string[]>(...names: Names): Promise<Backends<Names>>;
@@ -69,12 +70,14 @@ export function processScope(prefix: string): ProcessScope {
   let dir: string | undefined;
   const cleanups: Cleanup[] = [];
   const children: ChildProcess[] = [];
+  const routers: string[] = [];
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), prefix));
     await ensureRouterBuilt(dir);
   }, 120_000);
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    for (const socket of routers.splice(0)) killRouter(socket);
     for (const child of children.splice(0)) {
       if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
     }
@@ -96,6 +99,7 @@ export function processScope(prefix: string): ProcessScope {
     spawnRouter(extraArgs = [], routerDir) {
       const spawned = spawnRouter(routerDir ?? scratch(), extraArgs);
       children.push(spawned.child);
+      routers.push(spawned.socket);
       return spawned;
     },
   };
