@@ -15,6 +15,7 @@ const exact: Partial<Record<ErrorCode, number>> = {
   // The service's own build command failed: its output is in the answer, not a server fault.
   SKIFF_BUILD_FAILED: 422,
   SKIFF_NOT_DEPLOYED: 409,
+  SKIFF_NOT_SUPPORTED: 409,
   SKIFF_RELEASE_NOT_FOUND: 404,
   SKIFF_PIPELINE_NOT_FOUND: 404,
   SKIFF_PIPELINE_AMBIGUOUS: 409,

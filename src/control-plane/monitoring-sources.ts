@@ -48,7 +48,7 @@ export function createMonitoringSources(environments: EnvironmentRegistry): Moni
 }
 
 async function instanceSample(runtime: EnvironmentController, instance: ObservedInstance, usage: boolean): Promise<InstanceSample> {
-  const measured = usage && instance.address ? await runtime.provider.usage(instance.id) : null;
+  const measured = usage && runtime.provider.capabilities.usage && instance.address ? await runtime.provider.usage(instance.id) : null;
   return {
     id: instance.id,
     environment: instance.environment,

@@ -96,6 +96,11 @@ export class RolloutOperations implements RolloutPort {
         hint: `deploy it first: skiff deploy ${service} VERSION ${environment}`,
       });
     }
+    if (!runtime.provider.capabilities.parallelRuns) {
+      throw new SkiffError('SKIFF_NOT_SUPPORTED', `the ${runtime.provider.kind} provider of ${environment} cannot run parallel runs (its data plane does not mirror requests)`, {
+        hint: 'run the parallel run in an environment on the local provider',
+      });
+    }
     if (runtime.rollouts.parallelRun(service)) {
       throw new SkiffError('SKIFF_PARALLEL_ACTIVE', `${service} already has a parallel run in ${environment}`, {
         hint: `see it with \`skiff parallel report ${service} ${environment}\`, or stop it first: skiff parallel stop ${service} ${environment}`,

@@ -52,10 +52,8 @@ const print = (line: string): void => void process.stdout.write(`${line}\n`);
 const printError = (line: string): void => void process.stderr.write(`${line}\n`);
 
 export async function runUp(options: UpOptions): Promise<number> {
-  let config: ServerConfig;
   try {
-    config = loadServerConfig(options);
-    return await serve(config);
+    return await serve(loadServerConfig(options));
   } catch (error) {
     if (!isSkiffError(error)) throw error;
     printError(`error: ${error.message} [${error.code}]`);

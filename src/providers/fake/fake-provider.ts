@@ -43,7 +43,8 @@ export class FakeProvider implements Provider {
   readonly capabilities: ProviderCapabilities = {
     adoptsOnRestart: false,
     resourceLimits: { enforced: false, reason: 'the fake provider runs nothing' },
-    parallelRuns: true,
+    // Its data plane mirrors nothing, so it has nothing to compare.
+    parallelRuns: false,
     logs: false,
     usage: false,
   };
