@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeAnalysis, histogramOf, planRollout } from '../rollout/index.js';
-import type { ObservedInstance } from '../rollout/index.js';
+import type { RolloutInstance } from '../rollout/index.js';
 import { defaultAnalysis } from '../spec/schema.js';
 import { afterPlan, desiredChange, rolledBack, rolloutInputOf, strategyFor, withRequest, withVerdict } from './deployment.js';
 import type { Deployment, DeploymentGroups } from './deployment.js';
@@ -58,7 +58,7 @@ describe('strategyFor', () => {
 });
 
 /** Instances of the two releases in the given states. */
-function groups(stable: ObservedInstance['state'][], next: ObservedInstance['state'][]): DeploymentGroups {
+function groups(stable: RolloutInstance['state'][], next: RolloutInstance['state'][]): DeploymentGroups {
   return {
     stable: stable.map((state, index) => ({ id: `s${index}`, release: 'v1', state })),
     next: next.map((state, index) => ({ id: `n${index}`, release: 'v2', state })),

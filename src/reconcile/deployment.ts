@@ -4,7 +4,7 @@
  * desired release means a new deployment, the strategy's input from what is observed, and the
  * record and events after a plan.
  */
-import type { AnalysisVerdict, MatchRoute, ObservedInstance, PersonAction, RolloutCursor, RolloutInput, RolloutPhase, RolloutPlan, RolloutRequests, RolloutResult, TrafficPlan } from '../rollout/index.js';
+import type { AnalysisVerdict, MatchRoute, RolloutInstance, PersonAction, RolloutCursor, RolloutInput, RolloutPhase, RolloutPlan, RolloutRequests, RolloutResult, TrafficPlan } from '../rollout/index.js';
 import { initialCursor, noRequests } from '../rollout/index.js';
 import type { DesiredService } from '../spec/desired.js';
 import type { AnalysisSpec, StrategySpec, StrategyType } from '../spec/schema.js';
@@ -195,8 +195,8 @@ export function desiredChange(input: DesiredChangeInput): DesiredChange {
 
 /** Instances of a service by the release they run in a deployment. */
 export interface DeploymentGroups {
-  readonly stable: readonly ObservedInstance[];
-  readonly next: readonly ObservedInstance[];
+  readonly stable: readonly RolloutInstance[];
+  readonly next: readonly RolloutInstance[];
 }
 
 export function rolloutInputOf(deployment: Deployment, groups: DeploymentGroups, desired: number, now: number): RolloutInput {

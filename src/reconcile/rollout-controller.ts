@@ -10,7 +10,7 @@ import { SkiffError } from '../core/errors.js';
 import { groupBy } from '../core/group-by.js';
 import type { ReleaseMatch } from '../core/route-table.js';
 import type { ObservedInstance } from '../core/instance.js';
-import type { ObservedInstance as RolloutInstance } from '../rollout/index.js';
+import type { RolloutInstance } from '../rollout/index.js';
 import { planRollout } from '../rollout/index.js';
 import type { Deployment, DeploymentResult, DeploymentTrigger, JudgedAnalysis, PersonAction } from './deployment.js';
 import { afterPlan, desiredChange, labelOf, newDeployment, rolledBack, rolloutInputOf, strategyFor, withRequest, withVerdict } from './deployment.js';

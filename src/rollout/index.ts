@@ -14,7 +14,7 @@ export type {
   AnalysisRequest,
   InstanceState,
   MatchRoute,
-  ObservedInstance,
+  RolloutInstance,
   PersonAction,
   ReleaseInstances,
   RolloutCursor,

@@ -1,17 +1,17 @@
 /** Counting and choosing instances, the small vocabulary every strategy shares. */
 import type { CountOrPercent } from '../spec/schema.js';
-import type { ObservedInstance, ReleaseInstances } from './strategy.js';
+import type { RolloutInstance, ReleaseInstances } from './strategy.js';
 
 /** Instances that are not leaving: starting, ready, unhealthy or crashed (the supervisor restarts a crashed one). */
-export function live(instances: readonly ObservedInstance[]): ObservedInstance[] {
+export function live(instances: readonly RolloutInstance[]): RolloutInstance[] {
   return instances.filter((instance) => instance.state !== 'stopping');
 }
 
-export function readyCount(instances: readonly ObservedInstance[]): number {
+export function readyCount(instances: readonly RolloutInstance[]): number {
   return instances.filter((instance) => instance.state === 'ready').length;
 }
 
-export function instancesOf(release: ReleaseInstances | undefined): readonly ObservedInstance[] {
+export function instancesOf(release: ReleaseInstances | undefined): readonly RolloutInstance[] {
   return release?.instances ?? [];
 }
 
@@ -19,7 +19,7 @@ export function instancesOf(release: ReleaseInstances | undefined): readonly Obs
  * Which live instances to drain first: those serving nothing (crashed, unhealthy, starting), so
  * availability drops only when a ready one must go.
  */
-export function drainOrder(instances: readonly ObservedInstance[]): ObservedInstance[] {
+export function drainOrder(instances: readonly RolloutInstance[]): RolloutInstance[] {
   const candidates = live(instances);
   return [...candidates.filter((instance) => instance.state !== 'ready'), ...candidates.filter((instance) => instance.state === 'ready')];
 }
@@ -29,7 +29,7 @@ export function drainOrder(instances: readonly ObservedInstance[]): ObservedInst
  * `readyBudget` lasts. Returns the ids and how many ready ones were taken.
  */
 export function pickDrains(
-  instances: readonly ObservedInstance[],
+  instances: readonly RolloutInstance[],
   count: number,
   readyBudget: number,
 ): { readonly ids: string[]; readonly readyTaken: number } {

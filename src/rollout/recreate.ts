@@ -5,10 +5,10 @@
 import { live, pickDrains, readyCount } from './instances.js';
 import { planReplacement } from './replacement.js';
 import type { ReplaceStep } from './replacement.js';
-import type { ObservedInstance, ReleaseInstances, RolloutInput, RolloutPlan, Strategy, StrategyOf } from './strategy.js';
+import type { RolloutInstance, ReleaseInstances, RolloutInput, RolloutPlan, Strategy, StrategyOf } from './strategy.js';
 
 /** One step of replacing `old` by `target` the recreate way; also used to roll back. */
-export function recreateStep(desired: number, old: readonly ObservedInstance[], target: ReleaseInstances): ReplaceStep {
+export function recreateStep(desired: number, old: readonly RolloutInstance[], target: ReleaseInstances): ReplaceStep {
   const targetLive = live(target.instances);
   const excess = pickDrains(targetLive, targetLive.length - desired, Number.POSITIVE_INFINITY).ids;
   const drain = [...live(old).map((instance) => instance.id), ...excess];

@@ -3,7 +3,7 @@
  * the abort bookkeeping, rolling back towards the stable release, and turning one step into a plan.
  */
 import { instancesOf, live } from './instances.js';
-import type { ObservedInstance, ReleaseInstances, RolloutCursor, RolloutInput, RolloutPlan } from './strategy.js';
+import type { RolloutInstance, ReleaseInstances, RolloutCursor, RolloutInput, RolloutPlan } from './strategy.js';
 
 /** One step of replacing old instances by a target release's. */
 export interface ReplaceStep {
@@ -13,7 +13,7 @@ export interface ReplaceStep {
   readonly detail: string;
 }
 
-export type StepFunction = (old: readonly ObservedInstance[], target: ReleaseInstances) => ReplaceStep;
+export type StepFunction = (old: readonly RolloutInstance[], target: ReleaseInstances) => ReplaceStep;
 
 /** Plans a replacement rollout: forward to the new release, or back to the stable one once aborted. */
 export function planReplacement(input: RolloutInput, step: StepFunction): RolloutPlan {

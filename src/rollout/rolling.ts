@@ -7,7 +7,7 @@
 import { live, pickDrains, readyCount, resolveCount } from './instances.js';
 import { planReplacement } from './replacement.js';
 import type { ReplaceStep } from './replacement.js';
-import type { ObservedInstance, ReleaseInstances, RolloutInput, RolloutPlan, Strategy, StrategyOf } from './strategy.js';
+import type { RolloutInstance, ReleaseInstances, RolloutInput, RolloutPlan, Strategy, StrategyOf } from './strategy.js';
 
 export interface RollingLimits {
   readonly maxSurge: number;
@@ -23,7 +23,7 @@ export function rollingLimits(strategy: StrategyOf<'rolling'>, desired: number):
 
 
 /** One step of replacing `old` by `target` within the limits; also used to roll back. */
-export function rollingStep(desired: number, limits: RollingLimits, old: readonly ObservedInstance[], target: ReleaseInstances): ReplaceStep {
+export function rollingStep(desired: number, limits: RollingLimits, old: readonly RolloutInstance[], target: ReleaseInstances): ReplaceStep {
   const oldLive = live(old);
   const targetLive = live(target.instances);
   const targetReady = readyCount(targetLive);

@@ -3,14 +3,14 @@
  * spec asks for, what is observed, what people requested, the last analysis verdict, `now`) and
  * returns a plan as plain data. The deployment controller applies the plan and persists `cursor`.
  */
+import type { InstanceState } from '../core/instance.js';
 import type { StrategySpec, StrategyType, TrafficMatch } from '../spec/schema.js';
 import type { AnalysisVerdict } from './analysis.js';
 
-import type { InstanceState } from '../core/instance.js';
-
 export type { InstanceState };
 
-export interface ObservedInstance {
+/** What a strategy reads of an instance: its release and state. */
+export interface RolloutInstance {
   readonly id: string;
   readonly release: string;
   readonly state: InstanceState;
@@ -20,7 +20,7 @@ export interface ObservedInstance {
 export interface ReleaseInstances {
   /** Release name, e.g. `v4`. */
   readonly release: string;
-  readonly instances: readonly ObservedInstance[];
+  readonly instances: readonly RolloutInstance[];
 }
 
 /**

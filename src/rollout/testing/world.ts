@@ -4,7 +4,7 @@
  */
 import type { StrategySpec } from '../../spec/schema.js';
 import { planRollout } from '../registry.js';
-import type { InstanceState, ObservedInstance, RolloutCursor, RolloutInput, RolloutPlan, RolloutRequests, StepVerdict } from '../strategy.js';
+import type { InstanceState, RolloutInstance, RolloutCursor, RolloutInput, RolloutPlan, RolloutRequests, StepVerdict } from '../strategy.js';
 import { initialCursor, noRequests } from '../strategy.js';
 
 export interface WorldOptions {
@@ -18,7 +18,7 @@ export interface WorldOptions {
 }
 
 export class World {
-  instances: ObservedInstance[] = [];
+  instances: RolloutInstance[] = [];
   cursor: RolloutCursor;
   requests: RolloutRequests = noRequests;
   analysis: StepVerdict | undefined;
