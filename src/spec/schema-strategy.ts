@@ -215,6 +215,16 @@ export const analysisSchema = z
   .strictObject({
     window: durationSchema.default(30_000).describe('the span of recent measurements judged'),
     minRequests: z.number().int().nonnegative().default(50).describe('requests the new release must have served before it is judged'),
+    failFast: z
+      .boolean()
+      .optional()
+      .describe('stop the step as soon as the errors seen prove the error rate above its max, before the window ends (default true; false judges only at window end)'),
+    interimEvery: durationSchema
+      .superRefine((ms, ctx) => {
+        if (ms < 100) ctx.addIssue({ code: 'custom', message: `interimEvery is at least 100ms (each look reads the router), got ${ms}ms` });
+      })
+      .optional()
+      .describe('how often the window so far is looked at for a conclusive failure (default 1s)'),
     checks: z
       .array(analysisCheckSchema)
       .min(1)
