@@ -33,8 +33,8 @@ export function nextLookInMs(spec: AnalysisSpec, elapsedMs: number): number {
 
 /**
  * The verdict on the window so far, `elapsedMs` after it began: `fail` as soon as an error-rate
- * check cannot be passed with confidence 1 − failFastAlpha, `inconclusive` (go on measuring)
- * otherwise; at and after the window's end, the full judgement (which a sequential failure
+ * check cannot be passed with confidence 1 − failFastAlpha (minRequests does not hold this back:
+ * the test's guarantee holds from the first request), `inconclusive` (go on measuring) otherwise; at and after the window's end, the full judgement (which a sequential failure
  * still overrides while that one lacks requests).
  */
 export function judgeSoFar(spec: AnalysisSpec, measurements: AnalysisMeasurements, elapsedMs: number): AnalysisVerdict {
@@ -68,6 +68,7 @@ function sequentialCheck(check: AnalysisCheckSpec, canary: ReleaseFigures, failF
   if (!evidence.conclusive) {
     return { ...common, outcome: 'inconclusive', value: rate, detail: `${seen}: not conclusively above max ${percent(check.max)} yet` };
   }
-  const strength = Number.isFinite(evidence.bayesFactor) ? `likelihood ratio ${evidence.bayesFactor.toPrecision(3)} ≥ ${evidence.threshold}` : 'no error is allowed';
+  const factor = Number.isFinite(evidence.bayesFactor) ? evidence.bayesFactor.toPrecision(3) : 'above 1e308';
+  const strength = evidence.cannotPass ? 'no error is allowed' : `likelihood ratio ${factor} ≥ ${evidence.threshold}`;
   return { ...common, outcome: 'fail', value: rate, detail: `${seen} conclusively above max ${percent(check.max)} (sequential test: ${strength})` };
 }

@@ -17,6 +17,12 @@ describe('errorRateEvidence', () => {
     expect(errorRateEvidence(requests, errors, limit, 0.001).conclusive).toBe(conclusive);
   });
 
+  it('stays conclusive, with a finite log, when the ratio itself overflows', () => {
+    const evidence = errorRateEvidence(100_000, 30_000, 0.01, 0.001);
+    expect(evidence).toMatchObject({ conclusive: true, cannotPass: false, bayesFactor: Infinity });
+    expect(errorRateEvidence(10, 1, 0, 0.001)).toMatchObject({ conclusive: true, cannotPass: true });
+  });
+
   it('weighs more errors as more evidence', () => {
     const factors = [0, 1, 2, 3, 4].map((errors) => errorRateEvidence(20, errors, 0.01, 0.001).bayesFactor);
     expect(factors).toEqual([...factors].sort((a, b) => a - b));

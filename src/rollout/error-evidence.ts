@@ -13,8 +13,10 @@ const highestAlternative = 0.9;
 const noErrorsAllowed = 0;
 
 export interface ErrorEvidence {
-  /** Mixture likelihood ratio in favour of a rate above the limit (Infinity: the check cannot pass). */
+  /** Mixture likelihood ratio in favour of a rate above the limit (may overflow to Infinity). */
   readonly bayesFactor: number;
+  /** The limit is 0 and an error was seen: no evidence is needed. */
+  readonly cannotPass: boolean;
   /** The threshold it must reach: 1 / alpha. */
   readonly threshold: number;
   readonly conclusive: boolean;
@@ -33,15 +35,15 @@ function alternatives(limit: number): number[] {
 export function errorRateEvidence(requests: number, errors: number, limit: number, alpha: number): ErrorEvidence {
   const threshold = 1 / alpha;
   if (limit <= noErrorsAllowed) {
-    const bayesFactor = errors > 0 ? Infinity : 1;
-    return { bayesFactor, threshold, conclusive: bayesFactor >= threshold };
+    const cannotPass = errors > 0;
+    return { bayesFactor: cannotPass ? Infinity : 1, cannotPass, threshold, conclusive: cannotPass };
   }
   const rates = alternatives(limit);
-  if (rates.length === 0 || requests <= 0) return { bayesFactor: 1, threshold, conclusive: false };
+  if (rates.length === 0 || requests <= 0) return { bayesFactor: 1, cannotPass: false, threshold, conclusive: false };
   const successes = Math.max(0, requests - errors);
   const logRatios = rates.map((rate) => errors * Math.log(rate / limit) + successes * Math.log((1 - rate) / (1 - limit)));
   // log of the mean of exp(logRatios), computed stably.
   const top = Math.max(...logRatios);
-  const bayesFactor = Math.exp(top) * (logRatios.reduce((sum, value) => sum + Math.exp(value - top), 0) / rates.length);
-  return { bayesFactor, threshold, conclusive: bayesFactor >= threshold };
+  const logFactor = top + Math.log(logRatios.reduce((sum, value) => sum + Math.exp(value - top), 0) / rates.length);
+  return { bayesFactor: Math.exp(logFactor), cannotPass: false, threshold, conclusive: logFactor >= Math.log(threshold) };
 }
