@@ -180,7 +180,11 @@ export const analysisCheckSchema = z
   .strictObject({
     metric: z.enum(['errorRate', 'p50', 'p95', 'p99', 'latency']).describe('errorRate (5xx and connection failures), a latency percentile, or latency (a statistical test)'),
     max: z.union([z.string(), z.number().nonnegative()]).optional().describe('the limit: a share for errorRate (1%), a duration for a percentile (300ms)'),
-    maxRatioToStable: z.number().positive().optional().describe("the limit as a multiple of the stable release's value (1.2)"),
+    maxRatioToStable: z
+      .number()
+      .positive()
+      .optional()
+      .describe("the limit as a multiple of the stable release's value (1.2); above it fails only if the new release is also significantly slower (at 1%)"),
     test: z.literal('mann-whitney').optional().describe('compare the latency distributions with the Mann-Whitney U test'),
     alpha: z.number().gt(0).lt(1).optional().describe('significance level of the test (default 0.05)'),
   })
