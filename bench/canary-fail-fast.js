@@ -9,7 +9,7 @@ import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { runLoad } from './lib/load.js';
 import { sleep, waitFor } from './lib/processes.js';
-import { selectedParts, skiffUnavailableReason } from './lib/skiff-available.js';
+import { exitUnlessSkiffRuns, selectedParts } from './lib/skiff-available.js';
 import { helloSpec, startSkiff } from './lib/skiff-up.js';
 import { formatTable, ms, ratio, summarize } from './lib/stats.js';
 
@@ -64,11 +64,7 @@ async function measure(failFast) {
   }
 }
 
-const unavailable = skiffUnavailableReason();
-if (unavailable) {
-  console.error(`not measured: ${unavailable}`);
-  process.exit(1);
-}
+exitUnlessSkiffRuns();
 const parts = selectedParts(Object.keys(rules));
 const results = Object.fromEntries([...parts].map((name) => [name, []]));
 let incomplete = false;

@@ -5,7 +5,7 @@
 // Skiff chose (from the `instance.crashed` events).
 import os from 'node:os';
 import { Pool } from 'undici';
-import { skiffUnavailableReason } from './lib/skiff-available.js';
+import { exitUnlessSkiffRuns } from './lib/skiff-available.js';
 import { helloSpec, startSkiff } from './lib/skiff-up.js';
 import { formatTable } from './lib/stats.js';
 
@@ -49,11 +49,7 @@ async function measure() {
   }
 }
 
-const unavailable = skiffUnavailableReason();
-if (unavailable) {
-  console.error(`not measured: ${unavailable}`);
-  process.exit(1);
-}
+exitUnlessSkiffRuns();
 const rows = [];
 let incomplete = false;
 for (let run = 1; run <= runs; run++) {
