@@ -18,16 +18,16 @@ const traffic = fc.record({
   canaryPerSecond: fc.integer({ min: 5, max: 40 }),
 });
 /** The most canary requests a 30%-error canary may serve before it is stopped, looking after every request. */
-export const abortWithin = 60;
+const abortWithin = 60;
 
-function falseAborts(trials: number, seed: number): { aborts: number; early: number; trials: number } {
+function falseAborts(trials: number, seed: number, behaviour: ReleaseBehaviour = stable): { aborts: number; early: number; trials: number } {
   let aborts = 0;
   let early = 0;
   for (const { seed: trialSeed, canaryPerSecond } of fc.sample(traffic, { numRuns: trials, seed })) {
     const run = simulateAnalysis({
       spec,
-      canary: stable,
-      stable,
+      canary: behaviour,
+      stable: behaviour,
       canaryPerLook: canaryPerSecond,
       stablePerLook: canaryPerSecond * 9,
       lookEveryMs: 1000,
@@ -44,6 +44,12 @@ describe('judgeSoFar on simulated traffic', () => {
     const measured = falseAborts(1000, 20261206);
     console.log(`as good as stable: ${measured.aborts} of ${measured.trials} aborted, ${measured.early} of them before the window's end`);
     expect(measured.aborts / measured.trials).toBeLessThan(0.01);
+  });
+
+  it('never stops early a canary with half its limit of errors (0.5%, as stable), in 300 trials', () => {
+    const measured = falseAborts(300, 1206, { ...stable, errorRate: 0.005 });
+    console.log(`0.5% errors, as stable: ${measured.early} of ${measured.trials} stopped before the window's end (${measured.aborts} failed in all)`);
+    expect(measured.early).toBe(0);
   });
 
   it(`stops a canary answering 5xx to 30% of requests after at most ${abortWithin} of its requests (looking after each one)`, () => {
