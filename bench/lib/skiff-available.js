@@ -19,3 +19,11 @@ export function selectedParts(all) {
   if (index === -1) return new Set(all);
   return new Set((process.argv[index + 1] ?? '').split(',').filter((part) => all.includes(part)));
 }
+
+/** Ends the benchmark (exit code 1) with the reason when Skiff cannot run. */
+export function exitUnlessSkiffRuns() {
+  const unavailable = skiffUnavailableReason();
+  if (!unavailable) return;
+  console.error(`not measured: ${unavailable}`);
+  process.exit(1);
+}

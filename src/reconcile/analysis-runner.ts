@@ -5,11 +5,11 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
-import { analysisMeasurements } from './analysis-window.js';
+import { lookAtWindow } from './analysis-look.js';
 import type { AnalysisWindow, CountersSnapshot, Deployment, JudgedAnalysis } from './deployment.js';
 import { labelOf } from './deployment.js';
 import type { AnalysisRequest } from '../rollout/index.js';
-import { analysisNamed, judgeAnalysis } from '../rollout/index.js';
+import { analysisNamed, nextLookInMs } from '../rollout/index.js';
 
 export interface AnalysisRunnerDeps {
   readonly clock: Clock;
@@ -22,7 +22,6 @@ export interface AnalysisRunnerDeps {
   readonly onVerdict: (service: string, deploymentId: number, judged: JudgedAnalysis, windowMs: number) => void;
 }
 
-const rejudgeMs = 1000;
 const retryMs = 2000;
 
 interface Pending {
@@ -49,7 +48,7 @@ export class AnalysisRunner {
     const pending: Pending = { key, timer: null, busy: false };
     this.pending.set(service, pending);
     const window = deployment.window?.step === request.step ? deployment.window : null;
-    if (window) this.schedule(service, pending, this.judgeAt(deployment, window) - this.deps.clock.now());
+    if (window) this.schedule(service, pending, this.lookInMs(deployment, window));
     else this.schedule(service, pending, 0);
   }
 
@@ -74,12 +73,9 @@ export class AnalysisRunner {
     pending.timer.unref();
   }
 
-  private windowMs(deployment: Deployment, window: AnalysisWindow): number {
-    return analysisNamed(deployment.analyses, window.name)?.window ?? 30_000;
-  }
-
-  private judgeAt(deployment: Deployment, window: AnalysisWindow): number {
-    return window.baseline.at + this.windowMs(deployment, window);
+  private lookInMs(deployment: Deployment, window: AnalysisWindow): number {
+    const spec = analysisNamed(deployment.analyses, window.name);
+    return spec ? nextLookInMs(spec, this.deps.clock.now() - window.baseline.at) : 0;
   }
 
   private async run(service: string, pending: Pending): Promise<void> {
@@ -109,7 +105,7 @@ export class AnalysisRunner {
       const name = analysisName(deployment, step);
       const started: AnalysisWindow = { step, name, baseline: snapshot };
       this.deps.onBaseline(service, id, started);
-      this.schedule(service, pending, this.judgeAt(deployment, started) - this.deps.clock.now());
+      this.schedule(service, pending, this.lookInMs(deployment, started));
       return;
     }
     const spec = analysisNamed(deployment.analyses, window.name);
@@ -117,12 +113,11 @@ export class AnalysisRunner {
       this.cancel(service);
       return;
     }
-    const measurements = analysisMeasurements(window.baseline, snapshot, { canary: labelOf(deployment.next), stable: labelOf(deployment.stable) });
-    const verdict = judgeAnalysis(spec, measurements);
-    const judged: JudgedAnalysis = { step, name: window.name, since: window.baseline.at, at: snapshot.at, verdict };
-    this.deps.onVerdict(service, id, judged, snapshot.at - window.baseline.at);
-    if (verdict.outcome === 'inconclusive') this.schedule(service, pending, rejudgeMs);
-    else this.cancel(service);
+    const look = lookAtWindow(spec, window, snapshot, { canary: labelOf(deployment.next), stable: labelOf(deployment.stable) });
+    const judged: JudgedAnalysis = { step, name: window.name, since: window.baseline.at, at: snapshot.at, verdict: look.verdict };
+    if (look.record) this.deps.onVerdict(service, id, judged, look.elapsedMs);
+    if (look.nextInMs === null) this.cancel(service);
+    else this.schedule(service, pending, look.nextInMs);
   }
 }
 

@@ -1,6 +1,11 @@
 /**
  * Exponential restart backoff with jitter, like Kubernetes' CrashLoopBackOff but with a fast
- * first retry: a single crash costs no wait, a crash loop backs off up to `maxMs`.
+ * first retry: a single crash costs no wait, a crash loop backs off up to `maxMs`. The backoff is
+ * for instances that cannot get ready: one that got ready and served before it crashed (a leak
+ * that kills it every few hundred requests) is restarted at once, as PM2 restarts a process that
+ * stayed up. Any wait there would let the service's instances fall into step and leave it with
+ * none ready: with two instances, the one left alone takes all the traffic and reaches its crash
+ * sooner, while the other waits.
  */
 export interface BackoffPolicy {
   readonly initialMs: number;
@@ -28,4 +33,32 @@ export function restartDelayMs(
   const base = Math.min(policy.maxMs, policy.initialMs * 2 ** (consecutiveCrashes - 2));
   const jittered = base * (1 + (random() * 2 - 1) * policy.jitter);
   return Math.round(Math.min(policy.maxMs, Math.max(0, jittered)));
+}
+
+/** What is known of an instance when it crashes. */
+export interface CrashFacts {
+  /** Crashes in a row before this one. */
+  readonly previousCrashes: number;
+  /** How long it had been ready when it crashed; null when it never got ready since its start. */
+  readonly readyForMs: number | null;
+}
+
+export interface RestartDecision {
+  /** The crash count to keep for the next crash. */
+  readonly consecutiveCrashes: number;
+  readonly delayMs: number;
+}
+
+/**
+ * A crash after the instance got ready restarts it at once and leaves the count as it was (so
+ * failed starts that follow keep backing off from where they were); a crash before it got ready
+ * counts, and backs off.
+ */
+export function restartAfterCrash(facts: CrashFacts, random: () => number, policy: BackoffPolicy = defaultBackoffPolicy): RestartDecision {
+  if (facts.readyForMs === null) {
+    const consecutiveCrashes = facts.previousCrashes + 1;
+    return { consecutiveCrashes, delayMs: restartDelayMs(consecutiveCrashes, random, policy) };
+  }
+  if (facts.readyForMs >= policy.resetAfterMs) return { consecutiveCrashes: 1, delayMs: 0 };
+  return { consecutiveCrashes: Math.max(1, facts.previousCrashes), delayMs: 0 };
 }

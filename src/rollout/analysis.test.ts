@@ -55,6 +55,18 @@ describe('judgeAnalysis', () => {
     expect(byMetric['latency mann-whitney']?.value).toBeLessThan(1e-6);
   });
 
+  it('passes a p99 ratio above its limit when the canary is not significantly slower (a small window of an identical release)', () => {
+    const ratioOnly: AnalysisSpec = analysisSchema.parse({ minRequests: 50, checks: [{ metric: 'p99', maxRatioToStable: 1.2 }] });
+    const spread = (count: number): number[] => Array.from({ length: count }, (_, index) => 20 + (60 * index) / count);
+    // Both have 1% of slow requests; the canary's one slow request of 60 lands in a higher bucket.
+    const canary = { requests: 60, errors: 0, latency: histogramOf([...spread(59), 110]) };
+    const stable = { requests: 900, errors: 0, latency: histogramOf([...spread(891), ...Array<number>(9).fill(95)]) };
+    const verdict = judgeAnalysis(ratioOnly, { canary, stable });
+    expect(verdict.outcome).toBe('pass');
+    expect(verdict.checks[0]?.value).toBeGreaterThan(1.2);
+    expect(verdict.checks[0]?.detail).toMatch(/above max 1.2 but within noise: Mann-Whitney p=[\d.e-]+, tail p=[\d.e-]+ \(1 of the \d+ requests above/);
+  });
+
   it('fails an absolute p99 limit', () => {
     const verdict = judgeAnalysis(spec, { canary: window(100, 0, 200, 600), stable: window(100, 0, 200, 600) });
     expect(verdict.checks[1]).toMatchObject({ metric: 'p99', outcome: 'fail', limit: 300 });

@@ -10,6 +10,7 @@ import { histogramTotal, percentileFromBuckets } from './histogram.js';
 import type { LatencyHistogram } from './histogram.js';
 import { mannWhitneyGreater, mannWhitneyGreaterGrouped } from './mann-whitney.js';
 import type { MannWhitneyResult } from './mann-whitney.js';
+import { slowerTail } from './tail-test.js';
 
 /** What was measured for one release in the window. */
 export interface ReleaseWindow {
@@ -60,6 +61,8 @@ export interface AnalysisVerdict {
 }
 
 const quantiles: Record<LatencyPercentile, number> = { p50: 0.5, p95: 0.95, p99: 0.99 };
+/** At most this share of releases identical to the stable one fail a percentile-ratio check. */
+export const ratioSignificance = 0.01;
 
 export function releaseFigures(window: ReleaseWindow): ReleaseFigures {
   const percentile = (name: LatencyPercentile): number | null => percentileFromBuckets(window.latency, quantiles[name]) ?? null;
@@ -73,10 +76,10 @@ export function releaseFigures(window: ReleaseWindow): ReleaseFigures {
   };
 }
 
-const percent = (fraction: number): string => `${+(fraction * 100).toFixed(2)}%`;
+export const percent = (fraction: number): string => `${+(fraction * 100).toFixed(2)}%`;
 const ms = (value: number): string => `${+value.toFixed(1)}ms`;
 
-function metricOf(check: AnalysisCheckSpec): string {
+export function metricOf(check: AnalysisCheckSpec): string {
   switch (check.kind) {
     case 'error-rate':
       return 'errorRate';
@@ -91,7 +94,7 @@ function metricOf(check: AnalysisCheckSpec): string {
   }
 }
 
-function limitOf(check: AnalysisCheckSpec): number {
+export function limitOf(check: AnalysisCheckSpec): number {
   switch (check.kind) {
     case 'error-rate':
       return check.max;
@@ -144,8 +147,12 @@ function judgeCheck(check: AnalysisCheckSpec, context: Context): Judged {
       const theirs = context.stable?.[check.percentile] ?? null;
       if (mine === null || theirs === null || theirs <= 0) return unjudged(`${check.percentile}/stable: no latency measured`);
       const ratio = mine / theirs;
-      const ok = ratio <= check.maxRatio;
-      return judged(ok, ratio, `${check.percentile} ${ms(mine)} is ${+ratio.toFixed(3)} × stable ${ms(theirs)}, ${ok ? 'within' : 'above'} max ${check.maxRatio}`);
+      const figures = `${check.percentile} ${ms(mine)} is ${+ratio.toFixed(3)} × stable ${ms(theirs)}`;
+      if (ratio <= check.maxRatio) return judged(true, ratio, `${figures}, within max ${check.maxRatio}`);
+      const slower = significantlySlower(context.measurements, quantiles[check.percentile]);
+      return slower.significant
+        ? judged(false, ratio, `${figures}, above max ${check.maxRatio}, and significantly slower: ${slower.detail}`)
+        : judged(true, ratio, `${figures}, above max ${check.maxRatio} but within noise: ${slower.detail}`);
     }
     case 'mann-whitney': {
       const short = stableShort(context);
@@ -159,6 +166,24 @@ function judgeCheck(check: AnalysisCheckSpec, context: Context): Judged {
     default:
       return assertNever(check, 'analysis check');
   }
+}
+
+/**
+ * A percentile of a small window is noisy, so a ratio above its limit fails only when the canary
+ * is also significantly slower: its whole distribution (Mann-Whitney) or its tail beyond the
+ * pooled quantile (the tail test), each at half of `ratioSignificance` so that both together
+ * fail an identical release at most that often.
+ */
+function significantlySlower(measurements: AnalysisMeasurements, quantile: number): { readonly significant: boolean; readonly detail: string } {
+  const level = ratioSignificance / 2;
+  const whole = latencyTest(measurements);
+  const tail = measurements.stable ? slowerTail(measurements.canary.latency, measurements.stable.latency, quantile) : undefined;
+  const wholeDetail = whole ? `Mann-Whitney p=${whole.pValue.toPrecision(3)}` : 'Mann-Whitney: no comparable latencies';
+  const tailDetail = tail
+    ? `tail p=${tail.pValue.toPrecision(3)} (${tail.canaryAbove} of the ${tail.pooledAbove} requests above ${ms(tail.thresholdMs)} are the canary's, ${tail.canaryRequests} of ${tail.pooledRequests} in all)`
+    : 'tail: no comparable histograms';
+  const significant = (whole !== undefined && whole.pValue < level) || (tail !== undefined && tail.pValue < level);
+  return { significant, detail: `${wholeDetail}, ${tailDetail}, significant below ${level}` };
 }
 
 /** Raw samples when both sides have them; otherwise the histograms, when their buckets agree. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultAnalysis, strategySchema } from '../spec/schema.js';
 import { judgeAnalysis } from './analysis.js';
+import { judgeSoFar } from './analysis-so-far.js';
 import { histogramOf } from './histogram.js';
 import { World } from './testing/world.js';
 
@@ -58,6 +59,19 @@ describe('canary', () => {
     ]);
   });
 
+  it('an analysis failed before its window ends aborts, naming the check that failed', () => {
+    const world = new World({ strategy: canarySpec([{ weight: 25 }, { analysis: 'default' }, { weight: 100 }]), desired: 4, stable: 'v1', next: 'v2' });
+    world.step();
+    world.set('v2', 'starting', 'ready');
+    world.step();
+    const canary = { requests: 30, errors: 9, latency: histogramOf(Array.from({ length: 30 }, () => 10)) };
+    const stable = { requests: 270, errors: 0, latency: histogramOf(Array.from({ length: 270 }, () => 10)) };
+    world.analysis = { step: 1, verdict: judgeSoFar(defaultAnalysis, { canary, stable }, 3000) };
+    const plan = world.step();
+    expect(plan.phase).toBe('aborted');
+    expect(plan.reason).toMatch(/^analysis "default" failed: errorRate 30% \(9 of 30\) conclusively above max 1% \(sequential test: [^)]+\); all traffic on v1/);
+  });
+
   it('a failed analysis aborts: all traffic back to stable and the canary drained', () => {
     const world = new World({ strategy: canarySpec([{ weight: 25 }, { analysis: 'default' }, { weight: 100 }]), desired: 4, stable: 'v1', next: 'v2' });
     world.step();
@@ -69,6 +83,7 @@ describe('canary', () => {
     expect(plan.traffic).toEqual({ kind: 'split', weights: { v1: 100 } });
     expect(plan.drain).toEqual(['v2-5']);
     expect(plan.reason).toContain('errorRate 20% (200 of 1000) above max 1%');
+    expect(plan.reason).not.toContain('p99');
     // Stays aborted whatever comes next.
     world.stopped();
     world.analysis = { step: 1, verdict: verdict(1000, 0) };

@@ -61,8 +61,8 @@ function stepOutcome(input: Input, step: CanaryStepSpec, cursor: RolloutCursor):
   }
 }
 
-function failedChecks(verdict: { readonly checks: readonly { readonly ok: boolean; readonly detail: string }[] }): string {
-  return verdict.checks.filter((check) => !check.ok).map((check) => check.detail).join('; ') || 'no detail';
+function failedChecks(verdict: { readonly checks: readonly { readonly outcome: string; readonly detail: string }[] }): string {
+  return verdict.checks.filter((check) => check.outcome === 'fail').map((check) => check.detail).join('; ') || 'no detail';
 }
 
 /** Moves the cursor past every step already satisfied; stops at a waiting step or at an abort. */

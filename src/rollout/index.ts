@@ -1,4 +1,5 @@
-export { analysisNamed, judgeAnalysis, releaseFigures } from './analysis.js';
+export { analysisNamed, judgeAnalysis, ratioSignificance, releaseFigures } from './analysis.js';
+export { defaultInterimEveryMs, failFastAlpha, failFastOf, interimEveryMs, judgeSoFar, nextLookInMs } from './analysis-so-far.js';
 export type { AnalysisMeasurements, AnalysisVerdict, CheckResult, ReleaseFigures, ReleaseWindow, VerdictOutcome } from './analysis.js';
 export { blueGreenSteps } from './blue-green.js';
 export { canaryInstances, weightBefore } from './canary.js';

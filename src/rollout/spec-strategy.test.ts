@@ -60,6 +60,8 @@ describe('strategy and analyses in the spec', () => {
         'analyses:',
         '  strict:',
         '    window: 1m',
+        '    failFast: false',
+        '    interimEvery: 2s',
         '    checks:',
         '      - { metric: errorRate, max: 0.5% }',
         '      - { metric: p95, max: 200ms }',
@@ -72,6 +74,8 @@ describe('strategy and analyses in the spec', () => {
     expect(result.spec.analyses.strict).toEqual({
       window: 60_000,
       minRequests: 50,
+      failFast: false,
+      interimEvery: 2000,
       checks: [
         { kind: 'error-rate', max: 0.005 },
         { kind: 'latency', percentile: 'p95', maxMs: 200 },
@@ -95,5 +99,6 @@ describe('strategy and analyses in the spec', () => {
     expect(errors('', 'analyses:\n  a:\n    checks: [ { metric: errorRate, max: 300ms } ]\n')).toEqual([
       'analyses.a.checks.0: metric errorRate takes `max` as a share such as 1%',
     ]);
+    expect(errors('', 'analyses:\n  a:\n    interimEvery: 10ms\n')).toEqual(['analyses.a.interimEvery: interimEvery is at least 100ms (each look reads the router), got 10ms']);
   });
 });

@@ -180,7 +180,11 @@ export const analysisCheckSchema = z
   .strictObject({
     metric: z.enum(['errorRate', 'p50', 'p95', 'p99', 'latency']).describe('errorRate (5xx and connection failures), a latency percentile, or latency (a statistical test)'),
     max: z.union([z.string(), z.number().nonnegative()]).optional().describe('the limit: a share for errorRate (1%), a duration for a percentile (300ms)'),
-    maxRatioToStable: z.number().positive().optional().describe("the limit as a multiple of the stable release's value (1.2)"),
+    maxRatioToStable: z
+      .number()
+      .positive()
+      .optional()
+      .describe("the limit as a multiple of the stable release's value (1.2); above it fails only if the new release is also significantly slower (at 1%)"),
     test: z.literal('mann-whitney').optional().describe('compare the latency distributions with the Mann-Whitney U test'),
     alpha: z.number().gt(0).lt(1).optional().describe('significance level of the test (default 0.05)'),
   })
@@ -215,6 +219,16 @@ export const analysisSchema = z
   .strictObject({
     window: durationSchema.default(30_000).describe('the span of recent measurements judged'),
     minRequests: z.number().int().nonnegative().default(50).describe('requests the new release must have served before it is judged'),
+    failFast: z
+      .boolean()
+      .optional()
+      .describe('stop the step as soon as the errors seen prove the error rate above its max, before the window ends (default true; false judges only at window end)'),
+    interimEvery: durationSchema
+      .superRefine((ms, ctx) => {
+        if (ms < 100) ctx.addIssue({ code: 'custom', message: `interimEvery is at least 100ms (each look reads the router), got ${ms}ms` });
+      })
+      .optional()
+      .describe('how often the window so far is looked at for a conclusive failure (default 1s)'),
     checks: z
       .array(analysisCheckSchema)
       .min(1)

@@ -11,7 +11,7 @@ import type { RouteTable } from '../../core/route-table.js';
 import type { CountersSnapshot } from '../../reconcile/deployment.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
 import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory } from '../../reconcile/provider.js';
-import { restartDelayMs } from '../../reconcile/restart-backoff.js';
+import { restartAfterCrash } from '../../reconcile/restart-backoff.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
 
 export interface FakeProviderOptions {
@@ -30,6 +30,7 @@ interface FakeInstance {
   reason: string | null;
   restarts: number;
   crashes: number;
+  readyAt: number | null;
   readonly ordinal: number;
   nextStartAt: number | null;
   startedAt: number | null;
@@ -114,6 +115,7 @@ export class FakeProvider implements Provider {
       reason: null,
       restarts: 0,
       crashes: 0,
+      readyAt: null,
       ordinal,
       nextStartAt: null,
       startedAt: this.options.clock.now(),
@@ -169,11 +171,14 @@ export class FakeProvider implements Provider {
     const instance = this.instances.get(instanceId);
     if (!instance || instance.state === 'stopping') return;
     const wasReady = instance.state === 'ready';
-    instance.crashes += 1;
-    const delay = restartDelayMs(instance.crashes, this.options.random ?? Math.random);
+    const now = this.options.clock.now();
+    const decision = restartAfterCrash({ previousCrashes: instance.crashes, readyForMs: instance.readyAt === null ? null : now - instance.readyAt }, this.options.random ?? Math.random);
+    instance.crashes = decision.consecutiveCrashes;
+    instance.readyAt = null;
+    const delay = decision.delayMs;
     instance.state = 'crashed';
     instance.reason = reason;
-    instance.nextStartAt = this.options.clock.now() + delay;
+    instance.nextStartAt = now + delay;
     instance.startedAt = null;
     this.event(instance, 'instance.crashed', `${instance.id} ${reason}; restarting in ${delay}ms`);
     if (wasReady) void this.context.hooks.routesChanged();
@@ -246,7 +251,7 @@ export class FakeProvider implements Provider {
     if (!instance || instance.state === state || instance.state === 'stopping' || instance.state === 'crashed') return;
     instance.state = state;
     instance.reason = reason;
-    if (state === 'ready') instance.crashes = 0;
+    if (state === 'ready') instance.readyAt = this.options.clock.now();
     this.event(instance, state === 'ready' ? 'instance.ready' : 'instance.unhealthy', `${instance.id} is ${state}${reason ? `: ${reason}` : ''}`);
     void this.context.hooks.routesChanged();
     this.changed(instance.service);

@@ -12,7 +12,7 @@ import { rotateLogIfLarge } from '../../drivers/process/index.js';
 import type { HealthVerdict } from '../../reconcile/health.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
 import type { InstanceAddress, InstanceState } from '../../core/instance.js';
-import { defaultBackoffPolicy, restartDelayMs } from '../../reconcile/restart-backoff.js';
+import { restartAfterCrash } from '../../reconcile/restart-backoff.js';
 import type { DesiredService } from '../../spec/desired.js';
 import type { DriverKind } from '../../spec/schema.js';
 import type { NewEvent, StateStore } from '../../store/state-store.js';
@@ -240,11 +240,10 @@ export class InstanceLifecycle {
 
   private markCrashed(record: InstanceRecord, reason: string, exit?: InstanceExit): void {
     const now = this.deps.clock.now();
-    if (record.readyAt !== null && now - record.readyAt >= defaultBackoffPolicy.resetAfterMs) {
-      record.consecutiveCrashes = 0;
-    }
-    record.consecutiveCrashes += 1;
-    const delay = restartDelayMs(record.consecutiveCrashes, this.deps.random);
+    const readyForMs = record.readyAt === null ? null : now - record.readyAt;
+    const decision = restartAfterCrash({ previousCrashes: record.consecutiveCrashes, readyForMs }, this.deps.random);
+    record.consecutiveCrashes = decision.consecutiveCrashes;
+    const delay = decision.delayMs;
     record.state = 'crashed';
     record.reason = reason;
     record.nextStartAt = now + delay;
