@@ -63,6 +63,9 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
     plane.handle,
   );
   server.keepAliveTimeout = 5_000;
+  // A client that half-closes after its requests (nc -N, HTTP/1.0 tools) still gets every answer;
+  // node:http's default ends the connection at the client's FIN, losing them.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const fast =
     options.fastPath === false
       ? undefined

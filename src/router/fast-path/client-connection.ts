@@ -50,7 +50,7 @@ export class ClientConnection implements ExchangeClient {
 
   private readonly context: ConnectionContext;
   private readonly request = new ParsedRequest();
-  /** Bytes read and not yet handled: a partial head, or pipelined requests behind the current one. */
+  /** Bytes read and not yet handled: a partial head, or what goes to node:http. */
   private pending: Buffer | null = null;
   /** Reads that left the head incomplete; a head spread over more than two goes to node:http. */
   private partialReads = 0;
@@ -86,9 +86,8 @@ export class ClientConnection implements ExchangeClient {
   private readonly onData = (chunk: Buffer): void => {
     if (this.closing) return;
     if (this.exchange !== null) {
-      // A pipelined request: it waits until the current answer is out.
-      this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
-      this.pause();
+      // A pipelined request: it waits in the socket until the current answer is out.
+      this.holdBack(chunk);
       return;
     }
     let buf = chunk;
@@ -141,10 +140,7 @@ export class ClientConnection implements ExchangeClient {
       if (this.detached || this.closing) return;
       offset = next;
       if (this.exchange !== null) {
-        if (offset < buf.length) {
-          this.pending = buf.subarray(offset);
-          this.pause();
-        }
+        if (offset < buf.length) this.holdBack(buf.subarray(offset));
         return;
       }
       // Answered already (it failed at once): go on with the next request, unless this one closes.
@@ -185,15 +181,7 @@ export class ClientConnection implements ExchangeClient {
       return;
     }
     if (this.processing) return;
-    const pending = this.pending;
-    if (pending !== null) {
-      this.pending = null;
-      this.process(pending);
-      if (this.detached || this.closing) return;
-      if (this.paused && !(this.exchange !== null && this.pending !== null)) this.resume();
-      if (this.exchange === null && this.pending === null && this.ended) this.close();
-      return;
-    }
+    // Held-back requests are still in the socket, so it reports the client's end only after them.
     if (this.ended) this.close();
     else if (this.paused) this.resume();
   }
@@ -258,10 +246,17 @@ export class ClientConnection implements ExchangeClient {
     this.socket.destroySoon();
   }
 
-  private pause(): void {
-    if (this.paused) return;
-    this.paused = true;
-    this.socket.pause();
+  /**
+   * Puts bytes that arrived during an exchange back into the paused socket: they come again as
+   * data once the answer is out. Kept there and not here, the socket reports the client's
+   * half-close ('end') only after every one of them has been read.
+   */
+  private holdBack(bytes: Buffer): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    this.socket.unshift(bytes);
   }
 
   private resume(): void {
