@@ -4,10 +4,12 @@
  * and each cluster worker. Connections start on the raw-socket fast path (fast-path/), which
  * gives them to node:http at the first request it does not serve itself.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { ErrorCode } from '../core/errors.js';
 import type { DataPlane } from './data-plane.js';
 import { installFastPath, type FastPathStats } from './fast-path/fast-path.js';
+import { exchangeReadingBody } from './proxy-exchange.js';
 import { drainUpgrades, UpgradeProxy } from './upgrade-proxy.js';
 
 export interface DataServerOptions {
@@ -47,6 +49,16 @@ function classify(code: string | undefined): { status: number; text: string; rea
   }
 }
 
+/** Answers a connection node:http does not serve with the router's JSON error, and closes it. */
+function endWith(socket: Socket, status: number, text: string, code: ErrorCode, message: string): void {
+  const body = JSON.stringify({ code, message });
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+  // A client that never reads must not keep the socket.
+  setTimeout(() => socket.destroy(), 1_000).unref();
+}
+
 export function createDataServer(plane: DataPlane, options: DataServerOptions = {}): DataServer {
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
@@ -75,7 +87,15 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
   }
   const upgrades = new UpgradeProxy(plane);
   server.on('upgrade', upgrades.handle);
+  /** Connections whose parser failed and that have been answered (or closed) for it. */
+  const refusedSockets = new WeakSet<Socket>();
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    plane.metrics.reject('malformed');
+    endWith(socket, 400, 'Bad Request', 'SKIFF_METHOD_NOT_SUPPORTED', 'CONNECT is not supported: this router is a reverse proxy, not a forward proxy');
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // The parser reports again for every byte that follows its first failure: answer once.
+    if (refusedSockets.has(socket)) return;
     const answer = classify(err.code);
     if (answer === undefined) {
       plane.metrics.reject('client_disconnected');
@@ -83,15 +103,21 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
       return;
     }
     plane.metrics.reject(answer.reason);
-    // A response may already be on its way on this connection; then only closing is safe.
-    if (socket.writable && (socket as Socket & { _httpMessage?: unknown })._httpMessage == null) {
-      const body = JSON.stringify({ code: 'SKIFF_BAD_REQUEST', message: `${answer.text} (${err.code ?? 'parse error'})` });
-      socket.end(
-        `HTTP/1.1 ${answer.status} ${answer.text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-      );
-      // A client that never reads must not keep the socket.
+    refusedSockets.add(socket);
+    const message = `${answer.text} (${err.code ?? 'parse error'})`;
+    const broken = exchangeReadingBody(socket);
+    const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (broken !== undefined) {
+      // The head was fine and the request is under way; its body is not: that request gets the 400.
+      broken.refuseBrokenBody(`the request body is malformed (${err.code}: ${(err as Error & { reason?: string }).reason ?? err.message})`);
+    } else if (current == null && socket.writable) {
+      endWith(socket, answer.status, answer.text, 'SKIFF_BAD_REQUEST', message);
+    } else if (current?.writableEnded === true) {
+      // The router has answered in full (a refusal of the head, say): that answer goes out, then the connection closes.
+      socket.end();
       setTimeout(() => socket.destroy(), 1_000).unref();
     } else {
+      // An answer is streaming on this connection: only closing is safe.
       socket.destroy();
     }
   });

@@ -60,7 +60,7 @@ export class ClientConnection implements ExchangeClient {
   /** Closed, or handed to node:http: no longer this module's. */
   private detached = false;
   private lastHostHeader = '';
-  private lastHost = '';
+  private lastHost: string | undefined = '';
 
   constructor(context: ConnectionContext, socket: Socket) {
     this.context = context;
@@ -74,8 +74,8 @@ export class ClientConnection implements ExchangeClient {
     socket.on('drain', this.onDrain);
   }
 
-  /** The Host header without port, lower-cased; cached since a connection rarely changes it. */
-  hostOf(hostHeader: string, convert: (header: string) => string): string {
+  /** `convert(hostHeader)`, cached since a connection rarely changes its Host header. */
+  hostOf(hostHeader: string, convert: (header: string) => string | undefined): string | undefined {
     if (hostHeader !== this.lastHostHeader) {
       this.lastHostHeader = hostHeader;
       this.lastHost = convert(hostHeader);
