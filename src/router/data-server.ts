@@ -9,6 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { ErrorCode } from '../core/errors.js';
 import type { DataPlane } from './data-plane.js';
 import { installFastPath, type FastPathStats } from './fast-path/fast-path.js';
+import { refusalAnswer } from './fast-path/raw-answers.js';
 import { exchangeReadingBody } from './proxy-exchange.js';
 import { drainUpgrades, UpgradeProxy } from './upgrade-proxy.js';
 
@@ -50,11 +51,8 @@ function classify(code: string | undefined): { status: number; text: string; rea
 }
 
 /** Answers a connection node:http does not serve with the router's JSON error, and closes it. */
-function endWith(socket: Socket, status: number, text: string, code: ErrorCode, message: string): void {
-  const body = JSON.stringify({ code, message });
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
+function endWith(socket: Socket, status: number, code: ErrorCode, message: string): void {
+  socket.end(refusalAnswer(status, code, message));
   // A client that never reads must not keep the socket.
   setTimeout(() => socket.destroy(), 1_000).unref();
 }
@@ -91,7 +89,7 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
   const refusedSockets = new WeakSet<Socket>();
   server.on('connect', (_req: IncomingMessage, socket: Socket) => {
     plane.metrics.reject('malformed');
-    endWith(socket, 400, 'Bad Request', 'SKIFF_METHOD_NOT_SUPPORTED', 'CONNECT is not supported: this router is a reverse proxy, not a forward proxy');
+    endWith(socket, 400, 'SKIFF_METHOD_NOT_SUPPORTED', 'CONNECT is not supported: this router is a reverse proxy, not a forward proxy');
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // The parser reports again for every byte that follows its first failure: answer once.
@@ -111,7 +109,7 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
       // The head was fine and the request is under way; its body is not: that request gets the 400.
       broken.refuseBrokenBody(`the request body is malformed (${err.code}: ${(err as Error & { reason?: string }).reason ?? err.message})`);
     } else if (current == null && socket.writable) {
-      endWith(socket, answer.status, answer.text, 'SKIFF_BAD_REQUEST', message);
+      endWith(socket, answer.status, 'SKIFF_BAD_REQUEST', message);
     } else if (current?.writableEnded === true) {
       // The router has answered in full (a refusal of the head, say): that answer goes out, then the connection closes.
       socket.end();

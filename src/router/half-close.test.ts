@@ -54,6 +54,19 @@ describe.each([
     expect(seen().sort()).toEqual(['GET /a ', 'GET /b ', 'GET /d ', 'POST /c c1', 'POST /e e1']);
   });
 
+  it('get a 400, not a silent close, when they half-close in the middle of a head', async () => {
+    const { port, seen } = await setup(fastPath);
+    const c = rawClient(port);
+    scope.cleanups.push(async () => c.socket.destroy());
+    c.send('GET /cut HTTP/1.1\r\nHost: app.test\r\nX-Half: ');
+    c.socket.end();
+    const [answer] = await c.answers(1);
+    expect(answer).toMatchObject({ status: 400, headers: { connection: 'close' } });
+    expect(JSON.parse(answer!.body)).toMatchObject({ code: 'SKIFF_BAD_REQUEST' });
+    await c.closed;
+    expect(seen()).toEqual([]);
+  });
+
   it('get the answer to a keep-alive GET', async () => {
     const { port } = await setup(fastPath);
     expect(await halfClosed(port, get('/kept', 'Connection: keep-alive\r\n'), 1)).toMatchObject([{ status: 200, url: '/kept' }]);

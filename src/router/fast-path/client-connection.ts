@@ -23,6 +23,8 @@ export interface ConnectionContext {
   forget(connection: ClientConnection): void;
   /** A bug in the proxy's own code while handling this connection: logged, not thrown. */
   fault(err: unknown): void;
+  /** The client half-closed in the middle of a request head: answered 400 as node:http does. */
+  refuseIncomplete(connection: ClientConnection): void;
 }
 
 export interface ConnectionLimits {
@@ -298,7 +300,7 @@ export class ClientConnection implements ExchangeClient {
     if (this.exchange !== null || this.closing) return;
     if (this.pending !== null) {
       // Half a request head, and no more will come.
-      this.socket.destroy();
+      this.context.refuseIncomplete(this);
       return;
     }
     this.close();

@@ -18,7 +18,7 @@ import { hostKey, removeDotSegments } from '../request-target.js';
 import type { Upstream } from '../upstreams.js';
 import { ClientConnection, type ConnectionContext, type ConnectionLimits } from './client-connection.js';
 import { FastExchange, type ExchangeClient, type FastExchangeContext } from './fast-exchange.js';
-import { requestTimeoutAnswer, routerErrorAnswer } from './raw-answers.js';
+import { incompleteHeadAnswer, requestTimeoutAnswer, routerErrorAnswer } from './raw-answers.js';
 import type { ParsedRequest } from './request-head.js';
 import { SocketPool, type PoolRegistry } from './socket-pool.js';
 
@@ -160,6 +160,11 @@ export class FastPath implements ConnectionContext, ConnectionLimits, FastExchan
   refuseSilent(connection: ClientConnection): void {
     this.context.metrics.reject('timeout');
     connection.refuse(requestTimeoutAnswer());
+  }
+
+  refuseIncomplete(connection: ClientConnection): void {
+    this.context.metrics.reject('malformed');
+    connection.refuse(incompleteHeadAnswer());
   }
 
   fault(err: unknown): void {
