@@ -4,13 +4,13 @@
  * and each cluster worker. Connections start on the raw-socket fast path (fast-path/), which
  * gives them to node:http at the first request it does not serve itself.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ErrorCode } from '../core/errors.js';
 import type { DataPlane } from './data-plane.js';
 import { installFastPath, type FastPathStats } from './fast-path/fast-path.js';
 import { refusalAnswer } from './fast-path/raw-answers.js';
-import { exchangeReadingBody } from './proxy-exchange.js';
+import { afterAnswers, exchangeReadingBody } from './proxy-exchange.js';
 import { drainUpgrades, UpgradeProxy } from './upgrade-proxy.js';
 
 export interface DataServerOptions {
@@ -104,20 +104,16 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
     refusedSockets.add(socket);
     const message = `${answer.text} (${err.code ?? 'parse error'})`;
     const broken = exchangeReadingBody(socket);
-    const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
     if (broken !== undefined) {
       // The head was fine and the request is under way; its body is not: that request gets the 400.
       broken.refuseBrokenBody(`the request body is malformed (${err.code}: ${(err as Error & { reason?: string }).reason ?? err.message})`);
-    } else if (current == null && socket.writable) {
-      endWith(socket, answer.status, 'SKIFF_BAD_REQUEST', message);
-    } else if (current?.writableEnded === true) {
-      // The router has answered in full (a refusal of the head, say): that answer goes out, then the connection closes.
-      socket.end();
-      setTimeout(() => socket.destroy(), 1_000).unref();
-    } else {
-      // An answer is streaming on this connection: only closing is safe.
-      socket.destroy();
+      return;
     }
+    // Pipelined answers still going out come first; then the refusal, unless one of them closed the connection.
+    afterAnswers(socket, () => {
+      if (socket.writable) endWith(socket, answer.status, 'SKIFF_BAD_REQUEST', message);
+      else socket.destroySoon();
+    });
   });
 
   return {

@@ -113,7 +113,17 @@ function attachToSocket(socket: SocketWithExchanges, exchange: ProxyExchange): v
  */
 export function exchangeReadingBody(socket: Socket): ProxyExchange | undefined {
   const newest = (socket as SocketWithExchanges)[socketKey];
-  return newest != null && !newest.isDone && !newest.req.complete ? newest : undefined;
+  return newest != null && !newest.req.complete ? newest : undefined;
+}
+
+/**
+ * Calls `then` once every answer under way on `socket` has been written out (at once when there
+ * is none): answers go out in request order, so the newest exchange's is the last of them.
+ */
+export function afterAnswers(socket: Socket, then: () => void): void {
+  const newest = (socket as SocketWithExchanges)[socketKey];
+  if (newest == null) then();
+  else newest.whenAnswered(then);
 }
 
 function onClientDrain(this: ResponseWithExchange): void {
@@ -283,11 +293,33 @@ export class ProxyExchange implements RequestHead, TargetHead, ResolvedTarget, D
    * its body): the upstream request is abandoned and the client answered 400, then disconnected.
    */
   refuseBrokenBody(message: string): void {
-    if (this.done) return;
+    if (this.done) {
+      // Answered already (refused by the router, say): nothing more can follow on this connection.
+      this.whenAnswered(() => this.req.socket.destroySoon());
+      return;
+    }
     this.clientGone = true;
     const abort = this.settled ? null : this.abortUpstream;
     this.fail(400, 'SKIFF_BAD_REQUEST', message, true);
     abort?.(new Error('the request body is malformed'));
+  }
+
+  /** Calls `then` once this exchange's answer has been written out, or the connection is gone. */
+  whenAnswered(then: () => void): void {
+    const res = this.res;
+    if (res.writableFinished || res.destroyed) {
+      then();
+      return;
+    }
+    let called = false;
+    const once = (): void => {
+      if (called) return;
+      called = true;
+      then();
+    };
+    // Ahead of node:http's own listener, which may end the connection after this answer.
+    res.prependOnceListener('finish', once);
+    res.once('close', once);
   }
 
   /** The whole-exchange deadline passed. */

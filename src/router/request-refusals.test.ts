@@ -78,6 +78,22 @@ describe.each([
     expect((await send(port, chunked('1;name=value\r\nz\r\n0\r\n\r\n'), false)).status).toBe(200);
   });
 
+  it('answers the requests pipelined ahead of a malformed one, then 400, then closes', async () => {
+    const { port, seen } = await setup(fastPath);
+    const post = 'POST /catalog/a HTTP/1.1\r\nHost: app.test\r\nContent-Length: 2\r\n\r\nok';
+    for (const malformed of ['GET / HTTP/1.1\r\nHost: app.test\r\nBad Name: x\r\n\r\n', 'GET / HTTP/1.1\r\nHost: a b\r\nContent-Length: 9\r\n\r\nab']) {
+      const c = rawClient(port);
+      scope.cleanups.push(async () => c.socket.destroy());
+      c.send(post + get('/catalog/b') + malformed);
+      c.socket.end();
+      const answers = await c.answers(3);
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 400]);
+      await c.closed;
+    }
+    // Pipelined requests may reach the instance in any order; their answers come in order.
+    expect(seen().sort()).toEqual(['catalog GET /catalog/b host=app.test', 'catalog GET /catalog/b host=app.test', 'catalog POST /catalog/a host=app.test', 'catalog POST /catalog/a host=app.test']);
+  });
+
   it('answers CONNECT with 400 and a body that says why, and closes', async () => {
     const { port, seen } = await setup(fastPath);
     const answer = await send(port, 'CONNECT shop.test:443 HTTP/1.1\r\nHost: shop.test:443\r\n\r\n', true);
