@@ -137,6 +137,18 @@ describe.each([
     expect(seen()).toHaveLength(4);
   });
 
+  it('routes upgrades by the same rules: dot segments removed, an invalid Host refused', async () => {
+    const { port, seen } = await setup(fastPath);
+    const upgrade = (path: string, host: string): string => `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n`;
+    const c = rawClient(port);
+    scope.cleanups.push(async () => c.socket.destroy());
+    c.send(upgrade('/catalog/%2e%2e/admin/ws', 'app.test'));
+    await expect.poll(() => seen()).toEqual(['admin GET /admin/ws host=app.test']);
+    const refused = await send(port, upgrade('/admin/ws', 'a b'), true);
+    expect(refused.status).toBe(400);
+    expect(seen()).toHaveLength(1);
+  });
+
   it('removes dot segments, encoded ones too, before matching and forwarding, and keeps the query as sent', async () => {
     const { port, seen } = await setup(fastPath);
     const paths = ['/catalog/../admin?q=/../x', '/catalog/%2e%2E/admin/./users', '/../../../admin', '/catalog/./items/.', '/catalog/.%2E/%2e./admin'];
