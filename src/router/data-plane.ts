@@ -12,8 +12,8 @@ import { sendRouterError } from './error-response.js';
 import { RequestIds, rewriteRequestHeaders, useAuthority } from './forward-headers.js';
 import { RouterMetrics } from './metrics.js';
 import { ProxyExchange, type ExchangeContext, type ProxyBackend, type ProxyRoute, type RouterLogger } from './proxy-exchange.js';
-import { compileTable, matchRoute, upstreamPath, type CompiledTable } from './route-matcher.js';
 import { resolveTarget } from './request-target.js';
+import { compileTable, matchRoute, upstreamPath, type CompiledTable } from './route-matcher.js';
 import { AnswerCapture } from './parallel/capture.js';
 import { sendCopies } from './parallel/mirror-dispatch.js';
 import type { MirrorSettings } from './parallel/mirror-settings.js';
@@ -147,7 +147,8 @@ export class DataPlane implements ExchangeContext {
     const refusal = resolveTarget(exchange, exchange);
     if (refusal !== undefined) {
       exchange.answeredByRouter();
-      this.metrics.reject('malformed');
+      // Counted like node:http parser's own refusals of the same kind.
+      this.metrics.reject(refusal.code === 'SKIFF_UNSUPPORTED_TRANSFER_ENCODING' ? 'ambiguous_length' : 'malformed');
       sendRouterError(res, 400, refusal.code, refusal.message, true);
       return;
     }
