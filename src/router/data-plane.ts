@@ -9,10 +9,11 @@ import { emptyRouteTable, type RouteTable } from '../core/route-table.js';
 import { limitBody } from './body-limit.js';
 import type { DrainAddress, DrainResult } from './drain.js';
 import { sendRouterError } from './error-response.js';
-import { RequestIds, rewriteRequestHeaders } from './forward-headers.js';
+import { RequestIds, rewriteRequestHeaders, useAuthority } from './forward-headers.js';
 import { RouterMetrics } from './metrics.js';
 import { ProxyExchange, type ExchangeContext, type ProxyBackend, type ProxyRoute, type RouterLogger } from './proxy-exchange.js';
-import { compileTable, hostWithoutPort, matchRoute, upstreamPath, type CompiledTable } from './route-matcher.js';
+import { resolveTarget } from './request-target.js';
+import { compileTable, matchRoute, upstreamPath, type CompiledTable } from './route-matcher.js';
 import { AnswerCapture } from './parallel/capture.js';
 import { sendCopies } from './parallel/mirror-dispatch.js';
 import type { MirrorSettings } from './parallel/mirror-settings.js';
@@ -143,7 +144,15 @@ export class DataPlane implements ExchangeContext {
     const startMs = performance.now();
     const exchange = new ProxyExchange(this, req, res, startMs);
     rewriteRequestHeaders(req.rawHeaders, req.socket.remoteAddress, this.ids, exchange);
-    if (exchange.hostHeader !== undefined) exchange.host = hostWithoutPort(exchange.hostHeader);
+    const refusal = resolveTarget(exchange, exchange);
+    if (refusal !== undefined) {
+      exchange.answeredByRouter();
+      // Counted like node:http parser's own refusals of the same kind.
+      this.metrics.reject(refusal.code === 'SKIFF_UNSUPPORTED_TRANSFER_ENCODING' ? 'ambiguous_length' : 'malformed');
+      sendRouterError(res, 400, refusal.code, refusal.message, true);
+      return;
+    }
+    if (exchange.authority !== undefined) useAuthority(exchange.headers, exchange.authority);
     const route = matchRoute(this.compiled, exchange.host, exchange.url);
     if (route === undefined) {
       exchange.answeredByRouter();

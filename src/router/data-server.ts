@@ -4,10 +4,13 @@
  * and each cluster worker. Connections start on the raw-socket fast path (fast-path/), which
  * gives them to node:http at the first request it does not serve itself.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { ErrorCode } from '../core/errors.js';
 import type { DataPlane } from './data-plane.js';
 import { installFastPath, type FastPathStats } from './fast-path/fast-path.js';
+import { refusalAnswer } from './fast-path/raw-answers.js';
+import { afterAnswers, exchangeReadingBody } from './proxy-exchange.js';
 import { drainUpgrades, UpgradeProxy } from './upgrade-proxy.js';
 
 /** An address to bind, or a listening socket inherited as a file descriptor (a successor primary's). */
@@ -63,6 +66,13 @@ function listen(server: Server, options: { port: number; host: string } | { fd: 
   });
 }
 
+/** Answers a connection node:http does not serve with the router's JSON error, and closes it. */
+function endWith(socket: Socket, status: number, code: ErrorCode, message: string): void {
+  socket.end(refusalAnswer(status, code, message));
+  // A client that never reads must not keep the socket.
+  setTimeout(() => socket.destroy(), 1_000).unref();
+}
+
 export function createDataServer(plane: DataPlane, options: DataServerOptions = {}): DataServer {
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
@@ -79,6 +89,9 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
     plane.handle,
   );
   server.keepAliveTimeout = 5_000;
+  // A client that half-closes after its requests (nc -N, HTTP/1.0 tools) still gets every answer;
+  // node:http's default ends the connection at the client's FIN, losing them.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const fast =
     options.fastPath === false
       ? undefined
@@ -88,7 +101,15 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
   }
   const upgrades = new UpgradeProxy(plane);
   server.on('upgrade', upgrades.handle);
+  /** Connections whose parser failed and that have been answered (or closed) for it. */
+  const refusedSockets = new WeakSet<Socket>();
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    plane.metrics.reject('malformed');
+    endWith(socket, 400, 'SKIFF_METHOD_NOT_SUPPORTED', 'CONNECT is not supported: this router is a reverse proxy, not a forward proxy');
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // The parser reports again for every byte that follows its first failure: answer once.
+    if (refusedSockets.has(socket)) return;
     const answer = classify(err.code);
     if (answer === undefined) {
       plane.metrics.reject('client_disconnected');
@@ -96,17 +117,19 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
       return;
     }
     plane.metrics.reject(answer.reason);
-    // A response may already be on its way on this connection; then only closing is safe.
-    if (socket.writable && (socket as Socket & { _httpMessage?: unknown })._httpMessage == null) {
-      const body = JSON.stringify({ code: 'SKIFF_BAD_REQUEST', message: `${answer.text} (${err.code ?? 'parse error'})` });
-      socket.end(
-        `HTTP/1.1 ${answer.status} ${answer.text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-      );
-      // A client that never reads must not keep the socket.
-      setTimeout(() => socket.destroy(), 1_000).unref();
-    } else {
-      socket.destroy();
+    refusedSockets.add(socket);
+    const message = `${answer.text} (${err.code ?? 'parse error'})`;
+    const broken = exchangeReadingBody(socket);
+    if (broken !== undefined) {
+      // The head was fine and the request is under way; its body is not: that request gets the 400.
+      broken.refuseBrokenBody(`the request body is malformed (${err.code}: ${(err as Error & { reason?: string }).reason ?? err.message})`);
+      return;
     }
+    // Pipelined answers still going out come first; then the refusal, unless one of them closed the connection.
+    afterAnswers(socket, () => {
+      if (socket.writable) endWith(socket, answer.status, 'SKIFF_BAD_REQUEST', message);
+      else socket.destroySoon();
+    });
   });
 
   return {

@@ -46,8 +46,12 @@ export interface RequestHead {
   hostHeader: string | undefined;
   /** -1 when absent. */
   contentLength: number;
+  /** How many Host headers the client sent (more than one is refused). */
+  hostHeaders: number;
   /** A transfer-encoding was sent: a body of unknown length follows. */
   chunked: boolean;
+  /** The Transfer-Encoding values joined with `, `; undefined when absent. */
+  transferEncoding: string | undefined;
   requestId: string;
 }
 
@@ -73,8 +77,10 @@ export function rewriteRequestHeaders(
   let requestId: string | undefined;
   let connection: string | undefined;
   head.hostHeader = undefined;
+  head.hostHeaders = 0;
   head.contentLength = -1;
   head.chunked = false;
+  head.transferEncoding = undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
@@ -88,7 +94,7 @@ export function rewriteRequestHeaders(
       case RequestAction.Drop:
         break;
       case RequestAction.Host:
-        head.hostHeader = value;
+        if (++head.hostHeaders === 1) head.hostHeader = value;
         out.push(name, value);
         break;
       case RequestAction.ContentLength:
@@ -97,6 +103,7 @@ export function rewriteRequestHeaders(
         break;
       case RequestAction.TransferEncoding:
         head.chunked = true;
+        head.transferEncoding = head.transferEncoding === undefined ? value : `${head.transferEncoding}, ${value}`;
         break;
       case RequestAction.Connection:
         connection = connection === undefined ? value : `${connection}, ${value}`;
@@ -117,6 +124,24 @@ export function rewriteRequestHeaders(
   head.requestId = requestId ?? ids.next();
   out.push('x-request-id', head.requestId);
   head.headers = out;
+}
+
+/**
+ * An absolute-form request (`GET http://authority/path`) goes upstream in origin-form with Host
+ * set to the target's authority (RFC 9112 §3.2.2), and so does x-forwarded-host.
+ */
+export function useAuthority(headers: string[], authority: string): void {
+  let host = false;
+  let forwarded = false;
+  for (let i = 0; i < headers.length; i += 2) {
+    const lower = (headers[i] as string).toLowerCase();
+    if (lower === 'host') host = true;
+    else if (lower === 'x-forwarded-host') forwarded = true;
+    else continue;
+    headers[i + 1] = authority;
+  }
+  if (!host) headers.push('host', authority);
+  if (!forwarded) headers.push('x-forwarded-host', authority);
 }
 
 /** Headers the client named in `Connection` are hop-by-hop too (RFC 9110 §7.6.1). */

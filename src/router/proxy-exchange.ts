@@ -17,6 +17,7 @@ import type { MetricSeries } from './metrics.js';
 import type { AnswerCapture } from './parallel/capture.js';
 import { upstreamPath, type CompiledRoute } from './route-matcher.js';
 import type { RouteTraffic } from './release-picker.js';
+import type { ResolvedTarget, TargetHead } from './request-target.js';
 import type { RouteState, ServiceLimiter } from './route-state.js';
 import type { Upstream } from './upstreams.js';
 
@@ -106,6 +107,25 @@ function attachToSocket(socket: SocketWithExchanges, exchange: ProxyExchange): v
   socket[socketKey] = exchange;
 }
 
+/**
+ * The exchange on `socket` whose request body was still arriving, if any: when node:http's parser
+ * fails in the middle of a body (a broken chunk), that request is the broken one.
+ */
+export function exchangeReadingBody(socket: Socket): ProxyExchange | undefined {
+  const newest = (socket as SocketWithExchanges)[socketKey];
+  return newest != null && !newest.req.complete ? newest : undefined;
+}
+
+/**
+ * Calls `then` once every answer under way on `socket` has been written out (at once when there
+ * is none): answers go out in request order, so the newest exchange's is the last of them.
+ */
+export function afterAnswers(socket: Socket, then: () => void): void {
+  const newest = (socket as SocketWithExchanges)[socketKey];
+  if (newest == null) then();
+  else newest.whenAnswered(then);
+}
+
 function onClientDrain(this: ResponseWithExchange): void {
   this[exchangeKey]?.resumeUpstream();
 }
@@ -115,14 +135,21 @@ function errorCode(err: unknown): string {
   return typeof code === 'string' ? code : '';
 }
 
-export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
+export class ProxyExchange implements RequestHead, TargetHead, ResolvedTarget, Dispatcher.DispatchHandler {
   headers: string[] = [];
   hostHeader: string | undefined = undefined;
+  hostHeaders = 0;
   contentLength = -1;
   chunked = false;
+  transferEncoding: string | undefined = undefined;
   requestId = '';
 
-  readonly url: string;
+  readonly method: string;
+  /** The request target as the client sent it. */
+  readonly target: string;
+  /** The target as matched and forwarded (see resolveTarget). */
+  url: string;
+  authority: string | undefined = undefined;
   readonly startMs: number;
   /** Lower-cased host without port, as used for matching. */
   host: string | undefined = undefined;
@@ -161,7 +188,9 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
     this.context = context;
     this.req = req;
     this.res = res;
-    this.url = req.url ?? '/';
+    this.method = req.method ?? 'GET';
+    this.target = req.url ?? '/';
+    this.url = this.target;
     this.startMs = startMs;
     (res as ResponseWithExchange)[exchangeKey] = this;
     attachToSocket(req.socket, this);
@@ -257,6 +286,40 @@ export class ProxyExchange implements RequestHead, Dispatcher.DispatchHandler {
       return;
     }
     this.abortUpstream?.(new Error('client closed the connection'));
+  }
+
+  /**
+   * The request turned out malformed after its head was accepted (node:http's parser failed in
+   * its body): the upstream request is abandoned and the client answered 400, then disconnected.
+   */
+  refuseBrokenBody(message: string): void {
+    if (this.done) {
+      // Answered already (refused by the router, say): nothing more can follow on this connection.
+      this.whenAnswered(() => this.req.socket.destroySoon());
+      return;
+    }
+    this.clientGone = true;
+    const abort = this.settled ? null : this.abortUpstream;
+    this.fail(400, 'SKIFF_BAD_REQUEST', message, true);
+    abort?.(new Error('the request body is malformed'));
+  }
+
+  /** Calls `then` once this exchange's answer has been written out, or the connection is gone. */
+  whenAnswered(then: () => void): void {
+    const res = this.res;
+    if (res.writableFinished || res.destroyed) {
+      then();
+      return;
+    }
+    let called = false;
+    const once = (): void => {
+      if (called) return;
+      called = true;
+      then();
+    };
+    // Ahead of node:http's own listener, which may end the connection after this answer.
+    res.prependOnceListener('finish', once);
+    res.once('close', once);
   }
 
   /** The whole-exchange deadline passed. */

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RouteEntry } from '../core/route-table.js';
-import { compileTable, hostWithoutPort, matchRoute, prefixMatches, upstreamPath } from './route-matcher.js';
+import { hostKey } from './request-target.js';
+import { compileTable, matchRoute, prefixMatches, upstreamPath } from './route-matcher.js';
 import { route, table } from './test-fixtures.js';
 
 function compile(routes: RouteEntry[]) {
@@ -9,7 +10,7 @@ function compile(routes: RouteEntry[]) {
 }
 
 function matchedId(routes: RouteEntry[], hostHeader: string | undefined, url: string): string | undefined {
-  return matchRoute(compile(routes), hostHeader === undefined ? undefined : hostWithoutPort(hostHeader), url)?.id;
+  return matchRoute(compile(routes), hostHeader === undefined ? undefined : hostKey(hostHeader), url)?.id;
 }
 
 describe('matchRoute', () => {
@@ -87,16 +88,5 @@ describe('upstreamPath', () => {
     ['/', true, '/x?y', '/x?y'],
   ])('prefix %s strip %s: %s → %s', (prefix, stripPrefix, url, expected) => {
     expect(upstreamPath({ prefix, stripPrefix }, url)).toBe(expected);
-  });
-});
-
-describe('hostWithoutPort', () => {
-  it.each([
-    ['Example.COM', 'example.com'],
-    ['example.com:8080', 'example.com'],
-    ['[::1]:8080', '[::1]'],
-    ['[::1]', '[::1]'],
-  ])('%s → %s', (header, expected) => {
-    expect(hostWithoutPort(header)).toBe(expected);
   });
 });

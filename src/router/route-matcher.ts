@@ -69,20 +69,6 @@ export function compileTable<B, S = undefined>(
   return { table, byHost, anyHost };
 }
 
-/** The Host header without its port, lower-cased; `[::1]:8080` gives `[::1]`. */
-export function hostWithoutPort(hostHeader: string): string {
-  let end = hostHeader.length;
-  if (hostHeader.charCodeAt(0) === 91 /* [ */) {
-    const close = hostHeader.indexOf(']');
-    if (close !== -1) end = close + 1;
-  } else {
-    const colon = hostHeader.indexOf(':');
-    if (colon !== -1) end = colon;
-  }
-  const host = end === hostHeader.length ? hostHeader : hostHeader.slice(0, end);
-  return host.toLowerCase();
-}
-
 /** Whether `prefix` matches `url` (path plus query) on a segment boundary. */
 export function prefixMatches(prefix: string, url: string): boolean {
   if (!url.startsWith(prefix)) return false;

@@ -6,9 +6,10 @@
 import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { pickBackend } from './balancer.js';
-import { RequestIds, rewriteRequestHeaders, type RequestHead } from './forward-headers.js';
+import { RequestIds, rewriteRequestHeaders, useAuthority, type RequestHead } from './forward-headers.js';
 import type { ProxyRoute, RouterLogger } from './proxy-exchange.js';
-import { hostWithoutPort, upstreamPath } from './route-matcher.js';
+import { resolveTarget, type ResolvedTarget, type TargetHead } from './request-target.js';
+import { upstreamPath } from './route-matcher.js';
 
 export interface UpgradeContext {
   readonly logger: RouterLogger;
@@ -21,12 +22,24 @@ function refuse(socket: Socket, status: number, reason: string): void {
   socket.destroy();
 }
 
-class Head implements RequestHead {
+class Head implements RequestHead, TargetHead, ResolvedTarget {
   headers: string[] = [];
   hostHeader: string | undefined = undefined;
+  hostHeaders = 0;
   contentLength = -1;
   chunked = false;
+  transferEncoding: string | undefined = undefined;
   requestId = '';
+  host: string | undefined = undefined;
+  url: string;
+  authority: string | undefined = undefined;
+
+  constructor(
+    readonly method: string,
+    readonly target: string,
+  ) {
+    this.url = target;
+  }
 }
 
 export class UpgradeProxy {
@@ -41,10 +54,15 @@ export class UpgradeProxy {
       refuse(client, 503, 'Service Unavailable');
       return;
     }
-    const request = new Head();
+    const request = new Head(req.method ?? 'GET', req.url ?? '/');
     rewriteRequestHeaders(req.rawHeaders, client.remoteAddress, this.ids, request);
-    const url = req.url ?? '/';
-    const route = this.context.match(request.hostHeader === undefined ? undefined : hostWithoutPort(request.hostHeader), url);
+    if (resolveTarget(request, request) !== undefined) {
+      refuse(client, 400, 'Bad Request');
+      return;
+    }
+    if (request.authority !== undefined) useAuthority(request.headers, request.authority);
+    const url = request.url;
+    const route = this.context.match(request.host, url);
     if (route === undefined) {
       refuse(client, 404, 'Not Found');
       return;

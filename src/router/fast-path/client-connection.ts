@@ -23,6 +23,8 @@ export interface ConnectionContext {
   forget(connection: ClientConnection): void;
   /** A bug in the proxy's own code while handling this connection: logged, not thrown. */
   fault(err: unknown): void;
+  /** The client half-closed in the middle of a request head: answered 400 as node:http does. */
+  refuseIncomplete(connection: ClientConnection): void;
 }
 
 export interface ConnectionLimits {
@@ -50,7 +52,7 @@ export class ClientConnection implements ExchangeClient {
 
   private readonly context: ConnectionContext;
   private readonly request = new ParsedRequest();
-  /** Bytes read and not yet handled: a partial head, or pipelined requests behind the current one. */
+  /** Bytes read and not yet handled: a partial head, or what goes to node:http. */
   private pending: Buffer | null = null;
   /** Reads that left the head incomplete; a head spread over more than two goes to node:http. */
   private partialReads = 0;
@@ -60,7 +62,7 @@ export class ClientConnection implements ExchangeClient {
   /** Closed, or handed to node:http: no longer this module's. */
   private detached = false;
   private lastHostHeader = '';
-  private lastHost = '';
+  private lastHost: string | undefined = '';
 
   constructor(context: ConnectionContext, socket: Socket) {
     this.context = context;
@@ -74,8 +76,8 @@ export class ClientConnection implements ExchangeClient {
     socket.on('drain', this.onDrain);
   }
 
-  /** The Host header without port, lower-cased; cached since a connection rarely changes it. */
-  hostOf(hostHeader: string, convert: (header: string) => string): string {
+  /** `convert(hostHeader)`, cached since a connection rarely changes its Host header. */
+  hostOf(hostHeader: string, convert: (header: string) => string | undefined): string | undefined {
     if (hostHeader !== this.lastHostHeader) {
       this.lastHostHeader = hostHeader;
       this.lastHost = convert(hostHeader);
@@ -86,9 +88,8 @@ export class ClientConnection implements ExchangeClient {
   private readonly onData = (chunk: Buffer): void => {
     if (this.closing) return;
     if (this.exchange !== null) {
-      // A pipelined request: it waits until the current answer is out.
-      this.pending = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
-      this.pause();
+      // A pipelined request: it waits in the socket until the current answer is out.
+      this.holdBack(chunk);
       return;
     }
     let buf = chunk;
@@ -141,10 +142,7 @@ export class ClientConnection implements ExchangeClient {
       if (this.detached || this.closing) return;
       offset = next;
       if (this.exchange !== null) {
-        if (offset < buf.length) {
-          this.pending = buf.subarray(offset);
-          this.pause();
-        }
+        if (offset < buf.length) this.holdBack(buf.subarray(offset));
         return;
       }
       // Answered already (it failed at once): go on with the next request, unless this one closes.
@@ -185,15 +183,7 @@ export class ClientConnection implements ExchangeClient {
       return;
     }
     if (this.processing) return;
-    const pending = this.pending;
-    if (pending !== null) {
-      this.pending = null;
-      this.process(pending);
-      if (this.detached || this.closing) return;
-      if (this.paused && !(this.exchange !== null && this.pending !== null)) this.resume();
-      if (this.exchange === null && this.pending === null && this.ended) this.close();
-      return;
-    }
+    // Held-back requests are still in the socket, so it reports the client's end only after them.
     if (this.ended) this.close();
     else if (this.paused) this.resume();
   }
@@ -258,10 +248,17 @@ export class ClientConnection implements ExchangeClient {
     this.socket.destroySoon();
   }
 
-  private pause(): void {
-    if (this.paused) return;
-    this.paused = true;
-    this.socket.pause();
+  /**
+   * Puts bytes that arrived during an exchange back into the paused socket: they come again as
+   * data once the answer is out. Kept there and not here, the socket reports the client's
+   * half-close ('end') only after every one of them has been read.
+   */
+  private holdBack(bytes: Buffer): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    this.socket.unshift(bytes);
   }
 
   private resume(): void {
@@ -303,7 +300,7 @@ export class ClientConnection implements ExchangeClient {
     if (this.exchange !== null || this.closing) return;
     if (this.pending !== null) {
       // Half a request head, and no more will come.
-      this.socket.destroy();
+      this.context.refuseIncomplete(this);
       return;
     }
     this.close();

@@ -14,11 +14,11 @@ import { pickBackend } from '../balancer.js';
 import { RequestIds } from '../forward-headers.js';
 import type { RouterMetrics } from '../metrics.js';
 import type { ProxyRoute, RouterLogger } from '../proxy-exchange.js';
-import { hostWithoutPort } from '../route-matcher.js';
+import { hostKey, removeDotSegments } from '../request-target.js';
 import type { Upstream } from '../upstreams.js';
 import { ClientConnection, type ConnectionContext, type ConnectionLimits } from './client-connection.js';
 import { FastExchange, type ExchangeClient, type FastExchangeContext } from './fast-exchange.js';
-import { requestTimeoutAnswer, routerErrorAnswer } from './raw-answers.js';
+import { incompleteHeadAnswer, requestTimeoutAnswer, routerErrorAnswer } from './raw-answers.js';
 import type { ParsedRequest } from './request-head.js';
 import { SocketPool, type PoolRegistry } from './socket-pool.js';
 
@@ -117,7 +117,10 @@ export class FastPath implements ConnectionContext, ConnectionLimits, FastExchan
   };
 
   begin(connection: ClientConnection, request: ParsedRequest, startMs: number): FastExchange | undefined {
-    const host = connection.hostOf(request.host, hostWithoutPort);
+    const host = connection.hostOf(request.host, hostKey);
+    // An invalid Host is node:http's path to refuse, with the same answer as there.
+    if (host === undefined) return undefined;
+    request.url = removeDotSegments(request.url);
     const route = this.context.match(host, request.url);
     if (route === undefined || !this.isPlain(route)) return undefined;
     const state = route.state;
@@ -157,6 +160,11 @@ export class FastPath implements ConnectionContext, ConnectionLimits, FastExchan
   refuseSilent(connection: ClientConnection): void {
     this.context.metrics.reject('timeout');
     connection.refuse(requestTimeoutAnswer());
+  }
+
+  refuseIncomplete(connection: ClientConnection): void {
+    this.context.metrics.reject('malformed');
+    connection.refuse(incompleteHeadAnswer());
   }
 
   fault(err: unknown): void {

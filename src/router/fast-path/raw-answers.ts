@@ -17,8 +17,18 @@ export function routerErrorAnswer(status: number, code: ErrorCode, message: stri
   );
 }
 
-/** What data-server.ts answers when node:http's parser refuses a request, for the same case on the fast path. */
+/** The router's answer to a connection it will not serve further (a parser refusal, CONNECT): JSON, then close. */
+export function refusalAnswer(status: number, code: ErrorCode, message: string): string {
+  const body = JSON.stringify({ code, message });
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
+
+/** What data-server.ts answers when node:http's parser times a connection out, for the same case on the fast path. */
 export function requestTimeoutAnswer(): string {
-  const body = JSON.stringify({ code: 'SKIFF_BAD_REQUEST', message: 'Request Timeout (ERR_HTTP_REQUEST_TIMEOUT)' });
-  return `HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+  return refusalAnswer(408, 'SKIFF_BAD_REQUEST', 'Request Timeout (ERR_HTTP_REQUEST_TIMEOUT)');
+}
+
+/** What data-server.ts answers when the client half-closes in the middle of a request head. */
+export function incompleteHeadAnswer(): string {
+  return refusalAnswer(400, 'SKIFF_BAD_REQUEST', 'Bad Request (HPE_INVALID_EOF_STATE)');
 }

@@ -19,7 +19,7 @@ const maxHeaderLines = 100;
 export class ParsedRequest {
   method = '';
   isHead = false;
-  /** The request target as sent (path and query). */
+  /** The request target (path and query); the fast path removes its dot segments before matching. */
   url = '';
   /** The Host header's value, with port. */
   host = '';
