@@ -5,7 +5,7 @@
  * gives them to node:http at the first request it does not serve itself.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { ErrorCode } from '../core/errors.js';
 import type { DataPlane } from './data-plane.js';
 import { installFastPath, type FastPathStats } from './fast-path/fast-path.js';
@@ -33,8 +33,41 @@ export interface DataServer {
   listen(port: number, host: string): Promise<number>;
   /** Listens on an inherited listening socket; resolves with its port. */
   listenFd(fd: number): Promise<number>;
-  /** Stops accepting; waits for in-flight requests and upgraded connections up to `timeoutMs`. */
+  /**
+   * Stops accepting; answers requests that still arrive on open connections (with `Connection: close`)
+   * for a short grace, then closes idle ones; waits for in-flight requests and upgraded connections
+   * up to `timeoutMs`.
+   */
   drain(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * How long a draining server lets connections without a request in progress send one before it
+ * closes them: the kernel may have handed it a connection just before it stopped accepting, and a
+ * loaded machine can take a while to run the client that writes the request.
+ */
+const firstRequestGraceMs = 1_000;
+
+const netServerClose = NetServer.prototype.close;
+
+/** Clears node:http's timer for head deadlines, which only its own close() clears otherwise. */
+function stopConnectionsCheck(server: Server): void {
+  const key = Object.getOwnPropertySymbols(server).find((symbol) => symbol.description === 'http.server.connectionsCheckingInterval');
+  if (key !== undefined) clearInterval((server as unknown as Record<symbol, NodeJS.Timeout | undefined>)[key]);
+}
+
+function trackConnections(server: Server): Set<Socket> {
+  const open = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+  return open;
+}
+
+/** Closes the connections that have not sent a byte (and so have no answer on its way either). */
+function closeSilent(open: ReadonlySet<Socket>): void {
+  for (const socket of open) if (socket.bytesRead === 0) socket.destroy();
 }
 
 /** The parser's refusals: the status to answer with and the reason counted in the metrics. */
@@ -99,6 +132,9 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
   if (fast === undefined && options.fastPath !== false) {
     plane.logger.warn({}, "node:http's connection handler was not found: serving every request through node:http (no fast path)");
   }
+  // node:http counts a connection that has sent nothing yet as busy (its head deadline runs), so
+  // closeIdleConnections() leaves it open; without the fast path, which closes its own, they are tracked here.
+  const silent = fast === undefined ? trackConnections(server) : undefined;
   const upgrades = new UpgradeProxy(plane);
   server.on('upgrade', upgrades.handle);
   /** Connections whose parser failed and that have been answered (or closed) for it. */
@@ -139,23 +175,32 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
     listenFd: (fd) => listen(server, { fd }),
     drain: async (timeoutMs) => {
       const closed = new Promise<void>((resolve) => {
+        let sweep: NodeJS.Timeout | undefined;
         const closeIdle = (): void => {
           server.closeIdleConnections();
           fast?.closeIdle();
+          if (silent !== undefined) closeSilent(silent);
         };
-        const sweep = setInterval(closeIdle, 50);
+        // Until then an accepted connection may still be sending its request (also the next one on
+        // a kept-alive connection): it is answered with `Connection: close` instead of reset.
+        const grace = setTimeout(() => {
+          closeIdle();
+          sweep = setInterval(closeIdle, 50);
+        }, Math.min(timeoutMs, firstRequestGraceMs));
         const deadline = setTimeout(() => {
           server.closeAllConnections();
           fast?.destroyAll();
         }, timeoutMs);
+        // net's close only stops accepting; node:http's would also close idle connections at once.
         // The server's count of open connections includes the fast path's: this waits for both.
-        server.close(() => {
+        netServerClose.call(server, () => {
+          clearTimeout(grace);
           clearInterval(sweep);
           clearTimeout(deadline);
           fast?.stop();
+          stopConnectionsCheck(server);
           resolve();
         });
-        closeIdle();
       });
       await Promise.all([closed, drainUpgrades(upgrades.open, timeoutMs)]);
     },

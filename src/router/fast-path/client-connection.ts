@@ -238,9 +238,9 @@ export class ClientConnection implements ExchangeClient {
     this.socket.destroySoon();
   }
 
-  /** Idle connections close at once when the router drains, like node:http's closeIdleConnections. */
+  /** Closes the connection when it is between requests (nothing in progress, no part of a head read). */
   closeIfIdle(): void {
-    if (this.exchange === null && !this.detached) this.socket.destroy();
+    if (this.exchange === null && this.pending === null && !this.detached && !this.closing) this.socket.destroy();
   }
 
   private close(): void {
