@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import { isSkiffError } from '../../core/errors.js';
 import type { Driver, InstanceExit, RunningInstance } from '../../drivers/driver.js';
-import { rotateLogIfLarge } from '../../drivers/process/index.js';
 import type { HealthVerdict } from '../../reconcile/health.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
 import type { InstanceState } from '../../reconcile/instance-state.js';
@@ -60,20 +59,12 @@ export interface InstanceLifecycleDeps {
   readonly reconcile: (service: string) => void;
 }
 
-/** Instance logs are rotated past this size, keeping this many old files. */
-const logRotation = { maxBytes: 10 * 1024 * 1024, keep: 3 };
-const logRotationIntervalMs = 10_000;
-
 export class InstanceLifecycle {
   private readonly records = new Map<string, InstanceRecord>();
   private nextOrdinal = 1;
   private closing = false;
-  private readonly rotation: NodeJS.Timeout;
 
-  constructor(private readonly deps: InstanceLifecycleDeps) {
-    this.rotation = setInterval(() => void this.rotateLogs(), logRotationIntervalMs);
-    this.rotation.unref();
-  }
+  constructor(private readonly deps: InstanceLifecycleDeps) {}
 
   /** Takes over instances recorded by an earlier control plane: running ones are kept, not restarted. */
   async adopt(): Promise<void> {
@@ -108,19 +99,7 @@ export class InstanceLifecycle {
   /** Stops every instance (each with its grace period, without draining) and forgets them. */
   async stopAll(): Promise<void> {
     this.closing = true;
-    clearInterval(this.rotation);
     await Promise.all(this.instances().map((record) => this.stopInstance(record, 'removed', false)));
-  }
-
-  private async rotateLogs(): Promise<void> {
-    for (const record of this.records.values()) {
-      if (!record.logPath) continue;
-      try {
-        await rotateLogIfLarge(record.logPath, logRotation);
-      } catch (error) {
-        this.deps.logger.warn({ err: error, instance: record.id }, 'log rotation failed');
-      }
-    }
   }
 
   async startNew(desired: DesiredService): Promise<void> {
