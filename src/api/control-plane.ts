@@ -181,6 +181,8 @@ export interface SecretChange {
   readonly secrets: readonly SecretInfo[];
   /** The new release that uses them, when the service runs in that environment. */
   readonly release: ReleaseSummary | null;
+  /** Secrets that logs will not redact (too short or too plain), named with why; set by the API. */
+  readonly warnings?: readonly string[];
 }
 
 export type PlanResult =

@@ -46,6 +46,7 @@ import { ReleaseOperations } from './release-operations.js';
 import { serviceRollout } from './rollout-summary.js';
 import { revisionSummary } from './summaries.js';
 import { TimeTravel } from './time-travel.js';
+import { createRedactor, redactThenFilter } from '../monitoring/log-redaction.js';
 import type { ArtifactPort } from './release-operations.js';
 
 export interface LocalControlPlaneDeps {
@@ -302,24 +303,20 @@ export class LocalControlPlane implements ControlPlane {
 
   async logs(query: LogQuery): Promise<readonly LogLine[]> {
     this.checkLogQuery(query);
-    const redact = this.redactor(query);
     const lines = await this.deps.logs.query(this.collectedQuery(query));
-    return lines.map((line) => logLine(line, redact));
+    return redactThenFilter(lines, { redact: this.redactor(query), grep: query.grep, tail: query.tail ?? 100 }).map(logLine);
   }
 
   /** Replaces the service's secret values in log lines, in case a service prints one. */
   private redactor(query: LogQuery): (line: string) => string {
-    const values = Object.values(
-      this.deps.secrets.values(query.environment, query.service, this.deps.secrets.versions(query.environment, query.service)),
-    ).filter((value) => value.length >= 4);
-    if (values.length === 0) return (line) => line;
-    return (line) => values.reduce((text, value) => text.split(value).join('[redacted]'), line);
+    const versions = this.deps.secrets.versions(query.environment, query.service);
+    return createRedactor(Object.values(this.deps.secrets.values(query.environment, query.service, versions)));
   }
 
   async followLogs(query: LogQuery, onLine: (line: LogLine) => void, signal: AbortSignal): Promise<void> {
     this.checkLogQuery(query);
-    const redact = this.redactor(query);
-    await this.deps.logs.follow(this.collectedQuery({ ...query, tail: undefined }), (line) => onLine(logLine(line, redact)), signal);
+    const view = { redact: this.redactor(query), grep: query.grep };
+    await this.deps.logs.follow(this.collectedQuery(query), (line) => redactThenFilter([line], view).forEach((shown) => onLine(logLine(shown))), signal);
   }
 
   private checkLogQuery(query: LogQuery): void {
@@ -333,8 +330,7 @@ export class LocalControlPlane implements ControlPlane {
       service: query.service,
       instance: query.instance,
       release: query.release,
-      grep: query.grep,
-      tail: query.tail ?? 100,
+      // Filtering and the tail come after redaction (redactThenFilter).
       since: query.sinceMs === undefined ? undefined : Date.now() - query.sinceMs,
     };
   }
@@ -361,8 +357,8 @@ export class LocalControlPlane implements ControlPlane {
   }
 }
 
-function logLine(line: CollectedLine, redact: (text: string) => string): LogLine {
-  return { time: new Date(line.time).toISOString(), instance: line.instance, release: line.release, stream: 'stdout', line: redact(line.line) };
+function logLine(line: CollectedLine): LogLine {
+  return { time: new Date(line.time).toISOString(), instance: line.instance, release: line.release, stream: 'stdout', line: line.line };
 }
 
 function instanceStatus(record: InstanceRecord): InstanceStatus {
