@@ -23,6 +23,7 @@ import { createAesGcmCipher } from '../store/secret-cipher.js';
 import { createSecretStore } from '../store/secret-store.js';
 import { createSqliteStore, openDatabase } from '../store/sqlite-store.js';
 import { createTokenStore } from '../store/token-store.js';
+import { claimDataDir } from './data-dir-claim.js';
 import { LocalControlPlane } from './local-control-plane.js';
 import { RolloutOperations } from './rollout-operations.js';
 import { ensureLocalAdminToken } from './local-token.js';
@@ -59,7 +60,7 @@ export async function runUp(options: UpOptions): Promise<number> {
 async function serve(config: ServerConfig): Promise<number> {
   const specText = readSpec(config.specPath);
   fs.mkdirSync(config.dataDir, { recursive: true });
-  claimDataDir(config);
+  const claim = claimDataDir(config);
 
   const logger = createFileLogger(config.dataDir, config.logLevel);
   const database = openDatabase(config.dataDir);
@@ -116,7 +117,7 @@ async function serve(config: ServerConfig): Promise<number> {
       // The API closes last, so `skiff stop` sees it go away only when everything has stopped.
       await app?.close();
       store.close();
-      releaseDataDir(config);
+      claim.release();
       print('Stopped.');
       finished(0);
     })());
@@ -182,7 +183,7 @@ async function serve(config: ServerConfig): Promise<number> {
     await monitor.stop();
     await environments.stopAll();
     store.close();
-    releaseDataDir(config);
+    claim.release();
     throw error;
   }
 
@@ -231,24 +232,3 @@ async function listen(app: FastifyInstance, config: ServerConfig): Promise<void>
   }
 }
 
-/** One server per data directory: its pid file names the live owner. */
-function claimDataDir(config: ServerConfig): void {
-  const file = path.join(config.dataDir, 'server.json');
-  try {
-    const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number; startTime: number; apiPort: number };
-    const stat = readProcStatSync(owner.pid);
-    if (stat && !isDeadState(stat.state) && stat.startTime === owner.startTime && owner.pid !== process.pid) {
-      throw new SkiffError('SKIFF_ALREADY_RUNNING', `a Skiff server (pid ${owner.pid}) already runs with ${config.dataDir}`, {
-        hint: `stop it with \`skiff stop\` (API port ${owner.apiPort}), or use another --data directory`,
-      });
-    }
-  } catch (error) {
-    if (isSkiffError(error)) throw error;
-  }
-  const startTime = readProcStatSync(process.pid)?.startTime ?? 0;
-  fs.writeFileSync(file, JSON.stringify({ pid: process.pid, startTime, apiPort: config.apiPort }));
-}
-
-function releaseDataDir(config: ServerConfig): void {
-  fs.rmSync(path.join(config.dataDir, 'server.json'), { force: true });
-}
