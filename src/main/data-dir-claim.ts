@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { createFileDurablySync } from '../core/durable-file.js';
 import { SkiffError } from '../core/errors.js';
 import { isDeadState, readProcStatSync } from '../core/proc.js';
 
@@ -42,21 +43,6 @@ function isLive(owner: Owner): boolean {
   return stat !== null && !isDeadState(stat.state) && stat.startTime === owner.startTime;
 }
 
-/** Creates `file` with `text` only if it does not exist; false if it does. */
-function createExclusive(file: string, text: string): boolean {
-  const temporary = `${file}.${process.pid}.new`;
-  fs.writeFileSync(temporary, text, { mode: 0o600 });
-  try {
-    fs.linkSync(temporary, file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    fs.rmSync(temporary, { force: true });
-  }
-}
-
 /** Moves a stale claim aside; false when what was moved turned out to be someone's new claim (it is put back). */
 function removeStale(file: string, staleText: string): boolean {
   const aside = `${file}.${process.pid}.stale`;
@@ -90,13 +76,24 @@ function alreadyRunning(dataDir: string, owner: Owner | null): SkiffError {
   );
 }
 
+/**
+ * Creates the data directory readable by its owner only, and makes what this process creates
+ * under it private too (umask 077: the database, logs, artifacts, keys and tokens). An existing
+ * directory is narrowed to 0700, which also closes whatever older files lie below it.
+ */
+export function makeDataDirPrivate(dataDir: string): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dataDir, 0o700);
+  process.umask(0o077);
+}
+
 export function claimDataDir(options: { readonly dataDir: string; readonly apiPort: number }): DataDirClaim {
   const file = path.join(options.dataDir, 'server.json');
   const startTime = readProcStatSync(process.pid)?.startTime ?? 0;
   const text = JSON.stringify({ pid: process.pid, startTime, apiPort: options.apiPort });
   // Bounded: each round either claims, meets a live owner, or removes one stale claim.
   for (let attempt = 0; attempt < 5; attempt += 1) {
-    if (createExclusive(file, text)) return { release: () => releaseIfOurs(file, text) };
+    if (createFileDurablySync(file, text, 0o600)) return { release: () => releaseIfOurs(file, text) };
     const current = readOwner(file);
     if (current === null) continue;
     if (current.owner && isLive(current.owner) && current.owner.pid !== process.pid) throw alreadyRunning(options.dataDir, current.owner);

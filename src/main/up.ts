@@ -23,7 +23,7 @@ import { createAesGcmCipher } from '../store/secret-cipher.js';
 import { createSecretStore } from '../store/secret-store.js';
 import { createSqliteStore, openDatabase } from '../store/sqlite-store.js';
 import { createTokenStore } from '../store/token-store.js';
-import { claimDataDir } from './data-dir-claim.js';
+import { claimDataDir, makeDataDirPrivate } from './data-dir-claim.js';
 import { LocalControlPlane } from './local-control-plane.js';
 import { RolloutOperations } from './rollout-operations.js';
 import { ensureLocalAdminToken } from './local-token.js';
@@ -59,7 +59,7 @@ export async function runUp(options: UpOptions): Promise<number> {
 
 async function serve(config: ServerConfig): Promise<number> {
   const specText = readSpec(config.specPath);
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  makeDataDirPrivate(config.dataDir);
   const claim = claimDataDir(config);
 
   const logger = createFileLogger(config.dataDir, config.logLevel);
