@@ -1,9 +1,12 @@
 /**
  * Records every change asked of the API, and every refused request, in the audit log: who (the
  * token's name and role), what (method, route, params, summary), when, from where and the result.
- * One hook for the whole app, so no route can forget it.
+ * One hook for the whole app, so no route can forget it. The entry is written before the answer
+ * goes out: a client never sees a change succeed that the audit log does not hold, and a change
+ * whose entry cannot be written is answered SKIFF_AUDIT_FAILED.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SkiffError } from '../core/errors.js';
 import type { AuditPort } from './access-port.js';
 import { knownCaller } from './access-control.js';
 import { accessOf } from './route-access.js';
@@ -24,15 +27,15 @@ export function noteErrorCode(request: FastifyRequest, code: string): void {
 
 /** Must be installed before any route is registered. */
 export function installAuditLog(app: FastifyInstance, audit: AuditPort): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     const route = request.routeOptions.url;
-    if (route === undefined) return;
+    if (route === undefined) return payload;
     const status = reply.statusCode;
     const access = accessOf(request);
     const refused = status === 401 || status === 403;
     // A change is a call that is not a GET and needs more than read (validate and plan change nothing).
     const change = request.method !== 'GET' && request.method !== 'HEAD' && access !== 'public' && access.action !== 'read';
-    if (!refused && !change) return;
+    if (!refused && !change) return payload;
     const caller = knownCaller(request);
     try {
       audit.append({
@@ -48,7 +51,14 @@ export function installAuditLog(app: FastifyInstance, audit: AuditPort): void {
       });
     } catch (error) {
       request.log.error({ err: error, route, status }, 'could not write the audit log');
+      if (!change) return payload;
+      const failed = new SkiffError('SKIFF_AUDIT_FAILED', `${request.method} ${route} was done (status ${status}) but not recorded: ${(error as Error).message}`, {
+        hint: 'check the disk of the data directory; `skiff audit` will not show this change',
+      });
+      reply.code(500).type('application/json');
+      return JSON.stringify(failed.toJSON());
     }
+    return payload;
   });
 }
 

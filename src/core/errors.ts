@@ -57,6 +57,9 @@ export const errorCatalog = {
   SKIFF_FORBIDDEN: 'the token does not allow this',
   SKIFF_TOKEN_NAME_TAKEN: 'a token with that name exists',
   SKIFF_TOKEN_NOT_FOUND: 'no such token',
+  SKIFF_AUDIT_FAILED: 'the change was made but could not be recorded in the audit log',
+  SKIFF_DISK_FULL: 'the disk holding the data directory is full',
+  SKIFF_STORE_CORRUPT: 'the state database is damaged',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 
