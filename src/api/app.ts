@@ -45,6 +45,8 @@ export interface AppDeps {
   readonly rollouts?: RolloutPort;
   /** Metrics, alerts and history; without it those routes are not served. */
   readonly monitoring?: MonitoringPort;
+  /** Named in SKIFF_DISK_FULL answers. */
+  readonly dataDir?: string;
 }
 
 /** Specs are text; a few MiB is far beyond any real one and still bounds memory per request. */
@@ -60,7 +62,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ? Fastify({ ...options, loggerInstance: deps.logger })
     : Fastify({ ...options, logger: false });
   app.setValidatorCompiler(zodValidatorCompiler);
-  installErrorHandling(app);
+  installErrorHandling(app, deps.dataDir !== undefined ? { dataDir: deps.dataDir } : {});
   // Before any route, so every route gets them.
   installAccessControl(app, deps.tokens);
   installAuditLog(app, deps.audit);

@@ -3,7 +3,7 @@
  * token's name and role), what (method, route, params, summary), when, from where and the result.
  * One hook for the whole app, so no route can forget it. The entry is written before the answer
  * goes out: a client never sees a change succeed that the audit log does not hold, and a change
- * whose entry cannot be written is answered SKIFF_AUDIT_FAILED.
+ * made whose entry cannot be written is answered SKIFF_AUDIT_FAILED.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SkiffError } from '../core/errors.js';
@@ -51,7 +51,8 @@ export function installAuditLog(app: FastifyInstance, audit: AuditPort): void {
       });
     } catch (error) {
       request.log.error({ err: error, route, status }, 'could not write the audit log');
-      if (!change) return payload;
+      // A refusal or a failure keeps its own answer; only a change that was made must not look recorded.
+      if (!change || status >= 400) return payload;
       const failed = new SkiffError('SKIFF_AUDIT_FAILED', `${request.method} ${route} was done (status ${status}) but not recorded: ${(error as Error).message}`, {
         hint: 'check the disk of the data directory; `skiff audit` will not show this change',
       });

@@ -177,7 +177,7 @@ async function serve(config: ServerConfig): Promise<number> {
       clock: systemClock,
       logger: logger.child({ component: 'pipeline' }),
     });
-    app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, monitoring: monitoringPort(monitor), version: skiffVersion, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
+    app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, monitoring: monitoringPort(monitor), version: skiffVersion, dataDir: config.dataDir, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
     await listen(app, config);
   } catch (error) {
     await monitor.stop();
