@@ -9,6 +9,7 @@ export const errorCatalog = {
   SKIFF_SPEC_MISSING_KEY: 'a required key is missing',
   SKIFF_SPEC_INVALID: 'the spec is invalid',
   SKIFF_SPEC_FILE_NOT_FOUND: 'the spec file was not found',
+  SKIFF_SPEC_TOO_LARGE: 'the spec file is larger than the API accepts',
   SKIFF_NOT_FOUND: 'not found',
   SKIFF_UNKNOWN_ENVIRONMENT: 'unknown environment',
   SKIFF_UNKNOWN_SERVICE: 'unknown service',
