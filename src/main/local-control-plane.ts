@@ -24,6 +24,7 @@ import type {
   SecretInfo,
   ServiceRollout,
   ServiceStatus,
+  SpecCheckOptions,
   SpecSource,
   StatusReport,
   ValidationResult,
@@ -87,10 +88,10 @@ export class LocalControlPlane implements ControlPlane {
     this.emitter.emit('event', stored);
   }
 
-  validate(source: SpecSource): ValidationResult {
+  validate(source: SpecSource, options: SpecCheckOptions = {}): ValidationResult {
     const parsed = parseSpec(source.text, source.file);
     if (!parsed.ok) return { valid: false, errors: parsed.errors };
-    const errors = this.machineErrors(parsed.spec, source.baseDir);
+    const errors = options.machineChecks === false ? [] : this.machineErrors(parsed.spec, source.baseDir);
     if (errors.length > 0) return { valid: false, errors };
     return {
       valid: true,
@@ -289,8 +290,8 @@ export class LocalControlPlane implements ControlPlane {
     return this.timeTravel.revisions(limit, environment).map(revisionSummary);
   }
 
-  plan(source: SpecSource): PlanResult {
-    const validation = this.validate(source);
+  plan(source: SpecSource, options: SpecCheckOptions = {}): PlanResult {
+    const validation = this.validate(source, options);
     if (!validation.valid) return validation;
     const parsed = parseSpec(source.text, source.file);
     if (!parsed.ok) return { valid: false, errors: parsed.errors };

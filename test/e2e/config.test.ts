@@ -145,6 +145,33 @@ describe('logs and the data directory', () => {
   });
 });
 
+describe('what a viewer learns about the server', () => {
+  it('validate and plan answer a viewer the same whether a service directory exists or not; a deployer gets the check', async () => {
+    platform = await startPlatform({ spec: echoSpec({ instances: 1 }) });
+    const created = await platform.fetch('/api/v1/tokens', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'looker', role: 'viewer' }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const viewer = { authorization: `Bearer ${((await created.json()) as { token: string }).token}` };
+    const spec = (dir: string): string => echoSpec({ instances: 1 }).replace('path: .', `path: ${dir}`);
+    const ask = async (route: string, dir: string, headers: Record<string, string> = {}): Promise<unknown> => {
+      const response = await platform!.fetch(route, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ text: spec(dir), file: 'skiff.yaml', baseDir: '/' }),
+      });
+      // The answer may name the path given; what must not differ is anything else.
+      return JSON.parse((await response.text()).split(dir).join('DIR')) as unknown;
+    };
+    for (const route of ['/api/v1/validate', '/api/v1/plan']) {
+      expect(await ask(route, '/etc', viewer), route).toEqual(await ask(route, '/no/such/dir/anywhere', viewer));
+      expect(JSON.stringify(await ask(route, '/no/such/dir/anywhere')), route).toContain('SKIFF_SERVICE_DIRECTORY_MISSING');
+    }
+  });
+});
+
 function entriesBelow(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
