@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SkiffError } from '../../core/errors.js';
@@ -148,6 +148,8 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
     let writer: ChildProcess;
     try {
       await mkdir(launch.logDir, { recursive: true, mode: 0o700 });
+      // The file exists once start() returns, whenever the writer gets to open it.
+      await (await open(logPath, 'a', 0o600)).close();
       writer = await spawnLogWriter(logWriterScript, logPath, logRotation);
     } catch (error) {
       throw new SkiffError('SKIFF_DRIVER_START_FAILED', `cannot start the log writer for ${logPath}: ${(error as Error).message}`, {
