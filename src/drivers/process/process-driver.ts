@@ -87,14 +87,22 @@ function spawnLogWriter(script: string, logPath: string, rotation: LogRotation):
     // Not in the instance's group: stopping the instance must not cut its last lines off.
     detached: true,
   });
+  return unrefOnceSpawned(writer);
+}
+
+/**
+ * Resolves with the child once spawn() succeeded (libuv reports ENOENT, EACCES and the like as an
+ * 'error' event on a later tick: then it rejects), unref'd so it does not hold this event loop open.
+ */
+function unrefOnceSpawned(child: ChildProcess): Promise<ChildProcess & { pid: number }> {
   return new Promise((resolve, reject) => {
-    if (writer.pid === undefined) {
-      writer.once('error', reject);
+    if (child.pid === undefined) {
+      child.once('error', reject);
       return;
     }
-    writer.on('error', () => undefined);
-    writer.unref();
-    resolve(writer);
+    child.on('error', () => undefined);
+    child.unref();
+    resolve(child as ChildProcess & { pid: number });
   });
 }
 
@@ -116,17 +124,8 @@ function spawnDetached(
   const exit = new Promise<ProcessEnd>((resolve) => {
     child.once('exit', (exitCode, signal) => resolve({ exitCode, signal }));
   });
-  return new Promise((resolve, reject) => {
-    if (child.pid === undefined) {
-      // libuv reports ENOENT, EACCES and the like as an 'error' event on a later tick.
-      child.once('error', reject);
-      return;
-    }
-    child.on('error', () => undefined);
-    // Nothing of the instance holds this event loop open, and no pipe ties it to this process.
-    child.unref();
-    resolve({ pid: child.pid, exit });
-  });
+  // Nothing of the instance holds this event loop open, and no pipe ties it to this process.
+  return unrefOnceSpawned(child).then(({ pid }) => ({ pid, exit }));
 }
 
 export function createProcessDriver(options: ProcessDriverOptions): Driver {
