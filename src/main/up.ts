@@ -10,7 +10,6 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
 import { systemClock } from '../core/clock.js';
 import { SkiffError, formatErrorDetail, isSkiffError } from '../core/errors.js';
-import { isDeadState, readProcStatSync } from '../core/proc.js';
 import { skiffVersion } from '../core/version.js';
 import { loadServerConfig } from '../config/server-config.js';
 import type { ServerConfig, ServerFlags } from '../config/server-config.js';
