@@ -10,10 +10,13 @@ import type { TokenPort } from './access-port.js';
 import { accessOf, type RouteAccess } from './route-access.js';
 
 const callerKey = Symbol('skiff.caller');
+const recheckKey = Symbol('skiff.recheck');
 
 declare module 'fastify' {
   interface FastifyRequest {
     [callerKey]?: Caller;
+    /** Verifies the request's token again (a long-lived stream outlives the check at its start). */
+    [recheckKey]?: () => boolean;
   }
 }
 
@@ -27,7 +30,9 @@ export function installAccessControl(app: FastifyInstance, tokens: TokenPort): v
     // No route matched: the not-found answer tells nothing a token would protect.
     if (request.routeOptions.url === undefined) return;
     if (accessOf(request) === 'public') return;
-    request[callerKey] = authenticate(request, tokens);
+    const { caller, token } = authenticate(request, tokens);
+    request[callerKey] = caller;
+    request[recheckKey] = () => tokens.verify(token) !== null;
   });
   // Once the body is parsed (so the audit log can say what was refused), before validation and the handler.
   app.addHook('preValidation', async (request) => {
@@ -60,12 +65,17 @@ export function knownCaller(request: FastifyRequest): Caller | null {
   return request[callerKey] ?? null;
 }
 
+/** Whether the token the request came with is still valid now (not revoked since); true for public routes. */
+export function stillAuthorized(request: FastifyRequest): boolean {
+  return request[recheckKey]?.() ?? true;
+}
+
 /** The name recorded as the author of a change: the token's name, never a field of the request. */
 export function actorOf(request: FastifyRequest): string {
   return callerOf(request).name;
 }
 
-function authenticate(request: FastifyRequest, tokens: TokenPort): Caller {
+function authenticate(request: FastifyRequest, tokens: TokenPort): { caller: Caller; token: string } {
   const header = request.headers.authorization;
   if (header === undefined || header === '') {
     throw new SkiffError('SKIFF_UNAUTHORIZED', 'this request needs a token and none was sent', { hint: tokenHint });
@@ -74,11 +84,12 @@ function authenticate(request: FastifyRequest, tokens: TokenPort): Caller {
   if (!match) {
     throw new SkiffError('SKIFF_UNAUTHORIZED', 'the authorization header is not `Bearer <token>`', { hint: tokenHint });
   }
-  const caller = tokens.verify(match[1] as string);
+  const token = match[1] as string;
+  const caller = tokens.verify(token);
   if (!caller) {
     throw new SkiffError('SKIFF_UNAUTHORIZED', 'the token is not valid: it is unknown, revoked or mistyped', { hint: tokenHint });
   }
-  return caller;
+  return { caller, token };
 }
 
 function authorize(request: FastifyRequest, caller: Caller, access: RouteAccess, environment: string | undefined): void {

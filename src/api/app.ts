@@ -11,6 +11,7 @@ import type { MonitoringPort } from './monitoring-port.js';
 import type { PipelinePort } from './pipeline-port.js';
 import type { RolloutPort } from './rollout-port.js';
 import { installErrorHandling } from './error-handler.js';
+import { maxRequestBodyBytes } from './request-limits.js';
 import { serveOpenApi } from './openapi.js';
 import { accessRoutes } from './routes/access.js';
 import { alertRoutes } from './routes/alerts.js';
@@ -45,22 +46,22 @@ export interface AppDeps {
   readonly rollouts?: RolloutPort;
   /** Metrics, alerts and history; without it those routes are not served. */
   readonly monitoring?: MonitoringPort;
+  /** Named in SKIFF_DISK_FULL answers. */
+  readonly dataDir?: string;
 }
 
-/** Specs are text; a few MiB is far beyond any real one and still bounds memory per request. */
-const bodyLimit = 4 * 1024 * 1024;
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   // Closing cuts every connection: streams have ended by then (see open-stream.ts), and an
   // HTTP client may hold a connection that never sends a request, which would otherwise keep
   // `close()` waiting for the server's header timeout.
   // No automatic HEAD routes: a HEAD on a streaming route would hold a response open for nothing.
-  const options = { bodyLimit, forceCloseConnections: true, exposeHeadRoutes: false } as const;
+  const options = { bodyLimit: maxRequestBodyBytes, forceCloseConnections: true, exposeHeadRoutes: false } as const;
   const app: FastifyInstance = deps.logger
     ? Fastify({ ...options, loggerInstance: deps.logger })
     : Fastify({ ...options, logger: false });
   app.setValidatorCompiler(zodValidatorCompiler);
-  installErrorHandling(app);
+  installErrorHandling(app, deps.dataDir !== undefined ? { dataDir: deps.dataDir } : {});
   // Before any route, so every route gets them.
   installAccessControl(app, deps.tokens);
   installAuditLog(app, deps.audit);

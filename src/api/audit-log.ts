@@ -2,9 +2,12 @@
  * Records every change asked of the API, and every refused request, in the audit log: who (the
  * token's name and role), what (method, route, params, summary), when, from where and the result.
  * Refusals are counted per client and minute: anyone can send them, so one row each is unbounded.
- * One hook for the whole app, so no route can forget it.
+ * One hook for the whole app, so no route can forget it. The entry is written before the answer
+ * goes out: a client never sees a change succeed that the audit log does not hold, and a change
+ * made whose entry cannot be written is answered SKIFF_AUDIT_FAILED.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SkiffError } from '../core/errors.js';
 import type { AuditPort } from './access-port.js';
 import { knownCaller } from './access-control.js';
 import { accessOf } from './route-access.js';
@@ -25,15 +28,15 @@ export function noteErrorCode(request: FastifyRequest, code: string): void {
 
 /** Must be installed before any route is registered. */
 export function installAuditLog(app: FastifyInstance, audit: AuditPort): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     const route = request.routeOptions.url;
-    if (route === undefined) return;
+    if (route === undefined) return payload;
     const status = reply.statusCode;
     const access = accessOf(request);
     const refused = status === 401 || status === 403;
     // A change is a call that is not a GET and needs more than read (validate and plan change nothing).
     const change = request.method !== 'GET' && request.method !== 'HEAD' && access !== 'public' && access.action !== 'read';
-    if (!refused && !change) return;
+    if (!refused && !change) return payload;
     const caller = knownCaller(request);
     try {
       const entry = {
@@ -51,7 +54,15 @@ export function installAuditLog(app: FastifyInstance, audit: AuditPort): void {
       else audit.append(entry);
     } catch (error) {
       request.log.error({ err: error, route, status }, 'could not write the audit log');
+      // A refusal or a failure keeps its own answer; only a change that was made must not look recorded.
+      if (!change || status >= 400) return payload;
+      const failed = new SkiffError('SKIFF_AUDIT_FAILED', `${request.method} ${route} was done (status ${status}) but not recorded: ${(error as Error).message}`, {
+        hint: 'check the disk of the data directory; `skiff audit` will not show this change',
+      });
+      reply.code(500).type('application/json');
+      return JSON.stringify(failed.toJSON());
     }
+    return payload;
   });
 }
 

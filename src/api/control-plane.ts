@@ -186,6 +186,8 @@ export interface SecretChange {
   readonly secrets: readonly SecretInfo[];
   /** The new release that uses them, when the service runs in that environment. */
   readonly release: ReleaseSummary | null;
+  /** Secrets that logs will not redact (too short or too plain), named with why; set by the API. */
+  readonly warnings?: readonly string[];
 }
 
 export type PlanResult =
@@ -228,8 +230,16 @@ export interface RollbackRequest {
   readonly strategy?: StrategyType;
 }
 
+/**
+ * `machineChecks: false` leaves out what looks at this machine (do the service directories exist),
+ * for callers who may not learn which paths exist on the server (viewers). Default true.
+ */
+export interface SpecCheckOptions {
+  readonly machineChecks?: boolean;
+}
+
 export interface ControlPlane {
-  validate(source: SpecSource): ValidationResult;
+  validate(source: SpecSource, options?: SpecCheckOptions): ValidationResult;
   /** Throws SkiffError SKIFF_SPEC_INVALID (with details) and changes nothing when the spec is invalid. */
   apply(source: SpecSource, options: { readonly author: string; readonly message?: string }): Promise<ApplyResult>;
   /** Throws SkiffError SKIFF_UNKNOWN_ENVIRONMENT. Returns the same object while nothing in it changed. */
@@ -248,7 +258,7 @@ export interface ControlPlane {
   /** Newest first; with an environment, only the revisions that changed it. */
   revisions(limit: number, environment?: string): readonly RevisionSummary[];
   /** What applying the spec would change, per environment and service; changes nothing. */
-  plan(source: SpecSource): PlanResult;
+  plan(source: SpecSource, options?: SpecCheckOptions): PlanResult;
   /**
    * Brings an environment back to the releases (artifact, config, secrets) and instance counts it
    * had at a revision (`to`: a revision id, or a time: the last revision at or before it). A new revision.

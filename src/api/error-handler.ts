@@ -1,13 +1,16 @@
 /** Turns every failure into the one error shape `{ code, message, hint?, path?, details? }`. */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { diskFullError } from '../core/disk-full.js';
 import { errorCatalog, isSkiffError } from '../core/errors.js';
 import { noteErrorCode } from './audit-log.js';
 import { httpStatusFor } from './http-status.js';
 import type { ErrorBody } from './schemas.js';
 
-export function installErrorHandling(app: FastifyInstance): void {
+/** `dataDir` names the place in a SKIFF_DISK_FULL answer when the failed write does not (SQLite's do not). */
+export function installErrorHandling(app: FastifyInstance, options: { readonly dataDir?: string } = {}): void {
+  const where = options.dataDir ?? 'the data directory';
   app.setErrorHandler((error: unknown, request, reply) => {
-    const { status, body } = toErrorResponse(error);
+    const { status, body } = toErrorResponse(diskFullError(error, where) ?? error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     noteErrorCode(request, body.code);
     // RFC 6750: a 401 names the scheme the client should use.

@@ -38,6 +38,8 @@ const exact: Partial<Record<ErrorCode, number>> = {
   SKIFF_FORBIDDEN: 403,
   SKIFF_TOKEN_NAME_TAKEN: 409,
   SKIFF_TOKEN_NOT_FOUND: 404,
+  // Insufficient Storage: the request may succeed once space is freed.
+  SKIFF_DISK_FULL: 507,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

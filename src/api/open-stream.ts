@@ -2,12 +2,16 @@
  * Long-lived streaming responses (NDJSON log follow, Server-Sent Events). The reply is taken over
  * from fastify so the headers go out at once: a client learns the stream is open before the
  * first line exists. Every open stream ends when the app closes, because an open response would
- * otherwise keep `server.close()` waiting forever.
+ * otherwise keep `server.close()` waiting forever. A stream also ends once the token it was opened
+ * with is no longer valid (revoked): its token is checked again every second while it is open.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { stillAuthorized } from './access-control.js';
 
 /** How long closing the app waits for a stream's last bytes before cutting the connection. */
 const endFlushMs = 1000;
+/** How often open streams check that their token is still valid. */
+const recheckMs = 1000;
 
 export interface OpenStream {
   /** Writes unless the client has gone. */
@@ -24,14 +28,29 @@ export interface StreamTracker {
 
 /** Creates a tracker for one plugin scope and ends its streams on the app's `preClose`. */
 export function trackStreams(app: FastifyInstance): StreamTracker {
-  const streams = new Set<OpenStream>();
+  const streams = new Map<OpenStream, FastifyReply['request']>();
+  let rechecking: NodeJS.Timeout | null = null;
+  const recheck = (): void => {
+    for (const [stream, request] of streams) if (!stillAuthorized(request)) void stream.end();
+  };
+  const closed = (stream: OpenStream): void => {
+    streams.delete(stream);
+    if (streams.size === 0 && rechecking) {
+      clearInterval(rechecking);
+      rechecking = null;
+    }
+  };
   app.addHook('preClose', async () => {
-    await Promise.all([...streams].map((stream) => stream.end()));
+    await Promise.all([...streams.keys()].map((stream) => stream.end()));
   });
   return {
     open(reply, contentType) {
-      const stream = openStream(reply, contentType, () => streams.delete(stream));
-      streams.add(stream);
+      const stream = openStream(reply, contentType, () => closed(stream));
+      streams.set(stream, reply.request);
+      if (!rechecking) {
+        rechecking = setInterval(recheck, recheckMs);
+        rechecking.unref();
+      }
       return stream;
     },
   };

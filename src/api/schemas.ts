@@ -310,6 +310,10 @@ export const secretListSchema = z.array(secretInfoSchema).describe('names and ve
 export const secretChangeSchema: z.ZodType<SecretChange> = z.object({
   secrets: z.array(secretInfoSchema).describe("the service's secrets after the change"),
   release: releaseSummarySchema.nullable().describe('the new release that uses them, when the service runs in that environment'),
+  warnings: z
+    .array(z.string())
+    .optional()
+    .describe('secrets that logs will not redact because they are too short or too plain to tell from ordinary text'),
 });
 
 const planChangeSchema: z.ZodType<PlanChange> = z.object({

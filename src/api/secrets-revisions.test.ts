@@ -51,6 +51,7 @@ describe('secrets', () => {
         { name: 'DB_PASSWORD', version: 1, updatedAt: expect.any(String), author: 'ana' },
       ],
       release: null,
+      warnings: [],
     });
     expect(controlPlane.secretBook.value('dev', 'catalog', 'API_KEY')).toBe(value);
 

@@ -117,3 +117,23 @@ describe('streams need a token', () => {
     expect(controlPlane.followers).toBe(0);
   });
 });
+
+describe('revoked tokens', () => {
+  it('ends the open log and event streams of a token when it is revoked', async () => {
+    const admin = { authorization: `Bearer ${access.token('boss', 'admin')}` };
+    const logs = await fetch(`${baseUrl}/api/v1/environments/dev/services/catalog/logs?follow=true`, { headers: authorization });
+    const events = await fetch(`${baseUrl}/api/v1/events/stream`, { headers: authorization });
+    expect([logs.status, events.status]).toEqual([200, 200]);
+    await expect.poll(() => controlPlane.followers, { timeout: 5000 }).toBe(1);
+    const revoked = await fetch(`${baseUrl}/api/v1/tokens/reader`, { method: 'DELETE', headers: admin });
+    expect(revoked.status).toBe(200);
+    // Nothing more is delivered: both bodies end, and the follower is detached.
+    const [logText, eventText] = await Promise.all([readUntil(logs, () => false), readUntil(events, () => false)]);
+    controlPlane.appendLog('catalog', { instance: 'catalog-1', stream: 'stdout', line: 'after revocation' });
+    expect(logText).not.toContain('after revocation');
+    expect(eventText).not.toContain('after revocation');
+    expect(controlPlane.followers).toBe(0);
+    const again = await fetch(`${baseUrl}/api/v1/environments/dev/services/catalog/logs?follow=true`, { headers: authorization });
+    expect(again.status).toBe(401);
+  });
+});

@@ -5,11 +5,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { systemClock, type Clock } from '../core/clock.js';
+import { renameDurably } from '../core/durable-file.js';
 import { SkiffError } from '../core/errors.js';
 import { checkServiceName, newestFirst, type ArtifactMeta, type ArtifactRecord } from './artifact-record.js';
 import { unpackVerified, verifyStored, type UnpackResult, type VerifyResult } from './artifact-verify.js';
@@ -69,8 +70,8 @@ export function createArtifactStore(dir: string, options: ArtifactStoreOptions =
   };
 
   const storeArchive = async (input: string | Uint8Array): Promise<{ digest: Digest; size: number }> => {
-    await mkdir(tmp, { recursive: true });
-    await mkdir(objects, { recursive: true });
+    await mkdir(tmp, { recursive: true, mode: 0o700 });
+    await mkdir(objects, { recursive: true, mode: 0o700 });
     const temp = tempName('.tar');
     try {
       let digest: Digest;
@@ -78,12 +79,12 @@ export function createArtifactStore(dir: string, options: ArtifactStoreOptions =
       if (typeof input === 'string') {
         ({ digest, size } = await copyHashing(input, temp));
       } else {
-        await writeFile(temp, input, { flag: 'wx', mode: 0o644 });
+        await writeFile(temp, input, { flag: 'wx', mode: 0o600 });
         digest = digestOfBytes(input);
         size = input.length;
       }
       // Renaming over an existing copy is harmless when it is intact and repairs it when it is not.
-      await rename(temp, archivePath(digest));
+      await renameDurably(temp, archivePath(digest));
       return { digest, size };
     } catch (error) {
       await rm(temp, { force: true });
@@ -111,8 +112,8 @@ export function createArtifactStore(dir: string, options: ArtifactStoreOptions =
         output: meta.output ?? null,
       };
       const temp = tempName('.json');
-      await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx', mode: 0o644 });
-      await rename(temp, metaPath(digest, meta.service));
+      await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+      await renameDurably(temp, metaPath(digest, meta.service));
       return record;
     },
 
@@ -164,7 +165,7 @@ async function copyHashing(from: string, to: string): Promise<{ digest: Digest; 
     },
   });
   try {
-    await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), tap, createWriteStream(to, { flags: 'wx', mode: 0o644 }));
+    await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), tap, createWriteStream(to, { flags: 'wx', mode: 0o600 }));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new SkiffError('SKIFF_ARTIFACT_NOT_FOUND', `no archive at ${from}`, { cause: error });

@@ -2,12 +2,13 @@
  * `skiff build`: copy the context (minus `.skiffignore`) into a clean directory, run the build
  * command there, pack the result deterministically and store it under its digest.
  */
-import { mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SkiffError, type ExecError } from '../core/errors.js';
 import { checkServiceName, type ArtifactRecord } from './artifact-record.js';
 import type { ArtifactStore } from './artifact-store.js';
+import { createBuildWorkspace, removeStaleBuilds } from './build-workspace.js';
 import { copyContext } from './context-copy.js';
 import { runCommand, type OutputStream } from './run-command.js';
 import { readSourceInfo } from './source-info.js';
@@ -63,7 +64,10 @@ export async function buildArtifact(options: BuildOptions): Promise<BuildResult>
     });
   }
   const outputDir = options.output === undefined ? null : checkOutput(options.output);
-  const work = await mkdtemp(path.join(options.workDir ?? os.tmpdir(), `skiff-build-${options.service}-`));
+  const workDir = options.workDir ?? os.tmpdir();
+  await removeStaleBuilds(workDir);
+  const workspace = await createBuildWorkspace(workDir, options.service);
+  const work = workspace.dir;
   try {
     const tree = path.join(work, 'tree');
     await mkdir(tree);
@@ -72,7 +76,7 @@ export async function buildArtifact(options: BuildOptions): Promise<BuildResult>
     let stdout = '';
     let stderr = '';
     if (options.command && options.command.length > 0) {
-      ({ stdout, stderr } = await runBuild(options.command, tree, options));
+      ({ stdout, stderr } = await runBuild(options.command, tree, { ...options, onSpawn: (pid) => workspace.recordGroup(pid) }));
     }
     const packRoot = outputDir === null ? tree : path.join(tree, outputDir);
     const packed = await packOutput(tree, packRoot, path.join(work, 'artifact.tar'), options);
@@ -84,16 +88,21 @@ export async function buildArtifact(options: BuildOptions): Promise<BuildResult>
     });
     return { record, entries: packed.entries, stdout, stderr };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await workspace.remove();
   }
 }
 
-async function runBuild(command: readonly string[], cwd: string, options: BuildOptions): Promise<{ stdout: string; stderr: string }> {
+async function runBuild(
+  command: readonly string[],
+  cwd: string,
+  options: BuildOptions & { readonly onSpawn: (pid: number) => Promise<void> },
+): Promise<{ stdout: string; stderr: string }> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
   const result = await runCommand(command, {
     cwd,
     env: options.env,
     timeoutMs,
+    onSpawn: options.onSpawn,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
   });

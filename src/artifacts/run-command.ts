@@ -1,6 +1,7 @@
 /**
  * Runs one command from an argv array, never through a shell, with a timeout. The command gets its
- * own process group so a timeout or leftover background children can be ended as a whole.
+ * own process group so a timeout, an abort, leftover background children or this process exiting
+ * can end it as a whole.
  */
 import { spawn } from 'node:child_process';
 import type { ExecError } from '../core/errors.js';
@@ -15,6 +16,8 @@ export interface RunOptions {
   readonly onOutput?: (stream: OutputStream, text: string) => void;
   /** Keep at most this many characters of each stream (the tail); 256 KiB when not given. */
   readonly keepChars?: number;
+  /** Told the command's pid (its process group) once it runs; the command waits for nothing. */
+  readonly onSpawn?: (pid: number) => unknown;
 }
 
 export interface RunResult extends ExecError {
@@ -52,6 +55,9 @@ export function runCommand(argv: readonly string[], options: RunOptions): Promis
     }, options.timeoutMs);
     const onAbort = (): void => killGroup();
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Detached, the group would outlive this process: an exit ends it (a SIGKILL cannot; the next build cleans up).
+    process.once('exit', killGroup);
+    if (child.pid !== undefined) void Promise.resolve(options.onSpawn?.(child.pid)).catch(() => undefined);
     for (const stream of ['stdout', 'stderr'] as const) {
       child[stream].setEncoding('utf8');
       child[stream].on('data', (text: string) => {
@@ -68,6 +74,7 @@ export function runCommand(argv: readonly string[], options: RunOptions): Promis
     child.on('close', (code) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
+      process.off('exit', killGroup);
       resolve({
         argv: [...argv],
         exitCode: spawnError === undefined ? code : null,

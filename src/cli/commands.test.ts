@@ -40,6 +40,17 @@ const applied = async (): Promise<void> => {
 };
 
 describe('skiff apply', () => {
+  it('refuses a spec over the API body limit saying so, instead of blaming the connection', async () => {
+    const padding = `# ${'x'.repeat(1000)}\n`.repeat(5 * 1024);
+    fs.writeFileSync(path.join(dir, 'huge.yaml'), `${validSpecText}\n${padding}`);
+    const result = await cli.run(['apply', 'huge.yaml']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('SKIFF_SPEC_TOO_LARGE');
+    expect(result.stderr).toContain('huge.yaml');
+    expect(result.stderr).toContain('4 MiB');
+    expect(result.stderr).not.toContain('skiff up');
+  });
+
   it('sends the spec with its directory and author, and says whether anything changed', async () => {
     const first = await cli.run(['apply', 'skiff.yaml', '-m', 'first try']);
     expect(first).toMatchObject({ code: 0, stderr: '' });

@@ -38,6 +38,7 @@ import type { CliContext, RunCommand, TextSink } from './context.js';
 import { wholeNumber } from './options.js';
 import { formatError } from './output.js';
 import { readAll } from './read-all.js';
+import { exitQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { explainUnauthorized } from './unauthorized.js';
 
 /** What `runCli` takes from the process unless a test passes its own. */
@@ -62,6 +63,7 @@ const defaultStopTimeoutMs = 30_000;
 export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
+  if (io.stdout === undefined) exitQuietlyOnBrokenPipe(process.stdout);
   const cleanups: (() => void)[] = [];
   let exitCode = 0;
   let config: CliConfig;

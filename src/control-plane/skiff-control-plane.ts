@@ -22,6 +22,7 @@ import type {
   SecretInfo,
   ServiceRollout,
   ServiceStatus,
+  SpecCheckOptions,
   SpecSource,
   StatusReport,
   ValidationResult,
@@ -47,6 +48,7 @@ import { ReleaseOperations } from './release-operations.js';
 import { serviceRollout } from './rollout-summary.js';
 import { revisionSummary } from './summaries.js';
 import { TimeTravel } from './time-travel.js';
+import { createRedactor, redactThenFilter } from '../monitoring/log-redaction.js';
 import type { ArtifactPort } from './release-operations.js';
 
 export interface SkiffControlPlaneDeps {
@@ -84,17 +86,17 @@ export class SkiffControlPlane implements ControlPlane {
     this.deps.timeline.emit(event);
   }
 
-  validate(source: SpecSource): ValidationResult {
-    const checked = this.check(source);
+  validate(source: SpecSource, options: SpecCheckOptions = {}): ValidationResult {
+    const checked = this.check(source, options);
     if (!checked.ok) return { valid: false, errors: checked.errors };
     return { valid: true, services: Object.keys(checked.spec.services), environments: Object.keys(checked.spec.environments) };
   }
 
-  /** The spec parsed and checked against this machine, once. */
-  private check(source: SpecSource): { ok: true; spec: Spec } | { ok: false; errors: ErrorDetail[] } {
+  /** The spec parsed and, unless told otherwise, checked against this machine, once. */
+  private check(source: SpecSource, options: SpecCheckOptions = {}): { ok: true; spec: Spec } | { ok: false; errors: ErrorDetail[] } {
     const parsed = parseSpec(source.text, source.file);
     if (!parsed.ok) return { ok: false, errors: [...parsed.errors] };
-    const errors = this.machineErrors(parsed.spec, source.baseDir);
+    const errors = options.machineChecks === false ? [] : this.machineErrors(parsed.spec, source.baseDir);
     return errors.length > 0 ? { ok: false, errors } : { ok: true, spec: parsed.spec };
   }
 
@@ -299,8 +301,8 @@ export class SkiffControlPlane implements ControlPlane {
     return this.timeTravel.revisions(limit, environment).map(revisionSummary);
   }
 
-  plan(source: SpecSource): PlanResult {
-    const checked = this.check(source);
+  plan(source: SpecSource, options: SpecCheckOptions = {}): PlanResult {
+    const checked = this.check(source, options);
     if (!checked.ok) return { valid: false, errors: checked.errors };
     return { valid: true, changes: this.timeTravel.plan(checked.spec, source.baseDir, this.plannedReleases(checked.spec, source.baseDir)) };
   }
@@ -311,24 +313,20 @@ export class SkiffControlPlane implements ControlPlane {
 
   async logs(query: LogQuery): Promise<readonly LogLine[]> {
     this.checkLogQuery(query);
-    const redact = this.redactor(query);
     const lines = await this.deps.logs.query(this.collectedQuery(query));
-    return lines.map((line) => logLine(line, redact));
+    return redactThenFilter(lines, { redact: this.redactor(query), grep: query.grep, tail: query.tail ?? 100 }).map(logLine);
   }
 
   /** Replaces the service's secret values in log lines, in case a service prints one. */
   private redactor(query: LogQuery): (line: string) => string {
-    const values = Object.values(
-      this.deps.secrets.values(query.environment, query.service, this.deps.secrets.versions(query.environment, query.service)),
-    ).filter((value) => value.length >= 4);
-    if (values.length === 0) return (line) => line;
-    return (line) => values.reduce((text, value) => text.split(value).join('[redacted]'), line);
+    const versions = this.deps.secrets.versions(query.environment, query.service);
+    return createRedactor(Object.values(this.deps.secrets.values(query.environment, query.service, versions)));
   }
 
   async followLogs(query: LogQuery, onLine: (line: LogLine) => void, signal: AbortSignal): Promise<void> {
     this.checkLogQuery(query);
-    const redact = this.redactor(query);
-    await this.deps.logs.follow(this.collectedQuery({ ...query, tail: undefined }), (line) => onLine(logLine(line, redact)), signal);
+    const view = { redact: this.redactor(query), grep: query.grep };
+    await this.deps.logs.follow(this.collectedQuery(query), (line) => redactThenFilter([line], view).forEach((shown) => onLine(logLine(shown))), signal);
   }
 
   private checkLogQuery(query: LogQuery): void {
@@ -342,8 +340,7 @@ export class SkiffControlPlane implements ControlPlane {
       service: query.service,
       instance: query.instance,
       release: query.release,
-      grep: query.grep,
-      tail: query.tail ?? 100,
+      // Filtering and the tail come after redaction (redactThenFilter).
       since: query.sinceMs === undefined ? undefined : Date.now() - query.sinceMs,
     };
   }
@@ -370,8 +367,8 @@ export class SkiffControlPlane implements ControlPlane {
   }
 }
 
-function logLine(line: CollectedLine, redact: (text: string) => string): LogLine {
-  return { time: new Date(line.time).toISOString(), instance: line.instance, release: line.release, stream: 'stdout', line: redact(line.line) };
+function logLine(line: CollectedLine): LogLine {
+  return { time: new Date(line.time).toISOString(), instance: line.instance, release: line.release, stream: 'stdout', line: line.line };
 }
 
 function instanceStatus(instance: ObservedInstance): InstanceStatus {

@@ -10,6 +10,7 @@ export const errorCatalog = {
   SKIFF_SPEC_INVALID: 'the spec is invalid',
   SKIFF_SPEC_LIMIT_EXCEEDED: 'the spec is larger, deeper or has more aliases than Skiff reads',
   SKIFF_SPEC_FILE_NOT_FOUND: 'the spec file was not found',
+  SKIFF_SPEC_TOO_LARGE: 'the spec file is larger than the API accepts',
   SKIFF_NOT_FOUND: 'not found',
   SKIFF_UNKNOWN_ENVIRONMENT: 'unknown environment',
   SKIFF_UNKNOWN_SERVICE: 'unknown service',
@@ -63,6 +64,9 @@ export const errorCatalog = {
   SKIFF_FORBIDDEN: 'the token does not allow this',
   SKIFF_TOKEN_NAME_TAKEN: 'a token with that name exists',
   SKIFF_TOKEN_NOT_FOUND: 'no such token',
+  SKIFF_AUDIT_FAILED: 'the change was made but could not be recorded in the audit log',
+  SKIFF_DISK_FULL: 'the disk holding the data directory is full',
+  SKIFF_STORE_CORRUPT: 'the state database is damaged',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 

@@ -11,5 +11,5 @@ export type {
 } from './driver.js';
 export { createDrivers, driverFactories } from './registry.js';
 export type { CreateDriversOptions, Drivers } from './registry.js';
-export { followLog, instanceLogPath, readLogTail, rotateLogIfLarge } from './process/index.js';
+export { defaultLogRotation, followLog, instanceLogPath, readLogTail } from './process/index.js';
 export type { FollowOptions, LogRotation } from './process/index.js';

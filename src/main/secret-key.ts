@@ -5,19 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createFileDurablySync } from '../core/durable-file.js';
 import { SkiffError } from '../core/errors.js';
 
 export function loadSecretKey(dataDir: string, configured: string | undefined): Buffer {
   if (configured !== undefined && configured !== '') return parseKey(configured, 'SKIFF_SECRET_KEY');
   const file = path.join(dataDir, 'secret.key');
   if (!fs.existsSync(file)) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    try {
-      fs.writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      // Another process created it first: use theirs.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // Created whole and flushed: a key lost or cut short by a crash would make every secret unreadable.
+    // False when another process created it first: theirs is used.
+    createFileDurablySync(file, `${randomBytes(32).toString('base64')}\n`, 0o600);
   }
   return parseKey(fs.readFileSync(file, 'utf8'), file);
 }

@@ -11,7 +11,6 @@ import { buildApp } from '../api/app.js';
 import { systemClock } from '../core/clock.js';
 import { SkiffError, formatErrorDetail, isSkiffError } from '../core/errors.js';
 import type { ErrorDetail } from '../core/errors.js';
-import { isDeadState, readProcStatSync } from '../core/proc.js';
 import { StopRequest } from '../core/stop-request.js';
 import { Topic } from '../core/topic.js';
 import { skiffVersion } from '../core/version.js';
@@ -40,6 +39,7 @@ import { createSecretStore } from '../store/secret-store.js';
 import { createSqliteStore, openDatabase } from '../store/sqlite-store.js';
 import type { NewEvent } from '../store/state-store.js';
 import { createTokenStore } from '../store/token-store.js';
+import { claimDataDir, makeDataDirPrivate } from './data-dir-claim.js';
 import { ensureLocalAdminToken } from './local-token.js';
 import { createFileLogger } from './logger.js';
 import { ReadyReporter } from './ready-reporter.js';
@@ -70,8 +70,8 @@ async function serve(config: ServerConfig): Promise<number> {
     file: path.relative(process.cwd(), config.specPath) || config.specPath,
     baseDir: path.dirname(config.specPath),
   };
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  claimDataDir(config);
+  makeDataDirPrivate(config.dataDir);
+  const claim = claimDataDir(config);
 
   const logger = createFileLogger(config.dataDir, config.logLevel);
   const database = openDatabase(config.dataDir);
@@ -162,7 +162,7 @@ async function serve(config: ServerConfig): Promise<number> {
     logger: logger.child({ component: 'pipeline' }),
   });
   // Requests are not logged one by one; failures are.
-  const app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, monitoring: monitoringPort(monitor), version: skiffVersion, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
+  const app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, monitoring: monitoringPort(monitor), version: skiffVersion, dataDir: config.dataDir, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
 
   const latest = store.latestRevision();
   monitor.start();
@@ -189,7 +189,7 @@ async function serve(config: ServerConfig): Promise<number> {
     }
     await app.close();
     store.close();
-    releaseDataDir(config);
+    claim.release();
     throw error;
   }
 
@@ -224,7 +224,7 @@ async function serve(config: ServerConfig): Promise<number> {
   // The API closes last, so `skiff stop` sees it go away only when everything has stopped.
   await app.close();
   store.close();
-  releaseDataDir(config);
+  claim.release();
   signals.dispose();
   print('Stopped.');
   return 0;
@@ -272,24 +272,3 @@ async function listen(app: FastifyInstance, config: ServerConfig): Promise<void>
   }
 }
 
-/** One server per data directory: its pid file names the live owner. */
-function claimDataDir(config: ServerConfig): void {
-  const file = path.join(config.dataDir, 'server.json');
-  try {
-    const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number; startTime: number; apiPort: number };
-    const stat = readProcStatSync(owner.pid);
-    if (stat && !isDeadState(stat.state) && stat.startTime === owner.startTime && owner.pid !== process.pid) {
-      throw new SkiffError('SKIFF_ALREADY_RUNNING', `a Skiff server (pid ${owner.pid}) already runs with ${config.dataDir}`, {
-        hint: `stop it with \`skiff stop\` (API port ${owner.apiPort}), or use another --data directory`,
-      });
-    }
-  } catch (error) {
-    if (isSkiffError(error)) throw error;
-  }
-  const startTime = readProcStatSync(process.pid)?.startTime ?? 0;
-  fs.writeFileSync(file, JSON.stringify({ pid: process.pid, startTime, apiPort: config.apiPort }));
-}
-
-function releaseDataDir(config: ServerConfig): void {
-  fs.rmSync(path.join(config.dataDir, 'server.json'), { force: true });
-}

@@ -135,8 +135,10 @@ export class LogCollector {
       }
       if (collected.length === 0) continue;
       const file = this.collectedPath(environment, service);
-      await appendFile(file, collected.map((line) => `${JSON.stringify([line.time, line.instance, line.release, line.line])}\n`).join(''));
-      await writeFile(this.offsetsPath(environment, service), JSON.stringify(Object.fromEntries(offsets)));
+      await appendFile(file, collected.map((line) => `${JSON.stringify([line.time, line.instance, line.release, line.line])}\n`).join(''), {
+        mode: 0o600,
+      });
+      await writeFile(this.offsetsPath(environment, service), JSON.stringify(Object.fromEntries(offsets)), { mode: 0o600 });
       if ((await stat(file)).size > maxCollectedBytes) await rename(file, `${file}.1`);
       for (const line of collected) this.emitter.emit(key, line);
     }
@@ -176,7 +178,7 @@ export class LogCollector {
     const key = `${environment}/${service}`;
     const cached = this.offsets.get(key);
     if (cached) return cached;
-    fs.mkdirSync(path.dirname(this.collectedPath(environment, service)), { recursive: true });
+    fs.mkdirSync(path.dirname(this.collectedPath(environment, service)), { recursive: true, mode: 0o700 });
     const text = await readFile(this.offsetsPath(environment, service), 'utf8').catch(() => '{}');
     const loaded = new Map(Object.entries(JSON.parse(text) as Record<string, Offset>));
     this.offsets.set(key, loaded);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
+import { SkiffError } from '../core/errors.js';
 import { releaseHash } from '../spec/release.js';
 import type { Release, ReleaseReason } from '../spec/release.js';
 import { addedColumns, schemaSql } from './schema-sql.js';
@@ -56,12 +57,32 @@ interface EventRow {
 /** Opens (creating when needed) the SQLite store at `<dataDir>/skiff.db` in WAL mode. */
 /** Opens (creating when needed) the database at `<dataDir>/skiff.db` in WAL mode. */
 export function openDatabase(dataDir: string): Database.Database {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, 'skiff.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  return db;
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, 'skiff.db');
+  return whenIntact(file, () => {
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    return db;
+  });
+}
+
+/** Runs `open`, turning SQLite's "not a database" and "malformed" into SKIFF_STORE_CORRUPT with a way out. */
+function whenIntact<T>(file: string, open: () => T): T {
+  try {
+    return open();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string' || !(code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'))) throw error;
+    throw new SkiffError('SKIFF_STORE_CORRUPT', `the state database ${file} is damaged: ${(error as Error).message}`, {
+      path: file,
+      hint:
+        `stop Skiff, then either restore ${file} from a backup, or move it aside to start with an empty state ` +
+        `(mv ${file} ${file}.damaged; remove its -wal and -shm files too); \`sqlite3 ${file} .recover\` may save what it holds`,
+      cause: error,
+    });
+  }
 }
 
 /** Opens the state store in its own database connection. */
@@ -71,13 +92,15 @@ export function openSqliteStore(dataDir: string, clock: Clock): StateStore {
 
 /** The state store over an open database (other stores may share the connection). */
 export function createSqliteStore(db: Database.Database, clock: Clock): StateStore {
-  db.exec(schemaSql);
-  for (const added of addedColumns) {
-    const columns = db.prepare<[], { name: string }>(`PRAGMA table_info(${added.table})`).all();
-    if (!columns.some((column) => column.name === added.column)) {
-      db.exec(`ALTER TABLE ${added.table} ADD COLUMN ${added.column} ${added.definition}`);
+  whenIntact(db.name, () => {
+    db.exec(schemaSql);
+    for (const added of addedColumns) {
+      const columns = db.prepare<[], { name: string }>(`PRAGMA table_info(${added.table})`).all();
+      if (!columns.some((column) => column.name === added.column)) {
+        db.exec(`ALTER TABLE ${added.table} ADD COLUMN ${added.column} ${added.definition}`);
+      }
     }
-  }
+  });
 
   const stmt = {
     latestRevision: db.prepare<[], RevisionRow>('SELECT * FROM revisions ORDER BY id DESC LIMIT 1'),

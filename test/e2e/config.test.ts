@@ -108,3 +108,73 @@ describe('config', () => {
     expect(plan.stdout).toMatch(/first.*third|"first".*"third"/s);
   });
 });
+
+describe('logs and the data directory', () => {
+  it('filters logs after redaction, leaves short secrets alone with a warning, and keeps the data directory private', async () => {
+    platform = await startPlatform({ spec: echoSpec({ instances: 1 }) });
+    await waitForReady(platform, { echo: 1 });
+    const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+    const secret = Array.from(randomBytes(22), (byte) => alphabet[byte % alphabet.length]).join('');
+    const set = platform.cli(['secret', 'set', 'echo', `API_TOKEN=${secret}`, 'MODE=method']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stderr).toMatch(/warning: MODE .*not redact/);
+    expect(set.stderr).not.toMatch(/warning: API_TOKEN/);
+    await waitFor('the printed secret, redacted', async () => {
+      await fetch(`${platform!.routerUrl}/echo/print-env?name=API_TOKEN`);
+      return platform!.cli(['logs', 'echo']).stdout.includes('API_TOKEN=[redacted]');
+    });
+    // A viewer guessing pieces of the secret learns nothing from --grep.
+    for (const piece of [secret.slice(0, 6), secret.slice(5, 13), secret.slice(-4)]) {
+      const found = platform.cli(['logs', 'echo', '--grep', piece]);
+      expect(found.code, found.stderr).toBe(0);
+      expect(found.stdout).not.toContain('API_TOKEN');
+    }
+    // The short value is not redacted: other lines that contain it are shown as they were written.
+    await fetch(`${platform.routerUrl}/echo/`);
+    const requests = await waitFor('a request line', () => {
+      const result = platform!.cli(['logs', 'echo', '--grep', '"method":"GET"']);
+      return result.stdout.includes('"method":"GET"') ? result.stdout : null;
+    });
+    expect(requests).not.toContain('[redacted]');
+
+    const exposed = [platform.dataDir, ...entriesBelow(platform.dataDir)]
+      .map((entry) => ({ entry, mode: fs.lstatSync(entry).mode }))
+      .filter(({ mode }) => (mode & 0o077) !== 0 && (mode & fs.constants.S_IFMT) !== fs.constants.S_IFLNK && (mode & fs.constants.S_IFMT) !== fs.constants.S_IFSOCK)
+      .map(({ entry, mode }) => `${path.relative(platform!.dataDir, entry)} ${(mode & 0o777).toString(8)}`);
+    expect(exposed).toEqual([]);
+  });
+});
+
+describe('what a viewer learns about the server', () => {
+  it('validate and plan answer a viewer the same whether a service directory exists or not; a deployer gets the check', async () => {
+    platform = await startPlatform({ spec: echoSpec({ instances: 1 }) });
+    const created = await platform.fetch('/api/v1/tokens', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'looker', role: 'viewer' }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const viewer = { authorization: `Bearer ${((await created.json()) as { token: string }).token}` };
+    const spec = (dir: string): string => echoSpec({ instances: 1 }).replace('path: .', `path: ${dir}`);
+    const ask = async (route: string, dir: string, headers: Record<string, string> = {}): Promise<unknown> => {
+      const response = await platform!.fetch(route, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ text: spec(dir), file: 'skiff.yaml', baseDir: '/' }),
+      });
+      // The answer may name the path given; what must not differ is anything else.
+      return JSON.parse((await response.text()).split(dir).join('DIR')) as unknown;
+    };
+    for (const route of ['/api/v1/validate', '/api/v1/plan']) {
+      expect(await ask(route, '/etc', viewer), route).toEqual(await ask(route, '/no/such/dir/anywhere', viewer));
+      expect(JSON.stringify(await ask(route, '/no/such/dir/anywhere')), route).toContain('SKIFF_SERVICE_DIRECTORY_MISSING');
+    }
+  });
+});
+
+function entriesBelow(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? [full, ...entriesBelow(full)] : [full];
+  });
+}

@@ -75,14 +75,15 @@ export interface Platform {
   kill(): Promise<void>;
 }
 
-export async function startPlatform(options: { spec: string; files?: Record<string, string>; env?: string }): Promise<Platform> {
+/** `dataDir`: an existing directory to use (it is emptied, not removed, at stop); a new temporary one when not given. */
+export async function startPlatform(options: { spec: string; files?: Record<string, string>; env?: string; dataDir?: string }): Promise<Platform> {
   const specDir = tempDir('skiff-spec-');
   fs.writeFileSync(path.join(specDir, 'skiff.yaml'), options.spec);
   for (const [name, content] of Object.entries(options.files ?? {})) {
     fs.mkdirSync(path.dirname(path.join(specDir, name)), { recursive: true });
     fs.writeFileSync(path.join(specDir, name), content);
   }
-  const dataDir = tempDir('skiff-data-');
+  const dataDir = options.dataDir ?? tempDir('skiff-data-');
   const apiPort = await freePort();
   const routerPort = await freePort();
   let output = '';
@@ -158,7 +159,8 @@ export async function startPlatform(options: { spec: string; files?: Record<stri
         await exited;
       }
       fs.rmSync(specDir, { recursive: true, force: true });
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) fs.rmSync(dataDir, { recursive: true, force: true });
+      else for (const entry of fs.readdirSync(dataDir)) fs.rmSync(path.join(dataDir, entry), { recursive: true, force: true });
     },
   };
   await waitForApi(apiUrl, platform);

@@ -4,7 +4,7 @@
  * everything else to web.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -266,5 +266,22 @@ describe('examples/shop', () => {
     process.kill(web.child.pid!, 'SIGTERM');
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5000));
     expect(await Promise.race([exit, timeout])).toBe(0);
+  });
+});
+
+describe('examples/shop catalog start', () => {
+  it('starts while another instance holds the data lock longer than a request may wait (a loaded machine)', async () => {
+    const fresh = mkdtempSync(path.join(os.tmpdir(), 'shop-lock-'));
+    try {
+      // A live holder (this test process) that keeps the lock for the whole start.
+      writeFileSync(path.join(fresh, 'catalog.json.lock'), JSON.stringify({ pid: process.pid, at: Date.now() }));
+      const catalog = await startService('catalog', 'catalog-slow', { DATA_DIR: fresh });
+      const products = await json(`${catalog.url}/products`);
+      expect(products.status).toBe(200);
+      expect(products.body.products.length).toBeGreaterThan(0);
+      expect(JSON.parse(readFileSync(path.join(fresh, 'catalog.json'), 'utf8')).products.length).toBeGreaterThan(0);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 });

@@ -22,7 +22,8 @@ export function createJsonStore({ dir, file, seed }) {
     }
   }
 
-  async function write(data) {
+  /** Writes `data` to a flushed temp file; returns its path. */
+  async function writeTemp(data) {
     const temp = `${filePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const handle = await fs.open(temp, 'w');
     try {
@@ -31,7 +32,11 @@ export function createJsonStore({ dir, file, seed }) {
     } finally {
       await handle.close();
     }
-    await fs.rename(temp, filePath);
+    return temp;
+  }
+
+  async function write(data) {
+    await fs.rename(await writeTemp(data), filePath);
   }
 
   async function withLock(fn) {
@@ -76,12 +81,22 @@ export function createJsonStore({ dir, file, seed }) {
   }
 
   return {
-    /** Creates the directory and writes the seed when the file does not exist yet. */
+    /**
+     * Creates the directory and writes the seed when the file does not exist yet. No lock: the
+     * seed is linked into place, which fails if another instance got there first. Waiting for the
+     * lock here made a start on a loaded machine (slow fsyncs) give up with "data store busy".
+     */
     async init() {
       await fs.mkdir(dir, { recursive: true });
-      await withLock(async () => {
-        if ((await readFileOrNull()) === null) await write(seed);
-      });
+      if ((await readFileOrNull()) !== null) return;
+      const temp = await writeTemp(seed);
+      try {
+        await fs.link(temp, filePath);
+      } catch (err) {
+        if (err.code !== 'EEXIST') throw err;
+      } finally {
+        await fs.rm(temp, { force: true });
+      }
     },
     async read() {
       return (await readFileOrNull()) ?? structuredClone(seed);

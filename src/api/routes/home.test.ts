@@ -35,6 +35,16 @@ describe('the dashboard files', () => {
     }
   });
 
+  it('sends a content security policy, refuses framing and sniffing on every dashboard file', async () => {
+    for (const url of ['/', '/pipelines', '/assets/index-abc.js']) {
+      const headers = (await app.inject(url)).headers;
+      expect(headers['content-security-policy'], url).toContain("default-src 'self'");
+      expect(headers['content-security-policy'], url).toContain("frame-ancestors 'none'");
+      expect(headers['x-frame-options'], url).toBe('DENY');
+      expect(headers['x-content-type-options'], url).toBe('nosniff');
+    }
+  });
+
   it('serves hashed assets with their type, cached for good', async () => {
     const response = await app.inject('/assets/index-abc.js');
     expect(response.statusCode).toBe(200);

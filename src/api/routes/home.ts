@@ -22,6 +22,19 @@ const contentTypes: Readonly<Record<string, string>> = {
   '.woff2': 'font/woff2',
 };
 
+/**
+ * The dashboard loads only its own script, styles and API (its icon is a data: URL), may not be
+ * framed (clickjacking an admin's session), and no response is sniffed into another type.
+ */
+export const dashboardHeaders: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
 export function homeRoutes(options: { readonly dir?: string } = {}): FastifyPluginAsync {
   const root = path.resolve(options.dir ?? defaultDashboardDir);
   return async (app) => {
@@ -36,7 +49,7 @@ export function homeRoutes(options: { readonly dir?: string } = {}): FastifyPlug
       if (urlPath.startsWith('/assets/') || path.extname(urlPath) !== '') return reply.callNotFound();
       const index = path.join(root, 'index.html');
       if (await isFile(index)) return sendFile(reply, index);
-      return reply.code(503).type('text/html; charset=utf-8').send(notBuiltPage);
+      return reply.code(503).headers(dashboardHeaders).type('text/html; charset=utf-8').send(notBuiltPage);
     });
   };
 }
@@ -62,13 +75,13 @@ async function sendFile(reply: FastifyReply, file: string): Promise<FastifyReply
   const body = await fs.readFile(file);
   const hashed = file.includes(`${path.sep}assets${path.sep}`);
   // Vite names assets by content hash: they never change; index.html must be revalidated to pick up a new build.
-  reply.header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+  reply.header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache').headers(dashboardHeaders);
   return reply.type(contentTypes[path.extname(file)] ?? 'application/octet-stream').send(body);
 }
 
 const notBuiltPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Skiff</title></head>
-<body style="font-family: system-ui, sans-serif; margin: 2rem">
+<body>
 <h1>Skiff</h1>
 <p>The dashboard is not built: run <code>npm run build</code> in the Skiff directory, then reload.</p>
 <p>The API is at <a href="/api/openapi.json">/api/openapi.json</a>.</p>

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../access-control.js';
 import type { ControlPlane, SecretChange, SecretInfo } from '../control-plane.js';
+import { unredactableWarnings } from '../../monitoring/log-redaction.js';
 import { defineRoute } from '../route.js';
 import {
   secretChangeSchema,
@@ -26,8 +27,8 @@ export function secretRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       // Names only: a value never reaches the audit log.
       audit: ({ params, body }) =>
         `set secrets ${Object.keys(body?.values ?? {}).join(', ') || '?'} of ${params?.service} in ${params?.env}`,
-      handler: async (request) =>
-        namesOnly(
+      handler: async (request) => ({
+        ...namesOnly(
           await controlPlane.setSecrets({
             environment: request.params.env,
             service: request.params.service,
@@ -35,6 +36,8 @@ export function secretRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
             author: actorOf(request),
           }),
         ),
+        warnings: unredactableWarnings(request.body.values),
+      }),
     });
 
     defineRoute(app, {

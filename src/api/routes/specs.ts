@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { actorOf } from '../access-control.js';
+import type { FastifyRequest } from 'fastify';
+import { actorOf, callerOf } from '../access-control.js';
 import type { ControlPlane } from '../control-plane.js';
 import { defineRoute } from '../route.js';
 import { applyBodySchema, applyResultSchema, planResultSchema, specSourceSchema, validationResultSchema } from '../schemas.js';
@@ -14,7 +15,7 @@ export function specRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       access: { action: 'read' },
       body: specSourceSchema,
       response: validationResultSchema,
-      handler: (request) => controlPlane.validate(request.body),
+      handler: (request) => controlPlane.validate(request.body, checksFor(request)),
     });
 
     defineRoute(app, {
@@ -25,7 +26,7 @@ export function specRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       access: { action: 'read' },
       body: specSourceSchema,
       response: planResultSchema,
-      handler: (request) => controlPlane.plan(request.body),
+      handler: (request) => controlPlane.plan(request.body, checksFor(request)),
     });
 
     defineRoute(app, {
@@ -43,4 +44,9 @@ export function specRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       },
     });
   };
+}
+
+/** Only those who may change things learn which directories exist on the server. */
+function checksFor(request: FastifyRequest): { machineChecks: boolean } {
+  return { machineChecks: callerOf(request).role !== 'viewer' };
 }

@@ -32,6 +32,7 @@ export function registerSecret(program: Command, ctx: CliContext, run: RunComman
           ctx.client.setSecrets({ environment, service, values }),
         );
         ctx.out(`set ${names} of ${service} in ${environment}`);
+        for (const warning of change.warnings ?? []) ctx.err(`warning: ${warning}`);
         ctx.out(releaseLine(service, environment, change));
         return 0;
       }),

@@ -5,13 +5,16 @@
  * adopts the container after a restart continues from there: lines written while no control
  * plane ran are copied, none twice. The cursor is written before each batch, naming the stamps
  * and file sizes before and after it; a batch a dying control plane wrote only in part is cut
- * off and copied again.
+ * off and copied again. The pump rotates the file itself, before a batch that would take it past
+ * the limit, so what is kept is bounded however fast the container writes.
  */
 import { open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { defaultLogRotation, needsRotation, rotateLog } from '../process/log-rotation.js';
+import type { LogRotation } from '../process/log-rotation.js';
 
 export interface LogPump {
   /** Settles when the engine ends the stream (the container stopped) or the pump fails. */
@@ -92,14 +95,14 @@ async function resumePoint(cursorPath: string, logPath: string): Promise<bigint 
   return cursor.previous === null ? null : BigInt(cursor.previous);
 }
 
-/** Starts copying; `logPath` is opened in append mode, so copy-truncate rotation keeps working. */
-export function pumpContainerLogs(container: Docker.Container, logPath: string): LogPump {
+/** Starts copying into `logPath` (append mode), rotating it on the write path. */
+export function pumpContainerLogs(container: Docker.Container, logPath: string, rotation: LogRotation = defaultLogRotation): LogPump {
   const abort = new AbortController();
   const cursorPath = logCursorPath(logPath);
 
   async function run(): Promise<void> {
     const cursor = await resumePoint(cursorPath, logPath);
-    const file: FileHandle = await open(logPath, 'a');
+    let file: FileHandle = await open(logPath, 'a', 0o600);
     let last = cursor;
     // The stamp the file fully holds.
     let written = cursor;
@@ -131,11 +134,16 @@ export function pumpContainerLogs(container: Docker.Container, logPath: string):
           const stamp = last;
           writing = writing.then(async () => {
             const data = Buffer.concat(parts);
+            if (needsRotation((await file.stat()).size, data.length, rotation)) {
+              await file.close();
+              await rotateLog(logPath, rotation);
+              file = await open(logPath, 'a', 0o600);
+            }
             if (stamp !== null) {
               const from = (await file.stat()).size;
               const next: Cursor = { previous: written === null ? null : String(written), stamp: String(stamp), from, to: from + data.length };
               // Replaced whole (write, then rename): a control plane killed mid-write leaves the old cursor, never half a new one.
-              await writeFile(`${cursorPath}.new`, JSON.stringify(next));
+              await writeFile(`${cursorPath}.new`, JSON.stringify(next), { mode: 0o600 });
               await rename(`${cursorPath}.new`, cursorPath);
             }
             await file.write(data);

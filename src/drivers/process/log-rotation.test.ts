@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../testing/fixtures.js';
-import { followLog, readLogTail, rotateLogIfLarge } from './log-rotation.js';
+import { followLog, needsRotation, readLogTail, rotateLog } from './log-rotation.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -27,19 +27,21 @@ describe('readLogTail', () => {
   });
 });
 
-describe('rotateLogIfLarge', () => {
-  it('keeps at most `keep` rotated files, newest in .1', async () => {
+describe('rotateLog', () => {
+  it('keeps at most `keep` rotated files, newest in .1, and rotates only a write that would pass the limit', async () => {
     const path = join(dir, 'rotate.log');
     for (const round of [1, 2, 3]) {
       await writeFile(path, `round ${round}\n`.repeat(100));
-      expect(await rotateLogIfLarge(path, { maxBytes: 100, keep: 2 })).toBe(true);
-      expect(await readFile(path, 'utf8')).toBe('');
+      await rotateLog(path, { maxBytes: 100, keep: 2 });
+      await expect(readFile(path)).rejects.toThrow();
     }
     expect(await readFile(`${path}.1`, 'utf8')).toContain('round 3');
     expect(await readFile(`${path}.2`, 'utf8')).toContain('round 2');
     await expect(readFile(`${path}.3`)).rejects.toThrow();
-    expect(await rotateLogIfLarge(path, { maxBytes: 100, keep: 2 })).toBe(false);
-    expect(await rotateLogIfLarge(join(dir, 'missing.log'), { maxBytes: 1, keep: 1 })).toBe(false);
+    await rotateLog(join(dir, 'missing.log'), { maxBytes: 1, keep: 1 });
+    expect(needsRotation(0, 500, { maxBytes: 100, keep: 1 })).toBe(false);
+    expect(needsRotation(60, 40, { maxBytes: 100, keep: 1 })).toBe(false);
+    expect(needsRotation(60, 41, { maxBytes: 100, keep: 1 })).toBe(true);
   });
 });
 

@@ -1,45 +1,47 @@
 /**
- * Instance log files: rotation, tail and follow. An instance holds its log open in append mode
- * for its whole life, so rotation is copy-then-truncate: the instance keeps its descriptor and its
- * next write lands at the new end (offset 0). Lines written between the copy and the truncate are
- * lost; that window is a few milliseconds per rotation.
+ * Instance log files: rotation, tail and follow. Whoever writes a log (the process driver's log
+ * writer, the docker driver's log pump) rotates it on the write path: before a write that would
+ * take the file past `maxBytes`, the file is renamed to `path.1` (older ones shift up) and a new
+ * one is started. Readers notice the new inode and start over.
  */
 import { constants } from 'node:fs';
-import { copyFile, open, rename, stat, truncate } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { sleep } from '../../core/clock.js';
 
 export interface LogRotation {
-  /** Rotate once the file is larger than this. */
+  /** A write that would take the file past this size starts a new file first. */
   readonly maxBytes: number;
   /** How many rotated files (`path.1` … `path.<keep>`) to keep; 0 keeps none. */
   readonly keep: number;
 }
 
+/** At most 10 MiB × 4 files per instance. */
+export const defaultLogRotation: LogRotation = { maxBytes: 10 * 1024 * 1024, keep: 3 };
+
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
-/** Rotates `path` when it is larger than `maxBytes`; returns whether it did. A missing file is not rotated. */
-export async function rotateLogIfLarge(path: string, rotation: LogRotation): Promise<boolean> {
-  const size = await stat(path).then(
-    (info) => info.size,
-    (error: unknown) => {
-      if (isMissing(error)) return -1;
-      throw error;
-    },
-  );
-  if (size <= rotation.maxBytes) return false;
-  if (rotation.keep > 0) {
-    for (let index = rotation.keep - 1; index >= 1; index -= 1) {
-      await rename(`${path}.${index}`, `${path}.${index + 1}`).catch((error: unknown) => {
-        if (!isMissing(error)) throw error;
-      });
-    }
-    await copyFile(path, `${path}.1`);
+/** Whether appending `bytes` to a file of `size` must start a new file first. */
+export function needsRotation(size: number, bytes: number, rotation: LogRotation): boolean {
+  return size > 0 && size + bytes > rotation.maxBytes;
+}
+
+/** Moves `path` to `path.1` (and `.1` to `.2`, …, dropping what is past `keep`); the writer then opens a new `path`. */
+export async function rotateLog(path: string, rotation: LogRotation): Promise<void> {
+  if (rotation.keep === 0) {
+    await rm(path, { force: true });
+    return;
   }
-  await truncate(path, 0);
-  return true;
+  for (let index = rotation.keep - 1; index >= 1; index -= 1) {
+    await rename(`${path}.${index}`, `${path}.${index + 1}`).catch((error: unknown) => {
+      if (!isMissing(error)) throw error;
+    });
+  }
+  await rename(path, `${path}.1`).catch((error: unknown) => {
+    if (!isMissing(error)) throw error;
+  });
 }
 
 function splitLines(text: string): string[] {
@@ -90,8 +92,8 @@ export interface FollowOptions {
 
 /**
  * Calls `onLine` for each line appended to the file until `signal` aborts; resolves then. Polls
- * the file's size: when it shrinks (copy-truncate rotation) or the file is replaced (another
- * inode), reading restarts from the beginning. A file that does not exist yet is waited for.
+ * the file's size: when it shrinks or the file is replaced (rotation: another inode), reading
+ * restarts from the beginning. A file that does not exist yet is waited for.
  * Like `tail -F`, a truncation is missed if the file grows past the old offset between two polls.
  */
 export async function followLog(

@@ -2,7 +2,7 @@
 import { testBaseEnv } from '../testing/fixtures.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,6 @@ import type { InstanceHandle, InstanceLaunch, RunningInstance } from '../driver.
 import { createWorkspace, freePort, getInstance, waitFor, within } from '../testing/fixtures.js';
 import type { Workspace } from '../testing/fixtures.js';
 import { transpileForNode } from '../testing/transpile.js';
-import { rotateLogIfLarge } from './log-rotation.js';
 import { createProcessDriver } from './process-driver.js';
 
 let workspace: Workspace;
@@ -88,27 +87,55 @@ describe('process driver', () => {
     }
   });
 
-  it('keeps the instance writing to its log across copy-truncate rotations', async () => {
-    const instance = await startAnswering(await launch({}, '--tick'));
+  it('keeps the instance writing to its log across rotations', async () => {
+    const rotation = { maxBytes: 16 * 1024, keep: 2 };
+    const instance = await createProcessDriver({ dataDir: workspace.dir, baseEnv: testBaseEnv, logRotation: rotation }).start(
+      await launch({}, '--tick'),
+    );
+    started.push(instance);
     const path = instance.handle.logPath;
+    await waitFor('two rotations', () => existsSync(`${path}.2`), { timeoutMs: 30_000 });
+    expect(await readFile(`${path}.2`, 'utf8')).toContain('hello on stdout');
     const lastTick = (text: string): number => Math.max(0, ...[...text.matchAll(/tick (\d+)/g)].map((m) => Number(m[1])));
-    await waitFor('the log to grow', async () => (await readFile(path)).length > 4096);
-    expect(await rotateLogIfLarge(path, { maxBytes: 1024, keep: 2 })).toBe(true);
-    const rotated = await readFile(`${path}.1`, 'utf8');
-    expect(rotated).toContain('hello on stdout');
-    const before = lastTick(rotated);
-    const after = await waitFor('new lines after the rotation', async () => {
-      const text = await readFile(path, 'utf8');
-      return lastTick(text) > before + 5 && text;
-    });
-    // Append mode: the writes continue at the new end, not at the old offset behind a hole of NULs.
-    expect(after.startsWith('tick ')).toBe(true);
-    expect(after).not.toContain('\0');
+    const before = lastTick(await readFile(`${path}.1`, 'utf8'));
+    await waitFor('new lines after the rotation', async () => lastTick(await readFile(path, 'utf8').catch(() => '')) > before);
+  });
 
-    await waitFor('the log to grow again', async () => (await readFile(path)).length > 2048);
-    expect(await rotateLogIfLarge(path, { maxBytes: 1024, keep: 2 })).toBe(true);
-    expect(await readFile(`${path}.2`, 'utf8')).toBe(rotated);
-    expect(await rotateLogIfLarge(path, { maxBytes: 1024 * 1024, keep: 2 })).toBe(false);
+  it('bounds the disk its log uses whatever the write rate: rotation is checked on every write', async () => {
+    const rotation = { maxBytes: 256 * 1024, keep: 2 };
+    const limit = rotation.maxBytes * (rotation.keep + 1);
+    // A pipe read: the most one write can add past the limit.
+    const writeBuffer = 64 * 1024;
+    // Blocking writes straight to the descriptor: as fast as the reader takes them.
+    const flood = `const fs = require('node:fs'); const line = 'x'.repeat(1023) + '\\n'; const end = Date.now() + 2000; let n = 0;
+      while (Date.now() < end) { fs.writeSync(1, line); n += 1; }
+      fs.writeSync(1, 'wrote ' + n * 1024 + ' bytes\\n');`;
+    const instanceLaunch = await launch({ command: [process.execPath, '-e', flood] });
+    const instance = await createProcessDriver({ dataDir: workspace.dir, baseEnv: testBaseEnv, logRotation: rotation }).start(instanceLaunch);
+    started.push(instance);
+    const files = (): string[] => [instance.handle.logPath, ...Array.from({ length: rotation.keep + 2 }, (_, i) => `${instance.handle.logPath}.${i + 1}`)];
+    const onDisk = async (): Promise<number> => {
+      let total = 0;
+      for (const file of files()) total += await stat(file).then((info) => info.size, () => 0);
+      return total;
+    };
+    let most = 0;
+    let ended = false;
+    void instance.exited.then(() => {
+      ended = true;
+    });
+    const deadline = Date.now() + 20_000;
+    while (!ended && Date.now() < deadline) most = Math.max(most, await onDisk());
+    await within(instance.exited, 20_000, 'the writer to finish');
+    const summary = await waitFor('the last line', async () => {
+      const text = await readFile(instance.handle.logPath, 'utf8').catch(() => '');
+      return /wrote (\d+) bytes/.exec(text);
+    });
+    // It wrote far more than is kept, and what is kept never went past the limit by more than one write.
+    expect(Number(summary[1])).toBeGreaterThan(limit * 4);
+    expect(most).toBeLessThanOrEqual(limit + writeBuffer);
+    expect(await onDisk()).toBeLessThanOrEqual(limit + writeBuffer);
+    expect(existsSync(`${instance.handle.logPath}.${rotation.keep + 1}`)).toBe(false);
   });
 
   it('rejects a command that does not exist with SKIFF_DRIVER_START_FAILED naming it', async () => {
@@ -133,7 +160,8 @@ describe('process driver', () => {
       starter,
       [
         `const { createProcessDriver } = await import(${JSON.stringify(pathToFileURL(entry).href)});`,
-        `const driver = createProcessDriver({ dataDir: process.argv[2], baseEnv: { PATH: process.env.PATH ?? '' } });`,
+        // The transpiled copy lives elsewhere: it is told where the log writer is.
+        `const driver = createProcessDriver({ dataDir: process.argv[2], baseEnv: { PATH: process.env.PATH ?? '' }, logWriterScript: ${JSON.stringify(resolve('bin/skiff-log-writer.js'))} });`,
         `const instance = await driver.start(JSON.parse(process.argv[3]));`,
         // Dies the hard way, right after handing over the handle.
         `process.stdout.write(JSON.stringify(instance.handle) + '\\n', () => process.kill(process.pid, 'SIGKILL'));`,

@@ -1,14 +1,17 @@
 /**
  * The process driver: runs an instance as a plain OS process in its own process group, with its
  * output appended to a log file and, where the kernel allows, inside cgroups with its limits.
- * Nothing ties the instance to the control plane (no pipes, unref'd), so it keeps running and
- * logging when the control plane dies, and a new control plane adopts it with `recover()`.
+ * Its output goes through a pipe to a log writer process (bin/skiff-log-writer.js) that rotates
+ * the file on every write, so a fast writer cannot fill the disk between two checks. Neither is
+ * tied to the control plane (detached, unref'd, the control plane's end of the pipe closed), so
+ * the instance keeps running and logging when the control plane dies, and a new control plane
+ * adopts it with `recover()`.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SkiffError } from '../../core/errors.js';
 import {
   CLOCK_TICKS_PER_SECOND,
@@ -19,6 +22,8 @@ import {
   readRssBytes,
 } from '../../core/proc.js';
 import type { Driver, DriverCapabilities, InstanceHandle, InstanceLaunch, RunningInstance } from '../driver.js';
+import { defaultLogRotation } from './log-rotation.js';
+import type { LogRotation } from './log-rotation.js';
 import { attachToCgroups, detectCgroups, killCgroupProcesses, removeCgroups } from './cgroups.js';
 import type { CgroupDetection } from './cgroups.js';
 import { pollUntilGone, runningProcess } from './running-process.js';
@@ -30,7 +35,13 @@ export interface ProcessDriverOptions {
   readonly baseEnv: Readonly<Record<string, string>>;
   /** `off` runs instances without cgroups; capabilities then say why. */
   readonly resourceLimits?: 'auto' | 'off';
+  /** How much of each instance's output is kept (default 10 MiB × 4 files). */
+  readonly logRotation?: LogRotation;
+  /** The log writer program; the default is the repository's bin/skiff-log-writer.js (same place from src/ and dist/). */
+  readonly logWriterScript?: string;
 }
+
+const defaultLogWriterScript = fileURLToPath(new URL('../../../bin/skiff-log-writer.js', import.meta.url));
 
 /** One file per instance, stdout and stderr interleaved in the order they were written. */
 export function instanceLogPath(logDir: string, instanceId: string): string {
@@ -69,17 +80,43 @@ function signalGroupQuietly(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Spawns the instance with its output in `logFd`; resolves once spawn() succeeded or rejects with its error. */
+/** Spawns the process that writes `logPath` from its stdin; its stdin is the pipe the instance writes to. */
+function spawnLogWriter(script: string, logPath: string, rotation: LogRotation): Promise<ChildProcess> {
+  const writer = spawn(process.execPath, [script, logPath, String(rotation.maxBytes), String(rotation.keep)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    // Not in the instance's group: stopping the instance must not cut its last lines off.
+    detached: true,
+  });
+  return unrefOnceSpawned(writer);
+}
+
+/**
+ * Resolves with the child once spawn() succeeded (libuv reports ENOENT, EACCES and the like as an
+ * 'error' event on a later tick: then it rejects), unref'd so it does not hold this event loop open.
+ */
+function unrefOnceSpawned(child: ChildProcess): Promise<ChildProcess & { pid: number }> {
+  return new Promise((resolve, reject) => {
+    if (child.pid === undefined) {
+      child.once('error', reject);
+      return;
+    }
+    child.on('error', () => undefined);
+    child.unref();
+    resolve(child as ChildProcess & { pid: number });
+  });
+}
+
+/** Spawns the instance with its output in `output`; resolves once spawn() succeeded or rejects with its error. */
 function spawnDetached(
   launch: InstanceLaunch,
-  logFd: number,
+  output: NonNullable<ChildProcess['stdin']>,
   baseEnv: Readonly<Record<string, string>>,
 ): Promise<{ pid: number; exit: Promise<ProcessEnd> }> {
   const [file, ...args] = launch.command as [string, ...string[]];
   const child: ChildProcess = spawn(file, args, {
     cwd: launch.directory,
     env: { ...baseEnv, ...launch.env, PORT: String(launch.port) },
-    stdio: ['ignore', logFd, logFd],
+    stdio: ['ignore', output, output],
     // Its own process group: a Ctrl-C in the terminal does not reach it, and stop() can end the
     // whole group, children included.
     detached: true,
@@ -87,21 +124,14 @@ function spawnDetached(
   const exit = new Promise<ProcessEnd>((resolve) => {
     child.once('exit', (exitCode, signal) => resolve({ exitCode, signal }));
   });
-  return new Promise((resolve, reject) => {
-    if (child.pid === undefined) {
-      // libuv reports ENOENT, EACCES and the like as an 'error' event on a later tick.
-      child.once('error', reject);
-      return;
-    }
-    child.on('error', () => undefined);
-    // Nothing of the instance holds this event loop open, and no pipe ties it to this process.
-    child.unref();
-    resolve({ pid: child.pid, exit });
-  });
+  // Nothing of the instance holds this event loop open, and no pipe ties it to this process.
+  return unrefOnceSpawned(child).then(({ pid }) => ({ pid, exit }));
 }
 
 export function createProcessDriver(options: ProcessDriverOptions): Driver {
   const baseEnv = options.baseEnv;
+  const logRotation = options.logRotation ?? defaultLogRotation;
+  const logWriterScript = options.logWriterScript ?? defaultLogWriterScript;
   const cgroups: CgroupDetection =
     options.resourceLimits === 'off'
       ? { enforced: false, reason: 'resource limits are turned off in the process driver options' }
@@ -114,22 +144,23 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
   async function start(launch: InstanceLaunch): Promise<RunningInstance> {
     await checkLaunch(launch);
     const logPath = instanceLogPath(launch.logDir, launch.instanceId);
-    let logFd: number;
+    let writer: ChildProcess;
     try {
-      await mkdir(launch.logDir, { recursive: true });
-      // The child gets its own copy of the descriptor, in append mode, so its writes keep going
-      // to the current end after a copy-truncate rotation.
-      logFd = openSync(logPath, 'a');
+      await mkdir(launch.logDir, { recursive: true, mode: 0o700 });
+      // The file exists once start() returns, whenever the writer gets to open it.
+      await (await open(logPath, 'a', 0o600)).close();
+      writer = await spawnLogWriter(logWriterScript, logPath, logRotation);
     } catch (error) {
-      throw new SkiffError('SKIFF_DRIVER_START_FAILED', `cannot open the log file ${logPath}: ${(error as Error).message}`, {
+      throw new SkiffError('SKIFF_DRIVER_START_FAILED', `cannot start the log writer for ${logPath}: ${(error as Error).message}`, {
         cause: error,
       });
     }
+    const output = writer.stdin as NonNullable<ChildProcess['stdin']>;
     let cgroupDirs: string[] = [];
     try {
       if (cgroups.enforced) cgroupDirs = await cgroups.cgroups.create(launch.instanceId, launch.resources);
     } catch (error) {
-      closeSync(logFd);
+      output.destroy();
       await removeCgroups(cgroupDirs);
       throw new SkiffError('SKIFF_DRIVER_START_FAILED', `cannot set up cgroups for ${launch.instanceId}: ${(error as Error).message}`, {
         cause: error,
@@ -137,7 +168,7 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
     }
 
     try {
-      const { pid, exit } = await spawnDetached(launch, logFd, baseEnv);
+      const { pid, exit } = await spawnDetached(launch, output, baseEnv);
       // The process runs briefly outside its cgroups, between fork and this write; anything it
       // forks in that window stays outside. Closing it would need a wrapper process or a shell.
       const attached = await attachToCgroups(cgroupDirs, pid).catch((error: unknown) => {
@@ -165,7 +196,8 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
         { cause: error, hint: 'check that the command exists and is executable (it runs without a shell)' },
       );
     } finally {
-      closeSync(logFd);
+      // The instance holds the pipe now; the writer ends when the instance's side closes.
+      output.destroy();
     }
   }
 

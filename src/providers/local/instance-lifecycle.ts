@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import { isSkiffError } from '../../core/errors.js';
 import type { Driver, InstanceExit, RunningInstance } from '../../drivers/driver.js';
-import { rotateLogIfLarge } from '../../drivers/process/index.js';
 import type { HealthVerdict } from '../../reconcile/health.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
 import type { InstanceAddress, InstanceState } from '../../core/instance.js';
@@ -63,10 +62,6 @@ export interface InstanceLifecycleDeps {
 /** Where the router reaches this machine's instances: each listens on its port on loopback. */
 export const localInstanceHost = '127.0.0.1';
 
-/** Instance logs are rotated past this size, keeping this many old files. */
-const logRotation = { maxBytes: 10 * 1024 * 1024, keep: 3 };
-const logRotationIntervalMs = 10_000;
-
 export class InstanceLifecycle {
   private readonly records = new Map<string, InstanceRecord>();
   private nextOrdinal = 1;
@@ -74,12 +69,8 @@ export class InstanceLifecycle {
   private closing = false;
   /** Detached: what happens to the instances now is for the next control plane to find out. */
   private detached = false;
-  private readonly rotation: NodeJS.Timeout;
 
-  constructor(private readonly deps: InstanceLifecycleDeps) {
-    this.rotation = setInterval(() => void this.rotateLogs(), logRotationIntervalMs);
-    this.rotation.unref();
-  }
+  constructor(private readonly deps: InstanceLifecycleDeps) {}
 
   /** Takes over instances recorded by an earlier control plane: running ones are kept, not restarted. */
   async adopt(): Promise<void> {
@@ -117,7 +108,6 @@ export class InstanceLifecycle {
    */
   async stopAll(immediate = false): Promise<void> {
     this.closing = true;
-    clearInterval(this.rotation);
     await Promise.all(this.instances().map((record) => this.stopInstance(record, 'removed', false, immediate)));
   }
 
@@ -125,19 +115,7 @@ export class InstanceLifecycle {
   detach(): void {
     this.closing = true;
     this.detached = true;
-    clearInterval(this.rotation);
     for (const record of this.records.values()) record.probes?.abort();
-  }
-
-  private async rotateLogs(): Promise<void> {
-    for (const record of this.records.values()) {
-      if (!record.logPath) continue;
-      try {
-        await rotateLogIfLarge(record.logPath, logRotation);
-      } catch (error) {
-        this.deps.logger.warn({ err: error, instance: record.id }, 'log rotation failed');
-      }
-    }
   }
 
   async startNew(desired: DesiredService): Promise<void> {
