@@ -22,6 +22,7 @@ export const errorCatalog = {
   SKIFF_DOCKER_BUILD_FAILED: 'the Docker engine could not build the image',
   SKIFF_API_UNREACHABLE: 'the Skiff API is not reachable',
   SKIFF_ALREADY_RUNNING: 'a Skiff server is already running with this data directory',
+  SKIFF_STORE_UNREADABLE: 'the state database is not a readable SQLite file',
   SKIFF_ROUTER_START_FAILED: 'the router could not be started',
   SKIFF_ROUTER_UNREACHABLE: 'the router admin socket is not reachable',
   SKIFF_ROUTE_TABLE_STALE: 'the routing table is older than the one the router already has',

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { SkiffError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { releaseHash } from '../spec/release.js';
 import type { Release, ReleaseReason } from '../spec/release.js';
@@ -57,11 +58,29 @@ interface EventRow {
 /** Opens (creating when needed) the database at `<dataDir>/skiff.db` in WAL mode. */
 export function openDatabase(dataDir: string): Database.Database {
   fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, 'skiff.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  const file = path.join(dataDir, 'skiff.db');
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+  } catch (error) {
+    db.close();
+    throw unreadableDatabase(file, error);
+  }
   return db;
+}
+
+/** SQLite's own codes for a file that is not (or no longer) a database. */
+const unreadableCodes = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+
+function unreadableDatabase(file: string, error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !unreadableCodes.has(code)) return error;
+  return new SkiffError('SKIFF_STORE_UNREADABLE', `${file} is not a readable SQLite database (${(error as Error).message})`, {
+    hint: `restore it from a backup, or move it aside (mv ${file} ${file}.corrupt) and start again: Skiff then starts from the spec with no history`,
+    cause: error,
+  });
 }
 
 /** Opens the state store in its own database connection. */

@@ -7,8 +7,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { chaosForm, printLine } from '../chaos/form.js';
+import { brokenDatabase, corruptedRouterTable, crashingServer, crashingService, truncatedArtifact } from '../chaos/broken-things.js';
+import { killMidOperation, midOperations, midOperationSpec } from '../chaos/kill-mid-operation.js';
 import { killInstances, killRepeatedly } from '../chaos/kill-under-load.js';
-import { echoSpec, startPlatform } from './platform.js';
+import { echoServer, echoSpec, startPlatform } from './platform.js';
 import type { Platform } from './platform.js';
 
 let platform: Platform | undefined;
@@ -45,4 +47,30 @@ describe(`chaos (${chaosForm.name} form)`, () => {
     printLine(await killRepeatedly(platform, 'router worker', chaosForm.repetitions));
     printLine(await killRepeatedly(platform, 'router primary', chaosForm.repetitions));
   }, 8 * minutes);
+
+  // The short form kills during three operations; the full one during each of them.
+  const operations = chaosForm.name === 'long' ? Object.keys(midOperations) : ['apply', 'secret set', 'deploy rolling'];
+  it(`kill -9 the control plane during ${operations.join(', ')}: each completed or did not happen, never half; nothing outside status`, async () => {
+    platform = await startPlatform({ spec: midOperationSpec() });
+    const damaged: string[] = [];
+    for (const name of operations) {
+      const line = await killMidOperation(platform, midOperations[name]!);
+      printLine(line);
+      damaged.push(...line.damage.map((d) => `${name}: ${d}`));
+    }
+    expect(damaged).toEqual([]);
+  }, 15 * minutes);
+
+  it('a service that crashes every few hundred requests: figures printed, state intact', async () => {
+    const spec = echoSpec({ instances: 2 }).replace(JSON.stringify(echoServer), 'crashing.mjs');
+    platform = await startPlatform({ spec, files: { 'crashing.mjs': crashingServer(echoServer, 300) } });
+    printLine(await crashingService(platform, chaosForm.crashingLoadMs, 300));
+  }, 3 * minutes);
+
+  it('a corrupted router table, a truncated artifact, a corrupted or missing SQLite file: refused with a coded error and a hint, or recovered; never a crash loop', async () => {
+    platform = await startPlatform({ spec: echoSpec({ instances: 2 }) });
+    const refusals = [await corruptedRouterTable(platform), await truncatedArtifact(platform), await brokenDatabase(platform, 'missing'), await brokenDatabase(platform, 'corrupted')];
+    for (const refusal of refusals) printLine({ scenario: refusal.what, load: null, damage: refusal.damage, note: refusal.note });
+    expect(refusals.flatMap((r) => r.damage.map((d) => `${r.what}: ${d}`))).toEqual([]);
+  }, 4 * minutes);
 });
