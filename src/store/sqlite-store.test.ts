@@ -59,3 +59,22 @@ describe('SQLite store', () => {
     store.close();
   });
 });
+
+describe('SQLite store: a damaged file', () => {
+  it('refuses a file that is not a database with SKIFF_STORE_CORRUPT, its path and the way out', () => {
+    const dir = tempDir();
+    openSqliteStore(dir, clock).saveRevision({ hash: 'abc', author: 'ana', message: 'first', spec, baseDir: '/x', sourceFile: 'skiff.yaml', sourceHash: 'h', releases: {} });
+    for (const suffix of ['-wal', '-shm']) fs.rmSync(path.join(dir, `skiff.db${suffix}`), { force: true });
+    const file = path.join(dir, 'skiff.db');
+    const bytes = fs.readFileSync(file);
+    bytes.write('this is not a database', 0);
+    fs.writeFileSync(file, bytes);
+    let caught: unknown;
+    try {
+      openSqliteStore(dir, clock);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'SKIFF_STORE_CORRUPT', message: expect.stringContaining(file), hint: expect.stringContaining(`${file}.damaged`) });
+  });
+});

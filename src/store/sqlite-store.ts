@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { SkiffError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { SkiffError } from '../core/errors.js';
 import { releaseHash } from '../spec/release.js';

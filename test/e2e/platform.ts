@@ -66,6 +66,8 @@ export interface Platform {
   process: ChildProcess;
   status(env?: string): Promise<{ services: { name: string; desired: number; ready: number }[]; instances: InstanceJson[] }>;
   cli(args: string[], env?: Record<string, string>): { code: number; stdout: string; stderr: string };
+  /** `cli` without waiting: for killing the control plane while a command is under way. */
+  cliAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Starts `skiff up` again on the same data directory and ports (after a kill). */
   restart(): Promise<void>;
   /** Starts `skiff up` again and waits for it to exit (a start it refuses); its exit code and output. */
@@ -127,6 +129,18 @@ export async function startPlatform(options: { spec: string; files?: Record<stri
         timeout: 60_000,
       });
       return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+    },
+    cliAsync(args) {
+      const child = spawn(process.execPath, [skiffBin, ...args], {
+        env: { ...process.env, SKIFF_API: apiUrl, SKIFF_DATA: dataDir },
+        cwd: specDir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      return new Promise((resolve) => child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
     },
     async restart() {
       platform.process = launch();
@@ -221,12 +235,24 @@ export interface LoadResult {
   byInstance: Record<string, number>;
 }
 
+/** A load's result with its longest outage as the client saw it. */
+export interface TimedLoadResult extends LoadResult {
+  /** The longest time without a 200 answer: from the start to the first, between two, from the last to the end. */
+  longestGapMs: number;
+}
+
 /** A bounded load: `connections` concurrent keep-alive GET loops for `durationMs`, at most `maxRequests`, or until `signal` aborts. */
-export async function runLoad(url: string, options: { durationMs: number; connections?: number; maxRequests?: number; signal?: AbortSignal }): Promise<LoadResult> {
+export async function runLoad(url: string, options: { durationMs: number; connections?: number; maxRequests?: number; signal?: AbortSignal }): Promise<TimedLoadResult> {
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections: options.connections ?? 4 });
-  const result: LoadResult = { total: 0, failed: 0, failures: [], byInstance: {} };
+  const result: TimedLoadResult = { total: 0, failed: 0, failures: [], byInstance: {}, longestGapMs: 0 };
   const deadline = Date.now() + options.durationMs;
+  let lastAnswerAt = Date.now();
+  const answered = (): void => {
+    const now = Date.now();
+    result.longestGapMs = Math.max(result.longestGapMs, now - lastAnswerAt);
+    lastAnswerAt = now;
+  };
   const max = options.maxRequests ?? 200_000;
   const loop = async (): Promise<void> => {
     while (Date.now() < deadline && result.total < max && !options.signal?.aborted) {
@@ -238,6 +264,7 @@ export async function runLoad(url: string, options: { durationMs: number; connec
           result.failed += 1;
           if (result.failures.length < 10) result.failures.push(`${response.statusCode} ${text.slice(0, 200)}`);
         } else {
+          answered();
           const instance = (JSON.parse(text) as { instance?: string }).instance ?? '?';
           result.byInstance[instance] = (result.byInstance[instance] ?? 0) + 1;
         }
@@ -248,6 +275,7 @@ export async function runLoad(url: string, options: { durationMs: number; connec
     }
   };
   await Promise.all(Array.from({ length: options.connections ?? 4 }, loop));
+  result.longestGapMs = Math.max(result.longestGapMs, Date.now() - lastAnswerAt);
   await pool.close();
   return result;
 }

@@ -288,3 +288,52 @@ describe('InstanceLifecycle: going away', () => {
     expect(h.store.listInstances('dev').map((row) => (row.record as InstanceRecord).state)).toEqual(['ready', 'ready']);
   });
 });
+
+describe('InstanceLifecycle: killed mid-rollout, then adopted', () => {
+  it('lists no adopted record before its process is recovered, so a plan made meanwhile cannot forget a running instance', async () => {
+    const { h, lifecycle: create } = setup();
+    const first = create();
+    await readyInstance(first);
+    const slow = await readyInstance(first);
+    first.detach();
+
+    // The next control plane recovers the second instance slowly (its /proc read is I/O); a
+    // reconcile runs in between (an adopted instance turned ready) and stops what it plans to.
+    let releaseRecover!: () => void;
+    const gate = new Promise<void>((resolve) => (releaseRecover = resolve));
+    const gated = {
+      ...h.fake,
+      recover: async (handle: Parameters<typeof h.fake.recover>[0]) => {
+        if (handle.instanceId === slow.id) await gate;
+        return h.fake.recover(handle);
+      },
+    };
+    const second = create({ drivers: createDrivers({ dataDir: h.dataDir, baseEnv: testBaseEnv, overrides: { process: gated } }) });
+    const adopting = second.adopt();
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const record of second.instances()) second.drainAndStop(record, 'outdated');
+    releaseRecover();
+    await adopting;
+
+    // Every process still running is one the lifecycle records (and so status, routes and stop see).
+    const recorded = new Set(second.instances().map((record) => record.id));
+    await waitFor(() => expect(h.fake.running().filter((running) => !recorded.has(running.instanceId))).toEqual([]));
+    expect(second.get(slow.id)?.running?.handle.pid).toBe(h.fake.running().find((r) => r.instanceId === slow.id)?.pid);
+  });
+
+  it('stops an instance even when publishing the table without it fails, instead of leaving it stopping forever', async () => {
+    const { h, lifecycle: create } = setup();
+    let publishFails = false;
+    const lifecycle = create({
+      routesChanged: async () => {
+        if (publishFails) throw new Error('routing table version 1 is older than the router’s version 5');
+      },
+    });
+    const record = await readyInstance(lifecycle);
+    publishFails = true;
+    lifecycle.drainAndStop(record, 'outdated');
+    await waitFor(() => expect(lifecycle.get(record.id)).toBeUndefined());
+    expect(h.fake.stops()).toEqual([{ instanceId: record.id, graceMs: web.stopGraceMs }]);
+    expect(h.fake.running()).toEqual([]);
+  });
+});

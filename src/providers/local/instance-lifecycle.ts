@@ -74,11 +74,20 @@ export class InstanceLifecycle {
 
   /** Takes over instances recorded by an earlier control plane: running ones are kept, not restarted. */
   async adopt(): Promise<void> {
-    for (const stored of this.deps.store.listInstances(this.deps.environment)) {
-      const record = fromPersisted(stored.record as PersistedInstance);
+    // Every process is recovered before any record is listed: a reconcile that ran while one was
+    // still being recovered (another adopted instance turned ready) saw it without its process,
+    // "stopped" it by forgetting it, and left it running outside status, the routes and `stop`.
+    const recovered = await Promise.all(
+      this.deps.store.listInstances(this.deps.environment).map(async (stored) => {
+        const record = fromPersisted(stored.record as PersistedInstance);
+        return { record, running: record.handle ? await this.driverFor(record).recover(record.handle) : null };
+      }),
+    );
+    for (const { record } of recovered) {
       this.nextOrdinal = Math.max(this.nextOrdinal, record.ordinal + 1);
       this.records.set(record.id, record);
-      const running = record.handle ? await this.driverFor(record).recover(record.handle) : null;
+    }
+    for (const { record, running } of recovered) {
       if (running) {
         record.running = running;
         this.event(record, 'instance.adopted', `adopted ${record.id} (pid ${running.handle.pid}) still running`, {
@@ -269,11 +278,13 @@ export class InstanceLifecycle {
    * service that exits at once on SIGTERM loses no request.
    */
   private async drainFromRouter(record: InstanceRecord): Promise<void> {
-    await this.deps.routesChanged();
     try {
+      // Inside the try: a failed publish (a stale table version just after a restart) must not
+      // leave the instance `stopping` forever without ever signalling it.
+      await this.deps.routesChanged();
       await this.deps.drain({ host: localInstanceHost, port: record.port }, this.deps.drainTimeoutMs(record.service));
     } catch (error) {
-      this.deps.logger.warn({ err: error, instance: record.id }, 'draining the instance in the router failed; stopping it anyway');
+      this.deps.logger.warn({ err: error, instance: record.id }, 'taking the instance out of the router failed; stopping it anyway');
     }
   }
 
