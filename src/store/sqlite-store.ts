@@ -3,7 +3,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SkiffError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
-import { SkiffError } from '../core/errors.js';
 import { releaseHash } from '../spec/release.js';
 import type { Release, ReleaseReason } from '../spec/release.js';
 import { addedColumns, schemaSql } from './schema-sql.js';
