@@ -62,6 +62,7 @@ export class EnvironmentController {
     this.publisher = new RoutePublisher({
       build: (version) => this.routeTable(version),
       send: (table) => this.provider.publishRoutes(table),
+      currentVersion: () => this.provider.routeTableVersion(),
       logger,
     });
     this.provider = deps.createProvider({
@@ -110,7 +111,6 @@ export class EnvironmentController {
     this.rollouts.load();
     const started = await this.provider.start(desired);
     this.deps.emit({ type: `router.${started.dataPlane}`, environment: this.environment, message: started.detail });
-    this.publisher.continueFrom((await this.provider.routeTableVersion()) ?? 0);
     this.setDesired(desired);
     await this.publish();
     // A data plane restarted by hand starts from its saved table, which may be older: it catches

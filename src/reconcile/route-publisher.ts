@@ -1,6 +1,9 @@
 /**
  * Publishes the routing table to the router, coalescing bursts: callers get a promise that
- * settles once a table built after their call reached the router.
+ * settles once a table built after their call reached the router (or publishing failed, which is
+ * logged: the router keeps its last table). Versions continue from the one the router routes with,
+ * asked before the first publish and after a failed one: the router refuses older tables, and
+ * versions must not depend on the wall clock.
  */
 import type { Logger } from 'pino';
 import type { RouteTable } from '../core/route-table.js';
@@ -9,12 +12,15 @@ export interface RoutePublisherDeps {
   readonly build: (version: number) => RouteTable;
   readonly send: (table: RouteTable) => Promise<void>;
   readonly logger: Logger;
+  /** The version the data plane routes with now; null when it does not answer. */
+  readonly currentVersion: () => Promise<number | null>;
 }
 
 export class RoutePublisher {
   private chain: Promise<void> = Promise.resolve();
   private queued: Promise<void> | null = null;
   private version = 0;
+  private synced = false;
 
   constructor(private readonly deps: RoutePublisherDeps) {}
 
@@ -23,29 +29,32 @@ export class RoutePublisher {
     return this.version;
   }
 
-  /**
-   * Continues from the version the data plane already routes with (it refuses older tables), so
-   * versions keep growing across control-plane restarts whatever the wall clock does.
-   */
-  continueFrom(version: number): void {
-    this.version = Math.max(this.version, version);
-  }
-
   request(): Promise<void> {
     if (this.queued) return this.queued;
-    const next = this.chain.then(() => {
-      this.queued = null;
-      return this.publishNow();
-    });
+    const next = this.chain
+      .then(() => {
+        this.queued = null;
+        return this.publishNow();
+      })
+      .catch((error: unknown) => {
+        this.deps.logger.warn({ err: error }, 'publishing the routing table failed; the router keeps its last table');
+      });
     this.queued = next;
-    this.chain = next.catch(() => undefined);
-    return next.catch((error: unknown) => {
-      this.deps.logger.warn({ err: error }, 'publishing the routing table failed; the router keeps its last table');
-    });
+    this.chain = next;
+    return next;
   }
 
   private async publishNow(): Promise<void> {
+    if (!this.synced) {
+      this.version = Math.max(this.version, (await this.deps.currentVersion()) ?? 0);
+      this.synced = true;
+    }
     this.version += 1;
-    await this.deps.send(this.deps.build(this.version));
+    try {
+      await this.deps.send(this.deps.build(this.version));
+    } catch (error) {
+      this.synced = false;
+      throw error;
+    }
   }
 }
