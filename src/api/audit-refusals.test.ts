@@ -60,7 +60,7 @@ describe('refused requests in the audit log', () => {
     const entries = (await app.inject({ url: '/api/v1/audit', headers: { authorization: `Bearer ${admin}` } })).json() as { actor: string | null; status: number; count: number; summary: string }[];
     expect(entries).toEqual([
       expect.objectContaining({ actor: null, status: 401, count: 1 }),
-      expect.objectContaining({ actor: 'vic', status: 403, count: 3, summary: expect.stringContaining('refused') }),
+      expect.objectContaining({ actor: 'vic', status: 403, count: 3, summary: expect.stringContaining('apply') }),
     ]);
   });
 });

@@ -86,7 +86,7 @@ describe('skiff audit', () => {
     const lines = all.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^TIME \(UTC\) +WHO +FROM +RESULT +COUNT +WHAT$/);
     expect(lines[1]).toMatch(/ root \(admin\) +127\.0\.0\.1 +200 +1 +scale web in dev to 2 instances$/);
-    expect(lines[2]).toMatch(/ vic \(viewer\) +127\.0\.0\.1 +403 SKIFF_FORBIDDEN +1 +refused: scale web in dev to 3 instances$/);
+    expect(lines[2]).toMatch(/ vic \(viewer\) +127\.0\.0\.1 +403 SKIFF_FORBIDDEN +1 +scale web in dev to 3 instances$/);
     expect(lines.at(-1)).toMatch(/ root \(admin\) .* apply skiff\.yaml$/);
 
     const onlyVic = await cli.run(['audit', '--who', 'vic', '--since', '10m', '--json']);

@@ -124,9 +124,11 @@ export function createAuditStore(db: Database.Database, clock: Clock): AuditStor
       const now = clock.now();
       const minute = new Date(now - (now % minuteMs)).toISOString();
       // The client is its address and token (or none): a flood from one place is one row a minute.
-      const bucket = JSON.stringify([minute, record.address, record.actor ?? 'anonymous', record.status]);
-      const summary = `refused: ${record.summary}`;
-      insert.run({ ...rowOf({ ...record, summary }, new Date(now).toISOString()), bucket });
+      // A known caller's refusals also keep what was refused (one row per action and minute); an
+      // unknown one's would let anyone write rows at will by varying the path.
+      const what = record.actor === null || record.actor === undefined ? [] : [record.summary];
+      const bucket = JSON.stringify([minute, record.address, record.actor ?? 'anonymous', record.status, ...what]);
+      insert.run({ ...rowOf(record, new Date(now).toISOString()), bucket });
     },
     list(query) {
       const where: string[] = [];
