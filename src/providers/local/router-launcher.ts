@@ -147,7 +147,7 @@ export class RouterLauncher {
   async stop(graceMs = 10_000): Promise<void> {
     this.detach();
     if (!this.identity) return;
-    await stopPid(this.identity.pid, graceMs);
+    await stopRouter(this.identity.pid, this.socketPath, graceMs);
     fs.rmSync(this.identityFile, { force: true });
     this.identity = null;
   }
@@ -276,6 +276,35 @@ async function stopPid(pid: number, graceMs: number): Promise<void> {
       return;
     }
     while (alive()) await sleep(20);
+  }
+}
+
+/**
+ * SIGTERM to the primary (which drains and stops its workers), then SIGKILL to whatever of the
+ * router is left after the grace: workers first, since a worker whose primary died alone starts a
+ * successor. Its processes are found by the admin socket on their command line.
+ */
+async function stopRouter(primary: number, socketPath: string, graceMs: number): Promise<void> {
+  const left = (): number[] => processesWithArgument(socketPath);
+  if (processStartTime(primary) !== null) {
+    try {
+      process.kill(primary, 'SIGTERM');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const deadline = Date.now() + graceMs;
+  while (left().length > 0 && Date.now() < deadline) await sleep(20);
+  for (let round = 0; round < 100 && left().length > 0; round++) {
+    const pids = left();
+    for (const pid of [...pids.filter((pid) => pid !== primary), ...pids.filter((pid) => pid === primary)]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    await sleep(20);
   }
 }
 
