@@ -116,6 +116,15 @@ describe('request validation', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ code: 'SKIFF_BAD_REQUEST', message: expect.any(String) });
   });
+
+  // Found by the API fuzz: fastify answered these itself, with its own code (FST_ERR_BAD_URL).
+  it('answers a path with a malformed percent escape with a coded 400', async () => {
+    for (const url of ['/api/v1/tokens/%', '/api/v1/environments/%E0%A4%A/status', '/api/v1/services/%zz/artifacts']) {
+      const response = await inject({ method: url.includes('tokens') ? 'DELETE' : 'GET', url });
+      expect(response.statusCode, url).toBe(400);
+      expect(response.json(), url).toEqual({ code: 'SKIFF_BAD_REQUEST', message: expect.stringContaining('not a valid URL'), hint: expect.any(String) });
+    }
+  });
 });
 
 describe('status and environments', () => {

@@ -1,5 +1,5 @@
 /** Turns every failure into the one error shape `{ code, message, hint?, path?, details? }`. */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorCatalog, isSkiffError } from '../core/errors.js';
 import { noteErrorCode } from './audit-log.js';
 import { httpStatusFor } from './http-status.js';
@@ -18,6 +18,24 @@ export function installErrorHandling(app: FastifyInstance): void {
     const body: ErrorBody = { code: 'SKIFF_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` };
     return reply.code(404).send(body);
   });
+}
+
+/**
+ * Errors fastify meets before any route is chosen (a malformed percent escape in the path), which
+ * it would otherwise answer itself, in its own shape and codes.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    const body: ErrorBody = {
+      code: 'SKIFF_BAD_REQUEST',
+      message: `${request.url.split('?')[0]} is not a valid URL: a % must start an escape of UTF-8 bytes (%2F)`,
+      hint: 'percent-encode path parameters (encodeURIComponent)',
+    };
+    void reply.code(400).type('application/json').send(body);
+    return;
+  }
+  const { status, body } = toErrorResponse(error);
+  void reply.code(status).type('application/json').send(body);
 }
 
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {

@@ -33,6 +33,8 @@ export interface FullApp {
   readonly runner: PipelineRunner;
   /** What reached the rollout port. */
   readonly rolloutCalls: readonly string[];
+  /** Everything a refused or invalid request must leave as it was, as JSON, once pipeline runs are idle. */
+  state(environments: readonly string[]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,22 @@ export async function buildFullApp(options: { readonly pipelines: Readonly<Recor
     controlPlane,
     runner,
     rolloutCalls,
+    async state(environments) {
+      await runner.idle();
+      const perService = (read: (environment: string, service: string) => unknown) =>
+        environments.flatMap((environment) => options.services.map((service) => read(environment, service)));
+      return JSON.stringify({
+        revisions: controlPlane.revisionList,
+        events: controlPlane.eventList,
+        status: environments.map((environment) => controlPlane.status(environment)),
+        releases: perService((environment, service) => controlPlane.releases(environment, service)),
+        secrets: perService((environment, service) => controlPlane.secrets(environment, service)),
+        artifacts: await Promise.all(options.services.map((service) => controlPlane.artifacts(service))),
+        shutdowns: controlPlane.shutdownCalls,
+        runs: runner.list({ limit: 1000 }),
+        tokens: access.tokens.list().map(({ lastUsedAt: _lastUsed, ...token }) => token),
+      });
+    },
     async close() {
       await app.close();
       await runner.idle();
