@@ -130,7 +130,7 @@ async function settled(): Promise<string> {
  * scaling past what this machine can run.
  */
 function harmless(request: FuzzRequest): boolean {
-  if (request.operation === 'DELETE /api/v1/tokens/{name}' && decodeURIComponent(request.url.split('/').pop() ?? '') === adminName) return false;
+  if (request.operation === 'DELETE /api/v1/tokens/{name}') return !request.url.split('?')[0]?.endsWith(`/${encodeURIComponent(adminName)}`);
   if (request.operation.endsWith('/scale')) {
     try {
       const instances = (JSON.parse(request.body ?? '{}') as { instances?: unknown }).instances;
