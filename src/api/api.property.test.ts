@@ -11,6 +11,7 @@ import { fuzzRuns } from '../core/testing/fuzz-runs.js';
 import type { PipelineSpec } from '../spec/schema.js';
 import { answerProblem, within, type FuzzAnswer, type Send } from './testing/fuzz-checks.js';
 import { operationsOf, requestArbitrary, type FuzzOperation, type FuzzVocabulary } from './testing/fuzz-requests.js';
+import { fuzzVocabulary } from './testing/fuzz-vocabulary.js';
 import { buildFullApp, seedReleasesAndSecrets, type FullApp } from './testing/full-app.js';
 import { invalidSpecText, validSpecText } from './testing/spec-fixtures.js';
 
@@ -56,31 +57,17 @@ beforeAll(async () => {
   };
   operations = operationsOf((await full.app.inject({ url: '/api/openapi.json', headers: { authorization } })).json());
   const digests = ((await full.controlPlane.artifacts('catalog')) as readonly { digest: string }[]).map((artifact) => artifact.digest);
-  vocabulary = {
-    env: environments,
-    environment: environments,
-    from: environments,
-    service: services,
-    // Secret names and token names share the path parameter `name`.
-    name: ['API_KEY', 'OTHER_KEY', 'victim', 'nobody'],
-    version: ['latest', ...digests, ...digests.map((digest) => digest.slice(7, 15))],
-    to: ['v1', 'v2', '1', '2', 'dev', 'prod', new Date().toISOString()],
-    release: ['v1', 'v2', '1'],
-    instances: [0, 1, 2, 3],
-    id: [run.id, run.id + 1],
-    stage: ['gate', 'build'],
-    pipeline: ['release', 'other'],
-    text: [validSpecText, validSpecText.replace('instances: 2', 'instances: 4'), invalidSpecText],
-    file: ['skiff.yaml'],
-    baseDir: ['/srv/shop'],
-    role: ['viewer', 'deployer', 'admin'],
-    environments: [['dev'], ['prod', 'dev']],
-    values: [{ API_KEY: 'new' }, { OTHER_KEY: '' }],
-    who: ['fuzz-admin', 'victim'],
-    since: [new Date(0).toISOString()],
-    author: ['fuzz'],
-    message: ['why'],
-  };
+  vocabulary = fuzzVocabulary({
+    environments,
+    services,
+    digests,
+    specTexts: [validSpecText, validSpecText.replace('instances: 2', 'instances: 4'), invalidSpecText],
+    baseDirs: ['/srv/shop'],
+    runIds: [run.id, run.id + 1],
+    pipelines: Object.keys(pipelines),
+    stages: ['gate', 'build'],
+    tokenNames: ['victim'],
+  });
 });
 
 afterAll(async () => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fuzzRuns } from '../../src/core/testing/fuzz-runs.js';
 import { answerProblem, apiSnapshot, within, type FuzzAnswer, type Send } from '../../src/api/testing/fuzz-checks.js';
 import { operationsOf, requestArbitrary, type FuzzOperation, type FuzzRequest, type FuzzVocabulary } from '../../src/api/testing/fuzz-requests.js';
+import { fuzzVocabulary } from '../../src/api/testing/fuzz-vocabulary.js';
 import { echoServer, freePort, startPlatform, waitFor, type Platform } from './platform.js';
 
 /** Runs per route. */
@@ -62,31 +63,17 @@ beforeAll(async () => {
   }
   operations = operationsOf((await (await platform.fetch('/api/openapi.json')).json()) as Parameters<typeof operationsOf>[0]);
   const artifacts = (await (await platform.fetch('/api/v1/services/echo/artifacts')).json()) as { digest: string }[];
-  const digests = artifacts.map((artifact) => artifact.digest);
-  vocabulary = {
-    env: environments,
-    environment: environments,
-    from: environments,
-    service: services,
-    name: ['API_KEY', 'OTHER_KEY', 'victim', 'nobody'],
-    version: ['latest', ...digests, ...digests.map((digest) => digest.slice(7, 15))],
-    to: ['v1', 'v2', '1', '2', 'dev', 'prod', new Date().toISOString()],
-    release: ['v1', 'v2', '1'],
-    instances: [0, 1, 2],
-    id: [1, 2],
-    stage: ['gate', 'build'],
-    pipeline: ['release', 'other'],
-    text: [fs.readFileSync(`${platform.specDir}/skiff.yaml`, 'utf8'), 'name: fuzz\nservices: {}\n', 'services: [\n'],
-    file: ['skiff.yaml'],
-    baseDir: [platform.specDir, '/nonexistent'],
-    role: ['viewer', 'deployer', 'admin'],
-    environments: [['dev'], ['prod', 'dev']],
-    values: [{ API_KEY: 'new' }, { OTHER_KEY: '' }],
-    who: [adminName, 'victim'],
-    since: [new Date(0).toISOString()],
-    author: ['fuzz'],
-    message: ['why'],
-  };
+  vocabulary = fuzzVocabulary({
+    environments,
+    services,
+    digests: artifacts.map((artifact) => artifact.digest),
+    specTexts: [fs.readFileSync(`${platform.specDir}/skiff.yaml`, 'utf8'), 'name: fuzz\nservices: {}\n', 'services: [\n'],
+    baseDirs: [platform.specDir, '/nonexistent'],
+    runIds: [1, 2],
+    pipelines: ['release'],
+    stages: ['gate', 'build'],
+    tokenNames: ['victim'],
+  });
 }, 120_000);
 
 afterAll(async () => {
