@@ -88,7 +88,7 @@ describe('the API under random and boundary input (admin token)', () => {
           seen.push(answer.status);
           expect(answerProblem(answer), what).toBeNull();
           const after = await full.state(environments);
-          if (answer.status >= 400) expect(after, `${what} answered ${answer.status} but changed something`).toBe(state);
+          if (answer.status >= 400 && after !== state) expect(JSON.parse(after), `${what} answered ${answer.body.slice(0, 500)} but changed something`).toEqual(JSON.parse(state));
           state = after;
         }),
         { numRuns },
