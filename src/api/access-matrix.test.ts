@@ -6,28 +6,15 @@
  * the real pipeline runner and monitor, and the in-memory control plane. Rollouts need running
  * routers: their port here only records the calls that reach it (none may, when refused).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type Database from 'better-sqlite3';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allows, allowsSomewhere, type Action, type Grant, type Role } from '../core/access.js';
-import { systemClock } from '../core/clock.js';
-import { SkiffError } from '../core/errors.js';
-import { monitoringPort } from '../control-plane/monitoring-sources.js';
-import { Monitor } from '../monitoring/monitor.js';
-import { PipelineRunner } from '../pipeline/runner.js';
-import type { PipelineControlPort } from '../pipeline/ports.js';
-import type { PipelineRun } from '../pipeline/run.js';
+import type { PipelineRunner } from '../pipeline/runner.js';
 import type { PipelineSpec } from '../spec/schema.js';
-import { createPipelineStore } from '../store/pipeline-store.js';
-import { openDatabase } from '../store/sqlite-store.js';
-import { buildApp } from './app.js';
-import type { RolloutPort } from './rollout-port.js';
-import { MemoryControlPlane } from './testing/memory-control-plane.js';
+import { buildFullApp, seedReleasesAndSecrets, type FullApp } from './testing/full-app.js';
+import type { MemoryControlPlane } from './testing/memory-control-plane.js';
 import { validSpecText } from './testing/spec-fixtures.js';
-import { createTestAccess, type TestAccess } from './testing/test-access.js';
+import type { TestAccess } from './testing/test-access.js';
 
 const environments = ['dev', 'prod'] as const;
 type Target = (typeof environments)[number];
@@ -68,57 +55,27 @@ interface Sample {
   readonly payload?: unknown;
 }
 
-let dir: string;
-let db: Database.Database;
+let full: FullApp;
 let access: TestAccess;
 let controlPlane: MemoryControlPlane;
 let runner: PipelineRunner;
-let monitor: Monitor;
 let app: FastifyInstance;
 const tokens: Record<string, string> = {};
 /** The run waiting at an approval that lets it deploy to the environment. */
 const approvalRun: Partial<Record<Target, number>> = {};
 let operations: Operation[];
 /** What reached the rollout port. */
-const rolloutCalls: string[] = [];
+let rolloutCalls: readonly string[];
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-access-'));
-  db = openDatabase(dir);
-  access = createTestAccess({ database: db });
-  controlPlane = new MemoryControlPlane();
-  runner = new PipelineRunner({ control: scriptedPipelineControl(), runs: createPipelineStore<PipelineRun>(db, systemClock), clock: systemClock });
-  monitor = new Monitor({
-    sources: { environments: () => [], sample: async () => { throw new Error('no environments'); }, routedInstances: async () => null, reconcileIdle: async () => undefined },
-    clock: systemClock,
-    emit: () => undefined,
-    onEvent: () => () => undefined,
-    logger: { warn: () => undefined },
-    rules: () => ({ alerts: [], notify: [] }),
-  });
-  app = buildApp({
-    controlPlane,
-    tokens: access.tokens,
-    audit: access.audit,
-    pipelines: runner,
-    monitoring: monitoringPort(monitor),
-    rollouts: recordingRollouts(),
-    version: '1.0.0',
-  });
-  await app.ready();
+  full = await buildFullApp({ pipelines, services: ['catalog', 'web'] });
+  ({ app, access, controlPlane, runner, rolloutCalls } = full);
   for (const [name, grant] of Object.entries(callers)) tokens[name] = access.token(name, grant.role, grant.environments);
   access.token('victim', 'viewer');
 
   // Something of everything, so that allowed calls can act: releases to roll back, a secret to unset, waiting runs.
   const admin = { name: 'setup', role: 'admin' as Role, environments: null };
-  await controlPlane.apply({ text: validSpecText, file: 'skiff.yaml', baseDir: '/srv/shop' }, { author: 'setup' });
-  for (const environment of environments) {
-    for (let i = 0; i < 2; i += 1) {
-      await controlPlane.build({ service: 'catalog', author: 'setup' });
-      await controlPlane.deploy({ service: 'catalog', version: 'latest', environment, author: 'setup' });
-    }
-    await controlPlane.setSecrets({ environment, service: 'catalog', values: { API_KEY: 'k' }, author: 'setup' });
-  }
+  await seedReleasesAndSecrets(controlPlane, environments);
   approvalRun.prod = runner.start({ service: 'catalog', pipeline: 'start-dev', by: admin }).id;
   approvalRun.dev = runner.start({ service: 'catalog', pipeline: 'start-prod', by: admin }).id;
   await runner.idle();
@@ -132,42 +89,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await app.close();
-  await runner.idle();
-  await monitor.stop();
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await full.close();
 });
-
-function scriptedPipelineControl(): PipelineControlPort {
-  let version = 0;
-  return {
-    pipelines: () => ({ pipelines, services: ['catalog', 'web'] }),
-    build: async () => ({ digest: 'sha256:aa' }),
-    deploy: async ({ version: artifact }) => ({ version: `v${++version}`, artifact }),
-    promote: async () => ({ version: `v${++version}`, artifact: 'sha256:aa' }),
-    currentRelease: () => ({ version: 'v1', artifact: 'sha256:aa' }),
-    rollout: () => null,
-    routed: async () => undefined,
-    waitReady: async () => undefined,
-    runCheck: async () => ({ exitCode: 0, timedOut: false, output: '' }),
-    emit: () => undefined,
-  };
-}
-
-function recordingRollouts(): RolloutPort {
-  const reached = (call: string): never => {
-    rolloutCalls.push(call);
-    throw new SkiffError('SKIFF_NOT_FOUND', `no rollout here (${call})`);
-  };
-  return {
-    rollout: (environment, service) => reached(`rollout ${environment}/${service}`),
-    act: ({ environment, service, action }) => reached(`${action} ${environment}/${service}`),
-    startParallel: async ({ environment, service }) => reached(`start parallel ${environment}/${service}`),
-    parallel: async (environment, service) => reached(`parallel ${environment}/${service}`),
-    stopParallel: async ({ environment, service }) => reached(`stop parallel ${environment}/${service}`),
-  };
-}
 
 function request(method: string, url: string, token: string | undefined, payload?: unknown, authorization?: string): Promise<LightMyRequestResponse> {
   const header = authorization ?? (token === undefined ? undefined : `Bearer ${token}`);
@@ -254,21 +177,7 @@ function declaredRule(operation: Operation, sample: Sample): (grant: Grant) => b
 
 /** Everything a refused call must leave as it was. */
 async function snapshot(): Promise<string> {
-  await runner.idle();
-  const perService = (read: (environment: string, service: string) => unknown) =>
-    environments.flatMap((environment) => ['catalog', 'web'].map((service) => read(environment, service)));
-  return JSON.stringify({
-    revisions: controlPlane.revisionList,
-    events: controlPlane.eventList,
-    status: environments.map((environment) => controlPlane.status(environment)),
-    releases: perService((environment, service) => controlPlane.releases(environment, service)),
-    secrets: perService((environment, service) => controlPlane.secrets(environment, service)),
-    artifacts: await controlPlane.artifacts('catalog'),
-    shutdowns: controlPlane.shutdownCalls,
-    runs: runner.list({ limit: 1000 }),
-    tokens: access.tokens.list().map(({ lastUsedAt: _lastUsed, ...token }) => token),
-    rolloutCalls,
-  });
+  return JSON.stringify({ state: await full.state(environments), rolloutCalls });
 }
 
 describe('the route list', () => {

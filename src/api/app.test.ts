@@ -116,6 +116,28 @@ describe('request validation', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ code: 'SKIFF_BAD_REQUEST', message: expect.any(String) });
   });
+
+  // Found by the API fuzz: fastify answered these itself, with its own code (FST_ERR_BAD_URL).
+  it('answers a path with a malformed percent escape with a coded 400', async () => {
+    for (const url of ['/api/v1/tokens/%', '/api/v1/environments/%E0%A4%A/status', '/api/v1/services/%zz/artifacts']) {
+      const response = await inject({ method: url.includes('tokens') ? 'DELETE' : 'GET', url });
+      expect(response.statusCode, url).toBe(400);
+      expect(response.json(), url).toEqual({ code: 'SKIFF_BAD_REQUEST', message: expect.stringContaining('not a valid URL'), hint: expect.any(String) });
+    }
+  });
+
+  // Found by the API fuzz over HTTP: Node's parser refuses these before fastify routes them, and
+  // fastify answered in its own shape, without a code.
+  it('answers a request line or headers over the size limit with a coded 431', async () => {
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    for (const path of [`/api/v1/audit?who=${'x'.repeat(20_000)}`, '/api/v1/health']) {
+      const headers: Record<string, string> = path.endsWith('health') ? { 'x-padding': 'y'.repeat(20_000) } : {};
+      const response = await fetch(`${url}${path}`, { headers });
+      expect(response.status, path.slice(0, 40)).toBe(431);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      expect(await response.json()).toEqual({ code: 'SKIFF_BAD_REQUEST', message: expect.stringContaining('16 KiB'), hint: expect.any(String) });
+    }
+  });
 });
 
 describe('status and environments', () => {

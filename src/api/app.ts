@@ -10,7 +10,7 @@ import type { ControlPlane } from './control-plane.js';
 import type { MonitoringPort } from './monitoring-port.js';
 import type { PipelinePort } from './pipeline-port.js';
 import type { RolloutPort } from './rollout-port.js';
-import { installErrorHandling } from './error-handler.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './error-handler.js';
 import { maxRequestBodyBytes } from './request-limits.js';
 import { serveOpenApi } from './openapi.js';
 import { accessRoutes } from './routes/access.js';
@@ -56,7 +56,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // HTTP client may hold a connection that never sends a request, which would otherwise keep
   // `close()` waiting for the server's header timeout.
   // No automatic HEAD routes: a HEAD on a streaming route would hold a response open for nothing.
-  const options = { bodyLimit: maxRequestBodyBytes, forceCloseConnections: true, exposeHeadRoutes: false } as const;
+  const options = { bodyLimit: maxRequestBodyBytes, forceCloseConnections: true, exposeHeadRoutes: false, frameworkErrors, clientErrorHandler } as const;
   const app: FastifyInstance = deps.logger
     ? Fastify({ ...options, loggerInstance: deps.logger })
     : Fastify({ ...options, logger: false });

@@ -1,5 +1,7 @@
 /** Turns every failure into the one error shape `{ code, message, hint?, path?, details? }`. */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { diskFullError } from '../core/disk-full.js';
 import { errorCatalog, isSkiffError } from '../core/errors.js';
 import { noteErrorCode } from './audit-log.js';
@@ -21,6 +23,44 @@ export function installErrorHandling(app: FastifyInstance, options: { readonly d
     const body: ErrorBody = { code: 'SKIFF_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` };
     return reply.code(404).send(body);
   });
+}
+
+/**
+ * Errors fastify meets before any route is chosen (a malformed percent escape in the path), which
+ * it would otherwise answer itself, in its own shape and codes.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    const body: ErrorBody = {
+      code: 'SKIFF_BAD_REQUEST',
+      message: `${request.url.split('?')[0]} is not a valid URL: a % must start an escape of UTF-8 bytes (%2F)`,
+      hint: 'percent-encode path parameters (encodeURIComponent)',
+    };
+    void reply.code(400).type('application/json').send(body);
+    return;
+  }
+  const { status, body } = toErrorResponse(error);
+  void reply.code(status).type('application/json').send(body);
+}
+
+/**
+ * Requests Node's HTTP parser refuses before fastify sees them (a request line or headers over
+ * the size limit, a malformed request, a client too slow to send one), answered in the one error
+ * shape instead of fastify's own; the connection closes after the answer, as Node's would.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, body]: [number, ErrorBody] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, { code: 'SKIFF_BAD_REQUEST', message: `the request line and headers are larger than ${http.maxHeaderSize / 1024} KiB`, hint: 'send long values in a JSON body, not in the URL or a header' }]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, { code: 'SKIFF_BAD_REQUEST', message: 'the request did not arrive in time' }]
+        : [400, { code: 'SKIFF_BAD_REQUEST', message: 'the request is not valid HTTP/1.1' }];
+  if (socket.writable) {
+    const text = JSON.stringify(body);
+    socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${text}`);
+  }
+  socket.destroy(error);
 }
 
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {

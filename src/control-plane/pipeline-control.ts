@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { runCommand } from '../artifacts/run-command.js';
-import { sleep, type Clock } from '../core/clock.js';
+import { pollPause, type Clock } from '../core/clock.js';
 import { SkiffError } from '../core/errors.js';
 import { PipelineRunner } from '../pipeline/runner.js';
 import type { PipelineControlPort, ReleaseRef, RolloutProgress } from '../pipeline/ports.js';
@@ -86,7 +86,7 @@ function controlPort(deps: PipelineWiringDeps): PipelineControlPort {
             hint: `see why: skiff status --env ${environment}; skiff logs ${service} --env ${environment}`,
           });
         }
-        await sleep(readyPollMs);
+        await pollPause(readyPollMs);
       }
       // The router learns of the ready instances through a published table: wait for it.
       await deps.environments.get(environment)?.publish();

@@ -14,7 +14,7 @@ import { labelOf } from '../reconcile/deployment.js';
 import type { ParallelRun } from '../reconcile/parallel-run.js';
 import { resolveEnvironment } from '../spec/desired.js';
 import type { DesiredService } from '../spec/desired.js';
-import { releaseName } from '../spec/release.js';
+import { releaseHash, releaseName } from '../spec/release.js';
 import type { Release } from '../spec/release.js';
 import { artifactRelease } from '../spec/release-plan.js';
 import type { DeploymentStore } from '../store/deployment-store.js';
@@ -106,13 +106,7 @@ export class RolloutOperations implements RolloutPort {
         hint: `see it with \`skiff parallel report ${service} ${environment}\`, or stop it first: skiff parallel stop ${service} ${environment}`,
       });
     }
-    const release = await this.candidateRelease(options);
-    if (release.configHash === trusted.configHash) {
-      throw new SkiffError('SKIFF_BAD_REQUEST', `${releaseName(release)} runs exactly what ${service} runs now (${trusted.release}) in ${environment}: nothing to compare`, {
-        path: options.release === undefined ? 'version' : 'release',
-        hint: `skiff releases ${service} ${environment} lists the releases`,
-      });
-    }
+    const release = await this.candidateRelease(options, { release: trusted.release, configHash: trusted.configHash });
     const candidate = this.desiredOf(environment, service, release);
     const run: ParallelRun = {
       environment,
@@ -152,8 +146,19 @@ export class RolloutOperations implements RolloutPort {
     return (await runtime.provider.parallelReport()).routes;
   }
 
-  private async candidateRelease(options: { environment: string; service: string; release?: string; version?: string; author: string }): Promise<Release> {
+  /** The candidate, refused before anything is saved when it is what runs now. */
+  private async candidateRelease(
+    options: { environment: string; service: string; release?: string; version?: string; author: string },
+    trusted: { readonly release: string; readonly configHash: string },
+  ): Promise<Release> {
     const { environment, service } = options;
+    const refuseIfRunning = (name: string, configHash: string, path: 'release' | 'version'): void => {
+      if (configHash !== trusted.configHash) return;
+      throw new SkiffError('SKIFF_BAD_REQUEST', `${name} runs exactly what ${service} runs now (${trusted.release}) in ${environment}: nothing to compare`, {
+        path,
+        hint: `skiff releases ${service} ${environment} lists the releases`,
+      });
+    };
     if (options.release !== undefined) {
       const version = /^v?(\d+)$/.exec(options.release.trim())?.[1];
       const release = version === undefined ? null : this.deps.store.release(environment, service, Number(version));
@@ -164,6 +169,7 @@ export class RolloutOperations implements RolloutPort {
           hint: known.length ? `releases: ${known.join(', ')}` : 'it has no releases there yet',
         });
       }
+      refuseIfRunning(releaseName(release), release.configHash, 'release');
       if (release.artifact) await this.deps.artifacts.verify(release.artifact);
       return release;
     }
@@ -175,6 +181,7 @@ export class RolloutOperations implements RolloutPort {
     await this.deps.artifacts.verify(artifact.digest);
     const secrets = this.deps.secrets.versions(environment, service);
     const content = artifactRelease(latest.spec, environment, service, artifact.digest, latest.baseDir, secrets);
+    refuseIfRunning(`${options.version} (${artifact.digest.slice(0, 19)})`, releaseHash(content), 'version');
     return this.deps.store.createRelease({ environment, service, content, author: options.author, reason: 'parallel' });
   }
 

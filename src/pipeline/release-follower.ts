@@ -3,7 +3,7 @@
  * rollout it started, else through its instances. Notes in the stage's log where the rollout
  * stands when a person must act (and when it goes on), and gives up at the stage's deadline.
  */
-import { sleep } from '../core/clock.js';
+import { pollPause } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import type { PipelineControlPort } from './ports.js';
 import { judgeRollout } from './rollout-judgement.js';
@@ -50,6 +50,6 @@ export async function followRelease(
         log: [`hint: see it with \`skiff rollout status ${service} ${environment}\``, `not finished within ${Math.round(options.timeoutMs / 1000)} s: ${last}`],
       };
     }
-    await sleep(deps.pollMs);
+    await pollPause(deps.pollMs);
   }
 }

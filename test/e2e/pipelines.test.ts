@@ -276,4 +276,39 @@ describe('pipelines', () => {
       return releases.find((r) => r.current)?.version === 'v1';
     });
   }, 120_000);
+
+  // Found by the API fuzz: a run waiting for its release to be ready kept a stopped `skiff up`
+  // alive, after it had printed "Stopped.", until the stage's deadline.
+  it('a run waiting for a release that never gets ready does not keep a stopping server alive', async () => {
+    platform = await startPlatform({
+      spec: `name: never-ready
+services:
+  idle:
+    path: .
+    start: [node, -e, "setInterval(() => {}, 1000)"]
+    build: {}
+    readiness: { http: /health, interval: 200ms }
+    stopGrace: 1s
+environments:
+  dev: {}
+pipelines:
+  release:
+    stages:
+      - build
+      - deploy: dev
+`,
+    });
+    const started = await platform.fetch('/api/v1/pipelines/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ service: 'idle' }) });
+    expect(started.status).toBe(201);
+    const { id } = (await started.json()) as RunJson;
+    await waitFor('the deploy stage to wait for readiness', async () => {
+      const run = (await (await platform!.fetch(`/api/v1/pipelines/runs/${id}`)).json()) as RunJson;
+      return run.stages[1]?.state === 'running';
+    });
+    const child = platform.process;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running 15 s after SIGTERM'), 15_000))]);
+    expect(code, platform.output()).toBe(0);
+  }, 60_000);
 });
