@@ -80,6 +80,22 @@ export function processesWithArgument(arg: string): number[] {
   return found;
 }
 
+/** Live processes whose environment holds exactly the entry `NAME=value` (readable ones: ours). */
+export function processesWithEnv(entry: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(entry)) continue;
+    } catch {
+      continue; // Exited meanwhile, or not ours to read.
+    }
+    const stat = readProcStatSync(Number(name));
+    if (stat !== null && !isDeadState(stat.state)) found.push(stat.pid);
+  }
+  return found;
+}
+
 /** Whether the process `pid` that started at `startTime` is still running (not gone, not reused, not a zombie). */
 export async function isProcessRunning(pid: number, startTime: number): Promise<boolean> {
   const stat = await readProcStat(pid);

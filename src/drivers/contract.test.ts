@@ -185,6 +185,13 @@ describe.each(Object.keys(subjects))('driver contract: %s', (name) => {
     expect(exit.signal).toBe('SIGKILL');
   });
 
+  it('reaps an instance by its id alone, as when its handle was never recorded', async () => {
+    const instance = await start();
+    expect(await subject.driver.reap(instance.handle.instanceId)).toBeGreaterThanOrEqual(1);
+    await within(instance.exited, 5000, 'the reaped instance to end');
+    expect(await subject.driver.reap(instance.handle.instanceId)).toBe(0);
+  });
+
   it('a later stop with a shorter grace kills at once, while the first still waits out its grace', async () => {
     const instance = await start('--ignore-term');
     const first = instance.stop(60_000);

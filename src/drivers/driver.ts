@@ -91,6 +91,11 @@ export interface Driver {
   /** Current usage, or null when it cannot be read. */
   usage(handle: InstanceHandle): Promise<InstanceUsage | null>;
   /**
+   * Ends whatever a start of this instance left running when its handle was never recorded (the
+   * control plane died between the start and the record); resolves with how many it ended.
+   */
+  reap(instanceId: string): Promise<number>;
+  /**
    * The host address this driver's instances reach the router at when the host's 127.0.0.1 is
    * not theirs (docker: the bridge gateway); the local provider has the router listen there
    * too. Null when there is none now (no engine). Absent: instances share the host's loopback.

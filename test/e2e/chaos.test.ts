@@ -55,7 +55,7 @@ describe(`chaos (${chaosForm.name} form)`, () => {
   const operations = chaosForm.name === 'long' ? Object.keys(midOperations) : ['apply', 'secret set', 'deploy rolling'];
   // Long form only for now: the strays it still leaves make each settle wait time out, and the
   // short form failed at 172 s (cause not yet read); see RELIABILITY.md, "Open".
-  it.runIf(chaosForm.name === 'long')(`kill -9 the control plane during ${operations.join(', ')}: each completed or did not happen, never half; nothing lost`, async () => {
+  it(`kill -9 the control plane during ${operations.join(', ')}: each completed or did not happen, never half; nothing lost`, async () => {
     platform = await startPlatform({ spec: midOperationSpec() });
     const half: string[] = [];
     for (const name of operations) {

@@ -226,5 +226,15 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
     }
   }
 
-  return { kind: 'docker', capabilities, start, recover, usage, checkEngine, routerAddress };
+  /** The container is named by the instance: removed if it exists. */
+  async function reap(instanceId: string): Promise<number> {
+    try {
+      await docker.getContainer(containerName(instanceId)).remove({ force: true });
+      return 1;
+    } catch {
+      return 0; // No such container (404), or no engine: nothing it left.
+    }
+  }
+
+  return { kind: 'docker', capabilities, start, recover, usage, checkEngine, routerAddress, reap };
 }

@@ -154,6 +154,12 @@ export function createFakeDriver(options: FakeDriverOptions = {}): FakeDriver {
       return attach(instance);
     },
 
+    async reap(instanceId) {
+      const victims = alive().filter((instance) => instance.handle.instanceId === instanceId);
+      for (const instance of victims) instance.end({ exitCode: null, signal: 'SIGKILL', oomKilled: false });
+      return victims.length;
+    },
+
     async usage(handle) {
       const instance = instances.get(handle.pid);
       return instance?.alive && instance.handle.startTime === handle.startTime ? instance.usage : null;

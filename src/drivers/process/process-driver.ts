@@ -17,6 +17,7 @@ import {
   CLOCK_TICKS_PER_SECOND,
   isDeadState,
   isProcessRunning,
+  processesWithEnv,
   readProcStat,
   readProcStatSync,
   readRssBytes,
@@ -115,7 +116,8 @@ function spawnDetached(
   const [file, ...args] = launch.command as [string, ...string[]];
   const child: ChildProcess = spawn(file, args, {
     cwd: launch.directory,
-    env: { ...baseEnv, ...launch.env, PORT: String(launch.port) },
+    // SKIFF_INSTANCE_ID also marks the process as this instance's, for reap().
+    env: { ...baseEnv, ...launch.env, PORT: String(launch.port), SKIFF_INSTANCE_ID: launch.instanceId },
     stdio: ['ignore', output, output],
     // Its own process group: a Ctrl-C in the terminal does not reach it, and stop() can end the
     // whole group, children included.
@@ -219,5 +221,12 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
     return { cpuSeconds: (stat.utimeTicks + stat.stimeTicks) / CLOCK_TICKS_PER_SECOND, rssBytes };
   }
 
-  return { kind: 'process', capabilities, start, recover, usage };
+  /** Instances are found by the SKIFF_INSTANCE_ID every one of them gets, and killed with their groups. */
+  async function reap(instanceId: string): Promise<number> {
+    const pids = processesWithEnv(`SKIFF_INSTANCE_ID=${instanceId}`);
+    for (const pid of pids) signalGroupQuietly(pid, 'SIGKILL');
+    return pids.length;
+  }
+
+  return { kind: 'process', capabilities, start, recover, usage, reap };
 }

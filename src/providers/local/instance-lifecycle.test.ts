@@ -321,6 +321,32 @@ describe('InstanceLifecycle: killed mid-rollout, then adopted', () => {
     expect(second.get(slow.id)?.running?.handle.pid).toBe(h.fake.running().find((r) => r.instanceId === slow.id)?.pid);
   });
 
+  it('ends what a start interrupted before its handle was recorded left running', async () => {
+    const { h, lifecycle: create } = setup();
+    let holdStart!: () => void;
+    const held = new Promise<void>((resolve) => (holdStart = resolve));
+    // The first control plane dies between the driver's start and the record that names its pid.
+    const dying = {
+      ...h.fake,
+      start: async (launch: Parameters<typeof h.fake.start>[0]) => {
+        const running = await h.fake.start(launch);
+        await held;
+        return running;
+      },
+    };
+    const first = create({ drivers: createDrivers({ dataDir: h.dataDir, baseEnv: testBaseEnv, overrides: { process: dying } }) });
+    void first.startNew(web);
+    await waitFor(() => expect(h.fake.running()).toHaveLength(1));
+    first.detach();
+    expect((h.store.listInstances('dev')[0]?.record as InstanceRecord).handle).toBeNull();
+
+    const second = create();
+    await second.adopt();
+    expect(h.fake.running()).toEqual([]);
+    expect(second.instances()[0]?.state).toBe('crashed');
+    holdStart();
+  });
+
   it('stops an instance even when publishing the table without it fails, instead of leaving it stopping forever', async () => {
     const { h, lifecycle: create } = setup();
     let publishFails = false;

@@ -80,7 +80,11 @@ export class InstanceLifecycle {
     const recovered = await Promise.all(
       this.deps.store.listInstances(this.deps.environment).map(async (stored) => {
         const record = fromPersisted(stored.record as PersistedInstance);
-        return { record, running: record.handle ? await this.driverFor(record).recover(record.handle) : null };
+        if (record.handle) return { record, running: await this.driverFor(record).recover(record.handle) };
+        // Its start may have been under way when the control plane died: nothing may run unrecorded.
+        const reaped = await this.driverFor(record).reap(record.id);
+        if (reaped > 0) this.deps.logger.warn({ instance: record.id, reaped }, 'ended what an interrupted start left running');
+        return { record, running: null };
       }),
     );
     for (const { record } of recovered) {
