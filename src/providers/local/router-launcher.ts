@@ -97,7 +97,7 @@ export class RouterLauncher {
         return 'adopted';
       }
       this.options.logger.info({ pid: previous.pid }, 'replacing the router left by an earlier run');
-      await stopPid(previous.pid, 5000);
+      await stopRouter(previous.pid, this.socketPath, 5000);
     }
     await this.spawnRouter();
     this.startWatching();
@@ -188,7 +188,7 @@ export class RouterLauncher {
       }
       await sleep(20);
     }
-    if (exitCode === null) await stopPid(pid, 1000);
+    if (exitCode === null) await stopRouter(pid, this.socketPath, 1000);
     throw new SkiffError(
       'SKIFF_ROUTER_START_FAILED',
       `the router did not start on ${this.options.host}:${this.options.port}`,
@@ -254,28 +254,6 @@ export class RouterLauncher {
     } catch {
       return null;
     }
-  }
-}
-
-/** SIGTERM, then SIGKILL after the grace; resolves when the process is gone. */
-async function stopPid(pid: number, graceMs: number): Promise<void> {
-  const startTime = processStartTime(pid);
-  if (startTime === null) return;
-  const alive = (): boolean => processStartTime(pid) === startTime;
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const deadline = Date.now() + graceMs;
-  while (alive() && Date.now() < deadline) await sleep(20);
-  if (alive()) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      return;
-    }
-    while (alive()) await sleep(20);
   }
 }
 
