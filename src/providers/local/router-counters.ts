@@ -2,6 +2,8 @@
  * Reads one service's per-release counters out of its router's Prometheus text: requests, errors
  * (5xx answers, and failed attempts the router retried on another instance: a failure it did not
  * retry is already a 502/504 answer) and the latency histogram, summed over the service's routes.
+ * Requests are the attempts that ended (answered, or failed and retried): an attempt still in
+ * flight when the snapshot is taken has no outcome yet, and counting it would dilute the error rate.
  * Analyses judge the difference of two such snapshots.
  */
 import { parsePrometheusText } from '../../monitoring/prom-text.js';
@@ -34,9 +36,13 @@ export function serviceCounters(text: string, environment: string, service: stri
     for (const sample of family.samples) {
       const counts = entry(sample.labels);
       if (!counts) continue;
-      if (sample.name === 'skiff_router_requests_total') counts.requests += sample.value;
-      else if (sample.name === 'skiff_router_responses_total' && sample.labels['code'] === '5xx') counts.errors += sample.value;
-      else if (sample.name === 'skiff_router_retries_total') counts.errors += sample.value;
+      if (sample.name === 'skiff_router_responses_total') {
+        counts.requests += sample.value;
+        if (sample.labels['code'] === '5xx') counts.errors += sample.value;
+      } else if (sample.name === 'skiff_router_retries_total') {
+        counts.requests += sample.value;
+        counts.errors += sample.value;
+      }
       else if (sample.name === 'skiff_router_request_duration_seconds_bucket') {
         const le = sample.labels['le'] === '+Inf' ? Infinity : Number(sample.labels['le']);
         counts.cumulative.set(le, (counts.cumulative.get(le) ?? 0) + sample.value);
