@@ -109,6 +109,21 @@ describe('EnvironmentController over the fake provider', () => {
     expect(events.map((event) => event.type)).toEqual(expect.arrayContaining(['instance.crashed', 'instance.restarted']));
   });
 
+  it('plans nothing before its first desired state: a change the provider reports while adopting stops no instance', async () => {
+    const { controller, fake } = harness();
+    const v1 = desiredService('v1', 'hash-v1', { instances: 2 });
+    // What an earlier control plane left: two instances, one of which died while none ran.
+    await fake.place(v1);
+    await fake.place(v1);
+    const [dead, survivor] = fake.observed();
+    fake.crash(dead!.id, 'exited while the control plane was down');
+
+    await controller.start(environment(v1));
+    await waitFor(() => expect(releasesOf(fake)).toEqual(['v1', 'v1']));
+    expect(fake.observed().map((instance) => instance.id).sort()).toEqual([dead!.id, survivor!.id].sort());
+    expect(fake.stops).toEqual([]);
+  });
+
   it('rolls out a new release instance by instance, never with fewer ready instances than desired', async () => {
     const { controller, fake } = harness({ readyOnStart: false });
     const rolling = strategy({ type: 'rolling', maxSurge: 1, maxUnavailable: 0 });

@@ -202,7 +202,10 @@ export class EnvironmentController {
   }
 
   private async reconcileService(service: string): Promise<void> {
-    if (this.stopping) return;
+    // Before the first desired state every service would look removed: a provider adopting what
+    // an earlier control plane left can report a change then, and that plan would stop it all.
+    // setDesired plans every service once the desired state is known.
+    if (this.stopping || this.desired === null) return;
     const desired = this.desiredService(service);
     const instances = this.provider.observed(service);
     const now = this.deps.clock.now();

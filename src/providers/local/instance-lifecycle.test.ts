@@ -347,6 +347,31 @@ describe('InstanceLifecycle: killed mid-rollout, then adopted', () => {
     holdStart();
   });
 
+  it('attaches every running instance before it reports one that died, so the plan that report runs sees their processes', async () => {
+    const { h, lifecycle: create } = setup();
+    const first = create();
+    await readyInstance(first);
+    await readyInstance(first);
+    first.detach();
+    // Records are listed by id: the one listed first dies while no control plane runs.
+    const [victim, survivor] = h.store.listInstances('dev').map((row) => row.id) as [string, string];
+    await h.crash(victim);
+
+    // The next control plane's reconcile runs synchronously inside the report, and (as a plan
+    // for a service no longer wanted would) stops every live instance it is shown.
+    const second: InstanceLifecycle = create({
+      reconcile: () => {
+        for (const record of second.instances()) if (record.state !== 'stopping' && record.state !== 'crashed') second.drainAndStop(record, 'removed');
+      },
+    });
+    await second.adopt();
+
+    // Nothing runs that the lifecycle does not record: the survivor was stopped as a running instance.
+    await waitFor(() => expect(h.fake.running()).toEqual([]));
+    expect(h.fake.stops().map((stop) => stop.instanceId)).toEqual([survivor]);
+    expect(second.get(survivor)).toBeUndefined();
+  });
+
   it('stops an instance even when publishing the table without it fails, instead of leaving it stopping forever', async () => {
     const { h, lifecycle: create } = setup();
     let publishFails = false;

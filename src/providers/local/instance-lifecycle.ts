@@ -91,19 +91,21 @@ export class InstanceLifecycle {
       this.nextOrdinal = Math.max(this.nextOrdinal, record.ordinal + 1);
       this.records.set(record.id, record);
     }
+    // Every running instance is attached before any change is reported: a report plans the
+    // service at once, and a plan must not find a live instance without its process.
     for (const { record, running } of recovered) {
-      if (running) {
-        record.running = running;
-        this.event(record, 'instance.adopted', `adopted ${record.id} (pid ${running.handle.pid}) still running`, {
-          pid: running.handle.pid,
-        });
-        this.watch(record, running);
-        if (record.state === 'stopping') void running.stop(this.stopGraceFor(record));
-      } else if (record.state === 'stopping') {
-        this.forget(record);
-      } else if (record.state !== 'crashed') {
-        this.markCrashed(record, 'exited while the control plane was down');
-      }
+      if (!running) continue;
+      record.running = running;
+      this.event(record, 'instance.adopted', `adopted ${record.id} (pid ${running.handle.pid}) still running`, {
+        pid: running.handle.pid,
+      });
+      this.watch(record, running);
+      if (record.state === 'stopping') void running.stop(this.stopGraceFor(record));
+    }
+    for (const { record, running } of recovered) {
+      if (running) continue;
+      if (record.state === 'stopping') this.forget(record);
+      else if (record.state !== 'crashed') this.markCrashed(record, 'exited while the control plane was down');
     }
   }
 
