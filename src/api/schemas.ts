@@ -293,6 +293,7 @@ export const releaseSummarySchema: z.ZodType<ReleaseSummary> = z.object({
   reason: z.string().describe('why it was made: source, deploy, config, promote, rollback, restore'),
   createdAt: z.string().describe('ISO time'),
   current: z.boolean().describe('whether the environment runs this release now'),
+  unchanged: z.boolean().optional().describe('true when the environment already ran this artifact with this config: no release was made, this is the running one'),
 });
 
 export const artifactListSchema = z.array(artifactSummarySchema);

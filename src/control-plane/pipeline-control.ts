@@ -46,7 +46,11 @@ export function createPipelineRunner(deps: PipelineWiringDeps): PipelineRunner {
 
 function controlPort(deps: PipelineWiringDeps): PipelineControlPort {
   const { controlPlane } = deps;
-  const ref = (release: { version: string; artifact: string | null }): ReleaseRef => ({ version: release.version, artifact: release.artifact });
+  const ref = (release: { version: string; artifact: string | null; unchanged?: boolean }): ReleaseRef => ({
+    version: release.version,
+    artifact: release.artifact,
+    ...(release.unchanged ? { unchanged: true } : {}),
+  });
   return {
     pipelines() {
       const spec = controlPlane.state.require().spec;

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { ArtifactSummary, ReleaseSummary, SecretChange } from '../api/control-plane.js';
 import { SkiffError } from '../core/errors.js';
-import { contentOf, releaseName } from '../spec/release.js';
+import { contentOf, releaseHash, releaseName } from '../spec/release.js';
 import type { Release, ReleaseContent, ReleaseReason } from '../spec/release.js';
 import { artifactRelease } from '../spec/release-plan.js';
 import type { ImageSpec, StrategyType } from '../spec/schema.js';
@@ -171,6 +171,10 @@ export class ReleaseOperations {
     strategy?: StrategyType,
   ): Promise<ReleaseSummary> {
     const latest = this.deps.state.require();
+    // The same artifact with the same config again: the running release already is it. A second
+    // release would name a version no instance runs (its instances keep the first one's name).
+    const current = this.deps.state.currentRelease(environment, service);
+    if (current && current.configHash === releaseHash(content)) return { ...releaseSummary(current, true), unchanged: true };
     const release = this.deps.store.createRelease({ environment, service, content, author, reason });
     const pointers = { ...latest.releases, [environment]: { ...(latest.releases[environment] ?? {}), [service]: release.version } };
     const what = `${reason} ${service} ${releaseName(release)}${content.artifact ? ` (${content.artifact.slice(0, 19)})` : ''} in ${environment}${detail ? ` ${detail}` : ''}`;

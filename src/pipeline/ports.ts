@@ -6,6 +6,8 @@ export interface ReleaseRef {
   /** `v3`. */
   readonly version: string;
   readonly artifact: string | null;
+  /** The environment already ran this artifact with this config: no release was made. */
+  readonly unchanged?: boolean;
 }
 
 export interface CheckResult {

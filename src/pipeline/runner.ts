@@ -175,7 +175,11 @@ export class PipelineRunner {
       case 'deploy': {
         const before = control.rollout(stage.environment, service)?.id ?? null;
         const release = await control.deploy({ service, version: run.artifact ?? 'latest', environment: stage.environment, author });
-        note(`deployed ${release.artifact ?? 'source'} to ${stage.environment} as ${release.version}`);
+        note(
+          release.unchanged
+            ? `${stage.environment} already runs ${release.artifact ?? 'source'} as ${release.version}: nothing to deploy`
+            : `deployed ${release.artifact ?? 'source'} to ${stage.environment} as ${release.version}`,
+        );
         const followed = await this.follow({ environment: stage.environment, service, release: release.version, before }, stage.timeoutMs, note);
         return { ...followed, artifact: release.artifact };
       }
@@ -187,7 +191,11 @@ export class PipelineRunner {
         }
         const before = control.rollout(stage.to, service)?.id ?? null;
         const release = await control.promote({ service, from: stage.from, to: stage.to, author });
-        note(`promoted ${release.artifact ?? 'source'} from ${stage.from} to ${stage.to} as ${release.version}`);
+        note(
+          release.unchanged
+            ? `${stage.to} already runs ${release.artifact ?? 'source'} as ${release.version}: nothing to promote`
+            : `promoted ${release.artifact ?? 'source'} from ${stage.from} to ${stage.to} as ${release.version}`,
+        );
         const followed = await this.follow({ environment: stage.to, service, release: release.version, before }, stage.timeoutMs, note);
         return { ...followed, artifact: release.artifact };
       }

@@ -259,19 +259,28 @@ export class DataPlane implements ExchangeContext {
 
   startOrHold(exchange: ProxyExchange): void {
     if (exchange.start(Date.now())) return;
+    if (this.hold(exchange)) return;
+    const route = exchange.route as ProxyRoute;
+    exchange.series = route.state.series;
+    route.state.series.requests++;
+    exchange.fail(503, 'SKIFF_NO_READY_INSTANCE', `route ${route.id} has no ready instance`);
+  }
+
+  holdForAnother(exchange: ProxyExchange): boolean {
+    return this.hold(exchange);
+  }
+
+  /** Keeps the exchange until the next table or its hold time ends; false when the route cannot hold more. */
+  private hold(exchange: ProxyExchange): boolean {
     const route = exchange.route as ProxyRoute;
     const policy = route.state.policy;
     const held = this.heldByRoute.get(route.id) ?? 0;
-    if (policy.holdMs <= 0 || held >= policy.maxPending || this.draining) {
-      exchange.series = route.state.series;
-      route.state.series.requests++;
-      exchange.fail(503, 'SKIFF_NO_READY_INSTANCE', `route ${route.id} has no ready instance`);
-      return;
-    }
+    if (policy.holdMs <= 0 || held >= policy.maxPending || this.draining) return false;
     if (exchange.holdUntil === 0) exchange.holdUntil = performance.now() + policy.holdMs;
     this.heldByRoute.set(route.id, held + 1);
     this.held.push(exchange);
     this.metrics.held = this.held.length;
+    return true;
   }
 
   /** A new table arrived: every held request tries again under it (and is held again if still without instance). */

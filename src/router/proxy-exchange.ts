@@ -47,6 +47,11 @@ export interface ExchangeContext {
   finished(exchange: ProxyExchange): void;
   /** A mirrored exchange answered its client in full: time for the copies. */
   mirror(exchange: ProxyExchange): void;
+  /**
+   * No instance could take the request after a failed attempt: waits, like a request that found
+   * none ready, for the next table or the end of its hold time. False when the route cannot hold.
+   */
+  holdForAnother(exchange: ProxyExchange): boolean;
 }
 
 /** Connection failures after which the request cannot have been processed upstream. */
@@ -404,7 +409,10 @@ export class ProxyExchange implements RequestHead, TargetHead, ResolvedTarget, D
       this.finish();
       return;
     }
-    if (this.attempts === 1 && this.replayable && retryableCodes.has(code) && this.retry(code)) return;
+    if (this.replayable && retryableCodes.has(code)) {
+      if (this.attempts === 1 && this.retry(code)) return;
+      if (this.holdForAnother(route, backend)) return;
+    }
     this.context.logger.warn(this.logDetails(err), 'upstream request failed');
     if (timeoutCodes.has(code) && code !== 'UND_ERR_CONNECT_TIMEOUT') {
       this.fail(504, 'SKIFF_UPSTREAM_TIMEOUT', `instance ${backend.id} did not answer in time (${code})`);
@@ -451,6 +459,20 @@ export class ProxyExchange implements RequestHead, TargetHead, ResolvedTarget, D
     }
     this.series = next.series;
     this.dispatch(next);
+    return true;
+  }
+
+  /**
+   * Every instance that could take the request is down at once (they crash together, or the one
+   * left is being restarted): the request never reached one, so it waits for the table that
+   * brings an instance back instead of failing.
+   */
+  private holdForAnother(route: ProxyRoute, failed: ProxyBackend): boolean {
+    if (!this.context.holdForAnother(this)) return false;
+    // The attempt ended without an answer and the request goes on: counted like a retry.
+    failed.series.retries++;
+    this.series = route.state.series;
+    this.context.logger.info({ requestId: this.requestId, route: route.id, failed: failed.id }, 'no instance can take the request now: holding it');
     return true;
   }
 

@@ -78,7 +78,7 @@ describe('retry budget', () => {
     const { router: r, client } = await router();
     // 0 % of traffic plus 0.2 per second over the 10 s window: 2 retries in all.
     await r.publish(
-      table(1, [route({ retryBudget: { percent: 0, minPerSecond: 0.2 }, circuitBreaker: { consecutiveFailures: 0 }, backends: dead })]),
+      table(1, [route({ retryBudget: { percent: 0, minPerSecond: 0.2 }, circuitBreaker: { consecutiveFailures: 0 }, hold: { timeoutMs: 0 }, backends: dead })]),
     );
     for (let i = 0; i < 6; i++) expect((await client.send('/')).status).toBe(502);
     expect(metricValue(r.metrics(), `skiff_router_retries_total{${labels},release="v1"}`)).toBe(2);
@@ -162,6 +162,40 @@ describe('holding requests without a ready instance', () => {
     expect(answer.json()).toMatchObject({ backend: 'a', url: '/orders' });
     expect(metricValue(r.metrics(), 'skiff_router_held_requests')).toBe(0);
   });
+
+  for (const fastPath of [true, false]) {
+    it(`holds a GET every instance refused until a table brings a live one, and a POST not (fast path ${fastPath ? 'on' : 'off'})`, async () => {
+      const dead = [await refusedPort(), await refusedPort()].map((port, i) => ({ id: `dead${i}`, release: 'v1', host: '127.0.0.1', port }));
+      const a = await backend('a');
+      const started = await startRouter({ listenHost: '127.0.0.1', port: 0, drainTimeoutMs: 500, fastPath });
+      const client = new TestClient(`http://127.0.0.1:${started.port}`);
+      cleanups.push(() => started.close(), () => client.close());
+      await started.publish(table(1, [route({ backends: dead })]));
+
+      // Both instances are down at once (they crashed together): the request reached neither.
+      const waiting = client.send('/orders');
+      await waitFor(() => metricValue(started.metrics(), `skiff_router_retries_total{${labels},release="v1"}`) === 2, 5_000, 'both attempts to fail');
+      const post = await client.send('/orders', { method: 'POST', body: 'x' });
+      expect(post.status).toBe(502);
+      // The control plane publishes the instance that came back.
+      await started.publish(table(2, [route({ backends: [a.asRouteBackend()] })]));
+      const answer = await waiting;
+      expect(answer.status).toBe(200);
+      expect(answer.json()).toMatchObject({ backend: 'a', url: '/orders' });
+    });
+
+    it(`answers 503 to a GET every instance refused once the hold time passed without one (fast path ${fastPath ? 'on' : 'off'})`, async () => {
+      const dead = [await refusedPort(), await refusedPort()].map((port, i) => ({ id: `dead${i}`, release: 'v1', host: '127.0.0.1', port }));
+      const started = await startRouter({ listenHost: '127.0.0.1', port: 0, drainTimeoutMs: 500, fastPath });
+      const client = new TestClient(`http://127.0.0.1:${started.port}`);
+      cleanups.push(() => started.close(), () => client.close());
+      await started.publish(table(1, [route({ hold: { timeoutMs: 300 }, backends: dead })]));
+      const answer = await client.send('/');
+      expect(answer.status).toBe(503);
+      expect(answer.headers['retry-after']).toBe('1');
+      expect(answer.json()).toMatchObject({ code: 'SKIFF_NO_READY_INSTANCE' });
+    });
+  }
 
   it('bounds the queue and the hold time, then answers 503', async () => {
     const { router: r, client } = await router();

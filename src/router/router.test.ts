@@ -97,10 +97,10 @@ describe('router data plane', () => {
     expect(posts.find((p) => p.status === 502)!.json()).toMatchObject({ code: 'SKIFF_UPSTREAM_UNAVAILABLE' });
   });
 
-  it('answers 502 when the retry fails too', async () => {
+  it('answers 502 when the retry fails too on a route that holds no request', async () => {
     const dead = [await refusedPort(), await refusedPort()].map((port, i) => ({ id: `dead${i}`, release: 'v1', host: '127.0.0.1', port }));
     const { router: r, client } = await router();
-    await r.publish(table(1, [route({ backends: dead })]));
+    await r.publish(table(1, [route({ hold: { timeoutMs: 0 }, backends: dead })]));
     const answer = await client.send('/');
     expect(answer.status).toBe(502);
     expect(answer.json()).toMatchObject({ code: 'SKIFF_UPSTREAM_UNAVAILABLE' });

@@ -64,6 +64,14 @@ describe('releases', () => {
       return instances.length === 1 && instances[0]!.release === devCurrent!.version && instances[0]!.state === 'ready';
     });
 
+    // The same artifact with the same config again: the running release already is it, and its
+    // instances keep their release's name (no release that no instance runs).
+    const redeployed = platform.cli(['deploy', 'echo', digest!, 'dev']);
+    expect(redeployed.code, redeployed.stderr).toBe(0);
+    expect(redeployed.stdout).toContain(`echo in dev already runs ${digest!.slice(0, 19)}`);
+    expect((await releases('dev')).map((r) => r.version)).toEqual([devCurrent!.version, 'v1']);
+    expect((await platform.status()).instances.map((i) => i.release)).toEqual([devCurrent!.version]);
+
     // A tampered artifact is refused; the environments that run it keep serving.
     const archive = path.join(platform.dataDir, 'artifacts', 'sha256', `${digest!.slice('sha256:'.length)}.tar`);
     const bytes = fs.readFileSync(archive);

@@ -23,6 +23,7 @@ export function registerDeploy(program: Command, ctx: CliContext, run: RunComman
         const release = await withProgress(ctx, `deploying ${service} ${version} to ${environment}`, () =>
           ctx.client.deploy({ service, version, environment, ...(options.strategy ? { strategy: options.strategy } : {}) }),
         );
+        if (reportedUnchanged(ctx, release)) return 0;
         ctx.out(`deployed ${service} ${release.version} (${artifactOf(release)}) to ${environment}`);
         return followRelease(ctx, release, options);
       }),
@@ -46,6 +47,13 @@ export async function followRelease(ctx: CliContext, release: ReleaseSummary, op
   const { service, environment, version } = release;
   const view = await followRollout(ctx, { environment, service, release: version });
   return reportFollowed(ctx, view, `steer it: skiff rollout status|promote|resume|abort ${service} ${environment}`);
+}
+
+/** Says so when the environment already ran what was asked for (no release was made). */
+export function reportedUnchanged(ctx: CliContext, release: ReleaseSummary): boolean {
+  if (!release.unchanged) return false;
+  ctx.out(`${release.service} in ${release.environment} already runs ${artifactOf(release)} with this config as ${release.version}: nothing to release`);
+  return true;
 }
 
 /** The short digest a release runs, or `source` when it runs from its source directory. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext, RunCommand } from '../context.js';
 import { withProgress } from '../progress.js';
-import { artifactOf, followRelease, strategyType } from './deploy.js';
+import { artifactOf, followRelease, reportedUnchanged, strategyType } from './deploy.js';
 import type { RolloutOptions } from './deploy.js';
 
 /** `skiff promote SERVICE FROM_ENV TO_ENV`: deploys exactly the artifact FROM_ENV runs; never rebuilds. */
@@ -19,6 +19,7 @@ export function registerPromote(program: Command, ctx: CliContext, run: RunComma
         const release = await withProgress(ctx, `promoting ${service} from ${from} to ${to}`, () =>
           ctx.client.promote({ service, from, to, ...(options.strategy ? { strategy: options.strategy } : {}) }),
         );
+        if (reportedUnchanged(ctx, release)) return 0;
         ctx.out(`promoted ${service} ${artifactOf(release)} from ${from} to ${to}: ${release.version}`);
         return followRelease(ctx, release, options);
       }),

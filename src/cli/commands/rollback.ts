@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { CliContext, RunCommand } from '../context.js';
 import { withProgress } from '../progress.js';
-import { artifactOf, followRelease, strategyType } from './deploy.js';
+import { artifactOf, followRelease, reportedUnchanged, strategyType } from './deploy.js';
 import type { RolloutOptions } from './deploy.js';
 
 /** `skiff rollback SERVICE ENV [--to vN]`: a new release reusing an older one's artifact and config. */
@@ -21,6 +21,7 @@ export function registerRollback(program: Command, ctx: CliContext, run: RunComm
         const release = await withProgress(ctx, `rolling back ${service} in ${environment} to ${target}`, () =>
           ctx.client.rollback({ service, environment, ...(options.to ? { to: options.to } : {}), ...(options.strategy ? { strategy: options.strategy } : {}) }),
         );
+        if (reportedUnchanged(ctx, release)) return 0;
         ctx.out(`rolled back ${service} in ${environment} to ${target}: now ${release.version} (${artifactOf(release)})`);
         return followRelease(ctx, release, options);
       }),

@@ -52,7 +52,8 @@ export interface FastExchangeContext {
   answerWithError(client: ExchangeClient, status: number, code: ErrorCode, message: string, closeConnection: boolean): void;
 }
 
-const Phase = { None: 0, Connect: 1, FirstByte: 2, Idle: 3 } as const;
+/** Waiting: every instance that could take the request is down; it waits for one (the route's hold). */
+const Phase = { None: 0, Connect: 1, FirstByte: 2, Idle: 3, Waiting: 4 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
 
 /** Errors after which the request cannot have been processed upstream (as proxy-exchange.ts). */
@@ -88,6 +89,10 @@ export class FastExchange implements UpstreamUser {
   private phaseSince = 0;
   private totalDeadline = 0;
   private attempts = 0;
+  /** While waiting: the instance that failed, tried again only once the table changed the route. */
+  private failedUpstream: Upstream | null = null;
+  /** performance.now() until which it may wait, set by the first wait: waiting again does not extend it. */
+  private holdUntil = 0;
   private settled = true;
   private responded = false;
   private waitingDrain = false;
@@ -159,6 +164,9 @@ export class FastExchange implements UpstreamUser {
       case Phase.Idle:
         // While the client is slow to read, the instance is paused by us and not idle.
         if (policy.idleMs > 0 && !this.waitingDrain && now - this.phaseSince >= policy.idleMs) this.timedOut('SKIFF_IDLE_TIMEOUT', true, false);
+        return;
+      case Phase.Waiting:
+        this.tryAgain(now);
         return;
       default:
         return;
@@ -277,7 +285,10 @@ export class FastExchange implements UpstreamUser {
       return;
     }
     this.upstreamFailed(backend);
-    if (this.attempts === 1 && this.replayable && kind.retryable && this.retry(code, kind.stale)) return;
+    if (this.replayable && kind.retryable) {
+      if (this.attempts === 1 && this.retry(code, kind.stale)) return;
+      if (this.wait(backend)) return;
+    }
     this.context.logger.warn(this.logDetails(code), 'upstream request failed');
     if (kind.answerTimeout) this.fail(504, 'SKIFF_UPSTREAM_TIMEOUT', `instance ${backend.id} did not answer in time (${code})`);
     else this.fail(502, 'SKIFF_UPSTREAM_UNAVAILABLE', `instance ${backend.id} could not be reached (${code})`);
@@ -316,6 +327,45 @@ export class FastExchange implements UpstreamUser {
     this.series = next.series;
     this.dispatch(next, performance.now());
     return true;
+  }
+
+  /**
+   * Every instance that could take the request is down at once (they crash together, or the one
+   * left is being restarted): the request never reached one, so it waits, up to the route's hold
+   * time, for an instance the table brings back, instead of failing.
+   */
+  private wait(failed: ProxyBackend): boolean {
+    if (this.policy.holdMs <= 0 || this.context.draining) return false;
+    // The attempt ended without an answer and the request goes on: counted like a retry.
+    failed.series.retries++;
+    this.series = this.route.state.series;
+    this.failedUpstream = failed.upstream;
+    this.phase = Phase.Waiting;
+    this.phaseSince = performance.now();
+    if (this.holdUntil === 0) this.holdUntil = this.phaseSince + this.policy.holdMs;
+    this.context.logger.info({ requestId: this.requestId, route: this.route.id, failed: failed.id }, 'no instance can take the request now: holding it');
+    return true;
+  }
+
+  /** Called by the sweeper while waiting: sends the request once an instance can take it. */
+  private tryAgain(now: number): void {
+    const route = this.context.match(this.host, this.url);
+    if (route === undefined || !this.context.isPlain(route) || this.context.draining || now >= this.holdUntil) {
+      this.fail(503, 'SKIFF_NO_READY_INSTANCE', `route ${this.route.id} had no ready instance within ${this.policy.holdMs} ms`);
+      return;
+    }
+    const nowMs = Date.now();
+    const next = pickBackend(route, this.failedUpstream, nowMs) ?? (route !== this.route ? pickBackend(route, null, nowMs) : undefined);
+    if (next === undefined) return;
+    if (route !== this.route) {
+      this.route = route;
+      this.policy = route.state.policy;
+      this.path = upstreamPath(route, this.url);
+    }
+    this.failedUpstream = null;
+    this.series = next.series;
+    next.series.requests++;
+    this.dispatch(next, now);
   }
 
   private fail(status: number, code: ErrorCode, message: string): void {

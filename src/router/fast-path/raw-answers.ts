@@ -12,6 +12,8 @@ export function routerErrorAnswer(status: number, code: ErrorCode, message: stri
     'content-type: application/json; charset=utf-8\r\n' +
     `content-length: ${Buffer.byteLength(body)}\r\n` +
     'cache-control: no-store\r\n' +
+    // As node:http's path answers it (error-response.ts): the client may try again in a second.
+    (code === 'SKIFF_NO_READY_INSTANCE' ? 'retry-after: 1\r\n' : '') +
     (closeConnection ? 'connection: close\r\n' : '') +
     `\r\n${body}`
   );
