@@ -309,7 +309,7 @@ export function withRequest(deployment: Deployment, action: PersonAction, author
       : action === 'resume'
         ? { ...requests, paused: false, resumedAt: now }
         : action === 'promote'
-          ? { ...requests, promote: true, paused: false }
+          ? { ...requests, promote: true, paused: false, promotedAt: now }
           : { ...requests, abort: true, paused: false };
   return { ...deployment, requests: next, actions: [...deployment.actions, { action, author, at: now }], updatedAt: now };
 }

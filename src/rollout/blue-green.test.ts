@@ -38,6 +38,18 @@ describe('blue-green', () => {
     expect(world.step()).toMatchObject({ phase: 'completed', drain: [], start: [] });
   });
 
+  it('a promote after the switch stops the kept old release at once', () => {
+    const world = new World({ strategy: blueGreen(), desired: 2, stable: 'v1', next: 'v2' });
+    world.step();
+    world.set('v2', 'starting', 'ready');
+    expect(world.step().phase).toBe('paused');
+    world.requests = { ...world.requests, promote: true, promotedAt: world.now };
+    expect(world.step()).toMatchObject({ phase: 'promoted', drain: [] });
+    world.now += 5_000;
+    world.requests = { ...world.requests, promotedAt: world.now };
+    expect(world.step()).toMatchObject({ phase: 'promoted', drain: ['v1-1', 'v1-2'], traffic: { kind: 'split', weights: { v2: 100 } } });
+  });
+
   it('undo while the old release is kept switches all traffic straight back and drains the new one', () => {
     const world = new World({ strategy: blueGreen({ autoPromote: true }), desired: 2, stable: 'v1', next: 'v2' });
     const promoted = world.settle((plan) => plan.phase === 'promoted');

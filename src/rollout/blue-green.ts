@@ -27,7 +27,8 @@ function canMove(input: Input, step: BlueGreenStep): boolean {
     case 'awaiting-promote':
       return requests.promote || strategy.autoPromote || stable === undefined;
     case 'keeping-old':
-      return stable === undefined || now >= cursor.stepStartedAt + strategy.keepOld;
+      // A promote after the switch: the old release is not wanted for an undo any more.
+      return stable === undefined || now >= cursor.stepStartedAt + strategy.keepOld || (input.requests.promotedAt ?? -Infinity) > cursor.stepStartedAt;
     case 'draining-old':
       return instancesOf(stable).length === 0;
     case 'completed':
@@ -88,7 +89,7 @@ function plan(input: Input): RolloutPlan {
         ...afterSwitch,
         drain: held ? [] : excess,
         phase: held ? 'paused' : 'promoted',
-        reason: `all traffic on ${next.release}; ${stable?.release ?? 'the old release'} kept for an undo`,
+        reason: `all traffic on ${next.release}; ${stable?.release ?? 'the old release'} kept for an undo (promote again to stop it now)`,
         wakeAt: cursor.stepStartedAt + strategy.keepOld,
       };
     case 'draining-old':

@@ -49,6 +49,8 @@ export interface RolloutRequests {
   readonly resumedAt?: number;
   /** Skip the remaining steps (canary), switch traffic (blue-green). */
   readonly promote: boolean;
+  /** When a person last promoted: a promote after a blue-green switch stops the kept old release at once. */
+  readonly promotedAt?: number;
   /** Roll back to the stable release; for blue-green after the switch this is the undo. */
   readonly abort: boolean;
 }

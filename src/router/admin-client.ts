@@ -11,6 +11,13 @@ export interface RouterHealth {
   readonly version: number;
   /** The data-plane port actually bound (useful when started with port 0). */
   readonly port: number;
+  /** A clustered router's workers: how many it runs, and how many of them accept connections now. */
+  readonly workers?: RouterWorkers;
+}
+
+export interface RouterWorkers {
+  readonly wanted: number;
+  readonly listening: number;
 }
 
 interface AdminAnswer {
@@ -82,7 +89,13 @@ export async function routerHealth(socketPath: string, timeoutMs = 1_000): Promi
     if (answer.status !== 200) return null;
     const parsed = JSON.parse(answer.body) as Partial<RouterHealth>;
     if (typeof parsed.pid !== 'number' || typeof parsed.version !== 'number') return null;
-    return { pid: parsed.pid, version: parsed.version, port: typeof parsed.port === 'number' ? parsed.port : 0 };
+    const workers = parsed.workers;
+    return {
+      pid: parsed.pid,
+      version: parsed.version,
+      port: typeof parsed.port === 'number' ? parsed.port : 0,
+      ...(typeof workers?.wanted === 'number' && typeof workers.listening === 'number' ? { workers: { wanted: workers.wanted, listening: workers.listening } } : {}),
+    };
   } catch {
     return null;
   }

@@ -9,6 +9,7 @@ import { unlink } from 'node:fs/promises';
 import { SkiffError, isSkiffError, type ErrorCode } from '../core/errors.js';
 import type { RouteTable } from '../core/route-table.js';
 import { parseDrainRequest, type DrainRequest, type DrainResult } from './drain.js';
+import type { RouterWorkers } from './admin-client.js';
 import type { ParallelReport } from './parallel/report.js';
 import { parseRouteTable } from './route-table-schema.js';
 
@@ -18,7 +19,8 @@ export interface AdminHandlers {
   currentTable(): RouteTable;
   /** Accepts the table or throws a SkiffError (SKIFF_ROUTE_TABLE_STALE when older). */
   publish(table: RouteTable): Promise<void>;
-  health(): { readonly pid: number; readonly version: number; readonly port: number };
+  /** `workers`: a clustered router's wanted and listening workers (fewer listen while a replacement starts). */
+  health(): { readonly pid: number; readonly version: number; readonly port: number; readonly workers?: RouterWorkers };
   /** Prometheus text of the data plane (summed over workers). */
   metrics(): Promise<string>;
   /** Waits (in every worker) until nothing is in flight to the backends, or the timeout. */

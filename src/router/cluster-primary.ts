@@ -112,6 +112,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
             return;
           case 'listening':
             listening.add(worker);
+            if (port !== 0) logger.info({ worker: worker.process.pid, listening: listening.size, workers: options.workers }, 'router worker listening');
             nameHeir();
             resolve(message.port);
             return;
@@ -217,7 +218,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
       admin = await startAdminServer(options.adminSocket, {
         currentTable: () => table,
         publish,
-        health: () => ({ pid: process.pid, version: table.version, port }),
+        health: () => ({ pid: process.pid, version: table.version, port, workers: { wanted: options.workers, listening: listening.size } }),
         metrics,
         drain: (request) => drain({ t: 'drain-backends', seq: 0, backends: request.backends, timeoutMs: request.timeoutMs }),
         parallel: async () => buildParallelReport(await parallel()),

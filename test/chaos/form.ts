@@ -21,7 +21,7 @@ export const chaosForm: ChaosForm =
 
 export interface ChaosLine {
   readonly scenario: string;
-  readonly load: Pick<TimedLoadResult, 'total' | 'failed' | 'longestGapMs' | 'failures'> | null;
+  readonly load: Pick<TimedLoadResult, 'total' | 'failed' | 'longestGapMs' | 'failures' | 'retried'> | null;
   /** Empty when the state is intact: otherwise what was lost or left behind. */
   readonly damage: readonly string[];
   readonly note?: string;
@@ -37,6 +37,12 @@ export function printLine(line: ChaosLine): void {
     load ? `${load.longestGapMs} ms` : '-',
     line.damage.length === 0 ? 'yes' : `NO: ${line.damage.join('; ')}`,
   ];
-  const extra = [line.note, load && load.failed > 0 ? `first failures: ${load.failures.slice(0, 2).join(' | ')}` : undefined].filter(Boolean).join(' ');
+  const extra = [
+    line.note,
+    load && load.retried > 0 ? `${load.retried} GETs sent again after a connection reset` : undefined,
+    load && load.failed > 0 ? `first failures: ${load.failures.slice(0, 2).join(' | ')}` : undefined,
+  ]
+    .filter(Boolean)
+    .join('; ');
   console.log(`CHAOS[${chaosForm.name}] | ${cells.join(' | ')} |${extra ? ` ${extra}` : ''}`);
 }

@@ -45,11 +45,20 @@ async function greetings(platform: Platform, samples = 20): Promise<Set<string>>
   return seen;
 }
 
-async function servingRelease(platform: Platform): Promise<string[]> {
+/**
+ * Every answer through the router comes from an instance of the release status names. (Instances
+ * of another release may run beside it: blue-green keeps the old one for an undo.)
+ */
+async function servingRelease(platform: Platform, samples = 20): Promise<string[]> {
   const status = await platform.status();
-  const service = status.services.find((s) => s.name === 'echo') as { release?: string } | undefined;
-  const releases = new Set(status.instances.map((i) => i.release));
-  return releases.size === 1 && releases.has(service?.release ?? '?') ? [] : [`instances on ${[...releases].join(', ')}, status names ${service?.release}`];
+  const named = (status.services.find((s) => s.name === 'echo') as { release?: string } | undefined)?.release ?? '?';
+  const releaseOf = new Map(status.instances.map((i) => [i.id, i.release]));
+  const answered = new Set<string>();
+  for (let i = 0; i < samples; i += 1) {
+    const response = await fetch(`${platform.routerUrl}${loadPath}`);
+    answered.add(response.ok ? (releaseOf.get(((await response.json()) as { instance: string }).instance) ?? 'an instance outside status') : `HTTP ${response.status}`);
+  }
+  return answered.size === 1 && answered.has(named) ? [] : [`answers from ${[...answered].join(', ')}, status names ${named}`];
 }
 
 /** The greeting the router answers with is one, and the one the latest revision asks for. */
@@ -77,6 +86,8 @@ async function deployJudge(platform: Platform, before: SavedState, after: SavedS
 const deploy = (strategy: string): MidOperation => ({
   name: `deploy (${strategy})`,
   before: async (platform) => {
+    // A new artifact for each deploy: the same one again would be no release at all.
+    fs.writeFileSync(path.join(platform.specDir, 'deployed-with.txt'), strategy);
     const built = platform.cli(['build', 'echo']);
     if (built.code !== 0) throw new Error(`build before deploy: ${built.stderr}`);
   },
@@ -152,9 +163,11 @@ async function finishRollout(platform: Platform): Promise<void> {
   await waitFor('the rollout to end', async () => {
     const response = await platform.fetch('/api/v1/environments/dev/services/echo/rollout');
     if (response.status !== 200) return true;
-    const rollout = (await response.json()) as { active: boolean; phase: string };
+    const rollout = (await response.json()) as { active: boolean; phase: string; strategy: string };
     if (!rollout.active) return true;
-    if (rollout.phase === 'paused') platform.cli(['rollout', 'promote', 'echo', 'dev']);
+    // Paused for a person: promote. Blue-green after its switch keeps the old release for an
+    // undo: a second promote stops it.
+    if (rollout.phase === 'paused' || (rollout.phase === 'promoted' && rollout.strategy === 'blue-green')) platform.cli(['rollout', 'promote', 'echo', 'dev']);
     return false;
   }, 90_000);
 }

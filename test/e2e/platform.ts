@@ -239,13 +239,38 @@ export interface LoadResult {
 export interface TimedLoadResult extends LoadResult {
   /** The longest time without a 200 answer: from the start to the first, between two, from the last to the end. */
   longestGapMs: number;
+  /** GETs sent a second time after their kept-alive connection was reset (with `retryResets`). */
+  retried: number;
 }
 
-/** A bounded load: `connections` concurrent keep-alive GET loops for `durationMs`, at most `maxRequests`, or until `signal` aborts. */
-export async function runLoad(url: string, options: { durationMs: number; connections?: number; maxRequests?: number; signal?: AbortSignal }): Promise<TimedLoadResult> {
+/** A kept-alive connection reset under a GET: a client may send it again (RFC 9110, 9.2.2). */
+const resetCodes = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+
+/**
+ * A bounded load: `connections` concurrent keep-alive GET loops for `durationMs`, at most
+ * `maxRequests`, or until `signal` aborts. With `retryResets`, a GET whose connection was reset
+ * is sent once more, as HTTP clients do for idempotent requests.
+ */
+export async function runLoad(
+  url: string,
+  options: { durationMs: number; connections?: number; maxRequests?: number; signal?: AbortSignal; retryResets?: boolean },
+): Promise<TimedLoadResult> {
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections: options.connections ?? 4 });
-  const result: TimedLoadResult = { total: 0, failed: 0, failures: [], byInstance: {}, longestGapMs: 0 };
+  const result: TimedLoadResult = { total: 0, failed: 0, failures: [], byInstance: {}, longestGapMs: 0, retried: 0 };
+  const get = async (): Promise<{ statusCode: number; text: string }> => {
+    const send = async () => {
+      const response = await pool.request({ method: 'GET', path: target.pathname + target.search, headersTimeout: 5000, bodyTimeout: 5000 });
+      return { statusCode: response.statusCode, text: await response.body.text() };
+    };
+    try {
+      return await send();
+    } catch (error) {
+      if (!options.retryResets || !resetCodes.has((error as { code?: string }).code ?? '')) throw error;
+      result.retried += 1;
+      return send();
+    }
+  };
   const deadline = Date.now() + options.durationMs;
   let lastAnswerAt = Date.now();
   const answered = (): void => {
@@ -258,8 +283,8 @@ export async function runLoad(url: string, options: { durationMs: number; connec
     while (Date.now() < deadline && result.total < max && !options.signal?.aborted) {
       result.total += 1;
       try {
-        const response = await pool.request({ method: 'GET', path: target.pathname + target.search, headersTimeout: 5000, bodyTimeout: 5000 });
-        const text = await response.body.text();
+        const response = await get();
+        const text = response.text;
         if (response.statusCode !== 200) {
           result.failed += 1;
           if (result.failures.length < 10) result.failures.push(`${response.statusCode} ${text.slice(0, 200)}`);

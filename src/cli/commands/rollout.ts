@@ -4,7 +4,7 @@ import type { CliContext, RunCommand } from '../context.js';
 import { followRollout, rolloutHeadline, rolloutLines } from '../rollout-display.js';
 
 const actions: Record<RolloutAction, string> = {
-  promote: 'skip the remaining canary steps, or switch a blue-green rollout to the new release',
+  promote: 'skip the remaining canary steps, or switch a blue-green rollout to the new release (once switched: stop the old one now)',
   pause: 'hold the rollout where it is',
   resume: 'go on with a paused rollout, or past a `pause: {}` step',
   abort: 'roll back to the stable release: all traffic back, the new instances drained',
