@@ -10,6 +10,8 @@ import { AccessControl, type ForbiddenRule } from './access.js';
 import { ControllerManager } from './controllers/controller-manager.js';
 import type { PodRuntime } from './controllers/pod-runtime.js';
 import { SimulatedRuntime } from './controllers/simulated-runtime.js';
+import { DockerRuntime } from './controllers/docker-runtime.js';
+import Docker from 'dockerode';
 import { FakeKubeHttpServer } from './http-server.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { ResourceApi } from './resource-api.js';
@@ -22,6 +24,8 @@ export interface FakeKubeApiOptions {
   readonly dataDir?: string;
   /** Run each pod as a container on the Docker engine instead of simulating it. */
   readonly docker?: boolean;
+  /** Docker mode: the first restart (CrashLoopBackOff) and image-pull back-off; the kubelet's 10 s by default. */
+  readonly backoffMs?: number;
   /** How many resourceVersions a watch may start behind the current one before it gets 410 Gone (default 1000). */
   readonly compactionWindow?: number;
   /** How often a watch with allowWatchBookmarks gets a BOOKMARK (default 1 s; the real server sends one about every minute). */
@@ -62,7 +66,9 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
   for (const name of ['default', 'kube-system', 'kube-public', ...(options.namespaces ?? [])]) {
     api.createObject(typeOfKind('Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, 'kube-apiserver');
   }
-  const runtime: PodRuntime = new SimulatedRuntime();
+  const runtime: PodRuntime = options.docker
+    ? new DockerRuntime(new Docker(), store, options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {})
+    : new SimulatedRuntime();
   const controllers = new ControllerManager(store, api, runtime);
   const tls = createSelfSignedCertificate(dataDir);
   const http = new FakeKubeHttpServer({ tls, store, api, access, logs: (pod, logOptions) => runtime.logs(pod, logOptions), bookmarkIntervalMs: () => options.bookmarkIntervalMs ?? 1000 });
