@@ -154,6 +154,65 @@ describe('fake Kubernetes API over HTTP', () => {
     expect(viaStatus.body.spec.replicas).toBe(2);
   });
 
+  it('a watch with a label selector sees an object that stops matching as DELETED and one that starts as ADDED', async () => {
+    const ns = '/api/v1/namespaces/shop/configmaps';
+    await request(api, 'POST', ns, configMap('mover', { track: 'stable' }));
+    const from = (await request(api, 'GET', ns)).body.metadata.resourceVersion;
+    const stream = await watch(api, `${ns}?watch=1&resourceVersion=${from}&labelSelector=track%3Dstable`);
+    try {
+      await request(api, 'PATCH', `${ns}/mover`, { metadata: { labels: { track: 'canary' } } }, 'application/merge-patch+json');
+      await request(api, 'PATCH', `${ns}/mover`, { metadata: { labels: { track: 'stable' } } }, 'application/merge-patch+json');
+      await waitFor('DELETED then ADDED', () => stream.events.length >= 2);
+      expect(stream.events.map((e) => [e.type, e.object.metadata.labels.track])).toEqual([
+        ['DELETED', 'canary'],
+        ['ADDED', 'stable'],
+      ]);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('pages a list with limit and continue', async () => {
+    const ns = '/api/v1/namespaces/shop/configmaps';
+    const first = await request(api, 'GET', `${ns}?limit=2`);
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.metadata).toMatchObject({ continue: expect.any(String), remainingItemCount: expect.any(Number) });
+    const all = (await request(api, 'GET', ns)).body.items.map((i: any) => i.metadata.name);
+    const names = [...first.body.items.map((i: any) => i.metadata.name)];
+    let token: string | undefined = first.body.metadata.continue;
+    for (let page = 0; token && page < 10; page += 1) {
+      const next = await request(api, 'GET', `${ns}?limit=2&continue=${encodeURIComponent(token)}`);
+      names.push(...next.body.items.map((i: any) => i.metadata.name));
+      token = next.body.metadata.continue;
+    }
+    expect(names).toEqual(all);
+  });
+
+  it('a dry run answers the result and stores nothing', async () => {
+    const before = await request(api, 'GET', `${CONFIGMAPS}/stale`);
+    const dry = await request(api, 'PATCH', `${CONFIGMAPS}/stale?dryRun=All&fieldManager=skiff&force=true`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'stale' }, data: { a: 'dry' } }, 'application/apply-patch+yaml');
+    expect(dry.body.data).toEqual({ a: 'dry' });
+    const created = await request(api, 'POST', `${CONFIGMAPS}?dryRun=All`, configMap('phantom'));
+    expect(created.status).toBe(201);
+    expect((await request(api, 'GET', `${CONFIGMAPS}/phantom`)).status).toBe(404);
+    expect((await request(api, 'GET', `${CONFIGMAPS}/stale`)).body).toEqual(before.body);
+  });
+
+  it('a deleted namespace is Terminating, refuses new content, and goes once its contents are gone (finalizers included)', async () => {
+    await request(api, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
+    const held = { ...configMap('held'), metadata: { name: 'held', finalizers: ['skiff.dev/test-hold'] } };
+    await request(api, 'POST', '/api/v1/namespaces/doomed/configmaps', held);
+    const deleted = await request(api, 'DELETE', '/api/v1/namespaces/doomed');
+    expect(deleted.body.status.phase).toBe('Terminating');
+    await waitFor('the held ConfigMap to be marked for deletion', async () => (await request(api, 'GET', '/api/v1/namespaces/doomed/configmaps/held')).body.metadata.deletionTimestamp);
+    const refused = await request(api, 'POST', '/api/v1/namespaces/doomed/configmaps', configMap('late'));
+    expect(refused.body).toMatchObject({ code: 403, reason: 'Forbidden', message: 'configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated' });
+    expect((await request(api, 'GET', '/api/v1/namespaces/doomed')).body.status.phase).toBe('Terminating');
+    await request(api, 'PATCH', '/api/v1/namespaces/doomed/configmaps/held', { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    await waitFor('the namespace to go', async () => (await request(api, 'GET', '/api/v1/namespaces/doomed')).status === 404);
+    expect((await request(api, 'GET', '/api/v1/namespaces/doomed/configmaps')).body.items).toEqual([]);
+  });
+
   it('pods/log of a simulated pod, and strategic merge patch of a container by name', async () => {
     const pods = '/api/v1/namespaces/shop/pods';
     await request(api, 'POST', pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'solo' }, spec: { containers: [{ name: 'main', image: 'solo:1', env: [{ name: 'A', value: '1' }] }] } });

@@ -187,7 +187,13 @@ export class FakeKubeHttpServer {
     if (denied) throw denied;
     const { api } = this.deps;
     const manager = q.get('fieldManager') ?? (req.headers['user-agent'] ?? 'unknown').split('/')[0] ?? 'unknown';
-    const query = { ...(q.get('labelSelector') ? { labelSelector: q.get('labelSelector') as string } : {}), ...(q.get('fieldSelector') ? { fieldSelector: q.get('fieldSelector') as string } : {}) };
+    const query = {
+      ...(q.get('labelSelector') ? { labelSelector: q.get('labelSelector') as string } : {}),
+      ...(q.get('fieldSelector') ? { fieldSelector: q.get('fieldSelector') as string } : {}),
+      ...(Number(q.get('limit')) > 0 ? { limit: Number(q.get('limit')) } : {}),
+      ...(q.get('continue') ? { continue: q.get('continue') as string } : {}),
+    };
+    const dryRun = q.get('dryRun') === 'All';
     const table = wantsTable(req.headers.accept);
     const render = (object: KubeObject): unknown => (table ? toTable(object.kind, [object], object.metadata.resourceVersion ?? '') : object);
 
@@ -216,7 +222,7 @@ export class FakeKubeHttpServer {
       const list = api.list(route, query);
       if (!table) return sendJson(res, 200, list);
       const items = (list.items as KubeObject[]).map((item) => ({ ...item, kind: route.type.kind }));
-      return sendJson(res, 200, toTable(route.type.kind, items, list.metadata.resourceVersion ?? ''));
+      return sendJson(res, 200, { ...toTable(route.type.kind, items, list.metadata.resourceVersion ?? ''), metadata: list.metadata });
     }
     if (route.subresource === 'log') return this.serveLog(res, route, q);
     const body = method === 'GET' || method === 'DELETE' ? '' : await readBody(req);
@@ -224,19 +230,19 @@ export class FakeKubeHttpServer {
       case 'get':
         return sendJson(res, 200, table ? toTable(route.type.kind, [api.get(route)], '') : api.get(route));
       case 'create':
-        return sendJson(res, 201, api.create(route, body, { manager }));
+        return sendJson(res, 201, api.create(route, body, { manager, dryRun }));
       case 'update':
-        return sendJson(res, 200, api.replace(route, body, { manager }));
+        return sendJson(res, 200, api.replace(route, body, { manager, dryRun }));
       case 'patch': {
         const force = q.get('force') === 'true';
-        const { object, created } = api.patch(route, { contentType: req.headers['content-type'] ?? '', body, manager, force });
+        const { object, created } = api.patch(route, { contentType: req.headers['content-type'] ?? '', body, manager, force, dryRun });
         return sendJson(res, created ? 201 : 200, object);
       }
       case 'delete':
-        return sendJson(res, 200, api.delete(route, await this.deleteOptions(req, q)));
+        return sendJson(res, 200, api.delete(route, { ...(await this.deleteOptions(req, q)), dryRun }));
       case 'deletecollection': {
         const options = await this.deleteOptions(req, q);
-        const items = api.list(route, query).items as KubeObject[];
+        const items = api.list(route, { ...query, limit: 0 }).items as KubeObject[];
         for (const item of items) api.delete({ ...route, name: item.metadata.name, namespace: item.metadata.namespace }, options);
         return sendJson(res, 200, api.list(route, query));
       }

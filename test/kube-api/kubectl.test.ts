@@ -113,6 +113,14 @@ describe('kubectl 1.32 against the fake API server', () => {
     expect(byImage['registry.test/web:2'].metadata.annotations['deployment.kubernetes.io/revision']).toBe('2');
     const events = await kubectl.run(['get', 'events', '--field-selector', 'involvedObject.name=web']);
     expect(events.stdout).toMatch(/ScalingReplicaSet\s+deployment\/web\s+Scaled down replica set web-\w+ from \d to 0/);
+
+    expect((await kubectl.run(['rollout', 'undo', 'deployment/web'])).stdout).toBe('deployment.apps/web rolled back\n');
+    expect((await kubectl.run(['rollout', 'status', 'deployment/web', '--timeout=30s'])).stdout).toContain('successfully rolled out');
+    const after = JSON.parse((await kubectl.run(['get', 'replicasets', '-l', 'app=web', '-o', 'json'])).stdout).items;
+    expect(after.map((rs: any) => [rs.spec.template.spec.containers[0].image, rs.spec.replicas, rs.metadata.annotations['deployment.kubernetes.io/revision']]).sort()).toEqual([
+      ['registry.test/web:1', 2, '3'],
+      ['registry.test/web:2', 0, '2'],
+    ]);
   });
 
   it('delete removes the Deployment and, by garbage collection, its ReplicaSets and pods', async () => {

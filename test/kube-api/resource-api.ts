@@ -9,7 +9,7 @@ import { recordUpdate, serverSideApply } from './managed-fields.js';
 import { jsonPatch, mergeValue } from './merge.js';
 import { apiVersionOf, RESOURCE_TYPES, typeOfKind, type ResourceType } from './resources.js';
 import { fieldValue, matchesRequirements, parseFieldSelector, parseLabelSelector, selectorToString } from './selectors.js';
-import { badRequest, notFound, unsupportedMediaType } from './status.js';
+import { badRequest, namespaceTerminating, notFound, unsupportedMediaType } from './status.js';
 import type { KubeObject, ObjectStore } from './store.js';
 
 export interface Target {
@@ -22,11 +22,16 @@ export interface Target {
 export interface ListQuery {
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
+  /** Page size; the answer carries metadata.continue while more items remain. */
+  readonly limit?: number;
+  readonly continue?: string;
 }
 
 export interface WriteOptions {
   readonly manager: string;
   readonly force?: boolean;
+  /** `?dryRun=All`: validate and answer the result, store nothing. */
+  readonly dryRun?: boolean;
 }
 
 export interface PatchRequest extends WriteOptions {
@@ -43,6 +48,18 @@ export function selectorMatcher(query: ListQuery): (object: KubeObject) => boole
   const labels = query.labelSelector ? parseLabelSelector(query.labelSelector) : [];
   const fields = query.fieldSelector ? parseFieldSelector(query.fieldSelector) : [];
   return (object) => matchesRequirements(labels, (k) => object.metadata.labels?.[k]) && matchesRequirements(fields, (k) => fieldValue(object, k));
+}
+
+/** Where a page starts. The fake pages over the current objects (the real server pages over a snapshot at the first page's resourceVersion). */
+function pageOf(query: ListQuery, current: string): { offset: number; resourceVersion: string } {
+  if (!query.continue) return { offset: 0, resourceVersion: current };
+  try {
+    const token = JSON.parse(Buffer.from(query.continue, 'base64url').toString('utf8')) as { rv: string; offset: number };
+    if (typeof token.offset === 'number' && typeof token.rv === 'string') return { offset: token.offset, resourceVersion: token.rv };
+  } catch {
+    // falls through to the error below
+  }
+  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
 }
 
 function parseBody(body: string): KubeObject {
@@ -65,25 +82,32 @@ export class ResourceApi {
 
   list(target: Target, query: ListQuery): KubeObject {
     const matches = selectorMatcher(query);
-    const items = this.store.list(target.type, target.namespace).filter(matches);
+    const all = this.store.list(target.type, target.namespace).filter(matches);
+    const page = pageOf(query, String(this.store.currentRevision));
+    const items = query.limit ? all.slice(page.offset, page.offset + query.limit) : all.slice(page.offset);
     for (const item of items) {
       delete (item as Partial<KubeObject>).apiVersion;
       delete (item as Partial<KubeObject>).kind;
     }
-    return { apiVersion: apiVersionOf(target.type), kind: `${target.type.kind}List`, metadata: { resourceVersion: String(this.store.currentRevision) } as KubeObject['metadata'], items };
+    const next = page.offset + items.length;
+    const metadata = {
+      resourceVersion: page.resourceVersion,
+      ...(next < all.length ? { continue: Buffer.from(JSON.stringify({ rv: page.resourceVersion, offset: next })).toString('base64url'), remainingItemCount: all.length - next } : {}),
+    };
+    return { apiVersion: apiVersionOf(target.type), kind: `${target.type.kind}List`, metadata: metadata as unknown as KubeObject['metadata'], items };
   }
 
   create(target: Target, body: string, options: WriteOptions): KubeObject {
     const object = parseBody(body);
     object.metadata = { ...object.metadata };
     if (target.type.namespaced) object.metadata.namespace = target.namespace ?? object.metadata.namespace ?? 'default';
-    this.requireNamespace(target.type, object.metadata.namespace);
+    this.requireNamespace(target.type, object.metadata.namespace, object.metadata.name);
     if (!object.metadata.name && !object.metadata.generateName) throw badRequest('name or generateName is required');
-    return this.createObject(target.type, object, options.manager);
+    return this.createObject(target.type, object, options.manager, options.dryRun);
   }
 
   /** Creates an object as a controller does (no HTTP request); `manager` owns its fields. */
-  createObject(type: ResourceType, input: KubeObject, manager: string): KubeObject {
+  createObject(type: ResourceType, input: KubeObject, manager: string, dryRun = false): KubeObject {
     const object = structuredClone(input);
     delete object.metadata.resourceVersion;
     delete object.metadata.managedFields;
@@ -92,14 +116,14 @@ export class ResourceApi {
     object.kind = type.kind;
     applyDefaults(object);
     recordUpdate({ before: undefined, after: object, manager });
-    return this.store.create(type, object);
+    return this.store.create(type, object, dryRun);
   }
 
   replace(target: Target, body: string, options: WriteOptions): KubeObject {
     const incoming = parseBody(body);
     const current = this.store.mustGet(target.type, target.namespace, this.nameOf(target));
-    if (target.subresource === 'scale') return this.writeScale(current, incoming, options.manager);
-    return this.write(target, current, incoming, options.manager);
+    if (target.subresource === 'scale') return this.writeScale(current, incoming, options);
+    return this.write(target, current, incoming, options);
   }
 
   patch(target: Target, request: PatchRequest): { object: KubeObject; created: boolean } {
@@ -119,13 +143,14 @@ export class ResourceApi {
       if (error instanceof SyntaxError || (error instanceof Error && !('status' in error))) throw badRequest(`the patch could not be applied: ${error.message}`);
       throw error;
     }
-    if (target.subresource === 'scale') return { object: this.writeScale(current, patched, request.manager), created: false };
-    return { object: this.write(target, current, patched, request.manager), created: false };
+    if (target.subresource === 'scale') return { object: this.writeScale(current, patched, request), created: false };
+    return { object: this.write(target, current, patched, request), created: false };
   }
 
-  delete(target: Target, options: { readonly propagationPolicy?: string; readonly gracePeriodSeconds?: number }): KubeObject {
+  delete(target: Target, options: { readonly propagationPolicy?: string; readonly gracePeriodSeconds?: number; readonly dryRun?: boolean }): KubeObject {
     const name = this.nameOf(target);
     const current = this.store.mustGet(target.type, target.namespace, name);
+    if (options.dryRun) return current;
     if (options.propagationPolicy === 'Orphan') this.orphanDependents(current);
     const grace = options.gracePeriodSeconds ?? Number((current.spec as JsonObject | undefined)?.terminationGracePeriodSeconds ?? 30);
     // A pod on a node terminates gracefully: the kubelet stops its containers, then removes it.
@@ -133,6 +158,12 @@ export class ResourceApi {
       if (current.metadata.deletionTimestamp) return current;
       current.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
       current.metadata.deletionGracePeriodSeconds = grace;
+      return this.store.update(target.type, current);
+    }
+    // An object with finalizers stays, marked for deletion, until its finalizers are removed.
+    if ((current.metadata.finalizers as string[] | undefined)?.length) {
+      if (current.metadata.deletionTimestamp) return current;
+      current.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       return this.store.update(target.type, current);
     }
     // A namespace is Terminating until the namespace controller has removed its contents.
@@ -157,22 +188,22 @@ export class ResourceApi {
     applied.metadata = { ...applied.metadata, name, ...(target.type.namespaced ? { namespace: target.namespace } : {}) };
     const subresource = target.subresource === 'status' ? 'status' : undefined;
     if (!current) {
-      this.requireNamespace(target.type, target.namespace);
+      this.requireNamespace(target.type, target.namespace, name);
       const object = serverSideApply({ live: undefined, applied, manager: request.manager, force: request.force ?? false });
-      applyDefaults(object);
       if (target.type.hasStatusSubresource) delete object.status;
-      return { object: this.store.create(target.type, object), created: true };
+      applyDefaults(object);
+      return { object: this.store.create(target.type, object, request.dryRun), created: true };
     }
     const merged = serverSideApply({ live: current, applied, manager: request.manager, force: request.force ?? false, ...(subresource ? { subresource } : {}) });
-    return { object: this.commitWrite(target, current, merged), created: false };
+    return { object: this.commitWrite(target, current, merged, request.dryRun), created: false };
   }
 
   /** A replace or patch result: only status through /status, never status through the main resource. */
-  private write(target: Target, current: KubeObject, incoming: KubeObject, manager: string): KubeObject {
+  private write(target: Target, current: KubeObject, incoming: KubeObject, options: WriteOptions): KubeObject {
     const next = this.restrictToSubresource(target, current, incoming);
     const subresource = target.subresource === 'status' ? 'status' : undefined;
-    recordUpdate({ before: current, after: next, manager, ...(subresource ? { subresource } : {}) });
-    return this.commitWrite(target, current, next);
+    recordUpdate({ before: current, after: next, manager: options.manager, ...(subresource ? { subresource } : {}) });
+    return this.commitWrite(target, current, next, options.dryRun);
   }
 
   private restrictToSubresource(target: Target, current: KubeObject, incoming: KubeObject): KubeObject {
@@ -184,12 +215,14 @@ export class ResourceApi {
     return next;
   }
 
-  private commitWrite(target: Target, current: KubeObject, next: KubeObject): KubeObject {
+  private commitWrite(target: Target, current: KubeObject, next: KubeObject, dryRun = false): KubeObject {
     if (target.subresource !== 'status') {
       if (target.type.hasStatusSubresource) next.status = current.status;
       applyDefaults(next);
     }
-    return this.store.update(target.type, next);
+    const written = this.store.update(target.type, next, dryRun);
+    const finalized = written.metadata.deletionTimestamp && !(written.metadata.finalizers as string[] | undefined)?.length && target.type.kind !== 'Pod' && target.type.kind !== 'Namespace';
+    return finalized && !dryRun ? this.store.delete(target.type, written.metadata.namespace, written.metadata.name) : written;
   }
 
   private toScale(object: KubeObject): KubeObject {
@@ -205,14 +238,14 @@ export class ResourceApi {
     };
   }
 
-  private writeScale(current: KubeObject, scale: KubeObject, manager: string): KubeObject {
+  private writeScale(current: KubeObject, scale: KubeObject, options: WriteOptions): KubeObject {
     const replicas = (scale.spec as JsonObject | undefined)?.replicas;
     if (typeof replicas !== 'number' || replicas < 0) throw badRequest('spec.replicas must be a non-negative integer');
     const next = structuredClone(current);
     (next.spec as JsonObject).replicas = replicas;
     if (scale.metadata?.resourceVersion) next.metadata.resourceVersion = scale.metadata.resourceVersion;
-    recordUpdate({ before: current, after: next, manager });
-    return this.toScale(this.store.update(typeOfKind(current.kind), next));
+    recordUpdate({ before: current, after: next, manager: options.manager });
+    return this.toScale(this.store.update(typeOfKind(current.kind), next, options.dryRun));
   }
 
   private orphanDependents(owner: KubeObject): void {
@@ -226,9 +259,11 @@ export class ResourceApi {
     }
   }
 
-  private requireNamespace(type: ResourceType, namespace: string | undefined): void {
+  private requireNamespace(type: ResourceType, namespace: string | undefined, name: string): void {
     if (!type.namespaced || namespace === undefined) return;
-    if (!this.store.get(NAMESPACES, undefined, namespace)) throw notFound({ resource: 'namespaces', group: '', name: namespace });
+    const found = this.store.get(NAMESPACES, undefined, namespace);
+    if (!found) throw notFound({ resource: 'namespaces', group: '', name: namespace });
+    if (found.metadata.deletionTimestamp) throw namespaceTerminating({ resource: type.plural, group: type.group, name, namespace });
   }
 
   private nameOf(target: Target): string {

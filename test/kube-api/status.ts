@@ -91,6 +91,14 @@ export function forbidden(r: ForbiddenRequest): StatusError {
   });
 }
 
+export const namespaceTerminating = (t: Target & { readonly namespace: string }): StatusError =>
+  failure(403, 'Forbidden', `${qualified(t)} "${t.name ?? ''}" is forbidden: unable to create new content in namespace ${t.namespace} because it is being terminated`, {
+    name: t.name ?? '',
+    group: t.group,
+    kind: t.resource,
+    causes: [{ reason: 'NamespaceTerminating', message: `namespace ${t.namespace} is being terminated`, field: 'metadata.namespace' }],
+  });
+
 /** The watch ERROR for a resourceVersion older than the compaction window. */
 export const expired = (requested: number, oldest: number): Status => ({
   kind: 'Status',

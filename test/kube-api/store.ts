@@ -37,6 +37,8 @@ export interface StoredEvent {
   readonly type: WatchEventType;
   readonly resource: ResourceType;
   readonly object: KubeObject;
+  /** For MODIFIED: the object before, so a watch with a selector can tell an object entering or leaving it. */
+  readonly previous?: KubeObject;
 }
 
 export type StoreListener = (event: StoredEvent) => void;
@@ -122,7 +124,8 @@ export class ObjectStore {
     return found.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
   }
 
-  create(t: ResourceType, input: KubeObject): KubeObject {
+  /** With `dryRun`, answers what would be stored without storing it (as `?dryRun=All`). */
+  create(t: ResourceType, input: KubeObject, dryRun = false): KubeObject {
     const object = clone(input);
     if (!object.metadata.name && object.metadata.generateName) object.metadata.name = `${object.metadata.generateName}${randomSuffix()}`;
     const key = keyOf(t, object.metadata.namespace, object.metadata.name);
@@ -132,11 +135,11 @@ export class ObjectStore {
     object.metadata.uid = randomUUID();
     object.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     object.metadata.generation = 1;
-    return this.commit(t, key, 'ADDED', object);
+    return dryRun ? object : this.commit(t, key, 'ADDED', object);
   }
 
   /** Replaces an object; a resourceVersion in `input` that is not the current one is a stale write (409). */
-  update(t: ResourceType, input: KubeObject): KubeObject {
+  update(t: ResourceType, input: KubeObject, dryRun = false): KubeObject {
     const key = keyOf(t, input.metadata.namespace, input.metadata.name);
     const current = this.objects.get(key);
     const target = { resource: t.plural, group: t.group, name: input.metadata.name };
@@ -153,7 +156,11 @@ export class ObjectStore {
     if (JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: '' } }) === JSON.stringify({ ...current, metadata: { ...current.metadata, resourceVersion: '' } })) {
       return clone(current); // a no-op write does not bump the resourceVersion
     }
-    return this.commit(t, key, 'MODIFIED', object);
+    if (dryRun) {
+      object.metadata.resourceVersion = current.metadata.resourceVersion;
+      return object;
+    }
+    return this.commit(t, key, 'MODIFIED', object, current);
   }
 
   delete(t: ResourceType, namespace: string | undefined, name: string): KubeObject {
@@ -168,11 +175,11 @@ export class ObjectStore {
     return clone(deleted);
   }
 
-  private commit(t: ResourceType, key: string, type: WatchEventType, object: KubeObject): KubeObject {
+  private commit(t: ResourceType, key: string, type: WatchEventType, object: KubeObject, previous?: KubeObject): KubeObject {
     this.revision += 1;
     object.metadata.resourceVersion = String(this.revision);
     this.objects.set(key, object);
-    this.record({ resourceVersion: this.revision, type, resource: t, object: clone(object) });
+    this.record({ resourceVersion: this.revision, type, resource: t, object: clone(object), ...(previous ? { previous } : {}) });
     return clone(object);
   }
 

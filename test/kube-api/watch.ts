@@ -38,6 +38,17 @@ export function serveWatch(store: ObjectStore, request: WatchRequest, res: Serve
       metadata: { resourceVersion: String(store.currentRevision), ...(annotations ? { annotations } : {}) },
     });
 
+  // An object that starts or stops matching the selector arrives as ADDED or DELETED, as on the real server.
+  function deliver(event: StoredEvent): void {
+    if (event.resource !== request.type) return;
+    const now = relevant(event.object);
+    const before = event.previous !== undefined && relevant(event.previous);
+    if (event.type !== 'MODIFIED' || event.previous === undefined) {
+      if (now) send(event.type, request.render(event.object));
+    } else if (now) send(before ? 'MODIFIED' : 'ADDED', request.render(event.object));
+    else if (before) send('DELETED', request.render(event.object));
+  }
+
   const requested = request.resourceVersion;
   if (requested === undefined || requested === '' || requested === '0' || request.sendInitialEvents) {
     for (const object of store.list(request.type, request.namespace).filter(relevant)) send('ADDED', request.render(object));
@@ -50,12 +61,10 @@ export function serveWatch(store: ObjectStore, request: WatchRequest, res: Serve
       res.end();
       return;
     }
-    for (const event of backlog) if (event.resource === request.type && relevant(event.object)) send(event.type, request.render(event.object));
+    for (const event of backlog) deliver(event);
   }
 
-  const unsubscribe = store.subscribe((event: StoredEvent) => {
-    if (event.resource === request.type && relevant(event.object)) send(event.type, request.render(event.object));
-  });
+  const unsubscribe = store.subscribe(deliver);
   const timers: NodeJS.Timeout[] = [];
   if (request.allowBookmarks) timers.push(setInterval(() => bookmark(), request.bookmarkIntervalMs));
   if (request.timeoutSeconds !== undefined && request.timeoutSeconds > 0) timers.push(setTimeout(() => res.end(), request.timeoutSeconds * 1000));
