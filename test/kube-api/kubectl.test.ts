@@ -123,6 +123,21 @@ describe('kubectl 1.32 against the fake API server', () => {
     ]);
   });
 
+  it('a crash-looping new version (simulated) stalls the rollout with the old pods still serving', async () => {
+    api.setSimulatedPods((_pod, container) => (container.image.endsWith(':broken') ? { kind: 'crash-loop', exitCode: 1 } : { kind: 'ready' }));
+    await kubectl.run(['apply', '--server-side', '--force-conflicts', '-f', '-'], manifest('registry.test/web:broken', 2));
+    const stalled = await kubectl.run(['rollout', 'status', 'deployment/web', '--timeout=2s']);
+    expect(stalled.code).toBe(1);
+    expect(stalled.stdout).toContain('Waiting for deployment "web" rollout to finish: 1 out of 2 new replicas have been updated...');
+    expect(stalled.stderr).toContain('timed out waiting for the condition');
+    const pods = (await kubectl.run(['get', 'pods', '-l', 'app=web'])).stdout;
+    expect(pods.match(/0\/1\s+CrashLoopBackOff\s+1\s/g)).toHaveLength(1);
+    expect(pods.match(/1\/1\s+Running\s+0\s/g)).toHaveLength(2);
+    api.setSimulatedPods(() => ({ kind: 'ready' }));
+    await kubectl.run(['rollout', 'undo', 'deployment/web']);
+    expect((await kubectl.run(['rollout', 'status', 'deployment/web', '--timeout=30s'])).stdout).toContain('successfully rolled out');
+  });
+
   it('delete removes the Deployment and, by garbage collection, its ReplicaSets and pods', async () => {
     const deleted = await kubectl.run(['delete', 'deployment', 'web']);
     expect(deleted.stdout).toBe('deployment.apps "web" deleted\n');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { AccessControl, type ForbiddenRule } from './access.js';
 import { ControllerManager } from './controllers/controller-manager.js';
 import type { PodRuntime } from './controllers/pod-runtime.js';
-import { SimulatedRuntime } from './controllers/simulated-runtime.js';
+import { SimulatedRuntime, type SimulatedBehaviour } from './controllers/simulated-runtime.js';
 import { DockerRuntime } from './controllers/docker-runtime.js';
 import Docker from 'dockerode';
 import { FakeKubeHttpServer } from './http-server.js';
@@ -26,6 +26,8 @@ export interface FakeKubeApiOptions {
   readonly docker?: boolean;
   /** Docker mode: the first restart (CrashLoopBackOff) and image-pull back-off; the kubelet's 10 s by default. */
   readonly backoffMs?: number;
+  /** Simulated mode: what each container does (default: running and ready at once). */
+  readonly simulatedPods?: SimulatedBehaviour;
   /** How many resourceVersions a watch may start behind the current one before it gets 410 Gone (default 1000). */
   readonly compactionWindow?: number;
   /** How often a watch with allowWatchBookmarks gets a BOOKMARK (default 1 s; the real server sends one about every minute). */
@@ -47,6 +49,8 @@ export interface FakeKubeApi {
   setForbidden(rules: readonly ForbiddenRule[]): void;
   /** Makes the current token invalid (as an expired one): every request answers 401 until `setToken`. */
   setToken(token: string): void;
+  /** Simulated mode: what containers of pods started from now on do. */
+  setSimulatedPods(behaviour: SimulatedBehaviour): void;
   /** Forgets the watch history: a watch from any resourceVersion before now gets 410 Gone. */
   compact(): void;
   /** Ends every open watch and log stream, as a broken connection would. */
@@ -66,9 +70,8 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
   for (const name of ['default', 'kube-system', 'kube-public', ...(options.namespaces ?? [])]) {
     api.createObject(typeOfKind('Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, 'kube-apiserver');
   }
-  const runtime: PodRuntime = options.docker
-    ? new DockerRuntime(new Docker(), store, options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {})
-    : new SimulatedRuntime();
+  const simulated = new SimulatedRuntime(options.simulatedPods);
+  const runtime: PodRuntime = options.docker ? new DockerRuntime(new Docker(), store, options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}) : simulated;
   const controllers = new ControllerManager(store, api, runtime);
   const tls = createSelfSignedCertificate(dataDir);
   const http = new FakeKubeHttpServer({ tls, store, api, access, logs: (pod, logOptions) => runtime.logs(pod, logOptions), bookmarkIntervalMs: () => options.bookmarkIntervalMs ?? 1000 });
@@ -84,6 +87,9 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     setForbidden: (rules) => access.setForbidden(rules),
     setToken: (next) => {
       access.token = next;
+    },
+    setSimulatedPods: (behaviour) => {
+      simulated.behaviour = behaviour;
     },
     compact: () => store.compact(),
     dropWatches: () => http.dropWatches(),
