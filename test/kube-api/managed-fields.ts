@@ -69,7 +69,6 @@ export function serverSideApply(request: ApplyRequest): KubeObject {
   for (const { owner, id } of losers) owner.paths.delete(id);
 
   const merged = mergeValue(live ?? {}, applied, 'apply') as KubeObject;
-  merged.metadata = { ...(live?.metadata ?? {}), ...(merged.metadata ?? {}) } as KubeObject['metadata'];
   const mine = owned.find((o) => o.entry.manager === manager && o.entry.operation === 'Apply' && o.entry.subresource === subresource);
   for (const [id, path] of mine?.paths ?? []) {
     if (appliedLeaves.has(id)) continue;

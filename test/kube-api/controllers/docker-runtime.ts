@@ -217,19 +217,17 @@ export class DockerRuntime implements PodRuntime {
     const readiness = c.spec.readinessProbe as JsonObject | undefined;
     this.update(run, c, { containerID: `docker://${containerId}`, state: { running: { startedAt } }, ready: readiness === undefined });
     let alive = true;
-    const probing = [
-      readiness ? this.probeLoop(run, c, readiness, () => alive, (ok) => this.update(run, c, { ready: ok })) : undefined,
-      c.spec.livenessProbe
-        ? this.probeLoop(run, c, c.spec.livenessProbe as JsonObject, () => alive, (ok) => {
-            if (ok) return;
-            run.sink.event(refOf(run.pod), 'Normal', 'Killing', `Container ${c.report.name} failed liveness probe, will be restarted`);
-            void container.kill().catch(() => undefined);
-          })
-        : undefined,
-    ];
+    // The probe loops end on their own once `alive` is false.
+    if (readiness) void this.probeLoop(run, c, readiness, () => alive, (ok) => this.update(run, c, { ready: ok }));
+    if (c.spec.livenessProbe) {
+      void this.probeLoop(run, c, c.spec.livenessProbe as JsonObject, () => alive, (ok) => {
+        if (ok) return;
+        run.sink.event(refOf(run.pod), 'Normal', 'Killing', `Container ${c.report.name} failed liveness probe, will be restarted`);
+        void container.kill().catch(() => undefined);
+      });
+    }
     const waited = (await container.wait().catch(() => ({ StatusCode: 137 }))) as { StatusCode: number };
     alive = false;
-    void probing;
     const inspected = await container.inspect().catch(() => undefined);
     const exitCode = inspected?.State.ExitCode ?? waited.StatusCode;
     const reason = inspected?.State.OOMKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
