@@ -1,0 +1,37 @@
+/** A container's output from the Docker engine as plain text (stdout and stderr interleaved, as kubectl logs shows it). */
+import { PassThrough, type Readable } from 'node:stream';
+import type Docker from 'dockerode';
+
+/** Splits the engine's multiplexed frames (8-byte header: stream, 0, 0, 0, size) into their payload. */
+function demuxBuffer(buffer: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts);
+}
+
+export function containerLogs(docker: Docker, containerId: string, options: { readonly follow: boolean; readonly tailLines?: number }): Readable {
+  const out = new PassThrough();
+  const container = docker.getContainer(containerId);
+  const tail = options.tailLines !== undefined ? { tail: options.tailLines } : {};
+  if (options.follow) {
+    container
+      .logs({ follow: true, stdout: true, stderr: true, ...tail })
+      .then((stream) => {
+        docker.modem.demuxStream(stream, out, out);
+        stream.on('end', () => out.end());
+        out.on('close', () => (stream as unknown as Readable).destroy());
+      })
+      .catch((error: unknown) => out.destroy(error as Error));
+  } else {
+    container
+      .logs({ follow: false, stdout: true, stderr: true, ...tail })
+      .then((buffer) => out.end(demuxBuffer(buffer)))
+      .catch((error: unknown) => out.destroy(error as Error));
+  }
+  return out;
+}

@@ -1,0 +1,288 @@
+/**
+ * Pods as real containers on the Docker engine. Each pod gets its own loopback address
+ * (127.X.Y.Z) as its pod IP, and each container port is published on that address under the
+ * same port number, so EndpointSlices list addresses a test can connect to and all traffic
+ * stays on loopback. Restarts, CrashLoopBackOff, ErrImagePull/ImagePullBackOff and OOMKilled
+ * come from what the engine reports; readiness and liveness probes run against the pod IP.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { badRequest } from '../status.js';
+import type { KubeObject, ObjectStore } from '../store.js';
+import { resolveEnv } from './container-env.js';
+import { containerLogs } from './docker-logs.js';
+import { refOf, timestamp, type ContainerReport, type ContainerState, type PodRuntime, type PodRuntimeSink } from './pod-runtime.js';
+import { probeOnce } from './probes.js';
+import { memoryBytes, nanoCpus } from './quantities.js';
+
+type JsonObject = Record<string, unknown>;
+
+export interface DockerRuntimeOptions {
+  /** The first restart or pull back-off (the kubelet's is 10 s), doubled each time up to 5 minutes. */
+  readonly backoffMs?: number;
+}
+
+interface ContainerRun {
+  readonly spec: JsonObject;
+  report: ContainerReport;
+  containerId?: string;
+  previousId?: string;
+  started: boolean;
+}
+
+interface PodRun {
+  readonly pod: KubeObject;
+  readonly ip: string;
+  readonly sink: PodRuntimeSink;
+  readonly containers: ContainerRun[];
+  stopped: boolean;
+  readonly wakers: Set<() => void>;
+}
+
+const MAX_BACKOFF_MS = 300_000;
+export const FAKE_LABEL = 'skiff.kube-fake/instance';
+
+export class DockerRuntime implements PodRuntime {
+  private readonly runs = new Map<string, PodRun>();
+  private readonly instance = randomBytes(6).toString('hex');
+  private readonly backoffMs: number;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly store: ObjectStore,
+    options: DockerRuntimeOptions = {},
+  ) {
+    this.backoffMs = options.backoffMs ?? 10_000;
+  }
+
+  start(pod: KubeObject, sink: PodRuntimeSink): void {
+    const ip = `127.${randomInt(100, 200)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+    const containers = ((pod.spec as JsonObject).containers ?? []) as JsonObject[];
+    const run: PodRun = {
+      pod,
+      ip,
+      sink,
+      stopped: false,
+      wakers: new Set(),
+      containers: containers.map((spec) => ({
+        spec,
+        started: false,
+        report: { name: String(spec.name), image: String(spec.image), imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } },
+      })),
+    };
+    this.runs.set(pod.metadata.uid ?? '', run);
+    this.report(run);
+    for (const c of run.containers) void this.runContainer(run, c);
+  }
+
+  async stop(pod: KubeObject): Promise<void> {
+    const run = this.runs.get(pod.metadata.uid ?? '');
+    if (!run) return;
+    run.stopped = true;
+    for (const wake of run.wakers) wake();
+    const grace = Math.min(30, Number((pod.spec as JsonObject).terminationGracePeriodSeconds ?? 30));
+    await Promise.all(
+      run.containers.flatMap((c) => [c.containerId, c.previousId]).filter((id): id is string => id !== undefined).map((id) => this.remove(id, grace)),
+    );
+    this.runs.delete(pod.metadata.uid ?? '');
+  }
+
+  logs(pod: KubeObject, options: { readonly container?: string; readonly follow: boolean; readonly tailLines?: number; readonly previous: boolean }): Readable {
+    const run = this.runs.get(pod.metadata.uid ?? '');
+    const c = run?.containers.find((x) => x.report.name === options.container);
+    const id = options.previous ? c?.previousId : c?.containerId;
+    if (!id) {
+      const waiting = c && 'waiting' in c.report.state ? c.report.state.waiting.reason : 'not started';
+      throw badRequest(`container "${options.container ?? ''}" in pod "${pod.metadata.name}" is waiting to start: ${waiting}`);
+    }
+    return containerLogs(this.docker, id, options);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.runs.values()].map((run) => this.stop(run.pod)));
+    const left = await this.docker.listContainers({ all: true, filters: { label: [`${FAKE_LABEL}=${this.instance}`] } });
+    await Promise.all(left.map((c) => this.remove(c.Id, 0)));
+  }
+
+  private async runContainer(run: PodRun, c: ContainerRun): Promise<void> {
+    let backoff = this.backoffMs;
+    const restartPolicy = String((run.pod.spec as JsonObject).restartPolicy ?? 'Always');
+    while (!run.stopped) {
+      const pulled = await this.ensureImage(run, c);
+      if (run.stopped) return;
+      if (!pulled) {
+        await this.sleep(run, backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        continue;
+      }
+      let containerId: string;
+      try {
+        containerId = await this.createAndStart(run, c);
+      } catch (error) {
+        this.update(run, c, { state: { waiting: { reason: 'RunContainerError', message: (error as Error).message } } });
+        run.sink.event(refOf(run.pod), 'Warning', 'Failed', `Error: ${(error as Error).message}`);
+        await this.sleep(run, backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        continue;
+      }
+      const exit = await this.supervise(run, c, containerId);
+      if (run.stopped) return;
+      const terminated: ContainerState = { terminated: exit };
+      if (restartPolicy === 'Never' || (restartPolicy === 'OnFailure' && exit.exitCode === 0)) {
+        this.update(run, c, { state: terminated, ready: false });
+        return;
+      }
+      this.update(run, c, {
+        ready: false,
+        restartCount: c.report.restartCount + 1,
+        lastState: terminated,
+        state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(backoff / 1000)}s restarting failed container=${c.report.name} pod=${run.pod.metadata.name}_${run.pod.metadata.namespace}(${run.pod.metadata.uid})` } },
+      });
+      run.sink.event(refOf(run.pod), 'Warning', 'BackOff', `Back-off restarting failed container ${c.report.name} in pod ${run.pod.metadata.name}_${run.pod.metadata.namespace}(${run.pod.metadata.uid})`);
+      await this.sleep(run, backoff);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  }
+
+  /** Pulls when the policy says so or the image is missing; false (with ErrImagePull, then ImagePullBackOff) when that fails. */
+  private async ensureImage(run: PodRun, c: ContainerRun): Promise<boolean> {
+    const image = String(c.spec.image);
+    const local = await this.docker.getImage(image).inspect().catch(() => undefined);
+    const policy = String(c.spec.imagePullPolicy ?? 'IfNotPresent');
+    if (local && policy !== 'Always') {
+      if (!c.started) run.sink.event(refOf(run.pod), 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+      c.report = { ...c.report, imageID: local.RepoDigests?.[0] ?? local.Id };
+      return true;
+    }
+    if (policy === 'Never') {
+      this.update(run, c, { state: { waiting: { reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` } } });
+      return false;
+    }
+    run.sink.event(refOf(run.pod), 'Normal', 'Pulling', `Pulling image "${image}"`);
+    try {
+      const stream = await this.docker.pull(image);
+      await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
+      const pulled = await this.docker.getImage(image).inspect();
+      c.report = { ...c.report, imageID: pulled.RepoDigests?.[0] ?? pulled.Id };
+      run.sink.event(refOf(run.pod), 'Normal', 'Pulled', `Successfully pulled image "${image}"`);
+      return true;
+    } catch (error) {
+      const message = `Failed to pull image "${image}": ${(error as Error).message.trim()}`;
+      run.sink.event(refOf(run.pod), 'Warning', 'Failed', message);
+      this.update(run, c, { state: { waiting: { reason: 'ErrImagePull', message } } });
+      // The kubelet reports ErrImagePull for the failed attempt, then ImagePullBackOff while it waits.
+      this.update(run, c, { state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}": ${message}` } } });
+      run.sink.event(refOf(run.pod), 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+      return false;
+    }
+  }
+
+  private async createAndStart(run: PodRun, c: ContainerRun): Promise<string> {
+    const { pod, ip } = run;
+    const spec = c.spec;
+    const ports = ((spec.ports ?? []) as JsonObject[]).map((p) => `${Number(p.containerPort)}/${String(p.protocol ?? 'TCP').toLowerCase()}`);
+    const limits = ((spec.resources as JsonObject | undefined)?.limits ?? {}) as JsonObject;
+    const memory = memoryBytes(limits.memory);
+    const cpus = nanoCpus(limits.cpu);
+    const created = await this.docker.createContainer({
+      name: `k8s_${c.report.name}_${pod.metadata.name}_${pod.metadata.namespace}_${pod.metadata.uid}_${c.report.restartCount}`,
+      Image: String(spec.image),
+      ...(Array.isArray(spec.command) ? { Entrypoint: spec.command as string[] } : {}),
+      ...(Array.isArray(spec.args) ? { Cmd: spec.args as string[] } : {}),
+      Env: resolveEnv(this.store, pod, spec, ip),
+      ...(spec.workingDir ? { WorkingDir: String(spec.workingDir) } : {}),
+      ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])),
+      Labels: { [FAKE_LABEL]: this.instance, 'io.kubernetes.pod.name': pod.metadata.name, 'io.kubernetes.pod.namespace': pod.metadata.namespace ?? '', 'io.kubernetes.container.name': c.report.name },
+      HostConfig: {
+        PortBindings: Object.fromEntries(ports.map((p) => [p, [{ HostIp: ip, HostPort: p.split('/')[0] }]])),
+        ...(memory ? { Memory: memory } : {}),
+        ...(cpus ? { NanoCpus: cpus } : {}),
+      },
+    });
+    if (c.previousId) await this.remove(c.previousId, 0);
+    c.previousId = c.containerId;
+    c.containerId = created.id;
+    run.sink.event(refOf(pod), 'Normal', 'Created', `Created container ${c.report.name}`);
+    await created.start();
+    run.sink.event(refOf(pod), 'Normal', 'Started', `Started container ${c.report.name}`);
+    return created.id;
+  }
+
+  /** Runs probes while the container lives; resolves with how it ended. */
+  private async supervise(run: PodRun, c: ContainerRun, containerId: string): Promise<{ exitCode: number; reason: string; startedAt?: string; finishedAt: string }> {
+    const container = this.docker.getContainer(containerId);
+    const startedAt = timestamp();
+    c.started = true;
+    const readiness = c.spec.readinessProbe as JsonObject | undefined;
+    this.update(run, c, { containerID: `docker://${containerId}`, state: { running: { startedAt } }, ready: readiness === undefined });
+    let alive = true;
+    // The probe loops end on their own once `alive` is false.
+    if (readiness) void this.probeLoop(run, c, readiness, () => alive, (ok) => this.update(run, c, { ready: ok }));
+    if (c.spec.livenessProbe) {
+      void this.probeLoop(run, c, c.spec.livenessProbe as JsonObject, () => alive, (ok) => {
+        if (ok) return;
+        run.sink.event(refOf(run.pod), 'Normal', 'Killing', `Container ${c.report.name} failed liveness probe, will be restarted`);
+        void container.kill().catch(() => undefined);
+      });
+    }
+    const waited = (await container.wait().catch(() => ({ StatusCode: 137 }))) as { StatusCode: number };
+    alive = false;
+    const inspected = await container.inspect().catch(() => undefined);
+    const exitCode = inspected?.State.ExitCode ?? waited.StatusCode;
+    const reason = inspected?.State.OOMKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
+    return { exitCode, reason, startedAt, finishedAt: timestamp() };
+  }
+
+  /** Probes every periodSeconds after initialDelaySeconds; reports a change after success/failure thresholds. */
+  private async probeLoop(run: PodRun, c: ContainerRun, probe: JsonObject, alive: () => boolean, onChange: (ok: boolean) => void): Promise<void> {
+    const period = Number(probe.periodSeconds ?? 10) * 1000;
+    const successThreshold = Number(probe.successThreshold ?? 1);
+    const failureThreshold = Number(probe.failureThreshold ?? 3);
+    await this.sleep(run, Number(probe.initialDelaySeconds ?? 0) * 1000);
+    let state: boolean | undefined;
+    let successes = 0;
+    let failures = 0;
+    while (alive() && !run.stopped) {
+      const ok = await probeOnce(probe, c.spec, run.ip);
+      successes = ok ? successes + 1 : 0;
+      failures = ok ? 0 : failures + 1;
+      if (ok && state !== true && successes >= successThreshold) onChange((state = true));
+      if (!ok && state !== false && failures >= failureThreshold) onChange((state = false));
+      await this.sleep(run, period);
+    }
+  }
+
+  private update(run: PodRun, c: ContainerRun, change: Partial<ContainerReport>): void {
+    if (run.stopped) return;
+    c.report = { ...c.report, ...change };
+    this.report(run);
+  }
+
+  private report(run: PodRun): void {
+    const all = run.containers.map((c) => c.report);
+    const everyStarted = run.containers.every((c) => c.started);
+    const finished = all.every((r) => 'terminated' in r.state);
+    const phase = finished && everyStarted ? (all.every((r) => 'terminated' in r.state && r.state.terminated.exitCode === 0) ? 'Succeeded' : 'Failed') : everyStarted ? 'Running' : 'Pending';
+    run.sink.report(refOf(run.pod), { phase, podIP: run.ip, containers: all });
+  }
+
+  private sleep(run: PodRun, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        run.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      run.wakers.add(done);
+    });
+  }
+
+  private async remove(id: string, graceSeconds: number): Promise<void> {
+    const container = this.docker.getContainer(id);
+    await container.stop({ t: graceSeconds }).catch(() => undefined);
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+

@@ -1,0 +1,51 @@
+/** The seam between the kubelet and what runs a pod's containers (simulated, or the Docker engine). */
+import type { Readable } from 'node:stream';
+import type { LogOptions } from '../http-server.js';
+import type { KubeObject } from '../store.js';
+
+export type ContainerState =
+  | { readonly waiting: { readonly reason: string; readonly message?: string } }
+  | { readonly running: { readonly startedAt: string } }
+  | { readonly terminated: { readonly exitCode: number; readonly reason: string; readonly message?: string; readonly startedAt?: string; readonly finishedAt: string } };
+
+export interface ContainerReport {
+  readonly name: string;
+  readonly image: string;
+  readonly imageID: string;
+  readonly containerID?: string;
+  readonly ready: boolean;
+  readonly restartCount: number;
+  readonly state: ContainerState;
+  readonly lastState?: ContainerState;
+}
+
+export interface PodReport {
+  readonly phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  readonly podIP?: string;
+  readonly containers: readonly ContainerReport[];
+}
+
+export interface PodRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+/** How a runtime tells the kubelet what happened to a pod. */
+export interface PodRuntimeSink {
+  report(pod: PodRef, report: PodReport): void;
+  event(pod: PodRef, type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+export interface PodRuntime {
+  /** Starts the pod's containers; progress arrives through `sink`. */
+  start(pod: KubeObject, sink: PodRuntimeSink): void;
+  /** Stops them within the pod's grace period; resolves when they are gone. */
+  stop(pod: KubeObject): Promise<void>;
+  logs(pod: KubeObject, options: LogOptions): Readable;
+  close(): Promise<void>;
+}
+
+export const refOf = (pod: KubeObject): PodRef => ({ namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name, uid: pod.metadata.uid ?? '' });
+
+export const timestamp = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');

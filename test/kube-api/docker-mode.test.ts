@@ -1,0 +1,134 @@
+/**
+ * Docker mode: each pod is a real container. kubectl sees its logs, the Deployment's pods
+ * answer on the addresses the EndpointSlice lists, and a crashing container or a missing image
+ * reports what the real kubelet would (CrashLoopBackOff with restarts, ImagePullBackOff).
+ */
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBaseImage } from '../../src/drivers/docker/base-image.js';
+import { connectEngine } from '../../src/drivers/docker/engine.js';
+import { waitFor } from '../e2e/platform.js';
+import { startFakeKubeApi, type FakeKubeApi } from './start-fake-kube-api.js';
+import { kubectlRunner } from './testing/kubectl.js';
+
+const SERVER = `
+const http = require('http');
+console.log('hello from ' + process.env.POD_NAME + ' greeting=' + process.env.GREETING);
+http.createServer((req, res) => { console.log('served ' + req.url); res.end(process.env.POD_NAME); }).listen(8080, '0.0.0.0');
+`;
+
+const manifest = (image: string): string => `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-config}
+data: {GREETING: ahoy}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: web
+        image: ${image}
+        command: [node, -e, ${JSON.stringify(SERVER)}]
+        ports: [{containerPort: 8080}]
+        env:
+        - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+        envFrom: [{configMapRef: {name: web-config}}]
+        readinessProbe: {httpGet: {path: /ready, port: 8080}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+`;
+
+function get(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
+describe('fake Kubernetes API in docker mode', () => {
+  let api: FakeKubeApi;
+  let kubectl: ReturnType<typeof kubectlRunner>;
+  let image: string;
+
+  beforeAll(async () => {
+    image = (await ensureBaseImage(connectEngine({}))).tag;
+    api = await startFakeKubeApi({ docker: true, backoffMs: 500 });
+    kubectl = kubectlRunner(api);
+  }, 180_000);
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it('runs the pods as containers: rollout status, logs -f, and traffic to the EndpointSlice addresses', async () => {
+    const applied = await kubectl.run(['apply', '--server-side', '-f', '-'], manifest(image));
+    expect(applied.stderr).toBe('');
+    const rollout = await kubectl.run(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+    expect(rollout.stdout).toContain('deployment "web" successfully rolled out');
+
+    const slice = JSON.parse((await kubectl.run(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'json'])).stdout).items[0];
+    expect(slice.endpoints).toHaveLength(2);
+    const pods = new Set<string>();
+    for (const endpoint of slice.endpoints) {
+      expect(endpoint.addresses[0]).toMatch(/^127\.\d+\.\d+\.\d+$/);
+      pods.add(await get(`http://${endpoint.addresses[0]}:${slice.ports[0].port}/`));
+    }
+    expect(pods).toEqual(new Set(slice.endpoints.map((e: any) => e.targetRef.name)));
+
+    const pod = slice.endpoints[0].targetRef.name as string;
+    const follower = kubectl.spawn(['logs', '-f', pod]);
+    let output = '';
+    follower.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    try {
+      await waitFor('the first log line', () => output.includes(`hello from ${pod} greeting=ahoy`));
+      await get(`http://${slice.endpoints[0].addresses[0]}:8080/followed`);
+      await waitFor('the line the request wrote, while following', () => output.includes('served /followed'));
+    } finally {
+      follower.kill();
+    }
+  }, 120_000);
+
+  it('a crashing container shows CrashLoopBackOff with restarts; a missing image shows ImagePullBackOff', async () => {
+    const pod = (name: string, podImage: string, command: string[]) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: podImage, command }] },
+    });
+    await kubectl.run(['apply', '--server-side', '-f', '-'], JSON.stringify(pod('crasher', image, ['node', '-e', 'console.log("boom"); process.exit(3)'])));
+    await kubectl.run(['apply', '--server-side', '-f', '-'], JSON.stringify(pod('unpullable', '127.0.0.1:1/skiff/missing:1', ['true'])));
+    const status = async (name: string): Promise<any> => JSON.parse((await kubectl.run(['get', 'pod', name, '-o', 'json'])).stdout).status.containerStatuses?.[0];
+    const crashed = await waitFor('a restart and CrashLoopBackOff', async () => {
+      const s = await status('crasher');
+      return s?.restartCount >= 2 && s.state.waiting?.reason === 'CrashLoopBackOff' ? s : undefined;
+    }, 60_000);
+    expect(crashed.lastState.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    expect((await kubectl.run(['logs', 'crasher', '--previous'])).stdout).toBe('boom\n');
+    const table = (await kubectl.run(['get', 'pod', 'crasher'])).stdout;
+    expect(table).toMatch(/crasher\s+0\/1\s+CrashLoopBackOff\s+\d+/);
+
+    const unpulled = await waitFor('ImagePullBackOff', async () => {
+      const s = await status('unpullable');
+      return s?.state.waiting?.reason === 'ImagePullBackOff' ? s : undefined;
+    }, 60_000);
+    expect(unpulled.state.waiting.message).toContain('127.0.0.1:1/skiff/missing:1');
+    const events = (await kubectl.run(['get', 'events', '--field-selector', 'involvedObject.name=unpullable'])).stdout;
+    expect(events).toMatch(/Warning\s+Failed\s+pod\/unpullable\s+Failed to pull image "127\.0\.0\.1:1\/skiff\/missing:1"/);
+    await kubectl.run(['delete', 'pod', 'crasher', 'unpullable']);
+  }, 120_000);
+});
