@@ -17,7 +17,8 @@ export interface RouterHealth {
 
 export interface RouterWorkers {
   readonly wanted: number;
-  readonly listening: number;
+  /** The pids of the workers that accept connections now. */
+  readonly listening: readonly number[];
 }
 
 interface AdminAnswer {
@@ -94,7 +95,7 @@ export async function routerHealth(socketPath: string, timeoutMs = 1_000): Promi
       pid: parsed.pid,
       version: parsed.version,
       port: typeof parsed.port === 'number' ? parsed.port : 0,
-      ...(typeof workers?.wanted === 'number' && typeof workers.listening === 'number' ? { workers: { wanted: workers.wanted, listening: workers.listening } } : {}),
+      ...(typeof workers?.wanted === 'number' && Array.isArray(workers.listening) ? { workers: { wanted: workers.wanted, listening: workers.listening } } : {}),
     };
   } catch {
     return null;

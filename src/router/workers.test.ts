@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { drainBackends, fetchParallelReport, publishRouteTable, resetParallel } from './admin-client.js';
+import { drainBackends, fetchParallelReport, publishRouteTable, resetParallel, routerHealth } from './admin-client.js';
 import { route, startBackend, table, TestClient, waitFor } from './test-fixtures.js';
 import { processScope, startAbruptService, type SpawnedRouter } from './testing/processes.js';
 
@@ -71,6 +71,21 @@ describe('clustered router', () => {
     expect(result).toMatchObject({ drained: true, inFlight: 0 });
     expect(answeredByA).toBeGreaterThan(10);
     expect(okAfter).toBeGreaterThanOrEqual(300);
+  });
+
+  it('tells in its health which workers accept connections: a killed one leaves the list until its replacement listens', async () => {
+    const r = await router();
+    await r.port();
+    const listening = async (): Promise<readonly number[]> => (await routerHealth(r.socket))?.workers?.listening ?? [];
+    await waitFor(async () => (await listening()).length === 2, 10_000, 'both workers to listen');
+    expect((await routerHealth(r.socket))?.workers?.wanted).toBe(2);
+    const [victim, survivor] = (await listening()) as [number, number];
+    process.kill(victim, 'SIGKILL');
+    await waitFor(async () => {
+      const now = await listening();
+      return !now.includes(victim) && now.length === 2;
+    }, 20_000, 'a replacement worker to listen');
+    expect(await listening()).toContain(survivor);
   });
 
   it('sums the parallel-run counts of both workers and resets them', async () => {

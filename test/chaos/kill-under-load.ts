@@ -93,7 +93,8 @@ async function killOnce(platform: Platform, victim: Victim): Promise<string | un
       // Recovered once the replacement accepts connections, not merely once its process exists.
       return waitFor('the router primary to replace its worker', async () => {
         const health = await routerHealth(path.join(routerDir(platform), 'router.sock'));
-        return !routerWorkerPids(platform).includes(target) && health?.workers !== undefined && health.workers.listening === health.workers.wanted;
+        const listening = health?.workers?.listening ?? [];
+        return !listening.includes(target) && listening.length === health?.workers?.wanted;
       }, 20_000).then(() => undefined, () => `worker ${target} not replaced within 20 s`);
     }
     case 'router primary': {
