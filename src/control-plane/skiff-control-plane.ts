@@ -361,6 +361,17 @@ export class SkiffControlPlane implements ControlPlane {
           message: `the directory ${directory} does not exist`,
           hint: 'service paths are relative to the directory of the spec file',
         });
+      } else if (
+        // A handler made by the build command appears only in the artifact; the runtime reports it then.
+        service.kind === 'function' && service.handler !== undefined && service.build?.command === undefined &&
+        !fs.existsSync(path.resolve(directory, service.handler))
+      ) {
+        errors.push({
+          code: 'SKIFF_FUNCTION_HANDLER_MISSING',
+          path: `services.${name}.handler`,
+          message: `the handler ${path.resolve(directory, service.handler)} does not exist`,
+          hint: `the handler is relative to the service directory ${directory} (the service's \`path\`)`,
+        });
       }
     }
     return errors;
