@@ -107,7 +107,7 @@ export interface Driver {
    * Runtimes started ahead of need, so that a start loads code into one instead of starting a
    * process (the function driver). Absent: the driver keeps none.
    */
-  warmPool?(): Promise<WarmPoolStatus>;
+  warmPool?(): WarmPoolStatus;
   /** Ends what the driver holds besides instances (the warm pool); instances keep running. */
   close?(): Promise<void>;
 }

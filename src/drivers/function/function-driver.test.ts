@@ -136,7 +136,7 @@ describe('function driver', () => {
   it('starts instances from warm runtimes and refills the pool, which status reports', async () => {
     await startFunction(await launch('price.mjs'));
     const pool = await waitFor('a full warm pool', async () => {
-      const status = await driver.warmPool();
+      const status = driver.warmPool();
       return status.warm === 2 && status;
     }, { timeoutMs: 15_000 });
     expect(pool.memoryBytes).toBeGreaterThan(10 * 1024 * 1024);
@@ -204,7 +204,7 @@ describe('function driver', () => {
         `const { createFunctionDriver } = await import(${JSON.stringify(pathToFileURL(entry).href)});`,
         `const driver = createFunctionDriver({ dataDir: process.argv[2], baseEnv: { PATH: process.env.PATH ?? '' }, runtimeScript: ${JSON.stringify(runtimeScript)}, warmPool: 2 });`,
         `const instance = await driver.start(JSON.parse(process.argv[3]));`,
-        `while ((await driver.warmPool()).warm < 2) await new Promise((done) => setTimeout(done, 20));`,
+        `while (driver.warmPool().warm < 2) await new Promise((done) => setTimeout(done, 20));`,
         `const pooled = (await import('node:child_process')).execFileSync('pgrep', ['-P', String(process.pid)]).toString().trim().split('\\n').map(Number);`,
         `process.stdout.write(JSON.stringify({ handle: instance.handle, pooled }) + '\\n', () => process.kill(process.pid, 'SIGKILL'));`,
       ].join('\n'),

@@ -39,7 +39,7 @@ export interface FunctionDriverOptions {
 
 /** A driver with a warm pool: its state for `skiff status`, and a way to end it. */
 export interface FunctionDriver extends Driver {
-  warmPool(): Promise<WarmPoolStatus>;
+  warmPool(): WarmPoolStatus;
   close(): Promise<void>;
 }
 

@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readRssBytes } from '../../core/proc.js';
+import { readFileSync } from 'node:fs';
 import type { WarmPoolStatus } from '../driver.js';
 import type { ProcessEnd } from '../process/running-process.js';
 import { isRuntimeReply } from './runtime/protocol.js';
@@ -79,6 +79,15 @@ function startRuntime(options: WarmPoolOptions, onWarm: () => void): PooledRunti
   };
 }
 
+function residentBytes(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Runtimes that die before they are warm in a row: the pool stops refilling (a broken install must not spin). */
 const maxEarlyDeaths = 3;
 
@@ -104,13 +113,13 @@ export class WarmPool {
     return entry?.runtime ?? startRuntime(this.options, () => undefined);
   }
 
-  async status(): Promise<WarmPoolStatus> {
+  /** Synchronous: `skiff status` is built without waiting (a few small /proc reads). */
+  status(): WarmPoolStatus {
     const waiting = this.entries.filter((entry) => !entry.gone);
-    const sizes = await Promise.all(waiting.map((entry) => readRssBytes(entry.runtime.child.pid)));
     return {
       size: this.options.size,
       warm: waiting.filter((entry) => entry.warm).length,
-      memoryBytes: sizes.reduce<number>((sum, bytes) => sum + (bytes ?? 0), 0),
+      memoryBytes: waiting.reduce((sum, entry) => sum + residentBytes(entry.runtime.child.pid), 0),
     };
   }
 
