@@ -19,7 +19,7 @@ import type { LogRotation } from '../process/log-rotation.js';
 import { createProcessDriver, instanceLogPath } from '../process/process-driver.js';
 import { runningProcess } from '../process/running-process.js';
 import type { LoadMessage } from './runtime/protocol.js';
-import { WarmPool } from './warm-pool.js';
+import { heldOpen, WarmPool } from './warm-pool.js';
 import type { PooledRuntime } from './warm-pool.js';
 
 export const defaultWarmPoolSize = 2;
@@ -101,7 +101,7 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
     signalGroupQuietly(runtime.child.pid, 'SIGKILL');
     if (reply === 'timeout') throw new SkiffError('SKIFF_FUNCTION_LOAD_FAILED', `the runtime did not serve ${message.handlerPath} within ${loadTimeoutMs} ms`);
     if (reply !== null && reply.type === 'failed') throw new SkiffError(reply.code, reply.reason);
-    const end = await runtime.exit;
+    const end = await heldOpen(runtime.exit);
     throw new SkiffError('SKIFF_FUNCTION_LOAD_FAILED', `the runtime ended while loading ${message.handlerPath} (${end.signal ?? `exit code ${end.exitCode}`})`);
   }
 
@@ -147,7 +147,7 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
       return runningProcess(handle, runtime.exit);
     }
     signalGroupQuietly(pid, 'SIGKILL');
-    await runtime.exit;
+    await heldOpen(runtime.exit);
     if (cgroupDirs.status === 'fulfilled') await removeCgroups(cgroupDirs.value);
     await rm(pidFile, { force: true });
     const error: unknown = [loading, cgroupDirs, writing].find((result) => result.status === 'rejected')?.reason;

@@ -79,6 +79,16 @@ function startRuntime(options: WarmPoolOptions, onWarm: () => void): PooledRunti
   };
 }
 
+/** Awaits `promise` with the event loop held open: the unref'd runtimes alone would let it end first. */
+export async function heldOpen<T>(promise: Promise<T>): Promise<T> {
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  try {
+    return await promise;
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
 function residentBytes(pid: number): number {
   try {
     const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -128,7 +138,7 @@ export class WarmPool {
     this.closed = true;
     const entries = this.entries.splice(0);
     for (const entry of entries) entry.runtime.child.kill('SIGKILL');
-    await Promise.all(entries.map((entry) => entry.runtime.exit));
+    await heldOpen(Promise.all(entries.map((entry) => entry.runtime.exit)));
   }
 
   private fill(): void {
