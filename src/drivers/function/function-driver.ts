@@ -21,6 +21,7 @@ import { runningProcess } from '../process/running-process.js';
 import type { LoadMessage } from './runtime/protocol.js';
 import { heldOpen, WarmPool } from './warm-pool.js';
 import type { PooledRuntime } from './warm-pool.js';
+import type { Resources } from '../../spec/schema.js';
 
 export const defaultWarmPoolSize = 2;
 
@@ -45,6 +46,10 @@ export interface FunctionDriver extends Driver {
 
 const defaultRuntimeScript = fileURLToPath(new URL('./runtime/main.js', import.meta.url));
 
+function sameResources(a: Resources, b: Resources): boolean {
+  return a.memory === b.memory && a.cpu === b.cpu && a.pids === b.pids;
+}
+
 function signalGroupQuietly(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -60,10 +65,25 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
   const rotation = options.logRotation ?? defaultLogRotation;
   const loadTimeoutMs = options.loadTimeoutMs ?? 10_000;
   const pidDir = path.join(options.dataDir, 'functions');
+  // The limits of the last placed instance: most functions have the same (the default memory), so
+  // a runtime entering the pool is put into cgroups with them, and placing it costs no cgroup work.
+  let lastResources: Resources | null = null;
   const pool = new WarmPool({
     size: options.warmPool ?? defaultWarmPoolSize,
     script: options.runtimeScript ?? defaultRuntimeScript,
     env: options.baseEnv,
+    prepare: async (pid, exit) => {
+      const resources = lastResources;
+      if (!cgroups.enforced || resources === null) return null;
+      const directories = await cgroups.cgroups.create(`pool-${pid}`, resources);
+      if (!(await attachToCgroups(directories, pid))) {
+        await removeCgroups(directories);
+        return null;
+      }
+      // Whoever ends it (the pool's close, the instance's stop), its cgroups go with it.
+      void exit.then(() => removeCgroups(directories));
+      return { resources, directories };
+    },
   });
   const capabilities: DriverCapabilities = { recover: true, resourceLimits: processes.capabilities.resourceLimits };
 
@@ -105,13 +125,19 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
     throw new SkiffError('SKIFF_FUNCTION_LOAD_FAILED', `the runtime ended while loading ${message.handlerPath} (${end.signal ?? `exit code ${end.exitCode}`})`);
   }
 
-  /** Creates the instance's cgroups and moves the runtime into them; returns their directories. */
-  async function confine(launch: InstanceLaunch, pid: number): Promise<string[]> {
+  /** The instance's cgroups, with the runtime in them: those it waited in when their limits match, else new ones. */
+  async function confine(launch: InstanceLaunch, runtime: PooledRuntime): Promise<readonly string[]> {
+    const pid = runtime.child.pid;
+    const prepared = await runtime.prepared;
+    if (prepared !== null && sameResources(prepared.resources, launch.resources)) return prepared.directories;
+    lastResources = launch.resources;
     const directories = cgroups.enforced ? await cgroups.cgroups.create(launch.instanceId, launch.resources) : [];
     if (!(await attachToCgroups(directories, pid))) {
       await removeCgroups(directories);
       throw new Error('the runtime ended before it was given a function');
     }
+    // Moved out of the cgroups it waited in (with other limits): those are empty now.
+    if (prepared !== null) await removeCgroups(prepared.directories);
     return directories;
   }
 
@@ -125,7 +151,7 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
     const pidFile = path.join(pidDir, `${launch.instanceId}.json`);
     // The handler loads while the cgroups are set up: a start waits for the slower of the two, not
     // both. What the import allocates before the move is charged to Skiff's own cgroup.
-    const confined = confine(launch, pid);
+    const confined = confine(launch, runtime);
     const loaded = load(runtime, {
       type: 'load',
       handlerPath,

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { WarmPoolStatus } from '../driver.js';
+import type { Resources } from '../../spec/schema.js';
 import type { ProcessEnd } from '../process/running-process.js';
 import { isRuntimeReply } from './runtime/protocol.js';
 import type { RuntimeReply } from './runtime/protocol.js';
@@ -19,6 +20,14 @@ export interface PooledRuntime {
   readonly exit: Promise<ProcessEnd>;
   /** The replies the runtime sends after `warm`, in order. */
   next(): Promise<RuntimeReply | null>;
+  /** What `WarmPoolOptions.prepare` made ready for it while it waited; null when nothing (or it failed). */
+  readonly prepared: Promise<PreparedConfinement | null>;
+}
+
+/** Cgroups a pooled runtime already sits in, with the limits they were made with. */
+export interface PreparedConfinement {
+  readonly resources: Resources;
+  readonly directories: readonly string[];
 }
 
 export interface WarmPoolOptions {
@@ -26,6 +35,8 @@ export interface WarmPoolOptions {
   /** The runtime's entry (dist/drivers/function/runtime/main.js). */
   readonly script: string;
   readonly env: Readonly<Record<string, string>>;
+  /** Puts a runtime entering the pool into cgroups ahead of need; null: nothing to prepare. */
+  readonly prepare?: (pid: number, exit: Promise<ProcessEnd>) => Promise<PreparedConfinement | null>;
 }
 
 interface Entry {
@@ -67,9 +78,11 @@ function startRuntime(options: WarmPoolOptions, onWarm: () => void): PooledRunti
     ended = true;
     for (const waiter of waiters.splice(0)) waiter(null);
   });
+  const prepared = options.prepare ? options.prepare(child.pid, exit).catch(() => null) : Promise.resolve(null);
   return {
     child: child as ChildProcess & { pid: number },
     exit,
+    prepared,
     next() {
       const queued = replies.shift();
       if (queued) return Promise.resolve(queued);
@@ -120,7 +133,7 @@ export class WarmPool {
     if (entry) this.entries.splice(this.entries.indexOf(entry), 1);
     this.started = true;
     setImmediate(() => this.fill());
-    return entry?.runtime ?? startRuntime(this.options, () => undefined);
+    return entry?.runtime ?? startRuntime({ ...this.options, prepare: undefined }, () => undefined);
   }
 
   /** Synchronous: `skiff status` is built without waiting (a few small /proc reads). */
