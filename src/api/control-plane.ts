@@ -73,6 +73,8 @@ export interface StatusReport {
   readonly routerUrl: string;
   /** Whether memory/cpu/pids limits are enforced on this machine, and why not. */
   readonly limits: { readonly enforced: boolean; readonly reason: string | null };
+  /** This machine's warm pool of function runtimes; absent or null when the environment runs no function. */
+  readonly functionPool?: { readonly size: number; readonly warm: number; readonly memoryBytes: number } | null;
   readonly services: readonly ServiceStatus[];
   readonly instances: readonly InstanceStatus[];
 }

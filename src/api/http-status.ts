@@ -7,6 +7,7 @@ const exact: Partial<Record<ErrorCode, number>> = {
   SKIFF_NO_REVISION: 409,
   // A service directory that does not exist is a mistake in the applied spec, not a server fault.
   SKIFF_SERVICE_DIRECTORY_MISSING: 422,
+  SKIFF_FUNCTION_HANDLER_MISSING: 422,
   SKIFF_ARTIFACT_NOT_FOUND: 404,
   SKIFF_ARTIFACT_VERSION_INVALID: 400,
   SKIFF_ARTIFACT_AMBIGUOUS: 409,

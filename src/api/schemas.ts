@@ -248,6 +248,11 @@ export const statusReportSchema: z.ZodType<StatusReport> = z.object({
   revision: revisionSummarySchema.nullable(),
   routerUrl: z.string(),
   limits: z.object({ enforced: z.boolean(), reason: z.string().nullable() }),
+  functionPool: z
+    .object({ size: z.number().int(), warm: z.number().int(), memoryBytes: z.number().int() })
+    .nullable()
+    .optional()
+    .describe("this machine's warm pool of function runtimes; null when the environment runs no function"),
   services: z.array(serviceStatusSchema),
   instances: z.array(instanceStatusSchema),
 });

@@ -17,6 +17,8 @@ export interface ServerConfig {
   readonly instanceBaseEnv: Readonly<Record<string, string>>;
   /** DOCKER_HOST: the Docker engine for docker services; unset means /var/run/docker.sock. */
   readonly dockerHost: string | undefined;
+  /** --warm-pool or SKIFF_FUNCTION_WARM_POOL: function runtimes kept started once this machine runs a function. */
+  readonly functionWarmPool: number;
   /** How long and how many events and audit entries are kept; older audit entries move to the archive file. */
   readonly retention: RetentionConfig;
 }
@@ -46,11 +48,13 @@ export interface ServerFlags {
   readonly dataDir?: string | undefined;
   readonly apiPort?: number | undefined;
   readonly routerPort?: number | undefined;
+  readonly warmPool?: number | undefined;
 }
 
 export const defaultApiPort = 7070;
 export const defaultRouterPort = 8080;
 export const defaultEnvironment = 'dev';
+export const defaultFunctionWarmPool = 2;
 /** Relative to the directory `skiff up` (and the CLI) run in. */
 export const defaultDataDir = '.skiff';
 
@@ -69,6 +73,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     secretKey: env.SKIFF_SECRET_KEY,
     instanceBaseEnv: Object.freeze(pick(env, ['PATH', 'HOME', 'LANG'])),
     dockerHost: env.DOCKER_HOST === '' ? undefined : env.DOCKER_HOST,
+    functionWarmPool: flags.warmPool ?? wholeNumber(env, 'SKIFF_FUNCTION_WARM_POOL') ?? defaultFunctionWarmPool,
     retention: Object.freeze({
       events: policy(env, 'EVENTS'),
       audit: policy(env, 'AUDIT'),

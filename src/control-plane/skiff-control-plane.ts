@@ -50,6 +50,7 @@ import { revisionSummary } from './summaries.js';
 import { TimeTravel } from './time-travel.js';
 import { createRedactor, redactThenFilter } from '../monitoring/log-redaction.js';
 import type { ArtifactPort } from './release-operations.js';
+import type { WarmPoolStatus } from '../drivers/driver.js';
 
 export interface SkiffControlPlaneDeps {
   readonly store: StateStore;
@@ -63,6 +64,8 @@ export interface SkiffControlPlaneDeps {
   readonly logs: LogCollector;
   readonly timeline: Timeline;
   readonly stop: StopRequest;
+  /** This machine's warm pool of function runtimes (the function driver's), for status. */
+  readonly functionPool?: () => WarmPoolStatus;
 }
 
 export class SkiffControlPlane implements ControlPlane {
@@ -177,10 +180,10 @@ export class SkiffControlPlane implements ControlPlane {
     // serializing it for every poll is what made status slow.
     const key = `${revision?.id ?? 0}/${runtime?.stateVersion() ?? '-'}`;
     const cached = this.statusCache.get(environment);
-    if (cached?.key === key) return cached.report;
-    const report = this.buildStatus(environment, revision, runtime);
-    this.statusCache.set(environment, { key, report });
-    return report;
+    const report = cached?.key === key ? cached.report : this.buildStatus(environment, revision, runtime);
+    if (cached?.key !== key) this.statusCache.set(environment, { key, report });
+    // The pool changes without any change to the environment: read at every call.
+    return report.functionPool === null ? report : { ...report, functionPool: this.deps.functionPool?.() ?? null };
   }
 
   private buildStatus(environment: string, revision: Revision | null, runtime: EnvironmentController | undefined): StatusReport {
@@ -212,6 +215,8 @@ export class SkiffControlPlane implements ControlPlane {
       revision: revision ? revisionSummary(revision) : null,
       routerUrl: revision ? this.deps.environments.routerUrlFor(environment, revision) : (runtime?.routerUrl ?? ''),
       limits: { enforced: limits.enforced, reason: limits.reason ?? null },
+      // Filled in by status(); null says the environment runs no function.
+      functionPool: desired.some((service) => service.driver === 'function') ? undefined : null,
       services,
       instances,
     };
@@ -360,6 +365,17 @@ export class SkiffControlPlane implements ControlPlane {
           path: `services.${name}.path`,
           message: `the directory ${directory} does not exist`,
           hint: 'service paths are relative to the directory of the spec file',
+        });
+      } else if (
+        // A handler made by the build command appears only in the artifact; the runtime reports it then.
+        service.kind === 'function' && service.handler !== undefined && service.build?.command === undefined &&
+        !fs.existsSync(path.resolve(directory, service.handler))
+      ) {
+        errors.push({
+          code: 'SKIFF_FUNCTION_HANDLER_MISSING',
+          path: `services.${name}.handler`,
+          message: `the handler ${path.resolve(directory, service.handler)} does not exist`,
+          hint: `the handler is relative to the service directory ${directory} (the service's \`path\`)`,
         });
       }
     }

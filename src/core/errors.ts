@@ -67,6 +67,11 @@ export const errorCatalog = {
   SKIFF_AUDIT_FAILED: 'the change was made but could not be recorded in the audit log',
   SKIFF_DISK_FULL: 'the disk holding the data directory is full',
   SKIFF_STORE_CORRUPT: 'the state database is damaged',
+  SKIFF_FUNCTION_HANDLER_MISSING: "the function's handler file does not exist",
+  SKIFF_FUNCTION_LOAD_FAILED: "the function's handler module could not be loaded",
+  SKIFF_FUNCTION_FAILED: 'the function threw instead of returning a Response',
+  SKIFF_FUNCTION_TIMEOUT: 'the function did not answer within its timeout',
+  SKIFF_FUNCTION_BUSY: 'the function instance has as many requests in flight as its concurrency allows',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 

@@ -2,7 +2,7 @@
  * How the local provider runs one instance. One narrow interface; a driver declares what it can
  * do in `capabilities` instead of callers branching on its kind.
  */
-import type { DriverKind, Resources } from '../spec/schema.js';
+import type { DriverKind, FunctionSettings, Resources } from '../spec/schema.js';
 
 export interface InstanceLaunch {
   readonly instanceId: string;
@@ -23,6 +23,8 @@ export interface InstanceLaunch {
    * `command` in it, or the image's own command when `command` is empty. Other drivers ignore it.
    */
   readonly image?: string;
+  /** What the function driver loads into its runtime (function services); other drivers ignore it. */
+  readonly function?: FunctionSettings;
 }
 
 /** Serializable: saved in the store so a restarted control plane can `recover()` the instance. */
@@ -101,6 +103,22 @@ export interface Driver {
    * too. Null when there is none now (no engine). Absent: instances share the host's loopback.
    */
   routerAddress?(): Promise<string | null>;
+  /**
+   * Runtimes started ahead of need, so that a start loads code into one instead of starting a
+   * process (the function driver). Absent: the driver keeps none.
+   */
+  warmPool?(): WarmPoolStatus;
+  /** Ends what the driver holds besides instances (the warm pool); instances keep running. */
+  close?(): Promise<void>;
+}
+
+export interface WarmPoolStatus {
+  /** How many runtimes the pool keeps. */
+  readonly size: number;
+  /** How many are started and waiting now. */
+  readonly warm: number;
+  /** Their resident memory together. */
+  readonly memoryBytes: number;
 }
 
 export interface DriverOptions {
@@ -109,6 +127,8 @@ export interface DriverOptions {
   readonly baseEnv: Readonly<Record<string, string>>;
   /** The Docker engine's address as in DOCKER_HOST (read by config/); default: /var/run/docker.sock. */
   readonly dockerHost?: string;
+  /** How many function runtimes the function driver keeps started (default 2). */
+  readonly functionWarmPool?: number;
 }
 
 export type DriverFactory = (options: DriverOptions) => Driver;

@@ -8,6 +8,7 @@ export type {
   InstanceUsage,
   ResourceEnforcement,
   RunningInstance,
+  WarmPoolStatus,
 } from './driver.js';
 export { createDrivers, driverFactories } from './registry.js';
 export type { CreateDriversOptions, Drivers } from './registry.js';

@@ -2,11 +2,18 @@
 import type { DriverKind } from '../spec/schema.js';
 import type { Driver, DriverFactory } from './driver.js';
 import { createDockerDriver } from './docker/docker-driver.js';
+import { createFunctionDriver } from './function/function-driver.js';
 import { createProcessDriver } from './process/process-driver.js';
 
 export const driverFactories = {
   process: createProcessDriver,
   docker: (options) => createDockerDriver(options.dockerHost !== undefined ? { dockerHost: options.dockerHost } : {}),
+  function: (options) =>
+    createFunctionDriver({
+      dataDir: options.dataDir,
+      baseEnv: options.baseEnv,
+      ...(options.functionWarmPool !== undefined ? { warmPool: options.functionWarmPool } : {}),
+    }),
 } satisfies Record<DriverKind, DriverFactory>;
 
 export type Drivers = Readonly<Record<DriverKind, Driver>>;
@@ -16,6 +23,8 @@ export interface CreateDriversOptions {
   readonly baseEnv: Readonly<Record<string, string>>;
   /** The Docker engine's address as in DOCKER_HOST, for the docker driver. */
   readonly dockerHost?: string;
+  /** How many function runtimes to keep started (default 2). */
+  readonly functionWarmPool?: number;
   /** Drivers to use instead of the real ones for some kinds, e.g. the fake driver in tests. */
   readonly overrides?: Partial<Drivers>;
 }
@@ -27,6 +36,7 @@ export function createDrivers(options: CreateDriversOptions): Drivers {
         dataDir: options.dataDir,
         baseEnv: options.baseEnv,
         ...(options.dockerHost !== undefined ? { dockerHost: options.dockerHost } : {}),
+        ...(options.functionWarmPool !== undefined ? { functionWarmPool: options.functionWarmPool } : {}),
       });
   }
   return drivers;

@@ -80,7 +80,7 @@ async function serve(config: ServerConfig): Promise<number> {
   const stopRequest = new StopRequest();
   const abortedRollouts = new Topic<Deployment>();
   const docker = config.dockerHost !== undefined ? { dockerHost: config.dockerHost } : {};
-  const drivers = createDrivers({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv, ...docker });
+  const drivers = createDrivers({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv, functionWarmPool: config.functionWarmPool, ...docker });
   const artifacts = createLocalArtifacts({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv, ...docker });
   const secrets = createSecretStore(database, systemClock, createAesGcmCipher(loadSecretKey(config.dataDir, config.secretKey)));
   const tokens = createTokenStore(database, systemClock);
@@ -139,6 +139,7 @@ async function serve(config: ServerConfig): Promise<number> {
     sourceEnvironment: config.environment,
     artifacts,
     limits: drivers.process.capabilities.resourceLimits,
+    functionPool: () => drivers.function.warmPool?.() ?? { size: 0, warm: 0, memoryBytes: 0 },
     timeline,
     stop: stopRequest,
   });

@@ -7,8 +7,9 @@ import type { Release, ReleaseContent } from './release.js';
 import { releaseName } from './release.js';
 import { defaultParallel } from './schema-parallel.js';
 import type { ParallelSpec } from './schema-parallel.js';
+import { defaultFunctionMemory, functionSettings } from './schema-function.js';
 import { defaultStrategy } from './schema-strategy.js';
-import type { AnalysisSpec, Balance, DriverKind, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec } from './schema.js';
+import type { AnalysisSpec, Balance, DriverKind, FunctionSettings, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec } from './schema.js';
 
 /** Where a docker service running from its source directory builds its image before each start. */
 export interface ImageBuildSource {
@@ -48,6 +49,8 @@ export interface DesiredService {
   readonly strategy: StrategySpec;
   /** How a parallel run mirrors and compares (the spec's, or the defaults). */
   readonly parallel: ParallelSpec;
+  /** What the function runtime loads (function services); null for other services. */
+  readonly function: FunctionSettings | null;
 }
 
 export interface DesiredEnvironment {
@@ -71,6 +74,21 @@ export function serviceConfig(
   const serviceSpec = spec.services[service];
   if (!serviceSpec) throw new Error(`unknown service ${service}`);
   const override = spec.environments[environment]?.services[service] ?? {};
+  // Revisions saved before functions existed have no `kind`.
+  const fn = functionSettings({ ...serviceSpec, kind: serviceSpec.kind ?? 'service' });
+  if (fn) {
+    const memory = serviceSpec.memory ?? serviceSpec.resources.memory ?? defaultFunctionMemory;
+    return {
+      sourceDirectory: path.resolve(baseDir, serviceSpec.path),
+      driver: 'function',
+      command: [],
+      env: { ...serviceSpec.env, ...(override.env ?? {}) },
+      secrets,
+      resources: { ...serviceSpec.resources, memory, ...(override.resources ?? {}) },
+      image: null,
+      function: fn,
+    };
+  }
   return {
     sourceDirectory: path.resolve(baseDir, serviceSpec.path),
     driver: serviceSpec.driver,
@@ -131,6 +149,7 @@ export function resolveEnvironment(
         // Revisions saved before strategies and parallel runs existed have neither key.
         strategy: service.strategy ?? defaultStrategy,
         parallel: service.parallel ?? defaultParallel,
+        function: release?.function ?? null,
       };
     });
   return { name: environment, services, analyses: spec.analyses ?? {} };

@@ -3,7 +3,7 @@
  * `skiff up`, the source directory) plus that environment's config. Immutable and numbered.
  */
 import { createHash } from 'node:crypto';
-import type { DriverKind, Resources } from './schema.js';
+import type { DriverKind, FunctionSettings, Resources } from './schema.js';
 
 export interface ReleaseContent {
   /** `sha256:…` of the artifact; null when the release runs from its source directory. */
@@ -23,6 +23,8 @@ export interface ReleaseContent {
    * source directory, whose Dockerfile is built before each start.
    */
   readonly image?: string | null;
+  /** A function service's handler, timeout and concurrency; null or absent for other services. */
+  readonly function?: FunctionSettings | null;
 }
 
 export type ReleaseReason = 'source' | 'deploy' | 'config' | 'promote' | 'rollback' | 'restore' | 'parallel';
@@ -58,6 +60,8 @@ export function releaseHash(content: ReleaseContent): string {
     resources: Object.entries(content.resources).sort(([a], [b]) => a.localeCompare(b)),
     // Only when set, so releases made before images existed keep their hash.
     ...(content.image ? { image: content.image } : {}),
+    // Only for functions, so the releases of other services keep their hash.
+    ...(content.function ? { function: content.function } : {}),
     // Only when there are any, so releases made before secrets existed keep their hash.
     ...(Object.keys(content.secrets ?? {}).length > 0
       ? { secrets: Object.entries(content.secrets).sort(([a], [b]) => a.localeCompare(b)) }

@@ -9,6 +9,8 @@ import type { PipelineStageSpec } from './schema-pipeline.js';
 import { defaultParallel, parallelSchema } from './schema-parallel.js';
 import type { ParallelSpec } from './schema-parallel.js';
 import { balanceSchema, routeSchema } from './schema-route.js';
+import { checkFunctionFields, functionFields } from './schema-function.js';
+import type { FunctionSettings } from './schema-function.js';
 import {
   analysisCheckSchema,
   analysisSchema,
@@ -61,6 +63,7 @@ export {
   strategySchema,
   trafficMatchSchema,
 };
+export type { FunctionSettings };
 export type { AnalysisCheckSpec, CanaryStepSpec, CountOrPercent, LatencyPercentile, ParallelSpec, PipelineStageSpec, SpecIssueParams, TrafficMatch };
 
 export const probeSchema = z
@@ -133,6 +136,7 @@ const serviceFields = {
   stopGrace: durationSchema.default(5000).describe('time between SIGTERM and SIGKILL'),
   strategy: strategySchema.default(defaultStrategy).describe('how a new release replaces the old one (default: rolling, maxSurge 1, maxUnavailable 0)'),
   parallel: parallelSchema.optional().describe('how `skiff parallel start` mirrors requests to a candidate release (default: 100% of GET, HEAD, OPTIONS)'),
+  ...functionFields,
 };
 
 export const serviceSchema = z
@@ -142,6 +146,9 @@ export const serviceSchema = z
       // Runs even when other fields are invalid: the input may be any shape here.
       const raw: unknown = service;
       if (!isRecordLike(raw)) return;
+      checkFunctionFields(raw, ctx);
+      // A function's fields are checked above: it has neither a start command nor a driver.
+      if (raw.kind === 'function') return;
       const driver = raw.driver ?? 'process';
       // `start` is parsed with a default of [] (so its type stays a command), and a written one is never empty.
       const noStart = raw.start === undefined || (Array.isArray(raw.start) && raw.start.length === 0);
@@ -257,7 +264,8 @@ export type Probe = z.output<typeof probeSchema>;
 export type Resources = z.output<typeof resourcesSchema>;
 export type RouteSpec = z.output<typeof routeSchema>;
 export type Balance = z.output<typeof balanceSchema>;
-export type DriverKind = ServiceSpec['driver'];
+/** How the local provider runs instances: the service's `driver`, or `function` for `kind: function`. */
+export type DriverKind = ServiceSpec['driver'] | 'function';
 export type ProviderKind = EnvironmentSpec['provider'];
 export type ImageSpec = z.output<typeof imageSchema>;
 export type AlertRuleSpec = z.output<typeof alertRuleSchema>;

@@ -33,6 +33,10 @@ export function formatReport(report: StatusReport, now: number): string[] {
     : 'no revision applied';
   const lines = [`environment ${report.environment} · ${revision} · router ${report.routerUrl}`];
   if (!report.limits.enforced) lines.push(`resource limits: not enforced (${report.limits.reason ?? 'unknown reason'})`);
+  if (report.functionPool) {
+    const pool = report.functionPool;
+    lines.push(`function pool: ${pool.warm} warm of ${pool.size}, ${Math.round(pool.memoryBytes / (1024 * 1024))} MiB`);
+  }
   lines.push('');
   if (report.services.length === 0) lines.push('no services');
   else {

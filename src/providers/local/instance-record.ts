@@ -124,6 +124,7 @@ export function instanceLaunch(options: {
     resources: desired.resources,
     logDir: path.join(options.dataDir, 'logs', record.environment, record.service),
     ...(options.image !== undefined ? { image: options.image } : {}),
+    ...(desired.function ? { function: desired.function } : {}),
   };
 }
 
