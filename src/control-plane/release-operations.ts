@@ -171,6 +171,7 @@ export class ReleaseOperations {
     strategy?: StrategyType,
   ): Promise<ReleaseSummary> {
     const latest = this.deps.state.require();
+    this.deps.state.assertCanRun(latest.spec, { [environment]: { [service]: 0 } });
     const release = this.deps.store.createRelease({ environment, service, content, author, reason });
     const pointers = { ...latest.releases, [environment]: { ...(latest.releases[environment] ?? {}), [service]: release.version } };
     const what = `${reason} ${service} ${releaseName(release)}${content.artifact ? ` (${content.artifact.slice(0, 19)})` : ''} in ${environment}${detail ? ` ${detail}` : ''}`;
