@@ -93,4 +93,19 @@ describe('provider: kubernetes', () => {
     const releases = platform.cli(['releases', 'echo', 'cluster']);
     expect(releases.stdout).toContain('echo has no releases in cluster yet');
   }, 120_000);
+
+  it('a deploy to a kubernetes environment refuses with SKIFF_NOT_SUPPORTED and records no release, while dev keeps running', async () => {
+    platform = await startPlatform({ spec });
+    await waitForReady(platform, { echo: 1 });
+    const build = platform.cli(['build', 'echo']);
+    expect(build.code, build.stderr).toBe(0);
+    const deploy = platform.cli(['deploy', 'echo', 'latest', 'cluster']);
+    expect(deploy.code).toBe(1);
+    expect(deploy.stderr).toContain('environment cluster: the Kubernetes provider cannot run environments yet [SKIFF_NOT_SUPPORTED]');
+    expect(platform.cli(['releases', 'echo', 'cluster']).stdout).toContain('echo has no releases in cluster yet');
+    expect((await fetch(`${platform.routerUrl}/echo/`)).status).toBe(200);
+    // The spec can still be applied: the refused environment holds nothing that needs its provider.
+    const apply = platform.cli(['apply', 'skiff.yaml', '-m', 'again']);
+    expect(apply.code, apply.stderr).toBe(0);
+  }, 120_000);
 });
