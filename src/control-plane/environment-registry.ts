@@ -25,7 +25,7 @@ export class EnvironmentRegistry {
   private readonly controllers = new Map<string, EnvironmentController>();
   private readonly starting = new Map<string, Promise<EnvironmentController>>();
   /** Created by `prepare` and not started yet. */
-  private readonly prepared = new Map<string, { readonly kind: ProviderKind; readonly controller: EnvironmentController }>();
+  private readonly prepared = new Map<string, { readonly kind: ProviderKind; readonly routerPort: number; readonly controller: EnvironmentController }>();
 
   constructor(private readonly options: EnvironmentRegistryOptions) {}
 
@@ -61,14 +61,11 @@ export class EnvironmentRegistry {
   prepare(environment: string, spec: Spec): void {
     if (this.controllers.has(environment) || this.starting.has(environment)) return;
     const kind = spec.environments[environment]?.provider ?? 'local';
-    if (this.prepared.get(environment)?.kind === kind) return;
-    const controller = new EnvironmentController({
-      ...this.options.controller,
-      environment,
-      routerPort: this.routerPortFor(environment, { spec }),
-      createProvider: this.options.providers[kind],
-    });
-    this.prepared.set(environment, { kind, controller });
+    const routerPort = this.routerPortFor(environment, { spec });
+    const prepared = this.prepared.get(environment);
+    if (prepared?.kind === kind && prepared.routerPort === routerPort) return;
+    const controller = new EnvironmentController({ ...this.options.controller, environment, routerPort, createProvider: this.options.providers[kind] });
+    this.prepared.set(environment, { kind, routerPort, controller });
   }
 
   private start(environment: string, revision: Revision, desired: DesiredEnvironment): Promise<EnvironmentController> {
