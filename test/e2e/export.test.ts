@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { shopKubernetesEnvironment } from '../../src/providers/kubernetes/testing/shop.js';
-import { echoSpec, freePort, repoRoot, skiffBin, startPlatform, tempDir } from './platform.js';
+import { echoSpecWithCluster, freePort, repoRoot, skiffBin, startPlatform, tempDir } from './platform.js';
 import type { Platform } from './platform.js';
 
 const digest = (seed: string): string => `sha256:${seed.repeat(64).slice(0, 64)}`;
@@ -103,7 +103,7 @@ describe('skiff export --format kubernetes', () => {
 
   it('asks a running control plane for the releases: a service with none is left out with a warning', async () => {
     platform = await startPlatform({
-      spec: echoSpec({ instances: 1 }).replace('environments:\n  dev: {}\n', 'environments:\n  dev: {}\n  cluster:\n    provider: kubernetes\n    registry: 127.0.0.1:5000/skiff\n'),
+      spec: echoSpecWithCluster({ instances: 1 }),
     });
     const result = platform.cli(['export', 'cluster', '--format', 'kubernetes']);
     expect(result.code, result.stderr).toBe(0);

@@ -8,27 +8,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { echoServer, freePort, skiffBin, startPlatform, tempDir, waitForReady } from './platform.js';
+import { echoSpecWithCluster, freePort, skiffBin, startPlatform, tempDir, waitForReady } from './platform.js';
 import type { Platform } from './platform.js';
 
-const spec = `name: test
-services:
-  echo:
-    path: .
-    start: [node, ${JSON.stringify(echoServer)}]
-    instances: 1
-    readiness:
-      http: /health
-      interval: 200ms
-    routes:
-      - path: /echo
-        stripPrefix: true
-environments:
-  dev: {}
-  cluster:
-    provider: kubernetes
-    registry: 127.0.0.1:5000/skiff
-`;
+const spec = echoSpecWithCluster({ instances: 1 });
 
 let platform: Platform | undefined;
 const dirs: string[] = [];
