@@ -13,6 +13,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { kubernetesNamespace } from '../../../spec/schema-kubernetes.js';
+import type { KubernetesSpec } from '../../../spec/schema.js';
 import { exportWorkloads } from '../export-workloads.js';
 import { manifestFiles, manifestStream } from '../manifest-files.js';
 import { shopReleases, shopSpec, shopWeights } from '../testing/shop.js';
@@ -21,13 +22,13 @@ import type { KubernetesObject } from './environment-manifests.js';
 
 const goldenFile = path.resolve(import.meta.dirname, '../../../../test/golden/kubernetes/shop-cluster.yaml');
 
-function shopManifests(): KubernetesObject[] {
+function shopManifests(settings?: KubernetesSpec): KubernetesObject[] {
   const spec = shopSpec();
   const environment = spec.environments.cluster!;
   return environmentManifests({
     environment: 'cluster',
     namespace: kubernetesNamespace('cluster', environment.kubernetes),
-    settings: environment.kubernetes!,
+    settings: settings ?? environment.kubernetes!,
     releases: exportWorkloads({ spec, environment: 'cluster', registry: environment.registry!, releases: shopReleases }),
     weights: shopWeights,
     routerImage: '127.0.0.1:5000/skiff/skiff-router:0.1.0',
@@ -154,6 +155,14 @@ describe('the manifests of a kubernetes environment', () => {
       'poddisruptionbudgets: get,list,watch,create,patch,delete',
       'httproutes: get,list,watch,create,patch,delete',
     ]);
+  });
+
+  it('without a gateway: no HTTPRoute and no right to them; a LoadBalancer Service, all valid', () => {
+    const plain = shopManifests({ serviceType: 'LoadBalancer' });
+    for (const object of plain) expect(() => validate(object), `${object.kind} ${object.metadata?.name}`).not.toThrow();
+    expect(byKind(plain, 'HTTPRoute')).toEqual([]);
+    expect(JSON.stringify(byKind(plain, 'Role'))).not.toContain('httproutes');
+    expect(byKind(plain, 'Service').find((object) => object.metadata?.name === 'skiff-router')?.spec).toMatchObject({ type: 'LoadBalancer', allocateLoadBalancerNodePorts: true });
   });
 
   it('write YAML that Kubernetes (YAML 1.1) reads back as the same strings', () => {
