@@ -17,6 +17,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerBuild } from './commands/build.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerEvents } from './commands/events.js';
+import { registerExport } from './commands/export.js';
 import { registerHistory } from './commands/history.js';
 import { registerLogs } from './commands/logs.js';
 import { registerPipeline } from './commands/pipeline.js';
@@ -128,6 +129,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   registerStop(program, ctx, run);
   registerToken(program, ctx, run);
   registerAudit(program, ctx, run);
+  registerExport(program, ctx, run);
 
   try {
     await program.parseAsync([...argv], { from: 'node' });

@@ -55,9 +55,20 @@ export class DesiredState {
    * the rollouts it starts (who, which operation, a strategy a person chose).
    */
   async commit(spec: Spec, baseDir: string, releases: ReleasePointers, meta: RevisionMeta, intent?: RolloutIntent & { readonly environment?: string }): Promise<Revision> {
+    this.assertCanRun(spec, releases);
     const revision = this.store.saveRevision({ hash: stateHash(spec, baseDir, releases), spec, baseDir, releases, ...meta });
     await this.follow(revision, intent);
     return revision;
+  }
+
+  /**
+   * Refuses (with the provider's error) when an environment that would get releases has a
+   * provider that cannot run it, before anything is saved.
+   */
+  assertCanRun(spec: Spec, releases: ReleasePointers): void {
+    for (const environment of Object.keys(spec.environments)) {
+      if (Object.keys(releases[environment] ?? {}).length > 0) this.environments.prepare(environment, spec);
+    }
   }
 
   /** Points every environment at the revision, starting the environments new in it. */

@@ -8,6 +8,7 @@ import type { ShutdownOptions } from '../reconcile/provider.js';
 import type { RolloutIntent } from '../reconcile/rollout-controller.js';
 import type { ProviderFactories } from '../providers/registry.js';
 import type { DesiredEnvironment } from '../spec/desired.js';
+import type { ProviderKind, Spec } from '../spec/schema.js';
 import type { Revision } from '../store/state-store.js';
 
 export interface EnvironmentRegistryOptions {
@@ -23,6 +24,8 @@ export interface EnvironmentRegistryOptions {
 export class EnvironmentRegistry {
   private readonly controllers = new Map<string, EnvironmentController>();
   private readonly starting = new Map<string, Promise<EnvironmentController>>();
+  /** Created by `prepare` and not started yet. */
+  private readonly prepared = new Map<string, { readonly kind: ProviderKind; readonly routerPort: number; readonly controller: EnvironmentController }>();
 
   constructor(private readonly options: EnvironmentRegistryOptions) {}
 
@@ -50,17 +53,28 @@ export class EnvironmentRegistry {
     controller.setDesired(desired, intent);
   }
 
+  /**
+   * Creates the controller and provider of an environment that does not run yet, without starting
+   * them: a provider that cannot run the environment refuses here, before a revision or release
+   * that needs it is saved.
+   */
+  prepare(environment: string, spec: Spec): void {
+    if (this.controllers.has(environment) || this.starting.has(environment)) return;
+    const kind = spec.environments[environment]?.provider ?? 'local';
+    const routerPort = this.routerPortFor(environment, { spec });
+    const prepared = this.prepared.get(environment);
+    if (prepared?.kind === kind && prepared.routerPort === routerPort) return;
+    const controller = new EnvironmentController({ ...this.options.controller, environment, routerPort, createProvider: this.options.providers[kind] });
+    this.prepared.set(environment, { kind, routerPort, controller });
+  }
+
   private start(environment: string, revision: Revision, desired: DesiredEnvironment): Promise<EnvironmentController> {
     let starting = this.starting.get(environment);
     if (!starting) {
       starting = (async () => {
-        const kind = revision.spec.environments[environment]?.provider ?? 'local';
-        const controller = new EnvironmentController({
-          ...this.options.controller,
-          environment,
-          routerPort: this.routerPortFor(environment, revision),
-          createProvider: this.options.providers[kind],
-        });
+        this.prepare(environment, revision.spec);
+        const { controller } = this.prepared.get(environment) as { controller: EnvironmentController };
+        this.prepared.delete(environment);
         await controller.start(desired);
         this.controllers.set(environment, controller);
         return controller;
@@ -72,7 +86,7 @@ export class EnvironmentRegistry {
   }
 
   /** The main environment's router takes the given port; the others theirs, or the next ones in file order. */
-  routerPortFor(environment: string, revision: Revision): number {
+  routerPortFor(environment: string, revision: Pick<Revision, 'spec'>): number {
     if (environment === this.options.mainEnvironment) return this.options.routerPort;
     const declared = revision.spec.environments[environment]?.routerPort;
     if (declared !== undefined) return declared;

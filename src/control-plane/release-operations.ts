@@ -175,6 +175,7 @@ export class ReleaseOperations {
     // release would name a version no instance runs (its instances keep the first one's name).
     const current = this.deps.state.currentRelease(environment, service);
     if (current && current.configHash === releaseHash(content)) return { ...releaseSummary(current, true), unchanged: true };
+    this.deps.state.assertCanRun(latest.spec, { [environment]: { [service]: 0 } });
     const release = this.deps.store.createRelease({ environment, service, content, author, reason });
     const pointers = { ...latest.releases, [environment]: { ...(latest.releases[environment] ?? {}), [service]: release.version } };
     const what = `${reason} ${service} ${releaseName(release)}${content.artifact ? ` (${content.artifact.slice(0, 19)})` : ''} in ${environment}${detail ? ` ${detail}` : ''}`;

@@ -141,6 +141,10 @@ export class SkiffControlPlane implements ControlPlane {
         : planned.length === 0 && latest.hash === stateHash(spec, source.baseDir, pointers));
     if (latest && unchanged) return { revision: revisionSummary(latest), changed: false, environments };
 
+    // Refused before any release is recorded when an environment that would get one has a provider that cannot run it.
+    const planning = structuredClone(pointers);
+    for (const plan of planned) (planning[plan.environment] as Record<string, number>)[plan.service] = 0;
+    this.state.assertCanRun(spec, planning);
     for (const plan of planned) {
       const release = this.deps.store.createRelease({ ...plan, author: options.author });
       (pointers[plan.environment] as Record<string, number>)[plan.service] = release.version;

@@ -2,6 +2,7 @@
 import type { ProviderFactory } from '../reconcile/provider.js';
 import type { ProviderKind } from '../spec/schema.js';
 import { createFakeProvider } from './fake/fake-provider.js';
+import { createKubernetesProvider } from './kubernetes/kubernetes-provider.js';
 import { createLocalProvider } from './local/local-provider.js';
 import type { LocalProviderDeps } from './local/local-provider.js';
 
@@ -11,5 +12,6 @@ export function createProviderFactories(deps: LocalProviderDeps): ProviderFactor
   return {
     local: createLocalProvider(deps),
     fake: createFakeProvider({ clock: deps.clock, random: deps.random }),
+    kubernetes: createKubernetesProvider(),
   } satisfies Record<ProviderKind, ProviderFactory>;
 }

@@ -11,6 +11,8 @@ import type { ParallelSpec } from './schema-parallel.js';
 import { balanceSchema, routeSchema } from './schema-route.js';
 import { checkFunctionFields, functionFields } from './schema-function.js';
 import type { FunctionSettings } from './schema-function.js';
+import { checkKubernetesEnvironment, kubernetesSchema, registrySchema } from './schema-kubernetes.js';
+import type { KubernetesSpec } from './schema-kubernetes.js';
 import {
   analysisCheckSchema,
   analysisSchema,
@@ -52,19 +54,21 @@ export {
   defaultParallel,
   defaultStrategy,
   durationSchema,
+  kubernetesSchema,
   nameSchema,
   notifierSchema,
   parallelSchema,
   pipelineSchema,
   pipelineStageSchema,
   recreateStrategySchema,
+  registrySchema,
   rollingStrategySchema,
   routeSchema,
   strategySchema,
   trafficMatchSchema,
 };
 export type { FunctionSettings };
-export type { AnalysisCheckSpec, CanaryStepSpec, CountOrPercent, LatencyPercentile, ParallelSpec, PipelineStageSpec, SpecIssueParams, TrafficMatch };
+export type { AnalysisCheckSpec, CanaryStepSpec, CountOrPercent, KubernetesSpec, LatencyPercentile, ParallelSpec, PipelineStageSpec, SpecIssueParams, TrafficMatch };
 
 export const probeSchema = z
   .strictObject({
@@ -185,9 +189,11 @@ export const serviceOverrideSchema = z.strictObject({
 
 export const environmentSchema = z.strictObject({
   provider: z
-    .enum(['local', 'fake'])
+    .enum(['local', 'fake', 'kubernetes'])
     .default('local')
-    .describe('what runs the instances of this environment: `local` (this machine), or `fake` (simulated instances that start at once and run nothing, to try a spec or measure the control plane)'),
+    .describe('what runs the instances of this environment: `local` (this machine), `kubernetes` (a cluster; `skiff export ENV --format kubernetes` writes its manifests), or `fake` (simulated instances that start at once and run nothing, to try a spec or measure the control plane)'),
+  kubernetes: kubernetesSchema.optional(),
+  registry: registrySchema.optional(),
   routerPort: z
     .number()
     .int()
@@ -199,7 +205,9 @@ export const environmentSchema = z.strictObject({
     .record(nameSchema, serviceOverrideSchema)
     .default({})
     .describe('per-service overrides in this environment, by service name'),
-}).describe('an environment: a provider and per-service overrides');
+})
+  .superRefine((environment, ctx) => checkKubernetesEnvironment(environment, ctx), { when: (payload) => isRecordLike(payload.value) })
+  .describe('an environment: a provider and per-service overrides');
 
 export const specSchema = z
   .strictObject({

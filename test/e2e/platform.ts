@@ -335,6 +335,11 @@ ${options.extra ?? ''}environments:
 `;
 }
 
+/** `echoSpec` with a second environment, `cluster`, on the kubernetes provider. */
+export function echoSpecWithCluster(options: Parameters<typeof echoSpec>[0] = {}): string {
+  return echoSpec(options).replace('environments:\n  dev: {}\n', 'environments:\n  dev: {}\n  cluster:\n    provider: kubernetes\n    registry: 127.0.0.1:5000/skiff\n');
+}
+
 /**
  * A built echo service in dev, staging and production, each environment with its own GREETING
  * and its own router port; `extra` is appended (e.g. `pipelines:`).

@@ -1,0 +1,39 @@
+/**
+ * `skiff export ENV --format kubernetes`, past the command line: the environment's releases as
+ * Kubernetes manifests, one stream or one file per object. Loaded only by that command.
+ */
+import { exportWorkloads } from '../providers/kubernetes/export-workloads.js';
+import type { ExportedRelease } from '../providers/kubernetes/export-workloads.js';
+import { manifestFiles, manifestStream } from '../providers/kubernetes/manifest-files.js';
+import type { ManifestFile } from '../providers/kubernetes/manifest-files.js';
+import { environmentManifests } from '../providers/kubernetes/manifests/index.js';
+import { kubernetesNamespace, kubernetesSettings } from '../spec/schema-kubernetes.js';
+import type { Spec } from '../spec/schema.js';
+
+export type { ExportedRelease, ManifestFile };
+
+export interface KubernetesExport {
+  readonly stream: string;
+  readonly files: readonly ManifestFile[];
+  readonly namespace: string;
+}
+
+export function exportKubernetes(options: {
+  readonly spec: Spec;
+  readonly environment: string;
+  /** The registry of a kubernetes environment (the spec requires one). */
+  readonly registry: string;
+  readonly releases: readonly ExportedRelease[];
+  readonly routerImage: string;
+}): KubernetesExport {
+  const environment = options.spec.environments[options.environment];
+  const namespace = kubernetesNamespace(options.environment, environment?.kubernetes);
+  const objects = environmentManifests({
+    environment: options.environment,
+    namespace,
+    settings: kubernetesSettings(environment?.kubernetes),
+    releases: exportWorkloads({ spec: options.spec, environment: options.environment, registry: options.registry, releases: options.releases }),
+    routerImage: options.routerImage,
+  });
+  return { stream: manifestStream(objects), files: manifestFiles(objects), namespace };
+}

@@ -1,0 +1,84 @@
+/**
+ * Every object of one environment, in the order they can be applied: the namespace, RBAC, config
+ * maps, secrets, deployments, services, the disruption budget, HTTPRoutes. Pure and deterministic.
+ */
+import type { IHTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { INamespace } from 'kubernetes-models/v1/Namespace';
+import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IService } from 'kubernetes-models/v1/Service';
+import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { envConfigMap, routeTableConfigMap } from './config-maps.js';
+import { httpRoute } from './http-route.js';
+import type { EnvironmentManifestInput, ReleaseWorkload } from './input.js';
+import { namespaceObject } from './namespace.js';
+import { controlPlaneRole, controlPlaneRoleBinding, controlPlaneServiceAccount } from './rbac.js';
+import { releaseDeployment } from './release-deployment.js';
+import { releaseService } from './release-service.js';
+import { exportRouteTable } from './route-table.js';
+import { routerDeployment, routerDisruptionBudget, routerService } from './router.js';
+import { releaseSecret } from './secret.js';
+
+export type KubernetesObject =
+  | INamespace
+  | IServiceAccount
+  | IRole
+  | IRoleBinding
+  | IConfigMap
+  | ISecret
+  | IDeployment
+  | IService
+  | IPodDisruptionBudget
+  | IHTTPRoute;
+
+function byName<T extends { metadata?: { name?: string } }>(objects: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return objects
+    .filter((object) => {
+      const name = object.metadata?.name ?? '';
+      // Releases with the same variables share their ConfigMap.
+      if (seen.has(name)) return false;
+      seen.add(name);
+      return true;
+    })
+    .sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
+}
+
+function releasesByService(releases: readonly ReleaseWorkload[]): Map<string, ReleaseWorkload[]> {
+  const grouped = new Map<string, ReleaseWorkload[]>();
+  for (const workload of releases) grouped.set(workload.service.name, [...(grouped.get(workload.service.name) ?? []), workload]);
+  return new Map([...grouped].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+export function environmentManifests(input: Omit<EnvironmentManifestInput, 'routeTable'> & Partial<Pick<EnvironmentManifestInput, 'routeTable'>>): KubernetesObject[] {
+  const { environment, namespace, settings, releases } = input;
+  const routeTable = input.routeTable ?? exportRouteTable({ environment, namespace, releases, ...(input.weights ? { weights: input.weights } : {}) });
+  const secrets = releases.map((workload) => releaseSecret(environment, namespace, workload)).filter((secret): secret is ISecret => secret !== null);
+  const routes =
+    settings.gateway === 'httproute'
+      ? [...releasesByService(releases)].flatMap(([service, serviceReleases]) =>
+          (serviceReleases[0]?.service.routes ?? []).map((route, index) =>
+            httpRoute({ environment, namespace, service, index, route, releases: serviceReleases, weights: input.weights?.get(service) }),
+          ),
+        )
+      : [];
+  return [
+    namespaceObject(environment, namespace),
+    controlPlaneServiceAccount(environment, namespace),
+    controlPlaneRole(environment, namespace, settings),
+    controlPlaneRoleBinding(environment, namespace),
+    routeTableConfigMap(environment, namespace, routeTable),
+    ...byName(releases.map((workload) => envConfigMap(environment, namespace, workload))),
+    ...byName(secrets),
+    routerDeployment(environment, namespace, input.routerImage),
+    ...byName(releases.map((workload) => releaseDeployment(environment, namespace, workload))),
+    routerService(environment, namespace, settings),
+    ...byName(releases.map((workload) => releaseService(environment, namespace, workload))),
+    routerDisruptionBudget(environment, namespace),
+    ...routes,
+  ];
+}

@@ -1,0 +1,40 @@
+/** What the manifests of one environment are made from: plain data, resolved by the caller. */
+import type { RouteTable } from '../../../core/route-table.js';
+import type { DesiredService } from '../../../spec/desired.js';
+import type { KubernetesSpec } from '../../../spec/schema.js';
+
+/** One release to run: a service's desired state plus where its image is and its secret values. */
+export interface ReleaseWorkload {
+  /** The service as resolved for the environment; `release` names this release (`v3`). */
+  readonly service: DesiredService;
+  readonly release: string;
+  /** Replicas of this release (during a rollout, old and new releases split the instances). */
+  readonly replicas: number;
+  /** `REGISTRY/SERVICE@sha256:…`: never a mutable tag. */
+  readonly image: string;
+  /** Secret values by name (export writes placeholders unless asked for the values). */
+  readonly secrets: Readonly<Record<string, string>>;
+}
+
+export interface EnvironmentManifestInput {
+  readonly environment: string;
+  readonly namespace: string;
+  readonly settings: KubernetesSpec;
+  readonly releases: readonly ReleaseWorkload[];
+  /** Percent per release name for services split between releases; absent: the one release takes all. */
+  readonly weights?: ReadonlyMap<string, Readonly<Record<string, number>>>;
+  /** The routing table the router starts with (see `routeTableForExport`). */
+  readonly routeTable: RouteTable;
+  /** The image of Skiff's router. */
+  readonly routerImage: string;
+}
+
+/** The port every instance listens on inside its pod (`PORT`); Skiff's router listens on it too. */
+export const containerPort = 8080;
+/** The port of the router's Service (HTTP). */
+export const routerServicePort = 80;
+/**
+ * How long a stopping pod keeps serving before it gets SIGTERM (a preStop sleep): time for the
+ * router to take it out of its table (EndpointSlices update) and finish what is in flight to it.
+ */
+export const drainSeconds = 5;

@@ -1,0 +1,58 @@
+/**
+ * What a Skiff control plane may do in the environment's namespace, and no more: it applies and
+ * prunes the objects it writes (server-side apply is a patch, and a patch that creates needs
+ * create), reads pods, their logs and events for `status` and `logs`, marks a drained pod with a
+ * deletion cost (patch pods), and watches EndpointSlices for the router's backends. It never
+ * touches RBAC, the namespace, or objects of kinds it does not write.
+ */
+import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import type { KubernetesSpec } from '../../../spec/schema.js';
+import { environmentLabels } from './labels.js';
+import { controlPlaneName } from './names.js';
+
+type PolicyRule = NonNullable<IRole['rules']>[number];
+
+const read = ['get', 'list', 'watch'];
+const manage = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
+
+/** The rules of the control plane's Role; the HTTPRoute rule only when the environment writes one. */
+export function controlPlaneRules(settings: KubernetesSpec): PolicyRule[] {
+  return [
+    { apiGroups: ['apps'], resources: ['deployments'], verbs: manage },
+    { apiGroups: ['apps'], resources: ['replicasets'], verbs: read },
+    { apiGroups: [''], resources: ['pods'], verbs: [...read, 'patch'] },
+    { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['configmaps', 'services'], verbs: manage },
+    // Secrets are never watched or listed with their values streamed: get what it wrote, prune by name.
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
+    { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
+    { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: read },
+    { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: manage },
+    ...(settings.gateway === 'httproute' ? [{ apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: manage }] : []),
+  ];
+}
+
+export function controlPlaneServiceAccount(environment: string, namespace: string): IServiceAccount {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: controlPlaneName, namespace, labels: environmentLabels(environment) } };
+}
+
+export function controlPlaneRole(environment: string, namespace: string, settings: KubernetesSpec): IRole {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: controlPlaneName, namespace, labels: environmentLabels(environment) },
+    rules: controlPlaneRules(settings),
+  };
+}
+
+export function controlPlaneRoleBinding(environment: string, namespace: string): IRoleBinding {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: controlPlaneName, namespace, labels: environmentLabels(environment) },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: controlPlaneName },
+    subjects: [{ kind: 'ServiceAccount', name: controlPlaneName, namespace }],
+  };
+}
