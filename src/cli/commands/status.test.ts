@@ -24,7 +24,7 @@ const canary: ServiceRollout = {
 };
 
 function service(name: string, rollout: ServiceRollout | null): ServiceStatus {
-  return { name, environment: 'staging', release: 'v4', desired: 2, ready: 2, routes: [], rollout };
+  return { name, environment: 'staging', release: 'v4', desired: 2, ready: 2, routes: [], rollout, autoscale: null };
 }
 
 function report(services: readonly ServiceStatus[]): StatusReport {
