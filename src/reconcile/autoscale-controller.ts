@@ -223,9 +223,11 @@ export class AutoscaleController {
   }
 }
 
+/** `concurrency 4.2/5 per instance`: in panic, the panic window's figure (what made it panic). */
 function decisionText(decision: AutoscaleDecision): string {
   if (decision.reason === 'idle') return 'idle: no request within idleAfter';
-  const perInstance = decision.stableDemand / Math.max(decision.ready, 1);
+  const demand = decision.mode === 'panic' ? decision.panicDemand : decision.stableDemand;
+  const perInstance = demand / Math.max(decision.ready, 1);
   const unit = decision.measure === 'cpu' ? '%' : '';
   return `${decision.measure} ${perInstance.toFixed(1)}${unit}/${decision.target}${unit} per instance`;
 }
