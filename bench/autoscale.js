@@ -70,9 +70,10 @@ async function measureStep(label, scaling) {
         break;
       }
     }
-    const worst = Math.max(...Array.from({ length: (durationMs - stepAtMs) / 1000 }, (_, s) => p99Between(load.records, stepAtMs + s * 1000, stepAtMs + (s + 1) * 1000) ?? 0));
+    const perSecond = Array.from({ length: (durationMs - stepAtMs) / 1000 }, (_, s) => p99Between(load.records, stepAtMs + s * 1000, stepAtMs + (s + 1) * 1000) ?? 0);
+    const worst = Math.max(...perSecond);
     const end = p99Between(load.records, durationMs - 5000, durationMs);
-    return { label, before, recoveredAfter, worst, end, total: load.total, failed: load.failed, errors: load.errors, counts };
+    return { label, before, recoveredAfter, worst, end, perSecond, total: load.total, failed: load.failed, errors: load.errors, counts };
   } finally {
     await skiff.stop();
   }
@@ -149,7 +150,10 @@ async function main() {
         results.map((r) => [r.label, ms(r.before), r.recoveredAfter === undefined ? 'not in the run' : String(r.recoveredAfter), ms(r.worst), ms(r.end), r.total, r.failed]),
       ),
     );
-    for (const r of results) console.log(`\n${r.label}: ready instances once a second: ${r.counts.join(' ')}${r.failed ? `; failures: ${[...r.errors].map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`);
+    for (const r of results) {
+      console.log(`\n${r.label}: ready instances once a second: ${r.counts.join(' ')}${r.failed ? `; failures: ${[...r.errors].map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`);
+      console.log(`${r.label}: p99 ms of each second after the step: ${r.perSecond.map((p99) => Math.round(p99)).join(' ')}`);
+    }
   }
   if (parts.has('zero')) {
     try {

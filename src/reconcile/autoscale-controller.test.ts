@@ -3,21 +3,12 @@
  * sets the count, every change is an event, a held request wakes a service at zero, and a rollout
  * holds the count.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FakeProvider } from '../providers/fake/fake-provider.js';
+import type { FakeProvider } from '../providers/fake/fake-provider.js';
 import type { DesiredEnvironment, DesiredService } from '../spec/desired.js';
 import type { AutoscaleSpec } from '../spec/schema-autoscale.js';
-import { createDeploymentStore } from '../store/deployment-store.js';
-import { openDatabase } from '../store/sqlite-store.js';
-import type { NewEvent } from '../store/state-store.js';
-import type { Deployment } from './deployment.js';
-import { EnvironmentController } from './environment-controller.js';
-import type { ParallelRun } from './parallel-run.js';
 import { desiredService } from './testing/deployments.js';
+import { environmentHarness, type EnvironmentHarness } from './testing/environment-harness.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -26,33 +17,10 @@ afterEach(async () => {
 
 const policy: AutoscaleSpec = { min: 1, max: 8, target: { concurrency: 5 }, stableWindow: 10_000, panicWindow: 6_000, idleAfter: 30_000 };
 
-function harness(): { controller: EnvironmentController; fake: FakeProvider; events: NewEvent[]; clock: { now: () => number; at: number } } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-autoscale-'));
-  const db = openDatabase(dir);
+function harness(): EnvironmentHarness & { clock: { now: () => number; at: number } } {
   // Time moves only when the test moves it: the controller's own ticks then sample the same moment.
   const clock = { at: 1_000_000, now: () => clock.at };
-  const events: NewEvent[] = [];
-  const fakes: FakeProvider[] = [];
-  const controller = new EnvironmentController({
-    environment: 'dev',
-    routerPort: 8080,
-    createProvider: (context) => {
-      const fake = new FakeProvider(context, { clock, random: () => 0.5 });
-      fakes.push(fake);
-      return fake;
-    },
-    deployments: createDeploymentStore<Deployment, ParallelRun>(db, clock),
-    clock,
-    logger: pino({ level: 'silent' }),
-    emit: (event) => events.push(event),
-    rolloutAborted: () => {},
-  });
-  cleanups.push(async () => {
-    await controller.shutdown();
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return { controller, fake: fakes[0] as FakeProvider, events, clock };
+  return { ...environmentHarness(cleanups, { clock }), clock };
 }
 
 const environment = (service: DesiredService): DesiredEnvironment => ({ name: 'dev', services: [service], analyses: {} });

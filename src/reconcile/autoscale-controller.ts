@@ -120,13 +120,12 @@ export class AutoscaleController {
   private apply(service: string, state: ServiceScaling, decision: AutoscaleDecision): void {
     const from = state.memory.desired;
     const modeChanged = (state.last?.mode ?? 'stable') !== decision.mode;
-    const shown = (d: AutoscaleDecision | null): string => (d ? `${d.desired}/${d.mode}/${(d.stableDemand / Math.max(d.ready, 1)).toFixed(1)}` : '');
+    const observed = perInstance(decision);
+    const shown = (d: AutoscaleDecision | null): string => (d ? `${d.desired}/${d.mode}/${perInstance(d).toFixed(1)}` : '');
     if (shown(state.last) !== shown(decision)) this.version += 1;
     state.memory = decision.memory;
     state.last = decision;
     if (decision.desired === from && !modeChanged) return;
-    const policy = this.policyOf(service);
-    const observed = policy ? describeDecision(policy, decision.desired, decision).observed : null;
     this.deps.emit({
       type: 'autoscale.decision',
       environment: this.deps.environment,
@@ -146,10 +145,6 @@ export class AutoscaleController {
       },
     });
     if (decision.desired !== from) this.deps.scaled(service);
-  }
-
-  private policyOf(name: string): AutoscaleSpec | null {
-    return this.deps.services().find((service) => service.name === name)?.autoscale ?? null;
   }
 
   private state(service: DesiredService, policy: AutoscaleSpec): ServiceScaling {
@@ -223,11 +218,15 @@ export class AutoscaleController {
   }
 }
 
+/** The stable window's demand per ready instance (what status shows). */
+function perInstance(decision: AutoscaleDecision): number {
+  return decision.stableDemand / Math.max(decision.ready, 1);
+}
+
 /** `concurrency 4.2/5 per instance`: in panic, the panic window's figure (what made it panic). */
 function decisionText(decision: AutoscaleDecision): string {
   if (decision.reason === 'idle') return 'idle: no request within idleAfter';
-  const demand = decision.mode === 'panic' ? decision.panicDemand : decision.stableDemand;
-  const perInstance = demand / Math.max(decision.ready, 1);
+  const demand = decision.mode === 'panic' ? decision.panicDemand / Math.max(decision.ready, 1) : perInstance(decision);
   const unit = decision.measure === 'cpu' ? '%' : '';
-  return `${decision.measure} ${perInstance.toFixed(1)}${unit}/${decision.target}${unit} per instance`;
+  return `${decision.measure} ${demand.toFixed(1)}${unit}/${decision.target}${unit} per instance`;
 }

@@ -124,11 +124,12 @@ export class RouterLauncher {
     return fetchRouteTable(this.socketPath, 2000);
   }
 
-  /** The router's metrics in Prometheus text. */
+  /** The long poll for services the router holds requests for while they have no instance. */
   wakeRequests(signal: AbortSignal): Promise<readonly string[]> {
     return awaitWakeRequests(this.socketPath, signal);
   }
 
+  /** The router's metrics in Prometheus text. */
   metricsText(): Promise<string> {
     return fetchRouterMetrics(this.socketPath, 2000);
   }
