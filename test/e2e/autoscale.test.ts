@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fetchRouterMetrics } from '../../src/router/admin-client.js';
 import { repoRoot, runLoad, startPlatform, waitFor, waitForReady } from './platform.js';
 import type { Platform } from './platform.js';
 
@@ -102,5 +103,8 @@ describe('autoscaling', () => {
     expect(platform.cli(['status']).stdout).toMatch(/^ {2}slow: 1 instance \(autoscale 0–2, /m);
     const made = await decisions(platform);
     expect(made.map((d) => [d.data.from, d.data.to, d.data.reason])).toEqual(expect.arrayContaining([[1, 0, 'idle'], [0, 1, 'wake']]));
+    // The router measured the woken request's wait.
+    const metrics = await fetchRouterMetrics(path.join(platform.dataDir, 'routers', 'dev', 'router.sock'));
+    expect(metrics).toMatch(/^skiff_router_wake_seconds_count\{service="slow",environment="dev"\} 1$/m);
   });
 });
