@@ -2,6 +2,7 @@
  * The port the API serves: everything the REST API, and through it the CLI and dashboard, can ask
  * of the control plane. `control-plane/` implements it and `main/` wires it; the API only maps it to HTTP.
  */
+import type { AutoscaleStatus } from '../core/autoscale-status.js';
 import type { ErrorDetail } from '../core/errors.js';
 import type { RolloutPhase, RolloutResult } from '../rollout/index.js';
 import type { StrategyType } from '../spec/schema.js';
@@ -40,6 +41,8 @@ export interface ServiceStatus {
   readonly routes: readonly { readonly host: string | null; readonly path: string }[];
   /** The rollout under way, else the last one; null when the service has had none in the environment. */
   readonly rollout: ServiceRollout | null;
+  /** Its autoscaling; null for a fixed count. */
+  readonly autoscale: AutoscaleStatus | null;
 }
 
 /** A service's rollout in brief, as `skiff status` and the overview show it (`skiff rollout status` has it all). */

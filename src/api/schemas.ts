@@ -241,6 +241,19 @@ const serviceStatusSchema: z.ZodType<ServiceStatus> = z.object({
   ready: z.number().int(),
   routes: z.array(z.object({ host: z.string().nullable(), path: z.string() })),
   rollout: serviceRolloutSchema.nullable().describe('the rollout under way, else the last one; null when the service has had none here'),
+  autoscale: z
+    .object({
+      min: z.number().int(),
+      max: z.number().int(),
+      measure: z.enum(['concurrency', 'rps', 'cpu']),
+      target: z.number(),
+      observed: z.number().nullable().describe('the stable window\'s demand per ready instance'),
+      mode: z.enum(['stable', 'panic']),
+      desired: z.number().int(),
+      scaledToZero: z.boolean(),
+    })
+    .nullable()
+    .describe('its autoscaling; null for a fixed count'),
 });
 
 export const statusReportSchema: z.ZodType<StatusReport> = z.object({

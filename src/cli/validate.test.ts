@@ -44,4 +44,24 @@ describe('skiff validate', () => {
     expect(result.stderr).toMatch(/^error: cannot read nope\.yaml: ENOENT \[SKIFF_SPEC_FILE_NOT_FOUND\]\n {2}hint: /);
     expect(result.stderr).not.toContain('    at ');
   });
+
+  it('shows autoscale errors with file:line:column: min above max, instances beside autoscale', async () => {
+    const text = [
+      'name: shop',
+      'services:',
+      '  api:',
+      '    start: node server.js',
+      '    instances: 2',
+      '    autoscale:',
+      '      min: 5',
+      '      max: 2',
+      '      target: { concurrency: 5 }',
+      '',
+    ].join('\n');
+    fs.writeFileSync(path.join(dir, 'autoscale.yaml'), text);
+    const result = await cli.run(['validate', 'autoscale.yaml'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^autoscale\.yaml:7:7 services\.api\.autoscale: the service sets both instances and autoscale \[SKIFF_SPEC_INVALID_VALUE\]$/m);
+    expect(result.stderr).toMatch(/^autoscale\.yaml:7:12 services\.api\.autoscale\.min: min \(5\) is larger than max \(2\) \[SKIFF_SPEC_INVALID_VALUE\]$/m);
+  });
 });

@@ -212,6 +212,7 @@ export class SkiffControlPlane implements ControlPlane {
         ready: mine.filter((instance) => instance.state === 'ready').length,
         routes: service.routes.map((route) => ({ host: route.host ?? null, path: route.path })),
         rollout: rolloutOf(service.name),
+        autoscale: runtime?.autoscaleStatus(service.name) ?? null,
       };
     });
     return {
@@ -241,7 +242,9 @@ export class SkiffControlPlane implements ControlPlane {
     }
     const spec = structuredClone(latest.spec);
     const environment = spec.environments[options.environment] as Spec['environments'][string];
-    environment.services[options.service] = { ...environment.services[options.service], instances: options.instances };
+    // A fixed count in the environment turns its autoscaling off there (the environment's setting wins).
+    const { autoscale: _autoscale, ...override } = environment.services[options.service] ?? {};
+    environment.services[options.service] = { ...override, instances: options.instances };
     const revision = await this.state.commit(spec, latest.baseDir, latest.releases, {
       author: options.author,
       message: `scale ${options.environment}/${options.service} to ${options.instances}`,

@@ -33,6 +33,11 @@ export interface RouteEntry {
   readonly circuitBreaker?: RouteCircuitBreaker;
   readonly rateLimit?: RouteRateLimit;
   readonly hold?: RouteHold;
+  /**
+   * The service may be at zero instances (autoscale with min 0): a request held for it asks the
+   * control plane for an instance (the admin socket's GET /wake) instead of only waiting.
+   */
+  readonly wake?: boolean;
   /** Largest request body accepted (413 beyond). Default 64 MiB; 0 means no limit. */
   readonly maxBodyBytes?: number;
   /**

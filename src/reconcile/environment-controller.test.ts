@@ -2,62 +2,20 @@
  * The environment controller's stories (scale, crash, rollouts, analyses, the routing table) over
  * the fake provider: every decision made above the provider, no process started.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FakeProvider } from '../providers/fake/fake-provider.js';
+import type { FakeProvider } from '../providers/fake/fake-provider.js';
 import type { DesiredEnvironment, DesiredService } from '../spec/desired.js';
-import { createDeploymentStore } from '../store/deployment-store.js';
-import { openDatabase } from '../store/sqlite-store.js';
-import type { NewEvent } from '../store/state-store.js';
-import type { Deployment, ReleaseCounters } from './deployment.js';
-import { EnvironmentController } from './environment-controller.js';
-import type { ParallelRun } from './parallel-run.js';
+import type { ReleaseCounters } from './deployment.js';
 import { desiredService, strategy } from './testing/deployments.js';
+import { environmentHarness, type EnvironmentHarness, type EnvironmentHarnessOptions } from './testing/environment-harness.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Harness {
-  readonly controller: EnvironmentController;
-  readonly fake: FakeProvider;
-  readonly events: NewEvent[];
-  readonly aborted: Deployment[];
-}
-
-function harness(options: { readyOnStart?: boolean; tableVersion?: number } = {}): Harness {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-environment-'));
-  const db = openDatabase(dir);
-  const clock = { now: () => Date.now() };
-  const events: NewEvent[] = [];
-  const aborted: Deployment[] = [];
-  const fakes: FakeProvider[] = [];
-  const controller = new EnvironmentController({
-    environment: 'dev',
-    routerPort: 8080,
-    createProvider: (context) => {
-      const fake = new FakeProvider(context, { clock, random: () => 0.5, ...(options.readyOnStart === undefined ? {} : { readyOnStart: options.readyOnStart }) });
-      fakes.push(fake);
-      return fake;
-    },
-    deployments: createDeploymentStore<Deployment, ParallelRun>(db, clock),
-    clock,
-    logger: pino({ level: 'silent' }),
-    emit: (event) => events.push(event),
-    rolloutAborted: (deployment) => aborted.push(deployment),
-  });
-  const fake = fakes[0] as FakeProvider;
-  if (options.tableVersion !== undefined) void fake.publishRoutes({ version: options.tableVersion, generatedAt: new Date(0).toISOString(), routes: [] });
-  cleanups.push(async () => {
-    await controller.shutdown();
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return { controller, fake, events, aborted };
+function harness(options: EnvironmentHarnessOptions = {}): EnvironmentHarness {
+  return environmentHarness(cleanups, options);
 }
 
 const environment = (service: DesiredService, analyses: DesiredEnvironment['analyses'] = {}): DesiredEnvironment => ({ name: 'dev', services: [service], analyses });

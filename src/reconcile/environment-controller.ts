@@ -2,16 +2,19 @@
  * The controller of one environment, above its provider: follows the desired state, plans each
  * service in a per-service queue (a rollout's step while a deployment runs, a parallel run's two
  * releases, otherwise the desired count) over the provider's observed instances, has the provider
- * apply the plans, and keeps the data plane's routing table in step with the ready instances.
+ * apply the plans, and keeps the data plane's routing table in step with the ready instances. The
+ * autoscaler sets the count of autoscaled services (the desired state seen from here carries it).
  * Every decision is made here, once, whatever the provider.
  */
 import type { Logger } from 'pino';
+import type { AutoscaleStatus } from '../core/autoscale-status.js';
 import type { Clock } from '../core/clock.js';
 import type { ObservedInstance } from '../core/instance.js';
 import type { RouteTable } from '../core/route-table.js';
 import type { DesiredEnvironment, DesiredService } from '../spec/desired.js';
 import type { DeploymentStore } from '../store/deployment-store.js';
 import type { NewEvent } from '../store/state-store.js';
+import { AutoscaleController } from './autoscale-controller.js';
 import type { Deployment } from './deployment.js';
 import { drainTimeoutOf } from './deployment.js';
 import { planService } from './instance-planner.js';
@@ -44,7 +47,9 @@ const resyncIntervalMs = 5000;
 const defaultDrainTimeoutMs = 30_000;
 
 export class EnvironmentController {
+  /** As the spec resolves it; `desiredEnvironment()` gives it with the autoscaled counts. */
   private desired: DesiredEnvironment | null = null;
+  private scaledView: { readonly key: string; readonly environment: DesiredEnvironment } | null = null;
   private readonly queue: KeyedQueue;
   private readonly publisher: RoutePublisher;
   private resync: NodeJS.Timeout | null = null;
@@ -52,6 +57,7 @@ export class EnvironmentController {
   private desiredChanges = 0;
   readonly provider: Provider;
   readonly rollouts: RolloutController;
+  readonly autoscaler: AutoscaleController;
 
   constructor(private readonly deps: EnvironmentControllerDeps) {
     const { environment, logger, emit } = deps;
@@ -93,6 +99,19 @@ export class EnvironmentController {
       wake: (service, delayMs) => (delayMs ? this.queue.enqueueAfter(service, delayMs) : this.queue.enqueue(service)),
       routesChanged: () => void this.publish(),
     });
+    this.autoscaler = new AutoscaleController({
+      environment,
+      clock: deps.clock,
+      logger,
+      emit,
+      services: () => this.desired?.services ?? [],
+      instances: (service) => this.provider.observed(service),
+      load: () => this.provider.load(),
+      wakeRequests: (signal) => this.provider.wakeRequests(signal),
+      cpuSeconds: async (id) => (this.provider.capabilities.usage ? ((await this.provider.usage(id))?.cpuSeconds ?? null) : null),
+      rolloutUnderWay: (service) => this.rollouts.deployment(service) !== undefined,
+      scaled: (service) => this.queue.enqueue(service),
+    });
   }
 
   get environment(): string {
@@ -117,15 +136,18 @@ export class EnvironmentController {
     // up here. Only a stale one gets the table again.
     this.resync = setInterval(() => void this.resyncIfStale(), resyncIntervalMs);
     this.resync.unref();
+    this.autoscaler.start();
   }
 
   /** Follows a new desired state; `intent` says what made it (a deploy with its strategy, an apply). */
   setDesired(desired: DesiredEnvironment, intent?: RolloutIntent): void {
     this.desired = desired;
     this.desiredChanges += 1;
-    this.provider.follow(desired);
+    const scaled = this.desiredEnvironment() as DesiredEnvironment;
+    this.provider.follow(scaled);
     const instances = this.instances();
-    this.rollouts.onDesired(desired, instances, intent);
+    // A deployment starts with the count the autoscaler reached.
+    this.rollouts.onDesired(scaled, instances, intent);
     const services = new Set([...desired.services.map((s) => s.name), ...instances.map((i) => i.service)]);
     for (const service of services) this.queue.enqueue(service);
     void this.publish();
@@ -133,15 +155,32 @@ export class EnvironmentController {
 
   /** Changes whenever the desired state, the instances or the deployments change. */
   stateVersion(): string {
-    return `${this.desiredChanges}.${this.provider.observedVersion()}.${this.rollouts.version}`;
+    return `${this.desiredChanges}.${this.provider.observedVersion()}.${this.rollouts.version}.${this.autoscaler.version}`;
   }
 
+  /** The desired state with the autoscaled services at the autoscaler's count. */
   desiredEnvironment(): DesiredEnvironment | null {
-    return this.desired;
+    const desired = this.desired;
+    if (!desired) return null;
+    const key = `${this.desiredChanges}.${this.autoscaler.version}`;
+    if (this.scaledView?.key !== key) {
+      const services = desired.services.map((service) => {
+        const instances = this.autoscaler.count(service);
+        return instances === service.instances ? service : { ...service, instances };
+      });
+      this.scaledView = { key, environment: { ...desired, services } };
+    }
+    return this.scaledView.environment;
   }
 
   desiredService(name: string): DesiredService | undefined {
-    return this.desired?.services.find((service) => service.name === name);
+    return this.desiredEnvironment()?.services.find((service) => service.name === name);
+  }
+
+  /** The service's autoscaling as status shows it; null when it has a fixed count. */
+  autoscaleStatus(name: string): AutoscaleStatus | null {
+    const service = this.desired?.services.find((candidate) => candidate.name === name);
+    return service ? this.autoscaler.status(service) : null;
   }
 
   instances(): readonly ObservedInstance[] {
@@ -173,13 +212,14 @@ export class EnvironmentController {
   private async quiesce(): Promise<void> {
     this.stopping = true;
     if (this.resync) clearInterval(this.resync);
+    this.autoscaler.close();
     this.rollouts.close();
     this.queue.close();
     await this.queue.idle();
   }
 
   private routeTable(version: number): RouteTable {
-    const desired = this.desired;
+    const desired = this.desiredEnvironment();
     return planRouteTable(desired ? [desired] : [], this.readyInstances(), version, this.deps.clock.now(), this.traffic());
   }
 
@@ -193,7 +233,7 @@ export class EnvironmentController {
   }
 
   private traffic(): Map<string, ServiceTraffic> {
-    return this.rollouts.traffic(this.desired);
+    return this.rollouts.traffic(this.desiredEnvironment());
   }
 
   private async resyncIfStale(): Promise<void> {

@@ -90,6 +90,14 @@ export interface Provider {
   drain(address: InstanceAddress, timeoutMs: number): Promise<{ readonly drained: boolean; readonly inFlight: number }>;
   /** The data plane's per-release counters of a service, for analyses. */
   counters(service: string): Promise<CountersSnapshot>;
+  /** The data plane's load per service name, for the autoscaler (services without traffic may be absent). */
+  load(): Promise<ReadonlyMap<string, ServiceLoad>>;
+  /**
+   * Resolves with the services the data plane holds requests for while they have no instance (a
+   * route marked `wake`), as soon as there are any; with [] after a while without any, or when
+   * `signal` aborts. The autoscaler waits on it in a loop, so a wake reaches it at once.
+   */
+  wakeRequests(signal: AbortSignal): Promise<readonly string[]>;
   /** The data plane's metrics in Prometheus text, and its routing table as it routes now. */
   dataPlaneMetrics(): Promise<string>;
   dataPlaneTable(): Promise<RouteTable>;
@@ -102,6 +110,14 @@ export interface Provider {
   shutdown(options?: ShutdownOptions): Promise<void>;
   /** Stops watching and leaves the instances and the data plane running (the control plane goes; the data plane stays). */
   detach(): void;
+}
+
+/** What the data plane carries for one service now, summed over its routes and releases. */
+export interface ServiceLoad {
+  /** Requests being proxied to its instances now. */
+  readonly inFlight: number;
+  /** Requests answered since the data plane started (a counter: rates come from differences). */
+  readonly requests: number;
 }
 
 export interface ShutdownOptions {

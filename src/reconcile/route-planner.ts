@@ -90,6 +90,7 @@ export function planRouteTable(
           balance: service.balance,
           backends,
           ...resilience(route),
+          ...(service.autoscale?.min === 0 ? { wake: true } : {}),
           ...(split?.weights ? { weights: split.weights } : {}),
           ...(split?.releaseMatches && split.releaseMatches.length > 0 ? { releaseMatches: split.releaseMatches } : {}),
           ...(split?.mirror ? { mirror: split.mirror } : {}),

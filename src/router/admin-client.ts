@@ -28,13 +28,14 @@ interface AdminAnswer {
 
 const defaultTimeoutMs = 5_000;
 
-function call(socketPath: string, method: string, path: string, body: string | null, timeoutMs: number): Promise<AdminAnswer> {
+function call(socketPath: string, method: string, path: string, body: string | null, timeoutMs: number, signal?: AbortSignal): Promise<AdminAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         socketPath,
         method,
         path,
+        ...(signal === undefined ? {} : { signal }),
         headers: body === null ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         timeout: timeoutMs,
       },
@@ -135,4 +136,19 @@ export async function resetParallel(socketPath: string, route?: string): Promise
   const path = route === undefined ? '/parallel' : `/parallel?route=${encodeURIComponent(route)}`;
   const answer = await call(socketPath, 'DELETE', path, null, defaultTimeoutMs);
   if (answer.status !== 204) throw answerError(answer, answer.status === 400 ? 'SKIFF_BAD_REQUEST' : 'SKIFF_INTERNAL');
+}
+
+/** How long the router keeps a wake poll open without news; the client allows a little more. */
+export const wakePollMs = 20_000;
+
+/**
+ * Long-polls the router for the services it holds requests for while they have no instance (routes
+ * marked `wake`): answers as soon as there is one, with [] after `wakePollMs` without any. Rejects
+ * when the router cannot be reached or `signal` aborts.
+ */
+export async function awaitWakeRequests(socketPath: string, signal: AbortSignal): Promise<readonly string[]> {
+  const answer = await call(socketPath, 'GET', `/wake?waitMs=${wakePollMs}`, null, wakePollMs + defaultTimeoutMs, signal);
+  if (answer.status !== 200) throw answerError(answer, 'SKIFF_INTERNAL');
+  const parsed = JSON.parse(answer.body) as { services?: unknown };
+  return Array.isArray(parsed.services) ? parsed.services.filter((name): name is string => typeof name === 'string') : [];
 }

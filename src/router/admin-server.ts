@@ -1,7 +1,8 @@
 /**
  * The router's admin API, HTTP over a unix socket: the control plane publishes tables here.
  * PUT /table, GET /table, GET /healthz, GET /metrics, POST /drain, GET /parallel,
- * DELETE /parallel[?route=ID].
+ * DELETE /parallel[?route=ID], GET /wake?waitMs=N (long poll: the services with requests held
+ * while they have no instance, answered as soon as there is one).
  */
 import { createConnection } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -29,7 +30,11 @@ export interface AdminHandlers {
   parallel(): Promise<ParallelReport>;
   /** Forgets the parallel-run counts of one route, or of all. */
   resetParallel(route: string | undefined): Promise<void>;
+  /** Services to wake, as soon as there are any, or [] after `waitMs` or when `signal` aborts (the poller left). */
+  wakeRequests(waitMs: number, signal: AbortSignal): Promise<readonly string[]>;
 }
+
+const maxWakeWaitMs = 60_000;
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
@@ -97,6 +102,15 @@ async function handle(handlers: AdminHandlers, req: IncomingMessage, res: Server
     await handlers.resetParallel(route ?? undefined);
     res.writeHead(204);
     res.end();
+  } else if (path === '/wake' && req.method === 'GET') {
+    const waitMs = Number(url.searchParams.get('waitMs') ?? 0);
+    if (!Number.isInteger(waitMs) || waitMs < 0 || waitMs > maxWakeWaitMs) {
+      throw new SkiffError('SKIFF_BAD_REQUEST', `waitMs must be a whole number of milliseconds from 0 to ${maxWakeWaitMs}`, { path: 'waitMs' });
+    }
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    const services = await handlers.wakeRequests(waitMs, gone.signal);
+    if (!res.destroyed) sendJson(res, 200, { services });
   } else if (path === '/healthz' && req.method === 'GET') {
     sendJson(res, 200, { ok: true, ...handlers.health() });
   } else {

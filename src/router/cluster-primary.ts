@@ -9,6 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import { SkiffError } from '../core/errors.js';
 import { emptyRouteTable, type RouteTable } from '../core/route-table.js';
+import { WakeQueue } from '../core/wake-queue.js';
 import { startAdminServer } from './admin-server.js';
 import type { ListenTarget } from './data-server.js';
 import { mergeDrainResults, type DrainResult } from './drain.js';
@@ -70,6 +71,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
   let port = options.port;
   let seq = 0;
   const waiting = new Map<number, (message: WorkerMessage) => void>();
+  const wakes = new WakeQueue();
 
   const ask = (worker: Worker, message: PrimaryMessage & { seq: number }, timeoutMs = answerTimeoutMs): Promise<WorkerMessage | undefined> =>
     new Promise((resolve) => {
@@ -118,6 +120,9 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
             return;
           case 'start-failed':
             reject(new SkiffError('SKIFF_ROUTER_START_FAILED', `cannot listen on ${describeAddresses(options)}: ${message.message}`));
+            return;
+          case 'wake':
+            wakes.add(message.service);
             return;
           case 'applied':
           case 'metrics':
@@ -227,6 +232,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
             [...started].map((worker) => ask(worker, route === undefined ? { t: 'parallel-reset', seq: ++seq } : { t: 'parallel-reset', seq: ++seq, route })),
           );
         },
+        wakeRequests: (waitMs, signal) => wakes.take(waitMs, signal),
       });
     } catch (err) {
       killAll();
@@ -239,6 +245,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
   const close = (): Promise<void> => {
     closing ??= (async () => {
       stopping = true;
+      wakes.close();
       if (admin !== undefined) {
         admin.close();
         admin.closeAllConnections();

@@ -27,7 +27,7 @@ const takeoverTimeoutMs = 10_000;
 const drainTimeoutMs = 5_000;
 
 export function runRouterWorker(logger: RouterLogger, onExit: (code: number) => void): void {
-  const plane = new DataPlane({ logger });
+  const plane = new DataPlane({ logger, onWake: (_environment, service) => send({ t: 'wake', service }) });
   const primaryPid = process.ppid;
   let data: Listeners | undefined;
   let adminSocket: string | undefined;

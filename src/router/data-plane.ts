@@ -2,7 +2,8 @@
  * The request path: match the compiled table, apply the route's limits, pick a backend, hand the
  * request to a ProxyExchange. A new table is compiled once on arrival and swapped in with one
  * assignment. Requests for a route without a ready instance are held (bounded) until a table
- * brings one, or until their hold time runs out.
+ * brings one, or until their hold time runs out; for a route marked `wake` the control plane is
+ * asked for an instance (`onWake`), and the wait is measured.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { emptyRouteTable, type RouteTable } from '../core/route-table.js';
@@ -31,7 +32,12 @@ export interface DataPlaneOptions {
   readonly metrics?: RouterMetrics;
   /** Parallel-run copies: concurrency and timeout. */
   readonly parallel?: ParallelRunsOptions;
+  /** A request is held for a `wake` route without instances: ask for one (repeated while it waits). */
+  readonly onWake?: (environment: string, service: string) => void;
 }
+
+/** While requests wait, the wake is asked again this often, in case the first ask was lost. */
+const wakeRepeatMs = 1000;
 
 /** How often held requests and whole-exchange deadlines are checked. */
 const sweepEveryMs = 50;
@@ -53,6 +59,9 @@ export class DataPlane implements ExchangeContext {
   /** Exchanges waiting for a ready instance, in arrival order. */
   private held: ProxyExchange[] = [];
   private readonly heldByRoute = new Map<string, number>();
+  /** performance.now() of the last wake asked, per route id. */
+  private readonly wokenAt = new Map<string, number>();
+  private readonly onWake: ((environment: string, service: string) => void) | undefined;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(options: DataPlaneOptions) {
@@ -62,6 +71,7 @@ export class DataPlane implements ExchangeContext {
     this.upstreams = new UpstreamSet({ connectTimeoutMs: options.connectTimeoutMs ?? 5_000 });
     this.states = new RouteStates(this.metrics);
     this.parallel = new ParallelRuns(options.parallel);
+    this.onWake = options.onWake;
     this.compiled = this.compile(emptyRouteTable);
     this.sweeper = setInterval(() => this.sweep(), sweepEveryMs);
     this.sweeper.unref();
@@ -258,7 +268,14 @@ export class DataPlane implements ExchangeContext {
   }
 
   startOrHold(exchange: ProxyExchange): void {
-    if (exchange.start(Date.now())) return;
+    if (exchange.start(Date.now())) {
+      if (exchange.wakeSince !== 0) {
+        const entry = (exchange.route as ProxyRoute).entry;
+        this.metrics.observeWake(entry.environment, entry.service, performance.now() - exchange.wakeSince);
+        exchange.wakeSince = 0;
+      }
+      return;
+    }
     if (this.hold(exchange)) return;
     const route = exchange.route as ProxyRoute;
     exchange.series = route.state.series;
@@ -270,7 +287,10 @@ export class DataPlane implements ExchangeContext {
     return this.hold(exchange);
   }
 
-  /** Keeps the exchange until the next table or its hold time ends; false when the route cannot hold more. */
+  /**
+   * Keeps the exchange until the next table or its hold time ends, and wakes a service scaled to
+   * zero; false when the route cannot hold more.
+   */
   private hold(exchange: ProxyExchange): boolean {
     const route = exchange.route as ProxyRoute;
     const policy = route.state.policy;
@@ -280,7 +300,16 @@ export class DataPlane implements ExchangeContext {
     this.heldByRoute.set(route.id, held + 1);
     this.held.push(exchange);
     this.metrics.held = this.held.length;
+    if (route.entry.wake === true && route.backends.length === 0) this.wake(route, exchange);
     return true;
+  }
+
+  private wake(route: ProxyRoute, exchange: ProxyExchange): void {
+    const now = performance.now();
+    if (exchange.wakeSince === 0) exchange.wakeSince = now;
+    if (this.onWake === undefined || now - (this.wokenAt.get(route.id) ?? -Infinity) < wakeRepeatMs) return;
+    this.wokenAt.set(route.id, now);
+    this.onWake(route.entry.environment, route.entry.service);
   }
 
   /** A new table arrived: every held request tries again under it (and is held again if still without instance). */
@@ -318,6 +347,8 @@ export class DataPlane implements ExchangeContext {
           exchange.fail(503, 'SKIFF_NO_READY_INSTANCE', `route ${route.id} had no ready instance within ${route.state.policy.holdMs} ms`);
         } else {
           keep.push(exchange);
+          const route = exchange.route as ProxyRoute;
+          if (route.entry.wake === true && route.backends.length === 0) this.wake(route, exchange);
         }
       }
       this.held = keep;

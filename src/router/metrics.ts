@@ -54,11 +54,25 @@ export interface SeriesSnapshot {
   readonly values: readonly number[];
 }
 
+/** Upper bounds of the wake histogram (a held request's wait for a service at zero), in seconds. */
+export const wakeBuckets: readonly number[] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const wakeBucketsMs = wakeBuckets.map((seconds) => seconds * 1000);
+
+export interface WakeSnapshot {
+  readonly service: string;
+  readonly environment: string;
+  /** Non-cumulative counts per bucket, plus one for +Inf. */
+  readonly buckets: readonly number[];
+  readonly sumMs: number;
+}
+
 export interface MetricsSnapshot {
   readonly series: readonly SeriesSnapshot[];
   readonly unmatched: number;
   readonly held: number;
   readonly rejected: Readonly<Record<string, number>>;
+  /** Absent from a worker of an older router. */
+  readonly wakes?: readonly WakeSnapshot[];
 }
 
 const enum Slot {
@@ -86,6 +100,21 @@ export class RouterMetrics {
   held = 0;
   /** Requests refused before routing, by reason (bad request line, headers too large, …). */
   readonly rejected: Record<string, number> = {};
+  private readonly wakes = new Map<string, { service: string; environment: string; buckets: number[]; sumMs: number }>();
+
+  /** A request held while its service had no instance was sent on after `waitedMs`. */
+  observeWake(environment: string, service: string, waitedMs: number): void {
+    const key = `${environment}\u0000${service}`;
+    let wake = this.wakes.get(key);
+    if (wake === undefined) {
+      wake = { service, environment, buckets: new Array<number>(wakeBuckets.length + 1).fill(0), sumMs: 0 };
+      this.wakes.set(key, wake);
+    }
+    let i = 0;
+    while (i < wakeBucketsMs.length && waitedMs > (wakeBucketsMs[i] as number)) i++;
+    (wake.buckets[i] as number)++;
+    wake.sumMs += waitedMs;
+  }
 
   /** The series of `labels`, kept across table updates while the table still names it. */
   get(labels: SeriesLabels): MetricSeries {
@@ -129,8 +158,25 @@ export class RouterMetrics {
         ],
       });
     }
-    return { series, unmatched: this.unmatched, held: this.held, rejected: { ...this.rejected } };
+    const wakes = [...this.wakes.values()].map((wake) => ({ ...wake, buckets: [...wake.buckets] }));
+    return { series, unmatched: this.unmatched, held: this.held, rejected: { ...this.rejected }, wakes };
   }
+}
+
+function mergeWakes(snapshots: readonly MetricsSnapshot[]): WakeSnapshot[] {
+  const merged = new Map<string, { service: string; environment: string; buckets: number[]; sumMs: number }>();
+  for (const snapshot of snapshots) {
+    for (const wake of snapshot.wakes ?? []) {
+      const key = `${wake.environment}\u0000${wake.service}`;
+      const into = merged.get(key);
+      if (into === undefined) merged.set(key, { ...wake, buckets: [...wake.buckets] });
+      else {
+        wake.buckets.forEach((count, i) => (into.buckets[i] = (into.buckets[i] ?? 0) + count));
+        into.sumMs += wake.sumMs;
+      }
+    }
+  }
+  return [...merged.values()];
 }
 
 /** Sums snapshots (one per worker) label set by label set. */
@@ -153,7 +199,7 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
       }
     }
   }
-  return { series: [...merged.values()], unmatched, held, rejected };
+  return { series: [...merged.values()], unmatched, held, rejected, wakes: mergeWakes(snapshots) };
 }
 
 function escapeLabel(value: string): string {
@@ -208,6 +254,17 @@ export function renderPrometheus(snapshot: MetricsSnapshot): string {
   out.push(`skiff_router_unmatched_requests_total ${snapshot.unmatched}`);
   out.push('# HELP skiff_router_held_requests Requests waiting for a ready instance.', '# TYPE skiff_router_held_requests gauge');
   out.push(`skiff_router_held_requests ${snapshot.held}`);
+  const wake = 'skiff_router_wake_seconds';
+  out.push(`# HELP ${wake} Time a request waited while its service was woken from zero instances.`, `# TYPE ${wake} histogram`);
+  for (const w of snapshot.wakes ?? []) {
+    const labels = `service="${escapeLabel(w.service)}",environment="${escapeLabel(w.environment)}"`;
+    let cumulative = 0;
+    for (let i = 0; i <= wakeBuckets.length; i++) {
+      cumulative += w.buckets[i] as number;
+      out.push(`${wake}_bucket{${labels},le="${i < wakeBuckets.length ? String(wakeBuckets[i]) : '+Inf'}"} ${cumulative}`);
+    }
+    out.push(`${wake}_sum{${labels}} ${w.sumMs / 1000}`, `${wake}_count{${labels}} ${cumulative}`);
+  }
   out.push('# HELP skiff_router_rejected_requests_total Requests refused before routing, by reason.', '# TYPE skiff_router_rejected_requests_total counter');
   for (const [reason, count] of Object.entries(snapshot.rejected)) {
     out.push(`skiff_router_rejected_requests_total{reason="${escapeLabel(reason)}"} ${count}`);

@@ -169,6 +169,8 @@ export class ProxyExchange implements RequestHead, TargetHead, ResolvedTarget, D
   deadline = 0;
   /** performance.now() until which the exchange may wait for a ready instance. */
   holdUntil = 0;
+  /** performance.now() when it was first held for a route that may wake its service; 0 otherwise. */
+  wakeSince = 0;
   /** The service's concurrency counter this exchange holds a slot of. */
   limiter: ServiceLimiter | undefined = undefined;
   /** Set on a request chosen for a parallel run: keeps the client's answer for comparison. */

@@ -32,6 +32,7 @@ const resilienceFields = {
     .optional(),
   hold: z.object({ timeoutMs: ms.optional(), maxPending: z.number().int().nonnegative().optional() }).optional(),
   maxBodyBytes: z.number().int().nonnegative().optional(),
+  wake: z.boolean().optional(),
 };
 
 /** Sums within this of 100 are accepted: weights computed by division may not add up exactly. */

@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import { SkiffError } from '../core/errors.js';
+import { WakeQueue } from '../core/wake-queue.js';
 import type { RouteTable } from '../core/route-table.js';
 import { startAdminServer } from './admin-server.js';
 import { DataPlane } from './data-plane.js';
@@ -55,7 +56,8 @@ async function initialTable(tableFile: string | undefined, logger: RouterLogger)
 export async function startRouter(options: RouterOptions): Promise<RouterHandle> {
   const logger = options.logger ?? silentLogger;
   const drainTimeoutMs = options.drainTimeoutMs ?? 5_000;
-  const plane = new DataPlane({ logger });
+  const wakes = new WakeQueue();
+  const plane = new DataPlane({ logger, onWake: (_environment, service) => wakes.add(service) });
   const loaded = await initialTable(options.tableFile, logger);
   if (loaded !== undefined) {
     plane.apply(loaded);
@@ -108,6 +110,7 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
         drain: (request) => plane.drainBackends(request.backends, request.timeoutMs),
         parallel: async () => buildParallelReport(mergeParallelSnapshots([plane.parallel.snapshot()])),
         resetParallel: async (route) => plane.parallel.reset(route),
+        wakeRequests: (waitMs, signal) => wakes.take(waitMs, signal),
       });
     } catch (err) {
       await data.drain(0);
@@ -121,6 +124,7 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
   const close = (): Promise<void> => {
     closing ??= (async () => {
       plane.draining = true;
+      wakes.close();
       if (admin !== undefined) {
         admin.close();
         admin.closeAllConnections();

@@ -38,4 +38,6 @@ export type WorkerMessage =
   | { readonly t: 'metrics'; readonly seq: number; readonly snapshot: MetricsSnapshot }
   | { readonly t: 'drained'; readonly seq: number; readonly result: DrainResult }
   | { readonly t: 'parallel'; readonly seq: number; readonly snapshot: ParallelSnapshot }
-  | { readonly t: 'parallel-reset'; readonly seq: number };
+  | { readonly t: 'parallel-reset'; readonly seq: number }
+  /** A request is held for a service at zero instances: the primary tells the control plane's wake poll. */
+  | { readonly t: 'wake'; readonly service: string };

@@ -9,7 +9,7 @@ import { defaultParallel } from './schema-parallel.js';
 import type { ParallelSpec } from './schema-parallel.js';
 import { defaultFunctionMemory, functionSettings } from './schema-function.js';
 import { defaultStrategy } from './schema-strategy.js';
-import type { AnalysisSpec, Balance, DriverKind, FunctionSettings, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec } from './schema.js';
+import type { AnalysisSpec, AutoscaleSpec, Balance, DriverKind, FunctionSettings, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec } from './schema.js';
 
 /** Where a docker service running from its source directory builds its image before each start. */
 export interface ImageBuildSource {
@@ -36,7 +36,10 @@ export interface DesiredService {
   readonly env: Readonly<Record<string, string>>;
   /** Secret versions by name: the values are decrypted only when an instance starts. */
   readonly secrets: Readonly<Record<string, number>>;
+  /** The count to run; with autoscale, the count to start from (the autoscaler decides after). */
   readonly instances: number;
+  /** Autoscaling in this environment, or null for a fixed count. */
+  readonly autoscale: AutoscaleSpec | null;
   readonly readiness: Probe | undefined;
   readonly liveness: Probe | undefined;
   readonly resources: Resources;
@@ -107,9 +110,23 @@ export function imageBuildSource(image: ImageSpec | undefined, sourceDirectory: 
   return { context, dockerfile: path.relative(context, path.resolve(sourceDirectory, image.dockerfile)) };
 }
 
-/** The instance count the spec asks for in an environment. */
+/**
+ * The autoscaling of a service in an environment: the environment's `autoscale`, or the
+ * service's unless the environment fixes `instances`.
+ */
+export function desiredAutoscale(spec: Spec, environment: string, service: string): AutoscaleSpec | null {
+  const override = spec.environments[environment]?.services[service];
+  if (override?.instances !== undefined) return null;
+  return override?.autoscale ?? spec.services[service]?.autoscale ?? null;
+}
+
+/** The instance count the spec asks for in an environment (with autoscale: min, but at least one to start). */
 export function desiredInstances(spec: Spec, environment: string, service: string): number {
-  return spec.environments[environment]?.services[service]?.instances ?? spec.services[service]?.instances ?? 0;
+  const serviceSpec = spec.services[service];
+  if (!serviceSpec) return 0;
+  const autoscale = desiredAutoscale(spec, environment, service);
+  if (autoscale) return Math.max(autoscale.min, 1);
+  return spec.environments[environment]?.services[service]?.instances ?? serviceSpec.instances ?? 1;
 }
 
 /** Resolves one environment: services without a release in `releases` get no instances. */
@@ -139,6 +156,7 @@ export function resolveEnvironment(
         env: release?.env ?? {},
         secrets: release?.secrets ?? {},
         instances: release ? desiredInstances(spec, environment, name) : 0,
+        autoscale: desiredAutoscale(spec, environment, name),
         readiness: service.readiness,
         liveness: service.liveness,
         resources: release?.resources ?? {},

@@ -35,4 +35,13 @@ describe('planChanges', () => {
     const spec = specSchema.parse(base);
     expect(planChanges(null, { spec, baseDir: '/s' }, []).every((c) => c.change === 'add')).toBe(true);
   });
+
+  it('shows an autoscale change as one field, with the count it starts from', () => {
+    const before = specSchema.parse(base);
+    const after = specSchema.parse({ ...base, services: { ...base.services, api: { start: 'node a.js', autoscale: { min: 2, max: 6, target: { rps: 50 } } } } });
+    const changes = planChanges({ spec: before, baseDir: '/s' }, { spec: after, baseDir: '/s' }, []);
+    const api = changes.find((c) => c.environment === 'dev' && c.service === 'api');
+    expect(api?.fields.map((f) => f.field)).toEqual(['instances', 'autoscale']);
+    expect(api?.fields[1]).toMatchObject({ from: null, to: { min: 2, max: 6, target: { rps: 50 } } });
+  });
 });

@@ -3,7 +3,7 @@
  * resolved service views. Pure.
  */
 import path from 'node:path';
-import { desiredInstances } from './desired.js';
+import { desiredAutoscale, desiredInstances } from './desired.js';
 import type { ReleaseContent } from './release.js';
 import type { Spec } from './schema.js';
 
@@ -40,6 +40,7 @@ function serviceView(at: SpecAt, environment: string, service: string, release: 
   view.set('start', release?.command ?? spec.start);
   view.set('driver', spec.driver);
   view.set('instances', desiredInstances(at.spec, environment, service));
+  view.set('autoscale', desiredAutoscale(at.spec, environment, service));
   const env = release?.env ?? { ...spec.env, ...(override.env ?? {}) };
   for (const [name, value] of Object.entries(env)) view.set(`env.${name}`, value);
   const resources = release?.resources ?? { ...spec.resources, ...(override.resources ?? {}) };

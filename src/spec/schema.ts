@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { alertRuleSchema, checkAlertReferences, notifierSchema } from './schema-alerts.js';
 import { checkPipelineReferences, pipelineSchema, pipelineStageSchema } from './schema-pipeline.js';
 import type { PipelineStageSpec } from './schema-pipeline.js';
+import { autoscaleSchema, autoscaleTargetSchema, checkInstancesWithAutoscale } from './schema-autoscale.js';
+import type { AutoscaleSpec, AutoscaleTarget } from './schema-autoscale.js';
 import { defaultParallel, parallelSchema } from './schema-parallel.js';
 import type { ParallelSpec } from './schema-parallel.js';
 import { balanceSchema, routeSchema } from './schema-route.js';
@@ -43,6 +45,8 @@ export {
   alertRuleSchema,
   analysisCheckSchema,
   analysisSchema,
+  autoscaleSchema,
+  autoscaleTargetSchema,
   balanceSchema,
   blueGreenStrategySchema,
   byteSizeSchema,
@@ -68,7 +72,7 @@ export {
   trafficMatchSchema,
 };
 export type { FunctionSettings };
-export type { AnalysisCheckSpec, CanaryStepSpec, CountOrPercent, KubernetesSpec, LatencyPercentile, ParallelSpec, PipelineStageSpec, SpecIssueParams, TrafficMatch };
+export type { AnalysisCheckSpec, AutoscaleSpec, AutoscaleTarget, CanaryStepSpec, CountOrPercent, KubernetesSpec, LatencyPercentile, ParallelSpec, PipelineStageSpec, SpecIssueParams, TrafficMatch };
 
 export const probeSchema = z
   .strictObject({
@@ -127,7 +131,9 @@ const serviceFields = {
   start: commandSchema.default([]).describe('the command that starts one instance'),
   driver: z.enum(['process', 'docker']).default('process').describe('how instances run'),
   image: imageSchema.optional().describe('the container image (docker services only)'),
-  instances: z.number().int().min(0).max(1000).default(1).describe('desired number of instances'),
+  // No default here (1 is applied when resolving): a written `instances` beside `autoscale` is refused.
+  instances: z.number().int().min(0).max(1000).optional().describe('desired number of instances'),
+  autoscale: autoscaleSchema.optional().describe('scale the instance count with the load instead of a fixed `instances`'),
   env: z
     .record(z.string(), envValueSchema)
     .default({})
@@ -160,6 +166,7 @@ export const serviceSchema = z
         // Reported as the missing key it is, like any other required key.
         ctx.addIssue({ code: 'invalid_type', expected: 'array', input: undefined, path: ['start'], message: 'missing start' });
       }
+      checkInstancesWithAutoscale(raw, ctx, 'the service');
       if (driver === 'docker' && raw.image === undefined) {
         ctx.addIssue({ code: 'invalid_type', expected: 'object', input: undefined, path: ['image'], message: 'missing image' });
       }
@@ -177,15 +184,20 @@ export const serviceSchema = z
   .describe('a service: how to start it, how many instances, its routes and checks');
 
 export const serviceOverrideSchema = z.strictObject({
-  // Not `serviceFields.instances.optional()`: zod 4 applies the inner default (1) inside an
-  // optional, so every override would reset the service's instance count.
-  instances: z.number().int().min(0).max(1000).optional().describe('desired number of instances in this environment'),
+  instances: z.number().int().min(0).max(1000).optional().describe('desired number of instances in this environment (turns the service\'s autoscale off here)'),
+  autoscale: autoscaleSchema.optional().describe('autoscaling in this environment, replacing the service\'s (and its instances)'),
   env: z
     .record(z.string(), envValueSchema)
     .optional()
     .describe('environment variables added to or replacing the service ones in this environment'),
   resources: resourcesSchema.optional().describe('limits replacing the service ones in this environment'),
-}).describe('what changes for a service in this environment: instances, env, resources');
+}).superRefine(
+  (override, ctx) => {
+    const raw: unknown = override;
+    if (isRecordLike(raw)) checkInstancesWithAutoscale(raw, ctx, 'this environment');
+  },
+  { when: (payload) => isRecordLike(payload.value) },
+).describe('what changes for a service in this environment: instances or autoscale, env, resources');
 
 export const environmentSchema = z.strictObject({
   provider: z

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { SkiffError, type ErrorDetail } from '../../core/errors.js';
+import { desiredInstances } from '../../spec/desired.js';
 import { planChanges } from '../../spec/plan.js';
 import { specSchema, type Spec } from '../../spec/schema.js';
 import type {
@@ -108,6 +109,7 @@ export class MemoryControlPlane implements ControlPlane {
       ready: this.desired(environment, name),
       routes: service.routes.map((route) => ({ host: route.host ?? null, path: route.path })),
       rollout: null,
+      autoscale: null,
     }));
     const instances = services.flatMap((service) =>
       Array.from({ length: service.desired }, (_, index): InstanceStatus => ({
@@ -318,7 +320,7 @@ export class MemoryControlPlane implements ControlPlane {
 
   private desired(environment: string, service: string): number {
     const spec = this.spec;
-    const configured = spec?.environments[environment]?.services[service]?.instances ?? spec?.services[service]?.instances ?? 0;
+    const configured = spec ? desiredInstances(spec, environment, service) : 0;
     return this.counts.get(`${environment}/${service}`) ?? configured;
   }
 

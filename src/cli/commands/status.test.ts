@@ -24,7 +24,7 @@ const canary: ServiceRollout = {
 };
 
 function service(name: string, rollout: ServiceRollout | null): ServiceStatus {
-  return { name, environment: 'staging', release: 'v4', desired: 2, ready: 2, routes: [], rollout };
+  return { name, environment: 'staging', release: 'v4', desired: 2, ready: 2, routes: [], rollout, autoscale: null };
 }
 
 function report(services: readonly ServiceStatus[]): StatusReport {
@@ -62,5 +62,21 @@ describe('skiff status with rollouts', () => {
     const rolling: ServiceRollout = { ...canary, strategy: 'rolling', active: false, phase: 'completed', result: 'completed', steps: 1, step: 1, weights: null, finishedAt: '2026-11-26T09:00:00Z' };
     expect(formatReport(report([service('web', rolling)]), now).some((line) => line.includes('rollout'))).toBe(false);
     expect(formatReport(report([service('web', { ...rolling, finishedAt: '2026-11-26T11:59:00Z' })]), now)).toContain('  web: rollout rolling v3→v4 (completed), 1m ago');
+  });
+});
+
+describe('skiff status with autoscaling', () => {
+  const autoscale = { min: 1, max: 10, measure: 'concurrency', target: 20, observed: 4.24, mode: 'stable', desired: 3, scaledToZero: false } as const;
+
+  it('shows the count, the bounds and the observed figure against the target', () => {
+    const lines = formatReport(report([{ ...service('catalog', null), autoscale }]), now);
+    expect(lines).toContain('  catalog: 3 instances (autoscale 1–10, concurrency 4.2/20 per instance)');
+  });
+
+  it('says when a service is scaled to zero, and marks panic and cpu shares', () => {
+    const zero = { ...autoscale, min: 0, desired: 0, scaledToZero: true, observed: 0 };
+    expect(formatReport(report([{ ...service('catalog', null), autoscale: zero }]), now)).toContain('  catalog: scaled to zero (autoscale 0–10, concurrency 0.0/20 per instance)');
+    const cpu = { ...autoscale, measure: 'cpu', target: 70, observed: 95, mode: 'panic', desired: 1 } as const;
+    expect(formatReport(report([{ ...service('catalog', null), autoscale: cpu }]), now)).toContain('  catalog: 1 instance (autoscale 1–10, cpu 95.0%/70% per instance, panic)');
   });
 });

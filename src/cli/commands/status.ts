@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ServiceRollout, StatusReport } from '../../api/control-plane.js';
+import type { ServiceRollout, ServiceStatus, StatusReport } from '../../api/control-plane.js';
 import type { CliContext, RunCommand } from '../context.js';
 import { dash, formatAge, formatTable } from '../output.js';
 
@@ -47,6 +47,8 @@ export function formatReport(report: StatusReport, now: number): string[] {
       ),
     );
     for (const service of report.services) {
+      const autoscale = autoscaleLine(service);
+      if (autoscale) lines.push(autoscale);
       const { rollout } = service;
       if (rollout && (rollout.active || (rollout.finishedAt !== null && now - Date.parse(rollout.finishedAt) < recentRolloutMs))) {
         lines.push(...rolloutLines(service.name, report.environment, rollout, now));
@@ -76,6 +78,17 @@ export function formatReport(report: StatusReport, now: number): string[] {
     }
   }
   return lines;
+}
+
+/** `  catalog: 3 instances (autoscale 1–10, concurrency 4.2/20 per instance)`, or `scaled to zero`. */
+export function autoscaleLine(service: ServiceStatus): string | null {
+  const scaling = service.autoscale;
+  if (!scaling) return null;
+  const unit = scaling.measure === 'cpu' ? '%' : '';
+  const observed = scaling.observed === null ? '-' : scaling.observed.toFixed(1);
+  const figures = `autoscale ${scaling.min}–${scaling.max}, ${scaling.measure} ${observed}${unit}/${scaling.target}${unit} per instance${scaling.mode === 'panic' ? ', panic' : ''}`;
+  const count = scaling.scaledToZero ? 'scaled to zero' : `${scaling.desired} instance${scaling.desired === 1 ? '' : 's'}`;
+  return `  ${service.name}: ${count} (${figures})`;
 }
 
 /** `rollout canary v3→v4 step 2/5 weight 25% (analysing)`: where a service's rollout stands. */

@@ -8,9 +8,10 @@ import type { Clock } from '../../core/clock.js';
 import type { InstanceAddress, InstanceUsage, ObservedInstance } from '../../core/instance.js';
 import type { ParallelReport } from '../../core/parallel-report.js';
 import type { RouteTable } from '../../core/route-table.js';
+import { WakeQueue } from '../../core/wake-queue.js';
 import type { CountersSnapshot } from '../../reconcile/deployment.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
-import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory } from '../../reconcile/provider.js';
+import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ServiceLoad } from '../../reconcile/provider.js';
 import { restartAfterCrash } from '../../reconcile/restart-backoff.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
 
@@ -52,6 +53,8 @@ export class FakeProvider implements Provider {
   private readonly instances = new Map<string, FakeInstance>();
   private readonly byService = new Map<string, Map<string, FakeInstance>>();
   private readonly counterSnapshots = new Map<string, CountersSnapshot>();
+  private readonly loads = new Map<string, ServiceLoad>();
+  private readonly wakes = new WakeQueue();
   private table: RouteTable | null = null;
   private nextOrdinal = 1;
   private changes = 0;
@@ -218,6 +221,24 @@ export class FakeProvider implements Provider {
     return '';
   }
 
+  /** For tests: the load the simulated data plane reports for a service. */
+  setLoad(service: string, load: ServiceLoad): void {
+    this.loads.set(service, load);
+  }
+
+  async load(): Promise<ReadonlyMap<string, ServiceLoad>> {
+    return new Map(this.loads);
+  }
+
+  /** For tests: the simulated data plane holds a request for a service without instances. */
+  holdRequest(service: string): void {
+    this.wakes.add(service);
+  }
+
+  wakeRequests(signal: AbortSignal): Promise<readonly string[]> {
+    return this.wakes.take(30_000, signal);
+  }
+
   async dataPlaneTable(): Promise<RouteTable> {
     return this.table ?? { version: 0, generatedAt: new Date(this.options.clock.now()).toISOString(), routes: [] };
   }
@@ -238,6 +259,7 @@ export class FakeProvider implements Provider {
 
   async shutdown(): Promise<void> {
     this.closed = true;
+    this.wakes.close();
     this.instances.clear();
     this.byService.clear();
   }

@@ -12,13 +12,14 @@ import type { RouteTable } from '../../core/route-table.js';
 import type { Drivers } from '../../drivers/registry.js';
 import type { CountersSnapshot } from '../../reconcile/deployment.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
-import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ShutdownOptions } from '../../reconcile/provider.js';
+import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ServiceLoad, ShutdownOptions } from '../../reconcile/provider.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
 import type { StateStore } from '../../store/state-store.js';
 import { InstanceLifecycle, localInstanceHost } from './instance-lifecycle.js';
 import type { InstanceLifecycleDeps } from './instance-lifecycle.js';
 import { toObserved } from './instance-record.js';
 import { serviceCounters } from './router-counters.js';
+import { serviceLoads } from './router-load.js';
 import { routerListenAddresses } from './router-addresses.js';
 import { RouterLauncher } from './router-launcher.js';
 
@@ -144,6 +145,14 @@ export class LocalProvider implements Provider {
 
   async counters(service: string): Promise<CountersSnapshot> {
     return serviceCounters(await this.router.metricsText(), this.environment, service, this.deps.clock.now());
+  }
+
+  async load(): Promise<ReadonlyMap<string, ServiceLoad>> {
+    return serviceLoads(await this.router.metricsText(), this.environment);
+  }
+
+  wakeRequests(signal: AbortSignal): Promise<readonly string[]> {
+    return this.router.wakeRequests(signal);
   }
 
   dataPlaneMetrics(): Promise<string> {

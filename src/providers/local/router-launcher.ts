@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { SkiffError } from '../../core/errors.js';
 import type { RouteTable } from '../../core/route-table.js';
 import { sleep } from '../../core/clock.js';
-import { drainBackends, fetchParallelReport, fetchRouteTable, fetchRouterMetrics, publishRouteTable, resetParallel, routerHealth } from '../../router/admin-client.js';
+import { awaitWakeRequests, drainBackends, fetchParallelReport, fetchRouteTable, fetchRouterMetrics, publishRouteTable, resetParallel, routerHealth } from '../../router/admin-client.js';
 import type { DrainAddress, DrainResult } from '../../router/drain.js';
 import type { ParallelReport } from '../../router/parallel/report.js';
 import { isDeadState, processesWithArgument, readProcStatSync } from '../../core/proc.js';
@@ -122,6 +122,11 @@ export class RouterLauncher {
   /** The routing table the router routes with now. */
   table(): Promise<RouteTable> {
     return fetchRouteTable(this.socketPath, 2000);
+  }
+
+  /** The long poll for services the router holds requests for while they have no instance. */
+  wakeRequests(signal: AbortSignal): Promise<readonly string[]> {
+    return awaitWakeRequests(this.socketPath, signal);
   }
 
   /** The router's metrics in Prometheus text. */
