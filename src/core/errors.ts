@@ -67,6 +67,17 @@ export const errorCatalog = {
   SKIFF_AUDIT_FAILED: 'the change was made but could not be recorded in the audit log',
   SKIFF_DISK_FULL: 'the disk holding the data directory is full',
   SKIFF_STORE_CORRUPT: 'the state database is damaged',
+  SKIFF_KUBECONFIG_INVALID: 'the kubeconfig cannot be used to reach a Kubernetes cluster',
+  SKIFF_KUBE_UNREACHABLE: 'the Kubernetes API server is not reachable',
+  SKIFF_KUBE_UNAUTHORIZED: 'the Kubernetes API server did not accept the credentials',
+  SKIFF_KUBE_FORBIDDEN: 'the Kubernetes credentials do not allow this',
+  SKIFF_KUBE_NAMESPACE_MISSING: 'the Kubernetes namespace does not exist',
+  SKIFF_KUBE_NOT_FOUND: 'the Kubernetes object does not exist',
+  SKIFF_KUBE_ALREADY_EXISTS: 'the Kubernetes object already exists',
+  SKIFF_KUBE_CONFLICT: 'the Kubernetes object is managed or was changed by someone else',
+  SKIFF_KUBE_INVALID: 'the Kubernetes API server rejected the object as invalid',
+  SKIFF_KUBE_EXPIRED: 'the watch started from a resourceVersion the API server no longer has',
+  SKIFF_KUBE_REQUEST_FAILED: 'the Kubernetes API server refused the request',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 
