@@ -49,10 +49,16 @@ export class KubeTransport {
 
   /** Sends the request and reads the whole 2xx answer; any other answer becomes its SkiffError. */
   async send(request: KubeRequest): Promise<{ status: number; body: string }> {
-    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 30_000);
-    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
-    const response = await this.open({ ...request, signal });
-    return { status: response.statusCode ?? 0, body: await readAll(response, signal, this.contextOf(request)) };
+    // A timer of its own rather than AbortSignal.timeout, which would outlive the request.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new RequestTimeout()), this.options.requestTimeoutMs ?? 30_000);
+    const signal = request.signal ? AbortSignal.any([request.signal, timeout.signal]) : timeout.signal;
+    try {
+      const response = await this.open({ ...request, signal });
+      return { status: response.statusCode ?? 0, body: await readAll(response, signal, this.contextOf(request)) };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Sends the request and hands over the open 2xx response (a watch, a followed log). */
@@ -120,10 +126,16 @@ function readTokenFile(file: string, connection: KubeConnection): string {
   }
 }
 
+class RequestTimeout extends Error {
+  constructor() {
+    super('the request timed out');
+  }
+}
+
 /** The request was cancelled: by its caller (stop) or by the request timeout. */
 function abortError(signal: AbortSignal, context: RequestContext): Error {
   const reason: unknown = signal.reason;
-  if (reason instanceof Error && reason.name === 'TimeoutError') {
+  if (reason instanceof RequestTimeout) {
     return new SkiffError('SKIFF_KUBE_UNREACHABLE', `the Kubernetes API server ${context.server} did not answer ${context.verb} ${context.resource} in time`, {
       hint: `check that the cluster is healthy and that ${context.server} (context "${context.contextName}") is the right address`,
       cause: reason,
