@@ -154,6 +154,9 @@ describe('failures a user can act on', () => {
 
     api.setForbidden([{ verb: 'patch', resource: 'deployments' }]);
     expect((await failure(client.apply(deployment('web', 1)))).message).toContain('may not patch deployments.apps in namespace "skiff-staging"');
+
+    api.setForbidden([{ verb: 'get', resource: 'pods/log' }]);
+    expect((await failure(client.podLogs('web-1').next())).message).toContain('may not get pods/log in namespace "skiff-staging"');
   });
 
   it('401 once the token is no longer valid names the kubeconfig, context and user', async () => {
