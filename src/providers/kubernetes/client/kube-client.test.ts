@@ -170,20 +170,46 @@ describe('failures a user can act on', () => {
 
   it('a closed port on 127.0.0.1 is SKIFF_KUBE_UNREACHABLE with the address and the refusal', async () => {
     const port = await closedPort();
-    const config = fakeKubeconfig(api);
-    config.clusters[0].cluster.server = `https://127.0.0.1:${port}`;
-    const scratch = scratchDir();
+    const kubeconfig = kubeconfigWithServer(`https://127.0.0.1:${port}`);
     try {
-      const unreachable = new KubeClient(loadKubeconfig({ kubeconfig: scratch.write('closed.yaml', config) }, { homeDir: '/nonexistent' }));
+      const unreachable = new KubeClient(loadKubeconfig({ kubeconfig: kubeconfig.path }, { homeDir: '/nonexistent' }));
       const error = await failure(unreachable.list(kubeResources.Pod));
       expect(error.code).toBe('SKIFF_KUBE_UNREACHABLE');
       expect(error.message).toBe(`the Kubernetes API server https://127.0.0.1:${port} is not reachable (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${port})`);
       expect(error.hint).toContain('context "skiff-fake"');
     } finally {
-      scratch.remove();
+      kubeconfig.remove();
+    }
+  });
+
+  it('a server that accepts connections and never answers is SKIFF_KUBE_UNREACHABLE after the request timeout, for requests and watches', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const kubeconfig = kubeconfigWithServer(`https://127.0.0.1:${port}`);
+    const hanging = new KubeClient(loadKubeconfig({ kubeconfig: kubeconfig.path }, { homeDir: '/nonexistent' }), { requestTimeoutMs: 300 });
+    try {
+      const listed = await failure(hanging.list(kubeResources.Pod));
+      expect(listed).toMatchObject({ code: 'SKIFF_KUBE_UNREACHABLE', message: `the Kubernetes API server https://127.0.0.1:${port} did not answer list pods in time` });
+      const watched = await failure(hanging.watch(kubeResources.Pod).next());
+      expect(watched).toMatchObject({ code: 'SKIFF_KUBE_UNREACHABLE', message: `the Kubernetes API server https://127.0.0.1:${port} did not answer watch pods in time` });
+    } finally {
+      hanging.close();
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      kubeconfig.remove();
     }
   });
 });
+
+/** A kubeconfig like the fake's with another server address, in a directory removed by `remove()`. */
+function kubeconfigWithServer(server: string): { path: string; remove(): void } {
+  const config = fakeKubeconfig(api);
+  config.clusters[0].cluster.server = server;
+  const scratch = scratchDir();
+  return { path: scratch.write('kubeconfig.yaml', config), remove: scratch.remove };
+}
 
 /** A port nothing listens on: bound once, then closed. */
 function closedPort(): Promise<number> {

@@ -61,8 +61,11 @@ export class KubeTransport {
     }
   }
 
-  /** Sends the request and hands over the open 2xx response (a watch, a followed log). */
-  open(request: KubeRequest): Promise<IncomingMessage> {
+  /**
+   * Sends the request and hands over the open 2xx response (a watch, a followed log). The answer's
+   * headers must arrive within the request timeout; the body may then stream for as long as it lasts.
+   */
+  async open(request: KubeRequest): Promise<IncomingMessage> {
     const context = this.contextOf(request);
     const url = new URL(request.path, this.connection.server);
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.options.userAgent ?? 'skiff' };
@@ -73,8 +76,10 @@ export class KubeTransport {
       headers['content-length'] = String(Buffer.byteLength(request.body));
     }
     const send = this.secure ? https.request : http.request;
+    const headersTimeoutMs = this.options.requestTimeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
       const req = send(url, { method: request.method, agent: this.agent, headers, ...(request.signal ? { signal: request.signal } : {}) }, (response) => {
+        clearTimeout(headersTimer);
         const status = response.statusCode ?? 0;
         if (status >= 200 && status < 300) {
           resolve(response);
@@ -85,7 +90,12 @@ export class KubeTransport {
           reject,
         );
       });
-      req.on('error', (error: Error & { code?: string }) => reject(request.signal?.aborted ? abortError(request.signal, context) : unreachableError(error, context)));
+      const headersTimer = setTimeout(() => req.destroy(new RequestTimeout()), headersTimeoutMs);
+      req.on('error', (error: Error & { code?: string }) => {
+        clearTimeout(headersTimer);
+        if (error instanceof RequestTimeout) reject(timeoutError(error, context));
+        else reject(request.signal?.aborted ? abortError(request.signal, context) : unreachableError(error, context));
+      });
       req.end(request.body);
     });
   }
@@ -135,13 +145,15 @@ class RequestTimeout extends Error {
 /** The request was cancelled: by its caller (stop) or by the request timeout. */
 function abortError(signal: AbortSignal, context: RequestContext): Error {
   const reason: unknown = signal.reason;
-  if (reason instanceof RequestTimeout) {
-    return new SkiffError('SKIFF_KUBE_UNREACHABLE', `the Kubernetes API server ${context.server} did not answer ${context.verb} ${context.resource} in time`, {
-      hint: `check that the cluster is healthy and that ${context.server} (context "${context.contextName}") is the right address`,
-      cause: reason,
-    });
-  }
+  if (reason instanceof RequestTimeout) return timeoutError(reason, context);
   return reason instanceof Error ? reason : new Error('aborted');
+}
+
+function timeoutError(reason: RequestTimeout, context: RequestContext): SkiffError {
+  return new SkiffError('SKIFF_KUBE_UNREACHABLE', `the Kubernetes API server ${context.server} did not answer ${context.verb} ${context.resource} in time`, {
+    hint: `check that the cluster is healthy and that ${context.server} (context "${context.contextName}") is the right address`,
+    cause: reason,
+  });
 }
 
 async function readAll(response: IncomingMessage, signal: AbortSignal | undefined, context: RequestContext): Promise<string> {
