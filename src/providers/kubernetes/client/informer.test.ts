@@ -8,10 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKubeApi, type FakeKubeApi } from '../../../../test/kube-api/start-fake-kube-api.js';
 import { waitFor } from '../../../../test/e2e/platform.js';
 import { Informer, type InformerEvent, type InformerProblem } from './informer.js';
-import type { KubeClient } from './kube-client.js';
+import { KubeClient } from './kube-client.js';
+import { loadKubeconfig } from './kubeconfig.js';
 import type { KubeObject } from './kube-objects.js';
 import { kubeResources } from './resources.js';
-import { clientOfFake } from './testing/kubeconfig-files.js';
+import { startFreezableProxy } from './testing/freezable-proxy.js';
+import { clientOfFake, fakeKubeconfig, scratchDir } from './testing/kubeconfig-files.js';
 
 type ConfigMap = KubeObject & { readonly data?: Record<string, string> };
 
@@ -129,6 +131,40 @@ describe('informer', () => {
     expect(informer.stats().lists).toBe(2);
     expect(problems.map((p) => p.error.code)).toContain('SKIFF_KUBE_EXPIRED');
     await informer.stop();
+  });
+
+  it('a watch connection that goes silent (no bookmarks) is taken for dead and opened again; a change made meanwhile arrives', async () => {
+    const proxy = await startFreezableProxy(Number(new URL(api.url).port));
+    const config = fakeKubeconfig(api);
+    config.clusters[0].cluster.server = `https://127.0.0.1:${proxy.port}`;
+    const scratch = scratchDir();
+    const viaProxy = new KubeClient(loadKubeconfig({ kubeconfig: scratch.write('proxied.yaml', config) }, { homeDir: '/nonexistent' }), { requestTimeoutMs: 1_000 });
+    const namespace = `informer-${++namespaceCount}`;
+    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    const informer = new Informer<ConfigMap>({ client: viaProxy, type: kubeResources.ConfigMap, namespace, backoff: { initialMs: 20, maxMs: 200 }, watchIdleTimeoutMs: 800 });
+    const events: string[] = [];
+    const problems: InformerProblem[] = [];
+    informer.onEvent((event) => events.push(`${event.type} ${event.object.metadata.name}`));
+    informer.onProblem((problem) => problems.push(problem));
+    try {
+      informer.start();
+      await informer.synced();
+      // Bookmarks (every 200 ms) keep a live watch from looking idle, longer than the idle timeout.
+      await waitFor('bookmarks for longer than the idle timeout', () => informer.stats().bookmarks >= 6);
+      expect(informer.stats().watches).toBe(1);
+      expect(problems).toEqual([]);
+
+      proxy.freeze();
+      await client.apply(configMap('during-silence', '1'), { namespace });
+      await waitFor('the change, through a new watch', () => events.includes('added during-silence'));
+      expect(problems.map((p) => p.error.message)).toContain('the watch of configmaps received nothing, not even a bookmark, for 800 ms; opening it again');
+      expect(informer.stats().lists).toBe(1);
+    } finally {
+      await informer.stop();
+      viaProxy.close();
+      await proxy.close();
+      scratch.remove();
+    }
   });
 
   it('synced() waits for a list the token may not do; stop() ends the retries and leaves no timer', async () => {

@@ -33,11 +33,17 @@ export interface InformerOptions {
   readonly random?: () => number;
   /** How long each watch request asks the server to keep it open before the informer opens the next (300 s). */
   readonly watchTimeoutSeconds?: number;
+  /**
+   * A watch that delivers nothing, not even a bookmark, for this long is taken for a dead connection
+   * (a NAT or proxy that dropped it silently) and opened again: watchTimeoutSeconds + 60 s by default.
+   */
+  readonly watchIdleTimeoutMs?: number;
 }
 
 export interface InformerStats {
   readonly lists: number;
   readonly watches: number;
+  readonly bookmarks: number;
 }
 
 export class Informer<T extends KubeObject> {
@@ -52,7 +58,7 @@ export class Informer<T extends KubeObject> {
   private lastError: SkiffError | undefined;
   private resourceVersion = '';
   private running: Promise<void> | undefined;
-  private counts = { lists: 0, watches: 0 };
+  private counts = { lists: 0, watches: 0, bookmarks: 0 };
 
   constructor(private readonly options: InformerOptions) {
     this.syncedPromise = new Promise<void>((resolve, reject) => {
@@ -154,25 +160,37 @@ export class Informer<T extends KubeObject> {
   /** One watch request, until it ends; whether it delivered anything. */
   private async watchOnce(): Promise<boolean> {
     const { client, type, namespace, labelSelector, watchTimeoutSeconds = 300 } = this.options;
+    const idleMs = this.options.watchIdleTimeoutMs ?? (watchTimeoutSeconds + 60) * 1000;
     this.counts.watches++;
     let progressed = false;
-    const events = client.watch<T>(type, {
-      ...(namespace ? { namespace } : {}),
-      ...(labelSelector ? { labelSelector } : {}),
-      resourceVersion: this.resourceVersion,
-      allowWatchBookmarks: true,
-      timeoutSeconds: watchTimeoutSeconds,
-      signal: this.abort.signal,
-    });
-    for await (const event of events) {
-      progressed = true;
-      this.apply(event);
+    const idle = new AbortController();
+    const watchdog = setTimeout(() => {
+      idle.abort(new SkiffError('SKIFF_KUBE_UNREACHABLE', `the watch of ${type.plural} received nothing, not even a bookmark, for ${idleMs} ms; opening it again`));
+    }, idleMs);
+    try {
+      const events = client.watch<T>(type, {
+        ...(namespace ? { namespace } : {}),
+        ...(labelSelector ? { labelSelector } : {}),
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: watchTimeoutSeconds,
+        signal: AbortSignal.any([this.abort.signal, idle.signal]),
+      });
+      for await (const event of events) {
+        watchdog.refresh();
+        progressed = true;
+        this.apply(event);
+      }
+    } finally {
+      clearTimeout(watchdog);
     }
+    if (idle.signal.aborted && !this.abort.signal.aborted) throw idle.signal.reason;
     return progressed;
   }
 
   private apply(event: WatchEvent<T>): void {
     if (event.type === 'BOOKMARK') {
+      this.counts.bookmarks++;
       this.resourceVersion = event.resourceVersion || this.resourceVersion;
       return;
     }
