@@ -7,13 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKubeApi, type FakeKubeApi } from '../../../../test/kube-api/start-fake-kube-api.js';
 import { waitFor } from '../../../../test/e2e/platform.js';
-import { Informer, type InformerEvent, type InformerProblem } from './informer.js';
-import { KubeClient } from './kube-client.js';
-import { loadKubeconfig } from './kubeconfig.js';
+import { Informer, type InformerEvent, type InformerOptions, type InformerProblem } from './informer.js';
+import type { KubeClient } from './kube-client.js';
 import type { KubeObject } from './kube-objects.js';
 import { kubeResources } from './resources.js';
 import { startFreezableProxy } from './testing/freezable-proxy.js';
-import { clientOfFake, fakeKubeconfig, scratchDir } from './testing/kubeconfig-files.js';
+import { clientOfFake, clientOfFakeAt } from './testing/kubeconfig-files.js';
 
 type ConfigMap = KubeObject & { readonly data?: Record<string, string> };
 
@@ -45,10 +44,10 @@ interface Watched {
 }
 
 /** An informer of watched=yes ConfigMaps in a namespace of its own, with what it reported as `type name=value`. */
-async function watchedNamespace(): Promise<Watched> {
+async function watchedNamespace(through = client, options: Partial<InformerOptions> = {}): Promise<Watched> {
   const namespace = `informer-${++namespaceCount}`;
   await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  const informer = new Informer<ConfigMap>({ client, type: kubeResources.ConfigMap, namespace, labelSelector: 'watched=yes', backoff: { initialMs: 20, maxMs: 200 } });
+  const informer = new Informer<ConfigMap>({ client: through, type: kubeResources.ConfigMap, namespace, labelSelector: 'watched=yes', backoff: { initialMs: 20, maxMs: 200 }, ...options });
   const events: string[] = [];
   const problems: InformerProblem[] = [];
   informer.onEvent((event: InformerEvent<ConfigMap>) => events.push(`${event.type} ${event.object.metadata.name}=${event.object.data?.value ?? ''}`));
@@ -135,17 +134,8 @@ describe('informer', () => {
 
   it('a watch connection that goes silent (no bookmarks) is taken for dead and opened again; a change made meanwhile arrives', async () => {
     const proxy = await startFreezableProxy(Number(new URL(api.url).port));
-    const config = fakeKubeconfig(api);
-    config.clusters[0].cluster.server = `https://127.0.0.1:${proxy.port}`;
-    const scratch = scratchDir();
-    const viaProxy = new KubeClient(loadKubeconfig({ kubeconfig: scratch.write('proxied.yaml', config) }, { homeDir: '/nonexistent' }), { requestTimeoutMs: 1_000 });
-    const namespace = `informer-${++namespaceCount}`;
-    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-    const informer = new Informer<ConfigMap>({ client: viaProxy, type: kubeResources.ConfigMap, namespace, backoff: { initialMs: 20, maxMs: 200 }, watchIdleTimeoutMs: 800 });
-    const events: string[] = [];
-    const problems: InformerProblem[] = [];
-    informer.onEvent((event) => events.push(`${event.type} ${event.object.metadata.name}`));
-    informer.onProblem((problem) => problems.push(problem));
+    const viaProxy = clientOfFakeAt(api, `https://127.0.0.1:${proxy.port}`, { requestTimeoutMs: 1_000 });
+    const { informer, events, problems, namespace } = await watchedNamespace(viaProxy.client, { watchIdleTimeoutMs: 800 });
     try {
       informer.start();
       await informer.synced();
@@ -156,14 +146,13 @@ describe('informer', () => {
 
       proxy.freeze();
       await client.apply(configMap('during-silence', '1'), { namespace });
-      await waitFor('the change, through a new watch', () => events.includes('added during-silence'));
+      await waitFor('the change, through a new watch', () => events.includes('added during-silence=1'));
       expect(problems.map((p) => p.error.message)).toContain('the watch of configmaps received nothing, not even a bookmark, for 800 ms; opening it again');
       expect(informer.stats().lists).toBe(1);
     } finally {
       await informer.stop();
-      viaProxy.close();
+      viaProxy.dispose();
       await proxy.close();
-      scratch.remove();
     }
   });
 

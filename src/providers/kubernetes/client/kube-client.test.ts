@@ -9,11 +9,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKubeApi, type FakeKubeApi } from '../../../../test/kube-api/start-fake-kube-api.js';
 import { request } from '../../../../test/kube-api/testing/kube-client.js';
 import { SkiffError } from '../../../core/errors.js';
-import { KubeClient } from './kube-client.js';
+import type { KubeClient } from './kube-client.js';
 import type { KubeObject } from './kube-objects.js';
-import { loadKubeconfig } from './kubeconfig.js';
 import { kubeResources } from './resources.js';
-import { clientOfFake, fakeKubeconfig, scratchDir } from './testing/kubeconfig-files.js';
+import { clientOfFake, clientOfFakeAt } from './testing/kubeconfig-files.js';
 
 interface Deployment extends KubeObject {
   readonly spec: { readonly replicas?: number; readonly template: unknown };
@@ -170,15 +169,14 @@ describe('failures a user can act on', () => {
 
   it('a closed port on 127.0.0.1 is SKIFF_KUBE_UNREACHABLE with the address and the refusal', async () => {
     const port = await closedPort();
-    const kubeconfig = kubeconfigWithServer(`https://127.0.0.1:${port}`);
+    const unreachable = clientOfFakeAt(api, `https://127.0.0.1:${port}`);
     try {
-      const unreachable = new KubeClient(loadKubeconfig({ kubeconfig: kubeconfig.path }, { homeDir: '/nonexistent' }));
-      const error = await failure(unreachable.list(kubeResources.Pod));
+      const error = await failure(unreachable.client.list(kubeResources.Pod));
       expect(error.code).toBe('SKIFF_KUBE_UNREACHABLE');
       expect(error.message).toBe(`the Kubernetes API server https://127.0.0.1:${port} is not reachable (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${port})`);
       expect(error.hint).toContain('context "skiff-fake"');
     } finally {
-      kubeconfig.remove();
+      unreachable.dispose();
     }
   });
 
@@ -187,29 +185,19 @@ describe('failures a user can act on', () => {
     const silent = net.createServer((socket) => sockets.add(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as net.AddressInfo).port;
-    const kubeconfig = kubeconfigWithServer(`https://127.0.0.1:${port}`);
-    const hanging = new KubeClient(loadKubeconfig({ kubeconfig: kubeconfig.path }, { homeDir: '/nonexistent' }), { requestTimeoutMs: 300 });
+    const hanging = clientOfFakeAt(api, `https://127.0.0.1:${port}`, { requestTimeoutMs: 300 });
     try {
-      const listed = await failure(hanging.list(kubeResources.Pod));
+      const listed = await failure(hanging.client.list(kubeResources.Pod));
       expect(listed).toMatchObject({ code: 'SKIFF_KUBE_UNREACHABLE', message: `the Kubernetes API server https://127.0.0.1:${port} did not answer list pods in time` });
-      const watched = await failure(hanging.watch(kubeResources.Pod).next());
+      const watched = await failure(hanging.client.watch(kubeResources.Pod).next());
       expect(watched).toMatchObject({ code: 'SKIFF_KUBE_UNREACHABLE', message: `the Kubernetes API server https://127.0.0.1:${port} did not answer watch pods in time` });
     } finally {
-      hanging.close();
+      hanging.dispose();
       for (const socket of sockets) socket.destroy();
       silent.close();
-      kubeconfig.remove();
     }
   });
 });
-
-/** A kubeconfig like the fake's with another server address, in a directory removed by `remove()`. */
-function kubeconfigWithServer(server: string): { path: string; remove(): void } {
-  const config = fakeKubeconfig(api);
-  config.clusters[0].cluster.server = server;
-  const scratch = scratchDir();
-  return { path: scratch.write('kubeconfig.yaml', config), remove: scratch.remove };
-}
 
 /** A port nothing listens on: bound once, then closed. */
 function closedPort(): Promise<number> {

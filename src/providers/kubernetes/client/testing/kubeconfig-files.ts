@@ -37,3 +37,18 @@ export function fakeKubeconfig(api: FakeKubeApi): any {
 export function clientOfFake(api: FakeKubeApi, options: { namespace?: string; requestTimeoutMs?: number } = {}): KubeClient {
   return new KubeClient(loadKubeconfig({ kubeconfig: api.kubeconfigPath }, { homeDir: '/nonexistent' }), options);
 }
+
+/** A client of the fake at another address (a proxy, a closed port); `dispose()` closes it and removes its kubeconfig. */
+export function clientOfFakeAt(api: FakeKubeApi, server: string, options: { requestTimeoutMs?: number } = {}): { client: KubeClient; dispose(): void } {
+  const config = fakeKubeconfig(api);
+  config.clusters[0].cluster.server = server;
+  const scratch = scratchDir();
+  const client = new KubeClient(loadKubeconfig({ kubeconfig: scratch.write('kubeconfig.yaml', config) }, { homeDir: '/nonexistent' }), options);
+  return {
+    client,
+    dispose() {
+      client.close();
+      scratch.remove();
+    },
+  };
+}
