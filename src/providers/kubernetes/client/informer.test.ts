@@ -13,6 +13,7 @@ import type { KubeObject } from './kube-objects.js';
 import { kubeResources } from './resources.js';
 import { startFreezableProxy } from './testing/freezable-proxy.js';
 import { clientOfFake, clientOfFakeAt } from './testing/kubeconfig-files.js';
+import { startSilentServer } from './testing/silent-server.js';
 
 type ConfigMap = KubeObject & { readonly data?: Record<string, string> };
 
@@ -153,6 +154,25 @@ describe('informer', () => {
       await informer.stop();
       viaProxy.dispose();
       await proxy.close();
+    }
+  });
+
+  it('stop() while the first list hangs on a server that never answers ends it at once', async () => {
+    const silent = await startSilentServer();
+    const hung = clientOfFakeAt(api, `https://127.0.0.1:${silent.port}`);
+    try {
+      const informer = new Informer<ConfigMap>({ client: hung.client, type: kubeResources.ConfigMap });
+      informer.start();
+      let deadline: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        informer.stop().then(() => 'stopped'),
+        new Promise((resolve) => (deadline = setTimeout(() => resolve('still listing after 5 s'), 5_000))),
+      ]);
+      clearTimeout(deadline);
+      expect(outcome).toBe('stopped');
+    } finally {
+      hung.dispose();
+      await silent.close();
     }
   });
 

@@ -139,7 +139,7 @@ export class Informer<T extends KubeObject> {
   private async relist(): Promise<void> {
     const { client, type, namespace, labelSelector } = this.options;
     this.counts.lists++;
-    const list = await client.listAll<T>(type, { ...(namespace ? { namespace } : {}), ...(labelSelector ? { labelSelector } : {}) });
+    const list = await client.listAll<T>(type, { ...(namespace ? { namespace } : {}), ...(labelSelector ? { labelSelector } : {}), signal: this.abort.signal });
     if (this.abort.signal.aborted) return;
     const before = new Map(this.cache);
     this.cache.clear();

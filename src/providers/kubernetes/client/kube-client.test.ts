@@ -13,6 +13,7 @@ import type { KubeClient } from './kube-client.js';
 import type { KubeObject } from './kube-objects.js';
 import { kubeResources } from './resources.js';
 import { clientOfFake, clientOfFakeAt } from './testing/kubeconfig-files.js';
+import { startSilentServer } from './testing/silent-server.js';
 
 interface Deployment extends KubeObject {
   readonly spec: { readonly replicas?: number; readonly template: unknown };
@@ -181,10 +182,8 @@ describe('failures a user can act on', () => {
   });
 
   it('a server that accepts connections and never answers is SKIFF_KUBE_UNREACHABLE after the request timeout, for requests and watches', async () => {
-    const sockets = new Set<net.Socket>();
-    const silent = net.createServer((socket) => sockets.add(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const port = (silent.address() as net.AddressInfo).port;
+    const silent = await startSilentServer();
+    const port = silent.port;
     const hanging = clientOfFakeAt(api, `https://127.0.0.1:${port}`, { requestTimeoutMs: 300 });
     try {
       const listed = await failure(hanging.client.list(kubeResources.Pod));
@@ -193,8 +192,7 @@ describe('failures a user can act on', () => {
       expect(watched).toMatchObject({ code: 'SKIFF_KUBE_UNREACHABLE', message: `the Kubernetes API server https://127.0.0.1:${port} did not answer watch pods in time` });
     } finally {
       hanging.dispose();
-      for (const socket of sockets) socket.destroy();
-      silent.close();
+      await silent.close();
     }
   });
 });

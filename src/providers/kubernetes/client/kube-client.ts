@@ -27,6 +27,8 @@ export interface ListOptions extends InNamespace {
   readonly fieldSelector?: string;
   readonly limit?: number;
   readonly continue?: string;
+  /** Cancels the request. */
+  readonly signal?: AbortSignal;
 }
 
 export interface WatchOptions extends InNamespace {
@@ -93,7 +95,7 @@ export class KubeClient {
     if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
     if (options.limit !== undefined) query.set('limit', String(options.limit));
     if (options.continue) query.set('continue', options.continue);
-    const list = await this.json<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>('GET', 'list', type, options, query);
+    const list = await this.json<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>('GET', 'list', type, options, query, undefined, undefined, options.signal);
     // List items come without apiVersion and kind on the real server.
     const items = (list.items ?? []).map((item) => ({ ...item, apiVersion: item.apiVersion ?? apiVersionOf(type), kind: item.kind ?? type.kind }));
     return { items, resourceVersion: list.metadata?.resourceVersion ?? '', ...(list.metadata?.continue ? { continue: list.metadata.continue } : {}) };
@@ -238,9 +240,10 @@ export class KubeClient {
     query?: URLSearchParams,
     body?: string,
     contentType?: string,
+    signal?: AbortSignal,
   ): Promise<T> {
     const request = this.request(method, verb, type, target, query);
-    const answer = await this.transport.send({ ...request, ...(body !== undefined ? { body, contentType: contentType ?? 'application/json' } : {}) });
+    const answer = await this.transport.send({ ...request, ...(body !== undefined ? { body, contentType: contentType ?? 'application/json' } : {}), ...(signal ? { signal } : {}) });
     try {
       return JSON.parse(answer.body) as T;
     } catch {
