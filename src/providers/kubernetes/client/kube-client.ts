@@ -66,6 +66,21 @@ export interface LogOptions extends InNamespace {
 
 type Verb = 'get' | 'list' | 'watch' | 'create' | 'patch' | 'delete';
 
+type Target = InNamespace & { readonly name?: string; readonly subresource?: Subresource };
+
+/** One request with a JSON answer. */
+interface JsonCall {
+  readonly method: KubeRequest['method'];
+  readonly verb: Verb;
+  readonly type: ResourceType;
+  readonly target: Target;
+  readonly query?: URLSearchParams;
+  /** Sent as JSON (which is also YAML, for apply). */
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly signal?: AbortSignal;
+}
+
 export class KubeClient {
   readonly namespace: string;
   private readonly transport: KubeTransport;
@@ -81,7 +96,7 @@ export class KubeClient {
   /** The object, or undefined when it does not exist. */
   async get<T extends KubeObject>(type: ResourceType, name: string, options: InNamespace & { readonly subresource?: 'status' } = {}): Promise<T | undefined> {
     try {
-      return await this.json<T>('GET', 'get', type, { ...options, name });
+      return await this.json<T>({ method: 'GET', verb: 'get', type, target: { ...options, name } });
     } catch (error) {
       if (error instanceof SkiffError && error.code === 'SKIFF_KUBE_NOT_FOUND') return undefined;
       throw error;
@@ -95,7 +110,7 @@ export class KubeClient {
     if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
     if (options.limit !== undefined) query.set('limit', String(options.limit));
     if (options.continue) query.set('continue', options.continue);
-    const list = await this.json<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>('GET', 'list', type, options, query, undefined, undefined, options.signal);
+    const list = await this.json<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>({ method: 'GET', verb: 'list', type, target: options, query, ...(options.signal ? { signal: options.signal } : {}) });
     // List items come without apiVersion and kind on the real server.
     const items = (list.items ?? []).map((item) => ({ ...item, apiVersion: item.apiVersion ?? apiVersionOf(type), kind: item.kind ?? type.kind }));
     return { items, resourceVersion: list.metadata?.resourceVersion ?? '', ...(list.metadata?.continue ? { continue: list.metadata.continue } : {}) };
@@ -118,7 +133,7 @@ export class KubeClient {
 
   async create<T extends KubeObject>(object: T, options: InNamespace = {}): Promise<T> {
     const type = resourceOfObject(object);
-    return this.json<T>('POST', 'create', type, { namespace: options.namespace ?? object.metadata.namespace }, undefined, JSON.stringify(object));
+    return this.json<T>({ method: 'POST', verb: 'create', type, target: { namespace: options.namespace ?? object.metadata.namespace }, body: object });
   }
 
   /** Server-side apply as field manager `skiff`: creates or updates the fields Skiff states, leaves others' fields alone. */
@@ -127,32 +142,31 @@ export class KubeClient {
     const query = new URLSearchParams({ fieldManager: SKIFF_FIELD_MANAGER });
     if (options.force) query.set('force', 'true');
     if (options.dryRun) query.set('dryRun', 'All');
-    // JSON is YAML, so the object goes as it is.
-    return this.json<T>(
-      'PATCH',
-      'patch',
+    return this.json<T>({
+      method: 'PATCH',
+      verb: 'patch',
       type,
-      { namespace: options.namespace ?? object.metadata.namespace, name: object.metadata.name, ...(options.subresource ? { subresource: options.subresource } : {}) },
+      target: { namespace: options.namespace ?? object.metadata.namespace, name: object.metadata.name, ...(options.subresource ? { subresource: options.subresource } : {}) },
       query,
-      JSON.stringify(object),
-      'application/apply-patch+yaml',
-    );
+      body: object,
+      contentType: 'application/apply-patch+yaml',
+    });
   }
 
   /** A JSON merge patch (RFC 7386) of the object or its status. */
   async mergePatch<T extends KubeObject>(type: ResourceType, name: string, patch: object, options: InNamespace & { readonly subresource?: 'status' } = {}): Promise<T> {
     const query = new URLSearchParams({ fieldManager: SKIFF_FIELD_MANAGER });
-    return this.json<T>('PATCH', 'patch', type, { ...options, name }, query, JSON.stringify(patch), 'application/merge-patch+json');
+    return this.json<T>({ method: 'PATCH', verb: 'patch', type, target: { ...options, name }, query, body: patch, contentType: 'application/merge-patch+json' });
   }
 
   async getScale(type: ResourceType, name: string, options: InNamespace = {}): Promise<Scale> {
-    return this.json<Scale>('GET', 'get', type, { ...options, name, subresource: 'scale' });
+    return this.json<Scale>({ method: 'GET', verb: 'get', type, target: { ...options, name, subresource: 'scale' } });
   }
 
   /** Sets the replicas through the scale subresource (touches nothing else of the object). */
   async setScale(type: ResourceType, name: string, replicas: number, options: InNamespace = {}): Promise<Scale> {
     const query = new URLSearchParams({ fieldManager: SKIFF_FIELD_MANAGER });
-    return this.json<Scale>('PATCH', 'patch', type, { ...options, name, subresource: 'scale' }, query, JSON.stringify({ spec: { replicas } }), 'application/merge-patch+json');
+    return this.json<Scale>({ method: 'PATCH', verb: 'patch', type, target: { ...options, name, subresource: 'scale' }, query, body: { spec: { replicas } }, contentType: 'application/merge-patch+json' });
   }
 
   /** Deletes the object; false when it did not exist. */
@@ -164,7 +178,7 @@ export class KubeClient {
       ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}),
     };
     try {
-      await this.json('DELETE', 'delete', type, { ...options, name }, undefined, JSON.stringify(body));
+      await this.json({ method: 'DELETE', verb: 'delete', type, target: { ...options, name }, body });
       return true;
     } catch (error) {
       if (error instanceof SkiffError && error.code === 'SKIFF_KUBE_NOT_FOUND') return false;
@@ -183,7 +197,7 @@ export class KubeClient {
     if (options.resourceVersion) query.set('resourceVersion', options.resourceVersion);
     if (options.allowWatchBookmarks) query.set('allowWatchBookmarks', 'true');
     if (options.timeoutSeconds !== undefined) query.set('timeoutSeconds', String(options.timeoutSeconds));
-    const request = this.request('GET', 'watch', type, options, query);
+    const request = this.request({ method: 'GET', verb: 'watch', type, target: options, query });
     const response = await this.transport.open({ ...request, ...(options.signal ? { signal: options.signal } : {}) });
     for await (const line of linesOf(response)) {
       if (line.trim() === '') continue;
@@ -204,7 +218,7 @@ export class KubeClient {
     if (options.follow) query.set('follow', 'true');
     if (options.previous) query.set('previous', 'true');
     if (options.tailLines !== undefined) query.set('tailLines', String(options.tailLines));
-    const request = this.request('GET', 'get', kubeResources.Pod, { ...options, name: pod, subresource: 'log' }, query);
+    const request = this.request({ method: 'GET', verb: 'get', type: kubeResources.Pod, target: { ...options, name: pod, subresource: 'log' }, query });
     const response = await this.transport.open({ ...request, ...(options.signal ? { signal: options.signal } : {}) });
     yield* linesOf(response);
   }
@@ -214,13 +228,7 @@ export class KubeClient {
     this.transport.close();
   }
 
-  private request(
-    method: KubeRequest['method'],
-    verb: Verb,
-    type: ResourceType,
-    target: InNamespace & { readonly name?: string; readonly subresource?: Subresource },
-    query?: URLSearchParams,
-  ): KubeRequest {
+  private request({ method, verb, type, target, query }: Omit<JsonCall, 'body' | 'contentType' | 'signal'>): KubeRequest {
     const namespace = type.namespaced ? target.namespace ?? this.namespace : undefined;
     const at = { ...(namespace !== undefined ? { namespace } : {}), ...(target.name !== undefined ? { name: target.name } : {}) };
     const path = resourcePath(type, { ...at, ...(target.subresource ? { subresource: target.subresource } : {}) });
@@ -232,18 +240,10 @@ export class KubeClient {
     };
   }
 
-  private async json<T>(
-    method: KubeRequest['method'],
-    verb: Verb,
-    type: ResourceType,
-    target: InNamespace & { readonly name?: string; readonly subresource?: Subresource },
-    query?: URLSearchParams,
-    body?: string,
-    contentType?: string,
-    signal?: AbortSignal,
-  ): Promise<T> {
-    const request = this.request(method, verb, type, target, query);
-    const answer = await this.transport.send({ ...request, ...(body !== undefined ? { body, contentType: contentType ?? 'application/json' } : {}), ...(signal ? { signal } : {}) });
+  private async json<T>(call: JsonCall): Promise<T> {
+    const request = this.request(call);
+    const body = call.body !== undefined ? { body: JSON.stringify(call.body), contentType: call.contentType ?? 'application/json' } : {};
+    const answer = await this.transport.send({ ...request, ...body, ...(call.signal ? { signal: call.signal } : {}) });
     try {
       return JSON.parse(answer.body) as T;
     } catch {
