@@ -41,6 +41,19 @@ const exact: Partial<Record<ErrorCode, number>> = {
   SKIFF_TOKEN_NOT_FOUND: 404,
   // Insufficient Storage: the request may succeed once space is freed.
   SKIFF_DISK_FULL: 507,
+  // The cluster behind a kubernetes environment: its refusals are the cluster's, not the caller's
+  // credentials for Skiff's API (never 401/403 here), and not a fault of this server.
+  SKIFF_KUBECONFIG_INVALID: 422,
+  SKIFF_KUBE_UNREACHABLE: 503,
+  SKIFF_KUBE_UNAUTHORIZED: 502,
+  SKIFF_KUBE_FORBIDDEN: 502,
+  SKIFF_KUBE_NAMESPACE_MISSING: 409,
+  SKIFF_KUBE_NOT_FOUND: 404,
+  SKIFF_KUBE_ALREADY_EXISTS: 409,
+  SKIFF_KUBE_CONFLICT: 409,
+  SKIFF_KUBE_INVALID: 422,
+  SKIFF_KUBE_EXPIRED: 502,
+  SKIFF_KUBE_REQUEST_FAILED: 502,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

@@ -73,6 +73,17 @@ export const errorCatalog = {
   SKIFF_FUNCTION_FAILED: 'the function threw instead of returning a Response',
   SKIFF_FUNCTION_TIMEOUT: 'the function did not answer within its timeout',
   SKIFF_FUNCTION_BUSY: 'the function instance has as many requests in flight as its concurrency allows',
+  SKIFF_KUBECONFIG_INVALID: 'the kubeconfig cannot be used to reach a Kubernetes cluster',
+  SKIFF_KUBE_UNREACHABLE: 'the Kubernetes API server is not reachable',
+  SKIFF_KUBE_UNAUTHORIZED: 'the Kubernetes API server did not accept the credentials',
+  SKIFF_KUBE_FORBIDDEN: 'the Kubernetes credentials do not allow this',
+  SKIFF_KUBE_NAMESPACE_MISSING: 'the Kubernetes namespace does not exist',
+  SKIFF_KUBE_NOT_FOUND: 'the Kubernetes object does not exist',
+  SKIFF_KUBE_ALREADY_EXISTS: 'the Kubernetes object already exists',
+  SKIFF_KUBE_CONFLICT: 'the Kubernetes object is managed or was changed by someone else',
+  SKIFF_KUBE_INVALID: 'the Kubernetes API server rejected the object as invalid',
+  SKIFF_KUBE_EXPIRED: 'the watch started from a resourceVersion the API server no longer has',
+  SKIFF_KUBE_REQUEST_FAILED: 'the Kubernetes API server refused the request',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 
