@@ -23,6 +23,7 @@ import { createPipelineRunner } from '../control-plane/pipeline-control.js';
 import { RolloutOperations } from '../control-plane/rollout-operations.js';
 import { SkiffControlPlane } from '../control-plane/skiff-control-plane.js';
 import { Timeline } from '../control-plane/timeline.js';
+import type { Driver } from '../drivers/driver.js';
 import { createDrivers } from '../drivers/registry.js';
 import { LogCollector } from '../monitoring/log-collector.js';
 import { Monitor } from '../monitoring/monitor.js';
@@ -188,6 +189,7 @@ async function serve(config: ServerConfig): Promise<number> {
     } else {
       await environments.stopAll();
     }
+    await closeDrivers(drivers);
     await app.close();
     store.close();
     claim.release();
@@ -214,6 +216,7 @@ async function serve(config: ServerConfig): Promise<number> {
     await monitor.stop();
     await logs.stop();
     await environments.stopAll();
+    await closeDrivers(drivers);
   })();
   // A second signal (an impatient user, or a wrapper forwarding the terminal's) never orphans:
   // it makes the stop faster, and the process still exits only once everything is gone.
@@ -229,6 +232,11 @@ async function serve(config: ServerConfig): Promise<number> {
   signals.dispose();
   print('Stopped.');
   return 0;
+}
+
+/** What the drivers hold besides instances (the function driver's warm pool) ends with this process. */
+async function closeDrivers(drivers: Readonly<Record<string, Driver>>): Promise<void> {
+  await Promise.all(Object.values(drivers).map((driver) => driver.close?.()));
 }
 
 function describeRunning(environments: EnvironmentRegistry): string {
