@@ -5,9 +5,10 @@
 //   (b) bare node: `node server.js` spawned as a child process, polled until it answers.
 //   (c) docker run: `docker run` of Skiff's node base image running the same server, polled
 //       through the published port (skipped, loudly, when no engine is reachable).
-// Rows are { name, prepare?, measure, cleanup? } so a row for "through the router from zero"
-// (a scaled-to-zero function woken by a request, once the wake path exists) is one more entry.
-// Needs `npm run build` (it runs the driver from dist/).
+//   (d) through the router from zero: `skiff up` with the function at `autoscale: { min: 0 }`;
+//       once it has scaled to zero, one GET through the router, held there while the router
+//       wakes the service and the control plane places an instance from the warm pool.
+// Rows are { name, prepare?, measure, cleanup? }. Needs `npm run build` (it runs dist/).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -133,7 +134,44 @@ async function dockerRow() {
   };
 }
 
-const rows = [functionRow('(a) pooled function runtime', 'auto'), functionRow("(a') pooled, no cgroup limits", 'off'), bareNodeRow()];
+/** (d): a scaled-to-zero function woken by a request through the router. */
+async function fromZeroRow() {
+  const { startSkiff } = await import('./lib/skiff-up.js');
+  const skiff = await startSkiff({
+    specText: `version: 1
+name: bench
+services:
+  price:
+    kind: function
+    path: ${JSON.stringify(work)}
+    handler: price.mjs
+    autoscale: { min: 0, max: 2, target: { concurrency: 10 }, stableWindow: 2s, panicWindow: 1s, idleAfter: 1s }
+    routes:
+      - path: /price
+environments:
+  dev: {}
+`,
+  });
+  const instances = async () => (await skiff.status()).instances.filter((i) => i.service === 'price').length;
+  return {
+    name: '(d) function at zero, through the router',
+    async prepare() {
+      await waitFor(async () => ((await instances()) === 0 ? true : undefined), { timeoutMs: 60_000, what: 'price to scale to zero' });
+    },
+    async measure() {
+      const t0 = performance.now();
+      const response = await fetch(`${skiff.routerUrl}/price/`);
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`the waking request got ${response.status}`);
+      return performance.now() - t0;
+    },
+    async close() {
+      await skiff.stop();
+    },
+  };
+}
+
+const rows = [functionRow('(a) pooled function runtime', 'auto'), functionRow("(a') pooled, no cgroup limits", 'off'), bareNodeRow(), await fromZeroRow()];
 const docker = await dockerRow();
 if ('skipped' in docker) console.error(`\n!!! SKIPPING the docker run row: ${docker.skipped}\n`);
 else rows.push(docker);
