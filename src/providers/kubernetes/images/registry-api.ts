@@ -1,4 +1,7 @@
-/** The one question Skiff asks a registry's HTTP API directly: which manifest digest a tag names. */
+/**
+ * The questions Skiff asks a registry's HTTP API directly: which manifest digest a tag names, and
+ * which image (config digest and labels) a manifest holds. Pushing goes through the engine.
+ */
 import { SkiffError } from '../../../core/errors.js';
 import { registryLocation } from './image-names.js';
 
@@ -19,6 +22,15 @@ export function registryUnreachableError(repository: string, reason: string): Sk
   });
 }
 
+async function registryRequest(repository: string, method: 'HEAD' | 'GET', resource: string, timeoutMs: number): Promise<Response> {
+  const { baseUrl, name } = registryLocation(repository);
+  try {
+    return await fetch(`${baseUrl}/v2/${name}/${resource}`, { method, headers: { accept: MANIFEST_ACCEPT }, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    throw registryUnreachableError(repository, reasonOf(error));
+  }
+}
+
 function reasonOf(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (error as Error).message;
@@ -30,17 +42,8 @@ function reasonOf(error: unknown): string {
  * not having it: the engine, which may hold them, pushes and answers for itself.
  */
 export async function manifestDigest(repository: string, tag: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string | null> {
-  const { baseUrl, name } = registryLocation(repository);
-  let response: Response;
-  try {
-    response = await fetch(`${baseUrl}/v2/${name}/manifests/${encodeURIComponent(tag)}`, {
-      method: 'HEAD',
-      headers: { accept: MANIFEST_ACCEPT },
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (error) {
-    throw registryUnreachableError(repository, reasonOf(error));
-  }
+  const { name } = registryLocation(repository);
+  const response = await registryRequest(repository, 'HEAD', `manifests/${encodeURIComponent(tag)}`, timeoutMs);
   if (response.status === 404 || response.status === 401 || response.status === 403) return null;
   if (!response.ok) throw registryUnreachableError(repository, `it answered HTTP ${response.status} to HEAD /v2/${name}/manifests/${tag}`);
   const digest = response.headers.get('docker-content-digest');
@@ -48,4 +51,28 @@ export async function manifestDigest(repository: string, tag: string, timeoutMs 
     throw registryUnreachableError(repository, `it gave no Docker-Content-Digest for ${name}:${tag}; is it an OCI registry?`);
   }
   return digest;
+}
+
+export interface RegistryImage {
+  /** The digest of the image's config: what the engine calls the image id. */
+  readonly configDigest: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+async function jsonOf(repository: string, resource: string, timeoutMs: number): Promise<unknown> {
+  const response = await registryRequest(repository, 'GET', resource, timeoutMs);
+  if (!response.ok) throw registryUnreachableError(repository, `it answered HTTP ${response.status} to GET ${resource}`);
+  return response.json();
+}
+
+/**
+ * The image the manifest `digest` of `repository` holds, or null when it is not a single image
+ * (an index of several platforms: Skiff never pushes one).
+ */
+export async function registryImage(repository: string, digest: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RegistryImage | null> {
+  const manifest = (await jsonOf(repository, `manifests/${digest}`, timeoutMs)) as { config?: { digest?: string } };
+  const configDigest = manifest.config?.digest;
+  if (typeof configDigest !== 'string') return null;
+  const config = (await jsonOf(repository, `blobs/${configDigest}`, timeoutMs)) as { config?: { Labels?: Record<string, string> | null } };
+  return { configDigest, labels: config.config?.Labels ?? {} };
 }

@@ -13,7 +13,9 @@ import { useTempDirs } from '../../../artifacts/testing/fixtures.js';
 import { SkiffError } from '../../../core/errors.js';
 import { engineForTests } from '../../../drivers/docker/testing/test-image.js';
 import { freePort } from '../../local/free-port.js';
-import { MANIFEST_ACCEPT } from './registry-api.js';
+import { ARTIFACT_LABEL } from './artifact-image.js';
+import { pushImage } from './image-push.js';
+import { MANIFEST_ACCEPT, registryImage } from './registry-api.js';
 import { releaseImage } from './release-image.js';
 import type { ReleaseArtifact } from './release-image.js';
 import { registryInstalled, REGISTRY_BINARY, startLocalRegistry } from './testing/local-registry.js';
@@ -111,6 +113,19 @@ describe.runIf(missing.length === 0)('release images in a registry', () => {
     // Known to the registry, so no engine is needed.
     const third = await releaseImage({ service: 'orders', artifact, registry: `${registry.host}/skiff`, engine: { dockerHost: 'unix:///nonexistent/docker.sock' } });
     expect(third.reference).toBe(first.reference);
+  }, 120_000);
+
+  it('does not reuse a tag that another image was pushed under', async () => {
+    const artifact = await processArtifact();
+    const other = await releaseImage({ service: 'other', artifact: await processArtifact(), registry: `${registry.host}/skiff`, engine: {} });
+    const repository = `${registry.host}/skiff/moved`;
+    const tag = artifact.digest.slice(7, 19);
+    await docker.getImage(other.reference).tag({ repo: repository, tag });
+    await pushImage(docker, repository, tag);
+
+    const image = await releaseImage({ service: 'moved', artifact, registry: `${registry.host}/skiff`, engine: {} });
+    expect(image.pushed).toBe(true);
+    expect((await registryImage(repository, image.digest))?.labels[ARTIFACT_LABEL]).toBe(artifact.digest);
   }, 120_000);
 
   it('pushes a docker service image as it was built', async () => {

@@ -3,15 +3,16 @@
  * service's image as built, or a process service's archive built into an image on the base image.
  * The push tag is the artifact's short digest, so the registry is asked first and an artifact
  * already pushed is neither built nor pushed again: the same artifact gives the same reference.
+ * A tag can move, so what it names is reused only when it is this artifact's image.
  */
 import type Docker from 'dockerode';
 import { SkiffError } from '../../../core/errors.js';
 import { connectEngine, engineUnavailableError, inspectImage, probeEngine } from '../../../drivers/docker/index.js';
 import type { EngineAddress } from '../../../drivers/docker/index.js';
-import { buildArtifactImage } from './artifact-image.js';
+import { ARTIFACT_LABEL, buildArtifactImage } from './artifact-image.js';
 import { artifactTag, imageRepository, pinnedImage } from './image-names.js';
 import { pushImage } from './image-push.js';
-import { manifestDigest } from './registry-api.js';
+import { manifestDigest, registryImage } from './registry-api.js';
 
 export type ReleaseArtifact =
   /** A process service: its archive and start command. */
@@ -43,6 +44,18 @@ async function reachableEngine(address: EngineAddress): Promise<Docker> {
   return docker;
 }
 
+/** Whether the manifest `digest` holds the artifact: its image id, or the image built from its archive. */
+async function holdsArtifact(repository: string, digest: string, artifact: ReleaseArtifact): Promise<boolean> {
+  const image = await registryImage(repository, digest);
+  if (image === null) return false;
+  switch (artifact.kind) {
+    case 'archive':
+      return image.labels[ARTIFACT_LABEL] === artifact.digest;
+    case 'image':
+      return image.configDigest === artifact.digest;
+  }
+}
+
 /** Gives the artifact's image the push tag, building it first for an archive. */
 async function tagArtifactImage(docker: Docker, service: string, artifact: ReleaseArtifact, repository: string, tag: string): Promise<void> {
   switch (artifact.kind) {
@@ -64,7 +77,7 @@ export async function releaseImage(options: ReleaseImageOptions): Promise<Releas
   const repository = imageRepository(options.registry, options.service);
   const tag = artifactTag(options.artifact.digest);
   const existing = await manifestDigest(repository, tag);
-  if (existing !== null) return { reference: pinnedImage(repository, existing), digest: existing, pushed: false };
+  if (existing !== null && (await holdsArtifact(repository, existing, options.artifact))) return { reference: pinnedImage(repository, existing), digest: existing, pushed: false };
   const docker = await reachableEngine(options.engine);
   await tagArtifactImage(docker, options.service, options.artifact, repository, tag);
   const digest = (await pushImage(docker, repository, tag)) ?? (await manifestDigest(repository, tag));
