@@ -35,6 +35,14 @@ const serverScript = `import http from 'node:http';
 http.createServer((req, res) => res.end('catalog ' + req.url + ' from ' + process.cwd())).listen(Number(process.env.PORT), '0.0.0.0');
 `;
 
+/** Removes the engine's images named under the given registry hosts (only this file's registries). */
+async function removeImagesOf(docker: Docker, registryHosts: readonly string[]): Promise<void> {
+  const named = (name: string): boolean => registryHosts.some((host) => name.startsWith(`${host}/`));
+  for (const image of await docker.listImages()) {
+    if ([...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])].some(named)) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+  }
+}
+
 async function caught(promise: Promise<unknown>): Promise<SkiffError> {
   const error = await promise.then(() => undefined, (failure: unknown) => failure);
   expect(error).toBeInstanceOf(SkiffError);
@@ -45,14 +53,18 @@ describe.runIf(missing.length === 0)('release images in a registry', () => {
   const docker = (engine as { docker: Docker }).docker;
   const tempDir = useTempDirs();
   let registry: LocalRegistry;
+  /** The registries this file started: the images the engine holds under their names are removed afterwards. */
+  const hosts: string[] = [];
   const cleanups: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
     registry = await startLocalRegistry();
+    hosts.push(registry.host);
   }, 30_000);
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     await registry?.stop();
+    await removeImagesOf(docker, hosts);
   });
 
   /** A process service's artifact holding a small HTTP server, unique per call so nothing is cached across runs. */
@@ -147,6 +159,7 @@ describe.runIf(missing.length === 0)('release images in a registry', () => {
 
   it("reports the registry's refusal of a push", async () => {
     const readOnly = await startLocalRegistry({ readOnly: true });
+    hosts.push(readOnly.host);
     cleanups.push(() => readOnly.stop());
     const error = await caught(releaseImage({ service: 'catalog', artifact: await processArtifact(), registry: `${readOnly.host}/skiff`, engine: {} }));
     expect(error.code).toBe('SKIFF_IMAGE_PUSH_FAILED');
