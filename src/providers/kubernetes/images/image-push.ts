@@ -1,4 +1,4 @@
-/** Pushing a tagged image through the Docker engine, which holds the image and any registry credentials. */
+/** Pushing a tagged image through the Docker engine, which holds the image. */
 import type Docker from 'dockerode';
 import { SkiffError } from '../../../core/errors.js';
 
@@ -11,7 +11,7 @@ interface PushMessage {
 
 function pushFailedError(reference: string, reason: string): SkiffError {
   return new SkiffError('SKIFF_IMAGE_PUSH_FAILED', `pushing ${reference} failed: ${reason}`, {
-    hint: "check that the environment's `registry:` accepts pushes from this machine (credentials: `docker login` on the engine's host)",
+    hint: "check that the environment's `registry:` accepts pushes from this machine, without credentials (Skiff sends none yet)",
   });
 }
 

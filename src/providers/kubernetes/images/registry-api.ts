@@ -38,13 +38,18 @@ function reasonOf(error: unknown): string {
 
 /**
  * The digest (`sha256:…`) of the manifest `repository:tag` names, from `Docker-Content-Digest`,
- * or null when the registry does not have it. A registry that asks for credentials is treated as
- * not having it: the engine, which may hold them, pushes and answers for itself.
+ * or null when the registry does not have it.
  */
 export async function manifestDigest(repository: string, tag: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string | null> {
   const { name } = registryLocation(repository);
   const response = await registryRequest(repository, 'HEAD', `manifests/${encodeURIComponent(tag)}`, timeoutMs);
-  if (response.status === 404 || response.status === 401 || response.status === 403) return null;
+  if (response.status === 404) return null;
+  if (response.status === 401 || response.status === 403) {
+    // The engine keeps no credentials (the docker CLI sends them with each push), and Skiff has none to send yet.
+    throw new SkiffError('SKIFF_IMAGE_PUSH_FAILED', `the image registry for ${repository} asks for credentials (HTTP ${response.status}), and Skiff cannot send any yet`, {
+      hint: "use a registry that accepts pushes without authentication from this machine (e.g. on a private network) as the environment's `registry:`",
+    });
+  }
   if (!response.ok) throw registryUnreachableError(repository, `it answered HTTP ${response.status} to HEAD /v2/${name}/manifests/${tag}`);
   const digest = response.headers.get('docker-content-digest');
   if (digest === null || !/^sha256:[0-9a-f]{64}$/.test(digest)) {

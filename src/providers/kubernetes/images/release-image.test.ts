@@ -168,6 +168,16 @@ describe.runIf(missing.length === 0)('release images in a registry', () => {
     expect(error.message).toMatch(/405.*Method not allowed/);
   }, 120_000);
 
+  it('says so when the registry asks for credentials, before building anything', async () => {
+    const guarded = await startLocalRegistry({ requireAuth: true });
+    hosts.push(guarded.host);
+    cleanups.push(() => guarded.stop());
+    const error = await caught(releaseImage({ service: 'catalog', artifact: await processArtifact(), registry: `${guarded.host}/skiff`, engine: {} }));
+    expect(error.code).toBe('SKIFF_IMAGE_PUSH_FAILED');
+    expect(error.message).toContain('asks for credentials (HTTP 401)');
+    expect(await docker.listImages({ filters: { reference: [`${guarded.host}/*/*`] } })).toEqual([]);
+  }, 60_000);
+
   it('says so when no Docker engine is reachable', async () => {
     const error = await caught(
       releaseImage({ service: 'catalog', artifact: await processArtifact(), registry: `${registry.host}/skiff`, engine: { dockerHost: 'unix:///nonexistent/docker.sock' } }),

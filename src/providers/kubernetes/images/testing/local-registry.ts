@@ -23,21 +23,30 @@ export function registryInstalled(): boolean {
   return existsSync(REGISTRY_BINARY);
 }
 
-function registryConfig(addr: string, storage: string, readOnly: boolean): string {
+export interface LocalRegistryOptions {
+  /** Refuse every push (405). */
+  readonly readOnly?: boolean;
+  /** Ask for credentials on every request (htpasswd with no users: 401). */
+  readonly requireAuth?: boolean;
+}
+
+function registryConfig(addr: string, dir: string, options: LocalRegistryOptions): string {
   return [
     'version: 0.1',
     'log: { level: error }',
     'storage:',
-    `  filesystem: { rootdirectory: ${JSON.stringify(storage)} }`,
-    `  maintenance: { readonly: { enabled: ${readOnly} }, uploadpurging: { enabled: false } }`,
+    `  filesystem: { rootdirectory: ${JSON.stringify(path.join(dir, 'storage'))} }`,
+    `  maintenance: { readonly: { enabled: ${options.readOnly ?? false} }, uploadpurging: { enabled: false } }`,
     `http: { addr: ${JSON.stringify(addr)} }`,
+    ...(options.requireAuth ? [`auth: { htpasswd: { realm: skiff-test, path: ${JSON.stringify(path.join(dir, 'htpasswd'))} } }`] : []),
     '',
   ].join('\n');
 }
 
 async function answers(host: string): Promise<boolean> {
   try {
-    return (await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(1000) })).ok;
+    const response = await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(1000) });
+    return response.ok || response.status === 401;
   } catch {
     return false;
   }
@@ -47,12 +56,13 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** Starts a registry and waits (at most 20 s) until its API answers. `readOnly` refuses every push. */
-export async function startLocalRegistry(options: { readonly readOnly?: boolean } = {}): Promise<LocalRegistry> {
+/** Starts a registry and waits (at most 20 s) until its API answers. */
+export async function startLocalRegistry(options: LocalRegistryOptions = {}): Promise<LocalRegistry> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'skiff-registry-'));
   const host = `127.0.0.1:${await freePort(new Set())}`;
   const config = path.join(dir, 'config.yml');
-  await writeFile(config, registryConfig(host, path.join(dir, 'storage'), options.readOnly ?? false));
+  await writeFile(path.join(dir, 'htpasswd'), '');
+  await writeFile(config, registryConfig(host, dir, options));
   let output = '';
   const child = spawn(REGISTRY_BINARY, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
