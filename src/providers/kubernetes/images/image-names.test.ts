@@ -9,6 +9,12 @@ describe('image names', () => {
     expect(pinnedImage('ghcr.io/acme/catalog', `sha256:${'0'.repeat(64)}`)).toBe(`ghcr.io/acme/catalog@sha256:${'0'.repeat(64)}`);
   });
 
+  it('refuses a service name a registry cannot take', () => {
+    expect(() => imageRepository('127.0.0.1:5000/skiff', 'Catalog')).toThrow(expect.objectContaining({ code: 'SKIFF_BAD_REQUEST', path: 'services.Catalog' }));
+    expect(() => imageRepository('127.0.0.1:5000/skiff', '-catalog')).toThrow(expect.objectContaining({ code: 'SKIFF_BAD_REQUEST' }));
+    expect(imageRepository('127.0.0.1:5000/skiff', 'web.v2_api')).toBe('127.0.0.1:5000/skiff/web.v2_api');
+  });
+
   it('talks plain HTTP to loopback registries only, as the engine does', () => {
     expect(registryLocation('127.0.0.1:5000/skiff/catalog')).toEqual({ baseUrl: 'http://127.0.0.1:5000', name: 'skiff/catalog' });
     expect(registryLocation('localhost:5000/catalog')).toEqual({ baseUrl: 'http://localhost:5000', name: 'catalog' });

@@ -2,12 +2,25 @@
  * How a release's image is named: `REGISTRY/SERVICE`, tagged by the artifact's short digest while
  * it is pushed, and referenced by the registry's manifest digest afterwards (a tag can move).
  */
+import { SkiffError } from '../../../core/errors.js';
 
 /** The artifact digest hex digits in the push tag, as the engine's own short image ids. */
 const SHORT_DIGEST_LENGTH = 12;
 
-/** `127.0.0.1:5000/skiff` + `catalog` → `127.0.0.1:5000/skiff/catalog`, as export writes it. */
+/** A path component of a repository name, as the OCI distribution spec allows it. */
+const repositoryComponent = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+
+/**
+ * `127.0.0.1:5000/skiff` + `catalog` → `127.0.0.1:5000/skiff/catalog`, as export writes it.
+ * A service name a registry cannot take (upper case, say) is refused before anything is built.
+ */
 export function imageRepository(registry: string, service: string): string {
+  if (!repositoryComponent.test(service)) {
+    throw new SkiffError('SKIFF_BAD_REQUEST', `the service name "${service}" cannot name an image in a registry`, {
+      hint: 'image repository names are lower case letters and digits, separated by ".", "_" or "-": rename the service',
+      path: `services.${service}`,
+    });
+  }
   return `${registry.replace(/\/+$/, '')}/${service}`;
 }
 

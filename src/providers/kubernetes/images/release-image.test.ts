@@ -147,6 +147,8 @@ describe.runIf(missing.length === 0)('release images in a registry', () => {
     const image = await releaseImage({ service: 'web', artifact: { kind: 'image', digest: id }, registry: `${registry.host}/skiff`, engine: {} });
     expect(image.reference).toBe(`${registry.host}/skiff/web@${image.digest}`);
     expect((await docker.getImage(image.reference).inspect()).Id).toBe(id);
+    const again = await releaseImage({ service: 'web', artifact: { kind: 'image', digest: id }, registry: `${registry.host}/skiff`, engine: {} });
+    expect(again).toEqual({ ...image, pushed: false });
   }, 120_000);
 
   it('names the registry when it is unreachable, before building anything', async () => {

@@ -73,11 +73,18 @@ async function tagArtifactImage(docker: Docker, service: string, artifact: Relea
   }
 }
 
+/**
+ * The release's image in the registry, by digest: reused when the registry has it, else built (an
+ * archive) or tagged (an image) and pushed. The registry is asked before the engine, so an
+ * unreachable registry is reported before anything is built.
+ */
 export async function releaseImage(options: ReleaseImageOptions): Promise<ReleaseImage> {
   const repository = imageRepository(options.registry, options.service);
   const tag = artifactTag(options.artifact.digest);
   const existing = await manifestDigest(repository, tag);
-  if (existing !== null && (await holdsArtifact(repository, existing, options.artifact))) return { reference: pinnedImage(repository, existing), digest: existing, pushed: false };
+  if (existing !== null && (await holdsArtifact(repository, existing, options.artifact))) {
+    return { reference: pinnedImage(repository, existing), digest: existing, pushed: false };
+  }
   const docker = await reachableEngine(options.engine);
   await tagArtifactImage(docker, options.service, options.artifact, repository, tag);
   const digest = (await pushImage(docker, repository, tag)) ?? (await manifestDigest(repository, tag));
