@@ -19,7 +19,7 @@ import { MANIFEST_ACCEPT, registryImage } from './registry-api.js';
 import { releaseImage } from './release-image.js';
 import type { ReleaseArtifact } from './release-image.js';
 import { registryInstalled, REGISTRY_BINARY, startLocalRegistry } from './testing/local-registry.js';
-import type { LocalRegistry } from './testing/local-registry.js';
+import type { LocalRegistry, LocalRegistryOptions } from './testing/local-registry.js';
 
 const engine = await engineForTests();
 const missing = [
@@ -75,6 +75,15 @@ describe.runIf(missing.length === 0)('release images in a registry', () => {
     const archivePath = path.join(dir, 'artifact.tar');
     const { digest } = await packDirectory(path.join(dir, 'tree'), archivePath);
     return { kind: 'archive', digest, archivePath, start: ['node', 'server.mjs'] };
+  }
+
+  /** Starts a registry of its own with `options` and releases a fresh artifact to it; the error it gave. */
+  async function releaseToRegistry(options: LocalRegistryOptions): Promise<{ host: string; error: SkiffError }> {
+    const other = await startLocalRegistry(options);
+    hosts.push(other.host);
+    cleanups.push(() => other.stop());
+    const error = await caught(releaseImage({ service: 'catalog', artifact: await processArtifact(), registry: `${other.host}/skiff`, engine: {} }));
+    return { host: other.host, error };
   }
 
   it('pushes a process artifact as an image by digest, which runs and answers like the service', async () => {
@@ -160,24 +169,18 @@ describe.runIf(missing.length === 0)('release images in a registry', () => {
   });
 
   it("reports the registry's refusal of a push", async () => {
-    const readOnly = await startLocalRegistry({ readOnly: true });
-    hosts.push(readOnly.host);
-    cleanups.push(() => readOnly.stop());
-    const error = await caught(releaseImage({ service: 'catalog', artifact: await processArtifact(), registry: `${readOnly.host}/skiff`, engine: {} }));
+    const { host: readOnly, error } = await releaseToRegistry({ readOnly: true });
     expect(error.code).toBe('SKIFF_IMAGE_PUSH_FAILED');
-    expect(error.message).toContain(`${readOnly.host}/skiff/catalog:`);
+    expect(error.message).toContain(`${readOnly}/skiff/catalog:`);
     // The registry's own answer, as the engine relays it (a read-only registry: 405, method not allowed).
     expect(error.message).toMatch(/405.*Method not allowed/);
   }, 120_000);
 
   it('says so when the registry asks for credentials, before building anything', async () => {
-    const guarded = await startLocalRegistry({ requireAuth: true });
-    hosts.push(guarded.host);
-    cleanups.push(() => guarded.stop());
-    const error = await caught(releaseImage({ service: 'catalog', artifact: await processArtifact(), registry: `${guarded.host}/skiff`, engine: {} }));
+    const { host: guarded, error } = await releaseToRegistry({ requireAuth: true });
     expect(error.code).toBe('SKIFF_IMAGE_PUSH_FAILED');
     expect(error.message).toContain('asks for credentials (HTTP 401)');
-    expect(await docker.listImages({ filters: { reference: [`${guarded.host}/*/*`] } })).toEqual([]);
+    expect(await docker.listImages({ filters: { reference: [`${guarded}/*/*`] } })).toEqual([]);
   }, 60_000);
 
   it('says so when no Docker engine is reachable', async () => {
