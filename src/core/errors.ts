@@ -84,6 +84,8 @@ export const errorCatalog = {
   SKIFF_KUBE_INVALID: 'the Kubernetes API server rejected the object as invalid',
   SKIFF_KUBE_EXPIRED: 'the watch started from a resourceVersion the API server no longer has',
   SKIFF_KUBE_REQUEST_FAILED: 'the Kubernetes API server refused the request',
+  SKIFF_REGISTRY_UNREACHABLE: 'the image registry is not reachable',
+  SKIFF_IMAGE_PUSH_FAILED: 'the image registry refused the image',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 

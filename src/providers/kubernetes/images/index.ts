@@ -1,0 +1,7 @@
+/** Releases as OCI images in the environment's registry, referenced by digest. */
+export { releaseImage } from './release-image.js';
+export type { ReleaseArtifact, ReleaseImage, ReleaseImageOptions } from './release-image.js';
+export { artifactTag, imageRepository, pinnedImage } from './image-names.js';
+export { manifestDigest, MANIFEST_ACCEPT, registryImage } from './registry-api.js';
+export type { RegistryImage } from './registry-api.js';
+export { ARTIFACT_LABEL } from './artifact-image.js';
