@@ -54,6 +54,8 @@ const exact: Partial<Record<ErrorCode, number>> = {
   SKIFF_KUBE_INVALID: 422,
   SKIFF_KUBE_EXPIRED: 502,
   SKIFF_KUBE_REQUEST_FAILED: 502,
+  SKIFF_REGISTRY_UNREACHABLE: 503,
+  SKIFF_IMAGE_PUSH_FAILED: 502,
 };
 
 export function httpStatusFor(code: ErrorCode): number {
