@@ -428,6 +428,10 @@ describe.skipIf(!runBrowserTests)('dashboard', () => {
     expect(await offeredActions()).toBe(0);
     // The charts draw each release that had traffic: the canary beside the stable release.
     await page.locator('[data-testid="charts"][data-releases="v1,v2"]').waitFor({ timeout: 40_000 });
+    // And its instances over the hour, ready against desired.
+    const instancesChart = page.locator('[data-testid="instances-chart"]');
+    await instancesChart.waitFor({ timeout: 40_000 });
+    expect(Number(await instancesChart.getAttribute('data-ready'))).toBeGreaterThan(0);
     await shoot('service-viewer');
     await page.goto(`${platform!.apiUrl}/pipelines`);
     const waiting = page.locator(`[data-run="${run.id}"] [data-stage="go-live"][data-state="waiting"]`);

@@ -1,6 +1,7 @@
 /**
  * Request rate, error rate and latency of one service over the last hour, from the metrics
- * history: one line per release, so a canary's errors or slowness stand beside the stable's.
+ * history: one line per release, so a canary's errors or slowness stand beside the stable's; and
+ * its instances over the same hour, ready against desired (what the autoscaler decided).
  */
 import { useMemo } from 'preact/hooks';
 import type { SeriesMetric, SeriesPoint } from '../../api/monitoring-port.js';
@@ -22,6 +23,12 @@ interface ReleaseHistory {
   readonly series: Readonly<Record<Metric, readonly SeriesPoint[]>>;
 }
 
+interface ServiceHistory {
+  readonly releases: readonly ReleaseHistory[];
+  readonly ready: readonly SeriesPoint[];
+  readonly desired: readonly SeriesPoint[];
+}
+
 async function loadRelease(environment: string, service: string, release: string, from: number): Promise<ReleaseHistory> {
   const lists = await Promise.all(metrics.map((metric) => api.series({ environment, service, release, metric, resolution: '10s', from })));
   return { release, series: { rps: lists[0] ?? [], errorRate: lists[1] ?? [], p50: lists[2] ?? [], p99: lists[3] ?? [] } };
@@ -31,12 +38,16 @@ async function loadRelease(environment: string, service: string, release: string
 export function ServiceCharts(props: { readonly environment: string; readonly service: string; readonly releases: readonly string[] }) {
   const { environment, service } = props;
   const releasesKey = props.releases.join(',');
-  const history = useResource<readonly ReleaseHistory[] | null>(
+  const history = useResource<ServiceHistory | null>(
     async () => {
       const from = Date.now() - windowMs;
       try {
-        const all = await Promise.all(props.releases.map((release) => loadRelease(environment, service, release, from)));
-        return all.filter((entry) => entry.series.rps.length > 0);
+        const [all, ready, desired] = await Promise.all([
+          Promise.all(props.releases.map((release) => loadRelease(environment, service, release, from))),
+          api.series({ environment, service, metric: 'ready', resolution: '10s', from }),
+          api.series({ environment, service, metric: 'desired', resolution: '10s', from }),
+        ]);
+        return { releases: all.filter((entry) => entry.series.rps.length > 0), ready, desired };
       } catch (error) {
         if (isNotServed(error)) return null;
         throw error;
@@ -45,7 +56,19 @@ export function ServiceCharts(props: { readonly environment: string; readonly se
     [environment, service, releasesKey],
     { refreshOn: () => false, pollMs: (data) => (data === null ? undefined : refreshMs) },
   );
-  const data = history.data;
+  const data = history.data?.releases ?? (history.data === null ? null : undefined);
+  const instances = useMemo(() => {
+    const loaded = history.data;
+    if (!loaded || loaded.ready.length === 0) return undefined;
+    return {
+      lines: [
+        { label: 'ready', color: palette[2] },
+        { label: 'desired', color: palette[0], dashed: true },
+      ],
+      data: alignSeries([loaded.ready, loaded.desired]),
+      latestReady: loaded.ready.at(-1)?.value ?? 0,
+    };
+  }, [history.data]);
   const charts = useMemo(() => {
     if (!data) return undefined;
     const lines = (suffix: string): ChartLine[] =>
@@ -70,6 +93,11 @@ export function ServiceCharts(props: { readonly environment: string; readonly se
           <MetricChart title="Requests per second, per release" unit="/s" lines={charts.rps.lines} data={charts.rps.data} />
           <MetricChart title="Error rate (5xx), per release" unit="%" lines={charts.errorRate.lines} data={charts.errorRate.data} />
           <MetricChart title="Latency p99 and p50 (dashed), per release" unit="ms" lines={charts.latency.lines} data={charts.latency.data} />
+        </div>
+      )}
+      {instances && (
+        <div class="charts" data-testid="instances-chart" data-ready={instances.latestReady}>
+          <MetricChart title="Instances: ready, and desired (dashed)" unit="" lines={instances.lines} data={instances.data} />
         </div>
       )}
     </div>
