@@ -54,6 +54,7 @@ const exact: Partial<Record<ErrorCode, number>> = {
   SKIFF_KUBE_INVALID: 422,
   SKIFF_KUBE_EXPIRED: 502,
   SKIFF_KUBE_REQUEST_FAILED: 502,
+  SKIFF_KUBE_TIMEOUT: 504,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

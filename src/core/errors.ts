@@ -84,6 +84,7 @@ export const errorCatalog = {
   SKIFF_KUBE_INVALID: 'the Kubernetes API server rejected the object as invalid',
   SKIFF_KUBE_EXPIRED: 'the watch started from a resourceVersion the API server no longer has',
   SKIFF_KUBE_REQUEST_FAILED: 'the Kubernetes API server refused the request',
+  SKIFF_KUBE_TIMEOUT: 'the cluster did not reach the state Skiff asked for in time',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 
