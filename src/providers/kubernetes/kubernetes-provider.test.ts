@@ -4,10 +4,19 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SkiffError } from '../../core/errors.js';
-import type { ProviderContext, ProviderHooks } from '../../reconcile/provider.js';
+import type { ObservedInstance } from '../../core/instance.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { Deployment } from '../../reconcile/deployment.js';
+import { EnvironmentController } from '../../reconcile/environment-controller.js';
+import type { ParallelRun } from '../../reconcile/parallel-run.js';
+import type { ProviderContext } from '../../reconcile/provider.js';
+import { createDeploymentStore } from '../../store/deployment-store.js';
+import { openDatabase } from '../../store/sqlite-store.js';
 import { desiredService } from '../../reconcile/testing/deployments.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
-import type { NewEvent } from '../../store/state-store.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../../../test/kube-api/start-fake-kube-api.js';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { kubeResources, type KubeObject } from './client/index.js';
@@ -30,19 +39,22 @@ async function fakeApi(options: Parameters<typeof startFakeKubeApi>[0] = { names
   return api;
 }
 
-function provider(api: FakeKubeApi, hooks: Partial<ProviderHooks> = {}, events: NewEvent[] = []): KubernetesProvider {
+function provider(api: FakeKubeApi): KubernetesProvider {
   const context: ProviderContext = {
     environment: 'dev',
     routerPort: 8080,
     hooks: {
-      emit: (event) => events.push(event),
+      emit: () => undefined,
       instanceChanged: () => undefined,
       routesChanged: async () => undefined,
       drainTimeoutMs: () => 1000,
       dataPlaneRestarted: () => undefined,
-      ...hooks,
     },
   };
+  return withContext(api, context);
+}
+
+function withContext(api: FakeKubeApi, context: ProviderContext): KubernetesProvider {
   const created = new KubernetesProvider(context, {
     settings: { serviceType: 'NodePort', kubeconfig: api.kubeconfigPath },
     registry: '127.0.0.1:5000/skiff',
@@ -152,7 +164,9 @@ describe('KubernetesProvider', () => {
 
     const second = provider(api);
     expect(await second.start(environment(web()))).toMatchObject({ dataPlane: 'adopted' });
-    expect(second.observed().map(({ ordinal: _, ...rest }) => rest)).toEqual(before.map(({ ordinal: _, ...rest }) => rest));
+    const byId = (instances: readonly ObservedInstance[]): Omit<ObservedInstance, 'ordinal'>[] =>
+      [...instances].sort((a, b) => a.id.localeCompare(b.id)).map(({ ordinal: _, ...rest }) => rest);
+    expect(byId(second.observed())).toEqual(byId(before));
     expect(await second.routeTableVersion()).toBe(7);
     const pods = await second.client.list(kubeResources.Pod, { labelSelector: 'skiff.dev/environment=dev' });
     expect(pods.items.map((pod) => pod.metadata.name).sort()).toEqual(before.map((instance) => instance.id).sort());
@@ -171,5 +185,43 @@ describe('KubernetesProvider', () => {
     expect(await names(kubeResources.Service)).toEqual([]);
     expect(await names(kubeResources.Pod)).toEqual([]);
     expect(await names(kubeResources.ConfigMap)).toEqual(['team-settings']);
+  });
+
+  it('runs under the EnvironmentController: keeps the desired count and publishes the ready pods to the routing table', async () => {
+    const api = await fakeApi();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-kube-environment-'));
+    const db = openDatabase(dir);
+    const clock = { now: () => Date.now() };
+    let subject: KubernetesProvider | undefined;
+    const controller = new EnvironmentController({
+      environment: 'dev',
+      routerPort: 8080,
+      createProvider: (context) => (subject = withContext(api, context)),
+      deployments: createDeploymentStore<Deployment, ParallelRun>(db, clock),
+      clock,
+      logger: pino({ level: 'silent' }),
+      emit: () => undefined,
+      rolloutAborted: () => undefined,
+    });
+    cleanups.push(() => {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    cleanups.push(() => controller.shutdown({ immediate: true }));
+    await controller.start(environment(web('v1', { instances: 2 })));
+    await waitFor(() => expect(states(subject!)).toEqual(['v1:ready', 'v1:ready']));
+    const addresses = subject!.observed().map((instance) => `${instance.address?.host}:${instance.address?.port}`).sort();
+    await waitFor(async () => {
+      const table = await subject!.dataPlaneTable();
+      expect(table.routes.flatMap((route) => route.backends.map((backend) => `${backend.host}:${backend.port}`)).sort()).toEqual(addresses);
+    });
+    // An instance gone behind Skiff's back is replaced (by its ReplicaSet), and the count stays 2.
+    const [lost] = subject!.observed();
+    await subject!.client.delete(kubeResources.Pod, lost!.id);
+    await waitFor(async () => {
+      expect(states(subject!)).toEqual(['v1:ready', 'v1:ready']);
+      expect(subject!.observed().map((instance) => instance.id)).not.toContain(lost!.id);
+      expect((await subject!.client.getScale(kubeResources.Deployment, 'web-v1')).spec.replicas).toBe(2);
+    });
   });
 });

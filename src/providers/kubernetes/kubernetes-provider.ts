@@ -64,6 +64,10 @@ export class KubernetesProvider implements Provider {
   /** Writes to one Deployment run one at a time, so each reads the count the previous one left. */
   private readonly serial = new KeyedSerial();
   private readonly configHashes = new Map<string, string>();
+  /** Places called and not finished, by Deployment. */
+  private readonly placing = new Map<string, number>();
+  /** Stops asked for whose scale-down has not been written yet, by Deployment. */
+  private readonly pendingStops = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -127,20 +131,33 @@ export class KubernetesProvider implements Provider {
   /** One more replica of the release's Deployment (created with its ConfigMap and Secret when new); resolves once the new pod exists. */
   async place(release: DesiredService): Promise<void> {
     const deployment = deploymentNameOf(release);
-    const secrets = Object.keys(release.secrets).length > 0 ? await this.deps.secretEnv(release) : {};
-    await this.serial.run(deployment, async () => {
-      const replicas = this.activePods(release.name, releaseNameOf(release)) + 1;
-      for (const object of releaseObjects({ environment: this.environment, namespace: this.namespace, registry: this.deps.registry, release, replicas, secrets })) {
-        await this.client.apply(object);
-      }
-      this.configHashes.set(deployment, release.configHash);
-      const timeoutMs = this.deps.placeTimeoutMs ?? 60_000;
-      if (!(await this.pods.waitFor(() => this.closed || this.activePods(release.name, releaseNameOf(release)) >= replicas, timeoutMs))) {
-        throw new SkiffError('SKIFF_KUBE_TIMEOUT', `Deployment ${deployment} in namespace "${this.namespace}" did not create its pod ${replicas} within ${timeoutMs} ms`, {
-          hint: `look at its events: kubectl -n ${this.namespace} describe deployment ${deployment}`,
-        });
-      }
-    });
+    // One more than the caller saw (counted now, before any await, with the places still in flight)...
+    const inFlight = this.placing.get(deployment) ?? 0;
+    const target = this.activePods(release.name, releaseNameOf(release)) + inFlight + 1;
+    this.placing.set(deployment, inFlight + 1);
+    try {
+      const secrets = Object.keys(release.secrets).length > 0 ? await this.deps.secretEnv(release) : {};
+      await this.serial.run(deployment, () => this.scaleUpTo(release, target, secrets));
+    } finally {
+      this.placing.set(deployment, (this.placing.get(deployment) ?? 1) - 1);
+    }
+  }
+
+  private async scaleUpTo(release: DesiredService, target: number, secrets: Readonly<Record<string, string>>): Promise<void> {
+    const deployment = deploymentNameOf(release);
+    // ...unless the Deployment already wants that many: its ReplicaSet is replacing a lost pod, which is the new one.
+    const wanted = (await this.specReplicas(deployment)) - (this.pendingStops.get(deployment) ?? 0);
+    const replicas = Math.max(wanted, target);
+    for (const object of releaseObjects({ environment: this.environment, namespace: this.namespace, registry: this.deps.registry, release, replicas, secrets })) {
+      await this.client.apply(object);
+    }
+    this.configHashes.set(deployment, release.configHash);
+    const timeoutMs = this.deps.placeTimeoutMs ?? 60_000;
+    if (!(await this.pods.waitFor(() => this.closed || this.activePods(release.name, releaseNameOf(release)) >= replicas, timeoutMs))) {
+      throw new SkiffError('SKIFF_KUBE_TIMEOUT', `Deployment ${deployment} in namespace "${this.namespace}" did not create its pod ${replicas} within ${timeoutMs} ms`, {
+        hint: `look at its events: kubectl -n ${this.namespace} describe deployment ${deployment}`,
+      });
+    }
   }
 
   /** Nothing to do: the kubelet restarts a crashed container itself (with its own back-off). */
@@ -158,6 +175,7 @@ export class KubernetesProvider implements Provider {
     this.pods.requestStop(instanceId);
     this.context.hooks.instanceChanged(before.service);
     const deployment = releaseObjectName(before.service, before.release);
+    this.pendingStops.set(deployment, (this.pendingStops.get(deployment) ?? 0) + 1);
     void (before.state === 'ready' ? this.context.hooks.routesChanged() : Promise.resolve())
       .then(() => this.serial.run(deployment, () => this.scaleDownTo(pod, deployment)))
       .then(
@@ -234,9 +252,22 @@ export class KubernetesProvider implements Provider {
   }
 
   private async scaleDownTo(pod: Pod, deployment: string): Promise<void> {
-    await this.client.mergePatch(kubeResources.Pod, pod.metadata.name, { metadata: { annotations: { [deletionCostAnnotation]: '-1000' } } });
-    const scale = await this.client.getScale(kubeResources.Deployment, deployment);
-    await this.client.setScale(kubeResources.Deployment, deployment, Math.max(0, (scale.spec.replicas ?? 0) - 1));
+    try {
+      await this.client.mergePatch(kubeResources.Pod, pod.metadata.name, { metadata: { annotations: { [deletionCostAnnotation]: '-1000' } } });
+      await this.client.setScale(kubeResources.Deployment, deployment, Math.max(0, (await this.specReplicas(deployment)) - 1));
+    } finally {
+      this.pendingStops.set(deployment, (this.pendingStops.get(deployment) ?? 1) - 1);
+    }
+  }
+
+  /** The replicas the release's Deployment asks for; 0 when it does not exist yet. */
+  private async specReplicas(deployment: string): Promise<number> {
+    try {
+      return (await this.client.getScale(kubeResources.Deployment, deployment)).spec.replicas ?? 0;
+    } catch (error) {
+      if (error instanceof SkiffError && error.code === 'SKIFF_KUBE_NOT_FOUND') return 0;
+      throw error;
+    }
   }
 
   /** Pods of the release that count as its replicas: not terminating, not being stopped. */

@@ -57,12 +57,21 @@ export class PodView {
     this.informer.start();
     try {
       await Promise.race([this.informer.synced(), failed]);
+      this.orderAdopted();
     } catch (error) {
       await this.informer.stop();
       throw error;
     } finally {
       removeProblem();
     }
+  }
+
+  /** Pods an earlier control plane left are numbered in the order they were created, so the newest is stopped first. */
+  private orderAdopted(): void {
+    const created = (pod: Pod): number => Date.parse(pod.metadata.creationTimestamp ?? '') || 0;
+    const pods = this.pods().sort((a, b) => created(a) - created(b) || (this.ordinals.get(a.metadata.name) ?? 0) - (this.ordinals.get(b.metadata.name) ?? 0));
+    this.nextOrdinal = 1;
+    for (const pod of pods) this.ordinals.set(pod.metadata.name, this.nextOrdinal++);
   }
 
   stop(): Promise<void> {
