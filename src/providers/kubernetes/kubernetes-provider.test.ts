@@ -60,6 +60,7 @@ function withContext(api: FakeKubeApi, context: ProviderContext): KubernetesProv
     registry: '127.0.0.1:5000/skiff',
     specDir: '/',
     kubeconfigDefaults: { homeDir: '/nonexistent' },
+    clock: { now: () => Date.now() },
     secretEnv: async () => ({}),
     placeTimeoutMs: 15_000,
   });

@@ -9,10 +9,11 @@
  * are refused when they would start.
  */
 import path from 'node:path';
+import type { Clock } from '../../core/clock.js';
 import { SkiffError } from '../../core/errors.js';
 import type { InstanceAddress, InstanceUsage, ObservedInstance } from '../../core/instance.js';
 import type { ParallelReport } from '../../core/parallel-report.js';
-import type { RouteTable } from '../../core/route-table.js';
+import { emptyRouteTable, type RouteTable } from '../../core/route-table.js';
 import type { CountersSnapshot } from '../../reconcile/deployment.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
 import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ServiceLoad, ShutdownOptions } from '../../reconcile/provider.js';
@@ -38,6 +39,7 @@ export interface KubernetesProviderDeps {
   readonly specDir: string;
   /** KUBECONFIG and the home directory, from config/ (the only reader of process.env). */
   readonly kubeconfigDefaults: KubeconfigDefaults;
+  readonly clock: Clock;
   /** The release's secret values, from Skiff's encrypted store. */
   readonly secretEnv: (release: DesiredService) => Promise<Readonly<Record<string, string>>>;
   /** How long `place` waits for the new pod to appear (60 s). */
@@ -111,7 +113,7 @@ export class KubernetesProvider implements Provider {
       const hash = deployment.metadata.annotations?.[configHashAnnotation];
       if (hash) this.configHashes.set(deployment.metadata.name, hash);
     }
-    if (!existing) await this.table.write({ version: 0, generatedAt: new Date(0).toISOString(), routes: [] });
+    if (!existing) await this.table.write(emptyRouteTable);
     await this.client.apply(routerService(this.environment, this.namespace, kubernetesSettings(this.deps.settings)) as KubeObject);
     await this.pods.start();
     const dataPlane = existing ? 'adopted' : 'started';
@@ -201,7 +203,7 @@ export class KubernetesProvider implements Provider {
   }
 
   async counters(_service: string): Promise<CountersSnapshot> {
-    return { at: Date.now(), releases: {} };
+    return { at: this.deps.clock.now(), releases: {} };
   }
 
   async load(): Promise<ReadonlyMap<string, ServiceLoad>> {
@@ -221,7 +223,7 @@ export class KubernetesProvider implements Provider {
   }
 
   async dataPlaneTable(): Promise<RouteTable> {
-    return (await this.table.read()) ?? { version: 0, generatedAt: new Date(0).toISOString(), routes: [] };
+    return (await this.table.read()) ?? emptyRouteTable;
   }
 
   async parallelReport(): Promise<ParallelReport> {
