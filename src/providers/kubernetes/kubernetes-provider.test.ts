@@ -143,13 +143,20 @@ describe('KubernetesProvider', () => {
     api.setForbidden([{ verb: 'patch', resource: 'deployments' }]);
     const error = await failure(subject.place(web()));
     expect(error.code).toBe('SKIFF_KUBE_FORBIDDEN');
-    expect(error.message).toMatch(/patch/);
-    expect(error.message).toMatch(/deployments/);
+    expect(error.message).toMatch(/^user "skiff-test" may not patch deployments\.apps in namespace "skiff-dev"/);
 
     api.setForbidden([{ verb: 'list', resource: 'pods' }]);
     const watching = await failure(provider(api).start(environment(web())));
     expect(watching.code).toBe('SKIFF_KUBE_FORBIDDEN');
-    expect(watching.message).toMatch(/list .*pods/);
+    expect(watching.message).toMatch(/^user "skiff-test" may not list pods in namespace "skiff-dev"/);
+  });
+
+  it('writes nothing when the credentials cannot watch the pods', async () => {
+    const api = await fakeApi({ namespaces: [namespace], forbidden: [{ verb: 'list', resource: 'pods' }] });
+    const subject = provider(api);
+    expect((await failure(subject.start(environment(web())))).code).toBe('SKIFF_KUBE_FORBIDDEN');
+    expect((await subject.client.list(kubeResources.ConfigMap)).items).toEqual([]);
+    expect((await subject.client.list(kubeResources.Service)).items).toEqual([]);
   });
 
   it('adopts what a detached provider left: the same instances, nothing recreated', async () => {

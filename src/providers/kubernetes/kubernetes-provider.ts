@@ -113,9 +113,15 @@ export class KubernetesProvider implements Provider {
       const hash = deployment.metadata.annotations?.[configHashAnnotation];
       if (hash) this.configHashes.set(deployment.metadata.name, hash);
     }
-    if (!existing) await this.table.write(emptyRouteTable);
-    await this.client.apply(routerService(this.environment, this.namespace, kubernetesSettings(this.deps.settings)) as KubeObject);
     await this.pods.start();
+    // Every read passed (so the credentials can watch the namespace) before anything is written.
+    try {
+      if (!existing) await this.table.write(emptyRouteTable);
+      await this.client.apply(routerService(this.environment, this.namespace, kubernetesSettings(this.deps.settings)) as KubeObject);
+    } catch (error) {
+      await this.pods.stop();
+      throw error;
+    }
     const dataPlane = existing ? 'adopted' : 'started';
     return { dataPlane, detail: `namespace ${this.namespace}: routing table ${dataPlane} (version ${existing?.version ?? 0}), ${this.pods.pods().length} pods adopted; Skiff's router does not run in the cluster yet` };
   }
