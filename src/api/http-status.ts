@@ -56,6 +56,7 @@ const exact: Partial<Record<ErrorCode, number>> = {
   SKIFF_KUBE_REQUEST_FAILED: 502,
   SKIFF_REGISTRY_UNREACHABLE: 503,
   SKIFF_IMAGE_PUSH_FAILED: 502,
+  SKIFF_KUBE_TIMEOUT: 504,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

@@ -86,6 +86,7 @@ export const errorCatalog = {
   SKIFF_KUBE_REQUEST_FAILED: 'the Kubernetes API server refused the request',
   SKIFF_REGISTRY_UNREACHABLE: 'the image registry is not reachable',
   SKIFF_IMAGE_PUSH_FAILED: 'the image registry refused the image',
+  SKIFF_KUBE_TIMEOUT: 'the cluster did not reach the state Skiff asked for in time',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 

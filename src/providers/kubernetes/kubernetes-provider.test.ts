@@ -1,0 +1,235 @@
+/**
+ * The kubernetes provider against the fake API server (simulated pods: its deployment and
+ * ReplicaSet controllers create pods, which are ready at once unless a test says otherwise).
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SkiffError } from '../../core/errors.js';
+import type { ObservedInstance } from '../../core/instance.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { Deployment } from '../../reconcile/deployment.js';
+import { EnvironmentController } from '../../reconcile/environment-controller.js';
+import type { ParallelRun } from '../../reconcile/parallel-run.js';
+import type { ProviderContext } from '../../reconcile/provider.js';
+import { createDeploymentStore } from '../../store/deployment-store.js';
+import { openDatabase } from '../../store/sqlite-store.js';
+import { desiredService } from '../../reconcile/testing/deployments.js';
+import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
+import { startFakeKubeApi, type FakeKubeApi } from '../../../test/kube-api/start-fake-kube-api.js';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import { kubeResources, type KubeObject } from './client/index.js';
+import { KubernetesProvider } from './kubernetes-provider.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const namespace = 'skiff-dev';
+const digest = `sha256:${'ab'.repeat(32)}`;
+const web = (release = 'v1', extra: Partial<DesiredService> = {}): DesiredService => desiredService(release, `hash-${release}`, { artifact: digest, ...extra });
+const environment = (...services: DesiredService[]): DesiredEnvironment => ({ name: 'dev', services });
+const waitFor = <T>(check: () => T | Promise<T>): Promise<T> => vi.waitFor(check, { timeout: 15_000, interval: 20 });
+
+async function fakeApi(options: Parameters<typeof startFakeKubeApi>[0] = { namespaces: [namespace] }): Promise<FakeKubeApi> {
+  const api = await startFakeKubeApi(options);
+  cleanups.push(() => api.stop());
+  return api;
+}
+
+function provider(api: FakeKubeApi): KubernetesProvider {
+  const context: ProviderContext = {
+    environment: 'dev',
+    routerPort: 8080,
+    hooks: {
+      emit: () => undefined,
+      instanceChanged: () => undefined,
+      routesChanged: async () => undefined,
+      drainTimeoutMs: () => 1000,
+      dataPlaneRestarted: () => undefined,
+    },
+  };
+  return withContext(api, context);
+}
+
+function withContext(api: FakeKubeApi, context: ProviderContext): KubernetesProvider {
+  const created = new KubernetesProvider(context, {
+    settings: { serviceType: 'NodePort', kubeconfig: api.kubeconfigPath },
+    registry: '127.0.0.1:5000/skiff',
+    specDir: '/',
+    kubeconfigDefaults: { homeDir: '/nonexistent' },
+    clock: { now: () => Date.now() },
+    secretEnv: async () => ({}),
+    placeTimeoutMs: 15_000,
+  });
+  cleanups.push(() => created.detach());
+  return created;
+}
+
+async function failure(promise: Promise<unknown>): Promise<SkiffError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(SkiffError);
+  return error as SkiffError;
+}
+
+const states = (subject: KubernetesProvider): string[] => subject.observed().map((instance) => `${instance.release}:${instance.state}`);
+
+describe('KubernetesProvider', () => {
+  it('refuses to start in a namespace that does not exist, naming it', async () => {
+    const api = await fakeApi({});
+    const error = await failure(provider(api).start(environment(web())));
+    expect(error.code).toBe('SKIFF_KUBE_NAMESPACE_MISSING');
+    expect(error.message).toContain(`namespace "${namespace}" does not exist`);
+    expect(error.hint).toContain(`kubectl create namespace ${namespace}`);
+  });
+
+  it('places instances as replicas of the release Deployment, observed as ready pods with their release, config hash and address', async () => {
+    const api = await fakeApi();
+    const subject = provider(api);
+    expect((await subject.start(environment(web()))).dataPlane).toBe('started');
+    await subject.place(web());
+    await subject.place(web());
+    await waitFor(() => expect(states(subject)).toEqual(['v1:ready', 'v1:ready']));
+    const [first, second] = subject.observed();
+    expect(first).toMatchObject({ service: 'web', release: 'v1', configHash: 'hash-v1', restarts: 0, reason: null, environment: 'dev' });
+    expect(first?.address).toEqual({ host: expect.stringMatching(/^10\.244\./), port: 8080 });
+    expect(first!.ordinal).toBeLessThan(second!.ordinal);
+    const deployment = await subject.client.get<IDeployment & KubeObject>(kubeResources.Deployment, 'web-v1');
+    expect(deployment?.spec?.replicas).toBe(2);
+    expect(deployment?.spec?.template.spec?.containers[0]?.image).toBe(`127.0.0.1:5000/skiff/web@${digest}`);
+  });
+
+  it('stops exactly the pod it is asked to stop: stopping at once, then gone, the other untouched', async () => {
+    const api = await fakeApi();
+    const subject = provider(api);
+    await subject.start(environment(web()));
+    for (let i = 0; i < 3; i++) await subject.place(web());
+    await waitFor(() => expect(states(subject)).toEqual(['v1:ready', 'v1:ready', 'v1:ready']));
+    const [, victim] = subject.observed();
+    const version = subject.observedVersion();
+    subject.stopInstance(victim!.id, 'scaled-down');
+    expect(subject.observed().find((instance) => instance.id === victim!.id)?.state).toBe('stopping');
+    expect(subject.observedVersion()).toBeGreaterThan(version);
+    await waitFor(() => expect(subject.observed().map((instance) => instance.id)).not.toContain(victim!.id));
+    expect(subject.observed()).toHaveLength(2);
+    expect(states(subject)).toEqual(['v1:ready', 'v1:ready']);
+    const scale = await subject.client.getScale(kubeResources.Deployment, 'web-v1');
+    expect(scale.spec.replicas).toBe(2);
+  });
+
+  it('shows a crash-looping pod as crashed with the kubelet reason, and restart leaves it to the kubelet', async () => {
+    const api = await fakeApi();
+    api.setSimulatedPods(() => ({ kind: 'crash-loop', exitCode: 3 }));
+    const subject = provider(api);
+    await subject.start(environment(web()));
+    await subject.place(web());
+    await waitFor(() => expect(subject.observed()[0]?.state).toBe('crashed'));
+    const [crashed] = subject.observed();
+    expect(crashed?.reason).toMatch(/^CrashLoopBackOff: back-off/);
+    expect(crashed).toMatchObject({ restarts: 1, address: null, nextStartAt: null });
+    await subject.restart(crashed!.id, web());
+    expect(subject.observed()).toEqual([crashed]);
+  });
+
+  it('reports a verb the credentials lack as SKIFF_KUBE_FORBIDDEN naming the verb and the resource', async () => {
+    const api = await fakeApi();
+    const subject = provider(api);
+    await subject.start(environment(web()));
+    api.setForbidden([{ verb: 'patch', resource: 'deployments' }]);
+    const error = await failure(subject.place(web()));
+    expect(error.code).toBe('SKIFF_KUBE_FORBIDDEN');
+    expect(error.message).toMatch(/^user "skiff-test" may not patch deployments\.apps in namespace "skiff-dev"/);
+
+    api.setForbidden([{ verb: 'list', resource: 'pods' }]);
+    const watching = await failure(provider(api).start(environment(web())));
+    expect(watching.code).toBe('SKIFF_KUBE_FORBIDDEN');
+    expect(watching.message).toMatch(/^user "skiff-test" may not list pods in namespace "skiff-dev"/);
+  });
+
+  it('writes nothing when the credentials cannot watch the pods', async () => {
+    const api = await fakeApi({ namespaces: [namespace], forbidden: [{ verb: 'list', resource: 'pods' }] });
+    const subject = provider(api);
+    expect((await failure(subject.start(environment(web())))).code).toBe('SKIFF_KUBE_FORBIDDEN');
+    expect((await subject.client.list(kubeResources.ConfigMap)).items).toEqual([]);
+    expect((await subject.client.list(kubeResources.Service)).items).toEqual([]);
+  });
+
+  it('adopts what a detached provider left: the same instances, nothing recreated', async () => {
+    const api = await fakeApi();
+    const first = provider(api);
+    await first.start(environment(web()));
+    await first.place(web());
+    await first.place(web());
+    await first.publishRoutes({ version: 7, generatedAt: new Date(0).toISOString(), routes: [] });
+    await waitFor(() => expect(states(first)).toEqual(['v1:ready', 'v1:ready']));
+    const before = first.observed();
+    first.detach();
+
+    const second = provider(api);
+    expect(await second.start(environment(web()))).toMatchObject({ dataPlane: 'adopted' });
+    const byId = (instances: readonly ObservedInstance[]): Omit<ObservedInstance, 'ordinal'>[] =>
+      [...instances].sort((a, b) => a.id.localeCompare(b.id)).map(({ ordinal: _, ...rest }) => rest);
+    expect(byId(second.observed())).toEqual(byId(before));
+    expect(await second.routeTableVersion()).toBe(7);
+    const pods = await second.client.list(kubeResources.Pod, { labelSelector: 'skiff.dev/environment=dev' });
+    expect(pods.items.map((pod) => pod.metadata.name).sort()).toEqual(before.map((instance) => instance.id).sort());
+  });
+
+  it('shutdown deletes what Skiff made in the namespace and nothing else', async () => {
+    const api = await fakeApi();
+    const subject = provider(api);
+    await subject.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'team-settings', namespace } });
+    await subject.start(environment(web()));
+    await subject.place(web());
+    await waitFor(() => expect(states(subject)).toEqual(['v1:ready']));
+    await subject.shutdown();
+    const names = async (type: (typeof kubeResources)[keyof typeof kubeResources]): Promise<string[]> => (await subject.client.list(type)).items.map((object) => object.metadata.name);
+    expect(await names(kubeResources.Deployment)).toEqual([]);
+    expect(await names(kubeResources.Service)).toEqual([]);
+    expect(await names(kubeResources.Pod)).toEqual([]);
+    expect(await names(kubeResources.ConfigMap)).toEqual(['team-settings']);
+  });
+
+  it('runs under the EnvironmentController: keeps the desired count and publishes the ready pods to the routing table', async () => {
+    const api = await fakeApi();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-kube-environment-'));
+    const db = openDatabase(dir);
+    const clock = { now: () => Date.now() };
+    let subject: KubernetesProvider | undefined;
+    const controller = new EnvironmentController({
+      environment: 'dev',
+      routerPort: 8080,
+      createProvider: (context) => (subject = withContext(api, context)),
+      deployments: createDeploymentStore<Deployment, ParallelRun>(db, clock),
+      clock,
+      logger: pino({ level: 'silent' }),
+      emit: () => undefined,
+      rolloutAborted: () => undefined,
+    });
+    cleanups.push(() => {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    cleanups.push(() => controller.shutdown({ immediate: true }));
+    await controller.start(environment(web('v1', { instances: 2 })));
+    await waitFor(() => expect(states(subject!)).toEqual(['v1:ready', 'v1:ready']));
+    const addresses = subject!.observed().map((instance) => `${instance.address?.host}:${instance.address?.port}`).sort();
+    await waitFor(async () => {
+      const table = await subject!.dataPlaneTable();
+      expect(table.routes.flatMap((route) => route.backends.map((backend) => `${backend.host}:${backend.port}`)).sort()).toEqual(addresses);
+    });
+    // An instance gone behind Skiff's back is replaced (by its ReplicaSet), and the count stays 2.
+    const [lost] = subject!.observed();
+    await subject!.client.delete(kubeResources.Pod, lost!.id);
+    await waitFor(async () => {
+      expect(states(subject!)).toEqual(['v1:ready', 'v1:ready']);
+      expect(subject!.observed().map((instance) => instance.id)).not.toContain(lost!.id);
+      expect((await subject!.client.getScale(kubeResources.Deployment, 'web-v1')).spec.replicas).toBe(2);
+    });
+  });
+});

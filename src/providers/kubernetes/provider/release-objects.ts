@@ -1,0 +1,59 @@
+/**
+ * The objects of one release the provider applies: its env ConfigMap, its Secret (when it has
+ * secrets) and its Deployment, built by the same manifest functions `skiff export` uses.
+ */
+import { SkiffError } from '../../../core/errors.js';
+import type { DesiredService } from '../../../spec/desired.js';
+import type { KubeObject } from '../client/index.js';
+import { envConfigMap } from '../manifests/config-maps.js';
+import type { ReleaseWorkload } from '../manifests/input.js';
+import { releaseDeployment } from '../manifests/release-deployment.js';
+import { releaseObjectName } from '../manifests/names.js';
+import { releaseSecret } from '../manifests/secret.js';
+
+/** The release name a desired service runs; a service with none has nothing to deploy. */
+export function releaseNameOf(release: DesiredService): string {
+  if (release.release === null) {
+    throw new SkiffError('SKIFF_NOT_SUPPORTED', `${release.environment}/${release.name} has no release to run on Kubernetes yet`, {
+      hint: `deploy it first: skiff deploy ${release.name} --env ${release.environment}`,
+    });
+  }
+  return release.release;
+}
+
+export function deploymentNameOf(release: DesiredService): string {
+  return releaseObjectName(release.name, releaseNameOf(release));
+}
+
+/** `REGISTRY/SERVICE@sha256:…`, as `skiff export` names it: by digest, never by a mutable tag. */
+export function releaseImage(registry: string, release: DesiredService): string {
+  if (release.artifact === null) {
+    throw new SkiffError('SKIFF_NOT_SUPPORTED', `${release.environment}/${release.name} ${releaseNameOf(release)} has no artifact digest to run on Kubernetes`, {
+      hint: 'build it first (skiff build), so its image can be referenced by digest',
+    });
+  }
+  return `${registry}/${release.name}@${release.artifact}`;
+}
+
+export interface ReleaseObjectsInput {
+  readonly environment: string;
+  readonly namespace: string;
+  readonly registry: string;
+  readonly release: DesiredService;
+  readonly replicas: number;
+  readonly secrets: Readonly<Record<string, string>>;
+}
+
+/** In the order they must be applied: what the Deployment's pods refer to comes first. */
+export function releaseObjects(input: ReleaseObjectsInput): KubeObject[] {
+  const { environment, namespace, release } = input;
+  const workload: ReleaseWorkload = {
+    service: release,
+    release: releaseNameOf(release),
+    replicas: input.replicas,
+    image: releaseImage(input.registry, release),
+    secrets: input.secrets,
+  };
+  const secret = releaseSecret(environment, namespace, workload);
+  return [envConfigMap(environment, namespace, workload), ...(secret ? [secret] : []), releaseDeployment(environment, namespace, workload)] as KubeObject[];
+}
