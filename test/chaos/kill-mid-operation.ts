@@ -158,16 +158,25 @@ export const midOperations: Record<string, MidOperation> = {
   },
 };
 
-/** Finishes what a restarted control plane resumed: a rollout paused for a person is promoted. */
+/**
+ * Finishes what a restarted control plane resumed (the rollout still active after the restart is
+ * the resume): a person promotes it. That ends a pause, a blue-green's wait to switch or its kept
+ * old release, and a canary's remaining steps (the default ones analyse 30 s windows twice, longer
+ * than this suite may wait on a loaded machine). Each rollout phase is promoted once.
+ */
 async function finishRollout(platform: Platform): Promise<void> {
+  const promoted = new Set<string>();
   await waitFor('the rollout to end', async () => {
     const response = await platform.fetch('/api/v1/environments/dev/services/echo/rollout');
     if (response.status !== 200) return true;
-    const rollout = (await response.json()) as { active: boolean; phase: string; strategy: string };
+    const rollout = (await response.json()) as { id: number; active: boolean; phase: string; strategy: string };
     if (!rollout.active) return true;
-    // Paused for a person: promote. Blue-green after its switch keeps the old release for an
-    // undo: a second promote stops it.
-    if (rollout.phase === 'paused' || (rollout.phase === 'promoted' && rollout.strategy === 'blue-green')) platform.cli(['rollout', 'promote', 'echo', 'dev']);
+    const key = `${rollout.id}:${rollout.phase}`;
+    const promotable = rollout.phase === 'paused' || rollout.strategy === 'canary' || (rollout.phase === 'promoted' && rollout.strategy === 'blue-green');
+    if (promotable && !promoted.has(key)) {
+      promoted.add(key);
+      platform.cli(['rollout', 'promote', 'echo', 'dev']);
+    }
     return false;
   }, 90_000);
 }
