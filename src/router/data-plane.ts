@@ -283,15 +283,11 @@ export class DataPlane implements ExchangeContext {
     exchange.fail(503, 'SKIFF_NO_READY_INSTANCE', `route ${route.id} has no ready instance`);
   }
 
-  holdForAnother(exchange: ProxyExchange): boolean {
-    return this.hold(exchange);
-  }
-
   /**
    * Keeps the exchange until the next table or its hold time ends, and wakes a service scaled to
    * zero; false when the route cannot hold more.
    */
-  private hold(exchange: ProxyExchange): boolean {
+  hold(exchange: ProxyExchange): boolean {
     const route = exchange.route as ProxyRoute;
     const policy = route.state.policy;
     const held = this.heldByRoute.get(route.id) ?? 0;

@@ -48,10 +48,10 @@ export interface ExchangeContext {
   /** A mirrored exchange answered its client in full: time for the copies. */
   mirror(exchange: ProxyExchange): void;
   /**
-   * No instance could take the request after a failed attempt: waits, like a request that found
-   * none ready, for the next table or the end of its hold time. False when the route cannot hold.
+   * Waits, like a request that found no ready instance, for the next table or the end of its
+   * hold time (also after a failed attempt). False when the route cannot hold more.
    */
-  holdForAnother(exchange: ProxyExchange): boolean;
+  hold(exchange: ProxyExchange): boolean;
 }
 
 /** Connection failures after which the request cannot have been processed upstream. */
@@ -466,11 +466,11 @@ export class ProxyExchange implements RequestHead, TargetHead, ResolvedTarget, D
 
   /**
    * Every instance that could take the request is down at once (they crash together, or the one
-   * left is being restarted): the request never reached one, so it waits for the table that
+   * left is being restarted): an idempotent request that got no answer waits for the table that
    * brings an instance back instead of failing.
    */
   private holdForAnother(route: ProxyRoute, failed: ProxyBackend): boolean {
-    if (!this.context.holdForAnother(this)) return false;
+    if (!this.context.hold(this)) return false;
     // The attempt ended without an answer and the request goes on: counted like a retry.
     failed.series.retries++;
     this.series = route.state.series;

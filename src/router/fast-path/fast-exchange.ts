@@ -331,8 +331,8 @@ export class FastExchange implements UpstreamUser {
 
   /**
    * Every instance that could take the request is down at once (they crash together, or the one
-   * left is being restarted): the request never reached one, so it waits, up to the route's hold
-   * time, for an instance the table brings back, instead of failing.
+   * left is being restarted): an idempotent request that got no answer waits, up to the route's
+   * hold time, for an instance the table brings back, instead of failing.
    */
   private wait(failed: ProxyBackend): boolean {
     if (this.policy.holdMs <= 0 || this.context.draining) return false;
