@@ -17,10 +17,10 @@ afterEach(async () => {
 
 const policy: AutoscaleSpec = { min: 1, max: 8, target: { concurrency: 5 }, stableWindow: 10_000, panicWindow: 6_000, idleAfter: 30_000 };
 
-function harness(): EnvironmentHarness & { clock: { now: () => number; at: number } } {
+function harness(options: { adoptedDataPlane?: boolean } = {}): EnvironmentHarness & { clock: { now: () => number; at: number } } {
   // Time moves only when the test moves it: the controller's own ticks then sample the same moment.
   const clock = { at: 1_000_000, now: () => clock.at };
-  return { ...environmentHarness(cleanups, { clock }), clock };
+  return { ...environmentHarness(cleanups, { clock, ...options }), clock };
 }
 
 const environment = (service: DesiredService): DesiredEnvironment => ({ name: 'dev', services: [service], analyses: {} });
@@ -80,6 +80,22 @@ describe('autoscaling in the environment controller', () => {
     await waitFor(() => expect(live(h.fake)).toBe(1));
     expect(h.events.filter((event) => event.type === 'autoscale.decision').at(-1)).toMatchObject({ data: { from: 0, to: 1, reason: 'wake' } });
     expect(h.controller.autoscaleStatus('web')).toMatchObject({ scaledToZero: false, desired: 1 });
+  });
+
+  it('a restarted control plane leaves a service at zero until a request wakes it; a first start runs the spec count', async () => {
+    // Restarted: the data plane was adopted and no instance of web runs (it had scaled to zero).
+    const restarted = harness({ adoptedDataPlane: true });
+    await restarted.controller.start(environment(web({ ...policy, min: 0 })));
+    await restarted.controller.idle();
+    expect(live(restarted.fake)).toBe(0);
+    expect(restarted.controller.autoscaleStatus('web')).toMatchObject({ scaledToZero: true, desired: 0 });
+    restarted.fake.holdRequest('web');
+    await waitFor(() => expect(live(restarted.fake)).toBe(1));
+
+    // A first start (nothing adopted) runs the spec's count until the service idles.
+    const fresh = harness();
+    await fresh.controller.start(environment(web({ ...policy, min: 0 })));
+    await waitFor(() => expect(live(fresh.fake)).toBe(1));
   });
 
   it('holds the count during a rollout and takes the autoscaled count into it', async () => {

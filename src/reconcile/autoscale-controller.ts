@@ -55,6 +55,7 @@ export class AutoscaleController {
   private readonly scaling = new Map<string, ServiceScaling>();
   private readonly stop = new AbortController();
   private timer: NodeJS.Timeout | null = null;
+  private resumed = false;
   /** Grows with every change `status` would show. */
   version = 0;
 
@@ -63,6 +64,14 @@ export class AutoscaleController {
   start(): void {
     this.schedule();
     void this.wakeLoop();
+  }
+
+  /**
+   * The data plane was left running by an earlier control plane: every service keeps the count it
+   * runs now, zero included, so a service scaled to zero stays there until a request wakes it.
+   */
+  resumeRunning(): void {
+    this.resumed = true;
   }
 
   close(): void {
@@ -152,9 +161,9 @@ export class AutoscaleController {
     const found = this.scaling.get(service.name);
     if (found && found.policyKey === policyKey) return found;
     // A new policy (or the first sight of the service) starts from the instances running now,
-    // so a restarted control plane keeps the count it adopts.
+    // so a restarted control plane keeps the count it adopts; a first start, from the spec's count.
     const live = this.deps.instances(service.name).filter((instance) => instance.state !== 'stopping').length;
-    const start = found?.memory.desired ?? (live > 0 ? live : service.instances);
+    const start = found?.memory.desired ?? (live > 0 || this.resumed ? live : service.instances);
     const desired = Math.min(policy.max, Math.max(policy.min, start));
     const state: ServiceScaling = { policyKey, memory: initialMemory(desired, this.deps.clock.now()), window: [], lastRequests: null, cpu: new Map(), last: null };
     this.scaling.set(service.name, state);

@@ -130,6 +130,7 @@ export class EnvironmentController {
     this.rollouts.load();
     const started = await this.provider.start(desired);
     this.deps.emit({ type: `router.${started.dataPlane}`, environment: this.environment, message: started.detail });
+    if (started.dataPlane === 'adopted') this.autoscaler.resumeRunning();
     this.setDesired(desired);
     await this.publish();
     // A data plane restarted by hand starts from its saved table, which may be older: it catches

@@ -180,11 +180,16 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
         throw new SkiffError('SKIFF_ROUTE_TABLE_STALE', `routing table version ${next.version} is older than the router's version ${table.version}`);
       }
       const json = JSON.stringify(next);
-      if (options.tableFile !== undefined) await writeTableFile(options.tableFile, next, json);
       table = next;
       const fanOut = performance.now();
-      // A worker not started yet gets `table` in its start message; the others confirm they applied it.
-      await Promise.all([...started].map((worker) => ask(worker, { t: 'table', seq: ++seq, json })));
+      // The workers apply it while the file is flushed: a request held for this table (a service
+      // woken from zero) must not wait for the disk. The file only seeds a restarted router, and
+      // the control plane publishes again when a write failed.
+      await Promise.all([
+        options.tableFile === undefined ? undefined : writeTableFile(options.tableFile, next, json),
+        // A worker not started yet gets `table` in its start message; the others confirm they applied it.
+        ...[...started].map((worker) => ask(worker, { t: 'table', seq: ++seq, json })),
+      ]);
       logger.info({ version: next.version, routes: next.routes.length, fanOutMs: Math.round(performance.now() - fanOut) }, 'routing table applied');
     });
     publications = run.catch(() => {});

@@ -75,8 +75,9 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
           `routing table version ${table.version} is older than the router's version ${current}`,
         );
       }
-      if (options.tableFile !== undefined) await writeTableFile(options.tableFile, table);
+      // Applied before the file is flushed: held requests must not wait for the disk (see cluster-primary).
       plane.apply(table);
+      if (options.tableFile !== undefined) await writeTableFile(options.tableFile, table);
       logger.info({ version: table.version, routes: table.routes.length }, 'routing table applied');
     });
     publications = run.catch(() => {});

@@ -20,6 +20,8 @@ export interface FakeProviderOptions {
   /** Placed and restarted instances are ready at once (default); false: they stay starting until `markReady`. */
   readonly readyOnStart?: boolean;
   readonly random?: () => number;
+  /** `start` reports the data plane as adopted, as after a control-plane restart (default: started). */
+  readonly adoptedDataPlane?: boolean;
 }
 
 interface FakeInstance {
@@ -77,8 +79,9 @@ export class FakeProvider implements Provider {
     return `http://${fakeHost}:${this.context.routerPort}`;
   }
 
-  async start(_desired: DesiredEnvironment): Promise<{ dataPlane: 'started'; detail: string }> {
-    return { dataPlane: 'started', detail: `simulated data plane of ${this.environment} started (fake provider)` };
+  async start(_desired: DesiredEnvironment): Promise<{ dataPlane: 'started' | 'adopted'; detail: string }> {
+    const dataPlane = this.options.adoptedDataPlane ? 'adopted' : 'started';
+    return { dataPlane, detail: `simulated data plane of ${this.environment} ${dataPlane} (fake provider)` };
   }
 
   follow(_desired: DesiredEnvironment): void {}

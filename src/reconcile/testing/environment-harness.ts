@@ -24,6 +24,8 @@ export interface EnvironmentHarnessOptions {
   /** A table of this version is on the data plane before the controller starts. */
   readonly tableVersion?: number;
   readonly clock?: Clock;
+  /** The fake's data plane was left running by an earlier control plane. */
+  readonly adoptedDataPlane?: boolean;
 }
 
 /** `cleanups` gets what stops the controller and removes its database. */
@@ -38,7 +40,7 @@ export function environmentHarness(cleanups: (() => Promise<void> | void)[], opt
     environment: 'dev',
     routerPort: 8080,
     createProvider: (context) => {
-      const fake = new FakeProvider(context, { clock, random: () => 0.5, ...(options.readyOnStart === undefined ? {} : { readyOnStart: options.readyOnStart }) });
+      const fake = new FakeProvider(context, { clock, random: () => 0.5, ...(options.readyOnStart === undefined ? {} : { readyOnStart: options.readyOnStart }), adoptedDataPlane: options.adoptedDataPlane === true });
       fakes.push(fake);
       return fake;
     },
