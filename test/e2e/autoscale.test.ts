@@ -10,13 +10,13 @@ import type { Platform } from './platform.js';
 
 const slowServer = path.join(repoRoot, 'test', 'fixtures', 'slow', 'server.mjs');
 
-function slowSpec(autoscale: string): string {
+function slowSpec(autoscale: string, env = '{ DELAY_MS: 50 }'): string {
   return `name: test
 services:
   slow:
     path: .
     start: [node, ${JSON.stringify(slowServer)}]
-    env: { DELAY_MS: 50 }
+    env: ${env}
     readiness: { http: /health, interval: 200ms }
     stopGrace: 2s
     autoscale: ${autoscale}
@@ -82,6 +82,24 @@ describe('autoscaling', () => {
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(/autoscale\.decision/);
     expect(listed.stdout).toMatch(/slow: 1 → \d instances/);
+  });
+
+  it('scales up on CPU: requests that keep one instance busy above the 30% target bring a second', async () => {
+    platform = await startPlatform({ spec: slowSpec('{ min: 1, max: 3, target: { cpu: 30% }, stableWindow: 2s, panicWindow: 1s }', '{ DELAY_MS: 0, BUSY_MS: 20 }') });
+    await waitForReady(platform, { slow: 1 });
+
+    const stop = new AbortController();
+    const loading = runLoad(`${platform.routerUrl}/slow/work`, { durationMs: 60_000, connections: 4, maxRequests: 100_000, signal: stop.signal });
+    try {
+      await waitFor('a second ready instance under CPU load', async () => ((await slowStatus(platform!)).service.ready >= 2 ? true : null), 45_000);
+    } finally {
+      stop.abort();
+    }
+    expect((await loading).failures).toEqual([]);
+    const up = (await decisions(platform)).find((d) => d.data.to > d.data.from) as unknown as { message: string; data: { measure: string; target: number; observed: number } };
+    expect(up.data).toMatchObject({ measure: 'cpu', target: 30 });
+    expect(up.data.observed).toBeGreaterThan(30);
+    expect(up.message).toMatch(/cpu/);
   });
 
   it('scales to zero after idleAfter, and the next request wakes it and is answered', async () => {
