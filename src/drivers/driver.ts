@@ -47,6 +47,8 @@ export interface InstanceExit {
   readonly signal: string | null;
   /** True when the kernel's OOM killer ended it (cgroup memory events). */
   readonly oomKilled: boolean;
+  /** Why it ended, when the driver knows better than the exit status (a function that blocked its event loop). */
+  readonly reason?: string;
 }
 
 /** A started or recovered instance. */

@@ -30,6 +30,7 @@ const handlers: Record<string, string> = {
       const url = new URL(request.url);
       if (url.pathname === '/slow') await new Promise((done) => setTimeout(done, 60_000));
       if (url.pathname === '/throw') throw new Error('price list unavailable');
+      if (url.pathname === '/spin') for (;;) {}
       if (url.pathname === '/grow') {
         const kept = [];
         for (let i = 0; i < 4096; i++) kept.push(Buffer.alloc(1 << 20, 1));
@@ -177,6 +178,16 @@ describe('function driver', () => {
     expect(JSON.parse(thrown.body).message).toContain('price list unavailable');
     expect((await call(instance.handle.port, '/')).status).toBe(200);
     expect(await readFile(instance.handle.logPath, 'utf8')).toContain('price list unavailable');
+  });
+
+  it('ends a runtime whose handler blocks the event loop past the timeout, with the reason; another function keeps answering', async () => {
+    const other = await startFunction(await launch('price.mjs'));
+    const stuck = await startFunction(await launch('price.mjs', {}, 300));
+    await call(stuck.handle.port, '/spin').catch(() => null);
+    const exit = await within(stuck.exited, 20_000, 'the blocked runtime to end');
+    expect(exit.reason).toMatch(/^blocked its event loop for \d+ ms, past the function's timeout of 300 ms: the runtime was ended$/);
+    expect(await readFile(stuck.handle.logPath, 'utf8')).toContain("past the function's timeout of 300 ms");
+    expect((await call(other.handle.port, '/')).status).toBe(200);
   });
 
   const cgroups = resourceLimits();

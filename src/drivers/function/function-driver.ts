@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SkiffError } from '../../core/errors.js';
 import { isProcessRunning, readProcStatSync } from '../../core/proc.js';
-import type { Driver, DriverCapabilities, InstanceHandle, InstanceLaunch, RunningInstance, WarmPoolStatus } from '../driver.js';
+import type { Driver, DriverCapabilities, InstanceExit, InstanceHandle, InstanceLaunch, RunningInstance, WarmPoolStatus } from '../driver.js';
 import { attachToCgroups, detectCgroups, removeCgroups } from '../process/cgroups.js';
 import type { CgroupDetection } from '../process/cgroups.js';
 import { defaultLogRotation } from '../process/log-rotation.js';
@@ -50,6 +50,17 @@ function sameResources(a: Resources, b: Resources): boolean {
   return a.memory === b.memory && a.cpu === b.cpu && a.pids === b.pids;
 }
 
+/** Adds the runtime's own account of why it ended, when it ended itself (runtime/event-loop-watchdog.ts). */
+function withEndedReason(running: RunningInstance, endedPath: string): RunningInstance {
+  const exited = running.exited.then(async (exit): Promise<InstanceExit> => {
+    const reason = await readFile(endedPath, 'utf8').catch(() => null);
+    if (reason === null) return exit;
+    await rm(endedPath, { force: true });
+    return { ...exit, reason: reason.trim() };
+  });
+  return { handle: running.handle, exited, stop: (graceMs) => running.stop(graceMs).then(() => exited) };
+}
+
 function signalGroupQuietly(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -65,6 +76,7 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
   const rotation = options.logRotation ?? defaultLogRotation;
   const loadTimeoutMs = options.loadTimeoutMs ?? 10_000;
   const pidDir = path.join(options.dataDir, 'functions');
+  const endedPathOf = (instanceId: string): string => path.join(pidDir, `${instanceId}.ended`);
   // The limits of the last placed instance: most functions have the same (the default memory), so
   // a runtime entering the pool is put into cgroups with them, and placing it costs no cgroup work.
   let lastResources: Resources | null = null;
@@ -163,6 +175,7 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
       logPath,
       logMaxBytes: rotation.maxBytes,
       logKeep: rotation.keep,
+      endedPath: endedPathOf(launch.instanceId),
     });
     // Found by reap() if this control plane dies before the handle is recorded.
     const recorded = mkdir(pidDir, { recursive: true }).then(() => writeFile(pidFile, JSON.stringify({ pid, startTime })));
@@ -170,7 +183,7 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
     if (cgroupDirs.status === 'fulfilled' && loading.status === 'fulfilled' && writing.status === 'fulfilled') {
       void runtime.exit.then(() => rm(pidFile, { force: true }));
       const handle: InstanceHandle = { driver: 'function', instanceId: launch.instanceId, pid, startTime, port: launch.port, logPath, cgroups: cgroupDirs.value };
-      return runningProcess(handle, runtime.exit);
+      return withEndedReason(runningProcess(handle, runtime.exit), endedPathOf(launch.instanceId));
     }
     signalGroupQuietly(pid, 'SIGKILL');
     await heldOpen(runtime.exit);
@@ -194,7 +207,10 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
     kind: 'function',
     capabilities,
     start,
-    recover: (handle) => processes.recover(handle),
+    recover: async (handle) => {
+      const running = await processes.recover(handle);
+      return running && withEndedReason(running, endedPathOf(handle.instanceId));
+    },
     usage: (handle) => processes.usage(handle),
     reap,
     warmPool: () => pool.status(),

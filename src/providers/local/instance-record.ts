@@ -130,6 +130,7 @@ export function instanceLaunch(options: {
 
 export function describeExit(exit: InstanceExit): string {
   if (exit.oomKilled) return 'was killed for using more memory than its limit (OOM)';
+  if (exit.reason) return exit.reason;
   if (exit.signal) return `was killed by ${exit.signal}`;
   if (exit.exitCode !== null) return `exited with code ${exit.exitCode}`;
   return 'exited';

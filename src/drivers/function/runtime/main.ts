@@ -16,6 +16,7 @@ import { logLine, redirectOutput } from './log-file.js';
 import { isLoadMessage } from './protocol.js';
 import type { LoadMessage, RuntimeReply } from './protocol.js';
 import { createFunctionServer } from './serve.js';
+import { startEventLoopWatchdog } from './event-loop-watchdog.js';
 
 function reply(message: RuntimeReply): Promise<void> {
   return new Promise((resolve) => {
@@ -68,6 +69,7 @@ async function load(message: LoadMessage): Promise<void> {
     server.close(() => process.exit(0));
     server.closeIdleConnections();
   });
+  watchdog.arm({ timeoutMs: message.timeoutMs, logPath: message.logPath, endedPath: message.endedPath });
   logLine(`serving ${message.handlerPath} on ${message.host}:${message.port}`);
   await reply({ type: 'ready' });
   process.removeAllListeners('disconnect');
@@ -102,6 +104,7 @@ if (!process.send) {
   process.stderr.write('the function runtime is started by the function driver, with an IPC channel\n');
   process.exit(2);
 }
+const watchdog = startEventLoopWatchdog();
 // The parent is gone before it gave us a function: nobody will, and nothing may leak.
 process.on('disconnect', () => process.exit(0));
 process.once('message', (message: unknown) => {

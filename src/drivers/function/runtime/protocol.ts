@@ -17,6 +17,8 @@ export interface LoadMessage {
   readonly logPath: string;
   readonly logMaxBytes: number;
   readonly logKeep: number;
+  /** Where the runtime writes why it ended itself (a handler that blocked the event loop). */
+  readonly endedPath: string;
 }
 
 /** Sent by a pooled runtime once Node's HTTP and web-stream code is loaded: it is warm. */
