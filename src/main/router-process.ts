@@ -22,8 +22,7 @@ import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { SkiffError } from '../core/errors.js';
-import { inClusterConnection, KubeClient, loadKubeconfig } from '../providers/kubernetes/client/index.js';
-import { ClusterTableFeed } from '../providers/kubernetes/router-feed/cluster-table-feed.js';
+import type { RouteTable } from '../core/route-table.js';
 import { publishRouteTable } from '../router/admin-client.js';
 import { startAdminRelay } from '../router/admin-relay.js';
 import { startRouterPrimary } from '../router/cluster-primary.js';
@@ -83,6 +82,15 @@ function createLogger(role: string): { logger: pino.Logger; flush: () => void } 
   return { logger, flush };
 }
 
+/** Builds the cluster feed's client first, so a bad kubeconfig fails the start before anything listens. */
+async function clusterFeed(namespace: string, kubeconfig: string | undefined) {
+  const { inClusterConnection, KubeClient, loadKubeconfig } = await import('../providers/kubernetes/client/index.js');
+  const { ClusterTableFeed } = await import('../providers/kubernetes/router-feed/cluster-table-feed.js');
+  const connection = kubeconfig === undefined ? inClusterConnection(process.env) : loadKubeconfig({ kubeconfig }, { homeDir: homedir() });
+  const client = new KubeClient(connection, { namespace });
+  return (publish: (table: RouteTable) => Promise<void>, logger: pino.Logger) => new ClusterTableFeed({ client, publish, logger });
+}
+
 async function main(): Promise<void> {
   if (cluster.isWorker) {
     const { logger, flush } = createLogger('worker');
@@ -132,13 +140,11 @@ async function main(): Promise<void> {
   if ((namespace !== undefined || values['admin-listen'] !== undefined) && adminSocket === undefined) {
     throw new Error('--kube-namespace and --admin-listen need --admin-socket (the table is published and read through it)');
   }
-  const kube =
-    namespace === undefined
-      ? undefined
-      : new KubeClient(values.kubeconfig === undefined ? inClusterConnection(process.env) : loadKubeconfig({ kubeconfig: values.kubeconfig }, { homeDir: homedir() }), { namespace });
+  // Loaded only in a cluster: a router on one machine starts without the Kubernetes client.
+  const kube = namespace === undefined ? undefined : await clusterFeed(namespace, values.kubeconfig);
   const router = workers === 0 ? await startRouter(common) : await startRouterPrimary({ ...common, workers, successor: successorCommand() });
   const relay = values['admin-listen'] === undefined || adminSocket === undefined ? undefined : await startAdminRelay({ ...parseHostPort('admin-listen', values['admin-listen']), socketPath: adminSocket });
-  const feed = kube === undefined || adminSocket === undefined ? undefined : new ClusterTableFeed({ client: kube, publish: (table) => publishRouteTable(adminSocket, table), logger });
+  const feed = kube === undefined || adminSocket === undefined ? undefined : kube((table) => publishRouteTable(adminSocket, table), logger);
   feed?.start();
 
   const stop = (signal: NodeJS.Signals): void => {

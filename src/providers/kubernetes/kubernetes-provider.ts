@@ -27,6 +27,9 @@ import { PodView } from './provider/pod-view.js';
 import { deploymentNameOf, releaseNameOf, releaseObjects } from './provider/release-objects.js';
 import { RouteTableConfigMap } from './provider/route-table-config-map.js';
 import { KeyedSerial } from './provider/keyed-serial.js';
+import { ClusterRouters, routerPodAdmins, type RouterAdminLocator } from './provider/cluster-routers.js';
+import { serviceCounters } from '../local/router-counters.js';
+import { serviceLoads } from '../local/router-load.js';
 import { SkiffObjects } from './provider/skiff-objects.js';
 
 /** What the environment's spec says about its cluster, and what the control plane gives every provider. */
@@ -44,6 +47,8 @@ export interface KubernetesProviderDeps {
   readonly secretEnv: (release: DesiredService) => Promise<Readonly<Record<string, string>>>;
   /** How long `place` waits for the new pod to appear (60 s). */
   readonly placeTimeoutMs?: number;
+  /** Where the routers' admin ports are: by default the ready router pods at their IP (port 8081). */
+  readonly routerAdmins?: RouterAdminLocator;
 }
 
 const configHashAnnotation = 'skiff.dev/config-hash';
@@ -63,6 +68,7 @@ export class KubernetesProvider implements Provider {
   private readonly pods: PodView;
   private readonly table: RouteTableConfigMap;
   private readonly objects: SkiffObjects;
+  private readonly routers: ClusterRouters;
   /** Writes to one Deployment run one at a time, so each reads the count the previous one left. */
   private readonly serial = new KeyedSerial();
   private readonly configHashes = new Map<string, string>();
@@ -85,6 +91,7 @@ export class KubernetesProvider implements Provider {
     this.client = new KubeClient(connection, { namespace: kubernetesNamespace(environment, settings) });
     this.table = new RouteTableConfigMap(this.client, environment);
     this.objects = new SkiffObjects(this.client, environment);
+    this.routers = new ClusterRouters(deps.routerAdmins ?? routerPodAdmins(this.client), this.client.namespace);
     this.pods = new PodView({
       client: this.client,
       environment,
@@ -203,17 +210,19 @@ export class KubernetesProvider implements Provider {
     return (await this.table.read())?.version ?? null;
   }
 
-  /** No router in the cluster yet: nothing is in flight through Skiff. */
-  async drain(_address: InstanceAddress, _timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
-    return { drained: true, inFlight: 0 };
+  /** Waits until no router replica has a request in flight to the pod (each took it out of its table first). */
+  async drain(address: InstanceAddress, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
+    return this.routers.drain(address, timeoutMs);
   }
 
-  async counters(_service: string): Promise<CountersSnapshot> {
-    return { at: this.deps.clock.now(), releases: {} };
+  /** The service's per-release counters, summed over the router replicas. */
+  async counters(service: string): Promise<CountersSnapshot> {
+    const at = this.deps.clock.now();
+    return serviceCounters(await this.routers.metrics(), this.environment, service, at);
   }
 
   async load(): Promise<ReadonlyMap<string, ServiceLoad>> {
-    return new Map();
+    return serviceLoads(await this.routers.metrics(), this.environment);
   }
 
   /** No router holds requests yet: resolves with [] when the caller gives up. */
@@ -225,7 +234,7 @@ export class KubernetesProvider implements Provider {
   }
 
   async dataPlaneMetrics(): Promise<string> {
-    return '';
+    return this.routers.metrics();
   }
 
   async dataPlaneTable(): Promise<RouteTable> {
