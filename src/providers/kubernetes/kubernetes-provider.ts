@@ -2,11 +2,11 @@
  * The `kubernetes` provider: one release = one Deployment in the environment's namespace, pods as
  * instances (watched by an Informer), writes by server-side apply as field manager `skiff`.
  *
- * A first slice: instances are placed, observed, stopped and adopted; the data plane is only the
- * routing table, kept in the ConfigMap the router starts from (Skiff's router does not run in the
- * cluster yet, so nothing routes, drains or counts). Until it does, the registry keeps the
- * refusing factory `createKubernetesProvider` below, and environments with `provider: kubernetes`
- * are refused when they would start.
+ * A first slice: instances are placed, observed, stopped and adopted. The data plane is Skiff's
+ * router in the namespace: it follows the routing table this provider keeps in a ConfigMap and
+ * the releases' pods in EndpointSlices; drain, counters, load and metrics are read from its
+ * replicas' admin ports. Until the slice is complete, the registry keeps the refusing factory
+ * `createKubernetesProvider` below, and environments with `provider: kubernetes` are refused.
  */
 import path from 'node:path';
 import type { Clock } from '../../core/clock.js';
@@ -20,7 +20,7 @@ import type { LogSource, Provider, ProviderCapabilities, ProviderContext, Provid
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
 import { kubernetesNamespace, kubernetesSettings, type KubernetesSpec } from '../../spec/schema-kubernetes.js';
 import { KubeClient, kubeResources, loadKubeconfig, type InformerEvent, type KubeObject, type KubeconfigDefaults } from './client/index.js';
-import { routerService } from './manifests/router.js';
+import { routerDeployment, routerDisruptionBudget, routerService } from './manifests/router.js';
 import { releaseObjectName, routerName } from './manifests/names.js';
 import { podRelease, podService, podToInstance, type Pod } from './provider/pod-instance.js';
 import { PodView } from './provider/pod-view.js';
@@ -49,6 +49,12 @@ export interface KubernetesProviderDeps {
   readonly placeTimeoutMs?: number;
   /** Where the routers' admin ports are: by default the ready router pods at their IP (port 8081). */
   readonly routerAdmins?: RouterAdminLocator;
+  /**
+   * The router image by digest (images/router-image.ts: built and pushed once per Skiff build).
+   * With it, `start` applies the router's Deployment and disruption budget; without, they are
+   * left to whoever applied `skiff export`'s manifests.
+   */
+  readonly routerImage?: () => Promise<string>;
 }
 
 const configHashAnnotation = 'skiff.dev/config-hash';
@@ -59,7 +65,7 @@ export class KubernetesProvider implements Provider {
   readonly capabilities: ProviderCapabilities = {
     adoptsOnRestart: true,
     resourceLimits: { enforced: true },
-    // No router in the cluster yet: nothing mirrors, nothing reads logs or usage.
+    // The routers mirror, but their parallel-run reports are not read from the replicas yet; nothing reads logs or usage.
     parallelRuns: false,
     logs: false,
     usage: false,
@@ -121,16 +127,21 @@ export class KubernetesProvider implements Provider {
       if (hash) this.configHashes.set(deployment.metadata.name, hash);
     }
     await this.pods.start();
-    // Every read passed (so the credentials can watch the namespace) before anything is written.
+    // Every read passed (so the credentials can watch the namespace), and the router image is in the registry, before anything is written.
     try {
+      const routerImage = await this.deps.routerImage?.();
       if (!existing) await this.table.write(emptyRouteTable);
       await this.client.apply(routerService(this.environment, this.namespace, kubernetesSettings(this.deps.settings)) as KubeObject);
+      if (routerImage !== undefined) {
+        await this.client.apply(routerDeployment(this.environment, this.namespace, routerImage) as KubeObject);
+        await this.client.apply(routerDisruptionBudget(this.environment, this.namespace) as KubeObject);
+      }
     } catch (error) {
       await this.pods.stop();
       throw error;
     }
     const dataPlane = existing ? 'adopted' : 'started';
-    return { dataPlane, detail: `namespace ${this.namespace}: routing table ${dataPlane} (version ${existing?.version ?? 0}), ${this.pods.pods().length} pods adopted; Skiff's router does not run in the cluster yet` };
+    return { dataPlane, detail: `namespace ${this.namespace}: routing table ${dataPlane} (version ${existing?.version ?? 0}), ${this.pods.pods().length} pods adopted` };
   }
 
   follow(_desired: DesiredEnvironment): void {}
