@@ -216,6 +216,9 @@ describe.runIf(missing.length === 0)("Skiff's router in a cluster", () => {
     expect({ v1: counted('v1'), v2: counted('v2') }).toEqual(seen);
     expect((await provider.load()).get('web')?.requests).toBeGreaterThanOrEqual(140);
     expect(await provider.dataPlaneMetrics()).toMatch(/skiff_router_responses_total\{[^}]*release="v2"[^}]*\} \d+/);
+    // The admin port reads; it takes no table (that comes from the ConfigMap).
+    const put = await fetch(`http://127.0.0.1:${routers[0]!.adminPort}/table`, { method: 'PUT', body: '{}' });
+    expect(put.status).toBe(405);
   }, 120_000);
 
   it('drains a pod that leaves the EndpointSlice: 0 failed POSTs under a bounded load, and its replacement takes traffic without a new table', async () => {
