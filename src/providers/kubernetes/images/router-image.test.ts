@@ -15,18 +15,11 @@ import { waitFor } from '../../../router/test-fixtures.js';
 import { ensureRouterBuilt } from '../../../router/testing/processes.js';
 import { freePort } from '../../local/free-port.js';
 import { productionPackages, routerImage } from './router-image.js';
-import { registryInstalled, REGISTRY_BINARY, startLocalRegistry, type LocalRegistry } from './testing/local-registry.js';
+import { missingForRegistrySuite, startLocalRegistry, type LocalRegistry } from './testing/local-registry.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const engine = await engineForTests();
-const missing = [
-  ...(registryInstalled() ? [] : [`${REGISTRY_BINARY} (apt-get install docker-registry)`]),
-  ...(engine.reachable ? [] : [`a Docker engine (${engine.reason})`]),
-];
-if (missing.length > 0) {
-  if (process.env.CI) throw new Error(`the router image tests need ${missing.join(' and ')} in CI`);
-  console.warn(`\n!!! SKIPPING the router image tests: missing ${missing.join(' and ')}.\n`);
-}
+const missing = missingForRegistrySuite('the router image tests', engine);
 
 describe('the production packages of the lock file', () => {
   it('are the top-level packages not marked dev', () => {

@@ -48,12 +48,17 @@ export function controlPlaneRole(environment: string, namespace: string, setting
 }
 
 export function controlPlaneRoleBinding(environment: string, namespace: string): IRoleBinding {
+  return roleBinding(environment, namespace, controlPlaneName);
+}
+
+/** Binds the Role `name` to the ServiceAccount `name`. */
+function roleBinding(environment: string, namespace: string, name: string): IRoleBinding {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
-    metadata: { name: controlPlaneName, namespace, labels: environmentLabels(environment) },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: controlPlaneName },
-    subjects: [{ kind: 'ServiceAccount', name: controlPlaneName, namespace }],
+    metadata: { name, namespace, labels: environmentLabels(environment) },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', name, namespace }],
   };
 }
 
@@ -75,11 +80,5 @@ export function routerRole(environment: string, namespace: string): IRole {
 }
 
 export function routerRoleBinding(environment: string, namespace: string): IRoleBinding {
-  return {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: routerName, namespace, labels: environmentLabels(environment) },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: routerName },
-    subjects: [{ kind: 'ServiceAccount', name: routerName, namespace }],
-  };
+  return roleBinding(environment, namespace, routerName);
 }

@@ -22,21 +22,14 @@ import { startFakeKubeApi, type FakeKubeApi } from '../../../../test/kube-api/st
 import { freePort } from '../../local/free-port.js';
 import { kubeResources, type KubeClient, type KubeObject } from '../client/index.js';
 import { releaseImage } from '../images/index.js';
-import { registryInstalled, REGISTRY_BINARY, startLocalRegistry, type LocalRegistry } from '../images/testing/local-registry.js';
+import { missingForRegistrySuite, startLocalRegistry, type LocalRegistry } from '../images/testing/local-registry.js';
 import { KubernetesProvider } from '../kubernetes-provider.js';
 import { envConfigMap } from '../manifests/config-maps.js';
 import { releaseDeployment } from '../manifests/release-deployment.js';
 import { releaseService } from '../manifests/release-service.js';
 
 const engine = await engineForTests();
-const missing = [
-  ...(registryInstalled() ? [] : [`${REGISTRY_BINARY} (apt-get install docker-registry)`]),
-  ...(engine.reachable ? [] : [`a Docker engine (${engine.reason})`]),
-];
-if (missing.length > 0) {
-  if (process.env.CI) throw new Error(`the cluster router tests need ${missing.join(' and ')} in CI`);
-  console.warn(`\n!!! SKIPPING the cluster router tests: missing ${missing.join(' and ')}.\n`);
-}
+const missing = missingForRegistrySuite('the cluster router tests', engine);
 
 /** The release's server: names its pod and release; `?ms=N` answers after N ms; no graceful stop at all (SIGTERM exits at once). */
 const serverScript = `import http from 'node:http';
