@@ -17,8 +17,7 @@
  */
 import cluster from 'node:cluster';
 import { isIP } from 'node:net';
-import { availableParallelism } from 'node:os';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { SkiffError } from '../core/errors.js';
@@ -54,8 +53,9 @@ function parseExtraAddress(host: string, flag = '--also-listen'): string {
 
 function parseHostPort(name: string, text: string): { host: string; port: number } {
   const at = text.lastIndexOf(':');
-  const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
   if (at < 0) throw new Error(`--${name} must be HOST:PORT, got "${text}"`);
+  // An IPv6 address comes in brackets: [fd00::1]:8081.
+  const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
   return { host: parseExtraAddress(host, `--${name}`), port: parsePort(text.slice(at + 1)) };
 }
 

@@ -33,6 +33,8 @@ export class ClusterTableFeed {
   private publishing = false;
   private dirty = false;
   private lastProblem = '';
+  /** The last table the router took, as JSON: a change elsewhere in the namespace gives it nothing new. */
+  private lastPublished = '';
 
   constructor(private readonly options: ClusterTableFeedOptions) {
     const { client } = options;
@@ -86,10 +88,15 @@ export class ClusterTableFeed {
     }
     const table = this.current();
     if (table === undefined) return;
+    const json = JSON.stringify(table);
+    if (json === this.lastPublished) return;
     this.publishing = true;
     this.dirty = false;
     this.options.publish(table).then(
-      () => this.published(),
+      () => {
+        this.lastPublished = json;
+        this.published();
+      },
       (error: unknown) => {
         this.options.logger.warn({ version: table.version, err: (error as Error).message }, 'the router refused the table from the cluster');
         this.published();
