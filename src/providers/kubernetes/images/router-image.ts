@@ -1,12 +1,12 @@
 /**
  * The image of Skiff's router for a cluster: this installation's built `dist/`, its package.json
  * and its production node_modules (the packages package-lock.json does not mark `dev`) in /app on
- * Skiff's Node.js base image (built locally: nothing is pulled), pushed to the environment's
+ * Skiff's Node.js base image (built locally: nothing is pulled; files nothing runs are left out), pushed to the environment's
  * registry and referenced by digest. The tag is a hash of every file in it, so the same build of
  * Skiff gives the same reference and is pushed once.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SkiffError } from '../../../core/errors.js';
@@ -56,6 +56,15 @@ async function readJson<T>(file: string): Promise<T> {
   }
 }
 
+/**
+ * What nothing reads at run time, left out (half the size): type declarations, source maps,
+ * Markdown, and a native addon's build intermediates and the sources it was built from.
+ */
+function unneeded(relative: string, addon: boolean): boolean {
+  if (/\.(d\.[cm]?ts|map|md)$/i.test(relative)) return true;
+  return addon && (/^build\/(Release|Debug)\/obj(\.target)?(\/|$)/.test(relative) || /^deps(\/|$)/.test(relative));
+}
+
 /** The files of the image under `app/`: dist/, package.json and the production packages; a missing optional package is left out. */
 async function routerFiles(root: string): Promise<TarEntry[]> {
   await readFile(path.join(root, 'dist', 'main', 'router-process.js')).catch((error: unknown) => {
@@ -71,7 +80,8 @@ async function routerFiles(root: string): Promise<TarEntry[]> {
       }
       return [];
     });
-    for (const entry of found) entries.push({ ...entry, path: `app/${folder}/${entry.path}` });
+    const addon = existsSync(path.join(root, folder, 'binding.gyp'));
+    for (const entry of found) if (!unneeded(entry.path, addon)) entries.push({ ...entry, path: `app/${folder}/${entry.path}` });
   }
   return entries;
 }
