@@ -10,13 +10,20 @@
  * --fast-path off serves every request through node:http and undici (the raw-socket fast path
  * is on by default). --inherit-listeners is set by a worker that starts the successor of a dead
  * primary: the listening sockets are descriptors 3, 4, … in the order of the addresses.
+ * In a Kubernetes cluster: --kube-namespace NS takes the table from the ConfigMap
+ * `skiff-router-routes` and the releases' pods from EndpointSlices (in-cluster credentials, or
+ * --kubeconfig PATH), published to the router through its admin socket; --admin-listen HOST:PORT
+ * serves the admin reads and drain over TCP for the control plane.
  */
 import cluster from 'node:cluster';
 import { isIP } from 'node:net';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { SkiffError } from '../core/errors.js';
+import type { RouteTable } from '../core/route-table.js';
+import { publishRouteTable } from '../router/admin-client.js';
+import { startAdminRelay } from '../router/admin-relay.js';
 import { startRouterPrimary } from '../router/cluster-primary.js';
 import { runRouterWorker } from '../router/cluster-worker.js';
 import { startRouter } from '../router/router.js';
@@ -34,14 +41,22 @@ function parseCount(name: string, text: string, max: number): number {
 }
 
 /** An extra address must be one interface's: the router is never opened on every interface. */
-function parseExtraAddress(host: string): string {
+function parseExtraAddress(host: string, flag = '--also-listen'): string {
   if (isIP(host) === 0 || host === '0.0.0.0' || host === '::') {
-    throw new SkiffError('SKIFF_ROUTER_START_FAILED', `--also-listen must be the IP address of one interface, got "${host}"`, {
-      path: '--also-listen',
+    throw new SkiffError('SKIFF_ROUTER_START_FAILED', `${flag} must be the IP address of one interface, got "${host}"`, {
+      path: flag,
       hint: 'give the docker bridge gateway (e.g. 172.17.0.1); the router is never opened on 0.0.0.0',
     });
   }
   return host;
+}
+
+function parseHostPort(name: string, text: string): { host: string; port: number } {
+  const at = text.lastIndexOf(':');
+  if (at < 0) throw new Error(`--${name} must be HOST:PORT, got "${text}"`);
+  // An IPv6 address comes in brackets: [fd00::1]:8081.
+  const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  return { host: parseExtraAddress(host, `--${name}`), port: parsePort(text.slice(at + 1)) };
 }
 
 /** The command a worker runs to start this primary's successor on the same listening sockets. */
@@ -67,6 +82,15 @@ function createLogger(role: string): { logger: pino.Logger; flush: () => void } 
   return { logger, flush };
 }
 
+/** Builds the cluster feed's client first, so a bad kubeconfig fails the start before anything listens. */
+async function clusterFeed(namespace: string, kubeconfig: string | undefined) {
+  const { inClusterConnection, KubeClient, loadKubeconfig } = await import('../providers/kubernetes/client/index.js');
+  const { ClusterTableFeed } = await import('../providers/kubernetes/router-feed/cluster-table-feed.js');
+  const connection = kubeconfig === undefined ? inClusterConnection(process.env) : loadKubeconfig({ kubeconfig }, { homeDir: homedir() });
+  const client = new KubeClient(connection, { namespace });
+  return (publish: (table: RouteTable) => Promise<void>, logger: pino.Logger) => new ClusterTableFeed({ client, publish, logger });
+}
+
 async function main(): Promise<void> {
   if (cluster.isWorker) {
     const { logger, flush } = createLogger('worker');
@@ -88,6 +112,9 @@ async function main(): Promise<void> {
       'headers-timeout-ms': { type: 'string', default: '10000' },
       workers: { type: 'string', default: String(Math.min(availableParallelism(), 4)) },
       'fast-path': { type: 'string', default: 'on' },
+      'admin-listen': { type: 'string' },
+      'kube-namespace': { type: 'string' },
+      kubeconfig: { type: 'string' },
     },
     strict: true,
   });
@@ -99,7 +126,7 @@ async function main(): Promise<void> {
   const common = {
     listenHost: values['listen-host'],
     port: parsePort(values.port),
-    alsoListen: values['also-listen'].map(parseExtraAddress),
+    alsoListen: values['also-listen'].map((host) => parseExtraAddress(host)),
     inheritListeners: values['inherit-listeners'],
     ...(values['admin-socket'] === undefined ? {} : { adminSocket: values['admin-socket'] }),
     ...(values['table-file'] === undefined ? {} : { tableFile: values['table-file'] }),
@@ -108,11 +135,22 @@ async function main(): Promise<void> {
     fastPath: fastPath === 'on',
     logger,
   };
+  const adminSocket = values['admin-socket'];
+  const namespace = values['kube-namespace'];
+  if ((namespace !== undefined || values['admin-listen'] !== undefined) && adminSocket === undefined) {
+    throw new Error('--kube-namespace and --admin-listen need --admin-socket (the table is published and read through it)');
+  }
+  // Loaded only in a cluster: a router on one machine starts without the Kubernetes client.
+  const kube = namespace === undefined ? undefined : await clusterFeed(namespace, values.kubeconfig);
   const router = workers === 0 ? await startRouter(common) : await startRouterPrimary({ ...common, workers, successor: successorCommand() });
+  const relay = values['admin-listen'] === undefined || adminSocket === undefined ? undefined : await startAdminRelay({ ...parseHostPort('admin-listen', values['admin-listen']), socketPath: adminSocket });
+  const feed = kube === undefined || adminSocket === undefined ? undefined : kube((table) => publishRouteTable(adminSocket, table), logger);
+  feed?.start();
 
   const stop = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'stopping: draining in-flight requests');
-    router.close().then(
+    relay?.close();
+    Promise.all([feed?.stop(), router.close()]).then(
       () => {
         flush();
         process.exit(0);

@@ -54,7 +54,16 @@ describe('skiff export --format kubernetes', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
     const objects = kindsAndNames(result.stdout);
-    expect(objects.slice(0, 5)).toEqual(['Namespace/skiff-cluster', 'ServiceAccount/skiff-control-plane', 'Role/skiff-control-plane', 'RoleBinding/skiff-control-plane', 'ConfigMap/skiff-router-routes']);
+    expect(objects.slice(0, 8)).toEqual([
+      'Namespace/skiff-cluster',
+      'ServiceAccount/skiff-control-plane',
+      'ServiceAccount/skiff-router',
+      'Role/skiff-control-plane',
+      'Role/skiff-router',
+      'RoleBinding/skiff-control-plane',
+      'RoleBinding/skiff-router',
+      'ConfigMap/skiff-router-routes',
+    ]);
     expect(objects).toEqual(expect.arrayContaining(['Deployment/catalog-v7', 'Deployment/web-v3', 'Service/skiff-router', 'PodDisruptionBudget/skiff-router', 'HTTPRoute/web-route-0']));
     expect(result.stdout).toContain(`image: 127.0.0.1:5000/skiff/catalog@${digest('c7')}`);
     // The same input writes the same bytes.

@@ -2,11 +2,11 @@
  * The `kubernetes` provider: one release = one Deployment in the environment's namespace, pods as
  * instances (watched by an Informer), writes by server-side apply as field manager `skiff`.
  *
- * A first slice: instances are placed, observed, stopped and adopted; the data plane is only the
- * routing table, kept in the ConfigMap the router starts from (Skiff's router does not run in the
- * cluster yet, so nothing routes, drains or counts). Until it does, the registry keeps the
- * refusing factory `createKubernetesProvider` below, and environments with `provider: kubernetes`
- * are refused when they would start.
+ * A first slice: instances are placed, observed, stopped and adopted. The data plane is Skiff's
+ * router in the namespace: it follows the routing table this provider keeps in a ConfigMap and
+ * the releases' pods in EndpointSlices; drain, counters, load and metrics are read from its
+ * replicas' admin ports. Until the slice is complete, the registry keeps the refusing factory
+ * `createKubernetesProvider` below, and environments with `provider: kubernetes` are refused.
  */
 import path from 'node:path';
 import type { Clock } from '../../core/clock.js';
@@ -20,13 +20,16 @@ import type { LogSource, Provider, ProviderCapabilities, ProviderContext, Provid
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
 import { kubernetesNamespace, kubernetesSettings, type KubernetesSpec } from '../../spec/schema-kubernetes.js';
 import { KubeClient, kubeResources, loadKubeconfig, type InformerEvent, type KubeObject, type KubeconfigDefaults } from './client/index.js';
-import { routerService } from './manifests/router.js';
+import { routerDeployment, routerDisruptionBudget, routerService } from './manifests/router.js';
 import { releaseObjectName, routerName } from './manifests/names.js';
 import { podRelease, podService, podToInstance, type Pod } from './provider/pod-instance.js';
 import { PodView } from './provider/pod-view.js';
 import { deploymentNameOf, releaseNameOf, releaseObjects } from './provider/release-objects.js';
 import { RouteTableConfigMap } from './provider/route-table-config-map.js';
 import { KeyedSerial } from './provider/keyed-serial.js';
+import { ClusterRouters, routerPodAdmins, type RouterAdminLocator } from './provider/cluster-routers.js';
+import { serviceCounters } from '../local/router-counters.js';
+import { serviceLoads } from '../local/router-load.js';
 import { SkiffObjects } from './provider/skiff-objects.js';
 
 /** What the environment's spec says about its cluster, and what the control plane gives every provider. */
@@ -44,6 +47,14 @@ export interface KubernetesProviderDeps {
   readonly secretEnv: (release: DesiredService) => Promise<Readonly<Record<string, string>>>;
   /** How long `place` waits for the new pod to appear (60 s). */
   readonly placeTimeoutMs?: number;
+  /** Where the routers' admin ports are: by default the ready router pods at their IP (port 8081). */
+  readonly routerAdmins?: RouterAdminLocator;
+  /**
+   * The router image by digest (images/router-image.ts: built and pushed once per Skiff build).
+   * With it, `start` applies the router's Deployment and disruption budget; without, they are
+   * left to whoever applied `skiff export`'s manifests.
+   */
+  readonly routerImage?: () => Promise<string>;
 }
 
 const configHashAnnotation = 'skiff.dev/config-hash';
@@ -54,7 +65,7 @@ export class KubernetesProvider implements Provider {
   readonly capabilities: ProviderCapabilities = {
     adoptsOnRestart: true,
     resourceLimits: { enforced: true },
-    // No router in the cluster yet: nothing mirrors, nothing reads logs or usage.
+    // The routers mirror, but their parallel-run reports are not read from the replicas yet; nothing reads logs or usage.
     parallelRuns: false,
     logs: false,
     usage: false,
@@ -63,6 +74,7 @@ export class KubernetesProvider implements Provider {
   private readonly pods: PodView;
   private readonly table: RouteTableConfigMap;
   private readonly objects: SkiffObjects;
+  private readonly routers: ClusterRouters;
   /** Writes to one Deployment run one at a time, so each reads the count the previous one left. */
   private readonly serial = new KeyedSerial();
   private readonly configHashes = new Map<string, string>();
@@ -85,6 +97,7 @@ export class KubernetesProvider implements Provider {
     this.client = new KubeClient(connection, { namespace: kubernetesNamespace(environment, settings) });
     this.table = new RouteTableConfigMap(this.client, environment);
     this.objects = new SkiffObjects(this.client, environment);
+    this.routers = new ClusterRouters(deps.routerAdmins ?? routerPodAdmins(this.client), this.client.namespace);
     this.pods = new PodView({
       client: this.client,
       environment,
@@ -114,16 +127,21 @@ export class KubernetesProvider implements Provider {
       if (hash) this.configHashes.set(deployment.metadata.name, hash);
     }
     await this.pods.start();
-    // Every read passed (so the credentials can watch the namespace) before anything is written.
+    // Every read passed (so the credentials can watch the namespace), and the router image is in the registry, before anything is written.
     try {
+      const routerImage = await this.deps.routerImage?.();
       if (!existing) await this.table.write(emptyRouteTable);
       await this.client.apply(routerService(this.environment, this.namespace, kubernetesSettings(this.deps.settings)) as KubeObject);
+      if (routerImage !== undefined) {
+        await this.client.apply(routerDeployment(this.environment, this.namespace, routerImage) as KubeObject);
+        await this.client.apply(routerDisruptionBudget(this.environment, this.namespace) as KubeObject);
+      }
     } catch (error) {
       await this.pods.stop();
       throw error;
     }
     const dataPlane = existing ? 'adopted' : 'started';
-    return { dataPlane, detail: `namespace ${this.namespace}: routing table ${dataPlane} (version ${existing?.version ?? 0}), ${this.pods.pods().length} pods adopted; Skiff's router does not run in the cluster yet` };
+    return { dataPlane, detail: `namespace ${this.namespace}: routing table ${dataPlane} (version ${existing?.version ?? 0}), ${this.pods.pods().length} pods adopted` };
   }
 
   follow(_desired: DesiredEnvironment): void {}
@@ -203,17 +221,19 @@ export class KubernetesProvider implements Provider {
     return (await this.table.read())?.version ?? null;
   }
 
-  /** No router in the cluster yet: nothing is in flight through Skiff. */
-  async drain(_address: InstanceAddress, _timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
-    return { drained: true, inFlight: 0 };
+  /** Waits until no router replica has a request in flight to the pod (each took it out of its table first). */
+  async drain(address: InstanceAddress, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
+    return this.routers.drain(address, timeoutMs);
   }
 
-  async counters(_service: string): Promise<CountersSnapshot> {
-    return { at: this.deps.clock.now(), releases: {} };
+  /** The service's per-release counters, summed over the router replicas. */
+  async counters(service: string): Promise<CountersSnapshot> {
+    const at = this.deps.clock.now();
+    return serviceCounters(await this.routers.metrics(), this.environment, service, at);
   }
 
   async load(): Promise<ReadonlyMap<string, ServiceLoad>> {
-    return new Map();
+    return serviceLoads(await this.routers.metrics(), this.environment);
   }
 
   /** No router holds requests yet: resolves with [] when the caller gives up. */
@@ -225,7 +245,7 @@ export class KubernetesProvider implements Provider {
   }
 
   async dataPlaneMetrics(): Promise<string> {
-    return '';
+    return this.routers.metrics();
   }
 
   async dataPlaneTable(): Promise<RouteTable> {

@@ -76,14 +76,26 @@ export class DockerRuntime implements PodRuntime {
     for (const c of run.containers) void this.runContainer(run, c);
   }
 
-  async stop(pod: KubeObject): Promise<void> {
+  /**
+   * Stops the pod's containers as the kubelet does: a container's preStop `sleep` first (its
+   * container keeps serving meanwhile), counted in the grace period; then SIGTERM, then SIGKILL
+   * when the rest of the grace period is over (at least 2 s, as the kubelet gives). `close()`
+   * skips the preStop.
+   */
+  async stop(pod: KubeObject, runPreStop = true): Promise<void> {
     const run = this.runs.get(pod.metadata.uid ?? '');
     if (!run) return;
     run.stopped = true;
     for (const wake of run.wakers) wake();
     const grace = Math.min(30, Number((pod.spec as JsonObject).terminationGracePeriodSeconds ?? 30));
     await Promise.all(
-      run.containers.flatMap((c) => [c.containerId, c.previousId]).filter((id): id is string => id !== undefined).map((id) => this.remove(id, grace)),
+      run.containers.map(async (c) => {
+        const preStop = Number(((c.spec.lifecycle as JsonObject | undefined)?.preStop as { sleep?: { seconds?: number } } | undefined)?.sleep?.seconds ?? 0);
+        const pause = runPreStop && c.containerId !== undefined ? Math.min(preStop, grace) : 0;
+        if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause * 1000));
+        const ids = [c.containerId, c.previousId].filter((id): id is string => id !== undefined);
+        await Promise.all(ids.map((id) => this.remove(id, pause > 0 ? Math.max(2, grace - pause) : grace)));
+      }),
     );
     this.runs.delete(pod.metadata.uid ?? '');
   }
@@ -100,7 +112,7 @@ export class DockerRuntime implements PodRuntime {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.runs.values()].map((run) => this.stop(run.pod)));
+    await Promise.all([...this.runs.values()].map((run) => this.stop(run.pod, false)));
     const left = await this.docker.listContainers({ all: true, filters: { label: [`${FAKE_LABEL}=${this.instance}`] } });
     await Promise.all(left.map((c) => this.remove(c.Id, 0)));
   }

@@ -15,5 +15,6 @@ export {
 } from './kube-client.js';
 export { errorFromStatus, type KubeStatus, type RequestContext } from './kube-errors.js';
 export { objectKey, type KubeList, type KubeObject, type ObjectMeta, type Scale, type WatchEvent } from './kube-objects.js';
+export { inClusterConnection, serviceAccountDir, type InClusterEnvironment } from './in-cluster.js';
 export { kubeconfigFiles, loadKubeconfig, type KubeConnection, type KubeCredentials, type KubeconfigChoice, type KubeconfigDefaults } from './kubeconfig.js';
 export { apiVersionOf, kubeResources, qualifiedName, resourceOfObject, type KubeKind, type ResourceType } from './resources.js';

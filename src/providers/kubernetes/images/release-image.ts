@@ -37,7 +37,7 @@ export interface ReleaseImage {
   readonly pushed: boolean;
 }
 
-async function reachableEngine(address: EngineAddress): Promise<Docker> {
+export async function reachableEngine(address: EngineAddress): Promise<Docker> {
   const docker = connectEngine(address);
   const status = await probeEngine(docker);
   if (!status.reachable) throw engineUnavailableError(address, status.reason);

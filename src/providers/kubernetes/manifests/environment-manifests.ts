@@ -16,7 +16,7 @@ import { envConfigMap, routeTableConfigMap } from './config-maps.js';
 import { httpRoute } from './http-route.js';
 import type { EnvironmentManifestInput, ReleaseWorkload } from './input.js';
 import { namespaceObject } from './namespace.js';
-import { controlPlaneRole, controlPlaneRoleBinding, controlPlaneServiceAccount } from './rbac.js';
+import { controlPlaneRole, controlPlaneRoleBinding, controlPlaneServiceAccount, routerRole, routerRoleBinding, routerServiceAccount } from './rbac.js';
 import { releaseDeployment } from './release-deployment.js';
 import { releaseService } from './release-service.js';
 import { exportRouteTable } from './route-table.js';
@@ -69,8 +69,11 @@ export function environmentManifests(input: Omit<EnvironmentManifestInput, 'rout
   return [
     namespaceObject(environment, namespace),
     controlPlaneServiceAccount(environment, namespace),
+    routerServiceAccount(environment, namespace),
     controlPlaneRole(environment, namespace, settings),
+    routerRole(environment, namespace),
     controlPlaneRoleBinding(environment, namespace),
+    routerRoleBinding(environment, namespace),
     routeTableConfigMap(environment, namespace, routeTable),
     ...byName(releases.map((workload) => envConfigMap(environment, namespace, workload))),
     ...byName(secrets),

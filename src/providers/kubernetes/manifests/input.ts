@@ -33,6 +33,8 @@ export interface EnvironmentManifestInput {
 export const containerPort = 8080;
 /** The port of the router's Service (HTTP). */
 export const routerServicePort = 80;
+/** The router pods' admin port (reads and drain only), on the pod's own address. */
+export const routerAdminPort = 8081;
 /**
  * How long a stopping pod keeps serving before it gets SIGTERM (a preStop sleep): time for the
  * router to take it out of its table (EndpointSlices update) and finish what is in flight to it.

@@ -127,6 +127,16 @@ describe('the manifests of a kubernetes environment', () => {
       { id: 'web-v3', release: 'v3', host: 'web-v3.skiff-cluster.svc.cluster.local', port: 8080 },
       { id: 'web-v4', release: 'v4', host: 'web-v4.skiff-cluster.svc.cluster.local', port: 8080 },
     ]);
+    // In the cluster it follows that ConfigMap and the EndpointSlices with its own account, which may only read those.
+    const container = router.spec?.template.spec?.containers[0];
+    expect(container?.args).toEqual(expect.arrayContaining(['--kube-namespace', '$(POD_NAMESPACE)', '--admin-listen', '$(POD_IP):8081']));
+    expect(router.spec?.template.spec?.serviceAccountName).toBe('skiff-router');
+    const role = byKind(objects, 'Role').find((object) => object.metadata?.name === 'skiff-router')!;
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    expect(byKind(objects, 'RoleBinding').find((object) => object.metadata?.name === 'skiff-router')?.subjects).toEqual([{ kind: 'ServiceAccount', name: 'skiff-router', namespace: 'skiff-cluster' }]);
   });
 
   it('split a route between releases by weight in an HTTPRoute when the environment asks for one', () => {
@@ -176,7 +186,7 @@ describe('the manifests of a kubernetes environment', () => {
   it('name one file per object in apply order', () => {
     const names = manifestFiles(objects).map((file) => file.name);
     expect(names[0]).toBe('01-namespace-skiff-cluster.yaml');
-    expect(names).toContain('05-configmap-skiff-router-routes.yaml');
+    expect(names).toContain('08-configmap-skiff-router-routes.yaml');
     expect(names.at(-1)).toMatch(/^\d\d-httproute-web-route-0\.yaml$/);
   });
 

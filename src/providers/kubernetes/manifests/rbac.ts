@@ -10,7 +10,7 @@ import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { KubernetesSpec } from '../../../spec/schema.js';
 import { environmentLabels } from './labels.js';
-import { controlPlaneName } from './names.js';
+import { controlPlaneName, routerName } from './names.js';
 
 type PolicyRule = NonNullable<IRole['rules']>[number];
 
@@ -48,11 +48,37 @@ export function controlPlaneRole(environment: string, namespace: string, setting
 }
 
 export function controlPlaneRoleBinding(environment: string, namespace: string): IRoleBinding {
+  return roleBinding(environment, namespace, controlPlaneName);
+}
+
+/** Binds the Role `name` to the ServiceAccount `name`. */
+function roleBinding(environment: string, namespace: string, name: string): IRoleBinding {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
-    metadata: { name: controlPlaneName, namespace, labels: environmentLabels(environment) },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: controlPlaneName },
-    subjects: [{ kind: 'ServiceAccount', name: controlPlaneName, namespace }],
+    metadata: { name, namespace, labels: environmentLabels(environment) },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', name, namespace }],
   };
+}
+
+/**
+ * Skiff's router in the namespace reads its routing table (the ConfigMap) and the releases' pods
+ * (EndpointSlices), and nothing else; it writes nothing.
+ */
+export const routerRules: PolicyRule[] = [
+  { apiGroups: [''], resources: ['configmaps'], verbs: read },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
+];
+
+export function routerServiceAccount(environment: string, namespace: string): IServiceAccount {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: routerName, namespace, labels: environmentLabels(environment) } };
+}
+
+export function routerRole(environment: string, namespace: string): IRole {
+  return { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: routerName, namespace, labels: environmentLabels(environment) }, rules: routerRules };
+}
+
+export function routerRoleBinding(environment: string, namespace: string): IRoleBinding {
+  return roleBinding(environment, namespace, routerName);
 }

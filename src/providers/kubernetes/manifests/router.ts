@@ -8,7 +8,7 @@ import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisrup
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { KubernetesSpec } from '../../../spec/schema.js';
 import { routeTableFile } from './config-maps.js';
-import { containerPort, drainSeconds, routerServicePort } from './input.js';
+import { containerPort, drainSeconds, routerAdminPort, routerServicePort } from './input.js';
 import { routerLabels, routerSelector } from './labels.js';
 import { routerName, routerTableConfigMapName } from './names.js';
 import { containerDefaults, deploymentDefaults, podDefaults } from './pod-defaults.js';
@@ -54,10 +54,22 @@ export function routerDeployment(environment: string, namespace: string, image: 
               name: 'router',
               image,
               command: ['node', '/app/dist/main/router-process.js'],
-              // The router never listens on every interface: it takes the pod's own address.
-              args: ['--listen-host', '$(POD_IP)', '--port', String(containerPort), '--admin-socket', `${runDir}/router.sock`, '--table-file', `${stateDir}/${routeTableFile}`],
-              env: [{ name: 'POD_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } }],
-              ports: [{ name: 'http', containerPort, protocol: 'TCP' }],
+              // The router never listens on every interface: it takes the pod's own address. It follows
+              // the table's ConfigMap and the releases' EndpointSlices in its namespace; the control
+              // plane reads its counters and drains through the admin port.
+              args: [
+                '--listen-host', '$(POD_IP)', '--port', String(containerPort),
+                '--admin-socket', `${runDir}/router.sock`, '--table-file', `${stateDir}/${routeTableFile}`,
+                '--kube-namespace', '$(POD_NAMESPACE)', '--admin-listen', `$(POD_IP):${routerAdminPort}`,
+              ],
+              env: [
+                { name: 'POD_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
+              ],
+              ports: [
+                { name: 'http', containerPort, protocol: 'TCP' },
+                { name: 'admin', containerPort: routerAdminPort, protocol: 'TCP' },
+              ],
               readinessProbe: { tcpSocket: { port: containerPort }, timeoutSeconds: 1, periodSeconds: 2, successThreshold: 1, failureThreshold: 2 },
               livenessProbe: { tcpSocket: { port: containerPort }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
               resources: { requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '256Mi' } },
@@ -82,8 +94,9 @@ export function routerDeployment(environment: string, namespace: string, image: 
               ],
             },
           },
-          // The router needs no access to the Kubernetes API: the control plane gives it its table.
-          automountServiceAccountToken: false,
+          // Its token lets it read the ConfigMap and EndpointSlices (the Role skiff-router), no more.
+          serviceAccountName: routerName,
+          automountServiceAccountToken: true,
           terminationGracePeriodSeconds: 30,
           enableServiceLinks: false,
           ...podDefaults,

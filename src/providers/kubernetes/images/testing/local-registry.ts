@@ -23,6 +23,19 @@ export function registryInstalled(): boolean {
   return existsSync(REGISTRY_BINARY);
 }
 
+/**
+ * What a suite needing a registry and an engine lacks (empty: it runs). Outside CI it warns
+ * loudly that `suite` is skipped; in CI, where .ci/run installs both, it throws.
+ */
+export function missingForRegistrySuite(suite: string, engine: { readonly reachable: true } | { readonly reachable: false; readonly reason: string }): string[] {
+  const missing = [...(registryInstalled() ? [] : [`${REGISTRY_BINARY} (apt-get install docker-registry)`]), ...(engine.reachable ? [] : [`a Docker engine (${engine.reason})`])];
+  if (missing.length > 0) {
+    if (process.env.CI) throw new Error(`${suite} need ${missing.join(' and ')} in CI`);
+    console.warn(`\n!!! SKIPPING ${suite}: missing ${missing.join(' and ')}.\n`);
+  }
+  return missing;
+}
+
 export interface LocalRegistryOptions {
   /** Refuse every push (405). */
   readonly readOnly?: boolean;
