@@ -17,7 +17,8 @@ export function isRecordLike(value: unknown): value is Record<string, unknown> {
 
 export const nameSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes, starting with a letter');
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes, starting with a letter')
+  .meta({ examples: ['catalog', 'web-api'] });
 
 export const durationSchema = z
   .union([z.string(), z.number().int().nonnegative()])
@@ -30,7 +31,8 @@ export const durationSchema = z
     }
     return ms;
   })
-  .describe('a duration such as 500ms, 2s, 1m (a bare number is milliseconds)');
+  .describe('a duration such as 500ms, 2s, 1m (a bare number is milliseconds)')
+  .meta({ examples: ['500ms', '2s', '1m'] });
 
 export const byteSizeSchema = z
   .union([z.string(), z.number().int().positive()])
@@ -43,7 +45,8 @@ export const byteSizeSchema = z
     }
     return bytes;
   })
-  .describe('a size in bytes such as 128Mi, 1Gi, 500M');
+  .describe('a size in bytes such as 128Mi, 1Gi, 500M')
+  .meta({ examples: ['128Mi', '1Gi'] });
 
 const commandText = 'a command: a list of arguments, or a string split on spaces (no shell)';
 
@@ -51,7 +54,8 @@ export const commandSchema = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
   .describe(commandText)
   .transform((value) => (typeof value === 'string' ? value.trim().split(/\s+/) : value))
-  .describe(commandText);
+  .describe(commandText)
+  .meta({ examples: [['node', 'server.mjs'], 'npm start'] });
 
 export const envValueSchema = z
   .union([z.string(), z.number(), z.boolean()])
