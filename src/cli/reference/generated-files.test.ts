@@ -34,7 +34,7 @@ describe('the references generated from the code', () => {
     expect(section('skiff history')).toMatch(/`-n, /);
     expect(section('skiff top')).toContain('`--once`');
     expect(section('skiff pipeline run')).toMatch(/`-p, /);
-    expect(section('skiff pipeline status')).toMatch(/`--service <name>`/);
+    expect(section('skiff pipeline status')).toContain("`-s, --service <name>`");
     expect(section('skiff status')).toContain('`--json`');
     expect(cli).toMatch(/\| `SKIFF_ENV` \|/);
     expect(cli).toMatch(/\| `SKIFF_LOG_LEVEL` \|/);
