@@ -19,6 +19,7 @@ import { registerDeploy } from './commands/deploy.js';
 import { registerEvents } from './commands/events.js';
 import { registerExport } from './commands/export.js';
 import { registerHistory } from './commands/history.js';
+import { registerInit } from './commands/init.js';
 import { registerLogs } from './commands/logs.js';
 import { registerOutline } from './commands/outline.js';
 import { registerPipeline } from './commands/pipeline.js';
@@ -106,6 +107,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
     .configureOutput({ writeOut: (text) => void stdout.write(text), writeErr: (text) => void stderr.write(text) })
     .showHelpAfterError('(run `skiff help` for the commands)');
   registerUp(program, run);
+  registerInit(program, ctx, run);
   registerValidate(program, ctx, run);
   registerSchema(program, ctx, run);
   registerOutline(program, ctx, run);
