@@ -15,6 +15,7 @@ import { registerApprove } from './commands/approve.js';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBuild } from './commands/build.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerEvents } from './commands/events.js';
 import { registerExport } from './commands/export.js';
@@ -111,6 +112,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   registerValidate(program, ctx, run);
   registerSchema(program, ctx, run);
   registerOutline(program, ctx, run);
+  registerCompletion(program, ctx, run);
   registerPlan(program, ctx, run);
   registerApply(program, ctx, run);
   registerStatus(program, ctx, run);

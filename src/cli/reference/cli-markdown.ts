@@ -39,7 +39,7 @@ function commandSection(command: CommandOutline): string[] {
   if (command.arguments.length > 0) {
     lines.push('| argument | meaning |', '| --- | --- |');
     for (const argument of command.arguments) {
-      const notes = [argument.required ? 'required' : 'optional', ...(argument.variadic ? ['one or more'] : []), ...(argument.default ? [`default \`${argument.default}\``] : [])];
+      const notes = [argument.required ? 'required' : 'optional', ...(argument.variadic ? ['one or more'] : []), ...(argument.choices ? [`one of ${argument.choices.map(code).join(', ')}`] : []), ...(argument.default ? [`default \`${argument.default}\``] : [])];
       lines.push(row([code(argumentName(argument)), `${argument.description} (${notes.join(', ')})`]));
     }
     lines.push('');

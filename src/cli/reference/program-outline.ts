@@ -10,6 +10,7 @@ export interface ArgumentOutline {
   readonly variadic: boolean;
   readonly description: string;
   readonly default?: string;
+  readonly choices?: readonly string[];
 }
 
 export interface OptionOutline {
@@ -47,6 +48,7 @@ export function outlineProgram(command: Command, parentPath = ''): CommandOutlin
       variadic: argument.variadic,
       description: argument.description,
       ...defaultOf(argument.defaultValue),
+      ...(argument.argChoices ? { choices: argument.argChoices } : {}),
     })),
     options: help
       .visibleOptions(command)
