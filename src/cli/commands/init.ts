@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { SkiffError, type ErrorDetail } from '../../core/errors.js';
 import type { CliContext, RunCommand } from '../context.js';
-import { detectServices, serviceName } from '../init/detect.js';
+import { detectServices, exists, serviceName } from '../init/detect.js';
 import { findConflicts, proposeRoutes, type Conflict } from '../init/proposal.js';
 import { terminalReviewer, type Reviewer } from '../init/prompt.js';
 import { renderSkeleton, renderSpec } from '../init/render.js';
@@ -86,11 +86,4 @@ function describeConflict(conflict: Conflict): string {
   return conflict.what === 'name'
     ? `${conflict.services.join(' and ')} would both be named ${conflict.value}`
     : `${conflict.services.join(' and ')} would both take the route ${conflict.value}`;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.stat(file).then(
-    () => true,
-    () => false,
-  );
 }

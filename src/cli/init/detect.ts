@@ -145,7 +145,7 @@ function found(service: DetectedService): Classification {
   return { kind: 'service', service };
 }
 
-async function exists(file: string): Promise<boolean> {
+export async function exists(file: string): Promise<boolean> {
   return fs.stat(file).then(
     () => true,
     () => false,
