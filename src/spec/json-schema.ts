@@ -56,7 +56,7 @@ function precheckTarget(schema: z.core.$ZodType): z.core.$ZodType | undefined {
 }
 
 /**
- * zod leaves out the defaults and examples of a value it transforms (a duration, a size, a command)
+ * zod leaves out the defaults, titles and examples of a value it transforms (a duration, a size, a command)
  * when it describes the input: those that are valid input too (`5000` ms, `128Mi`),
  * and they are what a person reading the schema needs.
  */
@@ -67,15 +67,18 @@ function keepInputDefaultsAndExamples(ctx: { zodSchema: ZodNode; jsonSchema: Rec
   if (def.type === 'default' && writable && ctx.jsonSchema.default === undefined && precheckTarget(def.innerType) === undefined) {
     ctx.jsonSchema.default = JSON.parse(JSON.stringify(def.defaultValue)) as unknown;
   }
-  const examples = examplesOf(ctx.zodSchema);
-  if (ctx.jsonSchema.examples === undefined && examples !== undefined) ctx.jsonSchema.examples = examples;
+  for (const key of ['title', 'examples'] as const) {
+    const value = metadataOf(ctx.zodSchema, key);
+    if (ctx.jsonSchema[key] === undefined && value !== undefined) ctx.jsonSchema[key] = value;
+  }
 }
 
-function examplesOf(schema: z.core.$ZodType): unknown[] | undefined {
-  const own = z.globalRegistry.get(schema)?.examples;
-  if (Array.isArray(own)) return own;
+/** A value type's title (`duration`) and examples, also through the default or optional around it. */
+function metadataOf(schema: z.core.$ZodType, key: 'title' | 'examples'): unknown {
+  const own = z.globalRegistry.get(schema)?.[key];
+  if (own !== undefined) return own;
   const def = (schema as ZodNode)._zod.def;
-  if (def.type === 'default' || def.type === 'optional') return examplesOf(def.innerType);
-  if (def.type === 'pipe') return examplesOf(def.in);
+  if (def.type === 'default' || def.type === 'optional') return metadataOf(def.innerType, key);
+  if (def.type === 'pipe') return metadataOf(def.in, key);
   return undefined;
 }

@@ -55,6 +55,7 @@ function row(key: string, node: JsonSchema, required: boolean): string {
 }
 
 function typeText(node: JsonSchema): string {
+  if (typeof node.title === 'string') return node.title;
   if (node.const !== undefined) return code(inline(node.const));
   if (Array.isArray(node.enum)) return node.enum.map((value) => code(inline(value))).join(' \\| ');
   const variants = variantsOf(node);
@@ -74,9 +75,9 @@ function variantsOf(node: JsonSchema): JsonSchema[] {
 /** `type: canary` for a variant told apart by a constant, else the keys it requires. */
 function variantLabel(node: JsonSchema): string {
   const properties = (node.properties ?? {}) as Record<string, JsonSchema>;
-  const constant = Object.entries(properties).find(([, child]) => child.const !== undefined);
-  if (constant) return `${constant[0]}: ${inline(constant[1].const)}`;
   const required = (node.required ?? []) as string[];
+  const constant = Object.entries(properties).find(([key, child]) => child.const !== undefined && required.includes(key));
+  if (constant) return `${constant[0]}: ${inline(constant[1].const)}`;
   return required.length > 0 ? `with ${required.join(', ')}` : `with ${Object.keys(properties).join(' or ')}`;
 }
 

@@ -17,8 +17,7 @@ export function isRecordLike(value: unknown): value is Record<string, unknown> {
 
 export const nameSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes, starting with a letter')
-  .meta({ examples: ['catalog', 'web-api'] });
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes, starting with a letter');
 
 export const durationSchema = z
   .union([z.string(), z.number().int().nonnegative()])
@@ -32,7 +31,7 @@ export const durationSchema = z
     return ms;
   })
   .describe('a duration such as 500ms, 2s, 1m (a bare number is milliseconds)')
-  .meta({ examples: ['500ms', '2s', '1m'] });
+  .meta({ title: 'duration', examples: ['500ms', '2s', '1m'] });
 
 export const byteSizeSchema = z
   .union([z.string(), z.number().int().positive()])
@@ -46,7 +45,7 @@ export const byteSizeSchema = z
     return bytes;
   })
   .describe('a size in bytes such as 128Mi, 1Gi, 500M')
-  .meta({ examples: ['128Mi', '1Gi'] });
+  .meta({ title: 'size', examples: ['128Mi', '1Gi'] });
 
 const commandText = 'a command: a list of arguments, or a string split on spaces (no shell)';
 
@@ -54,8 +53,7 @@ export const commandSchema = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
   .describe(commandText)
   .transform((value) => (typeof value === 'string' ? value.trim().split(/\s+/) : value))
-  .describe(commandText)
-  .meta({ examples: [['node', 'server.mjs'], 'npm start'] });
+  .describe(commandText);
 
 export const envValueSchema = z
   .union([z.string(), z.number(), z.boolean()])
