@@ -10,7 +10,12 @@ export type CountOrPercent = { readonly kind: 'count'; readonly value: number } 
 const percentPattern = /^(\d+(?:\.\d+)?)%$/;
 
 // The parsed form is accepted too, so a parsed spec (with its defaults) parses again to itself.
-const parsedCountOrPercentSchema = z.strictObject({ kind: z.enum(['count', 'percent']), value: z.number().nonnegative() });
+const parsedCountOrPercentSchema = z
+  .strictObject({
+    kind: z.enum(['count', 'percent']).describe('whether value is a number of instances or a share'),
+    value: z.number().nonnegative().describe('the count, or the share in percent'),
+  })
+  .describe('the parsed form, as Skiff writes a parsed spec back');
 
 export const countOrPercentSchema = z
   .union([z.number().int().nonnegative(), z.string(), parsedCountOrPercentSchema])
@@ -25,7 +30,8 @@ export const countOrPercentSchema = z
     }
     return { kind: 'percent', value: percent };
   })
-  .describe('a number of instances (1) or a share of the desired instances (25%)');
+  .describe('a number of instances (1) or a share of the desired instances (25%)')
+  .meta({ examples: [1, '25%'] });
 
 /** A request the router can recognise: a header or a cookie with an exact value. */
 export type TrafficMatch =

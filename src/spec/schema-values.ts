@@ -30,7 +30,8 @@ export const durationSchema = z
     }
     return ms;
   })
-  .describe('a duration such as 500ms, 2s, 1m (a bare number is milliseconds)');
+  .describe('a duration such as 500ms, 2s, 1m (a bare number is milliseconds)')
+  .meta({ title: 'duration', examples: ['500ms', '2s', '1m'] });
 
 export const byteSizeSchema = z
   .union([z.string(), z.number().int().positive()])
@@ -43,7 +44,8 @@ export const byteSizeSchema = z
     }
     return bytes;
   })
-  .describe('a size in bytes such as 128Mi, 1Gi, 500M');
+  .describe('a size in bytes such as 128Mi, 1Gi, 500M')
+  .meta({ title: 'size', examples: ['128Mi', '1Gi'] });
 
 const commandText = 'a command: a list of arguments, or a string split on spaces (no shell)';
 
