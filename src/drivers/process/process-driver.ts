@@ -112,13 +112,15 @@ function spawnDetached(
   launch: InstanceLaunch,
   output: NonNullable<ChildProcess['stdin']>,
   baseEnv: Readonly<Record<string, string>>,
-): Promise<{ pid: number; exit: Promise<ProcessEnd> }> {
+): Promise<{ pid: number; exit: Promise<ProcessEnd>; stdin: ChildProcess['stdin'] }> {
   const [file, ...args] = launch.command as [string, ...string[]];
   const child: ChildProcess = spawn(file, args, {
     cwd: launch.directory,
     // SKIFF_INSTANCE_ID also marks the process as this instance's, for reap().
     env: { ...baseEnv, ...launch.env, PORT: String(launch.port), SKIFF_INSTANCE_ID: launch.instanceId },
-    stdio: ['ignore', output, output],
+    // A pipe for a caller that feeds it (a one-off command); it closes with the control plane, which
+    // the command sees as the end of its input.
+    stdio: [launch.stdin ? 'pipe' : 'ignore', output, output],
     // Its own process group: a Ctrl-C in the terminal does not reach it, and stop() can end the
     // whole group, children included.
     detached: true,
@@ -127,7 +129,8 @@ function spawnDetached(
     child.once('exit', (exitCode, signal) => resolve({ exitCode, signal }));
   });
   // Nothing of the instance holds this event loop open, and no pipe ties it to this process.
-  return unrefOnceSpawned(child).then(({ pid }) => ({ pid, exit }));
+  child.stdin?.on('error', () => undefined);
+  return unrefOnceSpawned(child).then(({ pid }) => ({ pid, exit, stdin: child.stdin }));
 }
 
 export function createProcessDriver(options: ProcessDriverOptions): Driver {
@@ -140,6 +143,7 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
       : detectCgroups();
   const capabilities: DriverCapabilities = {
     recover: true,
+    stdin: true,
     resourceLimits: cgroups.enforced ? { enforced: true } : { enforced: false, reason: cgroups.reason },
   };
 
@@ -170,7 +174,7 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
     }
 
     try {
-      const { pid, exit } = await spawnDetached(launch, output, baseEnv);
+      const { pid, exit, stdin } = await spawnDetached(launch, output, baseEnv);
       // The process runs briefly outside its cgroups, between fork and this write; anything it
       // forks in that window stays outside. Closing it would need a wrapper process or a shell.
       const attached = await attachToCgroups(cgroupDirs, pid).catch((error: unknown) => {
@@ -189,7 +193,8 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
         logPath,
         cgroups: attached ? cgroupDirs : [],
       };
-      return runningProcess(handle, exit);
+      const running = runningProcess(handle, exit);
+      return stdin ? { ...running, stdin } : running;
     } catch (error) {
       await removeCgroups(cgroupDirs);
       throw new SkiffError(
