@@ -29,10 +29,12 @@ import { LogCollector } from '../monitoring/log-collector.js';
 import { Monitor } from '../monitoring/monitor.js';
 import { RollupStore } from '../monitoring/rollup-store.js';
 import { createProviderFactories } from '../providers/registry.js';
+import type { CommandRun } from '../reconcile/command-run.js';
 import type { Deployment } from '../reconcile/deployment.js';
 import type { ParallelRun } from '../reconcile/parallel-run.js';
 import { auditArchivePath } from '../store/audit-archive.js';
 import { createAuditStore } from '../store/audit-store.js';
+import { createCommandRunStore } from '../store/command-run-store.js';
 import { createDeploymentStore } from '../store/deployment-store.js';
 import { applyRetention, scheduleRetention } from '../store/retention.js';
 import { createAesGcmCipher } from '../store/secret-cipher.js';
@@ -93,6 +95,7 @@ async function serve(config: ServerConfig): Promise<number> {
   );
   const localToken = ensureLocalAdminToken({ tokens, dataDir: config.dataDir, user: localUser() });
   const deployments = createDeploymentStore<Deployment, ParallelRun>(database, systemClock);
+  const commandRuns = createCommandRunStore<CommandRun>(database);
   const emit = (event: NewEvent): void => timeline.emit(event);
   const environments = new EnvironmentRegistry({
     mainEnvironment: config.environment,
@@ -115,6 +118,7 @@ async function serve(config: ServerConfig): Promise<number> {
       logger,
       emit,
       rolloutAborted: (deployment) => abortedRollouts.publish(deployment),
+      commandRuns,
     },
   });
   const monitor = new Monitor({
