@@ -21,6 +21,7 @@ import { EnvironmentRegistry } from '../control-plane/environment-registry.js';
 import { alertRulesOf, createMonitoringSources, monitoringPort } from '../control-plane/monitoring-sources.js';
 import { createPipelineRunner } from '../control-plane/pipeline-control.js';
 import { RolloutOperations } from '../control-plane/rollout-operations.js';
+import { RunOperations } from '../control-plane/run-operations.js';
 import { SkiffControlPlane } from '../control-plane/skiff-control-plane.js';
 import { Timeline } from '../control-plane/timeline.js';
 import type { Driver } from '../drivers/driver.js';
@@ -159,6 +160,7 @@ async function serve(config: ServerConfig): Promise<number> {
     logger: logger.child({ component: 'rollouts' }),
   });
   abortedRollouts.subscribe((deployment) => void rollouts.onRolloutAborted(deployment));
+  const runs = new RunOperations({ state: controlPlane.state, environments });
   const pipelines = createPipelineRunner({
     database,
     controlPlane,
@@ -168,7 +170,7 @@ async function serve(config: ServerConfig): Promise<number> {
     logger: logger.child({ component: 'pipeline' }),
   });
   // Requests are not logged one by one; failures are.
-  const app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, monitoring: monitoringPort(monitor), version: skiffVersion, dataDir: config.dataDir, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
+  const app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, runs, monitoring: monitoringPort(monitor), version: skiffVersion, dataDir: config.dataDir, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
 
   const latest = store.latestRevision();
   monitor.start();

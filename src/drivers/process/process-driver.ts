@@ -107,6 +107,26 @@ function unrefOnceSpawned(child: ChildProcess): Promise<ChildProcess & { pid: nu
   });
 }
 
+/** How long an exit waits for the log writer to write the last output (a child left holding the pipe keeps it open). */
+const lastOutputWaitMs = 1000;
+
+/**
+ * Resolves with `end` once the log writer has ended (everything written is in the file), or after
+ * a short bound: whoever reads the log when the exit is reported (the output of a one-off
+ * command, the last lines of a crash) finds the end of it there.
+ */
+function afterLastOutput<T>(writer: ChildProcess, end: T): Promise<T> {
+  if (writer.exitCode !== null || writer.signalCode !== null) return Promise.resolve(end);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(end), lastOutputWaitMs);
+    timer.unref();
+    writer.once('exit', () => {
+      clearTimeout(timer);
+      resolve(end);
+    });
+  });
+}
+
 /** Spawns the instance with its output in `output`; resolves once spawn() succeeded or rejects with its error. */
 function spawnDetached(
   launch: InstanceLaunch,
@@ -193,7 +213,7 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
         logPath,
         cgroups: attached ? cgroupDirs : [],
       };
-      const running = runningProcess(handle, exit);
+      const running = runningProcess(handle, exit.then((end) => afterLastOutput(writer, end)));
       return stdin ? { ...running, stdin } : running;
     } catch (error) {
       await removeCgroups(cgroupDirs);
