@@ -70,7 +70,11 @@ function inputStream(source: AsyncIterable<string | Uint8Array>): { readonly str
   const close = (): void => {
     if (closed) return;
     closed = true;
-    void iterator.return?.();
+    // A Node stream is destroyed: its iterator's return() would wait behind the read under way,
+    // and a terminal or a pipe that sends nothing would keep this process alive.
+    const stream = source as Partial<Pick<NodeJS.ReadStream, 'destroy'>>;
+    if (typeof stream.destroy === 'function') stream.destroy();
+    else void iterator.return?.();
   };
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
