@@ -5,9 +5,11 @@
  * requests instead of an upgraded connection: each works through any proxy, and each can be
  * retried or replaced on its own.
  */
+import { Stream } from 'node:stream';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { SkiffError } from '../../core/errors.js';
 import { actorOf } from '../access-control.js';
 import { trackStreams } from '../open-stream.js';
 import { defineRoute, defineStreamRoute } from '../route.js';
@@ -101,7 +103,13 @@ export function runRoutes(runs: RunPort): FastifyPluginAsync {
       audit: ({ params }) => `input to run ${params?.id ?? '?'} in ${params?.env ?? '?'}`,
       handler: async (request) => {
         const { env, id } = request.params;
-        await runs.input(env, id, request.body as unknown as Readable);
+        const body: unknown = request.body;
+        if (!(body instanceof Stream)) {
+          throw new SkiffError('SKIFF_BAD_REQUEST', 'the input of a run is sent as `content-type: application/octet-stream`', {
+            hint: 'stream the bytes as the body; its end is the end of the input',
+          });
+        }
+        await runs.input(env, id, body as Readable);
         return runs.get(env, id);
       },
     });
