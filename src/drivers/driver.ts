@@ -30,6 +30,12 @@ export interface InstanceLaunch {
    * command needs; instances get none. Drivers without `capabilities.stdin` ignore it.
    */
   readonly stdin?: boolean;
+  /**
+   * Write how it ended to a file beside its log, so that `recover()` by a later control plane (not
+   * its parent) learns its exit status; a one-off command needs it, instances do not. Drivers
+   * without `capabilities.exitAfterRecover` ignore it.
+   */
+  readonly recordExit?: boolean;
 }
 
 /** Serializable: saved in the store so a restarted control plane can `recover()` the instance. */
@@ -45,6 +51,8 @@ export interface InstanceHandle {
   readonly cgroups: readonly string[];
   /** The engine's id of the container (docker driver). */
   readonly containerId?: string;
+  /** Where its exit status is written when it ends (started with `recordExit`). */
+  readonly exitFile?: string;
 }
 
 export interface InstanceExit {
@@ -82,6 +90,8 @@ export interface DriverCapabilities {
   readonly available?: DriverAvailability;
   /** Whether `InstanceLaunch.stdin` gives the caller the instance's standard input. Absent: no. */
   readonly stdin?: boolean;
+  /** Whether an instance recovered after a restart reports its real exit status (`recordExit`). Absent: no. */
+  readonly exitAfterRecover?: boolean;
 }
 
 export interface DriverAvailability {

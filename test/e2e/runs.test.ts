@@ -172,8 +172,18 @@ describe('skiff run', () => {
     expect(runs(platform).find((run) => run.id === survivorId)?.state).toBe('running');
     fs.writeFileSync(flag, '');
     const adopted = await waitFor('the adopted run to end', () => runs(platform!).find((run) => run.id === survivorId && run.state !== 'running'));
-    // It was not this control plane's child: its end is recorded, its exit status could not be known.
-    expect(adopted.state).toBe('lost');
-    expect(adopted.reason).toContain('after a control-plane restart');
+    // It was not this control plane's child: its exit status comes from what the exit recorder left.
+    expect(adopted).toMatchObject({ state: 'succeeded', exitCode: 0 });
+
+    // One that ends while no control plane runs is recorded with its exit status when the next one starts.
+    fs.rmSync(flag);
+    const unwatched = platform.cli(['run', 'app', 'dev', '--detach', '--', 'node', 'waiter.mjs', flag]);
+    const unwatchedId = Number(/run (\d+)/.exec(unwatched.stdout)?.[1]);
+    const pid = runs(platform).find((run) => run.id === unwatchedId)!.pid!;
+    await platform.kill();
+    fs.writeFileSync(flag, '');
+    await waitFor('the run to end while no control plane runs', () => !alive(pid));
+    await platform.restart();
+    expect(runs(platform).find((run) => run.id === unwatchedId)).toMatchObject({ state: 'succeeded', exitCode: 0 });
   }, 120_000);
 });

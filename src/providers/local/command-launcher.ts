@@ -57,6 +57,8 @@ export async function startCommand(deps: CommandLauncherDeps, launch: CommandLau
     logDir: commandLogDir(deps.dataDir, deps.environment, release.name),
     ...(image !== undefined ? { image } : {}),
     stdin: launch.stdin,
+    // A later control plane that adopts it learns how it ended.
+    recordExit: true,
   });
   return asCommand(running);
 }
