@@ -5,11 +5,9 @@
 import type { CommandExit, CommandHandle } from './provider.js';
 
 export type CommandRunKind = 'run' | 'release' | 'job';
-export const commandRunKinds: readonly CommandRunKind[] = ['run', 'release', 'job'];
 
 /** `lost`: it ended while no control plane watched it, or was adopted and its exit status is unknown. */
 export type CommandRunState = 'running' | 'succeeded' | 'failed' | 'lost';
-export const commandRunStates: readonly CommandRunState[] = ['running', 'succeeded', 'failed', 'lost'];
 
 export interface CommandRun {
   readonly id: number;

@@ -160,7 +160,8 @@ function spawnDetached(
   const exit = new Promise<ProcessEnd>((resolve) => {
     child.once('exit', (exitCode, signal) => resolve({ exitCode, signal }));
   });
-  // Nothing of the instance holds this event loop open, and no pipe ties it to this process.
+  // Nothing of the instance holds this event loop open, and no pipe ties it to this process but
+  // the input of a command that asked for one (a write after it ended is not an error here).
   child.stdin?.on('error', () => undefined);
   return unrefOnceSpawned(child).then(({ pid }) => ({ pid, exit, stdin: child.stdin }));
 }
