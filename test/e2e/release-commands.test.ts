@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startPlatform, tempDir, waitFor, waitForReady } from './platform.js';
+import { freePort, startPlatform, tempDir, waitFor, waitForReady } from './platform.js';
 import type { Platform } from './platform.js';
 
 let platform: Platform | undefined;
@@ -49,7 +49,7 @@ else {
 }
 `;
 
-function spec(store: string, env: Record<string, string>): string {
+function spec(store: string, env: Record<string, string>, staging?: { readonly store: string; readonly routerPort: number }): string {
   const vars = Object.entries({ STORE: store, ...env }).map(([name, value]) => `      ${name}: "${value}"`).join('\n');
   return `name: shop
 services:
@@ -63,7 +63,7 @@ services:
 ${vars}
 environments:
   dev: {}
-`;
+${staging ? `  staging:\n    routerPort: ${staging.routerPort}\n    services:\n      orders:\n        env: { STORE: "${staging.store}" }\n` : ''}`;
 }
 
 interface EventJson {
@@ -124,6 +124,27 @@ describe('release commands', () => {
       expect(started, release).toBeGreaterThan(migrated);
     }
   }, 120_000);
+
+  it('promotion runs the release command again in the target environment, with its config', async () => {
+    const { p, store } = await start();
+    await waitForReady(p, { orders: 1 });
+    const stagingStore = tempDir('skiff-store-staging-');
+    try {
+      fs.writeFileSync(path.join(stagingStore, 'store.json'), JSON.stringify({ schema: 0, orders: [] }));
+      apply(p, spec(store, { SCHEMA: '1', VERSION: 'one' }, { store: stagingStore, routerPort: await freePort() }));
+      expect(p.cli(['build', 'orders']).code).toBe(0);
+      const deployed = p.cli(['deploy', 'orders', 'latest', 'dev']);
+      expect(deployed.code, deployed.stderr).toBe(0);
+      const promoted = p.cli(['promote', 'orders', 'dev', 'staging']);
+      expect(promoted.code, promoted.stderr).toBe(0);
+      await waitFor('the staging store to be migrated', () => JSON.parse(fs.readFileSync(path.join(stagingStore, 'store.json'), 'utf8')).schema === 1, 60_000);
+      const stagingRuns = JSON.parse(p.cli(['runs', 'orders', 'staging', '--json']).stdout) as { kind: string; release: string; state: string }[];
+      expect(stagingRuns.map((run) => [run.kind, run.release])).toEqual([['release', 'v1']]);
+      await waitFor('the staging run to succeed', () => (JSON.parse(p.cli(['runs', 'orders', 'staging', '--json']).stdout) as { state: string }[])[0]?.state === 'succeeded');
+    } finally {
+      fs.rmSync(stagingStore, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('a failing or hanging release command stops the deployment; the running release serves every request meanwhile', async () => {
     const { p, store } = await start();
