@@ -128,6 +128,7 @@ function sampleOf(operation: Operation, target: Target): Sample {
     'POST /api/v1/pipelines/runs': { service: 'catalog', pipeline: `start-${target}` },
     'POST /api/v1/pipelines/runs/{id}/stages/{stage}/approve': {},
     'POST /api/v1/tokens': { name: 'made-here', role: 'viewer' },
+    'POST /api/v1/environments/{env}/services/{service}/runs': { command: ['node', 'migrate.mjs'] },
   };
   const payload = payloads[key(operation)] ?? (operation.method === 'DELETE' ? undefined : {});
   return { url, ...(payload === undefined ? {} : { payload }) };
@@ -160,6 +161,10 @@ const intended: Readonly<Record<string, (target: Target) => (grant: Grant) => bo
   'POST /api/v1/pipelines/runs/{id}/stages/{stage}/approve': deployIn,
   'POST /api/v1/tokens': () => adminOnly,
   'DELETE /api/v1/tokens/{name}': () => adminOnly,
+  // A command runs with the environment's config and secrets: deployers of that environment only.
+  'POST /api/v1/environments/{env}/services/{service}/runs': deployIn,
+  'PUT /api/v1/environments/{env}/runs/{id}/stdin': deployIn,
+  'POST /api/v1/environments/{env}/runs/{id}/stop': deployIn,
 };
 
 function declaredRule(operation: Operation, sample: Sample): (grant: Grant) => boolean {

@@ -10,6 +10,7 @@ import type { ControlPlane } from './control-plane.js';
 import type { MonitoringPort } from './monitoring-port.js';
 import type { PipelinePort } from './pipeline-port.js';
 import type { RolloutPort } from './rollout-port.js';
+import type { RunPort } from './run-port.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './error-handler.js';
 import { maxRequestBodyBytes } from './request-limits.js';
 import { serveOpenApi } from './openapi.js';
@@ -24,6 +25,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { releaseRoutes } from './routes/releases.js';
 import { revisionRoutes } from './routes/revisions.js';
 import { rolloutRoutes } from './routes/rollouts.js';
+import { runRoutes } from './routes/runs.js';
 import { secretRoutes } from './routes/secrets.js';
 import { serviceRoutes } from './routes/services.js';
 import { specRoutes } from './routes/specs.js';
@@ -44,6 +46,8 @@ export interface AppDeps {
   readonly pipelines?: PipelinePort;
   /** Rollouts and parallel runs; without it those routes are not served. */
   readonly rollouts?: RolloutPort;
+  /** Command runs (`skiff run`, release commands); without it those routes are not served. */
+  readonly runs?: RunPort;
   /** Metrics, alerts and history; without it those routes are not served. */
   readonly monitoring?: MonitoringPort;
   /** Named in SKIFF_DISK_FULL answers. */
@@ -85,5 +89,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.pipelines) app.register(pipelineRoutes(deps.pipelines));
   if (deps.rollouts) app.register(rolloutRoutes(deps.rollouts));
   if (deps.monitoring) app.register(alertRoutes(deps.monitoring));
+  if (deps.runs) app.register(runRoutes(deps.runs));
   return app;
 }

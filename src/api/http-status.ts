@@ -57,6 +57,10 @@ const exact: Partial<Record<ErrorCode, number>> = {
   SKIFF_REGISTRY_UNREACHABLE: 503,
   SKIFF_IMAGE_PUSH_FAILED: 502,
   SKIFF_KUBE_TIMEOUT: 504,
+  SKIFF_COMMAND_RUN_NOT_FOUND: 404,
+  // A command that does not exist in the release is the caller's mistake, not a server fault.
+  SKIFF_COMMAND_START_FAILED: 422,
+  SKIFF_COMMAND_RUN_FINISHED: 409,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

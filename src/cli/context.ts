@@ -22,6 +22,10 @@ export interface CliContext {
   readonly stopTimeoutMs: number;
   out(line?: string): void;
   err(line?: string): void;
+  /** Writes text to standard output as it is, without a line end (a run's output as it comes). */
+  write(text: string): void;
+  /** Standard input as it arrives (`skiff run` passes it on); read it at most once. */
+  input(): AsyncIterable<string | Uint8Array>;
   /** All of standard input as UTF-8; SKIFF_BAD_REQUEST beyond `maxBytes`. */
   readStdin(maxBytes: number): Promise<string>;
   /** Aborts on Ctrl-C; commands that run until interrupted pass it on. */

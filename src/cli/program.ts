@@ -30,6 +30,7 @@ import { registerReleases } from './commands/releases.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerParallel } from './commands/parallel.js';
 import { registerRollout } from './commands/rollout.js';
+import { registerRun, registerRuns } from './commands/run.js';
 import { registerRestore } from './commands/restore.js';
 import { registerScale } from './commands/scale.js';
 import { registerSchema } from './commands/schema.js';
@@ -97,6 +98,8 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
     stopTimeoutMs: io.stopTimeoutMs ?? defaultStopTimeoutMs,
     out: (line = '') => void stdout.write(`${line}\n`),
     err: (line = '') => void stderr.write(`${line}\n`),
+    write: (text) => void stdout.write(text),
+    input: () => io.stdin ?? process.stdin,
     readStdin: (maxBytes) => readAll(io.stdin ?? process.stdin, maxBytes),
     interrupted: () => (interrupt ??= io.interrupt ?? onCtrlC(cleanups)),
   };
@@ -132,6 +135,8 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   registerTop(program, ctx, run);
   registerHistory(program, ctx, run);
   registerRestore(program, ctx, run);
+  registerRun(program, ctx, run);
+  registerRuns(program, ctx, run);
   registerPipeline(program, ctx, run);
   registerApprove(program, ctx, run);
   registerStop(program, ctx, run);

@@ -26,6 +26,7 @@ import type { AuditEntry, Caller, NewToken, Role, TokenInfo } from '../api/acces
 import type { AlertState, AlertView, SeriesPoint, SeriesQuery, TopView } from '../api/monitoring-port.js';
 import type { PipelineRunView } from '../api/pipeline-port.js';
 import type { ParallelView, RolloutAction, RolloutView } from '../api/rollout-port.js';
+import type { CommandRunOutputLine, CommandRunView } from '../api/run-port.js';
 import { SkiffError, errorCatalog, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { readLines, readServerSentEvents } from './stream-readers.js';
 
@@ -115,6 +116,16 @@ export interface ApiClient {
   stopParallel(options: { readonly environment: string; readonly service: string }): Promise<ParallelView>;
   /** Newest first. */
   releases(environment: string, service: string): Promise<readonly ReleaseSummary[]>;
+  /** Runs a command with the environment's current release of the service; answers once it runs. */
+  startRun(options: { readonly environment: string; readonly service: string; readonly command: readonly string[]; readonly stdin?: boolean }): Promise<CommandRunView>;
+  run(environment: string, id: number): Promise<CommandRunView>;
+  /** Newest first. */
+  runs(environment: string, service: string, limit?: number): Promise<readonly CommandRunView[]>;
+  stopRun(environment: string, id: number): Promise<CommandRunView>;
+  /** Its output from the start until it ends; resolves with the run as it ended (null when `signal` aborted first). */
+  followRunOutput(environment: string, id: number, onOutput: (text: string) => void, signal: AbortSignal): Promise<CommandRunView | null>;
+  /** Streams `input` to the run's standard input as it comes; its end is the end of the run's input. */
+  sendRunInput(environment: string, id: number, input: ReadableStream<Uint8Array>, signal: AbortSignal): Promise<void>;
   /** Starts a run of the pipeline covering the service; answers at once with the new run. */
   startPipeline(options: { readonly service: string; readonly pipeline?: string; readonly author?: string }): Promise<PipelineRunView>;
   /** Newest first. */
@@ -164,6 +175,8 @@ interface RequestOptions {
   readonly timeoutMs?: number;
   /** For streams: no timeout, the caller's signal ends the request. */
   readonly signal?: AbortSignal;
+  /** Sent as application/octet-stream as it is read, instead of a JSON `body`. */
+  readonly stream?: ReadableStream<Uint8Array>;
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
@@ -181,8 +194,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       response = await fetchImpl(url, {
         method,
         signal,
-        headers: request.body === undefined ? authorization : { ...authorization, 'content-type': 'application/json' },
-        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        ...requestBody(request, authorization),
       });
     } catch (error) {
       if (request.signal?.aborted) throw error;
@@ -228,6 +240,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const long = { timeoutMs: Math.max(timeoutMs, longRequestTimeoutMs) };
   const servicePath = (environment: string, service: string): string =>
     `/api/v1/environments/${encodeURIComponent(environment)}/services/${encodeURIComponent(service)}`;
+  const runPath = (environment: string, id: number): string => `/api/v1/environments/${encodeURIComponent(environment)}/runs/${id}`;
   const logQuery = (query: LogQuery, follow: boolean): Query => ({
     tail: query.tail,
     instance: query.instance,
@@ -274,6 +287,28 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       json('POST', `${servicePath(environment, service)}/rollback`, { body, ...long }),
     promote: ({ service, ...body }) => json('POST', `${servicePathOnly(service)}/promote`, { body, ...long }),
     releases: (environment, service) => json('GET', `${servicePath(environment, service)}/releases`),
+    startRun: ({ environment, service, ...body }) => json('POST', `${servicePath(environment, service)}/runs`, { body, ...long }),
+    run: (environment, id) => json('GET', `${runPath(environment, id)}`),
+    runs: (environment, service, limit) => json('GET', `${servicePath(environment, service)}/runs`, { query: { limit } }),
+    stopRun: (environment, id) => json('POST', `${runPath(environment, id)}/stop`, { body: {} }),
+    async followRunOutput(environment, id, onOutput, signal) {
+      let ended: CommandRunView | null = null;
+      await stream(`${runPath(environment, id)}/output`, { follow: true }, signal, (body) =>
+        readLines(body, (text) => {
+          const line = JSON.parse(text) as CommandRunOutputLine;
+          if ('output' in line) onOutput(line.output);
+          else ended = line.run;
+        }),
+      );
+      return ended;
+    },
+    async sendRunInput(environment, id, input, signal) {
+      try {
+        await send('PUT', `${runPath(environment, id)}/stdin`, { stream: input, signal });
+      } catch (error) {
+        if (!signal.aborted) throw error;
+      }
+    },
     rollout: (environment, service) => json('GET', `${servicePath(environment, service)}/rollout`),
     rolloutAction: ({ environment, service, action }) => json('POST', `${servicePath(environment, service)}/rollout/${action}`, { body: {} }),
     startParallel: ({ environment, service, ...body }) => json('POST', `${servicePath(environment, service)}/parallel`, { body, ...long }),
@@ -299,6 +334,15 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       return (await send('GET', '/metrics')).text();
     },
   };
+}
+
+function requestBody(request: RequestOptions, authorization: Record<string, string>): RequestInit {
+  if (request.stream) {
+    // `duplex` is what Node's fetch needs to send a body as it is read; the DOM typings lack it.
+    return { headers: { ...authorization, 'content-type': 'application/octet-stream' }, body: request.stream, duplex: 'half' } as RequestInit;
+  }
+  if (request.body === undefined) return { headers: authorization };
+  return { headers: { ...authorization, 'content-type': 'application/json' }, body: JSON.stringify(request.body) };
 }
 
 function queryString(query: Query | undefined): string {

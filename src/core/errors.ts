@@ -90,6 +90,9 @@ export const errorCatalog = {
   SKIFF_REGISTRY_UNREACHABLE: 'the image registry is not reachable',
   SKIFF_IMAGE_PUSH_FAILED: 'the image registry refused the image',
   SKIFF_KUBE_TIMEOUT: 'the cluster did not reach the state Skiff asked for in time',
+  SKIFF_COMMAND_RUN_NOT_FOUND: 'no such command run',
+  SKIFF_COMMAND_START_FAILED: 'the command could not be started',
+  SKIFF_COMMAND_RUN_FINISHED: 'the command run has ended',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 

@@ -25,6 +25,17 @@ export interface InstanceLaunch {
   readonly image?: string;
   /** What the function driver loads into its runtime (function services); other drivers ignore it. */
   readonly function?: FunctionSettings;
+  /**
+   * Keep the instance's standard input open for the caller (`RunningInstance.stdin`), as a one-off
+   * command needs; instances get none. Drivers without `capabilities.stdin` ignore it.
+   */
+  readonly stdin?: boolean;
+  /**
+   * Write how it ended to a file beside its log, so that `recover()` by a later control plane (not
+   * its parent) learns its exit status; a one-off command needs it, instances do not. Drivers
+   * without `capabilities.exitAfterRecover` ignore it.
+   */
+  readonly recordExit?: boolean;
 }
 
 /** Serializable: saved in the store so a restarted control plane can `recover()` the instance. */
@@ -40,6 +51,8 @@ export interface InstanceHandle {
   readonly cgroups: readonly string[];
   /** The engine's id of the container (docker driver). */
   readonly containerId?: string;
+  /** Where its exit status is written when it ends (started with `recordExit`). */
+  readonly exitFile?: string;
 }
 
 export interface InstanceExit {
@@ -58,6 +71,11 @@ export interface RunningInstance {
   readonly exited: Promise<InstanceExit>;
   /** SIGTERM to the whole process group, then SIGKILL after `graceMs`; a later call with less grace brings the SIGKILL forward. Resolves when it is gone. */
   stop(graceMs: number): Promise<InstanceExit>;
+  /**
+   * Its standard input, when started with `stdin: true` by a driver that can: ending it is the
+   * end of input. Absent for an adopted instance (the pipe ended with the control plane that held it).
+   */
+  readonly stdin?: NodeJS.WritableStream;
 }
 
 export interface ResourceEnforcement {
@@ -72,6 +90,10 @@ export interface DriverCapabilities {
   readonly resourceLimits: ResourceEnforcement;
   /** Whether the driver can start instances at all here (the docker driver needs a reachable engine). Absent: always. */
   readonly available?: DriverAvailability;
+  /** Whether `InstanceLaunch.stdin` gives the caller the instance's standard input. Absent: no. */
+  readonly stdin?: boolean;
+  /** Whether an instance recovered after a restart reports its real exit status (`recordExit`). Absent: no. */
+  readonly exitAfterRecover?: boolean;
 }
 
 export interface DriverAvailability {

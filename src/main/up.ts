@@ -21,6 +21,7 @@ import { EnvironmentRegistry } from '../control-plane/environment-registry.js';
 import { alertRulesOf, createMonitoringSources, monitoringPort } from '../control-plane/monitoring-sources.js';
 import { createPipelineRunner } from '../control-plane/pipeline-control.js';
 import { RolloutOperations } from '../control-plane/rollout-operations.js';
+import { RunOperations } from '../control-plane/run-operations.js';
 import { SkiffControlPlane } from '../control-plane/skiff-control-plane.js';
 import { Timeline } from '../control-plane/timeline.js';
 import type { Driver } from '../drivers/driver.js';
@@ -29,10 +30,12 @@ import { LogCollector } from '../monitoring/log-collector.js';
 import { Monitor } from '../monitoring/monitor.js';
 import { RollupStore } from '../monitoring/rollup-store.js';
 import { createProviderFactories } from '../providers/registry.js';
+import type { CommandRun } from '../reconcile/command-run.js';
 import type { Deployment } from '../reconcile/deployment.js';
 import type { ParallelRun } from '../reconcile/parallel-run.js';
 import { auditArchivePath } from '../store/audit-archive.js';
 import { createAuditStore } from '../store/audit-store.js';
+import { createCommandRunStore } from '../store/command-run-store.js';
 import { createDeploymentStore } from '../store/deployment-store.js';
 import { applyRetention, scheduleRetention } from '../store/retention.js';
 import { createAesGcmCipher } from '../store/secret-cipher.js';
@@ -93,6 +96,7 @@ async function serve(config: ServerConfig): Promise<number> {
   );
   const localToken = ensureLocalAdminToken({ tokens, dataDir: config.dataDir, user: localUser() });
   const deployments = createDeploymentStore<Deployment, ParallelRun>(database, systemClock);
+  const commandRuns = createCommandRunStore<CommandRun>(database);
   const emit = (event: NewEvent): void => timeline.emit(event);
   const environments = new EnvironmentRegistry({
     mainEnvironment: config.environment,
@@ -115,6 +119,7 @@ async function serve(config: ServerConfig): Promise<number> {
       logger,
       emit,
       rolloutAborted: (deployment) => abortedRollouts.publish(deployment),
+      commandRuns,
     },
   });
   const monitor = new Monitor({
@@ -155,6 +160,7 @@ async function serve(config: ServerConfig): Promise<number> {
     logger: logger.child({ component: 'rollouts' }),
   });
   abortedRollouts.subscribe((deployment) => void rollouts.onRolloutAborted(deployment));
+  const runs = new RunOperations({ state: controlPlane.state, environments });
   const pipelines = createPipelineRunner({
     database,
     controlPlane,
@@ -164,7 +170,7 @@ async function serve(config: ServerConfig): Promise<number> {
     logger: logger.child({ component: 'pipeline' }),
   });
   // Requests are not logged one by one; failures are.
-  const app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, monitoring: monitoringPort(monitor), version: skiffVersion, dataDir: config.dataDir, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
+  const app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, runs, monitoring: monitoringPort(monitor), version: skiffVersion, dataDir: config.dataDir, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
 
   const latest = store.latestRevision();
   monitor.start();

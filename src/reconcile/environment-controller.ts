@@ -12,9 +12,12 @@ import type { Clock } from '../core/clock.js';
 import type { ObservedInstance } from '../core/instance.js';
 import type { RouteTable } from '../core/route-table.js';
 import type { DesiredEnvironment, DesiredService } from '../spec/desired.js';
+import type { CommandRunStore } from '../store/command-run-store.js';
 import type { DeploymentStore } from '../store/deployment-store.js';
 import type { NewEvent } from '../store/state-store.js';
 import { AutoscaleController } from './autoscale-controller.js';
+import type { CommandRun } from './command-run.js';
+import { CommandRuns } from './command-runs.js';
 import type { Deployment } from './deployment.js';
 import { drainTimeoutOf } from './deployment.js';
 import { planService } from './instance-planner.js';
@@ -26,6 +29,8 @@ import type { Provider, ProviderFactory, ShutdownOptions } from './provider.js';
 import type { RolloutInstanceAction } from './rollout-actions.js';
 import { RolloutController } from './rollout-controller.js';
 import type { RolloutIntent } from './rollout-controller.js';
+import { ReleaseGate } from './release-gate.js';
+import type { GateState } from './release-gate.js';
 import { RoutePublisher } from './route-publisher.js';
 import { planRouteTable } from './route-planner.js';
 import type { ReadyInstance, ServiceTraffic } from './route-planner.js';
@@ -40,6 +45,11 @@ export interface EnvironmentControllerDeps {
   readonly emit: (event: NewEvent) => void;
   /** A rollout was aborted while the desired state still names its new release (called after the controller recorded it). */
   readonly rolloutAborted: (deployment: Deployment) => void;
+  /**
+   * Where command runs (`skiff run`, release commands, jobs) are recorded. Without it the
+   * environment runs no commands, and a release with a release command never gets instances.
+   */
+  readonly commandRuns?: CommandRunStore<CommandRun>;
 }
 
 /** How often the data plane's table version is compared with the last one published. */
@@ -58,6 +68,9 @@ export class EnvironmentController {
   readonly provider: Provider;
   readonly rollouts: RolloutController;
   readonly autoscaler: AutoscaleController;
+  /** Null without a store for them (see `commandRuns`). */
+  readonly runs: CommandRuns | null;
+  private readonly releaseGate: ReleaseGate | null;
 
   constructor(private readonly deps: EnvironmentControllerDeps) {
     const { environment, logger, emit } = deps;
@@ -112,6 +125,24 @@ export class EnvironmentController {
       rolloutUnderWay: (service) => this.rollouts.deployment(service) !== undefined,
       scaled: (service) => this.queue.enqueue(service),
     });
+    this.runs = deps.commandRuns
+      ? new CommandRuns({
+          environment,
+          provider: this.provider,
+          store: deps.commandRuns,
+          clock: deps.clock,
+          logger,
+          emit,
+          stopGraceMs: (service) => this.desiredService(service)?.stopGraceMs ?? 5000,
+        })
+      : null;
+    this.releaseGate = this.runs
+      ? new ReleaseGate({
+          runs: this.runs,
+          wake: (service) => this.queue.enqueue(service),
+          author: (service) => this.rollouts.deployment(service)?.author ?? 'skiff',
+        })
+      : null;
   }
 
   get environment(): string {
@@ -131,6 +162,8 @@ export class EnvironmentController {
     const started = await this.provider.start(desired);
     this.deps.emit({ type: `router.${started.dataPlane}`, environment: this.environment, message: started.detail });
     if (started.dataPlane === 'adopted') this.autoscaler.resumeRunning();
+    // Before the first plan: a release command still running must be found running, not started again.
+    await this.runs?.adopt();
     this.setDesired(desired);
     await this.publish();
     // A data plane restarted by hand starts from its saved table, which may be older: it catches
@@ -201,12 +234,14 @@ export class EnvironmentController {
   /** Stops deciding, then stops every instance and the data plane. */
   async shutdown(options?: ShutdownOptions): Promise<void> {
     await this.quiesce();
+    await this.runs?.stopAll(options?.immediate ?? false);
     await this.provider.shutdown(options);
   }
 
   /** Stops deciding and leaves the instances and the data plane running, for the next control plane to adopt. */
   async detach(): Promise<void> {
     await this.quiesce();
+    this.runs?.detach();
     this.provider.detach();
   }
 
@@ -250,6 +285,7 @@ export class EnvironmentController {
     const desired = this.desiredService(service);
     const instances = this.provider.observed(service);
     const now = this.deps.clock.now();
+    if (desired?.release && (await this.heldByReleaseCommand(desired, instances, now))) return;
     const step = desired?.release ? this.rollouts.plan(service, desired, instances, now) : null;
     if (step) {
       await Promise.all(step.actions.map((action) => this.applyRolloutAction(action, step.deployment)));
@@ -272,6 +308,35 @@ export class EnvironmentController {
     const plan = planService(desired ? { service, configHash: desired.configHash, instances: desired.instances } : undefined, instances, now);
     await Promise.all(plan.actions.map((action) => this.applyAction(action, desired)));
     this.wakeAt(service, plan.wakeAt, now);
+  }
+
+  /**
+   * A new release whose release command has not succeeded gets no instance: while it runs, the
+   * running release alone is kept at its count; when it fails, the deployment goes back to the
+   * running release (planned at once, by the caller). True when the service's plan is done.
+   */
+  private async heldByReleaseCommand(desired: DesiredService, instances: readonly ObservedInstance[], now: number): Promise<boolean> {
+    const gate: GateState = this.releaseGate
+      ? this.releaseGate.check(desired, instances)
+      : desired.releaseCommand
+        ? { kind: 'failed', reason: 'this control plane keeps no command runs, so it cannot run release commands' }
+        : { kind: 'open' };
+    if (gate.kind === 'open') return false;
+    const service = desired.name;
+    const deployment = this.rollouts.deployment(service);
+    const ofThisRelease = deployment !== undefined && deployment.next.configHash === desired.configHash;
+    if (gate.kind === 'failed') {
+      if (!ofThisRelease) return true;
+      this.rollouts.failRelease(service, gate.reason);
+      return false;
+    }
+    if (!ofThisRelease) return true;
+    this.rollouts.hold(service, `running the release command of ${desired.release}${gate.run === null ? '' : ` (run ${gate.run})`} before any of its instances starts`);
+    const stable = deployment.stable;
+    const plan = planService({ service, configHash: stable.configHash, instances: desired.instances }, instances.filter((i) => i.configHash === stable.configHash), now);
+    await Promise.all(plan.actions.map((action) => this.applyAction(action, stable)));
+    this.wakeAt(service, plan.wakeAt, now);
+    return true;
   }
 
   private wakeAt(service: string, at: number | null, now: number): void {

@@ -106,6 +106,14 @@ export interface Provider {
   logSources(): readonly LogSource[];
   usage(instanceId: string): Promise<InstanceUsage | null>;
 
+  /**
+   * Runs a command to completion with a release, through the driver its instances use, with their
+   * config, secrets and limits, outside the data plane. Absent: the provider cannot run commands.
+   */
+  startCommand?(launch: CommandLaunch): Promise<RunningCommand>;
+  /** Re-attaches to a command an earlier control plane started; null when it has ended since. */
+  recoverCommand?(handle: CommandHandle): Promise<RunningCommand | null>;
+
   /** Stops every instance, then the data plane; `immediate` skips the grace periods (SIGKILL, containers removed). */
   shutdown(options?: ShutdownOptions): Promise<void>;
   /** Stops watching and leaves the instances and the data plane running (the control plane goes; the data plane stays). */
@@ -122,6 +130,39 @@ export interface ServiceLoad {
 
 export interface ShutdownOptions {
   readonly immediate?: boolean;
+}
+
+/** A command to run once with a release of a service (a `skiff run`, a release command, a job). */
+export interface CommandLaunch {
+  /** Unique among runs and instances: names the log file (and the container). */
+  readonly runId: string;
+  readonly release: DesiredService;
+  readonly command: readonly string[];
+  /** Keep its standard input open for the caller (`RunningCommand.stdin`). */
+  readonly stdin: boolean;
+}
+
+/** What the provider needs to find a command again after a restart: plain JSON, kept with the run. */
+export type CommandHandle = Readonly<Record<string, unknown>>;
+
+export interface CommandExit {
+  /** Null when it was killed by a signal, or when it ended unwatched and its status is unknown. */
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly oomKilled: boolean;
+}
+
+export interface RunningCommand {
+  readonly handle: CommandHandle;
+  readonly pid: number;
+  /** Its output, stdout and stderr interleaved; kept after it ends. */
+  readonly logPath: string;
+  /** Settles once when it ends, however it ends. */
+  readonly exited: Promise<CommandExit>;
+  /** SIGTERM to its process group (or container), SIGKILL after `graceMs`; resolves when it is gone. */
+  stop(graceMs: number): Promise<CommandExit>;
+  /** Its standard input when asked for and the driver can give it. */
+  readonly stdin?: NodeJS.WritableStream;
 }
 
 export type ProviderFactory = (context: ProviderContext) => Provider;

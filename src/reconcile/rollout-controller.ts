@@ -216,6 +216,24 @@ export class RolloutController {
     return { ...actions, deployment: updated };
   }
 
+  /** The deployment waits for its new release's release command: only its reason changes. */
+  hold(service: string, reason: string): void {
+    const deployment = this.active.get(service);
+    if (!deployment || deployment.reason === reason) return;
+    this.put({ ...deployment, reason, updatedAt: this.deps.clock.now() });
+  }
+
+  /**
+   * The new release's release command failed: the deployment stops and goes back to its stable
+   * release (the strategy's roll back, which has nothing of the new release to stop).
+   */
+  failRelease(service: string, reason: string): void {
+    const deployment = this.active.get(service);
+    if (!deployment || deployment.cursor.aborted) return;
+    const now = this.deps.clock.now();
+    this.put({ ...deployment, cursor: { ...deployment.cursor, aborted: { reason, at: now } }, updatedAt: now });
+  }
+
   /** The snapshot an instance of the deployment starts (or restarts) from. */
   releaseFor(deployment: Deployment, group: 'stable' | 'next'): DesiredService {
     return group === 'next' ? deployment.next : deployment.stable;

@@ -9,6 +9,7 @@ import { defaultParallel } from './schema-parallel.js';
 import type { ParallelSpec } from './schema-parallel.js';
 import { defaultFunctionMemory, functionSettings } from './schema-function.js';
 import { defaultStrategy } from './schema-strategy.js';
+import type { ReleaseCommandSpec } from './schema-release.js';
 import type { AnalysisSpec, AutoscaleSpec, Balance, DriverKind, FunctionSettings, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec } from './schema.js';
 
 /** Where a docker service running from its source directory builds its image before each start. */
@@ -54,6 +55,8 @@ export interface DesiredService {
   readonly parallel: ParallelSpec;
   /** What the function runtime loads (function services); null for other services. */
   readonly function: FunctionSettings | null;
+  /** Run once per new release before any of its instances gets traffic; null when the service has none. */
+  readonly releaseCommand: ReleaseCommandSpec | null;
 }
 
 export interface DesiredEnvironment {
@@ -168,6 +171,8 @@ export function resolveEnvironment(
         strategy: service.strategy ?? defaultStrategy,
         parallel: service.parallel ?? defaultParallel,
         function: release?.function ?? null,
+        // Revisions saved before release commands existed have no `release`.
+        releaseCommand: service.release ?? null,
       };
     });
   return { name: environment, services, analyses: spec.analyses ?? {} };

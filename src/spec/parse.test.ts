@@ -173,7 +173,7 @@ describe('parseSpec errors', () => {
           path: 'services.web.volumes',
           at: '5:5',
           message: 'unknown key "volumes" in services.web',
-          hint: 'allowed keys here: path, build, start, driver, image, instances, autoscale, env, readiness, liveness, resources, routes, balance, stopGrace, strategy, parallel, kind, handler, timeout, memory, concurrency',
+          hint: 'allowed keys here: path, build, start, driver, image, instances, autoscale, env, readiness, liveness, resources, routes, balance, stopGrace, strategy, parallel, release, kind, handler, timeout, memory, concurrency',
         },
       ],
     ],

@@ -10,6 +10,7 @@ import { autoscaleSchema, autoscaleTargetSchema, checkInstancesWithAutoscale } f
 import type { AutoscaleSpec, AutoscaleTarget } from './schema-autoscale.js';
 import { defaultParallel, parallelSchema } from './schema-parallel.js';
 import type { ParallelSpec } from './schema-parallel.js';
+import { releaseCommandSchema } from './schema-release.js';
 import { balanceSchema, routeSchema } from './schema-route.js';
 import { checkFunctionFields, functionFields } from './schema-function.js';
 import type { FunctionSettings } from './schema-function.js';
@@ -146,6 +147,7 @@ const serviceFields = {
   stopGrace: durationSchema.default(5000).describe('time between SIGTERM and SIGKILL'),
   strategy: strategySchema.default(defaultStrategy).describe('how a new release replaces the old one (default: rolling, maxSurge 1, maxUnavailable 0)'),
   parallel: parallelSchema.optional().describe('how `skiff parallel start` mirrors requests to a candidate release (default: 100% of GET, HEAD, OPTIONS)'),
+  release: releaseCommandSchema.optional(),
   ...functionFields,
 };
 

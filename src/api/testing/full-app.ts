@@ -20,6 +20,7 @@ import type { PipelineSpec } from '../../spec/schema.js';
 import { createPipelineStore } from '../../store/pipeline-store.js';
 import { openDatabase } from '../../store/sqlite-store.js';
 import { buildApp } from '../app.js';
+import type { RunPort } from '../run-port.js';
 import type { RolloutPort } from '../rollout-port.js';
 import { MemoryControlPlane } from './memory-control-plane.js';
 import { validSpecText } from './spec-fixtures.js';
@@ -60,6 +61,7 @@ export async function buildFullApp(options: { readonly pipelines: Readonly<Recor
     pipelines: runner,
     monitoring: monitoringPort(monitor),
     rollouts: recordingRollouts(rolloutCalls),
+    runs: recordingRuns(rolloutCalls),
     version: '1.0.0',
   });
   await app.ready();
@@ -121,6 +123,25 @@ function scriptedPipelineControl(options: { readonly pipelines: Readonly<Record<
     waitReady: async () => undefined,
     runCheck: async () => ({ exitCode: 0, timedOut: false, output: '' }),
     emit: () => undefined,
+  };
+}
+
+/** Command runs that record each call that reached them (in the rollout calls) and run nothing. */
+function recordingRuns(calls: string[]): RunPort {
+  const reached = (call: string): never => {
+    calls.push(call);
+    throw new SkiffError('SKIFF_COMMAND_RUN_NOT_FOUND', `no run here (${call})`);
+  };
+  return {
+    start: async ({ environment, service }) => reached(`run ${environment}/${service}`),
+    get: (environment, id) => reached(`get run ${environment}/${id}`),
+    list: ({ environment, service }) => reached(`runs ${environment}/${service}`),
+    stop: (environment, id) => reached(`stop run ${environment}/${id}`),
+    output: async (environment, id) => reached(`output of run ${environment}/${id}`),
+    input: async (environment, id, input) => {
+      input.resume();
+      return reached(`input to run ${environment}/${id}`);
+    },
   };
 }
 

@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, open, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SkiffError } from '../../core/errors.js';
@@ -27,6 +27,7 @@ import { defaultLogRotation } from './log-rotation.js';
 import type { LogRotation } from './log-rotation.js';
 import { attachToCgroups, detectCgroups, killCgroupProcesses, removeCgroups } from './cgroups.js';
 import type { CgroupDetection } from './cgroups.js';
+import { findExecutable } from './executable.js';
 import { pollUntilGone, runningProcess } from './running-process.js';
 import type { ProcessEnd } from './running-process.js';
 
@@ -43,6 +44,7 @@ export interface ProcessDriverOptions {
 }
 
 const defaultLogWriterScript = fileURLToPath(new URL('../../../bin/skiff-log-writer.js', import.meta.url));
+const exitRecorderScript = fileURLToPath(new URL('../../../bin/skiff-exit-recorder.js', import.meta.url));
 
 /** One file per instance, stdout and stderr interleaved in the order they were written. */
 export function instanceLogPath(logDir: string, instanceId: string): string {
@@ -70,6 +72,16 @@ async function checkLaunch(launch: InstanceLaunch): Promise<void> {
       `cannot start "${describeCommand(launch.command)}": directory ${launch.directory} does not exist`,
       { hint: `check the service's path in the spec (instance ${launch.instanceId})` },
     );
+  }
+}
+
+/** The status the exit recorder wrote, or null when it wrote none (it was killed with SIGKILL). */
+async function readRecordedExit(exitFile: string): Promise<ProcessEnd | null> {
+  try {
+    const recorded = JSON.parse(await readFile(exitFile, 'utf8')) as Partial<ProcessEnd>;
+    return { exitCode: typeof recorded.exitCode === 'number' ? recorded.exitCode : null, signal: typeof recorded.signal === 'string' ? recorded.signal : null };
+  } catch {
+    return null;
   }
 }
 
@@ -107,18 +119,40 @@ function unrefOnceSpawned(child: ChildProcess): Promise<ChildProcess & { pid: nu
   });
 }
 
+/** How long an exit waits for the log writer to write the last output (a child left holding the pipe keeps it open). */
+const lastOutputWaitMs = 1000;
+
+/**
+ * Resolves with `end` once the log writer has ended (everything written is in the file), or after
+ * a short bound: whoever reads the log when the exit is reported (the output of a one-off
+ * command, the last lines of a crash) finds the end of it there.
+ */
+function afterLastOutput<T>(writer: ChildProcess, end: T): Promise<T> {
+  if (writer.exitCode !== null || writer.signalCode !== null) return Promise.resolve(end);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(end), lastOutputWaitMs);
+    timer.unref();
+    writer.once('exit', () => {
+      clearTimeout(timer);
+      resolve(end);
+    });
+  });
+}
+
 /** Spawns the instance with its output in `output`; resolves once spawn() succeeded or rejects with its error. */
 function spawnDetached(
   launch: InstanceLaunch,
   output: NonNullable<ChildProcess['stdin']>,
   baseEnv: Readonly<Record<string, string>>,
-): Promise<{ pid: number; exit: Promise<ProcessEnd> }> {
+): Promise<{ pid: number; exit: Promise<ProcessEnd>; stdin: ChildProcess['stdin'] }> {
   const [file, ...args] = launch.command as [string, ...string[]];
   const child: ChildProcess = spawn(file, args, {
     cwd: launch.directory,
     // SKIFF_INSTANCE_ID also marks the process as this instance's, for reap().
     env: { ...baseEnv, ...launch.env, PORT: String(launch.port), SKIFF_INSTANCE_ID: launch.instanceId },
-    stdio: ['ignore', output, output],
+    // A pipe for a caller that feeds it (a one-off command); it closes with the control plane, which
+    // the command sees as the end of its input.
+    stdio: [launch.stdin ? 'pipe' : 'ignore', output, output],
     // Its own process group: a Ctrl-C in the terminal does not reach it, and stop() can end the
     // whole group, children included.
     detached: true,
@@ -126,8 +160,10 @@ function spawnDetached(
   const exit = new Promise<ProcessEnd>((resolve) => {
     child.once('exit', (exitCode, signal) => resolve({ exitCode, signal }));
   });
-  // Nothing of the instance holds this event loop open, and no pipe ties it to this process.
-  return unrefOnceSpawned(child).then(({ pid }) => ({ pid, exit }));
+  // Nothing of the instance holds this event loop open, and no pipe ties it to this process but
+  // the input of a command that asked for one (a write after it ended is not an error here).
+  child.stdin?.on('error', () => undefined);
+  return unrefOnceSpawned(child).then(({ pid }) => ({ pid, exit, stdin: child.stdin }));
 }
 
 export function createProcessDriver(options: ProcessDriverOptions): Driver {
@@ -140,12 +176,16 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
       : detectCgroups();
   const capabilities: DriverCapabilities = {
     recover: true,
+    stdin: true,
+    exitAfterRecover: true,
     resourceLimits: cgroups.enforced ? { enforced: true } : { enforced: false, reason: cgroups.reason },
   };
 
-  async function start(launch: InstanceLaunch): Promise<RunningInstance> {
-    await checkLaunch(launch);
-    const logPath = instanceLogPath(launch.logDir, launch.instanceId);
+  async function start(requested: InstanceLaunch): Promise<RunningInstance> {
+    await checkLaunch(requested);
+    const logPath = instanceLogPath(requested.logDir, requested.instanceId);
+    const exitFile = requested.recordExit ? `${logPath}.exit` : undefined;
+    const launch = exitFile ? await recordingExit(requested, exitFile) : requested;
     let writer: ChildProcess;
     try {
       await mkdir(launch.logDir, { recursive: true, mode: 0o700 });
@@ -170,7 +210,7 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
     }
 
     try {
-      const { pid, exit } = await spawnDetached(launch, output, baseEnv);
+      const { pid, exit, stdin } = await spawnDetached(launch, output, baseEnv);
       // The process runs briefly outside its cgroups, between fork and this write; anything it
       // forks in that window stays outside. Closing it would need a wrapper process or a shell.
       const attached = await attachToCgroups(cgroupDirs, pid).catch((error: unknown) => {
@@ -188,8 +228,10 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
         port: launch.port,
         logPath,
         cgroups: attached ? cgroupDirs : [],
+        ...(exitFile ? { exitFile } : {}),
       };
-      return runningProcess(handle, exit);
+      const running = runningProcess(handle, exit.then((end) => afterLastOutput(writer, end)));
+      return stdin ? { ...running, stdin } : running;
     } catch (error) {
       await removeCgroups(cgroupDirs);
       throw new SkiffError(
@@ -203,14 +245,37 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
     }
   }
 
-  async function recover(handle: InstanceHandle): Promise<RunningInstance | null> {
-    if (!(await isProcessRunning(handle.pid, handle.startTime))) {
-      // It ended while no control plane was watching: tidy what it left.
-      await killCgroupProcesses(handle.cgroups);
-      await removeCgroups(handle.cgroups);
-      return null;
+  /** Runs the command behind the exit recorder, once it is known to exist (the recorder would hide a missing one). */
+  async function recordingExit(launch: InstanceLaunch, exitFile: string): Promise<InstanceLaunch> {
+    const [program = ''] = launch.command;
+    const searchPath = launch.env['PATH'] ?? baseEnv['PATH'];
+    if ((await findExecutable(program, launch.directory, searchPath)) === null) {
+      throw new SkiffError('SKIFF_DRIVER_START_FAILED', `cannot start "${describeCommand(launch.command)}" in ${launch.directory}: ${program} was not found or is not executable`, {
+        hint: 'check the command: it runs without a shell, found on PATH or relative to the service directory',
+      });
     }
+    await rm(exitFile, { force: true });
+    return { ...launch, command: [process.execPath, exitRecorderScript, exitFile, '--', ...launch.command] };
+  }
+
+  async function recover(handle: InstanceHandle): Promise<RunningInstance | null> {
+    if (handle.exitFile !== undefined) {
+      // Its end is known from the file it leaves: a command that ended while no control plane ran is still reported.
+      const exitFile = handle.exitFile;
+      const alive = await isProcessRunning(handle.pid, handle.startTime);
+      if (!alive && !(await stat(exitFile).then(() => true, () => false))) return recoverEnded(handle);
+      const ended = alive ? pollUntilGone(handle.pid, handle.startTime) : Promise.resolve({ exitCode: null, signal: null });
+      return runningProcess(handle, ended.then(async (end) => (await readRecordedExit(exitFile)) ?? end));
+    }
+    if (!(await isProcessRunning(handle.pid, handle.startTime))) return recoverEnded(handle);
     return runningProcess(handle, pollUntilGone(handle.pid, handle.startTime));
+  }
+
+  /** It ended while no control plane was watching: tidy what it left. */
+  async function recoverEnded(handle: InstanceHandle): Promise<null> {
+    await killCgroupProcesses(handle.cgroups);
+    await removeCgroups(handle.cgroups);
+    return null;
   }
 
   async function usage(handle: InstanceHandle): Promise<{ cpuSeconds: number; rssBytes: number } | null> {

@@ -115,10 +115,7 @@ export function instanceLaunch(options: {
       ...desired.env,
       ...options.secrets,
       SKIFF_INSTANCE_ID: record.id,
-      SKIFF_SERVICE: record.service,
-      SKIFF_ENVIRONMENT: record.environment,
-      SKIFF_RELEASE: record.release,
-      SKIFF_ROUTER_URL: options.routerUrl,
+      ...skiffEnv(record, options.routerUrl),
     },
     port: record.port,
     resources: desired.resources,
@@ -126,6 +123,11 @@ export function instanceLaunch(options: {
     ...(options.image !== undefined ? { image: options.image } : {}),
     ...(desired.function ? { function: desired.function } : {}),
   };
+}
+
+/** What Skiff tells everything it runs of a release, instances and commands alike. */
+export function skiffEnv(of: { readonly service: string; readonly environment: string; readonly release: string }, routerUrl: string): Record<string, string> {
+  return { SKIFF_SERVICE: of.service, SKIFF_ENVIRONMENT: of.environment, SKIFF_RELEASE: of.release, SKIFF_ROUTER_URL: routerUrl };
 }
 
 export function describeExit(exit: InstanceExit): string {

@@ -12,9 +12,22 @@ import type { RouteTable } from '../../core/route-table.js';
 import type { Drivers } from '../../drivers/registry.js';
 import type { CountersSnapshot } from '../../reconcile/deployment.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
-import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ServiceLoad, ShutdownOptions } from '../../reconcile/provider.js';
+import type {
+  CommandHandle,
+  CommandLaunch,
+  LogSource,
+  Provider,
+  ProviderCapabilities,
+  ProviderContext,
+  ProviderFactory,
+  RunningCommand,
+  ServiceLoad,
+  ShutdownOptions,
+} from '../../reconcile/provider.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
 import type { StateStore } from '../../store/state-store.js';
+import { recoverCommand, startCommand } from './command-launcher.js';
+import type { CommandLauncherDeps } from './command-launcher.js';
 import { InstanceLifecycle, localInstanceHost } from './instance-lifecycle.js';
 import type { InstanceLifecycleDeps } from './instance-lifecycle.js';
 import { toObserved } from './instance-record.js';
@@ -181,6 +194,19 @@ export class LocalProvider implements Provider {
     const handle = this.lifecycle.get(instanceId)?.running?.handle;
     if (!handle) return null;
     return this.deps.drivers[handle.driver].usage(handle).catch(() => null);
+  }
+
+  startCommand(launch: CommandLaunch): Promise<RunningCommand> {
+    return startCommand(this.commandDeps(), launch);
+  }
+
+  recoverCommand(handle: CommandHandle): Promise<RunningCommand | null> {
+    return recoverCommand(this.commandDeps(), handle);
+  }
+
+  private commandDeps(): CommandLauncherDeps {
+    const { dataDir, drivers, prepare, secretEnv } = this.deps;
+    return { environment: this.environment, dataDir, drivers, prepare, secretEnv, routerUrl: this.router.url };
   }
 
   async shutdown(options?: ShutdownOptions): Promise<void> {
