@@ -9,7 +9,8 @@ import { defaultParallel } from './schema-parallel.js';
 import type { ParallelSpec } from './schema-parallel.js';
 import { defaultFunctionMemory, functionSettings } from './schema-function.js';
 import { defaultStrategy } from './schema-strategy.js';
-import type { AnalysisSpec, AutoscaleSpec, Balance, DriverKind, FunctionSettings, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec } from './schema.js';
+import { volumeMounts } from './schema-volumes.js';
+import type { AnalysisSpec, AutoscaleSpec, Balance, DriverKind, FunctionSettings, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec, VolumeMount } from './schema.js';
 
 /** Where a docker service running from its source directory builds its image before each start. */
 export interface ImageBuildSource {
@@ -54,6 +55,8 @@ export interface DesiredService {
   readonly parallel: ParallelSpec;
   /** What the function runtime loads (function services); null for other services. */
   readonly function: FunctionSettings | null;
+  /** The release's volumes (none for a function or a release made before volumes). */
+  readonly volumes: readonly VolumeMount[];
 }
 
 export interface DesiredEnvironment {
@@ -92,6 +95,8 @@ export function serviceConfig(
       function: fn,
     };
   }
+  // Revisions saved before volumes existed have no `volumes`.
+  const volumes = volumeMounts(serviceSpec.volumes);
   return {
     sourceDirectory: path.resolve(baseDir, serviceSpec.path),
     driver: serviceSpec.driver,
@@ -100,6 +105,7 @@ export function serviceConfig(
     secrets,
     resources: { ...serviceSpec.resources, ...(override.resources ?? {}) },
     image: serviceSpec.driver === 'docker' && serviceSpec.image && 'ref' in serviceSpec.image ? serviceSpec.image.ref : null,
+    ...(volumes.length > 0 ? { volumes } : {}),
   };
 }
 
@@ -168,6 +174,7 @@ export function resolveEnvironment(
         strategy: service.strategy ?? defaultStrategy,
         parallel: service.parallel ?? defaultParallel,
         function: release?.function ?? null,
+        volumes: release?.volumes ?? [],
       };
     });
   return { name: environment, services, analyses: spec.analyses ?? {} };

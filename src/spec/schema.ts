@@ -15,6 +15,8 @@ import { checkFunctionFields, functionFields } from './schema-function.js';
 import type { FunctionSettings } from './schema-function.js';
 import { checkKubernetesEnvironment, kubernetesSchema, registrySchema } from './schema-kubernetes.js';
 import type { KubernetesSpec } from './schema-kubernetes.js';
+import { volumesSchema } from './schema-volumes.js';
+import type { VolumeMount, VolumeSpec } from './schema-volumes.js';
 import {
   analysisCheckSchema,
   analysisSchema,
@@ -71,7 +73,8 @@ export {
   strategySchema,
   trafficMatchSchema,
 };
-export type { FunctionSettings };
+export type { FunctionSettings, VolumeMount, VolumeSpec };
+export { volumesSchema };
 export type { AnalysisCheckSpec, AutoscaleSpec, AutoscaleTarget, CanaryStepSpec, CountOrPercent, KubernetesSpec, LatencyPercentile, ParallelSpec, PipelineStageSpec, SpecIssueParams, TrafficMatch };
 
 export const probeSchema = z
@@ -146,6 +149,7 @@ const serviceFields = {
   stopGrace: durationSchema.default(5000).describe('time between SIGTERM and SIGKILL'),
   strategy: strategySchema.default(defaultStrategy).describe('how a new release replaces the old one (default: rolling, maxSurge 1, maxUnavailable 0)'),
   parallel: parallelSchema.optional().describe('how `skiff parallel start` mirrors requests to a candidate release (default: 100% of GET, HEAD, OPTIONS)'),
+  volumes: volumesSchema,
   ...functionFields,
 };
 
@@ -158,7 +162,17 @@ export const serviceSchema = z
       if (!isRecordLike(raw)) return;
       checkFunctionFields(raw, ctx);
       // A function's fields are checked above: it has neither a start command nor a driver.
-      if (raw.kind === 'function') return;
+      if (raw.kind === 'function') {
+        if (isRecordLike(raw.volumes) && Object.keys(raw.volumes).length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['volumes'],
+            message: 'a function keeps no files between requests: it cannot have volumes',
+            params: { hint: 'remove `volumes`, or run the service as a process or container' } satisfies SpecIssueParams,
+          });
+        }
+        return;
+      }
       const driver = raw.driver ?? 'process';
       // `start` is parsed with a default of [] (so its type stays a command), and a written one is never empty.
       const noStart = raw.start === undefined || (Array.isArray(raw.start) && raw.start.length === 0);

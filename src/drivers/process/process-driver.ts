@@ -22,7 +22,8 @@ import {
   readProcStatSync,
   readRssBytes,
 } from '../../core/proc.js';
-import type { Driver, DriverCapabilities, InstanceHandle, InstanceLaunch, RunningInstance } from '../driver.js';
+import type { Driver, DriverCapabilities, InstanceHandle, InstanceLaunch, RunningInstance, VolumeStorage } from '../driver.js';
+import { backupDirectory, directoryExists, restoreDirectory, volumeDirectory, volumeEnv } from '../volumes.js';
 import { defaultLogRotation } from './log-rotation.js';
 import type { LogRotation } from './log-rotation.js';
 import { attachToCgroups, detectCgroups, killCgroupProcesses, removeCgroups } from './cgroups.js';
@@ -112,12 +113,13 @@ function spawnDetached(
   launch: InstanceLaunch,
   output: NonNullable<ChildProcess['stdin']>,
   baseEnv: Readonly<Record<string, string>>,
+  volumes: Readonly<Record<string, string>>,
 ): Promise<{ pid: number; exit: Promise<ProcessEnd> }> {
   const [file, ...args] = launch.command as [string, ...string[]];
   const child: ChildProcess = spawn(file, args, {
     cwd: launch.directory,
     // SKIFF_INSTANCE_ID also marks the process as this instance's, for reap().
-    env: { ...baseEnv, ...launch.env, PORT: String(launch.port), SKIFF_INSTANCE_ID: launch.instanceId },
+    env: { ...baseEnv, ...launch.env, ...volumes, PORT: String(launch.port), SKIFF_INSTANCE_ID: launch.instanceId },
     stdio: ['ignore', output, output],
     // Its own process group: a Ctrl-C in the terminal does not reach it, and stop() can end the
     // whole group, children included.
@@ -143,8 +145,21 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
     resourceLimits: cgroups.enforced ? { enforced: true } : { enforced: false, reason: cgroups.reason },
   };
 
+  /** A process cannot be given the volume's `path` itself: it gets its own directory, named in SKIFF_VOLUME_<NAME>. */
+  async function prepareVolumes(launch: InstanceLaunch): Promise<Record<string, string>> {
+    const locate = (name: string): string => volumeDirectory(options.dataDir, { environment: launch.environment, service: launch.service, name });
+    const volumes = launch.volumes ?? [];
+    try {
+      for (const volume of volumes) await mkdir(locate(volume.name), { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new SkiffError('SKIFF_DRIVER_START_FAILED', `cannot create the volumes of ${launch.instanceId}: ${(error as Error).message}`, { cause: error });
+    }
+    return volumeEnv(volumes, (volume) => locate(volume.name));
+  }
+
   async function start(launch: InstanceLaunch): Promise<RunningInstance> {
     await checkLaunch(launch);
+    const volumes = await prepareVolumes(launch);
     const logPath = instanceLogPath(launch.logDir, launch.instanceId);
     let writer: ChildProcess;
     try {
@@ -170,7 +185,7 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
     }
 
     try {
-      const { pid, exit } = await spawnDetached(launch, output, baseEnv);
+      const { pid, exit } = await spawnDetached(launch, output, baseEnv, volumes);
       // The process runs briefly outside its cgroups, between fork and this write; anything it
       // forks in that window stays outside. Closing it would need a wrapper process or a shell.
       const attached = await attachToCgroups(cgroupDirs, pid).catch((error: unknown) => {
@@ -228,5 +243,12 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
     return pids.length;
   }
 
-  return { kind: 'process', capabilities, start, recover, usage, reap };
+  const volumes: VolumeStorage = {
+    describe: (ref) => volumeDirectory(options.dataDir, ref),
+    exists: (ref) => directoryExists(volumeDirectory(options.dataDir, ref)),
+    backup: (ref, tarPath) => backupDirectory(volumeDirectory(options.dataDir, ref), tarPath),
+    restore: (ref, tarPath) => restoreDirectory(volumeDirectory(options.dataDir, ref), tarPath),
+  };
+
+  return { kind: 'process', capabilities, start, recover, usage, reap, volumes };
 }
