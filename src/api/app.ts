@@ -29,6 +29,8 @@ import { serviceRoutes } from './routes/services.js';
 import { specRoutes } from './routes/specs.js';
 import { statusRoutes } from './routes/status.js';
 import { systemRoutes } from './routes/system.js';
+import { volumeRoutes } from './routes/volumes.js';
+import type { VolumePort } from './volume-port.js';
 import { zodValidatorCompiler } from './zod-validation.js';
 
 export interface AppDeps {
@@ -46,6 +48,8 @@ export interface AppDeps {
   readonly rollouts?: RolloutPort;
   /** Metrics, alerts and history; without it those routes are not served. */
   readonly monitoring?: MonitoringPort;
+  /** Volumes and their backups; without it those routes are not served. */
+  readonly volumes?: VolumePort;
   /** Named in SKIFF_DISK_FULL answers. */
   readonly dataDir?: string;
 }
@@ -85,5 +89,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.pipelines) app.register(pipelineRoutes(deps.pipelines));
   if (deps.rollouts) app.register(rolloutRoutes(deps.rollouts));
   if (deps.monitoring) app.register(alertRoutes(deps.monitoring));
+  if (deps.volumes) app.register(volumeRoutes(deps.volumes));
   return app;
 }

@@ -26,6 +26,7 @@ import type { AuditEntry, Caller, NewToken, Role, TokenInfo } from '../api/acces
 import type { AlertState, AlertView, SeriesPoint, SeriesQuery, TopView } from '../api/monitoring-port.js';
 import type { PipelineRunView } from '../api/pipeline-port.js';
 import type { ParallelView, RolloutAction, RolloutView } from '../api/rollout-port.js';
+import type { VolumeBackup, VolumeInfo } from '../api/volume-port.js';
 import { SkiffError, errorCatalog, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { readLines, readServerSentEvents } from './stream-readers.js';
 
@@ -144,6 +145,18 @@ export interface ApiClient {
   series(query: SeriesQuery): Promise<readonly SeriesPoint[]>;
   /** The Prometheus text of `GET /metrics`. */
   metricsText(): Promise<string>;
+  /** The volumes of the services with their backups, per environment. */
+  volumes(environment?: string): Promise<readonly VolumeInfo[]>;
+  /** A tar snapshot of a volume, kept on the server. */
+  backupVolume(target: VolumeTarget): Promise<VolumeBackup>;
+  /** SKIFF_VOLUME_IN_USE while the service has instances in the environment. */
+  restoreVolume(target: VolumeTarget & { readonly backup: string }): Promise<VolumeBackup>;
+}
+
+export interface VolumeTarget {
+  readonly environment: string;
+  readonly service: string;
+  readonly volume: string;
 }
 
 const defaultTimeoutMs = 60_000;
@@ -298,6 +311,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     async metricsText() {
       return (await send('GET', '/metrics')).text();
     },
+    volumes: (environment) => json('GET', '/api/v1/volumes', { query: { environment } }),
+    backupVolume: ({ environment, service, volume }) =>
+      json('POST', `${servicePath(environment, service)}/volumes/${encodeURIComponent(volume)}/backups`, long),
+    restoreVolume: ({ environment, service, volume, backup }) =>
+      json('POST', `${servicePath(environment, service)}/volumes/${encodeURIComponent(volume)}/restore`, { ...long, body: { backup } }),
   };
 }
 

@@ -23,6 +23,7 @@ import { createPipelineRunner } from '../control-plane/pipeline-control.js';
 import { RolloutOperations } from '../control-plane/rollout-operations.js';
 import { SkiffControlPlane } from '../control-plane/skiff-control-plane.js';
 import { Timeline } from '../control-plane/timeline.js';
+import { VolumeOperations } from '../control-plane/volume-operations.js';
 import type { Driver } from '../drivers/driver.js';
 import { createDrivers } from '../drivers/registry.js';
 import { LogCollector } from '../monitoring/log-collector.js';
@@ -164,7 +165,15 @@ async function serve(config: ServerConfig): Promise<number> {
     logger: logger.child({ component: 'pipeline' }),
   });
   // Requests are not logged one by one; failures are.
-  const app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, monitoring: monitoringPort(monitor), version: skiffVersion, dataDir: config.dataDir, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
+  const volumes = new VolumeOperations({
+    state: controlPlane.state,
+    environments,
+    storage: (driver) => drivers[driver].volumes,
+    backupDir: path.join(config.dataDir, 'backups'),
+    clock: systemClock,
+    emit,
+  });
+  const app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, volumes, monitoring: monitoringPort(monitor), version: skiffVersion, dataDir: config.dataDir, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
 
   const latest = store.latestRevision();
   monitor.start();
