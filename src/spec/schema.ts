@@ -16,6 +16,8 @@ import type { FunctionSettings } from './schema-function.js';
 import { checkKubernetesEnvironment, kubernetesSchema, registrySchema } from './schema-kubernetes.js';
 import type { KubernetesSpec } from './schema-kubernetes.js';
 import { volumesSchema } from './schema-volumes.js';
+import { checkJobReferences, jobsSchema } from './schema-jobs.js';
+import type { JobSpec } from './schema-jobs.js';
 import type { VolumeMount, VolumeSpec } from './schema-volumes.js';
 import {
   analysisCheckSchema,
@@ -73,7 +75,7 @@ export {
   strategySchema,
   trafficMatchSchema,
 };
-export type { FunctionSettings, VolumeMount, VolumeSpec };
+export type { FunctionSettings, JobSpec, VolumeMount, VolumeSpec };
 export { volumesSchema };
 export type { AnalysisCheckSpec, AutoscaleSpec, AutoscaleTarget, CanaryStepSpec, CountOrPercent, KubernetesSpec, LatencyPercentile, ParallelSpec, PipelineStageSpec, SpecIssueParams, TrafficMatch };
 
@@ -254,6 +256,7 @@ export const specSchema = z
       .record(nameSchema, analysisSchema)
       .default({})
       .describe('analyses by name, used by canary steps (`- analysis: NAME`); `default` is built in unless defined here'),
+    jobs: jobsSchema,
   })
   .superRefine(
     (spec, ctx) => {
@@ -287,6 +290,9 @@ export const specSchema = z
     when: (payload) => isRecordLike(payload.value),
   })
   .superRefine((spec, ctx) => checkAnalysisReferences(spec as unknown as Record<string, unknown>, ctx), {
+    when: (payload) => isRecordLike(payload.value),
+  })
+  .superRefine((spec, ctx) => checkJobReferences(spec as unknown as Record<string, unknown>, ctx), {
     when: (payload) => isRecordLike(payload.value),
   });
 
