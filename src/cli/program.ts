@@ -30,6 +30,7 @@ import { registerRollout } from './commands/rollout.js';
 import { registerRestore } from './commands/restore.js';
 import { registerScale } from './commands/scale.js';
 import { registerVolume } from './commands/volume.js';
+import { registerJobs } from './commands/jobs.js';
 import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerStop } from './commands/stop.js';
@@ -132,6 +133,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   registerAudit(program, ctx, run);
   registerExport(program, ctx, run);
   registerVolume(program, ctx, run);
+  registerJobs(program, ctx, run);
 
   try {
     await program.parseAsync([...argv], { from: 'node' });
