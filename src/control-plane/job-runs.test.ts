@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { JobScheduler } from '../reconcile/job-scheduler.js';
+import { JobScheduler, lastRunFailed } from '../reconcile/job-scheduler.js';
 import type { ScheduledJob } from '../reconcile/job-scheduler.js';
 import { desiredService } from '../reconcile/testing/deployments.js';
 import { jobSchema } from '../spec/schema-jobs.js';
@@ -78,7 +78,7 @@ describe('job scheduler', () => {
     const run = await until('the run to finish', () => store.list({ limit: 1 }).find((r) => r.status !== 'running'));
     expect(run).toMatchObject({ job: 'report', environment: 'dev', release: 'v1', scheduledAt: now, attempt: 1, status: 'succeeded', exitCode: 0 });
     expect(run.output).toBe('report for report hi\n');
-    expect(s.lastRunFailed('dev', 'report')).toBe(0);
+    expect(lastRunFailed(store, 'dev', 'report')).toBe(0);
     expect(events.map((event) => event.type)).toEqual(['job.started', 'job.succeeded']);
   });
 
@@ -90,7 +90,7 @@ describe('job scheduler', () => {
     await until('three attempts', () => store.list({ limit: 10 }).filter((r) => r.status === 'failed').length === 3);
     expect(statuses()).toEqual(['1:failed', '2:failed', '3:failed']);
     expect(store.list({ limit: 1 })[0]).toMatchObject({ exitCode: 3, reason: 'exited with code 3', output: 'no database\n' });
-    expect(s.lastRunFailed('dev', 'report')).toBe(1);
+    expect(lastRunFailed(store, 'dev', 'report')).toBe(1);
   });
 
   it('kills a run past its timeout (the process is gone) and records it as timed out', async () => {

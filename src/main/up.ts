@@ -27,7 +27,7 @@ import { VolumeOperations } from '../control-plane/volume-operations.js';
 import { JobOperations } from '../control-plane/job-operations.js';
 import { createStandInJobRunner } from '../control-plane/job-run-standin.js';
 import { scheduledJobs } from '../control-plane/scheduled-jobs.js';
-import { JobScheduler } from '../reconcile/job-scheduler.js';
+import { JobScheduler, lastRunFailed } from '../reconcile/job-scheduler.js';
 import { createJobRunStore } from '../store/job-run-store.js';
 import type { DesiredService } from '../spec/desired.js';
 import type { Driver } from '../drivers/driver.js';
@@ -127,7 +127,9 @@ async function serve(config: ServerConfig): Promise<number> {
       rolloutAborted: (deployment) => abortedRollouts.publish(deployment),
     },
   });
+  const jobRuns = createJobRunStore(database);
   const monitor = new Monitor({
+    jobFailed: (environment, job) => lastRunFailed(jobRuns, environment, job),
     sources: createMonitoringSources(environments),
     clock: systemClock,
     emit,
@@ -182,7 +184,6 @@ async function serve(config: ServerConfig): Promise<number> {
     clock: systemClock,
     emit,
   });
-  const jobRuns = createJobRunStore(database);
   const scheduler = new JobScheduler({
     store: jobRuns,
     clock: systemClock,

@@ -233,12 +233,6 @@ export class JobScheduler {
       });
   }
 
-  /** Whether the job's latest finished run in the environment failed: 1 or 0 (null: it has not run yet). */
-  lastRunFailed(environment: string, job: string): number | null {
-    const last = this.deps.store.lastFinished(job, environment);
-    return last === null ? null : isFailure(last.status) ? 1 : 0;
-  }
-
   /** Stops every run (recorded as lost: the control plane went away under it) and waits for them to end. */
   async close(): Promise<void> {
     this.closing = true;
@@ -267,6 +261,12 @@ export class JobScheduler {
       data: { job: run.job, run: run.id, status: run.status, scheduledAt: new Date(run.scheduledAt).toISOString(), attempt: run.attempt },
     });
   }
+}
+
+/** For `jobFailed(name)`: 1 when the job's latest finished run in the environment failed, 0 when it succeeded, null before any. */
+export function lastRunFailed(store: Pick<JobRunStore, 'lastFinished'>, environment: string, job: string): number | null {
+  const last = store.lastFinished(job, environment);
+  return last === null ? null : isFailure(last.status) ? 1 : 0;
 }
 
 function sameJob(a: ScheduledJob, b: ScheduledJob): boolean {

@@ -33,3 +33,12 @@ describe('jobs in the spec', () => {
     expect(unknownService.ok ? [] : unknownService.errors.map((e) => `${e.position?.line}:${e.position?.column} ${e.path}`)).toEqual(['7:14 jobs.nightly-report.service']);
   });
 });
+
+describe('jobFailed(name) in alert rules', () => {
+  it('names a job, and an unknown job is refused at the rule', () => {
+    const spec = (expr: string): string => `${[...base, '    schedule: "@daily"', 'alerts:', '  - name: report', `    expr: ${expr}`].join('\n')}\n`;
+    expect(parseSpec(spec('jobFailed(nightly-report) > 0'), 'skiff.yaml').ok).toBe(true);
+    const result = parseSpec(spec('jobFailed(nightly) > 0'), 'skiff.yaml');
+    expect(result.ok ? [] : result.errors.map((e) => `${e.path}: ${e.message}`)).toEqual(['alerts.0.expr: alert "report" names unknown job "nightly"']);
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * Scheduled jobs with the real `skiff up`: a job on a seconds schedule runs with its service's
  * release (and volume), again and again, and shows in `skiff jobs` with its history; a failing
- * job is tried again and reported failed.
+ * job is tried again, reported failed, and raises its `jobFailed(name)` alert.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,6 +35,11 @@ jobs:
     command: [node, -e, "console.error('cannot reach the mail server'); process.exit(3)"]
     schedule: "*/3 * * * * *"
     retries: 1
+alerts:
+  - name: broken-job
+    expr: jobFailed(broken) > 0
+  - name: tally-job
+    expr: jobFailed(tally) > 0
 `;
 
 // Appends one line per run to a file in the service's volume.
@@ -74,9 +79,17 @@ describe('scheduled jobs', () => {
     const broken = await waitFor('broken to fail its retry', () => jobs().find((job) => job.name === 'broken' && job.lastRun?.status === 'failed' && job.lastRun.attempt === 2), 30_000);
     expect(broken.lastRun).toMatchObject({ exitCode: 3, output: 'cannot reach the mail server\n' });
 
+    // The failure raises the alert rule over jobFailed(broken); tally's stays quiet.
+    const alertStates = async (): Promise<Record<string, string>> =>
+      Object.fromEntries(((await (await p.fetch('/api/v1/alerts')).json()) as { name: string; state: string }[]).map((alert) => [alert.name, alert.state]));
+    expect(await waitFor('broken-job to fire', async () => ((await alertStates())['broken-job'] === 'firing' ? alertStates() : null), 30_000)).toMatchObject({
+      'tally-job': 'inactive',
+    });
+
     const table = p.cli(['jobs']);
     expect(table.stdout).toMatch(/tally\s+dev\s+notes\s+\*\/2 \* \* \* \* \* Europe\/Berlin/);
-    expect(table.stdout).toMatch(/broken\s+dev\s+notes.*failed \(exit 3\)/);
+    // Between two of its runs, or in one (it runs every 3 s).
+    expect(table.stdout).toMatch(/broken\s+dev\s+notes.*(failed \(exit 3\)|running \(1\))/);
     const history = p.cli(['jobs', 'tally', '--json']);
     const runs = JSON.parse(history.stdout) as { status: string; scheduledAt: string }[];
     expect(runs.filter((run) => run.status === 'succeeded').length).toBeGreaterThanOrEqual(2);
