@@ -8,8 +8,8 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { extractArchive } from '../artifacts/tar-unpack.js';
 import { packDirectory } from '../artifacts/tar-pack.js';
-import type { VolumeMount } from '../spec/schema.js';
-import { volumeEnvName } from '../spec/schema-volumes.js';
+import { volumeEnvName } from '../spec/volume-env.js';
+import type { VolumeMount } from '../spec/volume-env.js';
 import type { VolumeRef } from './driver.js';
 
 /** The process driver's directory of a volume: per environment, per service, per name. */

@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import type { SpecIssueParams } from './schema-values.js';
+import type { VolumeMount } from './volume-env.js';
 
 /**
  * Where a volume may be mounted in a container: below these directories only, so a mount never
@@ -45,17 +46,8 @@ export const volumesSchema = z
 
 export type VolumeSpec = z.output<typeof volumeSchema>;
 
-/** One volume of a release: what a driver needs to give it to an instance. */
-export interface VolumeMount {
-  readonly name: string;
-  /** Where a container sees it. */
-  readonly path: string;
-}
-
-/** The variable that tells an instance where its volume is: `SKIFF_VOLUME_DATA` for `data`. */
-export function volumeEnvName(name: string): string {
-  return `SKIFF_VOLUME_${name.toUpperCase().replace(/-/g, '_')}`;
-}
+export { volumeEnvName } from './volume-env.js';
+export type { VolumeMount } from './volume-env.js';
 
 export function volumeMounts(volumes: Readonly<Record<string, VolumeSpec>> | undefined): readonly VolumeMount[] {
   return Object.entries(volumes ?? {})

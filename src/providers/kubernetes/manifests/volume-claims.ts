@@ -7,7 +7,7 @@
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
-import { volumeEnvName } from '../../../spec/schema-volumes.js';
+import { volumeEnvName } from '../../../spec/volume-env.js';
 import type { DesiredService } from '../../../spec/desired.js';
 import { environmentLabels } from './labels.js';
 import { dnsLabel } from './names.js';
