@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pidAlive } from '../drivers/testing/fixtures.js';
 import { JobScheduler, lastRunFailed } from '../reconcile/job-scheduler.js';
 import type { ScheduledJob } from '../reconcile/job-scheduler.js';
 import { desiredService } from '../reconcile/testing/deployments.js';
@@ -105,7 +106,7 @@ describe('job scheduler', () => {
     s.tick();
     const run = await until('the timeout', () => store.list({ limit: 1 }).find((r) => r.status !== 'running'));
     expect(run).toMatchObject({ status: 'timed-out', reason: 'ran longer than its timeout of 5000 ms' });
-    expect(alive(pid)).toBe(false);
+    expect(await pidAlive(pid)).toBe(false);
   });
 
   it('forbid skips a time while the last run runs; replace stops the last run and starts the new one', async () => {
@@ -149,12 +150,3 @@ describe('job scheduler', () => {
     expect(events.map((event) => event.type)).toEqual(['job.lost']);
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
