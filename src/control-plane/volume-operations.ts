@@ -48,7 +48,8 @@ export class VolumeOperations implements VolumePort {
             path: volume.path,
             driver: service.driver,
             location: storage?.describe(ref) ?? `a PersistentVolumeClaim in the ${name} cluster`,
-            exists: storage ? await storage.exists(ref) : null,
+            // An engine that does not answer makes it unknown, not the whole list fail.
+            exists: storage ? await storage.exists(ref).catch(() => null) : null,
             backups: await this.backups(ref),
           });
         }
