@@ -175,7 +175,6 @@ async function serve(config: ServerConfig): Promise<number> {
     clock: systemClock,
     logger: logger.child({ component: 'pipeline' }),
   });
-  // Requests are not logged one by one; failures are.
   const volumes = new VolumeOperations({
     state: controlPlane.state,
     environments,
@@ -197,6 +196,7 @@ async function serve(config: ServerConfig): Promise<number> {
       dataDir: config.dataDir,
     }),
   });
+  // Requests are not logged one by one; failures are.
   const app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, volumes, jobs: new JobOperations({ scheduler, store: jobRuns }), monitoring: monitoringPort(monitor), version: skiffVersion, dataDir: config.dataDir, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
 
   const latest = store.latestRevision();
