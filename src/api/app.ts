@@ -31,6 +31,10 @@ import { serviceRoutes } from './routes/services.js';
 import { specRoutes } from './routes/specs.js';
 import { statusRoutes } from './routes/status.js';
 import { systemRoutes } from './routes/system.js';
+import { volumeRoutes } from './routes/volumes.js';
+import { jobRoutes } from './routes/jobs.js';
+import type { JobPort } from './job-port.js';
+import type { VolumePort } from './volume-port.js';
 import { zodValidatorCompiler } from './zod-validation.js';
 
 export interface AppDeps {
@@ -50,6 +54,10 @@ export interface AppDeps {
   readonly runs?: RunPort;
   /** Metrics, alerts and history; without it those routes are not served. */
   readonly monitoring?: MonitoringPort;
+  /** Volumes and their backups; without it those routes are not served. */
+  readonly volumes?: VolumePort;
+  /** Scheduled jobs and their runs; without it those routes are not served. */
+  readonly jobs?: JobPort;
   /** Named in SKIFF_DISK_FULL answers. */
   readonly dataDir?: string;
 }
@@ -90,5 +98,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.rollouts) app.register(rolloutRoutes(deps.rollouts));
   if (deps.monitoring) app.register(alertRoutes(deps.monitoring));
   if (deps.runs) app.register(runRoutes(deps.runs));
+  if (deps.volumes) app.register(volumeRoutes(deps.volumes));
+  if (deps.jobs) app.register(jobRoutes(deps.jobs));
   return app;
 }

@@ -34,6 +34,8 @@ import { registerRun, registerRuns } from './commands/run.js';
 import { registerRestore } from './commands/restore.js';
 import { registerScale } from './commands/scale.js';
 import { registerSchema } from './commands/schema.js';
+import { registerVolume } from './commands/volume.js';
+import { registerJobs } from './commands/jobs.js';
 import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerStop } from './commands/stop.js';
@@ -143,6 +145,8 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   registerToken(program, ctx, run);
   registerAudit(program, ctx, run);
   registerExport(program, ctx, run);
+  registerVolume(program, ctx, run);
+  registerJobs(program, ctx, run);
 
   try {
     await program.parseAsync([...argv], { from: 'node' });

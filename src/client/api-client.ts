@@ -27,6 +27,8 @@ import type { AlertState, AlertView, SeriesPoint, SeriesQuery, TopView } from '.
 import type { PipelineRunView } from '../api/pipeline-port.js';
 import type { ParallelView, RolloutAction, RolloutView } from '../api/rollout-port.js';
 import type { CommandRunOutputLine, CommandRunView } from '../api/run-port.js';
+import type { VolumeBackup, VolumeInfo } from '../api/volume-port.js';
+import type { JobRunView, JobSummary } from '../api/job-port.js';
 import { SkiffError, errorCatalog, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { readLines, readServerSentEvents } from './stream-readers.js';
 
@@ -155,6 +157,22 @@ export interface ApiClient {
   series(query: SeriesQuery): Promise<readonly SeriesPoint[]>;
   /** The Prometheus text of `GET /metrics`. */
   metricsText(): Promise<string>;
+  /** The volumes of the services with their backups, per environment. */
+  volumes(environment?: string): Promise<readonly VolumeInfo[]>;
+  /** A tar snapshot of a volume, kept on the server. */
+  backupVolume(target: VolumeTarget): Promise<VolumeBackup>;
+  /** SKIFF_VOLUME_IN_USE while the service has instances in the environment. */
+  restoreVolume(target: VolumeTarget & { readonly backup: string }): Promise<VolumeBackup>;
+  /** Scheduled jobs with their last run and next time. */
+  jobs(environment?: string): Promise<readonly JobSummary[]>;
+  /** A job's runs, newest first. */
+  jobRuns(job: string, query?: { readonly environment?: string; readonly limit?: number }): Promise<readonly JobRunView[]>;
+}
+
+export interface VolumeTarget {
+  readonly environment: string;
+  readonly service: string;
+  readonly volume: string;
 }
 
 const defaultTimeoutMs = 60_000;
@@ -333,6 +351,13 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     async metricsText() {
       return (await send('GET', '/metrics')).text();
     },
+    volumes: (environment) => json('GET', '/api/v1/volumes', { query: { environment } }),
+    backupVolume: ({ environment, service, volume }) =>
+      json('POST', `${servicePath(environment, service)}/volumes/${encodeURIComponent(volume)}/backups`, long),
+    restoreVolume: ({ environment, service, volume, backup }) =>
+      json('POST', `${servicePath(environment, service)}/volumes/${encodeURIComponent(volume)}/restore`, { ...long, body: { backup } }),
+    jobs: (environment) => json('GET', '/api/v1/jobs', { query: { environment } }),
+    jobRuns: (job, query = {}) => json('GET', `/api/v1/jobs/${encodeURIComponent(job)}/runs`, { query: { ...query } }),
   };
 }
 

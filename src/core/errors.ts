@@ -49,6 +49,7 @@ export const errorCatalog = {
   SKIFF_ARTIFACT_TARGET_IN_USE: 'the unpack target holds files Skiff did not put there',
   SKIFF_NOT_DEPLOYED: 'the service has no release in that environment',
   SKIFF_NOT_SUPPORTED: "the environment's provider cannot do that",
+  SKIFF_VOLUME_IN_USE: "the volume's service has instances that could write to it",
   SKIFF_EXPORT_RELEASES_UNKNOWN: 'the image digests of the releases to export are unknown',
   SKIFF_RELEASE_NOT_FOUND: 'no such release',
   SKIFF_PIPELINE_NOT_FOUND: 'no pipeline covers that service',

@@ -2,7 +2,7 @@
  * How the local provider runs one instance. One narrow interface; a driver declares what it can
  * do in `capabilities` instead of callers branching on its kind.
  */
-import type { DriverKind, FunctionSettings, Resources } from '../spec/schema.js';
+import type { DriverKind, FunctionSettings, Resources, VolumeMount } from '../spec/schema.js';
 
 export interface InstanceLaunch {
   readonly instanceId: string;
@@ -36,6 +36,12 @@ export interface InstanceLaunch {
    * without `capabilities.exitAfterRecover` ignore it.
    */
   readonly recordExit?: boolean;
+  /**
+   * Persistent directories of the service in this environment. The driver sets
+   * SKIFF_VOLUME_<NAME> to where the instance finds each (its own directory for a process, the
+   * mount path in a container).
+   */
+  readonly volumes?: readonly VolumeMount[];
 }
 
 /** Serializable: saved in the store so a restarted control plane can `recover()` the instance. */
@@ -132,8 +138,29 @@ export interface Driver {
    * process (the function driver). Absent: the driver keeps none.
    */
   warmPool?(): WarmPoolStatus;
+  /** Where this driver keeps volumes, to list, back up and restore them. Absent: it runs nothing with volumes. */
+  readonly volumes?: VolumeStorage;
   /** Ends what the driver holds besides instances (the warm pool); instances keep running. */
   close?(): Promise<void>;
+}
+
+/** One volume of one service in one environment. */
+export interface VolumeRef {
+  readonly environment: string;
+  readonly service: string;
+  readonly name: string;
+}
+
+/** A driver's volumes: found by their ref, saved to and restored from tar files. */
+export interface VolumeStorage {
+  /** Where the data is, for people: a directory, or a Docker volume's name. */
+  describe(ref: VolumeRef): string;
+  /** Whether the volume exists yet (an instance using it has started once). */
+  exists(ref: VolumeRef): Promise<boolean>;
+  /** Writes every file of the volume into a new tar file at `tarPath`; returns its size in bytes. */
+  backup(ref: VolumeRef, tarPath: string): Promise<number>;
+  /** Replaces the volume's files with the archive's; nothing may use the volume meanwhile. */
+  restore(ref: VolumeRef, tarPath: string): Promise<void>;
 }
 
 export interface WarmPoolStatus {

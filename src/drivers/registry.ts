@@ -4,10 +4,12 @@ import type { Driver, DriverFactory } from './driver.js';
 import { createDockerDriver } from './docker/docker-driver.js';
 import { createFunctionDriver } from './function/function-driver.js';
 import { createProcessDriver } from './process/process-driver.js';
+import { volumeScope } from './volumes.js';
 
 export const driverFactories = {
   process: createProcessDriver,
-  docker: (options) => createDockerDriver(options.dockerHost !== undefined ? { dockerHost: options.dockerHost } : {}),
+  docker: (options) =>
+    createDockerDriver({ volumeScope: volumeScope(options.dataDir), ...(options.dockerHost !== undefined ? { dockerHost: options.dockerHost } : {}) }),
   function: (options) =>
     createFunctionDriver({
       dataDir: options.dataDir,

@@ -24,6 +24,13 @@ import { RolloutOperations } from '../control-plane/rollout-operations.js';
 import { RunOperations } from '../control-plane/run-operations.js';
 import { SkiffControlPlane } from '../control-plane/skiff-control-plane.js';
 import { Timeline } from '../control-plane/timeline.js';
+import { VolumeOperations } from '../control-plane/volume-operations.js';
+import { JobOperations } from '../control-plane/job-operations.js';
+import { createStandInJobRunner } from '../control-plane/job-run-standin.js';
+import { scheduledJobs } from '../control-plane/scheduled-jobs.js';
+import { JobScheduler, lastRunFailed } from '../reconcile/job-scheduler.js';
+import { createJobRunStore } from '../store/job-run-store.js';
+import type { DesiredService } from '../spec/desired.js';
 import type { Driver } from '../drivers/driver.js';
 import { createDrivers } from '../drivers/registry.js';
 import { LogCollector } from '../monitoring/log-collector.js';
@@ -54,6 +61,8 @@ export type UpOptions = ServerFlags;
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 const printError = (line: string): void => void process.stderr.write(`${line}\n`);
+/** How often the job scheduler looks at the clock: a job with a seconds schedule starts within this of its time. */
+const jobTickMs = 250;
 
 export async function runUp(options: UpOptions): Promise<number> {
   try {
@@ -98,6 +107,7 @@ async function serve(config: ServerConfig): Promise<number> {
   const deployments = createDeploymentStore<Deployment, ParallelRun>(database, systemClock);
   const commandRuns = createCommandRunStore<CommandRun>(database);
   const emit = (event: NewEvent): void => timeline.emit(event);
+  const secretEnv = async (desired: DesiredService): Promise<Readonly<Record<string, string>>> => secrets.values(desired.environment, desired.name, desired.secrets);
   const environments = new EnvironmentRegistry({
     mainEnvironment: config.environment,
     routerPort: config.routerPort,
@@ -111,7 +121,7 @@ async function serve(config: ServerConfig): Promise<number> {
       random: Math.random,
       logger,
       prepare: (desired) => artifacts.prepare(desired),
-      secretEnv: async (desired) => secrets.values(desired.environment, desired.name, desired.secrets),
+      secretEnv,
     }),
     controller: {
       deployments,
@@ -122,7 +132,9 @@ async function serve(config: ServerConfig): Promise<number> {
       commandRuns,
     },
   });
+  const jobRuns = createJobRunStore(database);
   const monitor = new Monitor({
+    jobFailed: (environment, job) => lastRunFailed(jobRuns, environment, job),
     sources: createMonitoringSources(environments),
     clock: systemClock,
     emit,
@@ -169,8 +181,29 @@ async function serve(config: ServerConfig): Promise<number> {
     clock: systemClock,
     logger: logger.child({ component: 'pipeline' }),
   });
+  const volumes = new VolumeOperations({
+    state: controlPlane.state,
+    environments,
+    storage: (driver) => drivers[driver].volumes,
+    backupDir: path.join(config.dataDir, 'backups'),
+    clock: systemClock,
+    emit,
+  });
+  const scheduler = new JobScheduler({
+    store: jobRuns,
+    clock: systemClock,
+    emit,
+    jobs: () => scheduledJobs(controlPlane.state, environments),
+    // STAND-IN until feat/run-release merges: wire its run executor here instead.
+    startJobRun: createStandInJobRunner({
+      prepare: (service) => artifacts.prepare(service),
+      secretEnv,
+      baseEnv: config.instanceBaseEnv,
+      dataDir: config.dataDir,
+    }),
+  });
   // Requests are not logged one by one; failures are.
-  const app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, runs, monitoring: monitoringPort(monitor), version: skiffVersion, dataDir: config.dataDir, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
+  const app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, runs, volumes, jobs: new JobOperations({ scheduler, store: jobRuns }), monitoring: monitoringPort(monitor), version: skiffVersion, dataDir: config.dataDir, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
 
   const latest = store.latestRevision();
   monitor.start();
@@ -183,6 +216,7 @@ async function serve(config: ServerConfig): Promise<number> {
     if (latest) await controlPlane.state.follow(latest);
     await controlPlane.applyFileIfChanged(specSource, { author: os.userInfo().username, message: 'skiff up' });
     await listen(app, config);
+    scheduler.recoverLost();
   } catch (error) {
     stopRetention();
     await monitor.stop();
@@ -211,6 +245,13 @@ async function serve(config: ServerConfig): Promise<number> {
   }
   const reporter = new ReadyReporter(controlPlane, config.environment, print);
   reporter.start();
+  const schedulerTicks = setInterval(() => {
+    try {
+      scheduler.tick();
+    } catch (error) {
+      logger.error({ err: error }, 'the job scheduler failed a tick; trying again at the next');
+    }
+  }, jobTickMs);
 
   const signals = new SignalCounter(['SIGINT', 'SIGTERM']);
   signals.onFirst((signal) => stopRequest.request(signal));
@@ -218,6 +259,8 @@ async function serve(config: ServerConfig): Promise<number> {
   reporter.stop();
   print('Stopping: instances, routers, server…');
   const stopping = (async () => {
+    clearInterval(schedulerTicks);
+    await scheduler.close();
     stopRetention();
     await monitor.stop();
     await logs.stop();

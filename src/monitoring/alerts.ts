@@ -2,7 +2,7 @@
  * Evaluates the spec's alert rules against recent samples at every tick, records each transition
  * as an event, and sends firing and resolved notifications to the rule's webhooks.
  */
-import { parseAlertExpression } from '../spec/alert-expression.js';
+import { expressionServices, parseAlertExpression } from '../spec/alert-expression.js';
 import type { AlertExpression, AlertOperand, Comparison } from '../spec/alert-expression.js';
 import type { AlertRuleSpec, NotifierSpec } from '../spec/schema.js';
 import type { NewEvent } from '../store/state-store.js';
@@ -50,6 +50,8 @@ export class AlertEvaluator {
       readonly recent: RecentSamples;
       readonly notifier: WebhookNotifier;
       readonly emit: (event: NewEvent) => void;
+      /** 1 when the job's last run in the environment failed, 0 when it succeeded, null before any. */
+      readonly jobFailed?: (environment: string, job: string) => number | null;
     },
   ) {}
 
@@ -113,6 +115,8 @@ export class AlertEvaluator {
         return tick ? (tick.desired.find((d) => d.service === operand.service)?.instances ?? 0) : null;
       case 'restarts':
         return recent.restarts(environment, operand.service, operand.windowMs ?? 0, now);
+      case 'jobFailed':
+        return this.deps.jobFailed?.(environment, operand.service) ?? null;
       case 'errorRate':
       case 'rps': {
         const traffic = recent.traffic(environment, operand.service, operand.windowMs ?? 60_000);
@@ -131,7 +135,7 @@ export class AlertEvaluator {
 
   private record(tracked: Tracked, transition: AlertTransition, now: number): void {
     const { rule, environment } = tracked;
-    const services = [tracked.expression.left, tracked.expression.right].flatMap((s) => (s.kind === 'call' ? [s.service] : []));
+    const services = expressionServices(tracked.expression);
     const value = tracked.value === null ? 'no data' : formatValue(tracked.value);
     const message =
       transition === 'pending'

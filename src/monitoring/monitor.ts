@@ -36,6 +36,8 @@ export interface MonitorOptions {
   readonly delivery?: Omit<WebhookNotifierOptions, 'onAttempt'>;
   /** Where minute rollups of the history go; without it history stays in memory only. */
   readonly rollups?: RollupStore;
+  /** For `jobFailed(name)`: 1 when the job's last run in the environment failed, 0 when it succeeded, null before any. */
+  readonly jobFailed?: (environment: string, job: string) => number | null;
 }
 
 export interface SeriesQuery {
@@ -88,7 +90,12 @@ export class Monitor {
         });
       },
     });
-    this.alerts = new AlertEvaluator({ recent: this.recent, notifier: this.notifier, emit: options.emit });
+    this.alerts = new AlertEvaluator({
+      recent: this.recent,
+      notifier: this.notifier,
+      emit: options.emit,
+      ...(options.jobFailed ? { jobFailed: options.jobFailed } : {}),
+    });
   }
 
   start(): void {

@@ -1,11 +1,12 @@
 /**
  * The condition of an alert rule, e.g. `errorRate(web) > 5%`, `p99(web, 5m) > 500ms`,
- * `ready(web) < desired(web)`, `restarts(web, 10m) > 3`. A small hand-written parser whose errors
+ * `ready(web) < desired(web)`, `restarts(web, 10m) > 3`, `jobFailed(nightly-report) > 0` (1 while the
+ * job's last run in the environment failed, 0 once one succeeds). A small hand-written parser whose errors
  * name the column in the expression.
  */
 import { parseDuration } from '../core/units.js';
 
-export const alertFunctions = ['errorRate', 'rps', 'p50', 'p90', 'p95', 'p99', 'ready', 'desired', 'restarts'] as const;
+export const alertFunctions = ['errorRate', 'rps', 'p50', 'p90', 'p95', 'p99', 'ready', 'desired', 'restarts', 'jobFailed'] as const;
 export type AlertFunction = (typeof alertFunctions)[number];
 
 /** What a function's value measures, so a literal's unit can be checked against it. */
@@ -21,6 +22,7 @@ export const alertQuantity: Readonly<Record<AlertFunction, AlertQuantity>> = {
   ready: 'count',
   desired: 'count',
   restarts: 'count',
+  jobFailed: 'count',
 };
 
 /** Functions over traffic or restarts look back over a window; this is it when none is written. */
@@ -34,9 +36,11 @@ export const defaultWindowMs: Readonly<Record<AlertFunction, number | null>> = {
   ready: null,
   desired: null,
   restarts: 600_000,
+  jobFailed: null,
 };
 
 export type AlertOperand =
+  /** `service` is the job's name for `jobFailed`. */
   | { readonly kind: 'call'; readonly fn: AlertFunction; readonly service: string; readonly windowMs: number | null }
   /** `value` is in the quantity's unit: a ratio for `5%`, seconds for `500ms`. */
   | { readonly kind: 'number'; readonly value: number; readonly unit: 'percent' | 'duration' | 'none' };
@@ -146,7 +150,7 @@ class Parser {
     }
     this.expect('(');
     const service = this.next();
-    if (service.kind !== 'ident') this.fail(service, 'a service name');
+    if (service.kind !== 'ident') this.fail(service, fn === 'jobFailed' ? 'a job name' : 'a service name');
     let windowMs: number | null = defaultWindowMs[fn];
     if (this.peek().text === ',') {
       this.next();
@@ -198,5 +202,10 @@ export function parseAlertExpression(text: string): AlertExpressionResult {
 
 /** The services an expression names (to check them against the spec). */
 export function expressionServices(expression: AlertExpression): string[] {
-  return [expression.left, expression.right].flatMap((side) => (side.kind === 'call' ? [side.service] : []));
+  return [expression.left, expression.right].flatMap((side) => (side.kind === 'call' && side.fn !== 'jobFailed' ? [side.service] : []));
+}
+
+/** The jobs an expression names (`jobFailed(name)`). */
+export function expressionJobs(expression: AlertExpression): string[] {
+  return [expression.left, expression.right].flatMap((side) => (side.kind === 'call' && side.fn === 'jobFailed' ? [side.service] : []));
 }

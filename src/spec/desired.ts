@@ -10,7 +10,8 @@ import type { ParallelSpec } from './schema-parallel.js';
 import { defaultFunctionMemory, functionSettings } from './schema-function.js';
 import { defaultStrategy } from './schema-strategy.js';
 import type { ReleaseCommandSpec } from './schema-release.js';
-import type { AnalysisSpec, AutoscaleSpec, Balance, DriverKind, FunctionSettings, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec } from './schema.js';
+import { volumeMounts } from './schema-volumes.js';
+import type { AnalysisSpec, AutoscaleSpec, Balance, DriverKind, FunctionSettings, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec, VolumeMount } from './schema.js';
 
 /** Where a docker service running from its source directory builds its image before each start. */
 export interface ImageBuildSource {
@@ -57,6 +58,8 @@ export interface DesiredService {
   readonly function: FunctionSettings | null;
   /** Run once per new release before any of its instances gets traffic; null when the service has none. */
   readonly releaseCommand: ReleaseCommandSpec | null;
+  /** The release's volumes (none for a function or a release made before volumes). */
+  readonly volumes: readonly VolumeMount[];
 }
 
 export interface DesiredEnvironment {
@@ -95,6 +98,8 @@ export function serviceConfig(
       function: fn,
     };
   }
+  // Revisions saved before volumes existed have no `volumes`.
+  const volumes = volumeMounts(serviceSpec.volumes);
   return {
     sourceDirectory: path.resolve(baseDir, serviceSpec.path),
     driver: serviceSpec.driver,
@@ -103,6 +108,7 @@ export function serviceConfig(
     secrets,
     resources: { ...serviceSpec.resources, ...(override.resources ?? {}) },
     image: serviceSpec.driver === 'docker' && serviceSpec.image && 'ref' in serviceSpec.image ? serviceSpec.image.ref : null,
+    ...(volumes.length > 0 ? { volumes } : {}),
   };
 }
 
@@ -173,6 +179,7 @@ export function resolveEnvironment(
         function: release?.function ?? null,
         // Revisions saved before release commands existed have no `release`.
         releaseCommand: service.release ?? null,
+        volumes: release?.volumes ?? [],
       };
     });
   return { name: environment, services, analyses: spec.analyses ?? {} };

@@ -166,14 +166,14 @@ describe('parseSpec errors', () => {
     ],
     [
       'an unknown key far from every known one',
-      service('    volumes: nginx'),
+      service('    sidecars: nginx'),
       [
         {
           code: 'SKIFF_SPEC_UNKNOWN_KEY',
-          path: 'services.web.volumes',
+          path: 'services.web.sidecars',
           at: '5:5',
-          message: 'unknown key "volumes" in services.web',
-          hint: 'allowed keys here: path, build, start, driver, image, instances, autoscale, env, readiness, liveness, resources, routes, balance, stopGrace, strategy, parallel, release, kind, handler, timeout, memory, concurrency',
+          message: 'unknown key "sidecars" in services.web',
+          hint: 'allowed keys here: path, build, start, driver, image, instances, autoscale, env, readiness, liveness, resources, routes, balance, stopGrace, strategy, parallel, release, volumes, kind, handler, timeout, memory, concurrency',
         },
       ],
     ],

@@ -3,7 +3,7 @@
  * `skiff up`, the source directory) plus that environment's config. Immutable and numbered.
  */
 import { createHash } from 'node:crypto';
-import type { DriverKind, FunctionSettings, Resources } from './schema.js';
+import type { DriverKind, FunctionSettings, Resources, VolumeMount } from './schema.js';
 
 export interface ReleaseContent {
   /** `sha256:…` of the artifact; null when the release runs from its source directory. */
@@ -25,6 +25,8 @@ export interface ReleaseContent {
   readonly image?: string | null;
   /** A function service's handler, timeout and concurrency; null or absent for other services. */
   readonly function?: FunctionSettings | null;
+  /** The service's volumes, by name order; absent when it has none (and in releases made before volumes). */
+  readonly volumes?: readonly VolumeMount[];
 }
 
 export type ReleaseReason = 'source' | 'deploy' | 'config' | 'promote' | 'rollback' | 'restore' | 'parallel';
@@ -62,6 +64,8 @@ export function releaseHash(content: ReleaseContent): string {
     ...(content.image ? { image: content.image } : {}),
     // Only for functions, so the releases of other services keep their hash.
     ...(content.function ? { function: content.function } : {}),
+    // Only when there are any, so releases made before volumes existed keep their hash.
+    ...(content.volumes && content.volumes.length > 0 ? { volumes: content.volumes } : {}),
     // Only when there are any, so releases made before secrets existed keep their hash.
     ...(Object.keys(content.secrets ?? {}).length > 0
       ? { secrets: Object.entries(content.secrets).sort(([a], [b]) => a.localeCompare(b)) }

@@ -1,6 +1,6 @@
 /** Alert rules over the built-in metrics, and where their notifications go. */
 import { z } from 'zod';
-import { expressionServices, parseAlertExpression } from './alert-expression.js';
+import { expressionJobs, expressionServices, parseAlertExpression } from './alert-expression.js';
 import { durationSchema, isRecordLike, nameSchema } from './schema-values.js';
 import type { SpecIssueParams } from './schema-values.js';
 
@@ -68,6 +68,17 @@ export function checkAlertReferences(spec: Record<string, unknown>, ctx: z.Refin
           path: ['alerts', index, 'expr'],
           message: `alert "${String(rule.name)}" names unknown service "${service}"`,
           params: { hint: `services: ${Object.keys(services).join(', ')}` } satisfies SpecIssueParams,
+        });
+      }
+    }
+    const jobs = isRecordLike(spec.jobs) ? Object.keys(spec.jobs) : [];
+    for (const job of expressionJobs(parsed.expression)) {
+      if (!jobs.includes(job)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alerts', index, 'expr'],
+          message: `alert "${String(rule.name)}" names unknown job "${job}"`,
+          params: { hint: jobs.length > 0 ? `jobs: ${jobs.join(', ')}` : 'define it under `jobs:`' } satisfies SpecIssueParams,
         });
       }
     }

@@ -16,6 +16,10 @@ import { checkFunctionFields, functionFields } from './schema-function.js';
 import type { FunctionSettings } from './schema-function.js';
 import { checkKubernetesEnvironment, kubernetesSchema, registrySchema } from './schema-kubernetes.js';
 import type { KubernetesSpec } from './schema-kubernetes.js';
+import { volumesSchema } from './schema-volumes.js';
+import { checkJobReferences, jobsSchema } from './schema-jobs.js';
+import type { JobSpec } from './schema-jobs.js';
+import type { VolumeMount, VolumeSpec } from './schema-volumes.js';
 import {
   analysisCheckSchema,
   analysisSchema,
@@ -72,7 +76,8 @@ export {
   strategySchema,
   trafficMatchSchema,
 };
-export type { FunctionSettings };
+export type { FunctionSettings, JobSpec, VolumeMount, VolumeSpec };
+export { volumesSchema };
 export type { AnalysisCheckSpec, AutoscaleSpec, AutoscaleTarget, CanaryStepSpec, CountOrPercent, KubernetesSpec, LatencyPercentile, ParallelSpec, PipelineStageSpec, SpecIssueParams, TrafficMatch };
 
 export const probeSchema = z
@@ -148,6 +153,7 @@ const serviceFields = {
   strategy: strategySchema.default(defaultStrategy).describe('how a new release replaces the old one (default: rolling, maxSurge 1, maxUnavailable 0)'),
   parallel: parallelSchema.optional().describe('how `skiff parallel start` mirrors requests to a candidate release (default: 100% of GET, HEAD, OPTIONS)'),
   release: releaseCommandSchema.optional(),
+  volumes: volumesSchema,
   ...functionFields,
 };
 
@@ -160,7 +166,17 @@ export const serviceSchema = z
       if (!isRecordLike(raw)) return;
       checkFunctionFields(raw, ctx);
       // A function's fields are checked above: it has neither a start command nor a driver.
-      if (raw.kind === 'function') return;
+      if (raw.kind === 'function') {
+        if (isRecordLike(raw.volumes) && Object.keys(raw.volumes).length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['volumes'],
+            message: 'a function keeps no files between requests: it cannot have volumes',
+            params: { hint: 'remove `volumes`, or run the service as a process or container' } satisfies SpecIssueParams,
+          });
+        }
+        return;
+      }
       const driver = raw.driver ?? 'process';
       // `start` is parsed with a default of [] (so its type stays a command), and a written one is never empty.
       const noStart = raw.start === undefined || (Array.isArray(raw.start) && raw.start.length === 0);
@@ -242,6 +258,7 @@ export const specSchema = z
       .record(nameSchema, analysisSchema)
       .default({})
       .describe('analyses by name, used by canary steps (`- analysis: NAME`); `default` is built in unless defined here'),
+    jobs: jobsSchema,
   })
   .superRefine(
     (spec, ctx) => {
@@ -275,6 +292,9 @@ export const specSchema = z
     when: (payload) => isRecordLike(payload.value),
   })
   .superRefine((spec, ctx) => checkAnalysisReferences(spec as unknown as Record<string, unknown>, ctx), {
+    when: (payload) => isRecordLike(payload.value),
+  })
+  .superRefine((spec, ctx) => checkJobReferences(spec as unknown as Record<string, unknown>, ctx), {
     when: (payload) => isRecordLike(payload.value),
   });
 

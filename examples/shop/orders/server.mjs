@@ -1,5 +1,5 @@
 // orders: takes orders, reserving stock in catalog through the Skiff router, and keeps them in
-// a JSON file in $DATA_DIR (default ./data). Its API is rooted at `/` so it can be mounted at
+// a JSON file in its Skiff volume ($SKIFF_VOLUME_DATA), else in $DATA_DIR (default ./data). Its API is rooted at `/` so it can be mounted at
 // any path: the router serves it at /orders with the prefix stripped.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { createJsonStore } from './json-store.mjs';
 const catalogTimeoutMs = 3000;
 
 const store = createJsonStore({
-  dir: path.resolve(process.env.DATA_DIR ?? './data'),
+  dir: path.resolve(process.env.SKIFF_VOLUME_DATA ?? process.env.DATA_DIR ?? './data'),
   file: 'orders.json',
   seed: { orders: [] },
 });

@@ -4,7 +4,8 @@
  */
 import { constants } from 'node:os';
 import type Docker from 'dockerode';
-import type { InstanceExit, InstanceLaunch } from '../driver.js';
+import type { InstanceExit, InstanceLaunch, VolumeRef } from '../driver.js';
+import { dockerVolumeName, volumeEnv } from '../volumes.js';
 import type { ContainerRouterAccess } from './router-access.js';
 
 export const skiffLabels = {
@@ -13,6 +14,8 @@ export const skiffLabels = {
   service: 'skiff.service',
   environment: 'skiff.environment',
   release: 'skiff.release',
+  volume: 'skiff.volume',
+  volumeScope: 'skiff.volume-scope',
 } as const;
 
 export function containerName(instanceId: string): string {
@@ -41,9 +44,20 @@ export function isSkiffContainer(labels: Readonly<Record<string, string>> | unde
  * capped at the memory limit so the limit is the memory the instance gets. The engine's init is
  * PID 1 (node as PID 1 ignores SIGTERM), and there is no restart policy: Skiff restarts.
  */
-export function containerCreateOptions(launch: InstanceLaunch, image: string, router: ContainerRouterAccess | null = null): Docker.ContainerCreateOptions {
+export function containerCreateOptions(
+  launch: InstanceLaunch,
+  image: string,
+  router: ContainerRouterAccess | null = null,
+  volumeScope = 'default',
+): Docker.ContainerCreateOptions {
   const port = `${launch.port}/tcp`;
-  const env = { ...launch.env, PORT: String(launch.port), ...(router ? { SKIFF_ROUTER_URL: router.url } : {}) };
+  const volumes = launch.volumes ?? [];
+  const env = {
+    ...launch.env,
+    ...volumeEnv(volumes, (volume) => volume.path),
+    PORT: String(launch.port),
+    ...(router ? { SKIFF_ROUTER_URL: router.url } : {}),
+  };
   const { memory, cpu, pids } = launch.resources;
   return {
     name: containerName(launch.instanceId),
@@ -60,9 +74,27 @@ export function containerCreateOptions(launch: InstanceLaunch, image: string, ro
       ...(memory !== undefined ? { Memory: memory, MemorySwap: memory } : {}),
       ...(cpu !== undefined ? { NanoCpus: Math.round(cpu * 1e9) } : {}),
       ...(pids !== undefined ? { PidsLimit: pids } : {}),
+      ...(volumes.length > 0
+        ? { Mounts: volumes.map((volume) => ({ Type: 'volume' as const, Source: dockerVolumeName(volumeScope, volumeRef(launch, volume.name)), Target: volume.path })) }
+        : {}),
       // Skiff copies the output to its own log file; the engine keeps only a bounded copy.
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
     },
+  };
+}
+
+export function volumeRef(launch: Pick<InstanceLaunch, 'environment' | 'service'>, name: string): VolumeRef {
+  return { environment: launch.environment, service: launch.service, name };
+}
+
+/** The labels of a Docker volume Skiff created: found and cleaned by them, never another's. */
+export function volumeLabels(scope: string, ref: VolumeRef): Record<string, string> {
+  return {
+    [skiffLabels.managed]: 'true',
+    [skiffLabels.volumeScope]: scope,
+    [skiffLabels.environment]: ref.environment,
+    [skiffLabels.service]: ref.service,
+    [skiffLabels.volume]: ref.name,
   };
 }
 

@@ -19,7 +19,7 @@ import type {
   RunningInstance,
 } from '../driver.js';
 import { instanceLogPath } from '../process/process-driver.js';
-import { containerCreateOptions, containerName, isSkiffContainer, skiffLabels } from './container-spec.js';
+import { containerCreateOptions, containerName, isSkiffContainer, skiffLabels, volumeRef } from './container-spec.js';
 import {
   connectEngine,
   describeEngine,
@@ -32,10 +32,13 @@ import { inspectImage } from './image-build.js';
 import { logCursorPath, pumpContainerLogs } from './log-pump.js';
 import { bridgeGateway, containerRouterAccess } from './router-access.js';
 import { runningContainer } from './running-container.js';
+import { dockerVolumeStorage, ensureDockerVolumes } from './docker-volumes.js';
 
 export interface DockerDriverOptions {
   /** The engine's address as in DOCKER_HOST; default: dockerode's (DOCKER_HOST, else /var/run/docker.sock). */
   readonly dockerHost?: string;
+  /** Tells this data dir's volumes apart from another's on the same engine (see volumeScope()). */
+  readonly volumeScope?: string;
 }
 
 export interface DockerDriver extends Driver {
@@ -66,6 +69,7 @@ function engineMessage(error: unknown): string {
 export function createDockerDriver(options: DockerDriverOptions = {}): DockerDriver {
   const address = { ...(options.dockerHost !== undefined ? { dockerHost: options.dockerHost } : {}) };
   const docker: Docker = connectEngine(address);
+  const volumeScope = options.volumeScope ?? 'default';
   let availability: DriverAvailability = engineSocketMissing(address)
     ? { available: false, reason: engineUnavailableError(address, 'the socket does not exist').message }
     : { available: true };
@@ -107,7 +111,8 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
     const routerUrl = launch.env.SKIFF_ROUTER_URL;
     const address = routerUrl ? await routerAddress() : null;
     const router = routerUrl && address !== null ? containerRouterAccess(routerUrl, address) : null;
-    const createOptions = containerCreateOptions(launch, image, router);
+    await ensureDockerVolumes(docker, volumeScope, (launch.volumes ?? []).map((volume) => volumeRef(launch, volume.name)));
+    const createOptions = containerCreateOptions(launch, image, router, volumeScope);
     try {
       return await docker.createContainer(createOptions);
     } catch (error) {
@@ -236,5 +241,6 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
     }
   }
 
-  return { kind: 'docker', capabilities, start, recover, usage, checkEngine, routerAddress, reap };
+  const volumes = dockerVolumeStorage(docker, volumeScope);
+  return { kind: 'docker', capabilities, start, recover, usage, checkEngine, routerAddress, reap, volumes };
 }

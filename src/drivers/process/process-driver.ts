@@ -22,7 +22,8 @@ import {
   readProcStatSync,
   readRssBytes,
 } from '../../core/proc.js';
-import type { Driver, DriverCapabilities, InstanceHandle, InstanceLaunch, RunningInstance } from '../driver.js';
+import type { Driver, DriverCapabilities, InstanceHandle, InstanceLaunch, RunningInstance, VolumeStorage } from '../driver.js';
+import { backupDirectory, directoryExists, restoreDirectory, volumeDirectory, volumeEnv } from '../volumes.js';
 import { defaultLogRotation } from './log-rotation.js';
 import type { LogRotation } from './log-rotation.js';
 import { attachToCgroups, detectCgroups, killCgroupProcesses, removeCgroups } from './cgroups.js';
@@ -144,12 +145,13 @@ function spawnDetached(
   launch: InstanceLaunch,
   output: NonNullable<ChildProcess['stdin']>,
   baseEnv: Readonly<Record<string, string>>,
+  volumes: Readonly<Record<string, string>>,
 ): Promise<{ pid: number; exit: Promise<ProcessEnd>; stdin: ChildProcess['stdin'] }> {
   const [file, ...args] = launch.command as [string, ...string[]];
   const child: ChildProcess = spawn(file, args, {
     cwd: launch.directory,
     // SKIFF_INSTANCE_ID also marks the process as this instance's, for reap().
-    env: { ...baseEnv, ...launch.env, PORT: String(launch.port), SKIFF_INSTANCE_ID: launch.instanceId },
+    env: { ...baseEnv, ...launch.env, ...volumes, PORT: String(launch.port), SKIFF_INSTANCE_ID: launch.instanceId },
     // A pipe for a caller that feeds it (a one-off command); it closes with the control plane, which
     // the command sees as the end of its input.
     stdio: [launch.stdin ? 'pipe' : 'ignore', output, output],
@@ -181,8 +183,21 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
     resourceLimits: cgroups.enforced ? { enforced: true } : { enforced: false, reason: cgroups.reason },
   };
 
+  /** A process cannot be given the volume's `path` itself: it gets its own directory, named in SKIFF_VOLUME_<NAME>. */
+  async function prepareVolumes(launch: InstanceLaunch): Promise<Record<string, string>> {
+    const locate = (name: string): string => volumeDirectory(options.dataDir, { environment: launch.environment, service: launch.service, name });
+    const volumes = launch.volumes ?? [];
+    try {
+      for (const volume of volumes) await mkdir(locate(volume.name), { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new SkiffError('SKIFF_DRIVER_START_FAILED', `cannot create the volumes of ${launch.instanceId}: ${(error as Error).message}`, { cause: error });
+    }
+    return volumeEnv(volumes, (volume) => locate(volume.name));
+  }
+
   async function start(requested: InstanceLaunch): Promise<RunningInstance> {
     await checkLaunch(requested);
+    const volumes = await prepareVolumes(requested);
     const logPath = instanceLogPath(requested.logDir, requested.instanceId);
     const exitFile = requested.recordExit ? `${logPath}.exit` : undefined;
     const launch = exitFile ? await recordingExit(requested, exitFile) : requested;
@@ -210,7 +225,7 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
     }
 
     try {
-      const { pid, exit, stdin } = await spawnDetached(launch, output, baseEnv);
+      const { pid, exit, stdin } = await spawnDetached(launch, output, baseEnv, volumes);
       // The process runs briefly outside its cgroups, between fork and this write; anything it
       // forks in that window stays outside. Closing it would need a wrapper process or a shell.
       const attached = await attachToCgroups(cgroupDirs, pid).catch((error: unknown) => {
@@ -293,5 +308,12 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
     return pids.length;
   }
 
-  return { kind: 'process', capabilities, start, recover, usage, reap };
+  const volumes: VolumeStorage = {
+    describe: (ref) => volumeDirectory(options.dataDir, ref),
+    exists: (ref) => directoryExists(volumeDirectory(options.dataDir, ref)),
+    backup: (ref, tarPath) => backupDirectory(volumeDirectory(options.dataDir, ref), tarPath),
+    restore: (ref, tarPath) => restoreDirectory(volumeDirectory(options.dataDir, ref), tarPath),
+  };
+
+  return { kind: 'process', capabilities, start, recover, usage, reap, volumes };
 }

@@ -122,6 +122,7 @@ export function instanceLaunch(options: {
     logDir: path.join(options.dataDir, 'logs', record.environment, record.service),
     ...(options.image !== undefined ? { image: options.image } : {}),
     ...(desired.function ? { function: desired.function } : {}),
+    ...(desired.volumes.length > 0 ? { volumes: desired.volumes } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisrup
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
@@ -22,6 +23,7 @@ import { releaseService } from './release-service.js';
 import { exportRouteTable } from './route-table.js';
 import { routerDeployment, routerDisruptionBudget, routerService } from './router.js';
 import { releaseSecret } from './secret.js';
+import { volumeClaims } from './volume-claims.js';
 
 export type KubernetesObject =
   | INamespace
@@ -30,6 +32,7 @@ export type KubernetesObject =
   | IRoleBinding
   | IConfigMap
   | ISecret
+  | IPersistentVolumeClaim
   | IDeployment
   | IService
   | IPodDisruptionBudget
@@ -77,6 +80,8 @@ export function environmentManifests(input: Omit<EnvironmentManifestInput, 'rout
     routeTableConfigMap(environment, namespace, routeTable),
     ...byName(releases.map((workload) => envConfigMap(environment, namespace, workload))),
     ...byName(secrets),
+    // Before the Deployments that mount them; one per service whatever its releases.
+    ...byName([...releasesByService(releases).values()].flatMap((serviceReleases) => (serviceReleases[0] ? volumeClaims(environment, namespace, serviceReleases[0].service) : []))),
     routerDeployment(environment, namespace, input.routerImage),
     ...byName(releases.map((workload) => releaseDeployment(environment, namespace, workload))),
     routerService(environment, namespace, settings),

@@ -7,6 +7,7 @@ import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
@@ -43,6 +44,7 @@ const models = {
   RoleBinding,
   ConfigMap,
   Secret,
+  PersistentVolumeClaim,
   Deployment,
   Service,
   PodDisruptionBudget,
@@ -74,7 +76,7 @@ describe('the manifests of a kubernetes environment', () => {
 
   it('come in apply order: namespace, rbac, configmaps, secrets, deployments, services, pdb, httproutes', () => {
     const kinds = objects.map((object) => object.kind).filter((kind, index, all) => all[index - 1] !== kind);
-    expect(kinds).toEqual(['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Secret', 'Deployment', 'Service', 'PodDisruptionBudget', 'HTTPRoute']);
+    expect(kinds).toEqual(['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Secret', 'PersistentVolumeClaim', 'Deployment', 'Service', 'PodDisruptionBudget', 'HTTPRoute']);
     expect(new Set(objects.map((object) => object.metadata?.namespace ?? object.metadata?.name))).toEqual(new Set(['skiff-cluster']));
   });
 
@@ -102,11 +104,23 @@ describe('the manifests of a kubernetes environment', () => {
     expect(container.env?.[0]).toEqual({ name: 'PORT', value: '8080' });
   });
 
+  it("keep orders' volume in one PersistentVolumeClaim of the environment, mounted at its path with SKIFF_VOLUME_DATA", () => {
+    const claims = byKind(objects, 'PersistentVolumeClaim');
+    expect(claims.map((claim) => claim.metadata?.name)).toEqual(['orders-volume-data']);
+    expect(claims[0]).toMatchObject({ metadata: { namespace: 'skiff-cluster', labels: { 'skiff.dev/volume': 'data' } }, spec: { accessModes: ['ReadWriteOnce'] } });
+    const pod = byKind(objects, 'Deployment').find((object) => object.metadata?.name === 'orders-v2')!.spec!.template.spec!;
+    expect(pod.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'orders-volume-data' } }]);
+    expect(pod.containers[0]!.volumeMounts).toEqual([{ name: 'data', mountPath: '/var/lib/orders' }]);
+    expect(pod.containers[0]!.env).toContainEqual({ name: 'SKIFF_VOLUME_DATA', value: '/var/lib/orders' });
+    // A service without volumes mounts nothing.
+    expect(byKind(objects, 'Deployment').find((object) => object.metadata?.name === 'catalog-v7')!.spec!.template.spec!.volumes).toBeUndefined();
+  });
+
   it('give env through an immutable ConfigMap named by its content, and secrets through a Secret per release', () => {
     const orders = byKind(objects, 'Deployment').find((object) => object.metadata?.name === 'orders-v2')!;
     const envFrom = orders.spec!.template.spec!.containers[0]!.envFrom!;
     const configMap = byKind(objects, 'ConfigMap').find((object) => object.metadata?.name === envFrom[0]?.configMapRef?.name)!;
-    expect(configMap).toMatchObject({ immutable: true, data: { DATA_DIR: '/data', LOG_LEVEL: 'warn' } });
+    expect(configMap).toMatchObject({ immutable: true, data: { LOG_LEVEL: 'warn' } });
     expect(configMap.metadata?.name).toMatch(/^orders-env-[0-9a-f]{10}$/);
     expect(envFrom[1]).toEqual({ secretRef: { name: 'orders-v2-secrets' } });
     const secret = byKind(objects, 'Secret').find((object) => object.metadata?.name === 'orders-v2-secrets')!;

@@ -10,6 +10,7 @@ import { releaseObjectName, secretName } from './names.js';
 import { containerDefaults, deploymentDefaults, podDefaults } from './pod-defaults.js';
 import { livenessProbe, readinessProbe, startupProbe } from './probes.js';
 import { cpuQuantity, memoryQuantity, wholeSeconds } from './quantities.js';
+import { volumeMountsOf } from './volume-claims.js';
 
 /** Requests equal to limits: the instance gets what the spec grants, as on the local provider (`pids` has no per-container form). */
 function resources(limits: Resources): IContainer['resources'] {
@@ -31,6 +32,7 @@ function container(workload: ReleaseWorkload): IContainer {
   const readiness = service.readiness ? readinessProbe(service.readiness) : undefined;
   const liveness = service.liveness ? livenessProbe(service.liveness) : undefined;
   const startup = startupProbe(service.readiness, service.liveness);
+  const volumes = volumeMountsOf(service);
   return {
     name: service.name,
     image: workload.image,
@@ -39,12 +41,14 @@ function container(workload: ReleaseWorkload): IContainer {
     env: [
       { name: 'PORT', value: String(containerPort) },
       { name: 'SKIFF_INSTANCE_ID', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+      ...volumes.env,
     ],
     envFrom: [
       { configMapRef: { name: envConfigMapNameOf(workload) } },
       ...(Object.keys(workload.secrets).length > 0 ? [{ secretRef: { name: secretName(service.name, workload.release) } }] : []),
     ],
     resources: resources(service.resources),
+    ...(volumes.mounts.length > 0 ? { volumeMounts: volumes.mounts } : {}),
     ...(readiness ? { readinessProbe: readiness } : {}),
     ...(liveness ? { livenessProbe: liveness } : {}),
     ...(startup ? { startupProbe: startup } : {}),
@@ -76,6 +80,7 @@ export function releaseDeployment(environment: string, namespace: string, worklo
         metadata: { labels },
         spec: {
           containers: [container(workload)],
+          ...(service.volumes.length > 0 ? { volumes: volumeMountsOf(service).podVolumes } : {}),
           // The grace period counts from the preStop hook: drain first, then the service's own stopGrace.
           terminationGracePeriodSeconds: drainSeconds + wholeSeconds(service.stopGraceMs, 0),
           enableServiceLinks: false,

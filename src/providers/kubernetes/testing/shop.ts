@@ -22,7 +22,7 @@ export const shopKubernetesEnvironment = `
         resources: { memory: 192Mi, cpu: 1 }
       orders:
         instances: 2
-        env: { LOG_LEVEL: warn, DATA_DIR: /data }
+        env: { LOG_LEVEL: warn }
 `;
 
 export function shopSpecText(): string {
