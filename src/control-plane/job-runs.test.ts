@@ -1,5 +1,5 @@
 /**
- * The job scheduler over a driven clock, with the stand-in executor running real child processes
+ * The job scheduler over a driven clock, with a test executor running real child processes
  * and the history in SQLite on disk: runs on time, retries, timeouts (the process is killed),
  * concurrency policies, a missed time after an outage, and runs a dead control plane left.
  */
@@ -17,7 +17,7 @@ import { createJobRunStore } from '../store/job-run-store.js';
 import type { JobRunStore } from '../store/job-run-store.js';
 import { openDatabase } from '../store/sqlite-store.js';
 import type { NewEvent } from '../store/state-store.js';
-import { createStandInJobRunner } from './job-run-standin.js';
+import { childProcessJobRunner } from './testing/child-process-job-runner.js';
 
 let dir: string;
 let store: JobRunStore;
@@ -48,7 +48,7 @@ function scheduler(jobs: ScheduledJob[]): JobScheduler {
     clock: { now: () => now },
     emit: (event) => events.push(event),
     jobs: () => jobs,
-    startJobRun: createStandInJobRunner({ prepare: async () => ({ directory: dir }), secretEnv: async () => ({}), baseEnv: { PATH: process.env.PATH ?? '' }, dataDir: dir }),
+    startJobRun: childProcessJobRunner({ prepare: async () => ({ directory: dir }), secretEnv: async () => ({}), baseEnv: { PATH: process.env.PATH ?? '' }, dataDir: dir }),
   });
   schedulers.push(created);
   return created;

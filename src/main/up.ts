@@ -26,7 +26,7 @@ import { SkiffControlPlane } from '../control-plane/skiff-control-plane.js';
 import { Timeline } from '../control-plane/timeline.js';
 import { VolumeOperations } from '../control-plane/volume-operations.js';
 import { JobOperations } from '../control-plane/job-operations.js';
-import { createStandInJobRunner } from '../control-plane/job-run-standin.js';
+import { commandRunJobRunner } from '../control-plane/job-run-executor.js';
 import { scheduledJobs } from '../control-plane/scheduled-jobs.js';
 import { JobScheduler, lastRunFailed } from '../reconcile/job-scheduler.js';
 import { createJobRunStore } from '../store/job-run-store.js';
@@ -194,13 +194,7 @@ async function serve(config: ServerConfig): Promise<number> {
     clock: systemClock,
     emit,
     jobs: () => scheduledJobs(controlPlane.state, environments),
-    // STAND-IN until feat/run-release merges: wire its run executor here instead.
-    startJobRun: createStandInJobRunner({
-      prepare: (service) => artifacts.prepare(service),
-      secretEnv,
-      baseEnv: config.instanceBaseEnv,
-      dataDir: config.dataDir,
-    }),
+    startJobRun: commandRunJobRunner((environment) => environments.get(environment)?.runs ?? undefined),
   });
   // Requests are not logged one by one; failures are.
   const app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, runs, volumes, jobs: new JobOperations({ scheduler, store: jobRuns }), monitoring: monitoringPort(monitor), version: skiffVersion, dataDir: config.dataDir, logger: logger.child({ component: 'api' }, { level: 'warn' }) });

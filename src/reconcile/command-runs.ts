@@ -36,6 +36,8 @@ export interface StartCommandRun {
   readonly timeoutMs?: number;
   /** Keep its standard input open for the caller. */
   readonly stdin?: boolean;
+  /** Variables beside the release's (a scheduled job's name and run). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface StartedCommandRun {
@@ -106,7 +108,7 @@ export class CommandRuns {
     });
     let running: RunningCommand;
     try {
-      running = await provider.startCommand({ runId: `run-${run.id}`, release, command, stdin: request.stdin ?? false });
+      running = await provider.startCommand({ runId: `run-${run.id}`, release, command, stdin: request.stdin ?? false, ...(request.env ? { env: request.env } : {}) });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const hint = isSkiffError(error) ? error.hint : undefined;

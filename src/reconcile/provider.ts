@@ -140,6 +140,8 @@ export interface CommandLaunch {
   readonly command: readonly string[];
   /** Keep its standard input open for the caller (`RunningCommand.stdin`). */
   readonly stdin: boolean;
+  /** Variables beside the release's (a scheduled job's name and run). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** What the provider needs to find a command again after a restart: plain JSON, kept with the run. */

@@ -73,11 +73,11 @@ describe('scheduled jobs', () => {
     expect(fs.readFileSync(log, 'utf8')).toMatch(/^\d+ v1\n\d+ v1\n/);
 
     const tallyJob = await waitFor('tally to show a success', () => jobs().find((job) => job.name === 'tally' && job.lastRun?.status === 'succeeded'));
-    expect(tallyJob.lastRun?.output).toBe('tallied\n');
+    expect(tallyJob.lastRun?.output).toBe('tallied');
     expect(Date.parse(tallyJob.nextRunAt!)).toBeGreaterThan(Date.now() - 2_000);
 
     const broken = await waitFor('broken to fail its retry', () => jobs().find((job) => job.name === 'broken' && job.lastRun?.status === 'failed' && job.lastRun.attempt === 2), 30_000);
-    expect(broken.lastRun).toMatchObject({ exitCode: 3, output: 'cannot reach the mail server\n' });
+    expect(broken.lastRun).toMatchObject({ exitCode: 3, output: 'cannot reach the mail server' });
 
     // The failure raises the alert rule over jobFailed(broken); tally's stays quiet.
     const alertStates = async (): Promise<Record<string, string>> =>

@@ -49,6 +49,7 @@ export async function startCommand(deps: CommandLauncherDeps, launch: CommandLau
       ...release.env,
       ...secrets,
       SKIFF_RUN_ID: launch.runId,
+      ...launch.env,
       ...skiffEnv({ service: release.name, environment: deps.environment, release: label }, deps.routerUrl),
     },
     // Some programs read PORT at load even when they only run a task; nothing routes to it.
@@ -56,6 +57,7 @@ export async function startCommand(deps: CommandLauncherDeps, launch: CommandLau
     resources: release.resources,
     logDir: commandLogDir(deps.dataDir, deps.environment, release.name),
     ...(image !== undefined ? { image } : {}),
+    ...(release.volumes.length > 0 ? { volumes: release.volumes } : {}),
     stdin: launch.stdin,
     // A later control plane that adopts it learns how it ended.
     recordExit: true,

@@ -1,18 +1,15 @@
 /**
- * STAND-IN until feat/run-release merges: runs one attempt of a scheduled job as a child process
- * in the release's directory, with the release's environment, secrets and (process driver)
- * volumes. It is the real thing at the smallest scale — a process, its group killed at abort —
- * but not the run executor `skiff run` and release commands use (driver-neutral, limits,
- * output kept as a log, adopted across restarts). At the merge, `main/up.ts` wires that
- * executor to `JobScheduler`'s `startJobRun` instead and this file goes.
+ * For the scheduler's tests: runs one attempt of a scheduled job as a plain child process in the
+ * release's directory, with the release's environment, secrets and (process driver) volumes, its
+ * group stopped at abort. `skiff up` runs jobs as command runs (control-plane/job-run-executor.ts).
  */
 import { spawn } from 'node:child_process';
-import { SkiffError } from '../core/errors.js';
-import { volumeDirectory, volumeEnv } from '../drivers/volumes.js';
-import type { JobRunOutcome, StartJobRun } from '../reconcile/job-scheduler.js';
-import type { DesiredService } from '../spec/desired.js';
+import { SkiffError } from '../../core/errors.js';
+import { volumeDirectory, volumeEnv } from '../../drivers/volumes.js';
+import type { JobRunOutcome, StartJobRun } from '../../reconcile/job-scheduler.js';
+import type { DesiredService } from '../../spec/desired.js';
 
-export interface StandInJobRunnerDeps {
+export interface ChildProcessJobRunnerDeps {
   /** The release's directory (the unpacked artifact, or the source directory). */
   readonly prepare: (service: DesiredService) => Promise<{ readonly directory: string }>;
   readonly secretEnv: (service: DesiredService) => Promise<Readonly<Record<string, string>>>;
@@ -23,11 +20,11 @@ export interface StandInJobRunnerDeps {
 
 const outputKeptChars = 4096;
 
-export function createStandInJobRunner(deps: StandInJobRunnerDeps): StartJobRun {
+export function childProcessJobRunner(deps: ChildProcessJobRunnerDeps): StartJobRun {
   return async (request) => {
     const { service } = request;
     if (service.driver !== 'process') {
-      throw new SkiffError('SKIFF_NOT_SUPPORTED', `job ${request.job}: only process services run jobs until the run executor lands (${service.name} is ${service.driver})`);
+      throw new SkiffError('SKIFF_NOT_SUPPORTED', `job ${request.job}: this test runner runs process services only (${service.name} is ${service.driver})`);
     }
     const { directory } = await deps.prepare(service);
     const secrets = await deps.secretEnv(service);
