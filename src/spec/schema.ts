@@ -11,6 +11,8 @@ import type { AutoscaleSpec, AutoscaleTarget } from './schema-autoscale.js';
 import { defaultParallel, parallelSchema } from './schema-parallel.js';
 import type { ParallelSpec } from './schema-parallel.js';
 import { balanceSchema, routeSchema } from './schema-route.js';
+import { checkFlagOverrides, flagKeySchema, flagOverrideSchema, flagSchema } from './schema-flags.js';
+import type { FlagOverride, FlagSpec, FlagState } from './schema-flags.js';
 import { checkFunctionFields, functionFields } from './schema-function.js';
 import type { FunctionSettings } from './schema-function.js';
 import { checkKubernetesEnvironment, kubernetesSchema, registrySchema } from './schema-kubernetes.js';
@@ -72,6 +74,7 @@ export {
   trafficMatchSchema,
 };
 export type { FunctionSettings };
+export type { FlagOverride, FlagSpec, FlagState };
 export type { AnalysisCheckSpec, AutoscaleSpec, AutoscaleTarget, CanaryStepSpec, CountOrPercent, KubernetesSpec, LatencyPercentile, ParallelSpec, PipelineStageSpec, SpecIssueParams, TrafficMatch };
 
 export const probeSchema = z
@@ -217,6 +220,10 @@ export const environmentSchema = z.strictObject({
     .record(nameSchema, serviceOverrideSchema)
     .default({})
     .describe('per-service overrides in this environment, by service name'),
+  flags: z
+    .record(flagKeySchema, flagOverrideSchema)
+    .optional()
+    .describe('per-flag overrides in this environment, by flag key: state, defaultVariant, targeting'),
 })
   .superRefine((environment, ctx) => checkKubernetesEnvironment(environment, ctx), { when: (payload) => isRecordLike(payload.value) })
   .describe('an environment: a provider and per-service overrides');
@@ -240,6 +247,10 @@ export const specSchema = z
       .record(nameSchema, analysisSchema)
       .default({})
       .describe('analyses by name, used by canary steps (`- analysis: NAME`); `default` is built in unless defined here'),
+    flags: z
+      .record(flagKeySchema, flagSchema)
+      .optional()
+      .describe('feature flags by key, in flagd\'s flag-definition format; served over OFREP, changed at run time with `skiff flag`'),
   })
   .superRefine(
     (spec, ctx) => {
@@ -273,6 +284,9 @@ export const specSchema = z
     when: (payload) => isRecordLike(payload.value),
   })
   .superRefine((spec, ctx) => checkAnalysisReferences(spec as unknown as Record<string, unknown>, ctx), {
+    when: (payload) => isRecordLike(payload.value),
+  })
+  .superRefine((spec, ctx) => checkFlagOverrides(spec as unknown as Record<string, unknown>, ctx), {
     when: (payload) => isRecordLike(payload.value),
   });
 
