@@ -87,6 +87,8 @@ export const errorCatalog = {
   SKIFF_REGISTRY_UNREACHABLE: 'the image registry is not reachable',
   SKIFF_IMAGE_PUSH_FAILED: 'the image registry refused the image',
   SKIFF_KUBE_TIMEOUT: 'the cluster did not reach the state Skiff asked for in time',
+  SKIFF_FLAG_NOT_FOUND: 'the environment has no flag with that key',
+  SKIFF_FLAG_CHANGE_INVALID: 'the flag change would make a flag flagd cannot evaluate',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 

@@ -20,6 +20,7 @@ import type { PipelineSpec } from '../../spec/schema.js';
 import { createPipelineStore } from '../../store/pipeline-store.js';
 import { openDatabase } from '../../store/sqlite-store.js';
 import { buildApp } from '../app.js';
+import { createTestFlags } from './flag-fixtures.js';
 import type { RolloutPort } from '../rollout-port.js';
 import { MemoryControlPlane } from './memory-control-plane.js';
 import { validSpecText } from './spec-fixtures.js';
@@ -53,6 +54,7 @@ export async function buildFullApp(options: { readonly pipelines: Readonly<Recor
     rules: () => ({ alerts: [], notify: [] }),
   });
   const rolloutCalls: string[] = [];
+  const { flags } = createTestFlags(db);
   const app = buildApp({
     controlPlane,
     tokens: access.tokens,
@@ -60,6 +62,7 @@ export async function buildFullApp(options: { readonly pipelines: Readonly<Recor
     pipelines: runner,
     monitoring: monitoringPort(monitor),
     rollouts: recordingRollouts(rolloutCalls),
+    flags,
     version: '1.0.0',
   });
   await app.ready();
@@ -84,6 +87,7 @@ export async function buildFullApp(options: { readonly pipelines: Readonly<Recor
         shutdowns: controlPlane.shutdownCalls,
         runs: runner.list({ limit: 1000 }),
         tokens: access.tokens.list().map(({ lastUsedAt: _lastUsed, ...token }) => token),
+        flags: environments.map((environment) => flags.list(environment)),
       });
     },
     async close() {
