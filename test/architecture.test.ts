@@ -25,7 +25,7 @@ const allowed: Record<string, readonly string[]> = {
   // The API serves the views the modules below it produce (pipeline runs, monitoring views).
   api: ['core', 'spec', 'rollout', 'monitoring', 'pipeline', 'flags'],
   client: ['core', 'api'],
-  cli: ['core', 'config', 'spec', 'api', 'client', 'main'],
+  cli: ['core', 'config', 'spec', 'api', 'client', 'main', 'flags'],
   ui: ['core', 'spec', 'api', 'client'],
   // The control plane implements the API's ports over the environments its providers run.
   'control-plane': ['core', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'monitoring', 'pipeline', 'api', 'flags'],

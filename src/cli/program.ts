@@ -29,6 +29,7 @@ import { registerParallel } from './commands/parallel.js';
 import { registerRollout } from './commands/rollout.js';
 import { registerRestore } from './commands/restore.js';
 import { registerScale } from './commands/scale.js';
+import { registerFlag } from './commands/flag.js';
 import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerStop } from './commands/stop.js';
@@ -130,6 +131,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   registerToken(program, ctx, run);
   registerAudit(program, ctx, run);
   registerExport(program, ctx, run);
+  registerFlag(program, ctx, run);
 
   try {
     await program.parseAsync([...argv], { from: 'node' });
