@@ -3,13 +3,13 @@
  * and its environment's evaluation token, and the stock Node server SDK with
  * @openfeature/ofrep-provider using exactly what the instance received.
  */
-import { spawnSync } from 'node:child_process';
 import { FlagdCore } from '@openfeature/flagd-core';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { OpenFeature, type Client } from '@openfeature/server-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPlatform, waitFor, waitForReady } from './platform.js';
 import type { Platform } from './platform.js';
+import { checkPromtool } from './promtool.js';
 
 let platform: Platform | undefined;
 afterEach(async () => {
@@ -140,15 +140,3 @@ describe('feature flags with the stock OpenFeature server SDK', () => {
     expect(platform.cli(['flag', 'list', '--env', 'dev']).stdout).toMatch(/on 20% \/ off 80% +spec/);
   }, 180_000);
 });
-
-/** `promtool check metrics` on the scrape; skipped loudly outside CI when promtool is missing. */
-function checkPromtool(text: string): void {
-  if (spawnSync('promtool', ['--version']).status !== 0) {
-    if (process.env['CI']) throw new Error('promtool is missing in CI: install the Debian package prometheus');
-    console.warn('SKIPPING promtool check: promtool not installed');
-    return;
-  }
-  const checked = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  expect(`${checked.stdout}${checked.stderr}`.trim()).toBe('');
-  expect(checked.status).toBe(0);
-}
