@@ -22,7 +22,7 @@ declare module 'fastify' {
 
 export const tokenHint =
   'send `authorization: Bearer <token>`: `skiff up` writes the local admin token to <data dir>/token (default .skiff/token); ' +
-  'an admin makes more with `skiff token create NAME --role viewer|deployer|admin [--env E]`';
+  'an admin makes more with `skiff token create NAME --role flags|viewer|deployer|admin [--env E]`';
 
 /** Must be installed before any route is registered, so every route gets the hooks. */
 export function installAccessControl(app: FastifyInstance, tokens: TokenPort): void {
@@ -99,6 +99,11 @@ function authorize(request: FastifyRequest, caller: Caller, access: RouteAccess,
 function forbidden(request: FastifyRequest, caller: Caller, access: RouteAccess, environment?: string): SkiffError {
   const what = `${request.method} ${request.routeOptions.url ?? request.url}`;
   const who = `${caller.name} is ${describeGrant(caller)}`;
+  if (caller.role === 'flags' && access.action !== 'evaluate') {
+    return new SkiffError('SKIFF_FORBIDDEN', `${what} needs the viewer role or more; ${who}, which may only evaluate flags over OFREP`, {
+      hint: 'use a viewer, deployer or admin token for the rest of the API',
+    });
+  }
   if (access.action === 'admin' || caller.role === 'viewer') {
     const role = access.action === 'admin' ? 'admin' : 'deployer or admin';
     return new SkiffError('SKIFF_FORBIDDEN', `${what} needs the ${role} role; ${who}`, {

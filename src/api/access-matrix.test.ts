@@ -27,6 +27,7 @@ const callers: Readonly<Record<string, Grant>> = {
   'deployer-dev': { role: 'deployer', environments: ['dev'] },
   'deployer-prod': { role: 'deployer', environments: ['prod'] },
   admin: { role: 'admin', environments: null },
+  'flags-dev': { role: 'flags', environments: ['dev'] },
 };
 
 /**
@@ -110,7 +111,7 @@ const pattern = (route: string): string => route.replace(/\{(\w+)\}/g, ':$1');
 /** A request a permitted caller could make to the route, aimed at `target` where it has an environment. */
 function sampleOf(operation: Operation, target: Target): Sample {
   const param = (name: string): string =>
-    ({ env: target, service: 'catalog', name: name === 'name' && operation.path.startsWith('/api/v1/tokens') ? 'victim' : 'API_KEY', stage: 'gate', id: String(approvalRun[target]) })[name] ??
+    ({ env: target, service: 'catalog', name: name === 'name' && operation.path.startsWith('/api/v1/tokens') ? 'victim' : 'API_KEY', stage: 'gate', id: String(approvalRun[target]), flag: 'new-checkout', key: 'new-checkout' })[name] ??
     'x';
   const url = operation.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(param(name)));
   const spec = { text: validSpecText, file: 'skiff.yaml', baseDir: '/srv/shop' };
@@ -129,6 +130,9 @@ function sampleOf(operation: Operation, target: Target): Sample {
     'POST /api/v1/pipelines/runs/{id}/stages/{stage}/approve': {},
     'POST /api/v1/tokens': { name: 'made-here', role: 'viewer' },
     'POST /api/v1/environments/{env}/services/{service}/runs': { command: ['node', 'migrate.mjs'] },
+    'POST /api/v1/environments/{env}/flags/{flag}': { state: 'DISABLED' },
+    'POST /api/v1/environments/{env}/flags/{flag}/rollout': { percent: 30 },
+    'POST /ofrep/v1/evaluate/flags/{key}': { context: { targetingKey: 'u1' } },
   };
   const payload = payloads[key(operation)] ?? (operation.method === 'DELETE' ? undefined : {});
   return { url, ...(payload === undefined ? {} : { payload }) };
@@ -143,8 +147,15 @@ const adminOnly = (grant: Grant) => grant.role === 'admin';
 const anyToken = () => true;
 const intended: Readonly<Record<string, (target: Target) => (grant: Grant) => boolean>> = {
   'POST /api/v1/apply': () => adminOnly,
-  'POST /api/v1/validate': () => anyToken,
-  'POST /api/v1/plan': () => anyToken,
+  // Any token that may read: a flags token may only evaluate.
+  'POST /api/v1/validate': () => (grant) => allows(grant, 'read'),
+  'POST /api/v1/plan': () => (grant) => allows(grant, 'read'),
+  // Evaluation needs no more than read, and a flags token: in its environment (chosen by the token).
+  'POST /ofrep/v1/evaluate/flags/{key}': () => (grant) => allowsSomewhere(grant, 'evaluate'),
+  'POST /ofrep/v1/evaluate/flags': () => (grant) => allowsSomewhere(grant, 'evaluate'),
+  'POST /api/v1/environments/{env}/flags/{flag}': deployIn,
+  'POST /api/v1/environments/{env}/flags/{flag}/rollout': deployIn,
+  'POST /api/v1/environments/{env}/flags/{flag}/reset': deployIn,
   'POST /api/v1/environments/{env}/services/{service}/scale': deployIn,
   'POST /api/v1/environments/{env}/services/{service}/deploy': deployIn,
   'POST /api/v1/environments/{env}/services/{service}/rollback': deployIn,
@@ -189,7 +200,7 @@ describe('the route list', () => {
   it('has every route declaring what it needs; only liveness is public', () => {
     expect(operations.length).toBeGreaterThan(30);
     expect(operations.filter((operation) => operation.access.public).map(key)).toEqual(['GET /api/v1/health']);
-    for (const operation of operations) if (!operation.access.public) expect(operation.access.action, key(operation)).toMatch(/^(read|deploy|admin)$/);
+    for (const operation of operations) if (!operation.access.public) expect(operation.access.action, key(operation)).toMatch(/^(read|deploy|admin|evaluate)$/);
   });
 
   it('offers no way to change the audit log', () => {
@@ -226,7 +237,7 @@ describe('every mutating route against every role and environment scope', () => 
             expect(await snapshot(), `${what} changed something`).toBe(before);
           }
           const entries = access.audit.list({ limit: 10 }).filter((entry) => entry.id > auditBefore);
-          const changes = operation.access.action !== 'read';
+          const changes = operation.access.action !== 'read' && operation.access.action !== 'evaluate';
           if (!allowed) {
             // Refusals are counted in one row per client and minute.
             expect(refusalsOf(caller), what).toBe(refusalsBefore + 1);

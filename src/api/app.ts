@@ -7,6 +7,7 @@ import { installAccessControl } from './access-control.js';
 import type { AuditPort, TokenPort } from './access-port.js';
 import { installAuditLog } from './audit-log.js';
 import type { ControlPlane } from './control-plane.js';
+import type { FlagsPort } from './flags-port.js';
 import type { MonitoringPort } from './monitoring-port.js';
 import type { PipelinePort } from './pipeline-port.js';
 import type { RolloutPort } from './rollout-port.js';
@@ -18,10 +19,12 @@ import { accessRoutes } from './routes/access.js';
 import { alertRoutes } from './routes/alerts.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { eventRoutes } from './routes/events.js';
+import { flagRoutes } from './routes/flags.js';
 import { healthRoutes } from './routes/health.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { homeRoutes } from './routes/home.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { ofrepRoutes } from './routes/ofrep.js';
 import { releaseRoutes } from './routes/releases.js';
 import { revisionRoutes } from './routes/revisions.js';
 import { rolloutRoutes } from './routes/rollouts.js';
@@ -58,6 +61,8 @@ export interface AppDeps {
   readonly volumes?: VolumePort;
   /** Scheduled jobs and their runs; without it those routes are not served. */
   readonly jobs?: JobPort;
+  /** Feature flags and OFREP; without it those routes are not served. */
+  readonly flags?: FlagsPort;
   /** Named in SKIFF_DISK_FULL answers. */
   readonly dataDir?: string;
 }
@@ -100,5 +105,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.runs) app.register(runRoutes(deps.runs));
   if (deps.volumes) app.register(volumeRoutes(deps.volumes));
   if (deps.jobs) app.register(jobRoutes(deps.jobs));
+  if (deps.flags) {
+    app.register(flagRoutes(deps.flags));
+    app.register(ofrepRoutes(deps.flags));
+  }
   return app;
 }

@@ -34,8 +34,9 @@ export function installAuditLog(app: FastifyInstance, audit: AuditPort): void {
     const status = reply.statusCode;
     const access = accessOf(request);
     const refused = status === 401 || status === 403;
-    // A change is a call that is not a GET and needs more than read (validate and plan change nothing).
-    const change = request.method !== 'GET' && request.method !== 'HEAD' && access !== 'public' && access.action !== 'read';
+    // A change is a call that is not a GET and needs more than read (validate and plan change
+    // nothing); a flag evaluation (OFREP's POST) changes nothing either.
+    const change = request.method !== 'GET' && request.method !== 'HEAD' && access !== 'public' && access.action !== 'read' && access.action !== 'evaluate';
     if (!refused && !change) return payload;
     const caller = knownCaller(request);
     try {

@@ -3,6 +3,8 @@ import type { ErrorCode } from '../core/errors.js';
 
 const exact: Partial<Record<ErrorCode, number>> = {
   SKIFF_NOT_FOUND: 404,
+  SKIFF_FLAG_NOT_FOUND: 404,
+  SKIFF_FLAG_CHANGE_INVALID: 422,
   SKIFF_BAD_REQUEST: 400,
   SKIFF_NO_REVISION: 409,
   // A service directory that does not exist is a mistake in the applied spec, not a server fault.

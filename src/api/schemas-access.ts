@@ -12,14 +12,24 @@ const tokenNameSchema = z
 export const createTokenBodySchema = z
   .strictObject({
     name: tokenNameSchema.describe('who or what uses the token; recorded as the author of every change made with it'),
-    role: z.enum(roles).describe('viewer reads; deployer also deploys, promotes, rolls back, scales and approves; admin may do everything'),
+    role: z.enum(roles).describe('flags only evaluates feature flags over OFREP in its one environment; viewer reads; deployer also deploys, promotes, rolls back, scales and approves; admin may do everything'),
     environments: z
       .array(z.string().min(1).max(100))
       .min(1)
       .optional()
-      .describe('a deployer only: the environments it may change (default: every environment)'),
+      .describe('a deployer: the environments it may change (default: every environment); a flags token: its one environment (required)'),
   })
   .superRefine((body, ctx) => {
+    if (body.role === 'flags') {
+      if (body.environments?.length !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments'],
+          message: 'a flags token evaluates flags in exactly one environment: give environments: [ENV] (`--env ENV`)',
+        });
+      }
+      return;
+    }
     if (body.environments !== undefined && body.role !== 'deployer') {
       ctx.addIssue({
         code: 'custom',

@@ -55,7 +55,7 @@ describe('skiff token', () => {
   it('refuses bad input with a clear error and creates nothing', async () => {
     const badRole = await cli.run(['token', 'create', 'x', '--role', 'owner']);
     expect(badRole.code).toBe(1);
-    expect(badRole.stderr).toContain('must be one of viewer, deployer, admin');
+    expect(badRole.stderr).toContain('must be one of flags, viewer, deployer, admin');
     const viewerEnv = await cli.run(['token', 'create', 'x', '--role', 'viewer', '--env', 'dev']);
     expect(viewerEnv.code).toBe(1);
     expect(viewerEnv.stderr).toContain('body.environments: only a deployer token is limited to environments');

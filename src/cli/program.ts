@@ -36,6 +36,7 @@ import { registerScale } from './commands/scale.js';
 import { registerSchema } from './commands/schema.js';
 import { registerVolume } from './commands/volume.js';
 import { registerJobs } from './commands/jobs.js';
+import { registerFlag } from './commands/flag.js';
 import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerStop } from './commands/stop.js';
@@ -147,6 +148,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   registerExport(program, ctx, run);
   registerVolume(program, ctx, run);
   registerJobs(program, ctx, run);
+  registerFlag(program, ctx, run);
 
   try {
     await program.parseAsync([...argv], { from: 'node' });

@@ -25,6 +25,7 @@ import type {
 import type { AuditEntry, Caller, NewToken, Role, TokenInfo } from '../api/access-port.js';
 import type { AlertState, AlertView, SeriesPoint, SeriesQuery, TopView } from '../api/monitoring-port.js';
 import type { PipelineRunView } from '../api/pipeline-port.js';
+import type { EffectiveFlag, FlagChange, FlagChangeResult, FlagRevision } from '../api/flags-port.js';
 import type { ParallelView, RolloutAction, RolloutView } from '../api/rollout-port.js';
 import type { CommandRunOutputLine, CommandRunView } from '../api/run-port.js';
 import type { VolumeBackup, VolumeInfo } from '../api/volume-port.js';
@@ -75,6 +76,13 @@ export interface ApiClient {
   apply(source: SpecSource, options?: { readonly author?: string; readonly message?: string }): Promise<ApplyResult>;
   environments(): Promise<readonly string[]>;
   status(environment: string): Promise<StatusReport>;
+  /** The flags of an environment as evaluated now. */
+  flags(environment: string): Promise<readonly EffectiveFlag[]>;
+  flag(environment: string, key: string): Promise<EffectiveFlag>;
+  /** Needs deploy in the environment; a run-time change in force until resetFlag. */
+  changeFlag(options: { readonly environment: string; readonly key: string; readonly change: FlagChange }): Promise<FlagChangeResult>;
+  resetFlag(environment: string, key: string): Promise<FlagChangeResult>;
+  flagRevisions(environment: string, key: string, limit?: number): Promise<readonly FlagRevision[]>;
   scale(options: {
     readonly environment: string;
     readonly service: string;
@@ -259,6 +267,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const servicePath = (environment: string, service: string): string =>
     `/api/v1/environments/${encodeURIComponent(environment)}/services/${encodeURIComponent(service)}`;
   const runPath = (environment: string, id: number): string => `/api/v1/environments/${encodeURIComponent(environment)}/runs/${id}`;
+  const flagsPath = (environment: string, key?: string): string =>
+    `/api/v1/environments/${encodeURIComponent(environment)}/flags${key === undefined ? '' : `/${encodeURIComponent(key)}`}`;
   const logQuery = (query: LogQuery, follow: boolean): Query => ({
     tail: query.tail,
     instance: query.instance,
@@ -281,6 +291,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     environments: () => json('GET', '/api/v1/environments'),
     status: (environment) => json('GET', `/api/v1/environments/${encodeURIComponent(environment)}/status`),
     scale: ({ environment, service, ...body }) => json('POST', `${servicePath(environment, service)}/scale`, { body }),
+    flags: (environment) => json('GET', flagsPath(environment)),
+    flag: (environment, key) => json('GET', flagsPath(environment, key)),
+    changeFlag: ({ environment, key, change: { kind, ...body } }) => json('POST', kind === 'set' ? flagsPath(environment, key) : `${flagsPath(environment, key)}/rollout`, { body }),
+    resetFlag: (environment, key) => json('POST', `${flagsPath(environment, key)}/reset`),
+    flagRevisions: (environment, key, limit) => json('GET', `${flagsPath(environment, key)}/revisions`, { query: { limit } }),
     async logs(query) {
       const response = await send('GET', `${servicePath(query.environment, query.service)}/logs`, { query: logQuery(query, false) });
       return parseNdjson<LogLine>(await response.text());

@@ -94,6 +94,8 @@ export const errorCatalog = {
   SKIFF_COMMAND_RUN_NOT_FOUND: 'no such command run',
   SKIFF_COMMAND_START_FAILED: 'the command could not be started',
   SKIFF_COMMAND_RUN_FINISHED: 'the command run has ended',
+  SKIFF_FLAG_NOT_FOUND: 'the environment has no flag with that key',
+  SKIFF_FLAG_CHANGE_INVALID: 'the flag change would make a flag flagd cannot evaluate',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 

@@ -18,6 +18,7 @@ import { loadServerConfig } from '../config/server-config.js';
 import type { ServerConfig, ServerFlags } from '../config/server-config.js';
 import { createLocalArtifacts } from '../control-plane/artifacts-port.js';
 import { EnvironmentRegistry } from '../control-plane/environment-registry.js';
+import { EvaluationTokens } from '../control-plane/flag-tokens.js';
 import { alertRulesOf, createMonitoringSources, monitoringPort } from '../control-plane/monitoring-sources.js';
 import { createPipelineRunner } from '../control-plane/pipeline-control.js';
 import { RolloutOperations } from '../control-plane/rollout-operations.js';
@@ -32,6 +33,8 @@ import { JobScheduler, lastRunFailed } from '../reconcile/job-scheduler.js';
 import { createJobRunStore } from '../store/job-run-store.js';
 import type { DesiredService } from '../spec/desired.js';
 import type { Driver } from '../drivers/driver.js';
+import { FlagMetrics } from '../flags/flag-metrics.js';
+import { FlagService } from '../flags/flag-service.js';
 import { createDrivers } from '../drivers/registry.js';
 import { LogCollector } from '../monitoring/log-collector.js';
 import { Monitor } from '../monitoring/monitor.js';
@@ -44,6 +47,7 @@ import { auditArchivePath } from '../store/audit-archive.js';
 import { createAuditStore } from '../store/audit-store.js';
 import { createCommandRunStore } from '../store/command-run-store.js';
 import { createDeploymentStore } from '../store/deployment-store.js';
+import { createFlagStore } from '../store/flag-store.js';
 import { applyRetention, scheduleRetention } from '../store/retention.js';
 import { createAesGcmCipher } from '../store/secret-cipher.js';
 import { createSecretStore } from '../store/secret-store.js';
@@ -104,10 +108,18 @@ async function serve(config: ServerConfig): Promise<number> {
     (error) => logger.error({ err: error }, 'could not apply retention to events and audit'),
   );
   const localToken = ensureLocalAdminToken({ tokens, dataDir: config.dataDir, user: localUser() });
+  const flagStore = createFlagStore(database, systemClock);
+  const flagMetrics = new FlagMetrics();
+  const flags = new FlagService({ store: flagStore, latestSpec: () => store.latestRevision()?.spec ?? null, metrics: flagMetrics });
+  const evaluationTokens = new EvaluationTokens({ tokens, store: flagStore, endpoint: apiUrlForInstances(config) });
   const deployments = createDeploymentStore<Deployment, ParallelRun>(database, systemClock);
   const commandRuns = createCommandRunStore<CommandRun>(database);
   const emit = (event: NewEvent): void => timeline.emit(event);
-  const secretEnv = async (desired: DesiredService): Promise<Readonly<Record<string, string>>> => secrets.values(desired.environment, desired.name, desired.secrets);
+  // The flag evaluation variables, then the service's own secrets, which may override them.
+  const secretEnv = async (desired: DesiredService): Promise<Readonly<Record<string, string>>> => ({
+    ...evaluationTokens.env(desired.environment),
+    ...secrets.values(desired.environment, desired.name, desired.secrets),
+  });
   const environments = new EnvironmentRegistry({
     mainEnvironment: config.environment,
     routerPort: config.routerPort,
@@ -197,7 +209,23 @@ async function serve(config: ServerConfig): Promise<number> {
     startJobRun: commandRunJobRunner((environment) => environments.get(environment)?.runs ?? undefined),
   });
   // Requests are not logged one by one; failures are.
-  const app = buildApp({ controlPlane, tokens, audit, pipelines, rollouts, runs, volumes, jobs: new JobOperations({ scheduler, store: jobRuns }), monitoring: monitoringPort(monitor), version: skiffVersion, dataDir: config.dataDir, logger: logger.child({ component: 'api' }, { level: 'warn' }) });
+  const monitoring = monitoringPort(monitor);
+  const metricsText = async (): Promise<string> => `${await monitoring.metricsText()}${await flagMetrics.text()}`;
+  const app = buildApp({
+    controlPlane,
+    tokens,
+    audit,
+    pipelines,
+    rollouts,
+    runs,
+    volumes,
+    jobs: new JobOperations({ scheduler, store: jobRuns }),
+    flags,
+    monitoring: { ...monitoring, metricsText },
+    version: skiffVersion,
+    dataDir: config.dataDir,
+    logger: logger.child({ component: 'api' }, { level: 'warn' }),
+  });
 
   const latest = store.latestRevision();
   monitor.start();
@@ -292,6 +320,12 @@ function invalidSpec(file: string, errors: readonly ErrorDetail[]): SkiffError {
     details: errors,
     hint: 'fix the errors listed and start again; `skiff validate` checks a file without applying it',
   });
+}
+
+/** The API as an instance on this machine reaches it: a wildcard listen address is reached on loopback. */
+function apiUrlForInstances(config: ServerConfig): string {
+  const host = config.apiHost === '0.0.0.0' || config.apiHost === '::' ? '127.0.0.1' : config.apiHost;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.apiPort}`;
 }
 
 function localUser(): string {

@@ -12,6 +12,8 @@ import { defaultParallel, parallelSchema } from './schema-parallel.js';
 import type { ParallelSpec } from './schema-parallel.js';
 import { releaseCommandSchema } from './schema-release.js';
 import { balanceSchema, routeSchema } from './schema-route.js';
+import { checkFlagOverrides, flagKeySchema, flagOverrideSchema, flagSchema } from './schema-flags.js';
+import type { FlagOverride, FlagSpec, FlagState } from './schema-flags.js';
 import { checkFunctionFields, functionFields } from './schema-function.js';
 import type { FunctionSettings } from './schema-function.js';
 import { checkKubernetesEnvironment, kubernetesSchema, registrySchema } from './schema-kubernetes.js';
@@ -78,6 +80,7 @@ export {
 };
 export type { FunctionSettings, JobSpec, VolumeMount, VolumeSpec };
 export { volumesSchema };
+export type { FlagOverride, FlagSpec, FlagState };
 export type { AnalysisCheckSpec, AutoscaleSpec, AutoscaleTarget, CanaryStepSpec, CountOrPercent, KubernetesSpec, LatencyPercentile, ParallelSpec, PipelineStageSpec, SpecIssueParams, TrafficMatch };
 
 export const probeSchema = z
@@ -235,6 +238,10 @@ export const environmentSchema = z.strictObject({
     .record(nameSchema, serviceOverrideSchema)
     .default({})
     .describe('per-service overrides in this environment, by service name'),
+  flags: z
+    .record(flagKeySchema, flagOverrideSchema)
+    .optional()
+    .describe('per-flag overrides in this environment, by flag key: state, defaultVariant, targeting'),
 })
   .superRefine((environment, ctx) => checkKubernetesEnvironment(environment, ctx), { when: (payload) => isRecordLike(payload.value) })
   .describe('an environment: a provider and per-service overrides');
@@ -259,6 +266,10 @@ export const specSchema = z
       .default({})
       .describe('analyses by name, used by canary steps (`- analysis: NAME`); `default` is built in unless defined here'),
     jobs: jobsSchema,
+    flags: z
+      .record(flagKeySchema, flagSchema)
+      .optional()
+      .describe('feature flags by key, in flagd\'s flag-definition format; served over OFREP, changed at run time with `skiff flag`'),
   })
   .superRefine(
     (spec, ctx) => {
@@ -295,6 +306,9 @@ export const specSchema = z
     when: (payload) => isRecordLike(payload.value),
   })
   .superRefine((spec, ctx) => checkJobReferences(spec as unknown as Record<string, unknown>, ctx), {
+    when: (payload) => isRecordLike(payload.value),
+  })
+  .superRefine((spec, ctx) => checkFlagOverrides(spec as unknown as Record<string, unknown>, ctx), {
     when: (payload) => isRecordLike(payload.value),
   });
 

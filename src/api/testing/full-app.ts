@@ -21,6 +21,7 @@ import { createPipelineStore } from '../../store/pipeline-store.js';
 import { openDatabase } from '../../store/sqlite-store.js';
 import { buildApp } from '../app.js';
 import type { RunPort } from '../run-port.js';
+import { createTestFlags } from './flag-fixtures.js';
 import type { RolloutPort } from '../rollout-port.js';
 import { MemoryControlPlane } from './memory-control-plane.js';
 import { validSpecText } from './spec-fixtures.js';
@@ -54,6 +55,7 @@ export async function buildFullApp(options: { readonly pipelines: Readonly<Recor
     rules: () => ({ alerts: [], notify: [] }),
   });
   const rolloutCalls: string[] = [];
+  const { flags } = createTestFlags(db);
   const app = buildApp({
     controlPlane,
     tokens: access.tokens,
@@ -62,6 +64,7 @@ export async function buildFullApp(options: { readonly pipelines: Readonly<Recor
     monitoring: monitoringPort(monitor),
     rollouts: recordingRollouts(rolloutCalls),
     runs: recordingRuns(rolloutCalls),
+    flags,
     version: '1.0.0',
   });
   await app.ready();
@@ -86,6 +89,7 @@ export async function buildFullApp(options: { readonly pipelines: Readonly<Recor
         shutdowns: controlPlane.shutdownCalls,
         runs: runner.list({ limit: 1000 }),
         tokens: access.tokens.list().map(({ lastUsedAt: _lastUsed, ...token }) => token),
+        flags: environments.map((environment) => flags.list(environment)),
       });
     },
     async close() {

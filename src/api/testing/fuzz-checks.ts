@@ -6,6 +6,8 @@
 import { errorCatalog } from '../../core/errors.js';
 import type { FuzzRequest } from './fuzz-requests.js';
 
+const ofrepErrorCodes: readonly string[] = ['PARSE_ERROR', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'GENERAL', 'FLAG_NOT_FOUND'];
+
 export interface FuzzAnswer {
   readonly status: number;
   readonly contentType: string;
@@ -20,11 +22,15 @@ export function answerProblem(answer: FuzzAnswer): string | null {
   if (answer.status >= 200 && answer.status < 300) return null;
   if (answer.status < 400 || answer.status >= 500) return `status ${answer.status}: ${answer.body.slice(0, 500)}`;
   if (!answer.contentType.startsWith('application/json')) return `a ${answer.status} answered ${answer.contentType}`;
-  let body: { code?: unknown; message?: unknown };
+  let body: { code?: unknown; message?: unknown; errorCode?: unknown; errorDetails?: unknown };
   try {
     body = JSON.parse(answer.body) as typeof body;
   } catch {
     return `a ${answer.status} whose body is not JSON: ${answer.body.slice(0, 200)}`;
+  }
+  // The OFREP routes answer in OFREP's format: one of its error codes, with details.
+  if (body.code === undefined && typeof body.errorCode === 'string' && ofrepErrorCodes.includes(body.errorCode)) {
+    return typeof body.errorDetails === 'string' && body.errorDetails !== '' ? null : `a ${answer.status} (${body.errorCode}) without errorDetails`;
   }
   if (typeof body.code !== 'string' || !Object.hasOwn(errorCatalog, body.code)) return `a ${answer.status} with code ${String(body.code)}, not in the catalog`;
   if (typeof body.message !== 'string' || body.message.trim() === '') return `a ${answer.status} (${body.code}) without a message`;

@@ -1,0 +1,39 @@
+/**
+ * The flags an environment evaluates: the spec's definitions with the environment's overrides,
+ * and on top of them the run-time changes (`skiff flag set|rollout`) until they are reset.
+ */
+import { applyFlagOverride } from '../spec/schema-flags.js';
+import type { FlagSpec, Spec } from '../spec/schema.js';
+
+export type FlagSource = 'spec' | 'runtime';
+
+export interface EffectiveFlag {
+  readonly key: string;
+  readonly flag: FlagSpec;
+  /** `runtime`: a run-time change is in force; `skiff flag reset` goes back to the spec's. */
+  readonly source: FlagSource;
+  /** The definition the spec gives the environment (what a reset returns to). */
+  readonly specFlag: FlagSpec;
+}
+
+/** The spec's flags as the environment defines them. Revisions saved before flags existed have none. */
+export function specFlagsFor(spec: Spec, environment: string): Record<string, FlagSpec> {
+  const overrides = spec.environments[environment]?.flags ?? {};
+  const flags: Record<string, FlagSpec> = {};
+  for (const [key, flag] of Object.entries(spec.flags ?? {})) flags[key] = applyFlagOverride(flag, overrides[key]);
+  return flags;
+}
+
+/**
+ * A run-time change wins over the spec's definition; a change to a flag the spec no longer
+ * defines is not served (the flag is gone), but kept, so it returns with the flag.
+ */
+export function effectiveFlags(specFlags: Readonly<Record<string, FlagSpec>>, runtime: ReadonlyMap<string, FlagSpec>): EffectiveFlag[] {
+  return Object.keys(specFlags)
+    .sort()
+    .map((key) => {
+      const specFlag = specFlags[key] as FlagSpec;
+      const changed = runtime.get(key);
+      return { key, flag: changed ?? specFlag, source: changed ? 'runtime' : 'spec', specFlag };
+    });
+}
