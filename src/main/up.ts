@@ -28,6 +28,7 @@ import { createDrivers } from '../drivers/registry.js';
 import { LogCollector } from '../monitoring/log-collector.js';
 import { Monitor } from '../monitoring/monitor.js';
 import { RollupStore } from '../monitoring/rollup-store.js';
+import { createImagePublisher } from '../providers/kubernetes/images/index.js';
 import { createProviderFactories } from '../providers/registry.js';
 import type { Deployment } from '../reconcile/deployment.js';
 import type { ParallelRun } from '../reconcile/parallel-run.js';
@@ -108,6 +109,11 @@ async function serve(config: ServerConfig): Promise<number> {
       logger,
       prepare: (desired) => artifacts.prepare(desired),
       secretEnv: async (desired) => secrets.values(desired.environment, desired.name, desired.secrets),
+      kubernetes: {
+        specDir: path.dirname(config.specPath),
+        kubeconfigDefaults: config.kubeconfig,
+        publishImage: createImagePublisher({ engine: docker, archivePath: (digest) => artifacts.archivePath(digest), verify: (digest) => artifacts.verify(digest) }),
+      },
     }),
     controller: {
       deployments,
