@@ -162,6 +162,15 @@ describe('KubernetesProvider', () => {
     expect(watching.message).toMatch(/^user "skiff-test" may not list pods in namespace "skiff-dev"/);
   });
 
+  it('reports no route table version (instead of failing) when the API server stops answering it', async () => {
+    const api = await fakeApi();
+    const subject = provider(api);
+    await subject.start(environment(web()));
+    expect(await subject.routeTableVersion()).toBe(0);
+    api.setToken('expired');
+    expect(await subject.routeTableVersion()).toBeNull();
+  });
+
   it('writes nothing when the credentials cannot watch the pods', async () => {
     const api = await fakeApi({ namespaces: [namespace], forbidden: [{ verb: 'list', resource: 'pods' }] });
     const subject = provider(api);
@@ -244,19 +253,29 @@ describe('KubernetesProvider', () => {
     });
   });
 
-  it('a release whose image push fails is refused with the push error and nothing of it is applied', async () => {
+  it('a place whose image push fails applies nothing and is a crashed instance with the reason, placed again by restart', async () => {
     const api = await fakeApi();
     const events: NewEvent[] = [];
-    const refused: PublishImage = async () => {
-      throw new SkiffError('SKIFF_IMAGE_PUSH_FAILED', 'the registry refused the push of 127.0.0.1:5000/skiff/web:abababababab: 405 Method Not Allowed');
+    let registryRefuses = true;
+    const publish: PublishImage = async (release, registry) => {
+      if (registryRefuses) throw new SkiffError('SKIFF_IMAGE_PUSH_FAILED', 'the registry refused the push of 127.0.0.1:5000/skiff/web:abababababab: 405 Method Not Allowed');
+      return publishedImages(release, registry);
     };
-    const subject = withContext(api, { ...contextWith((event) => events.push(event)) }, refused);
+    const subject = withContext(api, contextWith((event) => events.push(event)), publish);
     await subject.start(environment(web()));
-    const error = await failure(subject.place(web()));
-    expect(error.code).toBe('SKIFF_IMAGE_PUSH_FAILED');
+    await subject.place(web());
+    const [unplaced] = subject.observed();
+    expect(unplaced).toMatchObject({ service: 'web', release: 'v1', configHash: 'hash-v1', state: 'crashed', address: null });
+    expect(unplaced?.reason).toBe('its image could not be pushed: the registry refused the push of 127.0.0.1:5000/skiff/web:abababababab: 405 Method Not Allowed [SKIFF_IMAGE_PUSH_FAILED]');
+    expect(unplaced?.nextStartAt).toBeGreaterThan(Date.now());
     expect((await subject.client.list(kubeResources.Deployment)).items).toEqual([]);
     expect((await subject.client.list(kubeResources.ConfigMap)).items.map((object) => object.metadata.name)).toEqual(['skiff-router-routes']);
-    expect(events.find((event) => event.type === 'release.image-failed')?.message).toContain('its image could not be pushed, nothing was applied: the registry refused the push');
+    expect(events.find((event) => event.type === 'release.image-failed')?.message).toContain('its image could not be pushed, nothing was applied');
+
+    registryRefuses = false;
+    await subject.restart(unplaced!.id, web());
+    await waitFor(() => expect(states(subject)).toEqual(['v1:ready']));
+    expect((await subject.client.getScale(kubeResources.Deployment, 'web-v1')).spec.replicas).toBe(1);
   });
 
   it('prunes the objects of a release no longer desired once its pods are gone, and never objects without its labels', async () => {

@@ -27,6 +27,7 @@ import { deploymentNameOf, releaseNameOf, releaseObjects } from './provider/rele
 import { RouteTableConfigMap } from './provider/route-table-config-map.js';
 import { KeyedSerial } from './provider/keyed-serial.js';
 import { SkiffObjects } from './provider/skiff-objects.js';
+import { UnplacedInstances } from './provider/unplaced-instances.js';
 
 /** The release's image pushed to a registry, by digest (the images module's `releaseImage`, bound to this machine's artifacts and engine). */
 export type PublishImage = (release: DesiredService, registry: string) => Promise<{ readonly reference: string; readonly digest: string; readonly pushed: boolean }>;
@@ -90,12 +91,15 @@ export class KubernetesProvider implements Provider {
   /** The Deployments of the releases the desired state runs; null until the first `follow`. */
   private wanted: ReadonlySet<string> | null = null;
   private pruning: Promise<void> = Promise.resolve();
+  private readonly unplaced: UnplacedInstances;
   private closed = false;
 
   constructor(
     private readonly context: ProviderContext,
     private readonly deps: KubernetesProviderDeps,
-  ) {}
+  ) {
+    this.unplaced = new UnplacedInstances({ environment: context.environment, clock: deps.clock });
+  }
 
   get environment(): string {
     return this.context.environment;
@@ -168,17 +172,24 @@ export class KubernetesProvider implements Provider {
   }
 
   observed(service?: string): readonly ObservedInstance[] {
-    return this.cluster?.pods.instances(service) ?? [];
+    const unplaced = this.unplaced.instances(service);
+    const pods = this.podInstances(service);
+    return unplaced.length === 0 ? pods : [...pods, ...unplaced];
   }
 
   observedVersion(): number {
-    return this.cluster?.pods.version ?? 0;
+    return (this.cluster?.pods.version ?? 0) + this.unplaced.version;
+  }
+
+  private podInstances(service?: string): ObservedInstance[] {
+    return this.cluster?.pods.instances(service) ?? [];
   }
 
   /**
    * One more replica of the release's Deployment (created with its ConfigMap and Secret when new);
-   * resolves once the new pod exists. The release's image is pushed first: a push that fails
-   * (SKIFF_IMAGE_PUSH_FAILED) leaves the cluster as it was.
+   * resolves once the new pod exists. The release's image is pushed first: when that fails
+   * (SKIFF_IMAGE_PUSH_FAILED, SKIFF_REGISTRY_UNREACHABLE…) nothing is applied, and the place is a
+   * crashed instance with the reason, tried again by `restart` after its back-off.
    */
   async place(release: DesiredService): Promise<void> {
     const deployment = deploymentNameOf(release);
@@ -188,7 +199,16 @@ export class KubernetesProvider implements Provider {
     const target = this.activePods(release.name, releaseNameOf(release)) + inFlight + 1;
     this.placing.set(deployment, inFlight + 1);
     try {
-      const image = await this.imageOf(release);
+      let image: string;
+      try {
+        image = await this.imageOf(release);
+      } catch (error) {
+        const coded = error instanceof SkiffError ? ` [${error.code}]` : '';
+        this.unplaced.add(release, deployment, `its image could not be pushed: ${(error as Error).message}${coded}`);
+        this.context.hooks.instanceChanged(release.name);
+        return;
+      }
+      this.unplaced.placed(deployment);
       const secrets = Object.keys(release.secrets).length > 0 ? await this.deps.secretEnv(release) : {};
       await this.serial.run(deployment, () => this.scaleUpTo(release, image, target, secrets));
     } finally {
@@ -239,14 +259,21 @@ export class KubernetesProvider implements Provider {
     }
   }
 
-  /** Nothing to do: the kubelet restarts a crashed container itself (with its own back-off). */
-  async restart(_instanceId: string, _release: DesiredService): Promise<void> {}
+  /** A place that could not be made is tried again; a pod's crashed container the kubelet restarts itself (with its own back-off). */
+  async restart(instanceId: string, release: DesiredService): Promise<void> {
+    if (this.unplaced.take(instanceId)) await this.place(release);
+  }
 
   /**
    * `stopping` at once; out of the routing table; then the pod gets the lowest deletion cost, so
    * its ReplicaSet removes exactly it when the Deployment is scaled down by one.
    */
   stopInstance(instanceId: string, reason: StopReason): void {
+    const unplaced = this.unplaced.take(instanceId);
+    if (unplaced) {
+      this.context.hooks.instanceChanged(unplaced.name);
+      return;
+    }
     const pods = this.cluster?.pods;
     const pod = pods?.pod(instanceId);
     if (!pods || !pod || pod.metadata.deletionTimestamp) return;
@@ -272,8 +299,13 @@ export class KubernetesProvider implements Provider {
     await this.connected().table.write(table);
   }
 
+  /** Null when the cluster does not answer, as the seam asks (callers poll it in the background). */
   async routeTableVersion(): Promise<number | null> {
-    return (await this.cluster?.table.read())?.version ?? null;
+    try {
+      return (await this.cluster?.table.read())?.version ?? null;
+    } catch {
+      return null;
+    }
   }
 
   /** No router in the cluster yet: nothing is in flight through Skiff. */
@@ -393,11 +425,11 @@ export class KubernetesProvider implements Provider {
 
   /** Pods of the release that count as its replicas: not terminating, not being stopped. */
   private activePods(service: string, release: string): number {
-    return this.observed(service).filter((instance) => instance.release === release && instance.state !== 'stopping').length;
+    return this.podInstances(service).filter((instance) => instance.release === release && instance.state !== 'stopping').length;
   }
 
   private instanceOf(pod: Pod): ObservedInstance {
-    return this.observed(podService(pod)).find((instance) => instance.id === pod.metadata.name) as ObservedInstance;
+    return this.podInstances(podService(pod)).find((instance) => instance.id === pod.metadata.name) as ObservedInstance;
   }
 
   private podChanged(event: InformerEvent<Pod>): void {
