@@ -67,7 +67,8 @@ describe('a kubernetes environment whose cluster cannot be used', () => {
     platform = await startPlatform({ spec: await specWithCluster(api.kubeconfigPath) });
     await waitForReady(platform, { echo: 1 });
     expect(platform.cli(['build', 'echo']).code).toBe(0);
-    expect(platform.cli(['deploy', 'echo', 'latest', 'cluster', '--detach']).code).toBe(0);
+    // Not `cli`: its spawnSync would block this process, where the fake API server answers.
+    expect((await platform.cliAsync(['deploy', 'echo', 'latest', 'cluster', '--detach'])).code).toBe(0);
 
     const reason = await waitFor('the namespace reported missing', () => unavailable(platform!));
     expect(reason).toMatchObject({ code: 'SKIFF_KUBE_NAMESPACE_MISSING' });
