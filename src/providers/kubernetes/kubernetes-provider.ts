@@ -28,9 +28,9 @@ import { RouteTableConfigMap } from './provider/route-table-config-map.js';
 import { KeyedSerial } from './provider/keyed-serial.js';
 import { SkiffObjects } from './provider/skiff-objects.js';
 import { UnplacedInstances } from './provider/unplaced-instances.js';
+import { ReleaseImages, type PublishImage } from './provider/release-images.js';
 
-/** The release's image pushed to a registry, by digest (the images module's `releaseImage`, bound to this machine's artifacts and engine). */
-export type PublishImage = (release: DesiredService, registry: string) => Promise<{ readonly reference: string; readonly digest: string; readonly pushed: boolean }>;
+export type { PublishImage };
 
 /** What the control plane gives the provider of every kubernetes environment. */
 export interface KubernetesProviderFactoryDeps {
@@ -86,8 +86,7 @@ export class KubernetesProvider implements Provider {
   private readonly pendingStops = new Map<string, number>();
   /** The service of each Deployment placed or stopped in, for the counts above. */
   private readonly deploymentServices = new Map<string, string>();
-  /** The release's image being pushed or pushed, by Deployment and artifact: places of one release push once. */
-  private readonly images = new Map<string, Promise<string>>();
+  private readonly images: ReleaseImages;
   /** The Deployments of the releases the desired state runs; null until the first `follow`. */
   private wanted: ReadonlySet<string> | null = null;
   private pruning: Promise<void> = Promise.resolve();
@@ -99,6 +98,7 @@ export class KubernetesProvider implements Provider {
     private readonly deps: KubernetesProviderDeps,
   ) {
     this.unplaced = new UnplacedInstances({ environment: context.environment, clock: deps.clock });
+    this.images = new ReleaseImages({ environment: context.environment, registry: deps.registry, publish: deps.publishImage, emit: context.hooks.emit });
   }
 
   get environment(): string {
@@ -201,7 +201,7 @@ export class KubernetesProvider implements Provider {
     try {
       let image: string;
       try {
-        image = await this.imageOf(release);
+        image = await this.images.reference(release);
       } catch (error) {
         const coded = error instanceof SkiffError ? ` [${error.code}]` : '';
         this.unplaced.add(release, deployment, `its image could not be pushed: ${(error as Error).message}${coded}`);
@@ -214,31 +214,6 @@ export class KubernetesProvider implements Provider {
     } finally {
       this.placing.set(deployment, (this.placing.get(deployment) ?? 1) - 1);
     }
-  }
-
-  /** `REGISTRY/SERVICE@sha256:…` of the release, pushed once per artifact; a failed push is tried again by the next place. */
-  private imageOf(release: DesiredService): Promise<string> {
-    const key = `${deploymentNameOf(release)}@${release.artifact ?? ''}`;
-    let image = this.images.get(key);
-    if (!image) {
-      image = this.deps.publishImage(release, this.deps.registry).then(
-        (published) => {
-          const how = published.pushed ? 'pushed' : 'already in the registry';
-          this.emitRelease(release, 'release.image', `${release.name} ${release.release}: image ${published.reference} (${how})`, { reference: published.reference, digest: published.digest, pushed: published.pushed });
-          return published.reference;
-        },
-        (error: unknown) => {
-          this.images.delete(key);
-          const coded = error instanceof SkiffError ? ` [${error.code}]` : '';
-          this.emitRelease(release, 'release.image-failed', `${release.name} ${release.release}: its image could not be pushed, nothing was applied: ${(error as Error).message}${coded}`, {
-            code: error instanceof SkiffError ? error.code : null,
-          });
-          throw error;
-        },
-      );
-      this.images.set(key, image);
-    }
-    return image;
   }
 
   private async scaleUpTo(release: DesiredService, image: string, target: number, secrets: Readonly<Record<string, string>>): Promise<void> {
@@ -453,10 +428,6 @@ export class KubernetesProvider implements Provider {
 
   private emit(instance: ObservedInstance, type: string, message: string): void {
     this.context.hooks.emit({ type, environment: this.environment, service: instance.service, instance: instance.id, message, data: { state: instance.state } });
-  }
-
-  private emitRelease(release: DesiredService, type: string, message: string, data: Record<string, unknown>): void {
-    this.context.hooks.emit({ type, environment: this.environment, service: release.name, message, data: { release: release.release, ...data } });
   }
 }
 
