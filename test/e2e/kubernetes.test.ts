@@ -11,11 +11,10 @@
  *
  * Skipped, loudly, only when the Docker engine or docker-registry is missing outside CI.
  */
-import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine, probeEngine } from '../../src/drivers/docker/engine.js';
 import { KubeClient, kubeResources, loadKubeconfig, type KubeObject } from '../../src/providers/kubernetes/client/index.js';
-import { registryInstalled, REGISTRY_BINARY, startLocalRegistry, type LocalRegistry } from '../../src/providers/kubernetes/images/testing/local-registry.js';
+import { registryInstalled, REGISTRY_BINARY, removeImagesOf, startLocalRegistry, type LocalRegistry } from '../../src/providers/kubernetes/images/testing/local-registry.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../kube-api/start-fake-kube-api.js';
 import { startPlatform, waitFor, type InstanceJson, type Platform } from './platform.js';
 
@@ -64,14 +63,6 @@ ${service('hello', 'GREETING: hello')}${service('broken', 'CRASH: "1"')}environm
     kubernetes: { kubeconfig: ${JSON.stringify(options.kubeconfig)}, namespace: ${refusedNamespace}, serviceType: NodePort }
     services: { hello: { instances: 1 } }
 `;
-}
-
-/** Removes the engine's images named under the given registry hosts (only this file's registries). */
-async function removeImagesOf(docker: Docker, registryHosts: readonly string[]): Promise<void> {
-  const named = (name: string): boolean => registryHosts.some((host) => name.startsWith(`${host}/`));
-  for (const image of await docker.listImages()) {
-    if ([...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])].some(named)) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
-  }
 }
 
 type Instance = InstanceJson & { readonly node?: string | null; readonly address: string | null; readonly reason: string | null };
