@@ -25,6 +25,8 @@ export interface InstanceStatus {
   /** The process id, where the instance is a process or container on the control plane's machine. */
   readonly pid: number | null;
   readonly port: number | null;
+  /** The machine it runs on, where that is not this one (a Kubernetes node); null otherwise. */
+  readonly node?: string | null;
   readonly restarts: number;
   /** ISO time the current process started, null when not running. */
   readonly startedAt: string | null;
@@ -80,6 +82,8 @@ export interface StatusReport {
   readonly functionPool?: { readonly size: number; readonly warm: number; readonly memoryBytes: number } | null;
   readonly services: readonly ServiceStatus[];
   readonly instances: readonly InstanceStatus[];
+  /** Why the environment does not run although it should (its provider could not start: a cluster unreachable, credentials refused); tried again meanwhile. */
+  readonly unavailable?: { readonly code: string; readonly message: string; readonly hint: string | null; readonly since: string } | null;
 }
 
 export interface RevisionSummary {

@@ -207,6 +207,7 @@ const instanceStatusSchema: z.ZodType<InstanceStatus> = z.object({
   address: z.string().nullable().describe('host:port where the data plane reaches the instance'),
   pid: z.number().int().nullable().describe('the process id, where the instance is a process or container on this machine'),
   port: z.number().int().nullable(),
+  node: z.string().nullable().optional().describe('the machine it runs on, where that is not this one (a Kubernetes node)'),
   restarts: z.number().int(),
   startedAt: z.string().nullable(),
   reason: z.string().nullable(),
@@ -268,6 +269,11 @@ export const statusReportSchema: z.ZodType<StatusReport> = z.object({
     .describe("this machine's warm pool of function runtimes; null when the environment runs no function"),
   services: z.array(serviceStatusSchema),
   instances: z.array(instanceStatusSchema),
+  unavailable: z
+    .object({ code: z.string(), message: z.string(), hint: z.string().nullable(), since: z.string() })
+    .nullable()
+    .optional()
+    .describe("why the environment does not run although it should (its provider could not start); it is tried again meanwhile"),
 });
 
 export const logLineSchema: z.ZodType<LogLine> = z.object({

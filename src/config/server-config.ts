@@ -1,4 +1,5 @@
 /** The only reader of process.env for the server: validated, frozen settings for `skiff up`. */
+import os from 'node:os';
 import path from 'node:path';
 import { SkiffError } from '../core/errors.js';
 
@@ -17,6 +18,8 @@ export interface ServerConfig {
   readonly instanceBaseEnv: Readonly<Record<string, string>>;
   /** DOCKER_HOST: the Docker engine for docker services; unset means /var/run/docker.sock. */
   readonly dockerHost: string | undefined;
+  /** KUBECONFIG and the home directory: where a kubernetes environment's kubeconfig is found when it names none. */
+  readonly kubeconfig: { readonly KUBECONFIG?: string; readonly homeDir: string };
   /** --warm-pool or SKIFF_FUNCTION_WARM_POOL: function runtimes kept started once this machine runs a function. */
   readonly functionWarmPool: number;
   /** How long and how many events and audit entries are kept; older audit entries move to the archive file. */
@@ -73,6 +76,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     secretKey: env.SKIFF_SECRET_KEY,
     instanceBaseEnv: Object.freeze(pick(env, ['PATH', 'HOME', 'LANG'])),
     dockerHost: env.DOCKER_HOST === '' ? undefined : env.DOCKER_HOST,
+    kubeconfig: Object.freeze({ ...(env.KUBECONFIG ? { KUBECONFIG: env.KUBECONFIG } : {}), homeDir: env.HOME ?? os.homedir() }),
     functionWarmPool: flags.warmPool ?? wholeNumber(env, 'SKIFF_FUNCTION_WARM_POOL') ?? defaultFunctionWarmPool,
     retention: Object.freeze({
       events: policy(env, 'EVENTS'),

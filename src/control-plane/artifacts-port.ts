@@ -21,6 +21,8 @@ export type { PreparedStart };
 
 export interface LocalArtifacts extends ArtifactPort {
   prepare(desired: DesiredService): Promise<PreparedStart>;
+  /** Where the archive of a digest is kept (whether or not it exists). */
+  archivePath(digest: string): string;
 }
 
 export function createLocalArtifacts(options: {
@@ -89,6 +91,7 @@ export function createLocalArtifacts(options: {
       if (await images.isImage(digest)) await images.require(digest, 'the artifact');
       else await store.verify(digest);
     },
+    archivePath: (digest) => store.archivePath(digest),
     async prepare(desired) {
       if (desired.driver === 'docker') return prepareImage(desired);
       if (desired.artifact) {

@@ -10,6 +10,8 @@ import type { ProviderFactories } from '../providers/registry.js';
 import type { DesiredEnvironment } from '../spec/desired.js';
 import type { ProviderKind, Spec } from '../spec/schema.js';
 import type { Revision } from '../store/state-store.js';
+import { isSkiffError } from '../core/errors.js';
+import { UnavailableEnvironments, type EnvironmentUnavailable } from './unavailable-environments.js';
 
 export interface EnvironmentRegistryOptions {
   /** The environment of `skiff up`: its router listens on `routerPort`. */
@@ -26,8 +28,13 @@ export class EnvironmentRegistry {
   private readonly starting = new Map<string, Promise<EnvironmentController>>();
   /** Created by `prepare` and not started yet. */
   private readonly prepared = new Map<string, { readonly kind: ProviderKind; readonly routerPort: number; readonly controller: EnvironmentController }>();
+  /** Whether the provider of an environment whose start failed retries its start. */
+  private readonly failedProviders = new Map<string, boolean>();
+  private readonly unavailable: UnavailableEnvironments;
 
-  constructor(private readonly options: EnvironmentRegistryOptions) {}
+  constructor(private readonly options: EnvironmentRegistryOptions) {
+    this.unavailable = new UnavailableEnvironments({ emit: options.controller.emit, now: () => options.controller.clock.now() });
+  }
 
   get(environment: string): EnvironmentController | undefined {
     return this.controllers.get(environment);
@@ -49,8 +56,33 @@ export class EnvironmentRegistry {
     }
     // Nothing deployed there yet: no data plane or instances to run until something is.
     if (desired.services.every((service) => service.release === null)) return;
-    const controller = await this.start(environment, revision, desired);
+    this.unavailable.retryWith(environment, () => this.follow(environment, revision, desired, intent));
+    let controller: EnvironmentController;
+    try {
+      controller = await this.start(environment, revision, desired);
+    } catch (error) {
+      // A cluster that cannot be reached (or refuses) now may answer later: the environment is
+      // reported unavailable and tried again, and the other environments go on.
+      if (!isSkiffError(error) || !this.retriesStart(environment)) throw error;
+      this.unavailable.failed(environment, error);
+      return;
+    }
+    this.unavailable.recovered(environment);
     controller.setDesired(desired, intent);
+  }
+
+  /** Why an environment that should run does not (its provider's start failed), or null. */
+  unavailability(environment: string): EnvironmentUnavailable | null {
+    return this.unavailable.of(environment);
+  }
+
+  /** Grows whenever an environment becomes unavailable or available again. */
+  get availabilityVersion(): number {
+    return this.unavailable.version;
+  }
+
+  private retriesStart(environment: string): boolean {
+    return this.failedProviders.get(environment) ?? false;
   }
 
   /**
@@ -64,7 +96,14 @@ export class EnvironmentRegistry {
     const routerPort = this.routerPortFor(environment, { spec });
     const prepared = this.prepared.get(environment);
     if (prepared?.kind === kind && prepared.routerPort === routerPort) return;
-    const controller = new EnvironmentController({ ...this.options.controller, environment, routerPort, createProvider: this.options.providers[kind] });
+    const createProvider = this.options.providers[kind];
+    const settings = spec.environments[environment];
+    const controller = new EnvironmentController({
+      ...this.options.controller,
+      environment,
+      routerPort,
+      createProvider: (context) => createProvider(settings ? { ...context, spec: settings } : context),
+    });
     this.prepared.set(environment, { kind, routerPort, controller });
   }
 
@@ -75,7 +114,13 @@ export class EnvironmentRegistry {
         this.prepare(environment, revision.spec);
         const { controller } = this.prepared.get(environment) as { controller: EnvironmentController };
         this.prepared.delete(environment);
-        await controller.start(desired);
+        try {
+          await controller.start(desired);
+        } catch (error) {
+          this.failedProviders.set(environment, controller.provider.capabilities.retriesStart ?? false);
+          await controller.detach().catch(() => undefined);
+          throw error;
+        }
         this.controllers.set(environment, controller);
         return controller;
       })();
@@ -101,11 +146,13 @@ export class EnvironmentRegistry {
 
   /** Stops every environment: its instances, then its data plane. */
   async stopAll(options?: ShutdownOptions): Promise<void> {
+    this.unavailable.close();
     await Promise.all(this.all().map((controller) => controller.shutdown(options)));
   }
 
   /** Leaves every environment running for the next control plane to adopt. */
   async detachAll(): Promise<void> {
+    this.unavailable.close();
     await Promise.all(this.all().map((controller) => controller.detach()));
   }
 }

@@ -41,6 +41,7 @@ import type { EnvironmentController } from '../reconcile/environment-controller.
 import type { Timeline } from './timeline.js';
 import { DesiredState, keptPointers, stateHash } from './desired-state.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
+import type { EnvironmentUnavailable } from './unavailable-environments.js';
 import type { ObservedInstance } from '../core/instance.js';
 import type { CollectedLine, CollectedQuery, LogCollector } from '../monitoring/log-collector.js';
 import type { StopRequest } from '../core/stop-request.js';
@@ -182,7 +183,7 @@ export class SkiffControlPlane implements ControlPlane {
     const runtime = this.deps.environments.get(environment);
     // The same report while nothing in it changed: at thousands of instances, building and
     // serializing it for every poll is what made status slow.
-    const key = `${revision?.id ?? 0}/${runtime?.stateVersion() ?? '-'}`;
+    const key = `${revision?.id ?? 0}/${runtime?.stateVersion() ?? '-'}/${this.deps.environments.availabilityVersion}`;
     const cached = this.statusCache.get(environment);
     const report = cached?.key === key ? cached.report : this.buildStatus(environment, revision, runtime);
     if (cached?.key !== key) this.statusCache.set(environment, { key, report });
@@ -224,6 +225,7 @@ export class SkiffControlPlane implements ControlPlane {
       functionPool: desired.some((service) => service.driver === 'function') ? undefined : null,
       services,
       instances,
+      unavailable: unavailableStatus(this.deps.environments.unavailability(environment)),
     };
   }
 
@@ -404,10 +406,16 @@ function instanceStatus(instance: ObservedInstance): InstanceStatus {
     address: instance.address ? `${instance.address.host}:${instance.address.port}` : null,
     pid: instance.pid ?? null,
     port: instance.address?.port ?? null,
+    node: instance.node ?? null,
     restarts: instance.restarts,
     startedAt: instance.startedAt === null ? null : new Date(instance.startedAt).toISOString(),
     reason: instance.reason,
   };
+}
+
+function unavailableStatus(unavailable: EnvironmentUnavailable | null): StatusReport['unavailable'] {
+  if (!unavailable) return null;
+  return { code: unavailable.code, message: unavailable.message, hint: unavailable.hint, since: new Date(unavailable.since).toISOString() };
 }
 
 function sha256(text: string): string {

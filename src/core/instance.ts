@@ -37,4 +37,6 @@ export interface ObservedInstance {
   readonly address: InstanceAddress | null;
   /** The process id, where the instance is a process or container on this machine. */
   readonly pid?: number;
+  /** The machine it runs on, where that is not this one (a Kubernetes node). */
+  readonly node?: string;
 }

@@ -39,6 +39,7 @@ import { createDrivers } from '../drivers/registry.js';
 import { LogCollector } from '../monitoring/log-collector.js';
 import { Monitor } from '../monitoring/monitor.js';
 import { RollupStore } from '../monitoring/rollup-store.js';
+import { createImagePublisher } from '../providers/kubernetes/images/index.js';
 import { createProviderFactories } from '../providers/registry.js';
 import type { CommandRun } from '../reconcile/command-run.js';
 import type { Deployment } from '../reconcile/deployment.js';
@@ -134,6 +135,11 @@ async function serve(config: ServerConfig): Promise<number> {
       logger,
       prepare: (desired) => artifacts.prepare(desired),
       secretEnv,
+      kubernetes: {
+        specDir: path.dirname(config.specPath),
+        kubeconfigDefaults: config.kubeconfig,
+        publishImage: createImagePublisher({ engine: docker, archivePath: (digest) => artifacts.archivePath(digest), verify: (digest) => artifacts.verify(digest) }),
+      },
     }),
     controller: {
       deployments,

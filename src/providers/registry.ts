@@ -3,15 +3,21 @@ import type { ProviderFactory } from '../reconcile/provider.js';
 import type { ProviderKind } from '../spec/schema.js';
 import { createFakeProvider } from './fake/fake-provider.js';
 import { createKubernetesProvider } from './kubernetes/kubernetes-provider.js';
+import type { KubernetesProviderFactoryDeps } from './kubernetes/kubernetes-provider.js';
 import { createLocalProvider } from './local/local-provider.js';
 import type { LocalProviderDeps } from './local/local-provider.js';
 
 export type ProviderFactories = Readonly<Record<ProviderKind, ProviderFactory>>;
 
-export function createProviderFactories(deps: LocalProviderDeps): ProviderFactories {
+export interface ProviderDeps extends LocalProviderDeps {
+  /** What only the kubernetes provider needs (the clock and secrets are the shared ones). */
+  readonly kubernetes: Omit<KubernetesProviderFactoryDeps, 'clock' | 'secretEnv'>;
+}
+
+export function createProviderFactories(deps: ProviderDeps): ProviderFactories {
   return {
     local: createLocalProvider(deps),
     fake: createFakeProvider({ clock: deps.clock, random: deps.random }),
-    kubernetes: createKubernetesProvider(),
+    kubernetes: createKubernetesProvider({ ...deps.kubernetes, clock: deps.clock, secretEnv: deps.secretEnv }),
   } satisfies Record<ProviderKind, ProviderFactory>;
 }

@@ -8,7 +8,7 @@ import type { InstanceAddress, InstanceUsage, ObservedInstance } from '../core/i
 import type { ParallelReport } from '../core/parallel-report.js';
 import type { RouteTable } from '../core/route-table.js';
 import type { DesiredEnvironment, DesiredService } from '../spec/desired.js';
-import type { ProviderKind } from '../spec/schema.js';
+import type { EnvironmentSpec, ProviderKind } from '../spec/schema.js';
 import type { NewEvent } from '../store/state-store.js';
 import type { CountersSnapshot } from './deployment.js';
 import type { StopReason } from './instance-planner.js';
@@ -25,6 +25,12 @@ export interface ProviderCapabilities {
   readonly logs: boolean;
   /** Per-instance CPU and memory can be read (`usage`). */
   readonly usage: boolean;
+  /**
+   * It runs on infrastructure that can be away for a while (a cluster): a start that fails leaves
+   * the environment reported unavailable and is tried again, instead of failing the change that
+   * started it. Absent: false.
+   */
+  readonly retriesStart?: boolean;
 }
 
 /** Where an instance's output is kept, for the log collector. */
@@ -54,6 +60,8 @@ export interface ProviderContext {
   /** The port the environment's router listens on. */
   readonly routerPort: number;
   readonly hooks: ProviderHooks;
+  /** The environment's section of the spec it was started from (where a provider finds its own settings, e.g. `kubernetes:`). */
+  readonly spec?: EnvironmentSpec;
 }
 
 export interface Provider {

@@ -80,3 +80,41 @@ describe('skiff status with autoscaling', () => {
     expect(formatReport(report([{ ...service('catalog', null), autoscale: cpu }]), now)).toContain('  catalog: 1 instance (autoscale 1–10, cpu 95.0%/70% per instance, panic)');
   });
 });
+
+describe('skiff status of a kubernetes environment', () => {
+  it('shows pods with their node and address instead of a pid and port, and why one is not ready', () => {
+    const pod = (id: string, state: 'ready' | 'crashed', address: string | null, reason: string | null): StatusReport['instances'][number] => ({
+      id,
+      service: 'web',
+      environment: 'staging',
+      release: 'v4',
+      state,
+      address,
+      pid: null,
+      port: address ? 8080 : null,
+      node: 'node-a',
+      restarts: state === 'crashed' ? 3 : 0,
+      startedAt: '2026-11-26T11:59:00Z',
+      reason,
+    });
+    const lines = formatReport(
+      { ...report([]), instances: [pod('web-v4-abc-1', 'ready', '10.244.0.7:8080', null), pod('web-v4-abc-2', 'crashed', null, 'CrashLoopBackOff: back-off 40s; last exit: OOMKilled (exit code 137)')] },
+      now,
+    );
+    expect(lines).toContainEqual(expect.stringMatching(/^INSTANCE\s+SERVICE\s+RELEASE\s+STATE\s+NODE\s+ADDRESS\s+RESTARTS\s+AGE$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^web-v4-abc-1\s+web\s+v4\s+ready\s+node-a\s+10\.244\.0\.7:8080\s+0\s+1m$/));
+    expect(lines).toContain('  web-v4-abc-2: CrashLoopBackOff: back-off 40s; last exit: OOMKilled (exit code 137)');
+  });
+
+  it('says why an environment that should run does not, and what to do', () => {
+    const lines = formatReport(
+      {
+        ...report([]),
+        unavailable: { code: 'SKIFF_KUBE_NAMESPACE_MISSING', message: 'namespace "skiff-staging" does not exist', hint: 'kubectl create namespace skiff-staging', since: '2026-11-26T11:50:00.000Z' },
+      },
+      now,
+    );
+    expect(lines[1]).toBe('unavailable since 2026-11-26T11:50:00.000Z: namespace "skiff-staging" does not exist [SKIFF_KUBE_NAMESPACE_MISSING] (tried again meanwhile)');
+    expect(lines[2]).toBe('  hint: kubectl create namespace skiff-staging');
+  });
+});

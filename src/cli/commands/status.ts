@@ -32,6 +32,11 @@ export function formatReport(report: StatusReport, now: number): string[] {
     ? `revision ${report.revision.id} by ${report.revision.author}`
     : 'no revision applied';
   const lines = [`environment ${report.environment} · ${revision} · router ${report.routerUrl}`];
+  if (report.unavailable) {
+    const { unavailable } = report;
+    lines.push(`unavailable since ${unavailable.since}: ${unavailable.message} [${unavailable.code}] (tried again meanwhile)`);
+    if (unavailable.hint) lines.push(`  hint: ${unavailable.hint}`);
+  }
   if (!report.limits.enforced) lines.push(`resource limits: not enforced (${report.limits.reason ?? 'unknown reason'})`);
   if (report.functionPool) {
     const pool = report.functionPool;
@@ -57,25 +62,27 @@ export function formatReport(report: StatusReport, now: number): string[] {
   }
   lines.push('');
   if (report.instances.length === 0) lines.push('no instances');
-  else {
-    lines.push(
-      ...formatTable(
-        ['INSTANCE', 'SERVICE', 'RELEASE', 'STATE', 'PID', 'PORT', 'RESTARTS', 'AGE'],
-        report.instances.map((i) => [
-          i.id,
-          i.service,
-          i.release,
-          i.state,
-          dash(i.pid),
-          dash(i.port),
-          String(i.restarts),
-          i.startedAt ? formatAge(now - Date.parse(i.startedAt)) : '-',
-        ]),
-      ),
-    );
-    for (const instance of report.instances) {
-      if (instance.reason && instance.state !== 'ready') lines.push(`  ${instance.id}: ${instance.reason}`);
-    }
+  else lines.push(...instanceLines(report, now));
+  return lines;
+}
+
+/** The instances; those on other machines (pods on Kubernetes nodes) show their node and address instead of a pid and port. */
+function instanceLines(report: StatusReport, now: number): string[] {
+  const remote = report.instances.some((instance) => instance.node);
+  const lines = formatTable(
+    ['INSTANCE', 'SERVICE', 'RELEASE', 'STATE', ...(remote ? ['NODE', 'ADDRESS'] : ['PID', 'PORT']), 'RESTARTS', 'AGE'],
+    report.instances.map((i) => [
+      i.id,
+      i.service,
+      i.release,
+      i.state,
+      ...(remote ? [dash(i.node), dash(i.address)] : [dash(i.pid), dash(i.port)]),
+      String(i.restarts),
+      i.startedAt ? formatAge(now - Date.parse(i.startedAt)) : '-',
+    ]),
+  );
+  for (const instance of report.instances) {
+    if (instance.reason && instance.state !== 'ready') lines.push(`  ${instance.id}: ${instance.reason}`);
   }
   return lines;
 }

@@ -15,12 +15,13 @@ import type { ParallelRun } from '../../reconcile/parallel-run.js';
 import type { ProviderContext } from '../../reconcile/provider.js';
 import { createDeploymentStore } from '../../store/deployment-store.js';
 import { openDatabase } from '../../store/sqlite-store.js';
+import type { NewEvent } from '../../store/state-store.js';
 import { desiredService } from '../../reconcile/testing/deployments.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../../../test/kube-api/start-fake-kube-api.js';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { kubeResources, type KubeObject } from './client/index.js';
-import { KubernetesProvider } from './kubernetes-provider.js';
+import { KubernetesProvider, type PublishImage } from './kubernetes-provider.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -39,29 +40,39 @@ async function fakeApi(options: Parameters<typeof startFakeKubeApi>[0] = { names
   return api;
 }
 
-function provider(api: FakeKubeApi): KubernetesProvider {
-  const context: ProviderContext = {
+function contextWith(emit: (event: NewEvent) => void = () => undefined): ProviderContext {
+  return {
     environment: 'dev',
     routerPort: 8080,
     hooks: {
-      emit: () => undefined,
+      emit,
       instanceChanged: () => undefined,
       routesChanged: async () => undefined,
       drainTimeoutMs: () => 1000,
       dataPlaneRestarted: () => undefined,
     },
   };
-  return withContext(api, context);
 }
 
-function withContext(api: FakeKubeApi, context: ProviderContext): KubernetesProvider {
+function provider(api: FakeKubeApi): KubernetesProvider {
+  return withContext(api, contextWith());
+}
+
+/**
+ * The pods here are simulated (no engine, no registry), so the image is the artifact's name in a
+ * registry nothing pulls from; the real push is the image module's, tested against a real registry.
+ */
+const publishedImages: PublishImage = async (release, registry) => ({ reference: `${registry}/${release.name}@${release.artifact}`, digest: release.artifact ?? '', pushed: true });
+
+function withContext(api: FakeKubeApi, context: ProviderContext, publishImage: PublishImage = publishedImages): KubernetesProvider {
   const created = new KubernetesProvider(context, {
+    publishImage,
     settings: { serviceType: 'NodePort', kubeconfig: api.kubeconfigPath },
     registry: '127.0.0.1:5000/skiff',
     specDir: '/',
     kubeconfigDefaults: { homeDir: '/nonexistent' },
     clock: { now: () => Date.now() },
-    secretEnv: async () => ({}),
+    secretEnv: async (release) => Object.fromEntries(Object.keys(release.secrets).map((name) => [name, `value of ${name}`])),
     placeTimeoutMs: 15_000,
   });
   cleanups.push(() => created.detach());
@@ -151,6 +162,15 @@ describe('KubernetesProvider', () => {
     expect(watching.message).toMatch(/^user "skiff-test" may not list pods in namespace "skiff-dev"/);
   });
 
+  it('reports no route table version (instead of failing) when the API server stops answering it', async () => {
+    const api = await fakeApi();
+    const subject = provider(api);
+    await subject.start(environment(web()));
+    expect(await subject.routeTableVersion()).toBe(0);
+    api.setToken('expired');
+    expect(await subject.routeTableVersion()).toBeNull();
+  });
+
   it('writes nothing when the credentials cannot watch the pods', async () => {
     const api = await fakeApi({ namespaces: [namespace], forbidden: [{ verb: 'list', resource: 'pods' }] });
     const subject = provider(api);
@@ -231,5 +251,59 @@ describe('KubernetesProvider', () => {
       expect(subject!.observed().map((instance) => instance.id)).not.toContain(lost!.id);
       expect((await subject!.client.getScale(kubeResources.Deployment, 'web-v1')).spec.replicas).toBe(2);
     });
+  });
+
+  it('a place whose image push fails applies nothing and is a crashed instance with the reason, placed again by restart', async () => {
+    const api = await fakeApi();
+    const events: NewEvent[] = [];
+    let registryRefuses = true;
+    const publish: PublishImage = async (release, registry) => {
+      if (registryRefuses) throw new SkiffError('SKIFF_IMAGE_PUSH_FAILED', 'the registry refused the push of 127.0.0.1:5000/skiff/web:abababababab: 405 Method Not Allowed');
+      return publishedImages(release, registry);
+    };
+    const subject = withContext(api, contextWith((event) => events.push(event)), publish);
+    await subject.start(environment(web()));
+    await subject.place(web());
+    const [unplaced] = subject.observed();
+    expect(unplaced).toMatchObject({ service: 'web', release: 'v1', configHash: 'hash-v1', state: 'crashed', address: null });
+    expect(unplaced?.reason).toBe('its image could not be pushed: the registry refused the push of 127.0.0.1:5000/skiff/web:abababababab: 405 Method Not Allowed [SKIFF_IMAGE_PUSH_FAILED]');
+    expect(unplaced?.nextStartAt).toBeGreaterThan(Date.now());
+    expect((await subject.client.list(kubeResources.Deployment)).items).toEqual([]);
+    expect((await subject.client.list(kubeResources.ConfigMap)).items.map((object) => object.metadata.name)).toEqual(['skiff-router-routes']);
+    expect(events.find((event) => event.type === 'release.image-failed')?.message).toContain('its image could not be pushed, nothing was applied');
+
+    registryRefuses = false;
+    await subject.restart(unplaced!.id, web());
+    await waitFor(() => expect(states(subject)).toEqual(['v1:ready']));
+    expect((await subject.client.getScale(kubeResources.Deployment, 'web-v1')).spec.replicas).toBe(1);
+  });
+
+  it('prunes the objects of a release no longer desired once its pods are gone, and never objects without its labels', async () => {
+    const api = await fakeApi();
+    const subject = provider(api);
+    await subject.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'team-settings', namespace, labels: { 'app.kubernetes.io/name': 'web' } } });
+    const v1 = web('v1', { secrets: { TOKEN: 1 }, env: { GREETING: 'one' } });
+    const v2 = web('v2', { env: { GREETING: 'two' } });
+    await subject.start(environment(v1));
+    subject.follow(environment(v1));
+    await subject.place(v1);
+    await waitFor(() => expect(states(subject)).toEqual(['v1:ready']));
+    const names = async (type: (typeof kubeResources)[keyof typeof kubeResources]): Promise<string[]> => (await subject.client.list(type)).items.map((object) => object.metadata.name).sort();
+    expect(await names(kubeResources.Secret)).toEqual(['web-v1-secrets']);
+
+    // v2 replaces v1: while v1 still has a pod, its objects stay.
+    subject.follow(environment(v2));
+    await subject.place(v2);
+    await waitFor(() => expect(states(subject)).toEqual(['v1:ready', 'v2:ready']));
+    expect(await names(kubeResources.Deployment)).toEqual(['web-v1', 'web-v2']);
+    const [old] = subject.observed();
+    subject.stopInstance(old!.id, 'scaled-down');
+    await waitFor(async () => {
+      expect(await names(kubeResources.Deployment)).toEqual(['web-v2']);
+      expect(await names(kubeResources.Secret)).toEqual([]);
+      expect((await names(kubeResources.ConfigMap)).filter((name) => name.startsWith('web-env-'))).toHaveLength(1);
+    });
+    expect(await names(kubeResources.ConfigMap)).toEqual(expect.arrayContaining(['team-settings', 'skiff-router-routes']));
+    expect(states(subject)).toEqual(['v2:ready']);
   });
 });

@@ -1,12 +1,11 @@
 /**
  * The `kubernetes` provider: one release = one Deployment in the environment's namespace, pods as
- * instances (watched by an Informer), writes by server-side apply as field manager `skiff`.
+ * instances (watched by an Informer), writes by server-side apply as field manager `skiff`, each
+ * release's image pushed to the environment's registry and referenced by digest.
  *
- * A first slice: instances are placed, observed, stopped and adopted. The data plane is Skiff's
- * router in the namespace: it follows the routing table this provider keeps in a ConfigMap and
- * the releases' pods in EndpointSlices; drain, counters, load and metrics are read from its
- * replicas' admin ports. Until the slice is complete, the registry keeps the refusing factory
- * `createKubernetesProvider` below, and environments with `provider: kubernetes` are refused.
+ * The data plane is Skiff's router in the namespace: it follows the routing table this provider
+ * keeps in a ConfigMap and the releases' pods in EndpointSlices; drain, counters, load and metrics
+ * are read from its replicas' admin ports.
  */
 import path from 'node:path';
 import type { Clock } from '../../core/clock.js';
@@ -21,7 +20,8 @@ import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
 import { kubernetesNamespace, kubernetesSettings, type KubernetesSpec } from '../../spec/schema-kubernetes.js';
 import { KubeClient, kubeResources, loadKubeconfig, type InformerEvent, type KubeObject, type KubeconfigDefaults } from './client/index.js';
 import { routerDeployment, routerDisruptionBudget, routerService } from './manifests/router.js';
-import { releaseObjectName, routerName } from './manifests/names.js';
+import { releaseObjectName, routerName, routerTableConfigMapName } from './manifests/names.js';
+import { planPrune } from './provider/prune-plan.js';
 import { podRelease, podService, podToInstance, type Pod } from './provider/pod-instance.js';
 import { PodView } from './provider/pod-view.js';
 import { deploymentNameOf, releaseNameOf, releaseObjects } from './provider/release-objects.js';
@@ -31,13 +31,13 @@ import { ClusterRouters, routerPodAdmins, type RouterAdminLocator } from './prov
 import { serviceCounters } from '../local/router-counters.js';
 import { serviceLoads } from '../local/router-load.js';
 import { SkiffObjects } from './provider/skiff-objects.js';
+import { UnplacedInstances } from './provider/unplaced-instances.js';
+import { ReleaseImages, type PublishImage } from './provider/release-images.js';
 
-/** What the environment's spec says about its cluster, and what the control plane gives every provider. */
-export interface KubernetesProviderDeps {
-  /** The environment's `kubernetes:` settings. */
-  readonly settings: KubernetesSpec | undefined;
-  /** The environment's `registry:`, where images are pulled from by digest. */
-  readonly registry: string;
+export type { PublishImage };
+
+/** What the control plane gives the provider of every kubernetes environment. */
+export interface KubernetesProviderFactoryDeps {
   /** Where a relative `kubernetes.kubeconfig` is resolved from: the spec file's directory. */
   readonly specDir: string;
   /** KUBECONFIG and the home directory, from config/ (the only reader of process.env). */
@@ -45,6 +45,7 @@ export interface KubernetesProviderDeps {
   readonly clock: Clock;
   /** The release's secret values, from Skiff's encrypted store. */
   readonly secretEnv: (release: DesiredService) => Promise<Readonly<Record<string, string>>>;
+  readonly publishImage: PublishImage;
   /** How long `place` waits for the new pod to appear (60 s). */
   readonly placeTimeoutMs?: number;
   /** Where the routers' admin ports are: by default the ready router pods at their IP (port 8081). */
@@ -55,6 +56,23 @@ export interface KubernetesProviderDeps {
    * left to whoever applied `skiff export`'s manifests.
    */
   readonly routerImage?: () => Promise<string>;
+}
+
+/** ...and what the environment's spec says about its cluster. */
+export interface KubernetesProviderDeps extends KubernetesProviderFactoryDeps {
+  /** The environment's `kubernetes:` settings. */
+  readonly settings: KubernetesSpec | undefined;
+  /** The environment's `registry:`, where images are pushed and pulled from by digest. */
+  readonly registry: string;
+}
+
+/** The cluster once `start` reached it: the client and what reads and writes through it. */
+interface Cluster {
+  readonly client: KubeClient;
+  readonly pods: PodView;
+  readonly table: RouteTableConfigMap;
+  readonly objects: SkiffObjects;
+  readonly routers: ClusterRouters;
 }
 
 const configHashAnnotation = 'skiff.dev/config-hash';
@@ -69,12 +87,9 @@ export class KubernetesProvider implements Provider {
     parallelRuns: false,
     logs: false,
     usage: false,
+    retriesStart: true,
   };
-  readonly client: KubeClient;
-  private readonly pods: PodView;
-  private readonly table: RouteTableConfigMap;
-  private readonly objects: SkiffObjects;
-  private readonly routers: ClusterRouters;
+  private cluster: Cluster | null = null;
   /** Writes to one Deployment run one at a time, so each reads the count the previous one left. */
   private readonly serial = new KeyedSerial();
   private readonly configHashes = new Map<string, string>();
@@ -82,28 +97,21 @@ export class KubernetesProvider implements Provider {
   private readonly placing = new Map<string, number>();
   /** Stops asked for whose scale-down has not been written yet, by Deployment. */
   private readonly pendingStops = new Map<string, number>();
+  /** The service of each Deployment placed or stopped in, for the counts above. */
+  private readonly deploymentServices = new Map<string, string>();
+  private readonly images: ReleaseImages;
+  /** The Deployments of the releases the desired state runs; null until the first `follow`. */
+  private wanted: ReadonlySet<string> | null = null;
+  private pruning: Promise<void> = Promise.resolve();
+  private readonly unplaced: UnplacedInstances;
   private closed = false;
 
   constructor(
     private readonly context: ProviderContext,
     private readonly deps: KubernetesProviderDeps,
   ) {
-    const { environment } = context;
-    const settings = deps.settings;
-    const connection = loadKubeconfig(
-      { ...(settings?.kubeconfig ? { kubeconfig: path.resolve(deps.specDir, settings.kubeconfig) } : {}), ...(settings?.context ? { context: settings.context } : {}) },
-      deps.kubeconfigDefaults,
-    );
-    this.client = new KubeClient(connection, { namespace: kubernetesNamespace(environment, settings) });
-    this.table = new RouteTableConfigMap(this.client, environment);
-    this.objects = new SkiffObjects(this.client, environment);
-    this.routers = new ClusterRouters(deps.routerAdmins ?? routerPodAdmins(this.client), this.client.namespace);
-    this.pods = new PodView({
-      client: this.client,
-      environment,
-      configHash: (deployment) => this.configHashes.get(deployment) ?? '',
-      onChange: (event) => this.podChanged(event),
-    });
+    this.unplaced = new UnplacedInstances({ environment: context.environment, clock: deps.clock });
+    this.images = new ReleaseImages({ environment: context.environment, registry: deps.registry, publish: deps.publishImage, emit: context.hooks.emit });
   }
 
   get environment(): string {
@@ -111,7 +119,12 @@ export class KubernetesProvider implements Provider {
   }
 
   get namespace(): string {
-    return this.client.namespace;
+    return kubernetesNamespace(this.environment, this.deps.settings);
+  }
+
+  /** The client of the cluster (the kubeconfig is read on first use). */
+  get client(): KubeClient {
+    return this.connected().client;
   }
 
   /** The router's Service in the namespace (nothing answers there until the router runs in the cluster). */
@@ -120,120 +133,188 @@ export class KubernetesProvider implements Provider {
   }
 
   async start(_desired: DesiredEnvironment): Promise<{ dataPlane: 'started' | 'adopted'; detail: string }> {
+    const cluster = this.connected();
     // A namespaced read: it fails with SKIFF_KUBE_NAMESPACE_MISSING naming the namespace, and needs only the Role Skiff's export writes.
-    const existing = await this.table.read();
-    for (const deployment of await this.objects.deployments()) {
+    const existing = await cluster.table.read();
+    for (const deployment of await cluster.objects.deployments()) {
       const hash = deployment.metadata.annotations?.[configHashAnnotation];
       if (hash) this.configHashes.set(deployment.metadata.name, hash);
     }
-    await this.pods.start();
+    await cluster.pods.start();
     // Every read passed (so the credentials can watch the namespace), and the router image is in the registry, before anything is written.
     try {
       const routerImage = await this.deps.routerImage?.();
-      if (!existing) await this.table.write(emptyRouteTable);
-      await this.client.apply(routerService(this.environment, this.namespace, kubernetesSettings(this.deps.settings)) as KubeObject);
+      if (!existing) await cluster.table.write(emptyRouteTable);
+      await cluster.client.apply(routerService(this.environment, this.namespace, kubernetesSettings(this.deps.settings)) as KubeObject);
       if (routerImage !== undefined) {
-        await this.client.apply(routerDeployment(this.environment, this.namespace, routerImage) as KubeObject);
-        await this.client.apply(routerDisruptionBudget(this.environment, this.namespace) as KubeObject);
+        await cluster.client.apply(routerDeployment(this.environment, this.namespace, routerImage) as KubeObject);
+        await cluster.client.apply(routerDisruptionBudget(this.environment, this.namespace) as KubeObject);
       }
     } catch (error) {
-      await this.pods.stop();
+      await cluster.pods.stop();
       throw error;
     }
     const dataPlane = existing ? 'adopted' : 'started';
-    return { dataPlane, detail: `namespace ${this.namespace}: routing table ${dataPlane} (version ${existing?.version ?? 0}), ${this.pods.pods().length} pods adopted` };
+    return { dataPlane, detail: `namespace ${this.namespace}: routing table ${dataPlane} (version ${existing?.version ?? 0}), ${cluster.pods.pods().length} pods adopted` };
   }
 
-  follow(_desired: DesiredEnvironment): void {}
+  /** The kubeconfig is read on first use (in `start`), not when the provider is made: a bad one is the start's error (reported, retried), not the refusal of a change. */
+  private connect(): Cluster {
+    const settings = this.deps.settings;
+    const connection = loadKubeconfig(
+      { ...(settings?.kubeconfig ? { kubeconfig: path.resolve(this.deps.specDir, settings.kubeconfig) } : {}), ...(settings?.context ? { context: settings.context } : {}) },
+      this.deps.kubeconfigDefaults,
+    );
+    const client = new KubeClient(connection, { namespace: this.namespace });
+    return {
+      client,
+      table: new RouteTableConfigMap(client, this.environment),
+      objects: new SkiffObjects(client, this.environment),
+      routers: new ClusterRouters(this.deps.routerAdmins ?? routerPodAdmins(client), client.namespace),
+      pods: new PodView({
+        client,
+        environment: this.environment,
+        configHash: (deployment) => this.configHashes.get(deployment) ?? '',
+        onChange: (event) => this.podChanged(event),
+      }),
+    };
+  }
+
+  private connected(): Cluster {
+    this.cluster ??= this.connect();
+    return this.cluster;
+  }
+
+  follow(desired: DesiredEnvironment): void {
+    this.wanted = new Set(desired.services.flatMap((service) => (service.release === null ? [] : [deploymentNameOf(service)])));
+    this.prune();
+  }
 
   observed(service?: string): readonly ObservedInstance[] {
-    return this.pods.instances(service);
+    const unplaced = this.unplaced.instances(service);
+    const pods = this.podInstances(service);
+    return unplaced.length === 0 ? pods : [...pods, ...unplaced];
   }
 
   observedVersion(): number {
-    return this.pods.version;
+    return (this.cluster?.pods.version ?? 0) + this.unplaced.version;
   }
 
-  /** One more replica of the release's Deployment (created with its ConfigMap and Secret when new); resolves once the new pod exists. */
+  private podInstances(service?: string): ObservedInstance[] {
+    return this.cluster?.pods.instances(service) ?? [];
+  }
+
+  /**
+   * One more replica of the release's Deployment (created with its ConfigMap and Secret when new);
+   * resolves once the new pod exists. The release's image is pushed first: when that fails
+   * (SKIFF_IMAGE_PUSH_FAILED, SKIFF_REGISTRY_UNREACHABLE…) nothing is applied, and the place is a
+   * crashed instance with the reason, tried again by `restart` after its back-off.
+   */
   async place(release: DesiredService): Promise<void> {
     const deployment = deploymentNameOf(release);
     // One more than the caller saw (counted now, before any await, with the places still in flight)...
     const inFlight = this.placing.get(deployment) ?? 0;
+    this.deploymentServices.set(deployment, release.name);
     const target = this.activePods(release.name, releaseNameOf(release)) + inFlight + 1;
     this.placing.set(deployment, inFlight + 1);
     try {
+      let image: string;
+      try {
+        image = await this.images.reference(release);
+      } catch (error) {
+        const coded = error instanceof SkiffError ? ` [${error.code}]` : '';
+        this.unplaced.add(release, deployment, `its image could not be pushed: ${(error as Error).message}${coded}`);
+        this.context.hooks.instanceChanged(release.name);
+        return;
+      }
+      this.unplaced.placed(deployment);
       const secrets = Object.keys(release.secrets).length > 0 ? await this.deps.secretEnv(release) : {};
-      await this.serial.run(deployment, () => this.scaleUpTo(release, target, secrets));
+      await this.serial.run(deployment, () => this.scaleUpTo(release, image, target, secrets));
     } finally {
       this.placing.set(deployment, (this.placing.get(deployment) ?? 1) - 1);
     }
   }
 
-  private async scaleUpTo(release: DesiredService, target: number, secrets: Readonly<Record<string, string>>): Promise<void> {
+  private async scaleUpTo(release: DesiredService, image: string, target: number, secrets: Readonly<Record<string, string>>): Promise<void> {
+    const { client, pods } = this.connected();
     const deployment = deploymentNameOf(release);
     // ...unless the Deployment already wants that many: its ReplicaSet is replacing a lost pod, which is the new one.
     const wanted = (await this.specReplicas(deployment)) - (this.pendingStops.get(deployment) ?? 0);
     const replicas = Math.max(wanted, target);
-    for (const object of releaseObjects({ environment: this.environment, namespace: this.namespace, registry: this.deps.registry, release, replicas, secrets })) {
-      await this.client.apply(object);
+    for (const object of releaseObjects({ environment: this.environment, namespace: this.namespace, image, release, replicas, secrets })) {
+      await client.apply(object);
     }
     this.configHashes.set(deployment, release.configHash);
     const timeoutMs = this.deps.placeTimeoutMs ?? 60_000;
-    if (!(await this.pods.waitFor(() => this.closed || this.activePods(release.name, releaseNameOf(release)) >= replicas, timeoutMs))) {
+    if (!(await pods.waitFor(() => this.closed || this.activePods(release.name, releaseNameOf(release)) >= replicas, timeoutMs))) {
       throw new SkiffError('SKIFF_KUBE_TIMEOUT', `Deployment ${deployment} in namespace "${this.namespace}" did not create its pod ${replicas} within ${timeoutMs} ms`, {
         hint: `look at its events: kubectl -n ${this.namespace} describe deployment ${deployment}`,
       });
     }
   }
 
-  /** Nothing to do: the kubelet restarts a crashed container itself (with its own back-off). */
-  async restart(_instanceId: string, _release: DesiredService): Promise<void> {}
+  /** A place that could not be made is tried again; a pod's crashed container the kubelet restarts itself (with its own back-off). */
+  async restart(instanceId: string, release: DesiredService): Promise<void> {
+    if (this.unplaced.take(instanceId)) await this.place(release);
+  }
 
   /**
    * `stopping` at once; out of the routing table; then the pod gets the lowest deletion cost, so
    * its ReplicaSet removes exactly it when the Deployment is scaled down by one.
    */
   stopInstance(instanceId: string, reason: StopReason): void {
-    const pod = this.pods.pod(instanceId);
-    if (!pod || pod.metadata.deletionTimestamp) return;
+    const unplaced = this.unplaced.take(instanceId);
+    if (unplaced) {
+      this.context.hooks.instanceChanged(unplaced.name);
+      return;
+    }
+    const pods = this.cluster?.pods;
+    const pod = pods?.pod(instanceId);
+    if (!pods || !pod || pod.metadata.deletionTimestamp) return;
     const before = this.instanceOf(pod);
     if (before.state === 'stopping') return;
-    this.pods.requestStop(instanceId);
+    pods.requestStop(instanceId);
     this.context.hooks.instanceChanged(before.service);
     const deployment = releaseObjectName(before.service, before.release);
+    this.deploymentServices.set(deployment, before.service);
     this.pendingStops.set(deployment, (this.pendingStops.get(deployment) ?? 0) + 1);
     void (before.state === 'ready' ? this.context.hooks.routesChanged() : Promise.resolve())
       .then(() => this.serial.run(deployment, () => this.scaleDownTo(pod, deployment)))
       .then(
         () => this.emit(before, 'instance.stopping', `stopping ${instanceId} (${reason})`),
         (error: unknown) => {
-          this.pods.cancelStop(instanceId);
+          pods.cancelStop(instanceId);
           this.emit(before, 'instance.stop-failed', `could not stop ${instanceId}: ${(error as Error).message}`);
         },
       );
   }
 
   async publishRoutes(table: RouteTable): Promise<void> {
-    await this.table.write(table);
+    await this.connected().table.write(table);
   }
 
+  /** Null when the cluster does not answer, as the seam asks (callers poll it in the background). */
   async routeTableVersion(): Promise<number | null> {
-    return (await this.table.read())?.version ?? null;
+    try {
+      return (await this.cluster?.table.read())?.version ?? null;
+    } catch {
+      return null;
+    }
   }
 
   /** Waits until no router replica has a request in flight to the pod (each took it out of its table first). */
   async drain(address: InstanceAddress, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
-    return this.routers.drain(address, timeoutMs);
+    return this.connected().routers.drain(address, timeoutMs);
   }
 
   /** The service's per-release counters, summed over the router replicas. */
   async counters(service: string): Promise<CountersSnapshot> {
     const at = this.deps.clock.now();
-    return serviceCounters(await this.routers.metrics(), this.environment, service, at);
+    return serviceCounters(await this.connected().routers.metrics(), this.environment, service, at);
   }
 
   async load(): Promise<ReadonlyMap<string, ServiceLoad>> {
-    return serviceLoads(await this.routers.metrics(), this.environment);
+    return serviceLoads(await this.connected().routers.metrics(), this.environment);
   }
 
   /** No router holds requests yet: resolves with [] when the caller gives up. */
@@ -245,11 +326,11 @@ export class KubernetesProvider implements Provider {
   }
 
   async dataPlaneMetrics(): Promise<string> {
-    return this.routers.metrics();
+    return this.connected().routers.metrics();
   }
 
   async dataPlaneTable(): Promise<RouteTable> {
-    return (await this.table.read()) ?? emptyRouteTable;
+    return (await this.cluster?.table.read()) ?? emptyRouteTable;
   }
 
   async parallelReport(): Promise<ParallelReport> {
@@ -268,21 +349,61 @@ export class KubernetesProvider implements Provider {
 
   /** Deletes what Skiff made in the namespace (found by its labels), then stops watching; `immediate` does not wait for the pods to go. */
   async shutdown(options?: ShutdownOptions): Promise<void> {
-    await this.objects.deleteAll();
-    if (!options?.immediate) await this.pods.waitFor(() => this.pods.pods().length === 0, this.deps.placeTimeoutMs ?? 60_000);
+    const cluster = this.cluster;
+    this.wanted = null;
+    await this.pruning;
+    if (cluster) {
+      await cluster.objects.deleteAll();
+      if (!options?.immediate) await cluster.pods.waitFor(() => cluster.pods.pods().length === 0, this.deps.placeTimeoutMs ?? 60_000);
+    }
     this.closed = true;
-    await this.pods.stop();
+    await cluster?.pods.stop();
   }
 
   detach(): void {
     this.closed = true;
-    void this.pods.stop();
+    void this.cluster?.pods.stop();
+  }
+
+  /**
+   * Deletes the objects of releases no longer desired once none of their pods is wanted (see
+   * `planPrune`); one prune at a time, after the desired state changes and after a pod is gone.
+   */
+  private prune(): void {
+    this.pruning = this.pruning.then(async () => {
+      const cluster = this.cluster;
+      const wanted = this.wanted;
+      if (!cluster || !wanted || this.closed) return;
+      try {
+        const pruned = await cluster.objects.prune((found) =>
+          planPrune({ ...found, pods: cluster.pods.pods(), wanted, busyServices: this.busyServices(), keep: new Set([routerTableConfigMapName]) }),
+        );
+        if (pruned.length > 0) this.context.hooks.emit({ type: 'kubernetes.pruned', environment: this.environment, message: `deleted what no desired release uses: ${pruned.join(', ')}` });
+      } catch (error) {
+        this.context.hooks.emit({ type: 'kubernetes.prune-failed', environment: this.environment, message: `could not delete what no desired release uses: ${(error as Error).message}` });
+      }
+    });
+  }
+
+  /** Services with a place or a stop under way: their objects are not pruned while it runs. */
+  private busyServices(): Set<string> {
+    const busy = new Set<string>();
+    for (const pods of this.cluster?.pods.instances() ?? []) if (pods.state === 'stopping') busy.add(pods.service);
+    for (const [deployment, count] of [...this.placing, ...this.pendingStops]) {
+      if (count > 0) busy.add(this.serviceOfDeployment(deployment));
+    }
+    return busy;
+  }
+
+  private serviceOfDeployment(deployment: string): string {
+    return this.deploymentServices.get(deployment) ?? '';
   }
 
   private async scaleDownTo(pod: Pod, deployment: string): Promise<void> {
+    const { client } = this.connected();
     try {
-      await this.client.mergePatch(kubeResources.Pod, pod.metadata.name, { metadata: { annotations: { [deletionCostAnnotation]: '-1000' } } });
-      await this.client.setScale(kubeResources.Deployment, deployment, Math.max(0, (await this.specReplicas(deployment)) - 1));
+      await client.mergePatch(kubeResources.Pod, pod.metadata.name, { metadata: { annotations: { [deletionCostAnnotation]: '-1000' } } });
+      await client.setScale(kubeResources.Deployment, deployment, Math.max(0, (await this.specReplicas(deployment)) - 1));
     } finally {
       this.pendingStops.set(deployment, (this.pendingStops.get(deployment) ?? 1) - 1);
     }
@@ -291,7 +412,7 @@ export class KubernetesProvider implements Provider {
   /** The replicas the release's Deployment asks for; 0 when it does not exist yet. */
   private async specReplicas(deployment: string): Promise<number> {
     try {
-      return (await this.client.getScale(kubeResources.Deployment, deployment)).spec.replicas ?? 0;
+      return (await this.connected().client.getScale(kubeResources.Deployment, deployment)).spec.replicas ?? 0;
     } catch (error) {
       if (error instanceof SkiffError && error.code === 'SKIFF_KUBE_NOT_FOUND') return 0;
       throw error;
@@ -300,11 +421,11 @@ export class KubernetesProvider implements Provider {
 
   /** Pods of the release that count as its replicas: not terminating, not being stopped. */
   private activePods(service: string, release: string): number {
-    return this.pods.instances(service).filter((instance) => instance.release === release && instance.state !== 'stopping').length;
+    return this.podInstances(service).filter((instance) => instance.release === release && instance.state !== 'stopping').length;
   }
 
   private instanceOf(pod: Pod): ObservedInstance {
-    return this.pods.instances(podService(pod)).find((instance) => instance.id === pod.metadata.name) as ObservedInstance;
+    return this.podInstances(podService(pod)).find((instance) => instance.id === pod.metadata.name) as ObservedInstance;
   }
 
   private podChanged(event: InformerEvent<Pod>): void {
@@ -314,7 +435,10 @@ export class KubernetesProvider implements Provider {
     const now = event.type === 'deleted' ? bare(event.object) : this.instanceOf(event.object);
     const previous = event.type === 'updated' ? bare(event.previous).state : event.type === 'deleted' ? now.state : null;
     if (event.type === 'added') this.emit(now, 'instance.started', `pod ${now.id} of ${service} ${podRelease(event.object)} created`);
-    if (event.type === 'deleted') this.emit(now, 'instance.stopped', `pod ${now.id} is gone`);
+    if (event.type === 'deleted') {
+      this.emit(now, 'instance.stopped', `pod ${now.id} is gone`);
+      this.prune();
+    }
     if (event.type === 'updated' && previous !== now.state && (now.state === 'ready' || now.state === 'crashed')) {
       this.emit(now, now.state === 'ready' ? 'instance.ready' : 'instance.crashed', `${now.id} is ${now.state}${now.reason ? `: ${now.reason}` : ''}`);
     }
@@ -328,15 +452,7 @@ export class KubernetesProvider implements Provider {
   }
 }
 
-export function createKubernetesProvider(): ProviderFactory {
-  return (context) => {
-    throw new SkiffError(
-      'SKIFF_NOT_SUPPORTED',
-      `environment ${context.environment}: the Kubernetes provider cannot run environments yet`,
-      {
-        path: `environments.${context.environment}.provider`,
-        hint: `write its manifests with \`skiff export ${context.environment} --format kubernetes\` and apply them with kubectl or a GitOps tool, or run the environment with \`provider: local\``,
-      },
-    );
-  };
+/** The provider of every `provider: kubernetes` environment, with the environment's own `kubernetes:` and `registry:`. */
+export function createKubernetesProvider(deps: KubernetesProviderFactoryDeps): ProviderFactory {
+  return (context) => new KubernetesProvider(context, { ...deps, settings: context.spec?.kubernetes, registry: context.spec?.registry ?? '' });
 }

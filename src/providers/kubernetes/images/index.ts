@@ -5,3 +5,5 @@ export { artifactTag, imageRepository, pinnedImage } from './image-names.js';
 export { manifestDigest, MANIFEST_ACCEPT, registryImage } from './registry-api.js';
 export type { RegistryImage } from './registry-api.js';
 export { ARTIFACT_LABEL } from './artifact-image.js';
+export { createImagePublisher, releaseArtifactOf } from './release-artifact.js';
+export type { ImagePublisherDeps } from './release-artifact.js';

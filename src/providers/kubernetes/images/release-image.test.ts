@@ -18,7 +18,7 @@ import { pushImage } from './image-push.js';
 import { MANIFEST_ACCEPT, registryImage } from './registry-api.js';
 import { releaseImage } from './release-image.js';
 import type { ReleaseArtifact } from './release-image.js';
-import { registryInstalled, REGISTRY_BINARY, startLocalRegistry } from './testing/local-registry.js';
+import { registryInstalled, REGISTRY_BINARY, removeImagesOf, startLocalRegistry } from './testing/local-registry.js';
 import type { LocalRegistry, LocalRegistryOptions } from './testing/local-registry.js';
 
 const engine = await engineForTests();
@@ -34,14 +34,6 @@ if (missing.length > 0) {
 const serverScript = `import http from 'node:http';
 http.createServer((req, res) => res.end('catalog ' + req.url + ' from ' + process.cwd())).listen(Number(process.env.PORT), '0.0.0.0');
 `;
-
-/** Removes the engine's images named under the given registry hosts (only this file's registries). */
-async function removeImagesOf(docker: Docker, registryHosts: readonly string[]): Promise<void> {
-  const named = (name: string): boolean => registryHosts.some((host) => name.startsWith(`${host}/`));
-  for (const image of await docker.listImages()) {
-    if ([...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])].some(named)) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
-  }
-}
 
 async function caught(promise: Promise<unknown>): Promise<SkiffError> {
   const error = await promise.then(() => undefined, (failure: unknown) => failure);

@@ -39,6 +39,10 @@ async function provider(extra: Partial<KubernetesProviderDeps>): Promise<Kuberne
     kubeconfigDefaults: { homeDir: '/nonexistent' },
     clock: { now: () => Date.now() },
     secretEnv: async () => ({}),
+    // Nothing is placed through the provider here: its data plane is what is tested.
+    publishImage: async () => {
+      throw new Error('no image is published in this test');
+    },
     ...extra,
   });
   cleanups.push(() => created.detach());

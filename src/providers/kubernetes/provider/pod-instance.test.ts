@@ -36,6 +36,12 @@ describe('a pod as an instance', () => {
       false,
       { state: 'crashed', reason: 'ImagePullBackOff: Back-off pulling image "r/web@sha256:1"', address: null, nextStartAt: null },
     ],
+    [
+      'killed for its memory, crash-looping',
+      running(false, { state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s' } }, lastState: { terminated: { reason: 'OOMKilled', exitCode: 137 } } }),
+      false,
+      { state: 'crashed', reason: 'CrashLoopBackOff: back-off 10s; last exit: OOMKilled (exit code 137)' },
+    ],
     ['its image cannot be pulled', running(false, { state: { waiting: { reason: 'ErrImagePull' } } }), false, { state: 'crashed', reason: 'ErrImagePull' }],
     ['waiting to be created', running(false, { state: { waiting: { reason: 'ContainerCreating' } } }), false, { state: 'starting', reason: null }],
   ] as const)('%s', (_, status, deleting, expected) => {
@@ -57,6 +63,20 @@ describe('a pod as an instance', () => {
       startedAt: Date.parse('2026-01-01T00:00:00Z'),
       address: { host: '10.244.0.7', port: 8080 },
     });
+  });
+
+  it('is crashed when it runs another image than the digest its release names', () => {
+    const wanted = `r/web@sha256:${'a'.repeat(64)}`;
+    const other = `r/web@sha256:${'b'.repeat(64)}`;
+    const withImage = (imageID: string): Pod => ({ ...pod(running(true, { imageID })), spec: { nodeName: 'node-1', containers: [{ name: 'web', image: wanted }] } });
+    expect(podToInstance(withImage(other), facts)).toMatchObject({
+      state: 'crashed',
+      reason: `ImageDigestMismatch: container web runs sha256:${'b'.repeat(64)}, but its release's image is sha256:${'a'.repeat(64)}`,
+      address: null,
+    });
+    expect(podToInstance(withImage(`docker-pullable://${wanted}`), facts)).toMatchObject({ state: 'ready', node: 'node-1' });
+    // An image id (no registry digest reported) cannot be compared: the pod's own state stands.
+    expect(podToInstance(withImage(`sha256:${'c'.repeat(64)}`), facts).state).toBe('ready');
   });
 
   it('is stopping as soon as Skiff asked, before the cluster shows it', () => {

@@ -25,12 +25,35 @@ export interface PodFacts {
   readonly stopRequested: boolean;
 }
 
+const digestOf = (reference: string | undefined): string | null => /@(sha256:[0-9a-f]{64})$/.exec(reference ?? '')?.[1] ?? null;
+
+/**
+ * A container that runs another image than its release's digest (a registry that served other
+ * bytes under the digest's name, a node's cache): the image a pod reports (`imageID`) is compared
+ * with the digest its spec names, when both are digests.
+ */
+function imageMismatch(pod: Pod): string | null {
+  for (const status of pod.status?.containerStatuses ?? []) {
+    const wanted = digestOf(pod.spec?.containers.find((container) => container.name === status.name)?.image);
+    const running = digestOf(status.imageID);
+    if (wanted && running && wanted !== running) {
+      return `ImageDigestMismatch: container ${status.name} runs ${running}, but its release's image is ${wanted}`;
+    }
+  }
+  return null;
+}
+
 function podState(pod: Pod, stopRequested: boolean): { readonly state: InstanceState; readonly reason: string | null } {
   if (stopRequested || pod.metadata.deletionTimestamp) return { state: 'stopping', reason: null };
+  const mismatch = imageMismatch(pod);
+  if (mismatch) return { state: 'crashed', reason: mismatch };
   for (const status of pod.status?.containerStatuses ?? []) {
     const waiting = status.state?.waiting;
     if (waiting?.reason && crashReasons.has(waiting.reason)) {
-      return { state: 'crashed', reason: waiting.message ? `${waiting.reason}: ${waiting.message}` : waiting.reason };
+      const last = status.lastState?.terminated;
+      // What the container last died of (OOMKilled, Error with its code) is what a person acts on.
+      const died = last ? `; last exit: ${last.reason ?? 'terminated'} (exit code ${last.exitCode})` : '';
+      return { state: 'crashed', reason: `${waiting.message ? `${waiting.reason}: ${waiting.message}` : waiting.reason}${died}` };
     }
   }
   const ready = (pod.status?.conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True');
@@ -63,5 +86,6 @@ export function podToInstance(pod: Pod, facts: PodFacts): ObservedInstance {
     nextStartAt: null,
     startedAt: Number.isNaN(startTime) ? null : startTime,
     address: podIP && state !== 'crashed' ? { host: podIP, port: containerPort } : null,
+    ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
   };
 }

@@ -25,20 +25,11 @@ export function deploymentNameOf(release: DesiredService): string {
   return releaseObjectName(release.name, releaseNameOf(release));
 }
 
-/** `REGISTRY/SERVICE@sha256:…`, as `skiff export` names it: by digest, never by a mutable tag. */
-export function releaseImage(registry: string, release: DesiredService): string {
-  if (release.artifact === null) {
-    throw new SkiffError('SKIFF_NOT_SUPPORTED', `${release.environment}/${release.name} ${releaseNameOf(release)} has no artifact digest to run on Kubernetes`, {
-      hint: 'build it first (skiff build), so its image can be referenced by digest',
-    });
-  }
-  return `${registry}/${release.name}@${release.artifact}`;
-}
-
 export interface ReleaseObjectsInput {
   readonly environment: string;
   readonly namespace: string;
-  readonly registry: string;
+  /** The release's image in the registry, by digest (`REGISTRY/SERVICE@sha256:…`). */
+  readonly image: string;
   readonly release: DesiredService;
   readonly replicas: number;
   readonly secrets: Readonly<Record<string, string>>;
@@ -51,7 +42,7 @@ export function releaseObjects(input: ReleaseObjectsInput): KubeObject[] {
     service: release,
     release: releaseNameOf(release),
     replicas: input.replicas,
-    image: releaseImage(input.registry, release),
+    image: input.image,
     secrets: input.secrets,
   };
   const secret = releaseSecret(environment, namespace, workload);

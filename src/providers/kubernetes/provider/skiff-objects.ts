@@ -4,6 +4,7 @@
  */
 import { kubeResources, type KubeClient, type KubeObject, type ResourceType } from '../client/index.js';
 import { environmentSelector } from './pod-view.js';
+import type { PrunePlan } from './prune-plan.js';
 
 /** What the provider creates, in the order it deletes them: Deployments first, so no pod restarts for want of its ConfigMap. */
 const createdKinds: readonly ResourceType[] = [kubeResources.Deployment, kubeResources.Service, kubeResources.Secret, kubeResources.ConfigMap];
@@ -16,6 +17,24 @@ export class SkiffObjects {
 
   async deployments(): Promise<readonly KubeObject[]> {
     return (await this.client.listAll(kubeResources.Deployment, { labelSelector: environmentSelector(this.environment) })).items;
+  }
+
+  /** Lists Skiff's Deployments, Secrets and ConfigMaps of the environment, deletes what `plan` names of them, and returns `Kind/name` of each deleted. */
+  async prune(plan: (found: { deployments: readonly KubeObject[]; secrets: readonly KubeObject[]; configMaps: readonly KubeObject[] }) => PrunePlan): Promise<string[]> {
+    const list = async (type: ResourceType): Promise<readonly KubeObject[]> => (await this.client.listAll(type, { labelSelector: environmentSelector(this.environment) })).items;
+    const chosen = plan({ deployments: await list(kubeResources.Deployment), secrets: await list(kubeResources.Secret), configMaps: await list(kubeResources.ConfigMap) });
+    const deleted: string[] = [];
+    // Deployments first, so no pod restarts for want of its ConfigMap or Secret.
+    for (const [type, names] of [
+      [kubeResources.Deployment, chosen.deployments],
+      [kubeResources.Secret, chosen.secrets],
+      [kubeResources.ConfigMap, chosen.configMaps],
+    ] as const) {
+      for (const name of names) {
+        if (await this.client.delete(type, name, { propagationPolicy: 'Background' })) deleted.push(`${type.kind}/${name}`);
+      }
+    }
+    return deleted;
   }
 
   async deleteAll(): Promise<void> {

@@ -108,6 +108,10 @@ describe.runIf(missing.length === 0)("Skiff's router in a cluster", () => {
       kubeconfigDefaults: { homeDir: scope.dir },
       clock: { now: () => Date.now() },
       secretEnv: async () => ({}),
+      // Nothing is placed through the provider here: its data plane is what is tested.
+      publishImage: async () => {
+        throw new Error('no image is published in this test');
+      },
       routerAdmins: async () => adminPorts.map((port, index) => ({ name: `router-${index}`, url: `http://127.0.0.1:${port}` })),
     });
     client = provider.client;

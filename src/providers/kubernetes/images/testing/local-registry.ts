@@ -4,6 +4,7 @@
  * pushes to it over plain HTTP because loopback registries are insecure-allowed by default.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type Docker from 'dockerode';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -95,4 +96,12 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return { host, pid: pid as number, stop };
+}
+
+/** Removes the engine's images named under the given registry hosts (only the registries a test started). */
+export async function removeImagesOf(docker: Docker, registryHosts: readonly string[]): Promise<void> {
+  const named = (name: string): boolean => registryHosts.some((host) => name.startsWith(`${host}/`));
+  for (const image of await docker.listImages()) {
+    if ([...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])].some(named)) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+  }
 }
