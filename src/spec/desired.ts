@@ -9,7 +9,7 @@ import { defaultParallel } from './schema-parallel.js';
 import type { ParallelSpec } from './schema-parallel.js';
 import { defaultFunctionMemory, functionSettings } from './schema-function.js';
 import { defaultStrategy } from './schema-strategy.js';
-import type { AnalysisSpec, AutoscaleSpec, Balance, DriverKind, FunctionSettings, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec } from './schema.js';
+import type { AnalysisSpec, AutoscaleSpec, Balance, DriverKind, FunctionSettings, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec, TracingSpec } from './schema.js';
 
 /** Where a docker service running from its source directory builds its image before each start. */
 export interface ImageBuildSource {
@@ -61,6 +61,8 @@ export interface DesiredEnvironment {
   readonly services: readonly DesiredService[];
   /** The spec's analyses by name, for canary steps (absent: none defined). */
   readonly analyses?: Readonly<Record<string, AnalysisSpec>>;
+  /** Where its router exports spans: the environment's `tracing`, else the spec's; absent: no tracing. */
+  readonly tracing?: TracingSpec;
 }
 
 /**
@@ -170,5 +172,6 @@ export function resolveEnvironment(
         function: release?.function ?? null,
       };
     });
-  return { name: environment, services, analyses: spec.analyses ?? {} };
+  const tracing = spec.environments[environment]?.tracing ?? spec.tracing;
+  return { name: environment, services, analyses: spec.analyses ?? {}, ...(tracing ? { tracing } : {}) };
 }

@@ -14,6 +14,8 @@ import { balanceSchema, routeSchema } from './schema-route.js';
 import { checkFunctionFields, functionFields } from './schema-function.js';
 import type { FunctionSettings } from './schema-function.js';
 import { checkKubernetesEnvironment, kubernetesSchema, registrySchema } from './schema-kubernetes.js';
+import { tracingSchema } from './schema-tracing.js';
+import type { TracingSpec } from './schema-tracing.js';
 import type { KubernetesSpec } from './schema-kubernetes.js';
 import {
   analysisCheckSchema,
@@ -70,8 +72,9 @@ export {
   routeSchema,
   strategySchema,
   trafficMatchSchema,
+  tracingSchema,
 };
-export type { FunctionSettings };
+export type { FunctionSettings, TracingSpec };
 export type { AnalysisCheckSpec, AutoscaleSpec, AutoscaleTarget, CanaryStepSpec, CountOrPercent, KubernetesSpec, LatencyPercentile, ParallelSpec, PipelineStageSpec, SpecIssueParams, TrafficMatch };
 
 export const probeSchema = z
@@ -217,6 +220,7 @@ export const environmentSchema = z.strictObject({
     .record(nameSchema, serviceOverrideSchema)
     .default({})
     .describe('per-service overrides in this environment, by service name'),
+  tracing: tracingSchema.optional().describe("this environment's tracing, replacing the top-level `tracing`"),
 })
   .superRefine((environment, ctx) => checkKubernetesEnvironment(environment, ctx), { when: (payload) => isRecordLike(payload.value) })
   .describe('an environment: a provider and per-service overrides');
@@ -240,6 +244,7 @@ export const specSchema = z
       .record(nameSchema, analysisSchema)
       .default({})
       .describe('analyses by name, used by canary steps (`- analysis: NAME`); `default` is built in unless defined here'),
+    tracing: tracingSchema.optional().describe('distributed tracing for every environment that sets none of its own'),
   })
   .superRefine(
     (spec, ctx) => {
