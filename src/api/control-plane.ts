@@ -80,6 +80,8 @@ export interface StatusReport {
   readonly functionPool?: { readonly size: number; readonly warm: number; readonly memoryBytes: number } | null;
   readonly services: readonly ServiceStatus[];
   readonly instances: readonly InstanceStatus[];
+  /** The trace viewer URL with `{traceId}` (the spec's `tracing.ui`); absent or null: none. */
+  readonly traceUi?: string | null;
 }
 
 export interface RevisionSummary {

@@ -268,6 +268,11 @@ export const statusReportSchema: z.ZodType<StatusReport> = z.object({
     .describe("this machine's warm pool of function runtimes; null when the environment runs no function"),
   services: z.array(serviceStatusSchema),
   instances: z.array(instanceStatusSchema),
+  traceUi: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("the trace viewer URL with {traceId} (the spec's tracing.ui): the dashboard links log lines with a trace id to it"),
 });
 
 export const logLineSchema: z.ZodType<LogLine> = z.object({

@@ -224,6 +224,7 @@ export class SkiffControlPlane implements ControlPlane {
       functionPool: desired.some((service) => service.driver === 'function') ? undefined : null,
       services,
       instances,
+      traceUi: revision ? ((revision.spec.environments[environment]?.tracing ?? revision.spec.tracing)?.ui ?? null) : null,
     };
   }
 
