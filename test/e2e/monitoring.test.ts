@@ -1,10 +1,10 @@
 /**
  * End-to-end stories of monitoring: the real `skiff up`, real processes, real HTTP on 127.0.0.1.
  */
-import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { checkPromtool } from '../../src/core/testing/promtool.js';
 import { echoServer, echoSpec, runLoad, startPlatform, waitFor, waitForReady, waitForRouted } from './platform.js';
 import type { Platform } from './platform.js';
 
@@ -13,10 +13,6 @@ afterEach(async () => {
   await platform?.stop();
   platform = undefined;
 });
-
-function promtoolAvailable(): boolean {
-  return spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
-}
 
 /** The sum of the samples of `name` whose labels include `labels`; undefined when none does. */
 function sampleValue(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -100,17 +96,6 @@ describe('GET /metrics on the control plane', () => {
   });
 });
 
-/** `promtool check metrics` on the text; skipped loudly outside CI when promtool is missing. */
-function checkPromtool(text: string): void {
-  if (!promtoolAvailable()) {
-    if (process.env['CI']) throw new Error('promtool is missing in CI: install the Debian package prometheus');
-    console.warn('SKIPPING promtool check: promtool not installed (apt-get install prometheus)');
-    return;
-  }
-  const checked = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  expect(`${checked.stdout}${checked.stderr}`.trim()).toBe('');
-  expect(checked.status).toBe(0);
-}
 
 interface Hook {
   readonly alert: string;

@@ -3,11 +3,11 @@
  * service process, exporting its spans over OTLP/HTTP to a real receiver in the test.
  */
 import { spawn } from 'node:child_process';
-import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RouteTable } from '../../core/route-table.js';
+import { checkPromtool } from '../../core/testing/promtool.js';
 import { fetchRouterMetrics, publishRouteTable } from '../admin-client.js';
 import { metricValue, refusedPort, route, table, TestClient, waitFor } from '../test-fixtures.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../testing/otlp-receiver.js';
@@ -182,15 +182,3 @@ describe('distributed tracing through the router process', () => {
     checkPromtool(text);
   });
 });
-
-/** `promtool check metrics` on the text; skipped loudly outside CI when promtool is missing. */
-function checkPromtool(text: string): void {
-  if (spawnSync('promtool', ['--version']).status !== 0) {
-    if (process.env['CI']) throw new Error('promtool is missing in CI: install the Debian package prometheus');
-    console.warn('SKIPPING promtool check: promtool not installed (apt-get install prometheus)');
-    return;
-  }
-  const checked = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  expect(`${checked.stdout}${checked.stderr}`.trim()).toBe('');
-  expect(checked.status).toBe(0);
-}
