@@ -21,7 +21,7 @@ import type { MirrorSettings } from './parallel/mirror-settings.js';
 import { ParallelRuns, type ParallelRunsOptions } from './parallel/parallel-runs.js';
 import { needsTraffic, RouteTraffic } from './release-picker.js';
 import { RouteStates, type RouteState } from './route-state.js';
-import { RouterTracer, type RouterTracerOptions } from './tracing/router-tracer.js';
+import { RouterTracer } from './tracing/router-tracer.js';
 import { UpstreamSet, upstreamKey, type Upstream } from './upstreams.js';
 
 export interface DataPlaneOptions {
@@ -35,8 +35,6 @@ export interface DataPlaneOptions {
   readonly parallel?: ParallelRunsOptions;
   /** A request is held for a `wake` route without instances: ask for one (repeated while it waits). */
   readonly onWake?: (environment: string, service: string) => void;
-  /** Export settings of the tracer a table with `tracing` gets (tests shorten them). */
-  readonly tracing?: RouterTracerOptions;
 }
 
 /** While requests wait, the wake is asked again this often, in case the first ask was lost. */
@@ -66,9 +64,7 @@ export class DataPlane implements ExchangeContext {
   private readonly wokenAt = new Map<string, number>();
   private readonly onWake: ((environment: string, service: string) => void) | undefined;
   private readonly sweeper: NodeJS.Timeout;
-  /** The table's tracing; null: trace headers pass through and no span is recorded. */
-  tracer: RouterTracer | null = null;
-  private readonly tracingOptions: RouterTracerOptions;
+  private currentTracer: RouterTracer | null = null;
 
   constructor(options: DataPlaneOptions) {
     this.logger = options.logger;
@@ -78,10 +74,14 @@ export class DataPlane implements ExchangeContext {
     this.states = new RouteStates(this.metrics);
     this.parallel = new ParallelRuns(options.parallel);
     this.onWake = options.onWake;
-    this.tracingOptions = options.tracing ?? {};
     this.compiled = this.compile(emptyRouteTable);
     this.sweeper = setInterval(() => this.sweep(), sweepEveryMs);
     this.sweeper.unref();
+  }
+
+  /** The table's tracing; null: trace headers pass through and no span is recorded. */
+  get tracer(): RouterTracer | null {
+    return this.currentTracer;
   }
 
   get table(): RouteTable {
@@ -98,15 +98,15 @@ export class DataPlane implements ExchangeContext {
   /** A table that changes the tracing settings gets a new tracer; the old one sends what it has and stops. */
   private applyTracing(table: RouteTable): void {
     const wanted = table.tracing;
-    const current = this.tracer?.config;
+    const current = this.currentTracer?.config;
     if (wanted?.otlpUrl === current?.otlpUrl && wanted?.samplePercent === current?.samplePercent) return;
     this.closeTracer();
-    this.tracer = wanted === undefined ? null : new RouterTracer(wanted, this.metrics.traces, this.tracingOptions);
+    this.currentTracer = wanted === undefined ? null : new RouterTracer(wanted, this.metrics.traces);
   }
 
   private closeTracer(): void {
-    const tracer = this.tracer;
-    this.tracer = null;
+    const tracer = this.currentTracer;
+    this.currentTracer = null;
     tracer?.close().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'closing the tracer failed'));
   }
 

@@ -7,7 +7,7 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, createTraceState, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { RouteEntry, RouteTracing } from '../../core/route-table.js';
 import { SpanQueue, type SpanCounts, type SpanQueueOptions } from './span-queue.js';
 import { formatTraceparent, parseTraceparent } from './trace-context.js';
@@ -29,8 +29,6 @@ export interface TraceHead {
 export interface RouterTracerOptions extends SpanQueueOptions {
   /** How long one export may take before it counts as failed. Default 5 s. */
   readonly exportTimeoutMs?: number;
-  /** Another exporter (tests); default OTLP/HTTP to the table's URL. */
-  readonly exporter?: SpanExporter;
 }
 
 export class RouterTracer {
@@ -40,7 +38,7 @@ export class RouterTracer {
 
   constructor(config: RouteTracing, counts: SpanCounts, options: RouterTracerOptions = {}) {
     this.config = config;
-    const exporter = options.exporter ?? new OTLPTraceExporter({ url: config.otlpUrl, timeoutMillis: options.exportTimeoutMs ?? 5_000 });
+    const exporter = new OTLPTraceExporter({ url: config.otlpUrl, timeoutMillis: options.exportTimeoutMs ?? 5_000 });
     this.provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'skiff-router' }),
       sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.samplePercent / 100) }),
