@@ -5,10 +5,13 @@
 // table fan-out time with 1,000 routes and 5,000 instances.
 // `--only direct,nginx,skiff` limits the rows; `--only ...,skiff-node` adds a row for the router
 // with its raw-socket fast path off (every request through node:http and undici), for before/after
-// comparisons in one session. BENCH_ROUTER_WORKERS sets Skiff's workers (default 2);
+// comparisons in one session. The `skiff-traced` row (on by default) is the same router with
+// tracing on at 100% sampling, exporting over OTLP/HTTP to a sink in this process; the run prints
+// its req/s and CPU ratio to the untraced router. BENCH_ROUTER_WORKERS sets Skiff's workers (default 2);
 // BENCH_PROFILE=dir writes the routers' CPU profiles (node --cpu-prof) there
 // (summarize them with `node bench/router-profile.js dir`).
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,10 +114,21 @@ function benchTable(backends, version) {
   return { version, generatedAt: new Date().toISOString(), routes: routes.map((r) => JSON.parse(JSON.stringify(r))) };
 }
 
-async function startSkiff(backends, fastPath = true) {
+/** An OTLP/HTTP endpoint that reads and drops what it gets: the traced router's spans. */
+async function startOtlpSink() {
+  let bytes = 0;
+  const server = createServer((req, res) => {
+    req.on('data', (chunk) => (bytes += chunk.length));
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/v1/traces`, bytes: () => bytes, close: () => server.close() };
+}
+
+async function startSkiff(backends, fastPath = true, tracing = undefined) {
   const { publishRouteTable, routerHealth } = await import(adminClient);
   const port = await freePort();
-  const name = fastPath ? 'router' : 'router-node';
+  const name = tracing !== undefined ? 'router-traced' : fastPath ? 'router' : 'router-node';
   const socket = path.join(tmp, `${name}.sock`);
   const args = [
     routerEntry, '--port', String(port), '--admin-socket', socket, '--table-file', path.join(tmp, `${name}-table.json`),
@@ -125,7 +139,7 @@ async function startSkiff(backends, fastPath = true) {
   const proc = spawnCaptured(process.execPath, args, {});
   owned.push(proc.child.pid);
   await waitFor(async () => ((await routerHealth(socket))?.port === port ? true : undefined), { timeoutMs: 15_000, what: `the router (${proc.output()})` });
-  await publishRouteTable(socket, benchTable(backends, 1));
+  await publishRouteTable(socket, { ...benchTable(backends, 1), ...(tracing === undefined ? {} : { tracing }) });
   await waitFor(() => answers(`http://127.0.0.1:${port}/`), { timeoutMs: 10_000, what: 'the router to route' });
   return { port, pid: proc.child.pid, socket, publishRouteTable, proc };
 }
@@ -204,6 +218,12 @@ async function main() {
     skiff = await startSkiff(backends);
     targets.push({ name: `Skiff router (${workers} workers)`, url: `http://127.0.0.1:${skiff.port}/`, pid: skiff.pid });
   }
+  let sink;
+  if (want('skiff-traced')) {
+    sink = await startOtlpSink();
+    const traced = await startSkiff(backends, true, { otlpUrl: sink.url, samplePercent: 100 });
+    targets.push({ name: `Skiff, tracing 100% (${workers} workers)`, url: `http://127.0.0.1:${traced.port}/`, pid: traced.pid, traced: true });
+  }
   if (want('skiff-node')) {
     const slow = await startSkiff(backends, false);
     targets.push({ name: `Skiff, fast path off (${workers} workers)`, url: `http://127.0.0.1:${slow.port}/`, pid: slow.pid });
@@ -246,6 +266,20 @@ async function main() {
     }
   }
   console.log(`load average after: ${loadAverage()}`);
+  const untraced = targets.find((target) => target.name.startsWith('Skiff router'));
+  const traced = targets.find((target) => target.traced);
+  if (untraced !== undefined && traced !== undefined) {
+    for (const connections of [64, 1]) {
+      const on = `${traced.name}@${connections}`;
+      const off = `${untraced.name}@${connections}`;
+      console.log(
+        `tracing on/off at ${connections} connections: req/s ${ratio(median(on, 'rps'), median(off, 'rps'))}, ` +
+          `CPU per request ${ratio(median(on, 'cpuMicrosPerRequest'), median(off, 'cpuMicrosPerRequest'))}, ` +
+          `p99 ${ratio(median(on, 'p99'), median(off, 'p99'))}`,
+      );
+    }
+    console.log(`OTLP bytes received from the traced router: ${(sink.bytes() / 1e6).toFixed(1)} MB`);
+  }
   console.log(`wrk ${seconds} s per run, median of ${runs} runs; CPU is user+system of the proxy's processes per request`);
   console.log(formatTable(
     ['target', 'conns', 'runs', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'user/sys µs', 'req/s vs nginx', 'CPU vs nginx', 'p99 vs nginx', 'req/s vs direct'],
@@ -259,6 +293,7 @@ async function main() {
       `RSS per worker ${big.rss.map((r) => `${r.toFixed(0)} MiB`).join(', ')}; primary ${big.primaryRss.toFixed(0)} MiB`);
   }
   nginx?.stop();
+  sink?.close();
 }
 
 async function cleanup() {

@@ -84,6 +84,8 @@ export interface StatusReport {
   readonly instances: readonly InstanceStatus[];
   /** Why the environment does not run although it should (its provider could not start: a cluster unreachable, credentials refused); tried again meanwhile. */
   readonly unavailable?: { readonly code: string; readonly message: string; readonly hint: string | null; readonly since: string } | null;
+  /** The trace viewer URL with `{traceId}` (the spec's `tracing.ui`); absent or null: none. */
+  readonly traceUi?: string | null;
 }
 
 export interface RevisionSummary {

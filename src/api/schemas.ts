@@ -274,6 +274,11 @@ export const statusReportSchema: z.ZodType<StatusReport> = z.object({
     .nullable()
     .optional()
     .describe("why the environment does not run although it should (its provider could not start); it is tried again meanwhile"),
+  traceUi: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("the trace viewer URL with {traceId} (the spec's tracing.ui): the dashboard links log lines with a trace id to it"),
 });
 
 export const logLineSchema: z.ZodType<LogLine> = z.object({

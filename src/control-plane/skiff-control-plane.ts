@@ -226,6 +226,7 @@ export class SkiffControlPlane implements ControlPlane {
       services,
       instances,
       unavailable: unavailableStatus(this.deps.environments.unavailability(environment)),
+      traceUi: revision ? ((revision.spec.environments[environment]?.tracing ?? revision.spec.tracing)?.ui ?? null) : null,
     };
   }
 

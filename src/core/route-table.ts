@@ -137,11 +137,20 @@ export interface RouteHold {
   readonly maxPending?: number;
 }
 
+/** Where the router exports its spans; absent: it passes trace headers through and records nothing. */
+export interface RouteTracing {
+  /** The OTLP/HTTP traces URL (…/v1/traces). */
+  readonly otlpUrl: string;
+  /** Percent of new traces sampled; a request with a valid traceparent follows its sampled flag. */
+  readonly samplePercent: number;
+}
+
 export interface RouteTable {
   /** Increases with every publication; the router ignores an older table than the one it has. */
   readonly version: number;
   readonly generatedAt: string;
   readonly routes: readonly RouteEntry[];
+  readonly tracing?: RouteTracing;
 }
 
 export const emptyRouteTable: RouteTable = { version: 0, generatedAt: new Date(0).toISOString(), routes: [] };

@@ -3,6 +3,7 @@ import type { InstanceAddress } from '../core/instance.js';
 import type { ReleaseMatch, RouteBackend, RouteEntry, RouteMirror, RouteTable } from '../core/route-table.js';
 import type { DesiredEnvironment } from '../spec/desired.js';
 import type { RouteSpec } from '../spec/schema.js';
+import { otlpTracesUrl } from '../spec/schema-tracing.js';
 
 /** The route's optional resilience settings in the routing table's terms; absent keys stay absent (router defaults). */
 function resilience(route: RouteSpec): Partial<RouteEntry> {
@@ -98,5 +99,12 @@ export function planRouteTable(
       });
     }
   }
-  return { version, generatedAt: new Date(now).toISOString(), routes };
+  // One router serves one environment, so its table carries that environment's tracing.
+  const tracing = environments.length === 1 ? environments[0]?.tracing : undefined;
+  return {
+    version,
+    generatedAt: new Date(now).toISOString(),
+    routes,
+    ...(tracing ? { tracing: { otlpUrl: otlpTracesUrl(tracing.otlp), samplePercent: tracing.sample } } : {}),
+  };
 }

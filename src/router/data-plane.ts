@@ -21,6 +21,7 @@ import type { MirrorSettings } from './parallel/mirror-settings.js';
 import { ParallelRuns, type ParallelRunsOptions } from './parallel/parallel-runs.js';
 import { needsTraffic, RouteTraffic } from './release-picker.js';
 import { RouteStates, type RouteState } from './route-state.js';
+import { RouterTracer } from './tracing/router-tracer.js';
 import { UpstreamSet, upstreamKey, type Upstream } from './upstreams.js';
 
 export interface DataPlaneOptions {
@@ -63,6 +64,7 @@ export class DataPlane implements ExchangeContext {
   private readonly wokenAt = new Map<string, number>();
   private readonly onWake: ((environment: string, service: string) => void) | undefined;
   private readonly sweeper: NodeJS.Timeout;
+  private currentTracer: RouterTracer | null = null;
 
   constructor(options: DataPlaneOptions) {
     this.logger = options.logger;
@@ -77,14 +79,35 @@ export class DataPlane implements ExchangeContext {
     this.sweeper.unref();
   }
 
+  /** The table's tracing; null: trace headers pass through and no span is recorded. */
+  get tracer(): RouterTracer | null {
+    return this.currentTracer;
+  }
+
   get table(): RouteTable {
     return this.compiled.table;
   }
 
   /** Uses `table` for the next request; the caller has checked its version. */
   apply(table: RouteTable): void {
+    this.applyTracing(table);
     this.compiled = this.compile(table);
     if (this.held.length > 0) this.releaseHeld();
+  }
+
+  /** A table that changes the tracing settings gets a new tracer; the old one sends what it has and stops. */
+  private applyTracing(table: RouteTable): void {
+    const wanted = table.tracing;
+    const current = this.currentTracer?.config;
+    if (wanted?.otlpUrl === current?.otlpUrl && wanted?.samplePercent === current?.samplePercent) return;
+    this.closeTracer();
+    this.currentTracer = wanted === undefined ? null : new RouterTracer(wanted, this.metrics.traces);
+  }
+
+  private closeTracer(): void {
+    const tracer = this.currentTracer;
+    this.currentTracer = null;
+    tracer?.close().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'closing the tracer failed'));
   }
 
   private compile(table: RouteTable): CompiledTable<ProxyBackend, RouteState<ProxyBackend>> {
@@ -153,7 +176,8 @@ export class DataPlane implements ExchangeContext {
   private route(req: IncomingMessage, res: ServerResponse): void {
     const startMs = performance.now();
     const exchange = new ProxyExchange(this, req, res, startMs);
-    rewriteRequestHeaders(req.rawHeaders, req.socket.remoteAddress, this.ids, exchange);
+    const tracer = this.tracer;
+    rewriteRequestHeaders(req.rawHeaders, req.socket.remoteAddress, this.ids, exchange, tracer !== null);
     const refusal = resolveTarget(exchange, exchange);
     if (refusal !== undefined) {
       exchange.answeredByRouter();
@@ -186,6 +210,12 @@ export class DataPlane implements ExchangeContext {
       exchange.answeredByRouter();
       this.refuse(route, res, startMs, 503, 'SKIFF_SERVICE_OVERLOADED', `service ${route.entry.service} has too many requests in flight`, false, 1);
       return;
+    }
+    if (tracer !== null) {
+      const trace = tracer.begin(exchange, exchange.method, route.entry, startMs);
+      exchange.trace = trace;
+      exchange.headers.push('traceparent', trace.traceparent);
+      if (trace.tracestate !== undefined) exchange.headers.push('tracestate', trace.tracestate);
     }
     state.limiter.inFlight++;
     exchange.limiter = state.limiter;
@@ -366,6 +396,7 @@ export class DataPlane implements ExchangeContext {
     clearInterval(this.sweeper);
     this.draining = true;
     this.sweep();
+    this.closeTracer();
     await this.upstreams.closeAll(graceMs);
   }
 }

@@ -12,6 +12,8 @@ const RequestAction = {
   Connection: 4,
   RequestId: 5,
   ForwardedFor: 6,
+  TraceParent: 7,
+  TraceState: 8,
 } as const;
 type RequestAction = (typeof RequestAction)[keyof typeof RequestAction];
 
@@ -22,6 +24,8 @@ const requestActions = new Map<string, RequestAction>([
   ['connection', RequestAction.Connection],
   ['x-request-id', RequestAction.RequestId],
   ['x-forwarded-for', RequestAction.ForwardedFor],
+  ['traceparent', RequestAction.TraceParent],
+  ['tracestate', RequestAction.TraceState],
   ['x-forwarded-proto', RequestAction.Drop],
   ['x-forwarded-host', RequestAction.Drop],
   ['keep-alive', RequestAction.Drop],
@@ -53,6 +57,9 @@ export interface RequestHead {
   /** The Transfer-Encoding values joined with `, `; undefined when absent. */
   transferEncoding: string | undefined;
   requestId: string;
+  /** With tracing on, the client's trace headers, taken out of `headers` (more than one traceparent: none). */
+  traceparent: string | undefined;
+  tracestate: string | undefined;
 }
 
 /** Cheap unique ids: a random per-process prefix and a counter. */
@@ -71,6 +78,7 @@ export function rewriteRequestHeaders(
   clientAddress: string | undefined,
   ids: RequestIds,
   head: RequestHead,
+  takeTraceHeaders = false,
 ): void {
   const out: string[] = [];
   let forwardedFor: string | undefined;
@@ -81,6 +89,9 @@ export function rewriteRequestHeaders(
   head.contentLength = -1;
   head.chunked = false;
   head.transferEncoding = undefined;
+  head.traceparent = undefined;
+  head.tracestate = undefined;
+  let traceparents = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
@@ -114,8 +125,17 @@ export function rewriteRequestHeaders(
       case RequestAction.ForwardedFor:
         forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
         break;
+      case RequestAction.TraceParent:
+        if (!takeTraceHeaders) out.push(name, value);
+        else if (++traceparents === 1) head.traceparent = value;
+        break;
+      case RequestAction.TraceState:
+        if (!takeTraceHeaders) out.push(name, value);
+        else head.tracestate = head.tracestate === undefined ? value : `${head.tracestate},${value}`;
+        break;
     }
   }
+  if (traceparents > 1) head.traceparent = undefined;
   if (connection !== undefined) dropConnectionTokens(out, connection);
   const address = clientAddress ?? 'unknown';
   out.push('x-forwarded-for', forwardedFor === undefined ? address : `${forwardedFor}, ${address}`);

@@ -3,6 +3,7 @@
  * table is compiled, so recording a request is a few additions and no allocation. Workers hand
  * their counters over as a snapshot; the primary sums them and renders Prometheus text.
  */
+import type { SpanCounts } from './tracing/span-queue.js';
 
 /** Upper bounds of the latency histogram, in seconds. */
 export const latencyBuckets: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -73,6 +74,8 @@ export interface MetricsSnapshot {
   readonly rejected: Readonly<Record<string, number>>;
   /** Absent from a worker of an older router. */
   readonly wakes?: readonly WakeSnapshot[];
+  /** Spans exported and dropped (queue full, export failed); absent from a worker of an older router. */
+  readonly traces?: SpanCounts;
 }
 
 const enum Slot {
@@ -100,6 +103,8 @@ export class RouterMetrics {
   held = 0;
   /** Requests refused before routing, by reason (bad request line, headers too large, …). */
   readonly rejected: Record<string, number> = {};
+  /** The router's spans, over every exporter it had. */
+  readonly traces: SpanCounts = { spansExported: 0, spansDropped: 0 };
   private readonly wakes = new Map<string, { service: string; environment: string; buckets: number[]; sumMs: number }>();
 
   /** A request held while its service had no instance was sent on after `waitedMs`. */
@@ -159,7 +164,7 @@ export class RouterMetrics {
       });
     }
     const wakes = [...this.wakes.values()].map((wake) => ({ ...wake, buckets: [...wake.buckets] }));
-    return { series, unmatched: this.unmatched, held: this.held, rejected: { ...this.rejected }, wakes };
+    return { series, unmatched: this.unmatched, held: this.held, rejected: { ...this.rejected }, wakes, traces: { ...this.traces } };
   }
 }
 
@@ -185,8 +190,11 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
   let unmatched = 0;
   let held = 0;
   const rejected: Record<string, number> = {};
+  const traces: SpanCounts = { spansExported: 0, spansDropped: 0 };
   for (const snapshot of snapshots) {
     unmatched += snapshot.unmatched;
+    traces.spansExported += snapshot.traces?.spansExported ?? 0;
+    traces.spansDropped += snapshot.traces?.spansDropped ?? 0;
     held += snapshot.held;
     for (const [reason, count] of Object.entries(snapshot.rejected)) rejected[reason] = (rejected[reason] ?? 0) + count;
     for (const s of snapshot.series) {
@@ -199,7 +207,7 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
       }
     }
   }
-  return { series: [...merged.values()], unmatched, held, rejected, wakes: mergeWakes(snapshots) };
+  return { series: [...merged.values()], unmatched, held, rejected, wakes: mergeWakes(snapshots), traces };
 }
 
 function escapeLabel(value: string): string {
@@ -269,5 +277,13 @@ export function renderPrometheus(snapshot: MetricsSnapshot): string {
   for (const [reason, count] of Object.entries(snapshot.rejected)) {
     out.push(`skiff_router_rejected_requests_total{reason="${escapeLabel(reason)}"} ${count}`);
   }
+  const traces = snapshot.traces ?? { spansExported: 0, spansDropped: 0 };
+  out.push('# HELP skiff_router_trace_spans_exported_total Spans of the router sent to the OTLP endpoint.', '# TYPE skiff_router_trace_spans_exported_total counter');
+  out.push(`skiff_router_trace_spans_exported_total ${traces.spansExported}`);
+  out.push(
+    '# HELP skiff_router_trace_spans_dropped_total Spans of the router dropped: the export queue was full or an export failed.',
+    '# TYPE skiff_router_trace_spans_dropped_total counter',
+  );
+  out.push(`skiff_router_trace_spans_dropped_total ${traces.spansDropped}`);
   return `${out.join('\n')}\n`;
 }

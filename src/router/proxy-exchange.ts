@@ -19,6 +19,7 @@ import { upstreamPath, type CompiledRoute } from './route-matcher.js';
 import type { RouteTraffic } from './release-picker.js';
 import type { ResolvedTarget, TargetHead } from './request-target.js';
 import type { RouteState, ServiceLimiter } from './route-state.js';
+import { endRequestSpan, type RequestSpan } from './tracing/router-tracer.js';
 import type { Upstream } from './upstreams.js';
 
 export interface ProxyBackend {
@@ -148,6 +149,10 @@ export class ProxyExchange implements RequestHead, TargetHead, ResolvedTarget, D
   chunked = false;
   transferEncoding: string | undefined = undefined;
   requestId = '';
+  traceparent: string | undefined = undefined;
+  tracestate: string | undefined = undefined;
+  /** The router's span, when tracing is on. */
+  trace: RequestSpan | null = null;
 
   readonly method: string;
   /** The request target as the client sent it. */
@@ -190,6 +195,8 @@ export class ProxyExchange implements RequestHead, TargetHead, ResolvedTarget, D
   private settled = true;
   private clientGone = false;
   private done = false;
+  /** The status the client got (or is getting); 0 before an answer. */
+  private status = 0;
 
   constructor(context: ExchangeContext, req: IncomingMessage, res: ServerResponse, startMs: number) {
     this.context = context;
@@ -281,6 +288,7 @@ export class ProxyExchange implements RequestHead, TargetHead, ResolvedTarget, D
     this.done = true;
     this.series?.observe(performance.now() - this.startMs);
     this.context.finished(this);
+    if (this.trace !== null) endRequestSpan(this.trace, this.status, this.attempts, this.backend);
   }
 
   clientClosed(): void {
@@ -359,6 +367,7 @@ export class ProxyExchange implements RequestHead, TargetHead, ResolvedTarget, D
     // Throws on header values Node refuses to send; undici then aborts and onError answers 502.
     this.res.writeHead(statusCode, rewriteResponseHeaders(rawHeaders, backend.id, this.context.draining, this));
     this.responded = true;
+    this.status = statusCode;
     backend.series.respond(statusCode);
     return true;
   }
@@ -489,7 +498,10 @@ export class ProxyExchange implements RequestHead, TargetHead, ResolvedTarget, D
   /** Answers with the router's own error and ends the exchange. */
   fail(status: number, code: ErrorCode, message: string, closeConnection = false): void {
     if (this.done) return;
-    if (!this.res.headersSent) this.series?.respond(status);
+    if (!this.res.headersSent) {
+      this.series?.respond(status);
+      this.status = status;
+    }
     sendRouterError(this.res, status, code, message, closeConnection || this.context.draining);
     this.finish();
   }

@@ -98,6 +98,13 @@ export const routeTableSchema = z.object({
   version: z.number().int().nonnegative(),
   generatedAt: z.string(),
   routes: z.array(routeSchema),
+  tracing: z
+    .object({
+      otlpUrl: z.string().refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), 'must be an http(s) URL'),
+      samplePercent: z.number().min(0).max(100),
+    })
+    .optional()
+    .describe("where the router exports its spans (OTLP/HTTP); absent: trace headers pass through untouched"),
 });
 
 /** Validates untrusted JSON as a routing table; throws SKIFF_BAD_REQUEST with one detail per issue. */

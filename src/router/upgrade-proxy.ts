@@ -30,6 +30,9 @@ class Head implements RequestHead, TargetHead, ResolvedTarget {
   chunked = false;
   transferEncoding: string | undefined = undefined;
   requestId = '';
+  /** Upgrades pass trace headers through: they are never taken out here. */
+  traceparent: string | undefined = undefined;
+  tracestate: string | undefined = undefined;
   host: string | undefined = undefined;
   url: string;
   authority: string | undefined = undefined;

@@ -11,7 +11,7 @@ import { defaultFunctionMemory, functionSettings } from './schema-function.js';
 import { defaultStrategy } from './schema-strategy.js';
 import type { ReleaseCommandSpec } from './schema-release.js';
 import { volumeMounts } from './schema-volumes.js';
-import type { AnalysisSpec, AutoscaleSpec, Balance, DriverKind, FunctionSettings, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec, VolumeMount } from './schema.js';
+import type { AnalysisSpec, AutoscaleSpec, Balance, DriverKind, FunctionSettings, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec, TracingSpec, VolumeMount } from './schema.js';
 
 /** Where a docker service running from its source directory builds its image before each start. */
 export interface ImageBuildSource {
@@ -67,6 +67,8 @@ export interface DesiredEnvironment {
   readonly services: readonly DesiredService[];
   /** The spec's analyses by name, for canary steps (absent: none defined). */
   readonly analyses?: Readonly<Record<string, AnalysisSpec>>;
+  /** Where its router exports spans: the environment's `tracing`, else the spec's; absent: no tracing. */
+  readonly tracing?: TracingSpec;
 }
 
 /**
@@ -182,5 +184,6 @@ export function resolveEnvironment(
         volumes: release?.volumes ?? [],
       };
     });
-  return { name: environment, services, analyses: spec.analyses ?? {} };
+  const tracing = spec.environments[environment]?.tracing ?? spec.tracing;
+  return { name: environment, services, analyses: spec.analyses ?? {}, ...(tracing ? { tracing } : {}) };
 }

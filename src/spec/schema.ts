@@ -17,6 +17,8 @@ import type { FlagOverride, FlagSpec, FlagState } from './schema-flags.js';
 import { checkFunctionFields, functionFields } from './schema-function.js';
 import type { FunctionSettings } from './schema-function.js';
 import { checkKubernetesEnvironment, kubernetesSchema, registrySchema } from './schema-kubernetes.js';
+import { tracingSchema } from './schema-tracing.js';
+import type { TracingSpec } from './schema-tracing.js';
 import type { KubernetesSpec } from './schema-kubernetes.js';
 import { volumesSchema } from './schema-volumes.js';
 import { checkJobReferences, jobsSchema } from './schema-jobs.js';
@@ -77,8 +79,9 @@ export {
   routeSchema,
   strategySchema,
   trafficMatchSchema,
+  tracingSchema,
 };
-export type { FunctionSettings, JobSpec, VolumeMount, VolumeSpec };
+export type { FunctionSettings, JobSpec, TracingSpec, VolumeMount, VolumeSpec };
 export { volumesSchema };
 export type { FlagOverride, FlagSpec, FlagState };
 export type { AnalysisCheckSpec, AutoscaleSpec, AutoscaleTarget, CanaryStepSpec, CountOrPercent, KubernetesSpec, LatencyPercentile, ParallelSpec, PipelineStageSpec, SpecIssueParams, TrafficMatch };
@@ -242,6 +245,7 @@ export const environmentSchema = z.strictObject({
     .record(flagKeySchema, flagOverrideSchema)
     .optional()
     .describe('per-flag overrides in this environment, by flag key: state, defaultVariant, targeting'),
+  tracing: tracingSchema.optional().describe("this environment's tracing, replacing the top-level `tracing`"),
 })
   .superRefine((environment, ctx) => checkKubernetesEnvironment(environment, ctx), { when: (payload) => isRecordLike(payload.value) })
   .describe('an environment: a provider and per-service overrides');
@@ -270,6 +274,7 @@ export const specSchema = z
       .record(flagKeySchema, flagSchema)
       .optional()
       .describe('feature flags by key, in flagd\'s flag-definition format; served over OFREP, changed at run time with `skiff flag`'),
+    tracing: tracingSchema.optional().describe('distributed tracing for every environment that sets none of its own'),
   })
   .superRefine(
     (spec, ctx) => {

@@ -9,7 +9,7 @@ import { OpenFeature, type Client } from '@openfeature/server-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPlatform, waitFor, waitForReady } from './platform.js';
 import type { Platform } from './platform.js';
-import { checkPromtool } from './promtool.js';
+import { checkPromtool } from '../../src/core/testing/promtool.js';
 
 let platform: Platform | undefined;
 afterEach(async () => {

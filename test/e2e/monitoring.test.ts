@@ -4,9 +4,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { checkPromtool } from '../../src/core/testing/promtool.js';
 import { echoServer, echoSpec, runLoad, startPlatform, waitFor, waitForReady, waitForRouted } from './platform.js';
 import type { Platform } from './platform.js';
-import { checkPromtool } from './promtool.js';
 
 let platform: Platform | undefined;
 afterEach(async () => {

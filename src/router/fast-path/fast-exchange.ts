@@ -14,6 +14,7 @@ import type { ProxyBackend, ProxyRoute, RouterLogger } from '../proxy-exchange.j
 import { upstreamPath } from '../route-matcher.js';
 import type { RoutePolicy } from '../route-policy.js';
 import type { ServiceLimiter } from '../route-state.js';
+import { endRequestSpan, type RequestSpan } from '../tracing/router-tracer.js';
 import type { Upstream } from '../upstreams.js';
 import type { ParsedRequest } from './request-head.js';
 import type { ParsedResponse } from './response-head.js';
@@ -98,8 +99,20 @@ export class FastExchange implements UpstreamUser {
   private waitingDrain = false;
   private clientGone = false;
   private done = false;
+  /** The router's span, when tracing is on. */
+  private readonly trace: RequestSpan | null;
+  /** The status the client got; 0 before an answer. */
+  private status = 0;
 
-  constructor(context: FastExchangeContext, client: ExchangeClient, route: ProxyRoute, request: ParsedRequest, host: string, startMs: number) {
+  constructor(
+    context: FastExchangeContext,
+    client: ExchangeClient,
+    route: ProxyRoute,
+    request: ParsedRequest,
+    host: string,
+    startMs: number,
+    trace: RequestSpan | null,
+  ) {
     this.context = context;
     this.client = client;
     this.route = route;
@@ -114,9 +127,14 @@ export class FastExchange implements UpstreamUser {
     this.replayable = route.retryMethods.has(request.method);
     this.requestId = request.requestId ?? context.ids.next();
     const forwardedFor = request.forwardedFor === undefined ? client.address : `${request.forwardedFor}, ${client.address}`;
+    this.trace = trace;
+    // With tracing on the router's span is the parent; without, the client's headers go on as they came.
+    const traceparent = trace === null ? request.traceparent : trace.traceparent;
+    const tracestate = trace === null ? request.tracestate : trace.tracestate;
     this.headers =
       `${request.kept}x-forwarded-for: ${forwardedFor}\r\nx-forwarded-proto: http\r\n` +
-      `x-forwarded-host: ${request.host}\r\nx-request-id: ${this.requestId}\r\n\r\n`;
+      `x-forwarded-host: ${request.host}\r\nx-request-id: ${this.requestId}\r\n` +
+      `${traceparent === undefined ? '' : `traceparent: ${traceparent}\r\n`}${tracestate === undefined ? '' : `tracestate: ${tracestate}\r\n`}\r\n`;
     if (this.policy.totalMs > 0) this.totalDeadline = startMs + this.policy.totalMs;
   }
 
@@ -201,6 +219,7 @@ export class FastExchange implements UpstreamUser {
     if (close) text += 'connection: close\r\n';
     const written = this.client.writeHead(`${text}\r\n`, buf, bodyStart, bodyEnd, mode === BodyMode.UntilClose);
     this.responded = true;
+    this.status = status;
     backend.series.respond(status);
     backend.series.responseBytes += dataBytes;
     if (done) {
@@ -371,6 +390,7 @@ export class FastExchange implements UpstreamUser {
   private fail(status: number, code: ErrorCode, message: string): void {
     if (this.done) return;
     this.series?.respond(status);
+    this.status = status;
     this.closeAfter = this.client.closeAfter || this.client.ended || this.context.draining;
     this.context.answerWithError(this.client, status, code, message, this.closeAfter);
     this.finish();
@@ -393,6 +413,7 @@ export class FastExchange implements UpstreamUser {
     this.series?.observe(performance.now() - this.startMs);
     this.limiter.inFlight--;
     this.client.exchangeDone(this);
+    if (this.trace !== null) endRequestSpan(this.trace, this.status, this.attempts, this.backend);
   }
 
   private logDetails(code: string): object {

@@ -15,6 +15,7 @@ import { RequestIds } from '../forward-headers.js';
 import type { RouterMetrics } from '../metrics.js';
 import type { ProxyRoute, RouterLogger } from '../proxy-exchange.js';
 import { hostKey, removeDotSegments } from '../request-target.js';
+import type { RouterTracer } from '../tracing/router-tracer.js';
 import type { Upstream } from '../upstreams.js';
 import { ClientConnection, type ConnectionContext, type ConnectionLimits } from './client-connection.js';
 import { FastExchange, type ExchangeClient, type FastExchangeContext } from './fast-exchange.js';
@@ -28,6 +29,8 @@ export interface FastPathContext {
   readonly metrics: RouterMetrics;
   readonly draining: boolean;
   match(host: string | undefined, url: string): ProxyRoute | undefined;
+  /** Null when the table has no tracing: trace headers then pass through. */
+  readonly tracer: RouterTracer | null;
 }
 
 export interface FastPathOptions {
@@ -129,7 +132,9 @@ export class FastPath implements ConnectionContext, ConnectionLimits, FastExchan
     // No ready instance: node:http's path holds the request until one is.
     const backend = pickBackend(route, null, nowMs);
     if (backend === undefined) return undefined;
-    const exchange = new FastExchange(this, connection, route, request, host, startMs);
+    const tracer = this.context.tracer;
+    const trace = tracer === null ? null : tracer.begin(request, request.method, route.entry, startMs);
+    const exchange = new FastExchange(this, connection, route, request, host, startMs, trace);
     connection.track(exchange);
     this.stats.requests++;
     exchange.start(backend, nowMs);

@@ -31,6 +31,21 @@ describe('parseRequestHead', () => {
     expect(request.end).toBe(text.indexOf('NEXT'));
   });
 
+  it('takes the trace headers out of the forwarded lines (the exchange sends them on or replaces them); two traceparents go to node:http', () => {
+    const text =
+      'GET / HTTP/1.1\r\nHost: a\r\ntraceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n' +
+      'TraceState: a=1\r\nAccept: */*\r\ntracestate: b=2\r\n\r\n';
+    const { outcome, request } = parse(text);
+    expect(outcome).toBe(HeadOutcome.Complete);
+    expect(request).toMatchObject({
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      tracestate: 'a=1,b=2',
+      kept: 'Host: a\r\nAccept: */*\r\n',
+    });
+    expect(parse('GET / HTTP/1.1\r\nHost: a\r\n\r\n').request).toMatchObject({ traceparent: undefined, tracestate: undefined });
+    expect(parse('GET / HTTP/1.1\r\nHost: a\r\ntraceparent: x\r\ntraceparent: y\r\n\r\n').outcome).toBe(HeadOutcome.Slow);
+  });
+
   it('finds where a pipelined second request starts', () => {
     const first = 'HEAD / HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
     const both = `${first}GET /two HTTP/1.1\r\nHost: b\r\n\r\n`;

@@ -33,6 +33,10 @@ export class ParsedRequest {
   requestId: string | undefined = undefined;
   /** The client asked for the connection to close after this answer. */
   close = false;
+  /** The client's traceparent, taken out of `kept`: the exchange sends it on or replaces it. */
+  traceparent: string | undefined = undefined;
+  /** The client's tracestate headers joined with `,`, taken out of `kept` like traceparent. */
+  tracestate: string | undefined = undefined;
 }
 
 const Action = {
@@ -44,6 +48,8 @@ const Action = {
   Connection: 5,
   RequestId: 6,
   ForwardedFor: 7,
+  TraceParent: 8,
+  TraceState: 9,
 } as const;
 type Action = (typeof Action)[keyof typeof Action];
 
@@ -62,6 +68,8 @@ const names = {
   transferEncoding: lowerBytes('transfer-encoding'),
   forwardedProto: lowerBytes('x-forwarded-proto'),
   proxy: lowerBytes('proxy-'),
+  traceparent: lowerBytes('traceparent'),
+  tracestate: lowerBytes('tracestate'),
 };
 const closeWord = lowerBytes('close');
 const keepAliveWord = lowerBytes('keep-alive');
@@ -83,7 +91,10 @@ function actionOf(buf: Buffer, start: number, length: number): Action {
     case 10:
       if (tokenEquals(buf, start, names.connection)) return Action.Connection;
       if (tokenEquals(buf, start, names.keepAlive)) return Action.Drop;
+      if (tokenEquals(buf, start, names.tracestate)) return Action.TraceState;
       break;
+    case 11:
+      return tokenEquals(buf, start, names.traceparent) ? Action.TraceParent : Action.Keep;
     case 12:
       return tokenEquals(buf, start, names.requestId) ? Action.RequestId : Action.Keep;
     case 14:
@@ -162,6 +173,8 @@ export function parseRequestHead(buf: Buffer, start: number, maxBytes: number, o
   let close = false;
   let forwardedFor: string | undefined;
   let requestId: string | undefined;
+  let traceparent: string | undefined;
+  let tracestate: string | undefined;
   let lines = 0;
   for (;;) {
     const scan = scanHeaderLine(buf, i, limit, line);
@@ -209,6 +222,16 @@ export function parseRequestHead(buf: Buffer, start: number, maxBytes: number, o
         forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
         break;
       }
+      case Action.TraceParent:
+        // Two traceparents make the trace context invalid: node:http's path decides what follows.
+        if (traceparent !== undefined) return HeadOutcome.Slow;
+        traceparent = buf.toString('latin1', valueStart, valueEnd);
+        break;
+      case Action.TraceState: {
+        const value = buf.toString('latin1', valueStart, valueEnd);
+        tracestate = tracestate === undefined ? value : `${tracestate},${value}`;
+        break;
+      }
       default:
         break;
     }
@@ -225,5 +248,7 @@ export function parseRequestHead(buf: Buffer, start: number, maxBytes: number, o
   out.forwardedFor = forwardedFor;
   out.requestId = requestId;
   out.close = close;
+  out.traceparent = traceparent;
+  out.tracestate = tracestate;
   return HeadOutcome.Complete;
 }

@@ -2,12 +2,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LogLine } from '../../api/control-plane.js';
 import { api, describeError } from '../lib/api.js';
+import { traceLinkParts } from '../lib/trace-links.js';
 
 const keepLines = 500;
 const flushMs = 100;
 const retryMs = 2_000;
 
-export function LogView(props: { readonly environment: string; readonly service: string }) {
+/** `traceUi`: the trace viewer URL with `{traceId}`; log lines with a trace id link to it. */
+export function LogView(props: { readonly environment: string; readonly service: string; readonly traceUi: string | null }) {
   const [lines, setLines] = useState<readonly LogLine[]>([]);
   const [problem, setProblem] = useState<string | undefined>(undefined);
   const box = useRef<HTMLPreElement>(null);
@@ -70,7 +72,16 @@ export function LogView(props: { readonly environment: string; readonly service:
         {lines.length === 0 ? <span class="muted">No log lines yet.</span> : null}
         {lines.map((line, index) => (
           <div key={index} class={line.stream === 'stderr' ? 'log-line stderr' : 'log-line'}>
-            <span class="log-instance">{line.instance}</span> {line.line}
+            <span class="log-instance">{line.instance}</span>{' '}
+            {traceLinkParts(line.line, props.traceUi).map((part, at) =>
+              'href' in part ? (
+                <a key={at} href={part.href} target="_blank" rel="noreferrer" title={`trace ${part.traceId}`} data-testid="trace-link">
+                  {part.text}
+                </a>
+              ) : (
+                part.text
+              ),
+            )}
           </div>
         ))}
       </pre>

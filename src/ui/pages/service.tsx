@@ -82,7 +82,7 @@ export function ServicePage(props: { readonly environment: string; readonly serv
       </Section>
       <div class="two-columns">
         <Section title="Logs">
-          <LogView environment={environment} service={service} />
+          <LogView environment={environment} service={service} traceUi={status.data?.traceUi ?? null} />
         </Section>
         <Section title="Events">
           <EventTimeline query={{ environment, service }} matches={(event) => event.environment === environment && event.service === service} />

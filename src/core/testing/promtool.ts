@@ -1,4 +1,4 @@
-/** `promtool check metrics` for scrapes in end-to-end tests. */
+/** `promtool check metrics` for tests of Prometheus text. Not part of the build. */
 import { spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
 
@@ -6,7 +6,7 @@ function promtoolAvailable(): boolean {
   return spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
 }
 
-/** `promtool check metrics` on the text; skipped loudly outside CI when promtool is missing. */
+/** Checks the text with promtool; skipped loudly outside CI when promtool is missing (Debian package prometheus). */
 export function checkPromtool(text: string): void {
   if (!promtoolAvailable()) {
     if (process.env['CI']) throw new Error('promtool is missing in CI: install the Debian package prometheus');
