@@ -7,6 +7,7 @@ import { EventHubContext, useStreamState } from './lib/hooks.js';
 import { Link, matchPage, paths, usePath, type Page } from './lib/router.js';
 import { useSessionState } from './lib/session.js';
 import { AuditPage } from './pages/audit.js';
+import { JobsPage } from './pages/jobs.js';
 import { OverviewPage } from './pages/overview.js';
 import { PipelinesPage } from './pages/pipelines.js';
 import { ServicePage } from './pages/service.js';
@@ -53,6 +54,9 @@ function SignedIn() {
           <Link href={paths.pipelines} class={page.kind === 'pipelines' ? 'active' : ''}>
             Pipelines
           </Link>
+          <Link href={paths.jobs} class={page.kind === 'jobs' ? 'active' : ''}>
+            Jobs
+          </Link>
           <Link href={paths.audit} class={page.kind === 'audit' ? 'active' : ''}>
             Audit
           </Link>
@@ -75,6 +79,8 @@ function PageView(props: { readonly page: Page }) {
       return <OverviewPage />;
     case 'pipelines':
       return <PipelinesPage />;
+    case 'jobs':
+      return <JobsPage />;
     case 'audit':
       return <AuditPage />;
     case 'service':

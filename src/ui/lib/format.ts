@@ -42,3 +42,12 @@ export function clockTime(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { hour12: false });
 }
+
+/** `in 42s`, `in 5m`; `now` for a time already reached; `-` without a time. */
+export function fromNow(iso: string | null | undefined, now: number): string {
+  if (!iso) return '-';
+  const ms = Date.parse(iso) - now;
+  if (!Number.isFinite(ms)) return '-';
+  if (ms < 1000) return 'now';
+  return `in ${age(new Date(now).toISOString(), now + ms)}`;
+}

@@ -43,6 +43,7 @@ export function Link(props: { readonly href: string; readonly class?: string; re
 export const paths = {
   overview: '/',
   pipelines: '/pipelines',
+  jobs: '/jobs',
   audit: '/audit',
   service: (environment: string, service: string): string =>
     `/environments/${encodeURIComponent(environment)}/services/${encodeURIComponent(service)}`,
@@ -51,6 +52,7 @@ export const paths = {
 export type Page =
   | { readonly kind: 'overview' }
   | { readonly kind: 'pipelines' }
+  | { readonly kind: 'jobs' }
   | { readonly kind: 'audit' }
   | { readonly kind: 'service'; readonly environment: string; readonly service: string }
   | { readonly kind: 'not-found'; readonly path: string };
@@ -58,6 +60,7 @@ export type Page =
 export function matchPage(path: string): Page {
   if (path === '/' || path === '') return { kind: 'overview' };
   if (path === '/pipelines') return { kind: 'pipelines' };
+  if (path === '/jobs') return { kind: 'jobs' };
   if (path === '/audit') return { kind: 'audit' };
   const service = /^\/environments\/([^/]+)\/services\/([^/]+)\/?$/.exec(path);
   if (service?.[1] && service[2]) {
