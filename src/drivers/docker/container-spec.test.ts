@@ -52,6 +52,13 @@ describe('containerCreateOptions', () => {
     expect(options.HostConfig).not.toHaveProperty('NanoCpus');
     expect(options.HostConfig).not.toHaveProperty('PidsLimit');
   });
+
+  it('keeps standard input open, for its one client, only for a launch that asks for it', () => {
+    expect(containerCreateOptions({ ...launch, stdin: true }, 'img')).toMatchObject({ OpenStdin: true, StdinOnce: true, AttachStdin: true });
+    const instance = containerCreateOptions(launch, 'img');
+    expect(instance).not.toHaveProperty('OpenStdin');
+    expect(instance).not.toHaveProperty('StdinOnce');
+  });
 });
 
 describe('exitFromStatus', () => {

@@ -63,6 +63,8 @@ export function containerCreateOptions(
     name: containerName(launch.instanceId),
     Image: image,
     ...(launch.command.length > 0 ? { Cmd: [...launch.command] } : {}),
+    // A one-off command's input: the engine closes it when the one attached client ends its side.
+    ...(launch.stdin ? { OpenStdin: true, StdinOnce: true, AttachStdin: true } : {}),
     Env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
     Labels: instanceLabels(launch),
     ExposedPorts: { [port]: {} },

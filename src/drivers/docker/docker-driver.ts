@@ -90,6 +90,7 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
 
   const capabilities: DriverCapabilities = {
     recover: true,
+    stdin: true,
     get resourceLimits(): ResourceEnforcement {
       return availability.available ? { enforced: true } : { enforced: false, reason: availability.reason ?? 'no Docker engine' };
     },
@@ -156,9 +157,13 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
         cause: error,
       });
     }
+    let input: NodeJS.ReadWriteStream | undefined;
     try {
+      // Attached before it starts, so that no input is lost and the end of input reaches it.
+      if (launch.stdin) input = await attachInput(container);
       await container.start();
     } catch (error) {
+      input?.end();
       await container.remove({ force: true }).catch(() => undefined);
       throw new SkiffError('SKIFF_DRIVER_START_FAILED', `cannot start the container of ${launch.instanceId} (image ${launch.image}): ${engineMessage(error)}`, {
         cause: error,
@@ -177,7 +182,7 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
       cgroups: [],
       containerId: container.id,
     };
-    return runningContainer(docker, handle, pumpContainerLogs(container, logPath));
+    return runningContainer(docker, handle, pumpContainerLogs(container, logPath), input);
   }
 
   /** The container of a handle, only when its labels say it is this Skiff instance. */
@@ -243,4 +248,17 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
 
   const volumes = dockerVolumeStorage(docker, volumeScope);
   return { kind: 'docker', capabilities, start, recover, usage, checkEngine, routerAddress, reap, volumes };
+}
+
+/**
+ * The container's standard input alone (its output goes through the log pump): a hijacked
+ * connection whose end, with `StdinOnce`, closes the container's input.
+ */
+async function attachInput(container: Docker.Container): Promise<NodeJS.ReadWriteStream> {
+  const stream = (await container.attach({ stream: true, hijack: true, stdin: true, stdout: false, stderr: false })) as NodeJS.ReadWriteStream;
+  // A write after the container ended is not an error here, as with a process's pipe.
+  stream.on('error', () => undefined);
+  // Nothing comes back on it (no stdout or stderr attached), but it is read so that it can end.
+  stream.resume();
+  return stream;
 }

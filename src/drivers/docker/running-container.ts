@@ -52,7 +52,8 @@ async function removeQuietly(container: Docker.Container): Promise<void> {
   }
 }
 
-export function runningContainer(docker: Docker, handle: InstanceHandle & { containerId: string }, pump: LogPump): RunningInstance {
+/** `input`: the container's standard input, attached before it started (a one-off command's). */
+export function runningContainer(docker: Docker, handle: InstanceHandle & { containerId: string }, pump: LogPump, input?: NodeJS.ReadWriteStream): RunningInstance {
   const container = docker.getContainer(handle.containerId);
   const exited: Promise<InstanceExit> = (async () => {
     const statusCode = await waitForEnd(container);
@@ -62,6 +63,8 @@ export function runningContainer(docker: Docker, handle: InstanceHandle & { cont
     abort.abort();
     if (!drained) pump.stop();
     await removeQuietly(container);
+    // The connection of its input is of no use once it ended (a caller may never have ended it).
+    (input as Partial<Pick<NodeJS.ReadStream, 'destroy'>> | undefined)?.destroy?.();
     return exit;
   })();
   let settled = false;
@@ -98,6 +101,7 @@ export function runningContainer(docker: Docker, handle: InstanceHandle & { cont
   return {
     handle,
     exited,
+    ...(input ? { stdin: input } : {}),
     stop(graceMs) {
       const at = Date.now() + graceMs;
       if (!stopping) {
