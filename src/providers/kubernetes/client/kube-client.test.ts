@@ -13,6 +13,7 @@ import type { KubeClient } from './kube-client.js';
 import type { KubeObject } from './kube-objects.js';
 import { kubeResources } from './resources.js';
 import { clientOfFake, clientOfFakeAt } from './testing/kubeconfig-files.js';
+import { startCuttingProxy } from './testing/cutting-proxy.js';
 import { startSilentServer } from './testing/silent-server.js';
 
 interface Deployment extends KubeObject {
@@ -178,6 +179,20 @@ describe('failures a user can act on', () => {
       expect(error.hint).toContain('context "skiff-fake"');
     } finally {
       unreachable.dispose();
+    }
+  });
+
+  it('a kept-alive connection the server closes as a read goes out: the read goes again on a new connection', async () => {
+    const proxy = await startCuttingProxy(Number(new URL(api.url).port));
+    const through = clientOfFakeAt(api, `https://127.0.0.1:${proxy.port}`);
+    try {
+      expect((await through.client.list(kubeResources.Namespace)).items.length).toBeGreaterThan(0);
+      proxy.cutOnNextUse();
+      expect((await through.client.list(kubeResources.Namespace)).items.length).toBeGreaterThan(0);
+      expect(proxy.cut()).toBe(1);
+    } finally {
+      through.dispose();
+      await proxy.close();
     }
   });
 

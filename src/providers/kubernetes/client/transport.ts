@@ -26,6 +26,9 @@ export interface TransportOptions {
   readonly userAgent?: string;
 }
 
+/** Methods whose request may be sent twice: reads, replacing writes, server-side apply, deletes. */
+const repeatable: ReadonlySet<KubeRequest['method']> = new Set(['GET', 'PUT', 'PATCH', 'DELETE']);
+
 export class KubeTransport {
   private readonly agent: http.Agent;
   private readonly secure: boolean;
@@ -65,7 +68,7 @@ export class KubeTransport {
    * Sends the request and hands over the open 2xx response (a watch, a followed log). The answer's
    * headers must arrive within the request timeout; the body may then stream for as long as it lasts.
    */
-  async open(request: KubeRequest): Promise<IncomingMessage> {
+  async open(request: KubeRequest, retried = false): Promise<IncomingMessage> {
     const context = this.contextOf(request);
     const url = new URL(request.path, this.connection.server);
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.options.userAgent ?? 'skiff' };
@@ -93,6 +96,12 @@ export class KubeTransport {
       const headersTimer = setTimeout(() => req.destroy(new RequestTimeout()), headersTimeoutMs);
       req.on('error', (error: Error & { code?: string }) => {
         clearTimeout(headersTimer);
+        // A kept-alive connection the server closed as this request went out (its idle timeout):
+        // nothing was answered, so a request that may be sent twice goes again on a new one.
+        if (req.reusedSocket && error.code === 'ECONNRESET' && !retried && repeatable.has(request.method) && !request.signal?.aborted) {
+          resolve(this.open(request, true));
+          return;
+        }
         if (error instanceof RequestTimeout) reject(timeoutError(error, context));
         else reject(request.signal?.aborted ? abortError(request.signal, context) : unreachableError(error, context));
       });
