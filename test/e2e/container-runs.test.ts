@@ -63,17 +63,6 @@ interface RunJson {
   command: string[];
 }
 
-function cliWithInput(p: Platform, args: string[], input: string): { code: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [skiffBin, ...args], {
-    env: { ...process.env, SKIFF_API: p.apiUrl, SKIFF_DATA: p.dataDir },
-    cwd: p.specDir,
-    input,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
-
 /** The containers Skiff started for a run of this platform (its instance label is `run-ID`). */
 function runContainers(id: number): string {
   return docker('ps', '-a', '-q', '--filter', `label=skiff.instance=run-${id}`, '--filter', `label=skiff.service=${service}`);
@@ -97,14 +86,14 @@ describe.skipIf(!engine.reachable)('skiff run with a container service', () => {
 
   it('runs the command in a container of the release image: output, input and exit code come back, the container is removed', async () => {
     const p = platform!;
-    const ok = cliWithInput(p, ['run', service, 'dev', '--', 'node', '/app/tool.mjs', '0'], 'make it loud\n');
+    const ok = p.cli(['run', service, 'dev', '--', 'node', '/app/tool.mjs', '0'], {}, 'make it loud\n');
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('GREETING=hello-from-a-container RELEASE=v1 RUN=run-');
     expect(ok.stdout).toContain('in a container: true as uid 1000');
     expect(ok.stdout).toContain('MAKE IT LOUD');
     expect(ok.stdout).toContain('to stderr');
 
-    const failed = cliWithInput(p, ['run', service, 'dev', '--', 'node', '/app/tool.mjs', '7'], 'quiet\n');
+    const failed = p.cli(['run', service, 'dev', '--', 'node', '/app/tool.mjs', '7'], {}, 'quiet\n');
     expect(failed.code).toBe(7);
     expect(failed.stdout).toContain('QUIET');
     expect(failed.stderr).toContain('failed: exited with code 7');

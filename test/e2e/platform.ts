@@ -65,7 +65,8 @@ export interface Platform {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   process: ChildProcess;
   status(env?: string): Promise<{ services: { name: string; desired: number; ready: number }[]; instances: InstanceJson[] }>;
-  cli(args: string[], env?: Record<string, string>): { code: number; stdout: string; stderr: string };
+  /** `input`: what the command reads on its standard input. */
+  cli(args: string[], env?: Record<string, string>, input?: string): { code: number; stdout: string; stderr: string };
   /** `cli` without waiting: for killing the control plane while a command is under way. */
   cliAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Starts `skiff up` again on the same data directory and ports (after a kill). */
@@ -121,9 +122,10 @@ export async function startPlatform(options: { spec: string; files?: Record<stri
       if (!response.ok) throw new Error(`status ${response.status}: ${await response.text()}`);
       return (await response.json()) as Awaited<ReturnType<Platform['status']>>;
     },
-    cli(args, extraEnv = {}) {
+    cli(args, extraEnv = {}, input) {
       const result = spawnSync(process.execPath, [skiffBin, ...args], {
         env: { ...process.env, SKIFF_API: apiUrl, SKIFF_DATA: dataDir, ...extraEnv },
+        ...(input === undefined ? {} : { input }),
         encoding: 'utf8',
         cwd: specDir,
         timeout: 60_000,

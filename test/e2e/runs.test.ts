@@ -4,7 +4,7 @@
  * CLI's; Ctrl-C stops it with its process group; `--detach` runs it in the background and
  * `skiff runs` shows how it ended; a control-plane restart adopts a run still going.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -65,17 +65,6 @@ interface RunJson {
   stoppedBy: string | null;
 }
 
-function cliWithInput(p: Platform, args: string[], input: string): { code: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [skiffBin, ...args], {
-    env: { ...process.env, SKIFF_API: p.apiUrl, SKIFF_DATA: p.dataDir },
-    cwd: p.specDir,
-    input,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
-
 function runs(p: Platform): RunJson[] {
   const listed = p.cli(['runs', 'app', 'dev', '--json']);
   expect(listed.code, listed.stderr).toBe(0);
@@ -96,12 +85,12 @@ describe('skiff run', () => {
     platform = await startPlatform({ spec, files: { 'app/server.mjs': fs.readFileSync(echoServer, 'utf8'), 'app/tool.mjs': tool } });
     await waitForReady(platform, { app: 1 });
 
-    const ok = cliWithInput(platform, ['run', 'app', 'dev', '--', 'node', 'tool.mjs', '0'], 'make it loud\n');
+    const ok = platform.cli(['run', 'app', 'dev', '--', 'node', 'tool.mjs', '0'], {}, 'make it loud\n');
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('GREETING=hello-from-dev RELEASE=v1');
     expect(ok.stdout).toContain('MAKE IT LOUD');
 
-    const failed = cliWithInput(platform, ['run', 'app', 'dev', '--', 'node', 'tool.mjs', '3'], 'quiet\n');
+    const failed = platform.cli(['run', 'app', 'dev', '--', 'node', 'tool.mjs', '3'], {}, 'quiet\n');
     expect(failed.code).toBe(3);
     expect(failed.stdout).toContain('QUIET');
     expect(failed.stderr).toContain('failed: exited with code 3');
