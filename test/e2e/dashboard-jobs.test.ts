@@ -6,20 +6,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRunView, JobSummary } from '../../src/api/job-port.js';
-import { echoServer, repoRoot, startPlatform, tempDir, waitFor, waitForReady } from './platform.js';
+import { echoServer, startPlatform, tempDir, waitFor, waitForReady } from './platform.js';
 import type { Platform } from './platform.js';
+import { launchChromium, runBrowserTests, screenshots, warnWhenSkipped } from './browser.js';
 
-const chromiumPath = '/usr/bin/chromium';
-const screenshots = path.join(repoRoot, 'test-output', 'screenshots');
-const haveChromium = fs.existsSync(chromiumPath);
-// In CI a missing browser is a failure (the launch throws), never a silent skip.
-const runBrowserTests = haveChromium || Boolean(process.env['CI']);
-if (!runBrowserTests) {
-  console.warn(`\n*** SKIPPING the dashboard jobs browser test: ${chromiumPath} is missing (apt-get install -y chromium) ***\n`);
-}
+warnWhenSkipped('the dashboard jobs browser test');
 
 const uiTimeoutMs = 30_000;
 
@@ -59,18 +53,9 @@ type Marked = { skiffMarker?: number };
 
 describe.skipIf(!runBrowserTests)('dashboard jobs', () => {
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`${chromiumPath} is missing in CI: install the Debian package chromium`);
-    fs.mkdirSync(screenshots, { recursive: true });
     platform = await startPlatform({ spec, files: { 'svc/server.mjs': fs.readFileSync(echoServer, 'utf8') } });
     userDataDir = tempDir('skiff-chromium-');
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1360, height: 900 },
-    });
-    context.setDefaultTimeout(uiTimeoutMs);
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ context, page } = await launchChromium(userDataDir, uiTimeoutMs));
     await waitForReady(platform, { echo: 1 });
   }, 90_000);
 

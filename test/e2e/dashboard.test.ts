@@ -7,19 +7,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoServer, freePort, repoRoot, startPlatform, tempDir, waitFor, waitForReady } from './platform.js';
+import { echoServer, freePort, startPlatform, tempDir, waitFor, waitForReady } from './platform.js';
 import type { Platform } from './platform.js';
+import { launchChromium, runBrowserTests, screenshots, warnWhenSkipped } from './browser.js';
 
-const chromiumPath = '/usr/bin/chromium';
-const screenshots = path.join(repoRoot, 'test-output', 'screenshots');
-const haveChromium = fs.existsSync(chromiumPath);
-// In CI a missing browser is a failure (the launch throws), never a silent skip.
-const runBrowserTests = haveChromium || Boolean(process.env['CI']);
-if (!runBrowserTests) {
-  console.warn(`\n*** SKIPPING the dashboard browser tests: ${chromiumPath} is missing (apt-get install -y chromium) ***\n`);
-}
+warnWhenSkipped('the dashboard browser tests');
 
 const uiTimeoutMs = 20_000;
 
@@ -149,19 +143,10 @@ async function openServicePage(environment: string, service: string): Promise<vo
 
 describe.skipIf(!runBrowserTests)('dashboard', () => {
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`${chromiumPath} is missing in CI: install the Debian package chromium`);
-    fs.mkdirSync(screenshots, { recursive: true });
     const productionPort = await freePort();
     platform = await startPlatform({ spec: spec(productionPort), files: { 'svc/server.mjs': fs.readFileSync(echoServer, 'utf8') } });
     userDataDir = tempDir('skiff-chromium-');
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1360, height: 900 },
-    });
-    context.setDefaultTimeout(uiTimeoutMs);
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ context, page } = await launchChromium(userDataDir, uiTimeoutMs));
     await waitForReady(platform, { echo: 1, web: 1 });
     adminName = (await api<{ name: string; role: string }>('GET', '/api/v1/session')).name;
   }, 90_000);
