@@ -22,14 +22,15 @@ const allowed: Record<string, readonly string[]> = {
   monitoring: ['core', 'spec', 'store'],
   pipeline: ['core', 'spec'],
   flags: ['core', 'spec', 'store'],
+  sources: ['core', 'spec', 'store'],
   // The API serves the views the modules below it produce (pipeline runs, monitoring views).
   api: ['core', 'spec', 'rollout', 'monitoring', 'pipeline', 'flags'],
   client: ['core', 'api'],
   cli: ['core', 'config', 'spec', 'api', 'client', 'main', 'flags'],
   ui: ['core', 'spec', 'api', 'client'],
   // The control plane implements the API's ports over the environments its providers run.
-  'control-plane': ['core', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'monitoring', 'pipeline', 'api', 'flags'],
-  main: ['core', 'config', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'pipeline', 'api', 'client', 'control-plane', 'flags'],
+  'control-plane': ['core', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'monitoring', 'pipeline', 'api', 'flags', 'sources'],
+  main: ['core', 'config', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'pipeline', 'api', 'client', 'control-plane', 'flags', 'sources'],
 };
 
 function sourceFiles(dir: string): string[] {

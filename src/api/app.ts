@@ -37,6 +37,8 @@ import { systemRoutes } from './routes/system.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { jobRoutes } from './routes/jobs.js';
 import type { JobPort } from './job-port.js';
+import type { SourcesPort } from './sources-port.js';
+import { sourceRoutes } from './routes/sources.js';
 import type { VolumePort } from './volume-port.js';
 import { zodValidatorCompiler } from './zod-validation.js';
 
@@ -63,6 +65,8 @@ export interface AppDeps {
   readonly jobs?: JobPort;
   /** Feature flags and OFREP; without it those routes are not served. */
   readonly flags?: FlagsPort;
+  /** Environments following git repositories and the push webhook; without it those routes are not served. */
+  readonly sources?: SourcesPort;
   /** Named in SKIFF_DISK_FULL answers. */
   readonly dataDir?: string;
 }
@@ -91,7 +95,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(healthRoutes(deps.version));
   app.register(accessRoutes({ tokens: deps.tokens, audit: deps.audit, controlPlane }));
   app.register(specRoutes(controlPlane));
-  app.register(statusRoutes(controlPlane));
+  app.register(statusRoutes(controlPlane, deps.sources));
   app.register(serviceRoutes(controlPlane));
   app.register(artifactRoutes(controlPlane));
   app.register(releaseRoutes(controlPlane));
@@ -105,6 +109,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.runs) app.register(runRoutes(deps.runs));
   if (deps.volumes) app.register(volumeRoutes(deps.volumes));
   if (deps.jobs) app.register(jobRoutes(deps.jobs));
+  if (deps.sources) app.register(sourceRoutes(deps.sources));
   if (deps.flags) {
     app.register(flagRoutes(deps.flags));
     app.register(ofrepRoutes(deps.flags));

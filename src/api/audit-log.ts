@@ -33,7 +33,8 @@ export function installAuditLog(app: FastifyInstance, audit: AuditPort): void {
     if (route === undefined) return payload;
     const status = reply.statusCode;
     const access = accessOf(request);
-    const refused = status === 401 || status === 403;
+    // 429: a flood of webhook deliveries is recorded like the refusals it is, counted per client and minute.
+    const refused = status === 401 || status === 403 || status === 429;
     // A change is a call that is not a GET and needs more than read (validate and plan change
     // nothing); a flag evaluation (OFREP's POST) changes nothing either.
     const change = request.method !== 'GET' && request.method !== 'HEAD' && access !== 'public' && access.action !== 'read' && access.action !== 'evaluate';

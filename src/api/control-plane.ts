@@ -86,6 +86,8 @@ export interface StatusReport {
   readonly unavailable?: { readonly code: string; readonly message: string; readonly hint: string | null; readonly since: string } | null;
   /** The trace viewer URL with `{traceId}` (the spec's `tracing.ui`); absent or null: none. */
   readonly traceUi?: string | null;
+  /** The environment follows a git repository: its sync state (details at /environments/ENV/sync). */
+  readonly sync?: { readonly state: string; readonly commit: string | null; readonly head: string | null; readonly error: string | null } | null;
 }
 
 export interface RevisionSummary {
@@ -94,6 +96,8 @@ export interface RevisionSummary {
   readonly author: string;
   readonly message: string;
   readonly createdAt: string;
+  /** The git commit the revision was synced from (an environment following a repository), else null. */
+  readonly commit?: string | null;
 }
 
 export interface EventRecord {

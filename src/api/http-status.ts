@@ -64,6 +64,15 @@ const exact: Partial<Record<ErrorCode, number>> = {
   // A command that does not exist in the release is the caller's mistake, not a server fault.
   SKIFF_COMMAND_START_FAILED: 422,
   SKIFF_COMMAND_RUN_FINISHED: 409,
+  SKIFF_SOURCE_NOT_FOLLOWED: 409,
+  SKIFF_SOURCE_UNREACHABLE: 502,
+  SKIFF_SOURCE_FILE_MISSING: 422,
+  SKIFF_SOURCE_SPEC_INVALID: 422,
+  SKIFF_SOURCE_FORCE_PUSHED: 409,
+  SKIFF_SOURCE_EMPTY: 409,
+  SKIFF_SOURCE_APPLY_FAILED: 409,
+  SKIFF_WEBHOOK_SIGNATURE_INVALID: 401,
+  SKIFF_WEBHOOK_RATE_LIMITED: 429,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

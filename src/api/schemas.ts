@@ -183,6 +183,7 @@ export const revisionSummarySchema: z.ZodType<RevisionSummary> = z.object({
   author: z.string(),
   message: z.string(),
   createdAt: z.string().describe('ISO time'),
+  commit: z.string().nullable().optional().describe('the git commit the revision was synced from, else null'),
 });
 
 export const validationResultSchema: z.ZodType<ValidationResult> = z.union([
@@ -279,6 +280,11 @@ export const statusReportSchema: z.ZodType<StatusReport> = z.object({
     .nullable()
     .optional()
     .describe("the trace viewer URL with {traceId} (the spec's tracing.ui): the dashboard links log lines with a trace id to it"),
+  sync: z
+    .object({ state: z.string(), commit: z.string().nullable(), head: z.string().nullable(), error: z.string().nullable() })
+    .nullable()
+    .optional()
+    .describe('the environment follows a git repository: its sync state (Synced, OutOfSync, Refused, Unreachable, Pending), the commit applied, the newest commit, why it was refused'),
 });
 
 export const logLineSchema: z.ZodType<LogLine> = z.object({

@@ -40,6 +40,7 @@ import { registerFlag } from './commands/flag.js';
 import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerStop } from './commands/stop.js';
+import { registerSync } from './commands/sync.js';
 import { registerToken } from './commands/token.js';
 import { registerTop } from './commands/top.js';
 import { registerValidate } from './commands/validate.js';
@@ -149,6 +150,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   registerVolume(program, ctx, run);
   registerJobs(program, ctx, run);
   registerFlag(program, ctx, run);
+  registerSync(program, ctx, run);
 
   try {
     await program.parseAsync([...argv], { from: 'node' });

@@ -30,6 +30,7 @@ import type { ParallelView, RolloutAction, RolloutView } from '../api/rollout-po
 import type { CommandRunOutputLine, CommandRunView } from '../api/run-port.js';
 import type { VolumeBackup, VolumeInfo } from '../api/volume-port.js';
 import type { JobRunView, JobSummary } from '../api/job-port.js';
+import type { DiffView, SyncStatusView } from '../api/sources-port.js';
 import { SkiffError, errorCatalog, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { readLines, readServerSentEvents } from './stream-readers.js';
 
@@ -175,6 +176,12 @@ export interface ApiClient {
   jobs(environment?: string): Promise<readonly JobSummary[]>;
   /** A job's runs, newest first. */
   jobRuns(job: string, query?: { readonly environment?: string; readonly limit?: number }): Promise<readonly JobRunView[]>;
+  /** The sync state of an environment that follows a git repository. */
+  syncStatus(environment: string): Promise<SyncStatusView>;
+  /** Fetches and syncs now; answers once done. `force`: take a rewritten branch's newest commit. */
+  sync(environment: string, options?: { readonly force?: boolean }): Promise<SyncStatusView>;
+  /** What differs between the synced commit and what is applied (fetches first). */
+  diff(environment: string): Promise<DiffView>;
 }
 
 export interface VolumeTarget {
@@ -310,6 +317,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         readServerSentEvents(body, (event) => onEvent(JSON.parse(event.data) as EventRecord)),
       ),
     revisions: (limit, environment) => json('GET', '/api/v1/revisions', { query: { limit, environment } }),
+    syncStatus: (environment) => json('GET', `/api/v1/environments/${encodeURIComponent(environment)}/sync`),
+    sync: (environment, options = {}) => json('POST', `/api/v1/environments/${encodeURIComponent(environment)}/sync`, { body: options, ...long }),
+    diff: (environment) => json('GET', `/api/v1/environments/${encodeURIComponent(environment)}/diff`, long),
     plan: (source) => json('POST', '/api/v1/plan', { body: source }),
     restore: ({ environment, ...body }) =>
       json('POST', `/api/v1/environments/${encodeURIComponent(environment)}/restore`, { body, ...long }),

@@ -24,6 +24,8 @@ export interface ServerConfig {
   readonly functionWarmPool: number;
   /** How long and how many events and audit entries are kept; older audit entries move to the archive file. */
   readonly retention: RetentionConfig;
+  /** SKIFF_WEBHOOK_*: the webhook secrets a source names with `webhookSecretEnv`. */
+  readonly webhookSecrets: Readonly<Record<string, string>>;
 }
 
 export interface RetentionPolicyConfig {
@@ -83,6 +85,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
       audit: policy(env, 'AUDIT'),
       intervalMs: (wholeNumber(env, 'SKIFF_RETENTION_INTERVAL_MINUTES') ?? defaultRetentionIntervalMinutes) * 60_000,
     }),
+    webhookSecrets: Object.freeze(pick(env, Object.keys(env).filter((name) => name.startsWith('SKIFF_WEBHOOK_')))),
   });
 }
 

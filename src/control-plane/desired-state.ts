@@ -17,6 +17,8 @@ export interface RevisionMeta {
   readonly message: string;
   readonly sourceFile: string | null;
   readonly sourceHash: string | null;
+  /** The git commit a synced revision came from. */
+  readonly commit?: string | null;
 }
 
 export class DesiredState {

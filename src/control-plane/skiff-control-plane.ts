@@ -40,6 +40,7 @@ import type { NewEvent, Revision, StateStore } from '../store/state-store.js';
 import type { EnvironmentController } from '../reconcile/environment-controller.js';
 import type { Timeline } from './timeline.js';
 import { DesiredState, keptPointers, stateHash } from './desired-state.js';
+import type { RevisionMeta } from './desired-state.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
 import type { EnvironmentUnavailable } from './unavailable-environments.js';
 import type { ObservedInstance } from '../core/instance.js';
@@ -129,41 +130,70 @@ export class SkiffControlPlane implements ControlPlane {
         hint: 'fix the errors listed and apply again; `skiff validate` checks a file without applying it',
       });
     }
-    const spec = checked.spec;
-    const environments = Object.keys(spec.environments);
     const sourceHash = sha256(source.text);
     const latest = this.state.latest();
-    const planned = this.plannedReleases(spec, source.baseDir);
+    const fileUnchanged = latest !== null && latest.sourceHash === sourceHash && latest.baseDir === source.baseDir;
+    const applied = await this.applyChecked(checked.spec, source.baseDir, {
+      author: options.author,
+      message: options.message ?? `apply ${source.file}`,
+      sourceFile: source.file,
+      sourceHash,
+    }, mode === 'when-file-differs' ? fileUnchanged : undefined);
+    if (applied.changed) {
+      this.emit({
+        type: 'spec.applied',
+        actor: options.author,
+        message: `revision ${applied.revision.id} applied from ${source.file}`,
+        data: { revision: applied.revision.id, hash: applied.revision.hash, newReleases: applied.newReleases },
+      });
+    }
+    return { revision: revisionSummary(applied.revision), changed: applied.changed, environments: Object.keys(checked.spec.environments) };
+  }
+
+  /**
+   * Applies the spec a followed git commit gives (see sources/): a new revision with the commit's
+   * author, message and id when the desired state it gives differs from the current one.
+   */
+  async applySynced(request: { spec: Spec; baseDir: string; author: string; message: string; commit: string }): Promise<{ revision: Revision; changed: boolean }> {
+    const latest = this.state.latest();
+    return this.applyChecked(request.spec, request.baseDir, {
+      author: request.author,
+      message: request.message,
+      // Kept, like a scale keeps them: a restart of `skiff up` with the same file then leaves the synced state alone.
+      sourceFile: latest?.sourceFile ?? null,
+      sourceHash: latest?.sourceHash ?? null,
+      commit: request.commit,
+    });
+  }
+
+  /** What this machine refuses in a valid spec (service directories missing). */
+  machineCheck(spec: Spec, baseDir: string): ErrorDetail[] {
+    return this.machineErrors(spec, baseDir);
+  }
+
+  /** `unchanged` given: the caller's own test of whether there is anything to apply. */
+  private async applyChecked(
+    spec: Spec,
+    baseDir: string,
+    meta: RevisionMeta,
+    unchanged?: boolean,
+  ): Promise<{ revision: Revision; changed: boolean; newReleases: number }> {
+    const latest = this.state.latest();
+    const planned = this.plannedReleases(spec, baseDir);
     const pointers = keptPointers(spec, latest?.releases ?? {});
-    const unchanged =
-      latest !== null &&
-      (mode === 'when-file-differs'
-        ? latest.sourceHash === sourceHash && latest.baseDir === source.baseDir
-        : planned.length === 0 && latest.hash === stateHash(spec, source.baseDir, pointers));
-    if (latest && unchanged) return { revision: revisionSummary(latest), changed: false, environments };
+    const same = unchanged ?? (planned.length === 0 && latest?.hash === stateHash(spec, baseDir, pointers));
+    if (latest && same) return { revision: latest, changed: false, newReleases: 0 };
 
     // Refused before any release is recorded when an environment that would get one has a provider that cannot run it.
     const planning = structuredClone(pointers);
     for (const plan of planned) (planning[plan.environment] as Record<string, number>)[plan.service] = 0;
     this.state.assertCanRun(spec, planning);
     for (const plan of planned) {
-      const release = this.deps.store.createRelease({ ...plan, author: options.author });
+      const release = this.deps.store.createRelease({ ...plan, author: meta.author });
       (pointers[plan.environment] as Record<string, number>)[plan.service] = release.version;
     }
-    const revision = await this.state.commit(
-      spec,
-      source.baseDir,
-      pointers,
-      { author: options.author, message: options.message ?? `apply ${source.file}`, sourceFile: source.file, sourceHash },
-      { trigger: 'apply', author: options.author },
-    );
-    this.emit({
-      type: 'spec.applied',
-      actor: options.author,
-      message: `revision ${revision.id} applied from ${source.file}`,
-      data: { revision: revision.id, hash: revision.hash, newReleases: planned.length },
-    });
-    return { revision: revisionSummary(revision), changed: true, environments };
+    const revision = await this.state.commit(spec, baseDir, pointers, meta, { trigger: 'apply', author: meta.author });
+    return { revision, changed: true, newReleases: planned.length };
   }
 
   /** The releases an apply of this spec would make. */

@@ -5,7 +5,7 @@ import type { Release } from '../spec/release.js';
 import type { Revision } from '../store/state-store.js';
 
 export function revisionSummary(revision: Revision): RevisionSummary {
-  return { id: revision.id, hash: revision.hash, author: revision.author, message: revision.message, createdAt: revision.createdAt };
+  return { id: revision.id, hash: revision.hash, author: revision.author, message: revision.message, createdAt: revision.createdAt, commit: revision.commit };
 }
 
 export function releaseSummary(release: Release, current: boolean): ReleaseSummary {

@@ -96,6 +96,15 @@ export const errorCatalog = {
   SKIFF_COMMAND_RUN_FINISHED: 'the command run has ended',
   SKIFF_FLAG_NOT_FOUND: 'the environment has no flag with that key',
   SKIFF_FLAG_CHANGE_INVALID: 'the flag change would make a flag flagd cannot evaluate',
+  SKIFF_SOURCE_NOT_FOLLOWED: 'the environment follows no git repository',
+  SKIFF_SOURCE_UNREACHABLE: 'the git repository could not be fetched',
+  SKIFF_SOURCE_FILE_MISSING: 'the commit has no spec file at the source path',
+  SKIFF_SOURCE_SPEC_INVALID: 'the spec file at the commit is invalid',
+  SKIFF_SOURCE_FORCE_PUSHED: 'the branch was rewritten: the synced commit is no longer in its history',
+  SKIFF_SOURCE_EMPTY: 'the commit removes every service',
+  SKIFF_SOURCE_APPLY_FAILED: 'the commit could not be applied',
+  SKIFF_WEBHOOK_SIGNATURE_INVALID: 'the webhook signature or token is missing or wrong',
+  SKIFF_WEBHOOK_RATE_LIMITED: 'too many webhook deliveries',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 

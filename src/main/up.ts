@@ -25,6 +25,7 @@ import { RolloutOperations } from '../control-plane/rollout-operations.js';
 import { RunOperations } from '../control-plane/run-operations.js';
 import { SkiffControlPlane } from '../control-plane/skiff-control-plane.js';
 import { Timeline } from '../control-plane/timeline.js';
+import { createGitSources } from '../control-plane/git-sources.js';
 import { VolumeOperations } from '../control-plane/volume-operations.js';
 import { JobOperations } from '../control-plane/job-operations.js';
 import { commandRunJobRunner } from '../control-plane/job-run-executor.js';
@@ -214,6 +215,15 @@ async function serve(config: ServerConfig): Promise<number> {
     jobs: () => scheduledJobs(controlPlane.state, environments),
     startJobRun: commandRunJobRunner((environment) => environments.get(environment)?.runs ?? undefined),
   });
+  const gitSources = createGitSources({
+    controlPlane,
+    store,
+    dataDir: config.dataDir,
+    baseEnv: config.instanceBaseEnv,
+    webhookSecrets: config.webhookSecrets,
+    clock: systemClock,
+    onError: (environment, error) => logger.error({ err: error, environment }, 'a git source sync failed; trying again at its next interval'),
+  });
   // Requests are not logged one by one; failures are.
   const monitoring = monitoringPort(monitor);
   const metricsText = async (): Promise<string> => `${await monitoring.metricsText()}${await flagMetrics.text()}`;
@@ -227,6 +237,7 @@ async function serve(config: ServerConfig): Promise<number> {
     volumes,
     jobs: new JobOperations({ scheduler, store: jobRuns }),
     flags,
+    sources: gitSources.port,
     monitoring: { ...monitoring, metricsText },
     version: skiffVersion,
     dataDir: config.dataDir,
@@ -245,6 +256,7 @@ async function serve(config: ServerConfig): Promise<number> {
     await controlPlane.applyFileIfChanged(specSource, { author: os.userInfo().username, message: 'skiff up' });
     await listen(app, config);
     scheduler.recoverLost();
+    gitSources.follower.start();
   } catch (error) {
     stopRetention();
     await monitor.stop();
@@ -288,6 +300,7 @@ async function serve(config: ServerConfig): Promise<number> {
   print('Stopping: instances, routers, server…');
   const stopping = (async () => {
     clearInterval(schedulerTicks);
+    await gitSources.follower.stop();
     await scheduler.close();
     stopRetention();
     await monitor.stop();

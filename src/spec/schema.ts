@@ -21,6 +21,8 @@ import { tracingSchema } from './schema-tracing.js';
 import type { TracingSpec } from './schema-tracing.js';
 import type { KubernetesSpec } from './schema-kubernetes.js';
 import { volumesSchema } from './schema-volumes.js';
+import { sourceSchema } from './schema-source.js';
+import type { SourceSpec } from './schema-source.js';
 import { checkJobReferences, jobsSchema } from './schema-jobs.js';
 import type { JobSpec } from './schema-jobs.js';
 import type { VolumeMount, VolumeSpec } from './schema-volumes.js';
@@ -81,7 +83,8 @@ export {
   trafficMatchSchema,
   tracingSchema,
 };
-export type { FunctionSettings, JobSpec, TracingSpec, VolumeMount, VolumeSpec };
+export type { FunctionSettings, JobSpec, SourceSpec, TracingSpec, VolumeMount, VolumeSpec };
+export { sourceSchema };
 export { volumesSchema };
 export type { FlagOverride, FlagSpec, FlagState };
 export type { AnalysisCheckSpec, AutoscaleSpec, AutoscaleTarget, CanaryStepSpec, CountOrPercent, KubernetesSpec, LatencyPercentile, ParallelSpec, PipelineStageSpec, SpecIssueParams, TrafficMatch };
@@ -246,6 +249,7 @@ export const environmentSchema = z.strictObject({
     .optional()
     .describe('per-flag overrides in this environment, by flag key: state, defaultVariant, targeting'),
   tracing: tracingSchema.optional().describe("this environment's tracing, replacing the top-level `tracing`"),
+  source: sourceSchema.optional(),
 })
   .superRefine((environment, ctx) => checkKubernetesEnvironment(environment, ctx), { when: (payload) => isRecordLike(payload.value) })
   .describe('an environment: a provider and per-service overrides');

@@ -10,7 +10,8 @@ CREATE TABLE IF NOT EXISTS revisions (
   base_dir TEXT NOT NULL,
   source_file TEXT,
   source_hash TEXT,
-  releases_json TEXT NOT NULL DEFAULT '{}'
+  releases_json TEXT NOT NULL DEFAULT '{}',
+  git_commit TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -52,6 +53,7 @@ CREATE TABLE IF NOT EXISTS meta (
 /** Columns added after a table was first created: added to older data directories at open. */
 export const addedColumns: readonly { table: string; column: string; definition: string }[] = [
   { table: 'revisions', column: 'releases_json', definition: "TEXT NOT NULL DEFAULT '{}'" },
+  { table: 'revisions', column: 'git_commit', definition: 'TEXT' },
   { table: 'releases', column: 'artifact', definition: 'TEXT' },
   { table: 'releases', column: 'author', definition: "TEXT NOT NULL DEFAULT ''" },
   { table: 'releases', column: 'reason', definition: "TEXT NOT NULL DEFAULT 'source'" },

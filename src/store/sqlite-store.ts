@@ -28,6 +28,7 @@ interface RevisionRow {
   source_file: string | null;
   source_hash: string | null;
   releases_json: string;
+  git_commit: string | null;
 }
 
 interface ReleaseRow {
@@ -106,8 +107,8 @@ export function createSqliteStore(db: Database.Database, clock: Clock): StateSto
     latestRevision: db.prepare<[], RevisionRow>('SELECT * FROM revisions ORDER BY id DESC LIMIT 1'),
     revision: db.prepare<[number], RevisionRow>('SELECT * FROM revisions WHERE id = ?'),
     insertRevision: db.prepare(
-      `INSERT INTO revisions (hash, author, message, created_at, spec_json, base_dir, source_file, source_hash, releases_json)
-       VALUES (@hash, @author, @message, @created_at, @spec_json, @base_dir, @source_file, @source_hash, @releases_json)`,
+      `INSERT INTO revisions (hash, author, message, created_at, spec_json, base_dir, source_file, source_hash, releases_json, git_commit)
+       VALUES (@hash, @author, @message, @created_at, @spec_json, @base_dir, @source_file, @source_hash, @releases_json, @git_commit)`,
     ),
     listRevisions: db.prepare<[number], RevisionRow>('SELECT * FROM revisions ORDER BY id DESC LIMIT ?'),
     revisionAt: db.prepare<[string], RevisionRow>('SELECT * FROM revisions WHERE created_at <= ? ORDER BY id DESC LIMIT 1'),
@@ -156,6 +157,7 @@ export function createSqliteStore(db: Database.Database, clock: Clock): StateSto
     sourceFile: row.source_file,
     sourceHash: row.source_hash,
     releases: JSON.parse(row.releases_json) as Revision['releases'],
+    commit: row.git_commit ?? null,
   });
   const toRelease = (row: ReleaseRow): Release => ({
     // Releases made before secrets existed have none.
@@ -210,6 +212,7 @@ export function createSqliteStore(db: Database.Database, clock: Clock): StateSto
         source_file: revision.sourceFile,
         source_hash: revision.sourceHash,
         releases_json: JSON.stringify(revision.releases),
+        git_commit: revision.commit ?? null,
       });
       const saved = toRevision(stmt.revision.get(Number(info.lastInsertRowid)) as RevisionRow);
       latest = { revision: saved };

@@ -18,9 +18,11 @@ export interface Revision {
   readonly sourceHash: string | null;
   /** The release each service runs in each environment as of this revision. */
   readonly releases: ReleasePointers;
+  /** The git commit the revision was synced from (GitOps), else null. */
+  readonly commit: string | null;
 }
 
-export type NewRevision = Omit<Revision, 'id' | 'createdAt'>;
+export type NewRevision = Omit<Revision, 'id' | 'createdAt' | 'commit'> & { readonly commit?: string | null };
 
 export interface StoredEvent {
   readonly id: number;

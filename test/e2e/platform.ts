@@ -79,7 +79,8 @@ export interface Platform {
 }
 
 /** `dataDir`: an existing directory to use (it is emptied, not removed, at stop); a new temporary one when not given. */
-export async function startPlatform(options: { spec: string; files?: Record<string, string>; env?: string; dataDir?: string }): Promise<Platform> {
+/** `upEnv`: variables added to the environment of `skiff up`. */
+export async function startPlatform(options: { spec: string; files?: Record<string, string>; env?: string; dataDir?: string; upEnv?: Record<string, string> }): Promise<Platform> {
   const specDir = tempDir('skiff-spec-');
   fs.writeFileSync(path.join(specDir, 'skiff.yaml'), options.spec);
   for (const [name, content] of Object.entries(options.files ?? {})) {
@@ -94,7 +95,7 @@ export async function startPlatform(options: { spec: string; files?: Record<stri
     const child = spawn(
       process.execPath,
       [skiffBin, 'up', specDir, '--data', dataDir, '--api-port', String(apiPort), '--router-port', String(routerPort), ...(options.env ? ['--env', options.env] : [])],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], ...(options.upEnv ? { env: { ...process.env, ...options.upEnv } } : {}) },
     );
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

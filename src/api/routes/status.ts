@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ControlPlane } from '../control-plane.js';
+import type { SourcesPort } from '../sources-port.js';
 import { defineRoute } from '../route.js';
 import { environmentNamesSchema, environmentParamsSchema, statusReportSchema } from '../schemas.js';
 
-export function statusRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
+export function statusRoutes(controlPlane: ControlPlane, sources?: SourcesPort): FastifyPluginAsync {
   return async (app) => {
     defineRoute(app, {
       method: 'GET',
@@ -22,7 +23,12 @@ export function statusRoutes(controlPlane: ControlPlane): FastifyPluginAsync {
       params: environmentParamsSchema,
       response: statusReportSchema,
       reusesResults: true,
-      handler: (request) => controlPlane.status(request.params.env),
+      handler: (request) => {
+        const report = controlPlane.status(request.params.env);
+        // Only an environment that follows a repository gets a new object (the others keep the cached one).
+        const sync = sources?.statusOrNull(request.params.env);
+        return sync ? { ...report, sync: { state: sync.state, commit: sync.synced?.commit ?? null, head: sync.head?.sha ?? null, error: sync.error?.message ?? null } } : report;
+      },
     });
   };
 }

@@ -19,7 +19,7 @@ async function history(ctx: CliContext, limit: number, environment: string | und
     ctx.out(environment === undefined ? 'no revisions yet: run `skiff apply`' : `no revision has changed ${environment} yet`);
     return 0;
   }
-  const rows = revisions.map((r) => [String(r.id), formatTime(r.createdAt), r.author, r.hash.slice(0, 12), dash(r.message)]);
-  for (const line of formatTable(['REVISION', 'TIME (UTC)', 'AUTHOR', 'HASH', 'MESSAGE'], rows)) ctx.out(line);
+  const rows = revisions.map((r) => [String(r.id), formatTime(r.createdAt), r.author, r.hash.slice(0, 12), r.commit ? r.commit.slice(0, 12) : '-', dash(r.message)]);
+  for (const line of formatTable(['REVISION', 'TIME (UTC)', 'AUTHOR', 'HASH', 'COMMIT', 'MESSAGE'], rows)) ctx.out(line);
   return 0;
 }

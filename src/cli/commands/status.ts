@@ -37,6 +37,10 @@ export function formatReport(report: StatusReport, now: number): string[] {
     lines.push(`unavailable since ${unavailable.since}: ${unavailable.message} [${unavailable.code}] (tried again meanwhile)`);
     if (unavailable.hint) lines.push(`  hint: ${unavailable.hint}`);
   }
+  if (report.sync) {
+    const { sync } = report;
+    lines.push(`git sync: ${sync.state}${sync.commit ? ` at ${sync.commit.slice(0, 12)}` : ''}${sync.error ? ` (${sync.error})` : ''}; details: skiff sync status ${report.environment}`);
+  }
   if (!report.limits.enforced) lines.push(`resource limits: not enforced (${report.limits.reason ?? 'unknown reason'})`);
   if (report.functionPool) {
     const pool = report.functionPool;

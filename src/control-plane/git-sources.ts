@@ -1,0 +1,65 @@
+/**
+ * GitOps wired to the control plane: the sources module's follower applies commits through the
+ * control plane's apply, and serves the API's SourcesPort (sync state, drift, the webhook).
+ */
+import type { SourcesPort } from '../api/sources-port.js';
+import type { Clock } from '../core/clock.js';
+import { HookReceiver, RateLimiter, SourceFollower, createExec } from '../sources/index.js';
+import type { StateStore } from '../store/state-store.js';
+import type { SkiffControlPlane } from './skiff-control-plane.js';
+
+export interface GitSourcesDeps {
+  readonly controlPlane: SkiffControlPlane;
+  readonly store: StateStore;
+  readonly dataDir: string;
+  /** PATH and HOME for git (the user's credentials and ssh keys). */
+  readonly baseEnv: Readonly<Record<string, string>>;
+  readonly webhookSecrets: Readonly<Record<string, string>>;
+  readonly clock: Clock;
+  readonly onError: (environment: string, error: unknown) => void;
+}
+
+/** Deliveries per client: a burst of 20, then one a second (a forge sends one per push). */
+export const webhookRateLimit = { burst: 20, perSecond: 1 } as const;
+
+export function createGitSources(deps: GitSourcesDeps): { readonly follower: SourceFollower; readonly port: SourcesPort } {
+  const { controlPlane, store } = deps;
+  const follower = new SourceFollower({
+    target: {
+      latest: () => store.latestRevision(),
+      revision: (id) => store.revision(id),
+      machineCheck: (spec, baseDir) => controlPlane.machineCheck(spec, baseDir),
+      applySynced: (request) => controlPlane.applySynced(request),
+      emit: (event) => controlPlane.emit(event),
+      getMeta: (key) => store.getMeta(key),
+      setMeta: (key, value) => store.setMeta(key, value),
+    },
+    dataDir: deps.dataDir,
+    exec: createExec(deps.baseEnv),
+    clock: deps.clock,
+    onError: deps.onError,
+  });
+  const receiver = new HookReceiver({
+    follower,
+    secret: (name) => deps.webhookSecrets[name],
+    limiter: new RateLimiter(webhookRateLimit, deps.clock),
+  });
+  const port: SourcesPort = {
+    status: (environment) => {
+      controlPlane.state.assertEnvironment(environment);
+      return follower.status(environment);
+    },
+    statusOrNull: (environment) => follower.following().find((sync) => sync.environment === environment)?.status() ?? null,
+    statuses: () => follower.statuses(),
+    sync: (environment, options) => {
+      controlPlane.state.assertEnvironment(environment);
+      return follower.syncNow(environment, options);
+    },
+    diff: (environment) => {
+      controlPlane.state.assertEnvironment(environment);
+      return follower.diff(environment);
+    },
+    hook: (delivery) => receiver.receive(delivery),
+  };
+  return { follower, port };
+}
