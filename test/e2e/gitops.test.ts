@@ -165,5 +165,17 @@ describe('gitops', () => {
     expect(await good.json()).toEqual({ syncing: ['dev'], ignored: [] });
     await revisionOf(pushed);
     await waitForReady(platform, { echo: 1 });
+
+    // A flood of deliveries: refused with 429 once the client's burst is spent, and recorded.
+    let limited: Response | undefined;
+    for (let sent = 0; sent < 100 && !limited; sent++) {
+      const response = await deliver('sha256=0');
+      if (response.status === 429) limited = response;
+      else expect(response.status).toBe(401);
+    }
+    expect(limited, 'no 429 in 100 deliveries').toBeDefined();
+    expect(((await limited!.json()) as { code: string }).code).toBe('SKIFF_WEBHOOK_RATE_LIMITED');
+    const recorded = (await (await platform.fetch('/api/v1/audit?limit=50')).json()) as { route: string; status: number; count: number }[];
+    expect(recorded.some((entry) => entry.route === '/api/v1/hooks/git' && entry.status === 429 && entry.count >= 1)).toBe(true);
   }, 240_000);
 });
