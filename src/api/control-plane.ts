@@ -187,6 +187,8 @@ export interface ReleaseSummary {
   readonly createdAt: string;
   /** Whether this is the release the environment runs now. */
   readonly current: boolean;
+  /** The git commit whose sync made it, else null. */
+  readonly commit?: string | null;
   /** Set when the environment already ran this artifact with this config: no release was made, this is the running one. */
   readonly unchanged?: boolean;
 }

@@ -328,6 +328,7 @@ export const releaseSummarySchema: z.ZodType<ReleaseSummary> = z.object({
   reason: z.string().describe('why it was made: source, deploy, config, promote, rollback, restore'),
   createdAt: z.string().describe('ISO time'),
   current: z.boolean().describe('whether the environment runs this release now'),
+  commit: z.string().nullable().optional().describe('the git commit whose sync made the release, else null'),
   unchanged: z.boolean().optional().describe('true when the environment already ran this artifact with this config: no release was made, this is the running one'),
 });
 

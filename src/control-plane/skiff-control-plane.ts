@@ -132,7 +132,10 @@ export class SkiffControlPlane implements ControlPlane {
     }
     const sourceHash = sha256(source.text);
     const latest = this.state.latest();
-    const fileUnchanged = latest !== null && latest.sourceHash === sourceHash && latest.baseDir === source.baseDir;
+    // Once an environment follows a git repository, the revisions' base directory is a commit's tree:
+    // the same file is then unchanged wherever the synced state runs from (restarting `skiff up` keeps it).
+    const fileUnchanged =
+      latest !== null && latest.sourceHash === sourceHash && (latest.baseDir === source.baseDir || followsGit(latest.spec));
     const applied = await this.applyChecked(checked.spec, source.baseDir, {
       author: options.author,
       message: options.message ?? `apply ${source.file}`,
@@ -189,7 +192,7 @@ export class SkiffControlPlane implements ControlPlane {
     for (const plan of planned) (planning[plan.environment] as Record<string, number>)[plan.service] = 0;
     this.state.assertCanRun(spec, planning);
     for (const plan of planned) {
-      const release = this.deps.store.createRelease({ ...plan, author: meta.author });
+      const release = this.deps.store.createRelease({ ...plan, author: meta.author, commit: meta.commit ?? null });
       (pointers[plan.environment] as Record<string, number>)[plan.service] = release.version;
     }
     const revision = await this.state.commit(spec, baseDir, pointers, meta, { trigger: 'apply', author: meta.author });
@@ -447,6 +450,10 @@ function instanceStatus(instance: ObservedInstance): InstanceStatus {
 function unavailableStatus(unavailable: EnvironmentUnavailable | null): StatusReport['unavailable'] {
   if (!unavailable) return null;
   return { code: unavailable.code, message: unavailable.message, hint: unavailable.hint, since: new Date(unavailable.since).toISOString() };
+}
+
+function followsGit(spec: Spec): boolean {
+  return Object.values(spec.environments).some((environment) => environment.source !== undefined);
 }
 
 function sha256(text: string): string {

@@ -19,5 +19,6 @@ export function releaseSummary(release: Release, current: boolean): ReleaseSumma
     reason: release.reason,
     createdAt: release.createdAt,
     current,
+    commit: release.commit ?? null,
   };
 }

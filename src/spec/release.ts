@@ -40,11 +40,13 @@ export interface Release extends ReleaseContent {
   readonly author: string;
   readonly reason: ReleaseReason;
   readonly createdAt: string;
+  /** The git commit whose sync made the release (an environment following a repository). */
+  readonly commit?: string | null;
 }
 
 /** What a release runs, without its identity: the content a copy of it (rollback, restore) carries. */
 export function contentOf(release: Release): ReleaseContent {
-  const { environment: _e, service: _s, version: _v, configHash: _h, author: _a, reason: _r, createdAt: _c, ...content } = release;
+  const { environment: _e, service: _s, version: _v, configHash: _h, author: _a, reason: _r, createdAt: _c, commit: _g, ...content } = release;
   return content;
 }
 

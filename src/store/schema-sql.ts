@@ -58,4 +58,5 @@ export const addedColumns: readonly { table: string; column: string; definition:
   { table: 'releases', column: 'author', definition: "TEXT NOT NULL DEFAULT ''" },
   { table: 'releases', column: 'reason', definition: "TEXT NOT NULL DEFAULT 'source'" },
   { table: 'releases', column: 'content_json', definition: "TEXT NOT NULL DEFAULT '{}'" },
+  { table: 'releases', column: 'git_commit', definition: 'TEXT' },
 ];

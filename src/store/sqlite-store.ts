@@ -41,6 +41,7 @@ interface ReleaseRow {
   author: string;
   reason: string;
   content_json: string;
+  git_commit: string | null;
 }
 
 interface EventRow {
@@ -131,8 +132,8 @@ export function createSqliteStore(db: Database.Database, clock: Clock): StateSto
       'SELECT MAX(version) AS version FROM releases WHERE environment = ? AND service = ?',
     ),
     insertRelease: db.prepare(
-      `INSERT INTO releases (environment, service, version, config_hash, created_at, artifact, author, reason, content_json)
-       VALUES (@environment, @service, @version, @config_hash, @created_at, @artifact, @author, @reason, @content_json)`,
+      `INSERT INTO releases (environment, service, version, config_hash, created_at, artifact, author, reason, content_json, git_commit)
+       VALUES (@environment, @service, @version, @config_hash, @created_at, @artifact, @author, @reason, @content_json, @git_commit)`,
     ),
     release: db.prepare<[string, string, number], ReleaseRow>(
       'SELECT * FROM releases WHERE environment = ? AND service = ? AND version = ?',
@@ -171,6 +172,7 @@ export function createSqliteStore(db: Database.Database, clock: Clock): StateSto
     author: row.author,
     reason: row.reason as ReleaseReason,
     createdAt: row.created_at,
+    commit: row.git_commit ?? null,
   });
   const toEvent = (row: EventRow): StoredEvent => ({
     id: row.id,
@@ -285,6 +287,7 @@ export function createSqliteStore(db: Database.Database, clock: Clock): StateSto
         author: release.author,
         reason: release.reason,
         content_json: JSON.stringify(content),
+        git_commit: release.commit ?? null,
       });
       return toRelease(stmt.release.get(release.environment, release.service, version) as ReleaseRow);
     }),

@@ -66,6 +66,8 @@ export interface NewRelease {
   readonly content: ReleaseContent;
   readonly author: string;
   readonly reason: ReleaseReason;
+  /** The git commit whose sync made the release. */
+  readonly commit?: string | null;
 }
 
 export interface StateStore {

@@ -165,6 +165,17 @@ describe('gitops', () => {
     expect(await good.json()).toEqual({ syncing: ['dev'], ignored: [] });
     await revisionOf(pushed);
     await waitForReady(platform, { echo: 1 });
+    const releases = (await (await platform.fetch('/api/v1/environments/dev/services/echo/releases')).json()) as { commit: string | null; current: boolean }[];
+    expect(releases.find((release) => release.current)?.commit).toBe(pushed);
+
+    // A restart of `skiff up` with its own file unchanged keeps the synced state (the file has no services).
+    const beforeRestart = (await revisions()).length;
+    await platform.kill();
+    await platform.restart();
+    await waitFor('synced after the restart', async () => (await sync()).state === 'Synced');
+    expect((await revisions()).length).toBe(beforeRestart);
+    expect((await revisions())[0]?.commit).toBe(pushed);
+    expect((await platform.status()).services.map((service) => [service.name, service.desired])).toEqual([['echo', 1]]);
 
     // A flood of deliveries: refused with 429 once the client's burst is spent, and recorded.
     let limited: Response | undefined;

@@ -31,7 +31,7 @@ export function formatReleases(releases: readonly ReleaseSummary[]): string[] {
     r.configHash.slice(0, 12),
     r.author,
     formatTime(r.createdAt),
-    r.reason,
+    r.commit ? `${r.reason} ${r.commit.slice(0, 12)}` : r.reason,
   ]);
   return formatTable(['  VERSION', 'ARTIFACT', 'CONFIG', 'AUTHOR', 'CREATED', 'REASON'], rows);
 }

@@ -35,7 +35,10 @@ export function ReleasesTable(props: {
             <td class="mono small" title={release.artifact ?? 'runs from the source directory'}>
               {shortDigest(release.artifact)}
             </td>
-            <td>{release.reason}</td>
+            <td>
+              {release.reason}
+              {release.commit && <span class="mono small" title={release.commit}> {release.commit.slice(0, 12)}</span>}
+            </td>
             <td>{release.author}</td>
             <td class="num">{age(release.createdAt, now)}</td>
             <td class="right">

@@ -133,7 +133,16 @@ function EnvironmentSection(props: { readonly environment: string }) {
           {environment === 'production' && <span class="badge prod">production</span>}
         </>
       }
-      aside={status?.revision && <span class="muted">revision {status.revision.id} · {status.revision.author} · {age(status.revision.createdAt, now)} ago</span>}
+      aside={
+        status?.revision && (
+          <span class="muted" data-testid="revision">
+            revision {status.revision.id}
+            {status.revision.commit && <span class="mono" title={status.revision.commit}> · commit {status.revision.commit.slice(0, 12)}</span>} · {status.revision.author} ·{' '}
+            {age(status.revision.createdAt, now)} ago
+            {status.sync && <span title={status.sync.error ?? undefined}> · git {status.sync.state}</span>}
+          </span>
+        )
+      }
     >
       <ErrorNote error={view.error} what={`the status of ${environment}`} />
       {status && status.services.length === 0 && <Muted>No services in this environment.</Muted>}
