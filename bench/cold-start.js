@@ -9,7 +9,8 @@
 //       once it has scaled to zero, one GET through the router, held there while the router
 //       wakes the service and the control plane places an instance from the warm pool.
 // Rows are { name, prepare?, measure, cleanup? }. Needs `npm run build` (it runs dist/).
-// `--only d` (or `--only a,b,d`) runs only those rows: the letters in their names.
+// `--only d` (or `--only a,b,d`) runs only those rows: the letters in their names. `--trace`: (d)'s
+// processes timestamp each step of every wake (SKIFF_WAKE_TRACE), and the medians are printed.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +24,7 @@ const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg === -1 ? null : new Set(process.argv[onlyArg + 1].split(','));
 /** Whether the row whose name starts with `(key)` is wanted. */
 const wanted = (key) => only === null || only.has(key);
+const traceFile = process.argv.includes('--trace') ? path.join(os.tmpdir(), `skiff-bench-wake-trace-${process.pid}.log`) : null;
 const probe = createProbe({ timeoutMs: 250 });
 const DOCKER = '/usr/bin/docker';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-bench-cold-'));
@@ -142,6 +144,8 @@ async function dockerRow() {
 /** (d): a scaled-to-zero function woken by a request through the router. */
 async function fromZeroRow() {
   const { startSkiff } = await import('./lib/skiff-up.js');
+  // `skiff up` and the processes it starts inherit it.
+  if (traceFile !== null) process.env.SKIFF_WAKE_TRACE = traceFile;
   const skiff = await startSkiff({
     specText: `version: 1
 name: bench
@@ -215,3 +219,9 @@ console.log(
   ),
 );
 if (docker !== null && 'skipped' in docker) console.log(`(c) docker run: skipped — ${docker.skipped}`);
+if (traceFile !== null && wanted('d')) {
+  const { breakdownTable } = await import('./lib/wake-breakdown.js');
+  const { wakeSteps } = await import('../dist/core/wake-trace.js');
+  console.log(`\n${breakdownTable(traceFile, wakeSteps)}`);
+  fs.rmSync(traceFile, { force: true });
+}

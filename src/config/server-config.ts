@@ -24,6 +24,8 @@ export interface ServerConfig {
   readonly functionWarmPool: number;
   /** How long and how many events and audit entries are kept; older audit entries move to the archive file. */
   readonly retention: RetentionConfig;
+  /** SKIFF_WAKE_TRACE: the file the steps of each wake from zero are timestamped in (core/wake-trace.ts); null: off. */
+  readonly wakeTrace: string | null;
 }
 
 export interface RetentionPolicyConfig {
@@ -83,7 +85,14 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
       audit: policy(env, 'AUDIT'),
       intervalMs: (wholeNumber(env, 'SKIFF_RETENTION_INTERVAL_MINUTES') ?? defaultRetentionIntervalMinutes) * 60_000,
     }),
+    wakeTrace: wakeTraceFrom(env, cwd),
   });
+}
+
+/** SKIFF_WAKE_TRACE, absolute; also read by the router process, which inherits it from `skiff up`. */
+export function wakeTraceFrom(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
+  const file = env.SKIFF_WAKE_TRACE;
+  return file === undefined || file === '' ? null : path.resolve(cwd, file);
 }
 
 function policy(env: NodeJS.ProcessEnv, kind: 'EVENTS' | 'AUDIT'): RetentionPolicyConfig {

@@ -22,6 +22,7 @@ import type { LoadMessage } from './runtime/protocol.js';
 import { heldOpen, WarmPool } from './warm-pool.js';
 import type { PooledRuntime } from './warm-pool.js';
 import type { Resources } from '../../spec/schema.js';
+import { wakeStep, wakeTraceFile } from '../../core/wake-trace.js';
 
 export const defaultWarmPoolSize = 2;
 
@@ -124,6 +125,7 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
       runtime.child.send(message, (error) => {
         if (error) resolve(null);
       });
+      wakeStep('driver.load-sent');
       void runtime.next().then((next) => {
         clearTimeout(timer);
         resolve(next);
@@ -164,6 +166,7 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
     // The handler loads while the cgroups are set up: a start waits for the slower of the two, not
     // both. What the import allocates before the move is charged to Skiff's own cgroup.
     const confined = confine(launch, runtime);
+    const wakeTrace = wakeTraceFile();
     const loaded = load(runtime, {
       type: 'load',
       handlerPath,
@@ -176,12 +179,14 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
       logMaxBytes: rotation.maxBytes,
       logKeep: rotation.keep,
       endedPath: endedPathOf(launch.instanceId),
+      ...(wakeTrace === null ? {} : { wakeTrace }),
     });
     // Found by reap() if this control plane dies before the handle is recorded.
     const recorded = mkdir(pidDir, { recursive: true }).then(() => writeFile(pidFile, JSON.stringify({ pid, startTime })));
     const [cgroupDirs, loading, writing] = await Promise.allSettled([confined, loaded, recorded]);
     if (cgroupDirs.status === 'fulfilled' && loading.status === 'fulfilled' && writing.status === 'fulfilled') {
       void runtime.exit.then(() => rm(pidFile, { force: true }));
+      wakeStep('driver.started');
       const handle: InstanceHandle = { driver: 'function', instanceId: launch.instanceId, pid, startTime, port: launch.port, logPath, cgroups: cgroupDirs.value };
       return withEndedReason(runningProcess(handle, runtime.exit), endedPathOf(launch.instanceId));
     }

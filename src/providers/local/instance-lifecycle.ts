@@ -19,6 +19,7 @@ import { freePort } from './free-port.js';
 import { describeExit, fromPersisted, instanceLaunch, newInstanceRecord, toPersisted } from './instance-record.js';
 import type { InstanceRecord, PersistedInstance } from './instance-record.js';
 import { monitorHealth } from './health-monitor.js';
+import { wakeStep } from '../../core/wake-trace.js';
 
 /** What an instance of a release starts from: its directory and, for a container, the image id. */
 export interface PreparedStart {
@@ -159,6 +160,7 @@ export class InstanceLifecycle {
   }
 
   private async launch(record: InstanceRecord, desired: DesiredService): Promise<void> {
+    wakeStep('control.start');
     let running: RunningInstance;
     try {
       const { directory, image } = await this.deps.prepare(desired);
@@ -323,7 +325,10 @@ export class InstanceLifecycle {
     if (record.state === state) return;
     record.state = state;
     record.reason = state === 'ready' ? null : reason;
-    if (state === 'ready') record.readyAt = this.deps.clock.now();
+    if (state === 'ready') {
+      record.readyAt = this.deps.clock.now();
+      wakeStep('control.ready');
+    }
     const type = state === 'ready' ? 'instance.ready' : 'instance.unhealthy';
     this.event(record, type, `${record.id} is ${state}: ${reason}`, { state, reason });
     void this.deps.routesChanged();

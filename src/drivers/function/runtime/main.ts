@@ -17,6 +17,7 @@ import { isLoadMessage } from './protocol.js';
 import type { LoadMessage, RuntimeReply } from './protocol.js';
 import { createFunctionServer } from './serve.js';
 import { startEventLoopWatchdog } from './event-loop-watchdog.js';
+import { traceWakeTo, wakeStep } from '../../../core/wake-trace.js';
 
 function reply(message: RuntimeReply): Promise<void> {
   return new Promise((resolve) => {
@@ -45,6 +46,8 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 async function load(message: LoadMessage): Promise<void> {
+  traceWakeTo(message.wakeTrace ?? null);
+  wakeStep('runtime.load-received');
   redirectOutput({ path: message.logPath, maxBytes: message.logMaxBytes, keep: message.logKeep });
   Object.assign(process.env, message.env, { PORT: String(message.port) });
   try {
@@ -54,6 +57,7 @@ async function load(message: LoadMessage): Promise<void> {
   }
   const handler = await loadHandler(message.handlerPath);
   if (!handler.ok) return fail('SKIFF_FUNCTION_LOAD_FAILED', handler.reason);
+  wakeStep('runtime.handler-loaded');
   const server = createFunctionServer({
     fetch: handler.fetch,
     env: Object.freeze({ ...message.env }),
@@ -65,6 +69,7 @@ async function load(message: LoadMessage): Promise<void> {
   } catch (error) {
     return fail('SKIFF_DRIVER_START_FAILED', `cannot listen on ${message.host}:${message.port}: ${(error as Error).message}`);
   }
+  wakeStep('runtime.listening');
   process.on('SIGTERM', () => {
     server.close(() => process.exit(0));
     server.closeIdleConnections();
