@@ -98,7 +98,7 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
       return { resources, directories };
     },
   });
-  const capabilities: DriverCapabilities = { recover: true, resourceLimits: processes.capabilities.resourceLimits };
+  const capabilities: DriverCapabilities = { recover: true, resourceLimits: processes.capabilities.resourceLimits, servesOnStart: true };
 
   async function prepare(launch: InstanceLaunch): Promise<{ handlerPath: string; logPath: string }> {
     const settings = launch.function;

@@ -200,10 +200,14 @@ export class InstanceLifecycle {
       port: record.port,
       release: record.release,
     });
-    this.watch(record, running);
+    // No probe on the path of a wake from zero: the driver vouches that the instance serves.
+    const servesNow = this.driverFor(record).capabilities.servesOnStart === true && desired.readiness === undefined;
+    if (servesNow) this.setHealthState(record, 'ready', 'it serves on its port (the driver started it so)');
+    this.watch(record, running, servesNow);
   }
 
-  private watch(record: InstanceRecord, running: RunningInstance): void {
+  /** `readyAtStart`: the instance is ready on the driver's word, and is probed first an interval later. */
+  private watch(record: InstanceRecord, running: RunningInstance, readyAtStart = false): void {
     record.probes?.abort();
     const probes = new AbortController();
     record.probes = probes;
@@ -212,6 +216,7 @@ export class InstanceLifecycle {
       probes: () => this.deps.desiredService(record.service),
       now: () => this.deps.clock.now(),
       onVerdict: (verdict) => this.applyVerdict(record, verdict),
+      readyAtStart,
     });
   }
 
