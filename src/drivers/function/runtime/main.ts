@@ -48,7 +48,11 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 async function load(message: LoadMessage): Promise<void> {
   traceWakeTo(message.wakeTrace ?? null);
   wakeStep('runtime.load-received');
-  redirectOutput({ path: message.logPath, maxBytes: message.logMaxBytes, keep: message.logKeep });
+  try {
+    redirectOutput({ path: message.logPath, maxBytes: message.logMaxBytes, keep: message.logKeep });
+  } catch (error) {
+    return fail('SKIFF_DRIVER_START_FAILED', `cannot open the instance log ${message.logPath}: ${(error as Error).message}`);
+  }
   Object.assign(process.env, message.env, { PORT: String(message.port) });
   try {
     process.chdir(path.dirname(message.handlerPath));
@@ -75,8 +79,8 @@ async function load(message: LoadMessage): Promise<void> {
     server.closeIdleConnections();
   });
   watchdog.arm({ timeoutMs: message.timeoutMs, logPath: message.logPath, endedPath: message.endedPath });
-  logLine(`serving ${message.handlerPath} on ${message.host}:${message.port}`);
   await reply({ type: 'ready' });
+  logLine(`serving ${message.handlerPath} on ${message.host}:${message.port}`);
   process.removeAllListeners('disconnect');
   process.disconnect();
 }
@@ -86,6 +90,9 @@ async function load(message: LoadMessage): Promise<void> {
  * stand-in handler, so the function's first request does not pay for loading and compiling it.
  */
 async function warmUp(): Promise<void> {
+  // The first dynamic import of a process pays for the loader's set-up: not the handler's.
+  const emptyModule = 'data:text/javascript,export {}';
+  await import(emptyModule);
   const server = createFunctionServer({
     fetch: async (request) => new Response(await request.text(), { headers: { 'content-type': 'text/plain' } }),
     env: {},
