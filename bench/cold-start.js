@@ -169,8 +169,10 @@ environments:
     },
     async measure() {
       const t0 = performance.now();
+      if (traceFile !== null) fs.appendFileSync(traceFile, `${(performance.timeOrigin + t0).toFixed(3)} ${process.pid} bench.sent\n`);
       const response = await fetch(`${skiff.routerUrl}/price/`);
       await response.arrayBuffer();
+      if (traceFile !== null) fs.appendFileSync(traceFile, `${(performance.timeOrigin + performance.now()).toFixed(3)} ${process.pid} bench.answered\n`);
       if (response.status !== 200) throw new Error(`the waking request got ${response.status}`);
       return performance.now() - t0;
     },
@@ -222,6 +224,6 @@ if (docker !== null && 'skipped' in docker) console.log(`(c) docker run: skipped
 if (traceFile !== null && wanted('d')) {
   const { breakdownTable } = await import('./lib/wake-breakdown.js');
   const { wakeSteps } = await import('../dist/core/wake-trace.js');
-  console.log(`\n${breakdownTable(traceFile, wakeSteps)}`);
+  console.log(`\n${breakdownTable(traceFile, ['bench.sent', ...wakeSteps, 'bench.answered'])}`);
   fs.rmSync(traceFile, { force: true });
 }
