@@ -9,6 +9,8 @@
 //       once it has scaled to zero, one GET through the router, held there while the router
 //       wakes the service and the control plane places an instance from the warm pool.
 // Rows are { name, prepare?, measure, cleanup? }. Needs `npm run build` (it runs dist/).
+// `--only d` (or `--only a,b,d`) runs only those rows: the letters in their names. `--trace`: (d)'s
+// processes timestamp each step of every wake (SKIFF_WAKE_TRACE), and the medians are printed.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +20,11 @@ import { freePort, waitFor } from './lib/processes.js';
 import { formatTable, ms, ratio, summarize } from './lib/stats.js';
 
 const runs = Math.max(20, Number(process.env.BENCH_RUNS ?? 20));
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg === -1 ? null : new Set(process.argv[onlyArg + 1].split(','));
+/** Whether the row whose name starts with `(key)` is wanted. */
+const wanted = (key) => only === null || only.has(key);
+const traceFile = process.argv.includes('--trace') ? path.join(os.tmpdir(), `skiff-bench-wake-trace-${process.pid}.log`) : null;
 const probe = createProbe({ timeoutMs: 250 });
 const DOCKER = '/usr/bin/docker';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-bench-cold-'));
@@ -137,6 +144,8 @@ async function dockerRow() {
 /** (d): a scaled-to-zero function woken by a request through the router. */
 async function fromZeroRow() {
   const { startSkiff } = await import('./lib/skiff-up.js');
+  // `skiff up` and the processes it starts inherit it.
+  if (traceFile !== null) process.env.SKIFF_WAKE_TRACE = traceFile;
   const skiff = await startSkiff({
     specText: `version: 1
 name: bench
@@ -160,8 +169,10 @@ environments:
     },
     async measure() {
       const t0 = performance.now();
+      if (traceFile !== null) fs.appendFileSync(traceFile, `${(performance.timeOrigin + t0).toFixed(3)} ${process.pid} bench.sent\n`);
       const response = await fetch(`${skiff.routerUrl}/price/`);
       await response.arrayBuffer();
+      if (traceFile !== null) fs.appendFileSync(traceFile, `${(performance.timeOrigin + performance.now()).toFixed(3)} ${process.pid} bench.answered\n`);
       if (response.status !== 200) throw new Error(`the waking request got ${response.status}`);
       return performance.now() - t0;
     },
@@ -171,10 +182,14 @@ environments:
   };
 }
 
-const rows = [functionRow('(a) pooled function runtime', 'auto'), functionRow("(a') pooled, no cgroup limits", 'off'), bareNodeRow(), await fromZeroRow()];
-const docker = await dockerRow();
-if ('skipped' in docker) console.error(`\n!!! SKIPPING the docker run row: ${docker.skipped}\n`);
-else rows.push(docker);
+const rows = [];
+if (wanted('a')) rows.push(functionRow('(a) pooled function runtime', 'auto'));
+if (wanted("a'")) rows.push(functionRow("(a') pooled, no cgroup limits", 'off'));
+if (wanted('b')) rows.push(bareNodeRow());
+if (wanted('d')) rows.push(await fromZeroRow());
+const docker = wanted('c') ? await dockerRow() : null;
+if (docker !== null && 'skipped' in docker) console.error(`\n!!! SKIPPING the docker run row: ${docker.skipped}\n`);
+else if (docker !== null) rows.push(docker);
 
 const samples = new Map(rows.map((row) => [row.name, []]));
 try {
@@ -194,7 +209,7 @@ try {
   fs.rmSync(work, { recursive: true, force: true });
 }
 
-const bare = summarize(samples.get('(b) bare `node server.js`'));
+const bare = wanted('b') ? summarize(samples.get('(b) bare `node server.js`')) : { median: undefined };
 console.log(`cold start to first answer, ${runs} runs each, interleaved (ms)`);
 console.log(
   formatTable(
@@ -205,4 +220,10 @@ console.log(
     }),
   ),
 );
-if ('skipped' in docker) console.log(`(c) docker run: skipped — ${docker.skipped}`);
+if (docker !== null && 'skipped' in docker) console.log(`(c) docker run: skipped — ${docker.skipped}`);
+if (traceFile !== null && wanted('d')) {
+  const { breakdownTable } = await import('./lib/wake-breakdown.js');
+  const { wakeSteps } = await import('../dist/core/wake-trace.js');
+  console.log(`\n${breakdownTable(traceFile, ['bench.sent', ...wakeSteps, 'bench.answered'])}`);
+  fs.rmSync(traceFile, { force: true });
+}

@@ -26,6 +26,8 @@ export interface ServerConfig {
   readonly retention: RetentionConfig;
   /** SKIFF_WEBHOOK_*: the webhook secrets a source names with `webhookSecretEnv`. */
   readonly webhookSecrets: Readonly<Record<string, string>>;
+  /** SKIFF_WAKE_TRACE: the file the steps of each wake from zero are timestamped in (core/wake-trace.ts); null: off. */
+  readonly wakeTrace: string | null;
 }
 
 export interface RetentionPolicyConfig {
@@ -86,7 +88,14 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
       intervalMs: (wholeNumber(env, 'SKIFF_RETENTION_INTERVAL_MINUTES') ?? defaultRetentionIntervalMinutes) * 60_000,
     }),
     webhookSecrets: Object.freeze(pick(env, Object.keys(env).filter((name) => name.startsWith('SKIFF_WEBHOOK_')))),
+    wakeTrace: wakeTraceFrom(env, cwd),
   });
+}
+
+/** SKIFF_WAKE_TRACE, absolute; also read by the router process, which inherits it from `skiff up`. */
+export function wakeTraceFrom(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
+  const file = env.SKIFF_WAKE_TRACE;
+  return file === undefined || file === '' ? null : path.resolve(cwd, file);
 }
 
 function policy(env: NodeJS.ProcessEnv, kind: 'EVENTS' | 'AUDIT'): RetentionPolicyConfig {

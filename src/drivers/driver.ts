@@ -100,6 +100,12 @@ export interface DriverCapabilities {
   readonly stdin?: boolean;
   /** Whether an instance recovered after a restart reports its real exit status (`recordExit`). Absent: no. */
   readonly exitAfterRecover?: boolean;
+  /**
+   * Whether `start` resolves only once the instance serves on its port (the function runtime says
+   * so once its handler is loaded and it listens): an instance with no readiness probe of its own
+   * is then ready at once, as the default probe, a TCP connect, could tell no more. Absent: no.
+   */
+  readonly servesOnStart?: boolean;
 }
 
 export interface DriverAvailability {

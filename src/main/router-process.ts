@@ -27,6 +27,8 @@ import { startAdminRelay } from '../router/admin-relay.js';
 import { startRouterPrimary } from '../router/cluster-primary.js';
 import { runRouterWorker } from '../router/cluster-worker.js';
 import { startRouter } from '../router/router.js';
+import { traceWakeTo } from '../core/wake-trace.js';
+import { wakeTraceFrom } from '../config/server-config.js';
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -92,6 +94,7 @@ async function clusterFeed(namespace: string, kubeconfig: string | undefined) {
 }
 
 async function main(): Promise<void> {
+  traceWakeTo(wakeTraceFrom());
   if (cluster.isWorker) {
     const { logger, flush } = createLogger('worker');
     runRouterWorker(logger, (code) => {

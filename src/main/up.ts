@@ -62,6 +62,7 @@ import { createFileLogger } from './logger.js';
 import { ReadyReporter } from './ready-reporter.js';
 import { loadSecretKey } from './secret-key.js';
 import { SignalCounter } from './signal-counter.js';
+import { traceWakeTo } from '../core/wake-trace.js';
 
 export type UpOptions = ServerFlags;
 
@@ -90,6 +91,7 @@ async function serve(config: ServerConfig): Promise<number> {
     baseDir: path.dirname(config.specPath),
   };
   makeDataDirPrivate(config.dataDir);
+  traceWakeTo(config.wakeTrace);
   const claim = claimDataDir(config);
 
   const logger = createFileLogger(config.dataDir, config.logLevel);

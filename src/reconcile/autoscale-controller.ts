@@ -18,6 +18,7 @@ import { decide, initialMemory, wake } from './autoscaler.js';
 import type { AutoscaleDecision, AutoscaleMemory, AutoscaleSample } from './autoscaler.js';
 import { describeDecision, type AutoscaleStatus } from './autoscale-status.js';
 import type { ServiceLoad } from './provider.js';
+import { wakeStep } from '../core/wake-trace.js';
 
 export interface AutoscaleControllerDeps {
   readonly environment: string;
@@ -109,6 +110,7 @@ export class AutoscaleController {
 
   /** A request waits for the service at zero instances: one instance now. */
   wake(name: string): void {
+    wakeStep('control.wake-heard');
     const service = this.deps.services().find((candidate) => candidate.name === name);
     if (!service?.autoscale || !service.release) return;
     const state = this.state(service, service.autoscale);

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { RouteTable } from '../core/route-table.js';
+import { wakeStep } from '../core/wake-trace.js';
 
 export interface RoutePublisherDeps {
   readonly build: (version: number) => RouteTable;
@@ -51,7 +52,9 @@ export class RoutePublisher {
     }
     this.version += 1;
     try {
-      await this.deps.send(this.deps.build(this.version));
+      const table = this.deps.build(this.version);
+      wakeStep('control.table-sent');
+      await this.deps.send(table);
     } catch (error) {
       this.synced = false;
       throw error;

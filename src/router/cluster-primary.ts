@@ -21,6 +21,7 @@ import type { RouterLogger } from './proxy-exchange.js';
 import type { SuccessorCommand } from './successor.js';
 import { readTableFile, writeTableFile } from './table-file.js';
 import type { PrimaryMessage, WorkerMessage } from './worker-protocol.js';
+import { wakeStep } from '../core/wake-trace.js';
 
 export interface PrimaryOptions extends ListenAddresses {
   readonly workers: number;
@@ -122,6 +123,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
             reject(new SkiffError('SKIFF_ROUTER_START_FAILED', `cannot listen on ${describeAddresses(options)}: ${message.message}`));
             return;
           case 'wake':
+            wakeStep('router.wake-relayed');
             wakes.add(message.service);
             return;
           case 'applied':
@@ -179,6 +181,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
       if (next.version < table.version) {
         throw new SkiffError('SKIFF_ROUTE_TABLE_STALE', `routing table version ${next.version} is older than the router's version ${table.version}`);
       }
+      wakeStep('router.table-received');
       const json = JSON.stringify(next);
       table = next;
       const fanOut = performance.now();

@@ -14,6 +14,7 @@ import { listenAll, type Listeners } from './listeners.js';
 import type { RouterLogger } from './proxy-exchange.js';
 import { awaitSuccessor, spawnSuccessor, type SuccessorCommand } from './successor.js';
 import type { PrimaryMessage, WorkerMessage } from './worker-protocol.js';
+import { wakeStep } from '../core/wake-trace.js';
 
 function send(message: WorkerMessage): void {
   if (process.connected) process.send?.(message);
@@ -66,6 +67,7 @@ export function runRouterWorker(logger: RouterLogger, onExit: (code: number) => 
         // Validated by the primary already.
         const table = JSON.parse(message.json) as RouteTable;
         if (table.version >= plane.table.version) plane.apply(table);
+        wakeStep('router.table-applied');
         send({ t: 'applied', seq: message.seq });
         return;
       }

@@ -23,6 +23,7 @@ import { needsTraffic, RouteTraffic } from './release-picker.js';
 import { RouteStates, type RouteState } from './route-state.js';
 import { RouterTracer } from './tracing/router-tracer.js';
 import { UpstreamSet, upstreamKey, type Upstream } from './upstreams.js';
+import { wakeStep } from '../core/wake-trace.js';
 
 export interface DataPlaneOptions {
   readonly logger: RouterLogger;
@@ -300,6 +301,7 @@ export class DataPlane implements ExchangeContext {
   startOrHold(exchange: ProxyExchange): void {
     if (exchange.start(Date.now())) {
       if (exchange.wakeSince !== 0) {
+        wakeStep('router.forwarded');
         const entry = (exchange.route as ProxyRoute).entry;
         this.metrics.observeWake(entry.environment, entry.service, performance.now() - exchange.wakeSince);
         exchange.wakeSince = 0;
@@ -335,6 +337,7 @@ export class DataPlane implements ExchangeContext {
     if (exchange.wakeSince === 0) exchange.wakeSince = now;
     if (this.onWake === undefined || now - (this.wokenAt.get(route.id) ?? -Infinity) < wakeRepeatMs) return;
     this.wokenAt.set(route.id, now);
+    wakeStep('router.wake-asked');
     this.onWake(route.entry.environment, route.entry.service);
   }
 

@@ -6,7 +6,7 @@
  * such file, no `fetch` export, an import that threw). Running instances are plain processes:
  * stop, recover and usage are the process driver's.
  */
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SkiffError } from '../../core/errors.js';
@@ -22,6 +22,7 @@ import type { LoadMessage } from './runtime/protocol.js';
 import { heldOpen, WarmPool } from './warm-pool.js';
 import type { PooledRuntime } from './warm-pool.js';
 import type { Resources } from '../../spec/schema.js';
+import { wakeStep, wakeTraceFile } from '../../core/wake-trace.js';
 
 export const defaultWarmPoolSize = 2;
 
@@ -97,25 +98,20 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
       return { resources, directories };
     },
   });
-  const capabilities: DriverCapabilities = { recover: true, resourceLimits: processes.capabilities.resourceLimits };
+  const capabilities: DriverCapabilities = { recover: true, resourceLimits: processes.capabilities.resourceLimits, servesOnStart: true };
 
-  async function prepare(launch: InstanceLaunch): Promise<{ handlerPath: string; logPath: string }> {
-    const settings = launch.function;
-    if (!settings) {
-      throw new SkiffError('SKIFF_DRIVER_START_FAILED', `instance ${launch.instanceId} of ${launch.service} has no function settings`, {
-        hint: 'only services with `kind: function` run on the function driver',
-      });
-    }
-    const handlerPath = path.resolve(launch.directory, settings.handler);
-    if (!(await readFile(handlerPath).then(() => true, () => false))) {
-      throw new SkiffError('SKIFF_FUNCTION_HANDLER_MISSING', `services.${launch.service}.handler: ${handlerPath} does not exist in release ${launch.release}`, {
-        hint: `the handler is relative to the service directory; check that the artifact contains ${settings.handler}`,
-      });
-    }
-    const logPath = instanceLogPath(launch.logDir, launch.instanceId);
-    await mkdir(launch.logDir, { recursive: true, mode: 0o700 });
-    await (await open(logPath, 'a', 0o600)).close();
-    return { handlerPath, logPath };
+  /** The function's settings; no file is touched here: the runtime opens the log and imports the handler. */
+  function settingsOf(launch: InstanceLaunch): NonNullable<InstanceLaunch['function']> {
+    if (launch.function) return launch.function;
+    throw new SkiffError('SKIFF_DRIVER_START_FAILED', `instance ${launch.instanceId} of ${launch.service} has no function settings`, {
+      hint: 'only services with `kind: function` run on the function driver',
+    });
+  }
+
+  function handlerMissing(launch: InstanceLaunch, handler: string, handlerPath: string): SkiffError {
+    return new SkiffError('SKIFF_FUNCTION_HANDLER_MISSING', `services.${launch.service}.handler: ${handlerPath} does not exist in release ${launch.release}`, {
+      hint: `the handler is relative to the service directory; check that the artifact contains ${handler}`,
+    });
   }
 
   async function load(runtime: PooledRuntime, message: LoadMessage): Promise<void> {
@@ -124,6 +120,7 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
       runtime.child.send(message, (error) => {
         if (error) resolve(null);
       });
+      wakeStep('driver.load-sent');
       void runtime.next().then((next) => {
         clearTimeout(timer);
         resolve(next);
@@ -154,8 +151,11 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
   }
 
   async function start(launch: InstanceLaunch): Promise<RunningInstance> {
-    const { handlerPath, logPath } = await prepare(launch);
-    const settings = launch.function as NonNullable<InstanceLaunch['function']>;
+    const settings = settingsOf(launch);
+    const handlerPath = path.resolve(launch.directory, settings.handler);
+    const logPath = instanceLogPath(launch.logDir, launch.instanceId);
+    // Looked for while the runtime loads it: a failed load is then told apart from a missing file.
+    const handlerFound = access(handlerPath).then(() => true, () => false);
     const runtime = pool.take();
     if (runtime === null) throw new SkiffError('SKIFF_DRIVER_START_FAILED', `cannot start a function runtime for ${launch.instanceId}`);
     const pid = runtime.child.pid;
@@ -164,6 +164,7 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
     // The handler loads while the cgroups are set up: a start waits for the slower of the two, not
     // both. What the import allocates before the move is charged to Skiff's own cgroup.
     const confined = confine(launch, runtime);
+    const wakeTrace = wakeTraceFile();
     const loaded = load(runtime, {
       type: 'load',
       handlerPath,
@@ -176,12 +177,14 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
       logMaxBytes: rotation.maxBytes,
       logKeep: rotation.keep,
       endedPath: endedPathOf(launch.instanceId),
+      ...(wakeTrace === null ? {} : { wakeTrace }),
     });
     // Found by reap() if this control plane dies before the handle is recorded.
     const recorded = mkdir(pidDir, { recursive: true }).then(() => writeFile(pidFile, JSON.stringify({ pid, startTime })));
     const [cgroupDirs, loading, writing] = await Promise.allSettled([confined, loaded, recorded]);
     if (cgroupDirs.status === 'fulfilled' && loading.status === 'fulfilled' && writing.status === 'fulfilled') {
       void runtime.exit.then(() => rm(pidFile, { force: true }));
+      wakeStep('driver.started');
       const handle: InstanceHandle = { driver: 'function', instanceId: launch.instanceId, pid, startTime, port: launch.port, logPath, cgroups: cgroupDirs.value };
       return withEndedReason(runningProcess(handle, runtime.exit), endedPathOf(launch.instanceId));
     }
@@ -189,6 +192,7 @@ export function createFunctionDriver(options: FunctionDriverOptions): FunctionDr
     await heldOpen(runtime.exit);
     if (cgroupDirs.status === 'fulfilled') await removeCgroups(cgroupDirs.value);
     await rm(pidFile, { force: true });
+    if (!(await handlerFound)) throw handlerMissing(launch, settings.handler, handlerPath);
     const error: unknown = [loading, cgroupDirs, writing].find((result) => result.status === 'rejected')?.reason;
     if (error instanceof SkiffError) throw error;
     throw new SkiffError('SKIFF_DRIVER_START_FAILED', `cannot start function ${launch.instanceId}: ${(error as Error).message}`, { cause: error });

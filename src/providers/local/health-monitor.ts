@@ -15,6 +15,8 @@ export interface HealthMonitorHooks {
   readonly probes: () => { readonly readiness: Probe | undefined; readonly liveness: Probe | undefined } | undefined;
   readonly now: () => number;
   readonly onVerdict: (verdict: HealthVerdict) => void;
+  /** Ready already when watching begins (on the driver's word): the first readiness probe waits an interval. */
+  readonly readyAtStart?: boolean;
 }
 
 /** A new instance is probed this often until it first passes, so it gets traffic as soon as it can. */
@@ -38,6 +40,7 @@ export function monitorHealth(record: InstanceRecord, running: RunningInstance, 
 
 async function readinessLoop(record: InstanceRecord, current: () => boolean, signal: AbortSignal, hooks: HealthMonitorHooks): Promise<void> {
   let counters = zeroCounters;
+  if (hooks.readyAtStart === true) await sleep((hooks.probes()?.readiness ?? defaultReadiness).interval, signal);
   while (current()) {
     const probe = hooks.probes()?.readiness ?? defaultReadiness;
     const outcome = await runProbe({ port: record.port, http: probe.http, timeoutMs: probe.timeout });

@@ -19,6 +19,7 @@ import { freePort } from './free-port.js';
 import { describeExit, fromPersisted, instanceLaunch, newInstanceRecord, toPersisted } from './instance-record.js';
 import type { InstanceRecord, PersistedInstance } from './instance-record.js';
 import { monitorHealth } from './health-monitor.js';
+import { wakeStep } from '../../core/wake-trace.js';
 
 /** What an instance of a release starts from: its directory and, for a container, the image id. */
 export interface PreparedStart {
@@ -159,6 +160,7 @@ export class InstanceLifecycle {
   }
 
   private async launch(record: InstanceRecord, desired: DesiredService): Promise<void> {
+    wakeStep('control.start');
     let running: RunningInstance;
     try {
       const { directory, image } = await this.deps.prepare(desired);
@@ -198,10 +200,14 @@ export class InstanceLifecycle {
       port: record.port,
       release: record.release,
     });
-    this.watch(record, running);
+    // No probe on the path of a wake from zero: the driver vouches that the instance serves.
+    const servesNow = this.driverFor(record).capabilities.servesOnStart === true && desired.readiness === undefined;
+    if (servesNow) this.setHealthState(record, 'ready', 'it serves on its port (the driver started it so)');
+    this.watch(record, running, servesNow);
   }
 
-  private watch(record: InstanceRecord, running: RunningInstance): void {
+  /** `readyAtStart`: the instance is ready on the driver's word, and is probed first an interval later. */
+  private watch(record: InstanceRecord, running: RunningInstance, readyAtStart = false): void {
     record.probes?.abort();
     const probes = new AbortController();
     record.probes = probes;
@@ -210,6 +216,7 @@ export class InstanceLifecycle {
       probes: () => this.deps.desiredService(record.service),
       now: () => this.deps.clock.now(),
       onVerdict: (verdict) => this.applyVerdict(record, verdict),
+      readyAtStart,
     });
   }
 
@@ -323,7 +330,10 @@ export class InstanceLifecycle {
     if (record.state === state) return;
     record.state = state;
     record.reason = state === 'ready' ? null : reason;
-    if (state === 'ready') record.readyAt = this.deps.clock.now();
+    if (state === 'ready') {
+      record.readyAt = this.deps.clock.now();
+      wakeStep('control.ready');
+    }
     const type = state === 'ready' ? 'instance.ready' : 'instance.unhealthy';
     this.event(record, type, `${record.id} is ${state}: ${reason}`, { state, reason });
     void this.deps.routesChanged();

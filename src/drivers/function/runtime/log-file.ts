@@ -4,6 +4,7 @@
  * before it knows its instance, so it cannot be given a log writer's pipe at spawn.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 
 export interface LogTarget {
   readonly path: string;
@@ -11,7 +12,9 @@ export interface LogTarget {
   readonly keep: number;
 }
 
+/** Throws when the log cannot be opened (its directory is made if missing). */
 export function redirectOutput(target: LogTarget): void {
+  fs.mkdirSync(path.dirname(target.path), { recursive: true, mode: 0o700 });
   let fd = fs.openSync(target.path, 'a', 0o600);
   let size = fs.fstatSync(fd).size;
 

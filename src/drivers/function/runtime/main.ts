@@ -17,6 +17,7 @@ import { isLoadMessage } from './protocol.js';
 import type { LoadMessage, RuntimeReply } from './protocol.js';
 import { createFunctionServer } from './serve.js';
 import { startEventLoopWatchdog } from './event-loop-watchdog.js';
+import { traceWakeTo, wakeStep } from '../../../core/wake-trace.js';
 
 function reply(message: RuntimeReply): Promise<void> {
   return new Promise((resolve) => {
@@ -45,7 +46,13 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 async function load(message: LoadMessage): Promise<void> {
-  redirectOutput({ path: message.logPath, maxBytes: message.logMaxBytes, keep: message.logKeep });
+  traceWakeTo(message.wakeTrace ?? null);
+  wakeStep('runtime.load-received');
+  try {
+    redirectOutput({ path: message.logPath, maxBytes: message.logMaxBytes, keep: message.logKeep });
+  } catch (error) {
+    return fail('SKIFF_DRIVER_START_FAILED', `cannot open the instance log ${message.logPath}: ${(error as Error).message}`);
+  }
   Object.assign(process.env, message.env, { PORT: String(message.port) });
   try {
     process.chdir(path.dirname(message.handlerPath));
@@ -54,6 +61,7 @@ async function load(message: LoadMessage): Promise<void> {
   }
   const handler = await loadHandler(message.handlerPath);
   if (!handler.ok) return fail('SKIFF_FUNCTION_LOAD_FAILED', handler.reason);
+  wakeStep('runtime.handler-loaded');
   const server = createFunctionServer({
     fetch: handler.fetch,
     env: Object.freeze({ ...message.env }),
@@ -65,13 +73,14 @@ async function load(message: LoadMessage): Promise<void> {
   } catch (error) {
     return fail('SKIFF_DRIVER_START_FAILED', `cannot listen on ${message.host}:${message.port}: ${(error as Error).message}`);
   }
+  wakeStep('runtime.listening');
   process.on('SIGTERM', () => {
     server.close(() => process.exit(0));
     server.closeIdleConnections();
   });
   watchdog.arm({ timeoutMs: message.timeoutMs, logPath: message.logPath, endedPath: message.endedPath });
-  logLine(`serving ${message.handlerPath} on ${message.host}:${message.port}`);
   await reply({ type: 'ready' });
+  logLine(`serving ${message.handlerPath} on ${message.host}:${message.port}`);
   process.removeAllListeners('disconnect');
   process.disconnect();
 }
@@ -81,6 +90,9 @@ async function load(message: LoadMessage): Promise<void> {
  * stand-in handler, so the function's first request does not pay for loading and compiling it.
  */
 async function warmUp(): Promise<void> {
+  // The first dynamic import of a process pays for the loader's set-up: not the handler's.
+  const emptyModule = 'data:text/javascript,export {}';
+  await import(emptyModule);
   const server = createFunctionServer({
     fetch: async (request) => new Response(await request.text(), { headers: { 'content-type': 'text/plain' } }),
     env: {},

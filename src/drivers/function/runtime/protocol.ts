@@ -19,6 +19,8 @@ export interface LoadMessage {
   readonly logKeep: number;
   /** Where the runtime writes why it ended itself (a handler that blocked the event loop). */
   readonly endedPath: string;
+  /** The control plane's wake trace file (core/wake-trace.ts), when it traces. */
+  readonly wakeTrace?: string;
 }
 
 /** Sent by a pooled runtime once Node's HTTP and web-stream code is loaded: it is warm. */
