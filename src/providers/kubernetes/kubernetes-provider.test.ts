@@ -278,7 +278,7 @@ describe('KubernetesProvider', () => {
     expect((await subject.client.getScale(kubeResources.Deployment, 'web-v1')).spec.replicas).toBe(1);
   });
 
-  it('prunes the objects of a release no longer desired once its pods are gone, and never objects without its labels', async () => {
+  it('prunes the objects of a release (Deployment, Service, Secret, env ConfigMap) no longer desired once its pods are gone, and never objects without its labels', async () => {
     const api = await fakeApi();
     const subject = provider(api);
     await subject.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'team-settings', namespace, labels: { 'app.kubernetes.io/name': 'web' } } });
@@ -296,10 +296,12 @@ describe('KubernetesProvider', () => {
     await subject.place(v2);
     await waitFor(() => expect(states(subject)).toEqual(['v1:ready', 'v2:ready']));
     expect(await names(kubeResources.Deployment)).toEqual(['web-v1', 'web-v2']);
+    expect(await names(kubeResources.Service)).toEqual(['skiff-router', 'web-v1', 'web-v2']);
     const [old] = subject.observed();
     subject.stopInstance(old!.id, 'scaled-down');
     await waitFor(async () => {
       expect(await names(kubeResources.Deployment)).toEqual(['web-v2']);
+      expect(await names(kubeResources.Service)).toEqual(['skiff-router', 'web-v2']);
       expect(await names(kubeResources.Secret)).toEqual([]);
       expect((await names(kubeResources.ConfigMap)).filter((name) => name.startsWith('web-env-'))).toHaveLength(1);
     });
