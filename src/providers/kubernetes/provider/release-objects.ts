@@ -37,7 +37,7 @@ export interface ReleaseObjectsInput {
   readonly secrets: Readonly<Record<string, string>>;
 }
 
-/** In the order they must be applied: what the Deployment's pods refer to comes first. */
+/** In the order they are applied: what the Deployment's pods refer to first, the Deployment last. */
 export function releaseObjects(input: ReleaseObjectsInput): KubeObject[] {
   const { environment, namespace, release } = input;
   const workload: ReleaseWorkload = {
@@ -51,7 +51,8 @@ export function releaseObjects(input: ReleaseObjectsInput): KubeObject[] {
   return [
     envConfigMap(environment, namespace, workload),
     ...(secret ? [secret] : []),
-    releaseDeployment(environment, namespace, workload),
+    // The Service before the Deployment: a Service Skiff cannot write leaves no pod behind.
     releaseService(environment, namespace, workload),
+    releaseDeployment(environment, namespace, workload),
   ] as KubeObject[];
 }
