@@ -174,10 +174,11 @@ function registerUp(program: Command, run: RunCommand): void {
     .option('--api-port <port>', 'port of the API and dashboard', wholeNumber(0, 65_535))
     .option('--router-port <port>', 'port of the router', wholeNumber(0, 65_535))
     .option('--warm-pool <count>', 'function runtimes kept started once a function runs here (default: SKIFF_FUNCTION_WARM_POOL or 2)', wholeNumber(0, 64))
-    .action((dir: string | undefined, options: { env?: string; data?: string; apiPort?: number; routerPort?: number; warmPool?: number }) =>
+    .option('--force-conflicts', 'on Kubernetes, take over fields another field manager owns (server-side apply force) instead of reporting the conflict')
+    .action((dir: string | undefined, options: { env?: string; data?: string; apiPort?: number; routerPort?: number; warmPool?: number; forceConflicts?: boolean }) =>
       run(async () => {
         const { runUp } = await import('../main/up.js');
-        return runUp({ dir, env: options.env, dataDir: options.data, apiPort: options.apiPort, routerPort: options.routerPort, warmPool: options.warmPool });
+        return runUp({ dir, env: options.env, dataDir: options.data, apiPort: options.apiPort, routerPort: options.routerPort, warmPool: options.warmPool, forceConflicts: options.forceConflicts });
       }),
     );
 }

@@ -22,6 +22,8 @@ export interface ServerConfig {
   readonly kubeconfig: { readonly KUBECONFIG?: string; readonly homeDir: string };
   /** --warm-pool or SKIFF_FUNCTION_WARM_POOL: function runtimes kept started once this machine runs a function. */
   readonly functionWarmPool: number;
+  /** --force-conflicts: on Kubernetes, server-side apply takes over fields another field manager owns (else a conflict is reported). */
+  readonly kubernetesForceConflicts: boolean;
   /** How long and how many events and audit entries are kept; older audit entries move to the archive file. */
   readonly retention: RetentionConfig;
   /** SKIFF_WEBHOOK_*: the webhook secrets a source names with `webhookSecretEnv`. */
@@ -56,6 +58,7 @@ export interface ServerFlags {
   readonly apiPort?: number | undefined;
   readonly routerPort?: number | undefined;
   readonly warmPool?: number | undefined;
+  readonly forceConflicts?: boolean | undefined;
 }
 
 export const defaultApiPort = 7070;
@@ -82,6 +85,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     dockerHost: env.DOCKER_HOST === '' ? undefined : env.DOCKER_HOST,
     kubeconfig: Object.freeze({ ...(env.KUBECONFIG ? { KUBECONFIG: env.KUBECONFIG } : {}), homeDir: env.HOME ?? os.homedir() }),
     functionWarmPool: flags.warmPool ?? wholeNumber(env, 'SKIFF_FUNCTION_WARM_POOL') ?? defaultFunctionWarmPool,
+    kubernetesForceConflicts: flags.forceConflicts === true,
     retention: Object.freeze({
       events: policy(env, 'EVENTS'),
       audit: policy(env, 'AUDIT'),

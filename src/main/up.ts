@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
 import { systemClock } from '../core/clock.js';
@@ -40,7 +41,7 @@ import { createDrivers } from '../drivers/registry.js';
 import { LogCollector } from '../monitoring/log-collector.js';
 import { Monitor } from '../monitoring/monitor.js';
 import { RollupStore } from '../monitoring/rollup-store.js';
-import { createImagePublisher } from '../providers/kubernetes/images/index.js';
+import { createImagePublisher, createRouterImagePublisher } from '../providers/kubernetes/images/index.js';
 import { createProviderFactories } from '../providers/registry.js';
 import type { CommandRun } from '../reconcile/command-run.js';
 import type { Deployment } from '../reconcile/deployment.js';
@@ -66,6 +67,8 @@ import { traceWakeTo } from '../core/wake-trace.js';
 
 export type UpOptions = ServerFlags;
 
+/** This installation of Skiff (dist/main/up.js is two folders down): the router image is made of its files. */
+const installationRoot = fileURLToPath(new URL('../../', import.meta.url));
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 const printError = (line: string): void => void process.stderr.write(`${line}\n`);
 /** How often the job scheduler looks at the clock: a job with a seconds schedule starts within this of its time. */
@@ -142,6 +145,9 @@ async function serve(config: ServerConfig): Promise<number> {
         specDir: path.dirname(config.specPath),
         kubeconfigDefaults: config.kubeconfig,
         publishImage: createImagePublisher({ engine: docker, archivePath: (digest) => artifacts.archivePath(digest), verify: (digest) => artifacts.verify(digest) }),
+        // Skiff's router in each cluster runs this installation's build (the routers' admin ports are found at their pod IPs).
+        routerImage: createRouterImagePublisher({ skiffRoot: installationRoot, engine: docker }),
+        forceConflicts: config.kubernetesForceConflicts,
       },
     }),
     controller: {

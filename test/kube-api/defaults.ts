@@ -2,6 +2,7 @@
  * The defaults the real API server fills in on create and update, for the kinds Skiff writes,
  * so that a client reading an object back sees what it would see on a cluster.
  */
+import { randomInt } from 'node:crypto';
 import type { KubeObject } from './store.js';
 
 type JsonObject = Record<string, unknown>;
@@ -41,7 +42,8 @@ export function defaultPodSpec(spec: JsonObject): void {
 }
 
 let nextClusterIp = 10;
-let nextNodePort = 30000;
+// Fakes in several test processes at once each serve their node ports on 127.0.0.1: start at a random one.
+let nextNodePort = randomInt(30000, 32000);
 
 const defaulters: Record<string, (object: KubeObject) => void> = {
   Deployment(object) {

@@ -11,6 +11,7 @@ import { ControllerManager } from './controllers/controller-manager.js';
 import type { PodRuntime } from './controllers/pod-runtime.js';
 import { SimulatedRuntime, type SimulatedBehaviour } from './controllers/simulated-runtime.js';
 import { DockerRuntime } from './controllers/docker-runtime.js';
+import { NodePortProxy } from './controllers/node-port-proxy.js';
 import Docker from 'dockerode';
 import { FakeKubeHttpServer } from './http-server.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -36,6 +37,12 @@ export interface FakeKubeApiOptions {
   readonly forbidden?: readonly ForbiddenRule[];
   /** Namespaces that exist from the start, besides default, kube-system, kube-public. */
   readonly namespaces?: readonly string[];
+  /**
+   * Docker mode: a label selector of the pods run in the host's network namespace (they listen on
+   * their 127.X.Y.Z pod IP), so they reach the API server and other pods on loopback, as Skiff's
+   * router in the cluster must: e.g. `app.kubernetes.io/name=skiff-router`.
+   */
+  readonly hostNetworkPods?: string;
 }
 
 export interface FakeKubeApi {
@@ -71,11 +78,23 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     api.createObject(typeOfKind('Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, 'kube-apiserver');
   }
   const simulated = new SimulatedRuntime(options.simulatedPods);
-  const runtime: PodRuntime = options.docker ? new DockerRuntime(new Docker(), store, options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}) : simulated;
-  const controllers = new ControllerManager(store, api, runtime);
   const tls = createSelfSignedCertificate(dataDir);
+  const served = { port: 0 };
+  const runtime: PodRuntime = options.docker
+    ? new DockerRuntime(new Docker(), store, {
+        ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+        sandbox: {
+          dataDir,
+          ...(options.hostNetworkPods !== undefined ? { hostNetworkPods: options.hostNetworkPods } : {}),
+          apiServer: () => ({ port: served.port, token: access.token, caCertificate: tls.cert }),
+        },
+      })
+    : simulated;
+  const nodePorts = options.docker ? new NodePortProxy(store) : undefined;
+  const controllers = new ControllerManager(store, api, runtime, nodePorts ? [nodePorts] : []);
   const http = new FakeKubeHttpServer({ tls, store, api, access, logs: (pod, logOptions) => runtime.logs(pod, logOptions), bookmarkIntervalMs: () => options.bookmarkIntervalMs ?? 1000 });
   const url = await http.listen();
+  served.port = Number(new URL(url).port);
   const kubeconfigPath = path.join(dataDir, 'kubeconfig');
   writeKubeconfig({ path: kubeconfigPath, server: url, token, user, namespace: 'default', caCertificate: tls.cert });
   return {
@@ -95,6 +114,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     dropWatches: () => http.dropWatches(),
     async stop() {
       controllers.stop();
+      nodePorts?.close();
       await http.close();
       await runtime.close();
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });

@@ -19,6 +19,7 @@ import type { NewEvent } from '../../store/state-store.js';
 import { desiredService } from '../../reconcile/testing/deployments.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../../../test/kube-api/start-fake-kube-api.js';
+import { request } from '../../../test/kube-api/testing/kube-client.js';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { kubeResources, type KubeObject } from './client/index.js';
 import { KubernetesProvider, type PublishImage } from './kubernetes-provider.js';
@@ -64,8 +65,9 @@ function provider(api: FakeKubeApi): KubernetesProvider {
  */
 const publishedImages: PublishImage = async (release, registry) => ({ reference: `${registry}/${release.name}@${release.artifact}`, digest: release.artifact ?? '', pushed: true });
 
-function withContext(api: FakeKubeApi, context: ProviderContext, publishImage: PublishImage = publishedImages): KubernetesProvider {
+function withContext(api: FakeKubeApi, context: ProviderContext, publishImage: PublishImage = publishedImages, extra: { forceConflicts?: boolean } = {}): KubernetesProvider {
   const created = new KubernetesProvider(context, {
+    ...extra,
     publishImage,
     settings: { serviceType: 'NodePort', kubeconfig: api.kubeconfigPath },
     registry: '127.0.0.1:5000/skiff',
@@ -147,14 +149,16 @@ describe('KubernetesProvider', () => {
     expect(subject.observed()).toEqual([crashed]);
   });
 
-  it('reports a verb the credentials lack as SKIFF_KUBE_FORBIDDEN naming the verb and the resource', async () => {
+  it('reports a verb the credentials lack as SKIFF_KUBE_FORBIDDEN naming the verb and the resource: the place\'s reason, or the start\'s error', async () => {
     const api = await fakeApi();
     const subject = provider(api);
     await subject.start(environment(web()));
     api.setForbidden([{ verb: 'patch', resource: 'deployments' }]);
-    const error = await failure(subject.place(web()));
-    expect(error.code).toBe('SKIFF_KUBE_FORBIDDEN');
-    expect(error.message).toMatch(/^user "skiff-test" may not patch deployments\.apps in namespace "skiff-dev"/);
+    // A running environment's refused write is the place's reason in status, tried again after a back-off.
+    await subject.place(web());
+    const [unplaced] = subject.observed();
+    expect(unplaced).toMatchObject({ state: 'crashed', address: null });
+    expect(unplaced?.reason).toMatch(/^its objects could not be applied: user "skiff-test" may not patch deployments\.apps in namespace "skiff-dev".*\[SKIFF_KUBE_FORBIDDEN\]/);
 
     api.setForbidden([{ verb: 'list', resource: 'pods' }]);
     const watching = await failure(provider(api).start(environment(web())));
@@ -278,7 +282,31 @@ describe('KubernetesProvider', () => {
     expect((await subject.client.getScale(kubeResources.Deployment, 'web-v1')).spec.replicas).toBe(1);
   });
 
-  it('prunes the objects of a release no longer desired once its pods are gone, and never objects without its labels', async () => {
+  it('a field another manager owns is reported as the instance\'s reason (SKIFF_KUBE_CONFLICT, naming the field and manager), not forced; with forceConflicts Skiff takes it over', async () => {
+    const api = await fakeApi();
+    const events: NewEvent[] = [];
+    const subject = withContext(api, contextWith((event) => events.push(event)));
+    await subject.start(environment(web()));
+    // Another tool (a GitOps controller, a person with kubectl) applies the release's Service with its own session affinity.
+    const other = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-v1', namespace }, spec: { sessionAffinity: 'ClientIP', ports: [{ name: 'http', port: 8080 }] } };
+    const applied = await request(api, 'PATCH', `/api/v1/namespaces/${namespace}/services/web-v1?fieldManager=argocd`, other, 'application/apply-patch+yaml');
+    expect(applied.status).toBe(201);
+    await subject.place(web());
+    const [unplaced] = subject.observed();
+    expect(unplaced).toMatchObject({ service: 'web', release: 'v1', state: 'crashed', address: null });
+    expect(unplaced?.reason).toMatch(/^its objects could not be applied: applying services\/web-v1 in namespace "skiff-dev" conflicts with fields another manager owns: \.spec\.sessionAffinity \(managed by "argocd"\).*\[SKIFF_KUBE_CONFLICT\]/);
+    expect(events.find((event) => event.type === 'release.apply-failed')?.message).toContain('SKIFF_KUBE_CONFLICT');
+    expect((await subject.client.get<KubeObject & { spec: { sessionAffinity: string } }>(kubeResources.Service, 'web-v1'))?.spec.sessionAffinity).toBe('ClientIP');
+    expect((await subject.client.list(kubeResources.Deployment)).items).toEqual([]);
+
+    const forcing = withContext(api, contextWith(), publishedImages, { forceConflicts: true });
+    await forcing.start(environment(web()));
+    await forcing.place(web());
+    await waitFor(() => expect(states(forcing)).toEqual(['v1:ready']));
+    expect((await forcing.client.get<KubeObject & { spec: { sessionAffinity: string } }>(kubeResources.Service, 'web-v1'))?.spec.sessionAffinity).toBe('None');
+  });
+
+  it('prunes the objects of a release (Deployment, Service, Secret, env ConfigMap) no longer desired once its pods are gone, and never objects without its labels', async () => {
     const api = await fakeApi();
     const subject = provider(api);
     await subject.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'team-settings', namespace, labels: { 'app.kubernetes.io/name': 'web' } } });
@@ -296,10 +324,12 @@ describe('KubernetesProvider', () => {
     await subject.place(v2);
     await waitFor(() => expect(states(subject)).toEqual(['v1:ready', 'v2:ready']));
     expect(await names(kubeResources.Deployment)).toEqual(['web-v1', 'web-v2']);
+    expect(await names(kubeResources.Service)).toEqual(['skiff-router', 'web-v1', 'web-v2']);
     const [old] = subject.observed();
     subject.stopInstance(old!.id, 'scaled-down');
     await waitFor(async () => {
       expect(await names(kubeResources.Deployment)).toEqual(['web-v2']);
+      expect(await names(kubeResources.Service)).toEqual(['skiff-router', 'web-v2']);
       expect(await names(kubeResources.Secret)).toEqual([]);
       expect((await names(kubeResources.ConfigMap)).filter((name) => name.startsWith('web-env-'))).toHaveLength(1);
     });

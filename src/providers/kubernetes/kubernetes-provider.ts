@@ -51,11 +51,16 @@ export interface KubernetesProviderFactoryDeps {
   /** Where the routers' admin ports are: by default the ready router pods at their IP (port 8081). */
   readonly routerAdmins?: RouterAdminLocator;
   /**
-   * The router image by digest (images/router-image.ts: built and pushed once per Skiff build).
-   * With it, `start` applies the router's Deployment and disruption budget; without, they are
-   * left to whoever applied `skiff export`'s manifests.
+   * The router image by digest in the environment's registry (images/router-image.ts: built and
+   * pushed once per Skiff build). With it, `start` applies the router's Deployment and disruption
+   * budget; without, they are left to whoever applied `skiff export`'s manifests.
    */
-  readonly routerImage?: () => Promise<string>;
+  readonly routerImage?: (registry: string) => Promise<string>;
+  /**
+   * `skiff up --force-conflicts`: server-side apply takes over fields another field manager owns.
+   * Without it such a conflict is reported (the place's reason, an event) and nothing is forced.
+   */
+  readonly forceConflicts?: boolean;
 }
 
 /** ...and what the environment's spec says about its cluster. */
@@ -76,6 +81,8 @@ interface Cluster {
 }
 
 const configHashAnnotation = 'skiff.dev/config-hash';
+/** Refusals of a release's writes that trying again soon will not change: shown as the place's reason. */
+const unappliedCodes: ReadonlySet<string> = new Set(['SKIFF_KUBE_CONFLICT', 'SKIFF_KUBE_FORBIDDEN', 'SKIFF_KUBE_INVALID']);
 const deletionCostAnnotation = 'controller.kubernetes.io/pod-deletion-cost';
 
 export class KubernetesProvider implements Provider {
@@ -143,12 +150,16 @@ export class KubernetesProvider implements Provider {
     await cluster.pods.start();
     // Every read passed (so the credentials can watch the namespace), and the router image is in the registry, before anything is written.
     try {
-      const routerImage = await this.deps.routerImage?.();
+      const service = routerService(this.environment, this.namespace, kubernetesSettings(this.deps.settings)) as KubeObject;
+      // A dry run first: a namespace that does not exist (reads there find nothing, not an error), a write
+      // the token may not make, a field another manager owns, each fails here before the router image is made.
+      await cluster.client.apply(service, { ...this.applyOptions, dryRun: true });
+      const routerImage = await this.deps.routerImage?.(this.deps.registry);
       if (!existing) await cluster.table.write(emptyRouteTable);
-      await cluster.client.apply(routerService(this.environment, this.namespace, kubernetesSettings(this.deps.settings)) as KubeObject);
+      await cluster.client.apply(service, this.applyOptions);
       if (routerImage !== undefined) {
-        await cluster.client.apply(routerDeployment(this.environment, this.namespace, routerImage) as KubeObject);
-        await cluster.client.apply(routerDisruptionBudget(this.environment, this.namespace) as KubeObject);
+        await cluster.client.apply(routerDeployment(this.environment, this.namespace, routerImage) as KubeObject, this.applyOptions);
+        await cluster.client.apply(routerDisruptionBudget(this.environment, this.namespace) as KubeObject, this.applyOptions);
       }
     } catch (error) {
       await cluster.pods.stop();
@@ -156,6 +167,10 @@ export class KubernetesProvider implements Provider {
     }
     const dataPlane = existing ? 'adopted' : 'started';
     return { dataPlane, detail: `namespace ${this.namespace}: routing table ${dataPlane} (version ${existing?.version ?? 0}), ${cluster.pods.pods().length} pods adopted` };
+  }
+
+  private get applyOptions(): { readonly force: boolean } {
+    return { force: this.deps.forceConflicts === true };
   }
 
   /** The kubeconfig is read on first use (in `start`), not when the provider is made: a bad one is the start's error (reported, retried), not the refusal of a change. */
@@ -229,7 +244,17 @@ export class KubernetesProvider implements Provider {
       }
       this.unplaced.placed(deployment);
       const secrets = Object.keys(release.secrets).length > 0 ? await this.deps.secretEnv(release) : {};
-      await this.serial.run(deployment, () => this.scaleUpTo(release, image, target, secrets));
+      try {
+        await this.serial.run(deployment, () => this.scaleUpTo(release, image, target, secrets));
+      } catch (error) {
+        if (!(error instanceof SkiffError) || !unappliedCodes.has(error.code)) throw error;
+        // The cluster refused a write (a field another manager owns, a verb the token lacks): the
+        // reason shows in status, and the place is tried again after its back-off.
+        const reason = `its objects could not be applied: ${error.message} [${error.code}]${error.hint ? ` (${error.hint})` : ''}`;
+        this.unplaced.add(release, deployment, reason);
+        this.context.hooks.emit({ type: 'release.apply-failed', environment: this.environment, service: release.name, message: `${deployment}: ${reason}` });
+        this.context.hooks.instanceChanged(release.name);
+      }
     } finally {
       this.placing.set(deployment, (this.placing.get(deployment) ?? 1) - 1);
     }
@@ -242,7 +267,7 @@ export class KubernetesProvider implements Provider {
     const wanted = (await this.specReplicas(deployment)) - (this.pendingStops.get(deployment) ?? 0);
     const replicas = Math.max(wanted, target);
     for (const object of releaseObjects({ environment: this.environment, namespace: this.namespace, image, release, replicas, secrets })) {
-      await client.apply(object);
+      await client.apply(object, this.applyOptions);
     }
     this.configHashes.set(deployment, release.configHash);
     const timeoutMs = this.deps.placeTimeoutMs ?? 60_000;

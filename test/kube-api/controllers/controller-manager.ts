@@ -24,7 +24,8 @@ export class ControllerManager {
   /** The last failure of a pass, for a test to inspect; a pass that throws is retried at the next change. */
   lastError: unknown;
 
-  constructor(store: ObjectStore, api: ResourceApi, runtime: PodRuntime) {
+  /** `extra` run after the built-in controllers in each pass (docker mode's node ports). */
+  constructor(store: ObjectStore, api: ResourceApi, runtime: PodRuntime, extra: readonly { reconcile(): void }[] = []) {
     const events = new EventRecorder(store, api);
     this.controllers = [
       new GarbageCollector(store, api),
@@ -32,6 +33,7 @@ export class ControllerManager {
       new ReplicaSetController(store, api, events),
       new Kubelet(store, api, events, runtime),
       new EndpointSliceController(store, api),
+      ...extra,
     ];
     this.unsubscribe = store.subscribe(() => this.schedule());
     this.resync = setInterval(() => this.schedule(), RESYNC_MS);

@@ -4,6 +4,8 @@
  * same port number, so EndpointSlices list addresses a test can connect to and all traffic
  * stays on loopback. Restarts, CrashLoopBackOff, ErrImagePull/ImagePullBackOff and OOMKilled
  * come from what the engine reports; readiness and liveness probes run against the pod IP.
+ * Init containers run one after the other to success before the pod's containers start; volumes,
+ * the service account and host-network pods are pod-sandbox.ts's.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -13,6 +15,7 @@ import type { KubeObject, ObjectStore } from '../store.js';
 import { resolveEnv } from './container-env.js';
 import { containerLogs } from './docker-logs.js';
 import { refOf, timestamp, type ContainerReport, type ContainerState, type PodRuntime, type PodRuntimeSink } from './pod-runtime.js';
+import { PodSandbox, expandReferences, type PodSandboxOptions } from './pod-sandbox.js';
 import { probeOnce } from './probes.js';
 import { memoryBytes, nanoCpus } from './quantities.js';
 
@@ -21,6 +24,8 @@ type JsonObject = Record<string, unknown>;
 export interface DockerRuntimeOptions {
   /** The first restart or pull back-off (the kubelet's is 10 s), doubled each time up to 5 minutes. */
   readonly backoffMs?: number;
+  /** Where pods' volumes go, which pods run in the host's network, and the API server they reach. */
+  readonly sandbox: PodSandboxOptions;
 }
 
 interface ContainerRun {
@@ -35,7 +40,10 @@ interface PodRun {
   readonly pod: KubeObject;
   readonly ip: string;
   readonly sink: PodRuntimeSink;
+  readonly sandbox: PodSandbox;
   readonly containers: ContainerRun[];
+  /** The init container running now, if one is. */
+  initContainerId?: string;
   stopped: boolean;
   readonly wakers: Set<() => void>;
 }
@@ -51,7 +59,7 @@ export class DockerRuntime implements PodRuntime {
   constructor(
     private readonly docker: Docker,
     private readonly store: ObjectStore,
-    options: DockerRuntimeOptions = {},
+    private readonly options: DockerRuntimeOptions,
   ) {
     this.backoffMs = options.backoffMs ?? 10_000;
   }
@@ -59,21 +67,28 @@ export class DockerRuntime implements PodRuntime {
   start(pod: KubeObject, sink: PodRuntimeSink): void {
     const ip = `127.${randomInt(100, 200)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
     const containers = ((pod.spec as JsonObject).containers ?? []) as JsonObject[];
+    const initContainers = ((pod.spec as JsonObject).initContainers ?? []) as JsonObject[];
+    const sandbox = new PodSandbox(pod, this.store, this.options.sandbox);
+    sandbox.prepare();
     const run: PodRun = {
       pod,
       ip,
       sink,
+      sandbox,
       stopped: false,
       wakers: new Set(),
       containers: containers.map((spec) => ({
         spec,
         started: false,
-        report: { name: String(spec.name), image: String(spec.image), imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } },
+        report: { name: String(spec.name), image: String(spec.image), imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: initContainers.length > 0 ? 'PodInitializing' : 'ContainerCreating' } } },
       })),
     };
     this.runs.set(pod.metadata.uid ?? '', run);
     this.report(run);
-    for (const c of run.containers) void this.runContainer(run, c);
+    void (async () => {
+      for (const spec of initContainers) await this.runInitContainer(run, spec);
+      if (!run.stopped) for (const c of run.containers) void this.runContainer(run, c);
+    })();
   }
 
   /**
@@ -97,6 +112,8 @@ export class DockerRuntime implements PodRuntime {
         await Promise.all(ids.map((id) => this.remove(id, pause > 0 ? Math.max(2, grace - pause) : grace)));
       }),
     );
+    if (run.initContainerId) await this.remove(run.initContainerId, 0);
+    run.sandbox.remove();
     this.runs.delete(pod.metadata.uid ?? '');
   }
 
@@ -115,6 +132,29 @@ export class DockerRuntime implements PodRuntime {
     await Promise.all([...this.runs.values()].map((run) => this.stop(run.pod, false)));
     const left = await this.docker.listContainers({ all: true, filters: { label: [`${FAKE_LABEL}=${this.instance}`] } });
     await Promise.all(left.map((c) => this.remove(c.Id, 0)));
+  }
+
+  /** Runs an init container until it exits 0 (each failure after a back-off, as the kubelet does); resolves early when the pod stops. */
+  private async runInitContainer(run: PodRun, spec: JsonObject): Promise<void> {
+    let backoff = this.backoffMs;
+    const c: ContainerRun = { spec, started: false, report: { name: String(spec.name), image: String(spec.image), imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } } };
+    while (!run.stopped) {
+      if (await this.ensureImage(run, c)) {
+        try {
+          const id = await this.createAndStart(run, c);
+          run.initContainerId = id;
+          const waited = (await this.docker.getContainer(id).wait().catch(() => ({ StatusCode: 137 }))) as { StatusCode: number };
+          run.initContainerId = undefined;
+          await this.remove(id, 0);
+          if (waited.StatusCode === 0) return;
+          run.sink.event(refOf(run.pod), 'Warning', 'BackOff', `Back-off restarting failed init container ${c.report.name} (exit code ${waited.StatusCode})`);
+        } catch (error) {
+          run.sink.event(refOf(run.pod), 'Warning', 'Failed', `Error: ${(error as Error).message}`);
+        }
+      }
+      await this.sleep(run, backoff);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
   }
 
   private async runContainer(run: PodRun, c: ContainerRun): Promise<void> {
@@ -191,23 +231,27 @@ export class DockerRuntime implements PodRuntime {
   }
 
   private async createAndStart(run: PodRun, c: ContainerRun): Promise<string> {
-    const { pod, ip } = run;
+    const { pod, ip, sandbox } = run;
     const spec = c.spec;
-    const ports = ((spec.ports ?? []) as JsonObject[]).map((p) => `${Number(p.containerPort)}/${String(p.protocol ?? 'TCP').toLowerCase()}`);
+    // In the host's network a pod listens on its pod IP itself: nothing is published.
+    const ports = sandbox.hostNetwork ? [] : ((spec.ports ?? []) as JsonObject[]).map((p) => `${Number(p.containerPort)}/${String(p.protocol ?? 'TCP').toLowerCase()}`);
+    const env = [...sandbox.serviceEnv(), ...resolveEnv(this.store, pod, spec, ip)];
     const limits = ((spec.resources as JsonObject | undefined)?.limits ?? {}) as JsonObject;
     const memory = memoryBytes(limits.memory);
     const cpus = nanoCpus(limits.cpu);
     const created = await this.docker.createContainer({
       name: `k8s_${c.report.name}_${pod.metadata.name}_${pod.metadata.namespace}_${pod.metadata.uid}_${c.report.restartCount}`,
       Image: String(spec.image),
-      ...(Array.isArray(spec.command) ? { Entrypoint: spec.command as string[] } : {}),
-      ...(Array.isArray(spec.args) ? { Cmd: spec.args as string[] } : {}),
-      Env: resolveEnv(this.store, pod, spec, ip),
+      ...(Array.isArray(spec.command) ? { Entrypoint: expandReferences(spec.command as string[], env) } : {}),
+      ...(Array.isArray(spec.args) ? { Cmd: expandReferences(spec.args as string[], env) } : {}),
+      Env: env,
       ...(spec.workingDir ? { WorkingDir: String(spec.workingDir) } : {}),
       ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])),
       Labels: { [FAKE_LABEL]: this.instance, 'io.kubernetes.pod.name': pod.metadata.name, 'io.kubernetes.pod.namespace': pod.metadata.namespace ?? '', 'io.kubernetes.container.name': c.report.name },
       HostConfig: {
         PortBindings: Object.fromEntries(ports.map((p) => [p, [{ HostIp: ip, HostPort: p.split('/')[0] }]])),
+        Binds: sandbox.binds(spec),
+        ...(sandbox.hostNetwork ? { NetworkMode: 'host' } : {}),
         ...(memory ? { Memory: memory } : {}),
         ...(cpus ? { NanoCpus: cpus } : {}),
       },

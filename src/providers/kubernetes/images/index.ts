@@ -7,3 +7,4 @@ export type { RegistryImage } from './registry-api.js';
 export { ARTIFACT_LABEL } from './artifact-image.js';
 export { createImagePublisher, releaseArtifactOf } from './release-artifact.js';
 export type { ImagePublisherDeps } from './release-artifact.js';
+export { createRouterImagePublisher } from './router-image.js';

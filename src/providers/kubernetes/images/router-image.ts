@@ -123,3 +123,20 @@ export async function routerImage(options: RouterImageOptions): Promise<ReleaseI
   }
   return { reference: pinnedImage(repository, digest), digest, pushed: true };
 }
+
+/**
+ * The router image of each registry, by digest, made once per registry while this process runs
+ * (hashing Skiff's files takes seconds); a failed attempt is not kept, so the next start tries again.
+ */
+export function createRouterImagePublisher(options: Omit<RouterImageOptions, 'registry'>): (registry: string) => Promise<string> {
+  const made = new Map<string, Promise<string>>();
+  return (registry) => {
+    let image = made.get(registry);
+    if (!image) {
+      image = routerImage({ ...options, registry }).then((found) => found.reference);
+      made.set(registry, image);
+      image.catch(() => made.delete(registry));
+    }
+    return image;
+  };
+}

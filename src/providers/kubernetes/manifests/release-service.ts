@@ -6,7 +6,7 @@ import { releaseObjectName } from './names.js';
 
 /**
  * A ClusterIP Service per release: the backend of the release in exported routing tables and
- * HTTPRoutes. (The provider will route to pod IPs from EndpointSlices instead.)
+ * HTTPRoutes; Skiff's router in the cluster routes to the pod IPs of its EndpointSlices.
  */
 export function releaseService(environment: string, namespace: string, workload: ReleaseWorkload): IService {
   const { service, release } = workload;

@@ -1,6 +1,6 @@
 /**
  * Which of Skiff's objects in an environment's namespace are no longer needed: the Deployments of
- * releases no longer desired once none of their pods is wanted, their Secrets, and env ConfigMaps
+ * releases no longer desired once none of their pods is wanted, their Secrets and Services, and env ConfigMaps
  * no Deployment left refers to. Pure: the caller lists (by Skiff's labels only) and deletes.
  */
 import type { KubeObject } from '../client/index.js';
@@ -13,6 +13,7 @@ type Deployment = KubeObject & {
 export interface PruneInput {
   readonly deployments: readonly Deployment[];
   readonly secrets: readonly KubeObject[];
+  readonly services: readonly KubeObject[];
   readonly configMaps: readonly KubeObject[];
   /** Pods of the environment (any state): a Deployment with a pod left is not pruned yet. */
   readonly pods: readonly KubeObject[];
@@ -27,6 +28,7 @@ export interface PruneInput {
 export interface PrunePlan {
   readonly deployments: readonly string[];
   readonly secrets: readonly string[];
+  readonly services: readonly string[];
   readonly configMaps: readonly string[];
 }
 
@@ -53,10 +55,13 @@ export function planPrune(input: PruneInput): PrunePlan {
   const releasesLeft = new Set(left.map(releaseKey));
   const used = new Set(left.flatMap(configMapsUsed));
   const prunable = (object: KubeObject): boolean => !input.keep.has(object.metadata.name) && !busy(object) && label(object, serviceLabel) !== undefined;
+  // A release's Secret and Service go with its Deployment (or when its Deployment is already gone).
+  const ofReleasesGone = (objects: readonly KubeObject[]): string[] =>
+    objects.filter((object) => prunable(object) && label(object, releaseLabel) !== undefined && !releasesLeft.has(releaseKey(object))).map((object) => object.metadata.name);
   return {
     deployments: gone.map((deployment) => deployment.metadata.name),
-    // A release's Secret goes with its Deployment (or when its Deployment is already gone).
-    secrets: input.secrets.filter((secret) => prunable(secret) && label(secret, releaseLabel) !== undefined && !releasesLeft.has(releaseKey(secret))).map((secret) => secret.metadata.name),
+    secrets: ofReleasesGone(input.secrets),
+    services: ofReleasesGone(input.services),
     // Env ConfigMaps are shared by releases with the same variables: one goes when no Deployment left uses it.
     configMaps: input.configMaps.filter((configMap) => prunable(configMap) && !used.has(configMap.metadata.name)).map((configMap) => configMap.metadata.name),
   };

@@ -1,6 +1,7 @@
 /**
  * The objects of one release the provider applies: its env ConfigMap, its Secret (when it has
- * secrets) and its Deployment, built by the same manifest functions `skiff export` uses.
+ * secrets), its Deployment and its Service (whose EndpointSlices tell Skiff's router in the
+ * cluster where the release's ready pods are), built by the same manifest functions `skiff export` uses.
  */
 import { SkiffError } from '../../../core/errors.js';
 import type { DesiredService } from '../../../spec/desired.js';
@@ -10,6 +11,7 @@ import type { ReleaseWorkload } from '../manifests/input.js';
 import { releaseDeployment } from '../manifests/release-deployment.js';
 import { releaseObjectName } from '../manifests/names.js';
 import { releaseSecret } from '../manifests/secret.js';
+import { releaseService } from '../manifests/release-service.js';
 
 /** The release name a desired service runs; a service with none has nothing to deploy. */
 export function releaseNameOf(release: DesiredService): string {
@@ -35,7 +37,7 @@ export interface ReleaseObjectsInput {
   readonly secrets: Readonly<Record<string, string>>;
 }
 
-/** In the order they must be applied: what the Deployment's pods refer to comes first. */
+/** In the order they are applied: what the Deployment's pods refer to first, the Deployment last. */
 export function releaseObjects(input: ReleaseObjectsInput): KubeObject[] {
   const { environment, namespace, release } = input;
   const workload: ReleaseWorkload = {
@@ -46,5 +48,11 @@ export function releaseObjects(input: ReleaseObjectsInput): KubeObject[] {
     secrets: input.secrets,
   };
   const secret = releaseSecret(environment, namespace, workload);
-  return [envConfigMap(environment, namespace, workload), ...(secret ? [secret] : []), releaseDeployment(environment, namespace, workload)] as KubeObject[];
+  return [
+    envConfigMap(environment, namespace, workload),
+    ...(secret ? [secret] : []),
+    // The Service before the Deployment: a Service Skiff cannot write leaves no pod behind.
+    releaseService(environment, namespace, workload),
+    releaseDeployment(environment, namespace, workload),
+  ] as KubeObject[];
 }
