@@ -209,9 +209,9 @@ describe('skiff events and history', () => {
     await applied();
     await cli.run(['scale', 'web=2']);
     const lines = (await cli.run(['history'])).stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^REVISION +TIME \(UTC\) +AUTHOR +HASH +MESSAGE$/);
+    expect(lines[0]).toMatch(/^REVISION +TIME \(UTC\) +AUTHOR +HASH +COMMIT +MESSAGE$/);
     expect(lines[1]).toMatch(/^2 .* tester .* scale web=2$/);
-    expect(lines[2]).toMatch(/^1 .* tester +[0-9a-f]{12} +-$/);
+    expect(lines[2]).toMatch(/^1 .* tester +[0-9a-f]{12} +- +-$/);
   });
 });
 

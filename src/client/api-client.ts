@@ -180,7 +180,7 @@ export interface ApiClient {
   syncStatus(environment: string): Promise<SyncStatusView>;
   /** Fetches and syncs now; answers once done. `force`: take a rewritten branch's newest commit. */
   sync(environment: string, options?: { readonly force?: boolean }): Promise<SyncStatusView>;
-  /** What differs between the synced commit and what is applied (fetches first). */
+  /** What differs between the synced commit and what is applied now. */
   diff(environment: string): Promise<DiffView>;
 }
 

@@ -150,10 +150,10 @@ export class SourceSync {
     }
     const latest = this.deps.target.latest();
     if (!latest) return;
-    const followed = followedSpec({ current: latest.spec, commit: (await this.commitSpec(source, mirror, head.sha)).spec, environment: this.environment, source });
+    const commit = await this.commitSpec(source, mirror, head.sha);
+    const followed = followedSpec({ current: latest.spec, commit: commit.spec, environment: this.environment, source });
     if (!followed.ok) throw followed.error;
-    const { baseDir } = await this.commitSpec(source, mirror, head.sha);
-    const applied = await this.apply(followed.spec, baseDir, head, `${head.subject} (${short(head.sha)})`);
+    const applied = await this.apply(followed.spec, commit.baseDir, head, `${head.subject} (${short(head.sha)})`);
     const record: StoredSync = { commit: head.sha, revision: applied.revision.id, at: new Date(this.deps.clock.now()).toISOString(), repository: source.git, branch: source.branch, path: source.path };
     this.deps.target.setMeta(this.metaKey(), JSON.stringify(record));
     this.error = null;
@@ -167,13 +167,21 @@ export class SourceSync {
     }, head.sha);
   }
 
-  private async checkDrift(source: SourceSpec, mirror: GitMirror, synced: StoredSync): Promise<void> {
+  /** What the synced commit gives and how the applied state differs from it; null before any sync. */
+  private async drift(source: SourceSpec, mirror: GitMirror, synced: StoredSync): Promise<{ expected: CommitSpec; changes: DriftChange[] } | null> {
     const latest = this.deps.target.latest();
-    if (!latest) return;
+    if (!latest) return null;
     const commit = await this.commitSpec(source, mirror, synced.commit);
     const followed = followedSpec({ current: latest.spec, commit: commit.spec, environment: this.environment, source });
     if (!followed.ok) throw followed.error;
-    const changes = this.driftOf(latest, { spec: followed.spec, baseDir: commit.baseDir }, synced);
+    const expected = { spec: followed.spec, baseDir: commit.baseDir };
+    return { expected, changes: this.driftOf(latest, expected, synced) };
+  }
+
+  private async checkDrift(source: SourceSpec, mirror: GitMirror, synced: StoredSync): Promise<void> {
+    const drift = await this.drift(source, mirror, synced);
+    if (!drift) return;
+    const { expected, changes } = drift;
     this.error = null;
     this.changes = changes;
     if (changes.length === 0) {
@@ -191,8 +199,8 @@ export class SourceSync {
       return;
     }
     const head = this.head?.sha === synced.commit ? this.head : await mirror.commitInfo(synced.commit);
-    const applied = await this.apply(followed.spec, commit.baseDir, head, `revert drift in ${this.environment} to ${short(synced.commit)}: ${summary}`);
-    this.changes = this.driftOf(applied.revision, { spec: followed.spec, baseDir: commit.baseDir }, synced);
+    const applied = await this.apply(expected.spec, expected.baseDir, head, `revert drift in ${this.environment} to ${short(synced.commit)}: ${summary}`);
+    this.changes = this.driftOf(applied.revision, expected, synced);
     this.told = '';
     this.deps.target.emit({
       type: 'source.reverted',
@@ -213,10 +221,12 @@ export class SourceSync {
     });
   }
 
-  /** The diff `skiff diff ENV` shows: fetched now, against the synced commit. */
+  /** The diff `skiff diff ENV` shows: the applied state now against the synced commit (nothing fetched or applied). */
   async diff(): Promise<readonly DriftChange[]> {
-    await this.sync();
-    return this.changes;
+    const source = this.source();
+    const synced = source ? this.stored(source) : null;
+    if (!source || !synced) return [];
+    return (await this.drift(source, this.deps.mirror(source), synced))?.changes ?? [];
   }
 
   private async apply(spec: Spec, baseDir: string, commit: CommitInfo, message: string): Promise<{ revision: Revision; changed: boolean }> {

@@ -43,7 +43,7 @@ export function sourceRoutes(sources: SourcesPort): FastifyPluginAsync {
       method: 'GET',
       url: '/api/v1/environments/:env/diff',
       tag: 'sources',
-      summary: 'What differs between the synced commit and what the environment has applied (fetches first)',
+      summary: 'What differs between the synced commit and what the environment has applied now',
       params: environmentParamsSchema,
       response: diffSchema,
       handler: (request) => sources.diff(request.params.env),
