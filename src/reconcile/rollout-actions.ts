@@ -4,11 +4,12 @@
  * and drain instances of any other release once the two releases carry the load. Pure.
  */
 import type { RolloutPlan } from '../rollout/index.js';
+import type { ObservedInstance } from '../core/instance.js';
 import type { PlannerInstance, StopReason } from './instance-planner.js';
 
 export type RolloutGroup = 'stable' | 'next' | 'other';
 
-export interface GroupedInstance extends PlannerInstance {
+export interface GroupedInstance extends PlannerInstance, Partial<Pick<ObservedInstance, 'reason' | 'restarts'>> {
   readonly group: RolloutGroup;
 }
 

@@ -401,7 +401,9 @@ function groupOf(deployment: Deployment, record: ObservedInstance): RolloutGroup
 }
 
 function rolloutInstances(instances: readonly GroupedInstance[], group: 'stable' | 'next', release: string): RolloutInstance[] {
-  return instances.filter((instance) => instance.group === group).map((instance) => ({ id: instance.id, release, state: instance.state }));
+  return instances
+    .filter((instance) => instance.group === group)
+    .map((instance) => ({ id: instance.id, release, state: instance.state, reason: instance.reason ?? null, restarts: instance.restarts ?? 0 }));
 }
 
 function countByHash(records: readonly ObservedInstance[]): Map<string, number> {

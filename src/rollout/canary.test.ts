@@ -134,6 +134,27 @@ describe('canary', () => {
     expect(world.step()).toMatchObject({ phase: 'paused', start: [], traffic: { kind: 'split', weights: { v1: 100 } } });
   });
 
+  it('stops at a weight step whose new instance cannot become ready (image not pullable, or crash-looping), saying why; goes on once it recovers; abort rolls back', () => {
+    const world = new World({ strategy: canarySpec([{ weight: 30 }, { pause: {} }]), desired: 3, stable: 'v1', next: 'v2' });
+    world.settle((plan) => plan.start.some((start) => start.release === 'v2'));
+    world.crash('v2', 'ImagePullBackOff: Back-off pulling image "r/web@sha256:ab"', 0);
+    const stopped = world.step();
+    expect(stopped).toMatchObject({ phase: 'paused', traffic: { kind: 'split', weights: { v1: 100 } } });
+    expect(stopped.reason).toMatch(/^step 1 of 2, 0% on v2: stopped: .+ of v2 cannot become ready: ImagePullBackOff: Back-off pulling image "r\/web@sha256:ab"; `skiff rollout abort` goes back to v1$/);
+    // A crash or two is waited out (the restart may work); a third in a row is not.
+    world.set('v2', 'crashed', 'starting');
+    world.crash('v2', 'CrashLoopBackOff: back-off 10s', 2);
+    expect(world.step().phase).toBe('progressing');
+    world.set('v2', 'crashed', 'starting');
+    world.crash('v2', 'CrashLoopBackOff: back-off 20s', 3);
+    expect(world.step()).toMatchObject({ phase: 'paused', reason: expect.stringContaining('cannot become ready: CrashLoopBackOff: back-off 20s') });
+    world.set('v2', 'crashed', 'ready');
+    expect(world.step().phase).toBe('paused');
+    expect(world.last?.reason).toContain('paused until resumed');
+    world.requests = { ...world.requests, abort: true };
+    expect(world.step()).toMatchObject({ phase: 'aborted', traffic: { kind: 'split', weights: { v1: 100 } } });
+  });
+
   it('on a first deploy goes straight to the new release', () => {
     const world = new World({ strategy: canarySpec(steps), desired: 2, next: 'v1' });
     expect(world.step().start).toEqual([{ release: 'v1', count: 2 }]);

@@ -11,6 +11,19 @@ export function readyCount(instances: readonly RolloutInstance[]): number {
   return instances.filter((instance) => instance.state === 'ready').length;
 }
 
+/** Crashes in a row after which a new instance is taken as one that waiting will not make ready. */
+export const stuckAfterRestarts = 3;
+/** Reasons (the kubelet's) that say the instance's image cannot be had: no restart fixes them. */
+const imageUnavailable = /^(ImagePullBackOff|ErrImagePull|ErrImageNeverPull|InvalidImageName)\b/;
+
+/**
+ * A crashed instance that waiting will not make ready: its image cannot be pulled, or it crashed
+ * `stuckAfterRestarts` times in a row (CrashLoopBackOff, or a process that exits at once).
+ */
+export function stuckInstance(instances: readonly RolloutInstance[]): RolloutInstance | undefined {
+  return instances.find((instance) => instance.state === 'crashed' && ((instance.restarts ?? 0) >= stuckAfterRestarts || imageUnavailable.test(instance.reason ?? '')));
+}
+
 export function instancesOf(release: ReleaseInstances | undefined): readonly RolloutInstance[] {
   return release?.instances ?? [];
 }

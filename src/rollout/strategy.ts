@@ -9,11 +9,13 @@ import type { AnalysisVerdict } from './analysis.js';
 
 export type { InstanceState };
 
-/** What a strategy reads of an instance: its release and state. */
+/** What a strategy reads of an instance: its release and state (and, when crashed, why and how often). */
 export interface RolloutInstance {
   readonly id: string;
   readonly release: string;
   readonly state: InstanceState;
+  readonly reason?: string | null;
+  readonly restarts?: number;
 }
 
 /** One release's instances as observed (all states, `stopping` included). */

@@ -4,7 +4,8 @@
  * pulled by digest), `skiff up` deploys Skiff's router in the namespace (2 replicas, a disruption
  * budget, a NodePort Service) and publishes the routing table to it; load goes through the
  * router's Service; a healthy canary is promoted with 0 failed requests, and a canary answering
- * 500s is rolled back by its analysis. The step machines and analyses are the ones the local
+ * 500s is rolled back by its analysis; a canary whose pods crash-loop stops at its step with the
+ * kubelet's reason, and abort restores the stable release. The step machines and analyses are the ones the local
  * provider uses.
  *
  * Where it runs (kubernetes-cluster.ts): by default against the fake API server in docker mode
@@ -21,8 +22,9 @@ import { startLoad, summary } from './load.js';
 
 const missing = await testClusterMissing();
 
-/** VERSION names the release in each answer; FAIL=1 answers 500 to everything but the health check. */
+/** VERSION names the release in each answer; FAIL=1 answers 500 to everything but the health check; CRASH=1 exits at once. */
 const server = `import http from 'node:http';
+if (process.env.CRASH === '1') process.exit(3);
 http.createServer((req, res) => {
   if (req.url === '/health') { res.writeHead(200); res.end('ok'); return; }
   const status = process.env.FAIL === '1' ? 500 : 200;
@@ -65,6 +67,7 @@ environments:
 
 interface Rollout {
   readonly active: boolean;
+  readonly phase: string;
   readonly result: string | null;
   readonly reason: string;
   readonly weights: Record<string, number> | null;
@@ -169,5 +172,25 @@ describe.runIf(missing.length === 0)("rollouts on Kubernetes through Skiff's rou
     expect(Object.keys(afterResult.byVersion)).toEqual(['2']);
     // The canary's objects are pruned once its pods are gone.
     await waitFor('shop-v3 pruned', async () => ((await cluster.client.get(kubeResources.Deployment, 'shop-v3')) === undefined && (await cluster.client.get(kubeResources.Service, 'shop-v3')) === undefined) || null, 120_000);
+  }, 600_000);
+
+  it("a canary whose pods crash-loop stops at its step with the kubelet's reason; abort restores the stable release with 0 failed requests", async () => {
+    const load = startLoad(`${routerUrl}/shop/`, { maxMs: 300_000, maxRequests: 200_000, connections: 4 });
+    apply({ VERSION: '4', CRASH: '1' });
+    const stopped = await waitFor('the rollout of v4 stopped at its first step', async () => {
+      const current = await rollout();
+      return current?.next.release === 'v4' && current.phase === 'paused' && current.reason.includes('cannot become ready') ? current : null;
+    }, 300_000);
+    expect(stopped.reason).toMatch(/^step 1 of 4, 0% on v4: stopped: shop-v4-\S+ of v4 cannot become ready: CrashLoopBackOff: .*exit code 3.*`skiff rollout abort` goes back to v2$/);
+    expect(platform.cli(['rollout', 'status', 'shop', 'cluster']).stdout).toContain('cannot become ready: CrashLoopBackOff');
+    const abort = await platform.cliAsync(['rollout', 'abort', 'shop', 'cluster']);
+    expect(abort.code, abort.stderr).toBe(0);
+    const done = await finished('v4');
+    await readyPods(2, 'v2');
+    const result = await load.stop();
+    console.log(`crash-looping canary on Kubernetes, aborted, under load: ${summary(result)}`);
+    expect(done).toMatchObject({ result: 'aborted', weights: { v2: 100 } });
+    expect(result.failed, summary(result)).toBe(0);
+    expect(Object.keys(result.byVersion)).toEqual(['2']);
   }, 600_000);
 });

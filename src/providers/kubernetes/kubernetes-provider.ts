@@ -102,6 +102,13 @@ export class KubernetesProvider implements Provider {
   private readonly configHashes = new Map<string, string>();
   /** Places called and not finished, by Deployment. */
   private readonly placing = new Map<string, number>();
+  /**
+   * A count of places begun and ended, and its value at each service's last one: a prune whose
+   * lists were read while a place of the service began or ended may have seen some of its objects
+   * and not its Deployment, so it prunes nothing of that service.
+   */
+  private placeActivity = 0;
+  private readonly lastPlaceActivity = new Map<string, number>();
   /** Stops asked for whose scale-down has not been written yet, by Deployment. */
   private readonly pendingStops = new Map<string, number>();
   /** The service of each Deployment placed or stopped in, for the counts above. */
@@ -230,6 +237,7 @@ export class KubernetesProvider implements Provider {
     // One more than the caller saw (counted now, before any await, with the places still in flight)...
     const inFlight = this.placing.get(deployment) ?? 0;
     this.deploymentServices.set(deployment, release.name);
+    this.lastPlaceActivity.set(release.name, ++this.placeActivity);
     const target = this.activePods(release.name, releaseNameOf(release)) + inFlight + 1;
     this.placing.set(deployment, inFlight + 1);
     try {
@@ -238,8 +246,7 @@ export class KubernetesProvider implements Provider {
         image = await this.images.reference(release);
       } catch (error) {
         const coded = error instanceof SkiffError ? ` [${error.code}]` : '';
-        this.unplaced.add(release, deployment, `its image could not be pushed: ${(error as Error).message}${coded}`);
-        this.context.hooks.instanceChanged(release.name);
+        this.unplace(release, deployment, `its image could not be pushed: ${(error as Error).message}${coded}`);
         return;
       }
       this.unplaced.placed(deployment);
@@ -251,13 +258,19 @@ export class KubernetesProvider implements Provider {
         // The cluster refused a write (a field another manager owns, a verb the token lacks): the
         // reason shows in status, and the place is tried again after its back-off.
         const reason = `its objects could not be applied: ${error.message} [${error.code}]${error.hint ? ` (${error.hint})` : ''}`;
-        this.unplaced.add(release, deployment, reason);
         this.context.hooks.emit({ type: 'release.apply-failed', environment: this.environment, service: release.name, message: `${deployment}: ${reason}` });
-        this.context.hooks.instanceChanged(release.name);
+        this.unplace(release, deployment, reason);
       }
     } finally {
       this.placing.set(deployment, (this.placing.get(deployment) ?? 1) - 1);
+      this.lastPlaceActivity.set(release.name, ++this.placeActivity);
     }
+  }
+
+  /** A place that did not happen: a crashed instance with the reason, placed again by `restart` after its back-off. */
+  private unplace(release: DesiredService, deployment: string, reason: string): void {
+    this.unplaced.add(release, deployment, reason);
+    this.context.hooks.instanceChanged(release.name);
   }
 
   private async scaleUpTo(release: DesiredService, image: string, target: number, secrets: Readonly<Record<string, string>>): Promise<void> {
@@ -399,9 +412,11 @@ export class KubernetesProvider implements Provider {
       const cluster = this.cluster;
       const wanted = this.wanted;
       if (!cluster || !wanted || this.closed) return;
+      // The lists are read one after the other, while places go on (see `lastPlaceActivity`).
+      const listedAfter = this.placeActivity;
       try {
         const pruned = await cluster.objects.prune((found) =>
-          planPrune({ ...found, pods: cluster.pods.pods(), wanted, busyServices: this.busyServices(), keep: new Set([routerTableConfigMapName]) }),
+          planPrune({ ...found, pods: cluster.pods.pods(), wanted, busyServices: this.busyServices(listedAfter), keep: new Set([routerTableConfigMapName]) }),
         );
         if (pruned.length > 0) this.context.hooks.emit({ type: 'kubernetes.pruned', environment: this.environment, message: `deleted what no desired release uses: ${pruned.join(', ')}` });
       } catch (error) {
@@ -410,9 +425,10 @@ export class KubernetesProvider implements Provider {
     });
   }
 
-  /** Services with a place or a stop under way: their objects are not pruned while it runs. */
-  private busyServices(): Set<string> {
+  /** Services with a place or a stop under way, or a place begun or ended after `since`: their objects are not pruned now. */
+  private busyServices(since: number): Set<string> {
     const busy = new Set<string>();
+    for (const [service, activity] of this.lastPlaceActivity) if (activity > since) busy.add(service);
     for (const pods of this.cluster?.pods.instances() ?? []) if (pods.state === 'stopping') busy.add(pods.service);
     for (const [deployment, count] of [...this.placing, ...this.pendingStops]) {
       if (count > 0) busy.add(this.serviceOfDeployment(deployment));

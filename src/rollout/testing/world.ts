@@ -73,6 +73,11 @@ export class World {
     });
   }
 
+  /** Every starting instance of `release` crashed, with the provider's reason and restart count. */
+  crash(release: string, reason: string | null, restarts: number): void {
+    this.instances = this.instances.map((instance) => (instance.release === release && instance.state === 'starting' ? { ...instance, state: 'crashed', reason, restarts } : instance));
+  }
+
   /** Instances that finished stopping leave the observed state. */
   stopped(): void {
     this.instances = this.instances.filter((instance) => instance.state !== 'stopping');

@@ -66,7 +66,7 @@ const exposition = (v1: number, v2: number): string =>
   ].join('\n');
 
 describe("the provider's routers in the cluster", () => {
-  it('applies the router Deployment with the image by digest and its disruption budget, and finds the ready router pods at their IPs', async () => {
+  it('applies the router Deployment with the image by digest and its disruption budget, and finds the ready router pods at their IPs (which are not instances of a service)', async () => {
     const subject = await provider({ routerImage: async () => routerImage });
     await subject.start({ name: 'dev', services: [] });
     const deployment = await subject.client.get<IDeployment & KubeObject>(kubeResources.Deployment, 'skiff-router');
@@ -79,6 +79,8 @@ describe("the provider's routers in the cluster", () => {
       return found;
     }, { timeout: 15_000, interval: 50 });
     for (const admin of admins) expect(admin).toEqual({ name: expect.stringMatching(/^skiff-router-/), url: expect.stringMatching(/^http:\/\/10\.244\.\d+\.\d+:8081$/) });
+    // The data plane's pods are not a service's instances: the reconciler would stop them.
+    expect(subject.observed()).toEqual([]);
   });
 
   it('writes nothing when the router image cannot be had', async () => {

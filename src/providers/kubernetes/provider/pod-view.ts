@@ -7,7 +7,7 @@ import type { ObservedInstance } from '../../../core/instance.js';
 import { Informer, kubeResources, type InformerEvent, type KubeClient } from '../client/index.js';
 import { environmentLabels } from '../manifests/labels.js';
 import { releaseObjectName } from '../manifests/names.js';
-import { podRelease, podService, podToInstance, type Pod } from './pod-instance.js';
+import { podRelease, podService, podToInstance, releaseLabel, type Pod } from './pod-instance.js';
 
 export function environmentSelector(environment: string): string {
   return Object.entries(environmentLabels(environment))
@@ -32,7 +32,8 @@ export class PodView {
   private readonly waiters = new Set<() => void>();
 
   constructor(private readonly options: PodViewOptions) {
-    this.informer = new Informer<Pod>({ client: options.client, type: kubeResources.Pod, labelSelector: environmentSelector(options.environment) });
+    // Pods of a release only: the router's pods carry the environment's labels too, but are no service's instances.
+    this.informer = new Informer<Pod>({ client: options.client, type: kubeResources.Pod, labelSelector: `${environmentSelector(options.environment)},${releaseLabel}` });
     this.informer.onEvent((event) => {
       const name = event.object.metadata.name;
       if (event.type === 'added' && !this.ordinals.has(name)) this.ordinals.set(name, this.nextOrdinal++);
