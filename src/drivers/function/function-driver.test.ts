@@ -40,6 +40,11 @@ const handlers: Record<string, string> = {
         const body = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('a')); c.enqueue(new TextEncoder().encode('b')); c.close(); } });
         return new Response(body, { status: 201, headers: { 'x-kind': 'stream' } });
       }
+      if (url.pathname === '/trickle') {
+        let later;
+        const body = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('first;')); later = setTimeout(() => c.close(), 60_000); }, cancel() { clearTimeout(later); } });
+        return new Response(body);
+      }
       const body = request.method === 'POST' ? await request.text() : '';
       console.log('priced ' + url.pathname);
       return Response.json({ price: 42, currency: env.CURRENCY, body, pid: process.pid });
@@ -125,6 +130,28 @@ describe('function driver', () => {
     expect(streamed).toMatchObject({ status: 201, body: 'ab' });
     expect(streamed.headers['x-kind']).toBe('stream');
     await waitFor('the handler line in the log', async () => (await readFile(instance.handle.logPath, 'utf8')).includes('priced /quote'));
+  });
+
+  it('sends a whole body with its length in one piece, and a body still being produced as it comes', async () => {
+    const instance = await startFunction(await launch('price.mjs'));
+    const whole = await call(instance.handle.port, '/whole');
+    expect(whole.status).toBe(200);
+    expect(whole.headers['content-length']).toBe(String(Buffer.byteLength(whole.body)));
+    expect(whole.headers['transfer-encoding']).toBeUndefined();
+    // The first chunk arrives while the handler's stream is still open (it would close in a minute).
+    const first = await new Promise<string>((done, fail) => {
+      const req = request({ host: '127.0.0.1', port: instance.handle.port, path: '/trickle', agent: false }, (res) => {
+        expect(res.headers['transfer-encoding']).toBe('chunked');
+        res.setEncoding('utf8');
+        res.once('data', (chunk: string) => {
+          done(chunk);
+          req.destroy();
+        });
+      });
+      req.on('error', fail);
+      req.end();
+    });
+    expect(first).toBe('first;');
   });
 
   it('accepts `export default { fetch }` and answers /health itself when the handler has no such path', async () => {

@@ -8,7 +8,6 @@
 import { writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDrivers } from '../../drivers/registry.js';
 import { createFunctionDriver } from '../../drivers/function/function-driver.js';
@@ -19,6 +18,7 @@ import { desiredService } from '../../reconcile/testing/deployments.js';
 import type { DesiredService } from '../../spec/desired.js';
 import { InstanceLifecycle } from './instance-lifecycle.js';
 import type { InstanceRecord } from './instance-record.js';
+import { lifecycleDeps } from './testing/lifecycle-deps.js';
 import { localHarness } from './testing/local-harness.js';
 import type { LocalHarness } from './testing/local-harness.js';
 
@@ -59,24 +59,8 @@ function fn(handler: string, extra: Partial<DesiredService> = {}): DesiredServic
 
 /** A lifecycle over the real function driver; `calls` records the hooks it called, in order. */
 function lifecycleFor(desired: DesiredService, calls: string[]): InstanceLifecycle {
-  const lifecycle = new InstanceLifecycle({
-    environment: 'dev',
-    dataDir: h.dataDir,
-    store: h.store,
-    drivers: createDrivers({ dataDir: h.dataDir, baseEnv: testBaseEnv, overrides: { process: h.fake, function: driver } }),
-    clock: { now: () => Date.now() },
-    random: () => 0.5,
-    routerUrl: 'http://127.0.0.1:1',
-    logger: pino({ level: 'silent' }),
-    emit: (event) => h.events.push(event),
-    routesChanged: async () => void calls.push('routesChanged'),
-    prepare: async () => ({ directory: h.dataDir }),
-    secretEnv: async () => ({}),
-    drain: async () => undefined,
-    desiredService: (service) => (service === desired.name ? desired : undefined),
-    drainTimeoutMs: () => 1000,
-    reconcile: (service) => void calls.push(`reconcile ${service}`),
-  });
+  const drivers = createDrivers({ dataDir: h.dataDir, baseEnv: testBaseEnv, overrides: { process: h.fake, function: driver } });
+  const lifecycle = new InstanceLifecycle(lifecycleDeps(h, desired, calls, { drivers }));
   lifecycles.push(lifecycle);
   return lifecycle;
 }

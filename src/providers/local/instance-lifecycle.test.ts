@@ -3,9 +3,7 @@
  * instances' ports: start and readiness, crashes and their backoff, drain before stop, adoption by
  * the next control plane, and the two ways of going away (stop everything, or detach).
  */
-import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { InstanceAddress } from '../../core/instance.js';
 import { createDrivers } from '../../drivers/registry.js';
 import { testBaseEnv } from '../../drivers/testing/fixtures.js';
 import { desiredService } from '../../reconcile/testing/deployments.js';
@@ -13,6 +11,7 @@ import type { DesiredService } from '../../spec/desired.js';
 import { InstanceLifecycle } from './instance-lifecycle.js';
 import type { InstanceLifecycleDeps } from './instance-lifecycle.js';
 import type { InstanceRecord } from './instance-record.js';
+import { lifecycleDeps, lifecycleNow } from './testing/lifecycle-deps.js';
 import { localHarness } from './testing/local-harness.js';
 import type { LocalHarness } from './testing/local-harness.js';
 
@@ -21,8 +20,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A fixed clock: crash times and backoff deadlines are exact, and no start grace ever passes. */
-const now = 1_000_000;
+const now = lifecycleNow;
 const web = desiredService('v1', 'hash-v1', { instances: 1 });
 
 interface Setup {
@@ -41,25 +39,7 @@ function setup(options: { desired?: DesiredService; harness?: LocalHarness } = {
     h,
     calls,
     lifecycle(overrides = {}) {
-      const lifecycle = new InstanceLifecycle({
-        environment: 'dev',
-        dataDir: h.dataDir,
-        store: h.store,
-        drivers: createDrivers({ dataDir: h.dataDir, baseEnv: testBaseEnv, overrides: { process: h.fake } }),
-        clock: { now: () => now },
-        random: () => 0.5,
-        routerUrl: 'http://127.0.0.1:1',
-        logger: pino({ level: 'silent' }),
-        emit: (event) => h.events.push(event),
-        routesChanged: async () => void calls.push('routesChanged'),
-        prepare: async () => ({ directory: h.dataDir }),
-        secretEnv: async () => ({}),
-        drain: async (address: InstanceAddress) => void calls.push(`drain ${address.host}:${address.port}`),
-        desiredService: (service) => (service === desired.name ? desired : undefined),
-        drainTimeoutMs: () => 1000,
-        reconcile: (service) => void calls.push(`reconcile ${service}`),
-        ...overrides,
-      });
+      const lifecycle = new InstanceLifecycle(lifecycleDeps(h, desired, calls, overrides));
       cleanups.push(() => lifecycle.stopAll(true));
       return lifecycle;
     },

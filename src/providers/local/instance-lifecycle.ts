@@ -202,7 +202,7 @@ export class InstanceLifecycle {
     });
     // No probe on the path of a wake from zero: the driver vouches that the instance serves.
     const servesNow = this.driverFor(record).capabilities.servesOnStart === true && desired.readiness === undefined;
-    if (servesNow) this.setHealthState(record, 'ready', 'it serves on its port (the driver started it so)');
+    if (servesNow) this.setHealthState(record, 'ready', 'the driver reports that it serves on its port');
     this.watch(record, running, servesNow);
   }
 
