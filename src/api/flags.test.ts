@@ -130,6 +130,29 @@ describe('OFREP bulk evaluation', () => {
   });
 });
 
+describe('OFREP from a web page on another origin', () => {
+  it('answers the preflight without a token, and every answer (a 401 too) lets any origin read it and its ETag', async () => {
+    const preflight = await fetch(`${base}/ofrep/v1/evaluate/flags`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://127.0.0.1:1', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    const bulk = await call('POST', '/ofrep/v1/evaluate/flags', tokens['flags-dev'], { context: { targetingKey: 'u1' } }, { origin: 'http://127.0.0.1:1' });
+    expect(bulk.status).toBe(200);
+    expect(bulk.headers.get('access-control-allow-origin')).toBe('*');
+    expect(bulk.headers.get('access-control-expose-headers')).toBe('ETag');
+    const refused = await call('POST', '/ofrep/v1/evaluate/flags/banner', undefined, { context: {} }, { origin: 'http://127.0.0.1:1' });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+    // The rest of the API stays same-origin.
+    const other = await call('GET', '/api/v1/environments/dev/flags', tokens['admin'], undefined, { origin: 'http://127.0.0.1:1' });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
 describe('run-time changes', () => {
   it('a rollout turns the targeting into a fractional split, recorded as a revision with before and after, audited, needing deploy there', async () => {
     expect(await call('POST', '/api/v1/environments/dev/flags/new-checkout/rollout', tokens['deployer-prod'], { percent: 50 })).toMatchObject({
