@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
+import type { ContainerListener } from '../api/container-listener.js';
 import { systemClock } from '../core/clock.js';
 import { SkiffError, formatErrorDetail, isSkiffError } from '../core/errors.js';
 import type { ErrorDetail } from '../core/errors.js';
@@ -55,6 +56,7 @@ import { createSecretStore } from '../store/secret-store.js';
 import { createSqliteStore, openDatabase } from '../store/sqlite-store.js';
 import type { NewEvent } from '../store/state-store.js';
 import { createTokenStore } from '../store/token-store.js';
+import { listenApiForContainers } from './api-for-containers.js';
 import { claimDataDir, makeDataDirPrivate } from './data-dir-claim.js';
 import { ensureLocalAdminToken } from './local-token.js';
 import { createFileLogger } from './logger.js';
@@ -234,6 +236,7 @@ async function serve(config: ServerConfig): Promise<number> {
   });
 
   const latest = store.latestRevision();
+  let containerApi: ContainerListener | null = null;
   monitor.start();
   logs.start();
   try {
@@ -244,6 +247,7 @@ async function serve(config: ServerConfig): Promise<number> {
     if (latest) await controlPlane.state.follow(latest);
     await controlPlane.applyFileIfChanged(specSource, { author: os.userInfo().username, message: 'skiff up' });
     await listen(app, config);
+    containerApi = await listenApiForContainers(app, { config, drivers, logger });
     scheduler.recoverLost();
   } catch (error) {
     stopRetention();
@@ -258,6 +262,7 @@ async function serve(config: ServerConfig): Promise<number> {
       await environments.stopAll();
     }
     await closeDrivers(drivers);
+    await containerApi?.close();
     await app.close();
     store.close();
     claim.release();
@@ -303,6 +308,7 @@ async function serve(config: ServerConfig): Promise<number> {
   });
   await stopping;
   // The API closes last, so `skiff stop` sees it go away only when everything has stopped.
+  await containerApi?.close();
   await app.close();
   store.close();
   claim.release();
