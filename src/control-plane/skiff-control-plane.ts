@@ -41,6 +41,7 @@ import type { EnvironmentController } from '../reconcile/environment-controller.
 import type { Timeline } from './timeline.js';
 import { DesiredState, keptPointers, stateHash } from './desired-state.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
+import { keepPreviews } from './preview-operations.js';
 import type { EnvironmentUnavailable } from './unavailable-environments.js';
 import type { ObservedInstance } from '../core/instance.js';
 import type { CollectedLine, CollectedQuery, LogCollector } from '../monitoring/log-collector.js';
@@ -129,10 +130,10 @@ export class SkiffControlPlane implements ControlPlane {
         hint: 'fix the errors listed and apply again; `skiff validate` checks a file without applying it',
       });
     }
-    const spec = checked.spec;
+    const latest = this.state.latest();
+    const spec = keepPreviews(checked.spec, latest);
     const environments = Object.keys(spec.environments);
     const sourceHash = sha256(source.text);
-    const latest = this.state.latest();
     const planned = this.plannedReleases(spec, source.baseDir);
     const pointers = keptPointers(spec, latest?.releases ?? {});
     const unchanged =

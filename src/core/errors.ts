@@ -96,6 +96,9 @@ export const errorCatalog = {
   SKIFF_COMMAND_RUN_FINISHED: 'the command run has ended',
   SKIFF_FLAG_NOT_FOUND: 'the environment has no flag with that key',
   SKIFF_FLAG_CHANGE_INVALID: 'the flag change would make a flag flagd cannot evaluate',
+  SKIFF_PREVIEW_EXISTS: 'an environment with that name exists already',
+  SKIFF_PREVIEW_NOT_FOUND: 'there is no preview environment with that name',
+  SKIFF_PREVIEW_INVALID: 'the preview cannot be made as asked',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 

@@ -28,6 +28,7 @@ import { SkiffControlPlane } from '../control-plane/skiff-control-plane.js';
 import { Timeline } from '../control-plane/timeline.js';
 import { VolumeOperations } from '../control-plane/volume-operations.js';
 import { JobOperations } from '../control-plane/job-operations.js';
+import { PreviewOperations } from '../control-plane/preview-operations.js';
 import { commandRunJobRunner } from '../control-plane/job-run-executor.js';
 import { scheduledJobs } from '../control-plane/scheduled-jobs.js';
 import { JobScheduler, lastRunFailed } from '../reconcile/job-scheduler.js';
@@ -70,6 +71,8 @@ const print = (line: string): void => void process.stdout.write(`${line}\n`);
 const printError = (line: string): void => void process.stderr.write(`${line}\n`);
 /** How often the job scheduler looks at the clock: a job with a seconds schedule starts within this of its time. */
 const jobTickMs = 250;
+/** How often expired previews are looked for: a preview goes within this of its ttl. */
+const previewTickMs = 1_000;
 
 export async function runUp(options: UpOptions): Promise<number> {
   try {
@@ -219,6 +222,7 @@ async function serve(config: ServerConfig): Promise<number> {
   // Requests are not logged one by one; failures are.
   const monitoring = monitoringPort(monitor);
   const metricsText = async (): Promise<string> => `${await monitoring.metricsText()}${await flagMetrics.text()}`;
+  const previews = new PreviewOperations({ store, state: controlPlane.state, environments, clock: systemClock });
   const app = buildApp({
     controlPlane,
     tokens,
@@ -228,6 +232,7 @@ async function serve(config: ServerConfig): Promise<number> {
     runs,
     volumes,
     jobs: new JobOperations({ scheduler, store: jobRuns }),
+    previews,
     flags,
     monitoring: { ...monitoring, metricsText },
     version: skiffVersion,
@@ -286,6 +291,10 @@ async function serve(config: ServerConfig): Promise<number> {
     }
   }, jobTickMs);
 
+  const previewTicks = setInterval(() => {
+    previews.expire().catch((error: unknown) => logger.error({ err: error }, 'could not delete an expired preview; trying again at the next tick'));
+  }, previewTickMs);
+
   const signals = new SignalCounter(['SIGINT', 'SIGTERM']);
   signals.onFirst((signal) => stopRequest.request(signal));
   await stopRequest.requested;
@@ -293,6 +302,7 @@ async function serve(config: ServerConfig): Promise<number> {
   print('Stopping: instances, routers, server…');
   const stopping = (async () => {
     clearInterval(schedulerTicks);
+    clearInterval(previewTicks);
     await scheduler.close();
     stopRetention();
     await monitor.stop();

@@ -5,55 +5,37 @@
  * must be reachable from inside the container, and sees a `skiff flag set`.
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { FlagdCore } from '@openfeature/flagd-core';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine, probeEngine } from '../../src/drivers/docker/engine.js';
-import { repoRoot, startPlatform, waitFor, waitForReady } from './platform.js';
+import { startPlatform, waitFor, waitForReady } from './platform.js';
+import { removeBuiltImages, shopFiles, shopSpec } from './shop.js';
 import type { Platform } from './platform.js';
 
+const docker = (args: string[]): string => spawnSync('docker', args, { encoding: 'utf8', timeout: 30_000 }).stdout.trim();
 const engine = await probeEngine(connectEngine({}), 3000);
 if (!engine.reachable) {
   if (process.env.CI) throw new Error(`no Docker engine is reachable in CI: ${engine.reason}`);
   console.warn(`\n*** SKIPPING the shop flags e2e test: no Docker engine is reachable (${engine.reason}) ***\n`);
 }
 
-const shopDir = path.join(repoRoot, 'examples', 'shop');
-
-/** The shop's files as they are in the repository (no data a run left behind). */
-function shopFiles(): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const entry of fs.readdirSync(shopDir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const relative = path.relative(shopDir, path.join(entry.parentPath, entry.name));
-    if (relative === 'skiff.yaml' || relative.split(path.sep).includes('data')) continue;
-    files[relative] = fs.readFileSync(path.join(shopDir, relative), 'utf8');
-  }
-  return files;
-}
-
 let platform: Platform | undefined;
 
 describe.skipIf(!engine.reachable)('the example shop with flags', () => {
   beforeAll(async () => {
-    platform = await startPlatform({ spec: fs.readFileSync(path.join(shopDir, 'skiff.yaml'), 'utf8'), files: shopFiles() });
+    platform = await startPlatform({ spec: shopSpec(), files: shopFiles() });
     await waitForReady(platform, { catalog: 2, orders: 1, web: 1, reviews: 1 }, 120_000);
   }, 180_000);
 
   afterAll(async () => {
     const artifacts = platform ? ((await (await platform.fetch('/api/v1/services/reviews/artifacts')).json()) as { digest: string }[]) : [];
     await platform?.stop();
-    // Only the images this run built (their tags, then the image goes), and only when no container uses them (no -f).
-    for (const { digest } of artifacts) {
-      const tags = spawnSync('docker', ['image', 'inspect', '--format', '{{join .RepoTags " "}}', digest], { encoding: 'utf8', timeout: 30_000 }).stdout.trim();
-      spawnSync('docker', ['rmi', ...(tags ? tags.split(' ') : [digest])], { timeout: 30_000 });
-    }
+    removeBuiltImages(artifacts.map((artifact) => artifact.digest), docker);
   }, 60_000);
 
   it('web shows the new price display to about 20% of visitors, each as flagd-core buckets its id', async () => {
-    const declared = parse(fs.readFileSync(path.join(shopDir, 'skiff.yaml'), 'utf8')) as { flags: Record<string, unknown> };
+    const declared = parse(shopSpec()) as { flags: Record<string, unknown> };
     const core = new FlagdCore();
     core.setConfigurations(JSON.stringify({ flags: declared.flags }));
 
