@@ -6,13 +6,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/core/access-records.js';
 import type { EffectiveFlag, FlagRevision } from '../../src/api/flags-port.js';
-import { echoServer, startPlatform, tempDir, waitFor, waitForReady } from './platform.js';
+import { echoServer, startPlatform, waitFor, waitForReady } from './platform.js';
 import type { Platform } from './platform.js';
-import { launchChromium, runBrowserTests, screenshots, warnWhenSkipped } from './browser.js';
+import { openBrowser, runBrowserTests, screenshots, warnWhenSkipped } from './browser.js';
+import type { BrowserSession } from './browser.js';
 
 warnWhenSkipped('the dashboard flags browser test');
 
@@ -41,8 +42,7 @@ environments:
 `;
 
 let platform: Platform | undefined;
-let context: BrowserContext | undefined;
-let userDataDir: string | undefined;
+let browser: BrowserSession | undefined;
 let page: Page;
 
 async function api<T>(apiPath: string): Promise<T> {
@@ -79,15 +79,14 @@ async function signIn(token: string, role: string): Promise<void> {
 describe.skipIf(!runBrowserTests)('dashboard flags', () => {
   beforeAll(async () => {
     platform = await startPlatform({ spec, files: { 'svc/server.mjs': fs.readFileSync(echoServer, 'utf8') } });
-    userDataDir = tempDir('skiff-chromium-');
-    ({ context, page } = await launchChromium(userDataDir, uiTimeoutMs));
+    browser = await openBrowser(uiTimeoutMs);
+    page = browser.page;
     await waitForReady(platform, { web: 1 });
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await platform?.stop();
-    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('a deployer toggles a flag and rolls it out to 20%; the API evaluates the change, recorded as revisions and in the audit log', async () => {

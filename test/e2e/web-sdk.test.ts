@@ -9,11 +9,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { build } from 'esbuild';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoServer, repoRoot, startPlatform, tempDir, waitForReady } from './platform.js';
+import { echoServer, repoRoot, startPlatform, waitForReady } from './platform.js';
 import type { Platform } from './platform.js';
-import { launchChromium, runBrowserTests, warnWhenSkipped } from './browser.js';
+import { openBrowser, runBrowserTests, warnWhenSkipped } from './browser.js';
+import type { BrowserSession } from './browser.js';
 
 warnWhenSkipped('the OpenFeature web SDK browser test');
 
@@ -42,8 +43,7 @@ environments:
 const pageHtml = `<!doctype html><html><body><p>new-price: <output id="value" data-count="0">loading</output></p><p id="error"></p><script type="module" src="/flag-page.js"></script></body></html>`;
 
 let platform: Platform | undefined;
-let context: BrowserContext | undefined;
-let userDataDir: string | undefined;
+let browser: BrowserSession | undefined;
 let site: http.Server | undefined;
 let siteUrl: string;
 let page: Page;
@@ -73,16 +73,15 @@ describe.skipIf(!runBrowserTests)('the OpenFeature web SDK against Skiff', () =>
   beforeAll(async () => {
     platform = await startPlatform({ spec, files: { 'svc/server.mjs': fs.readFileSync(echoServer, 'utf8') } });
     siteUrl = await serveSite();
-    userDataDir = tempDir('skiff-chromium-');
-    ({ context, page } = await launchChromium(userDataDir, uiTimeoutMs));
+    browser = await openBrowser(uiTimeoutMs);
+    page = browser.page;
     await waitForReady(platform, { web: 1 });
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await platform?.stop();
     await new Promise((resolve) => (site ? site.close(resolve) : resolve(undefined)));
-    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('evaluates a flag across origins with a flags token, and a change reaches the polling page within its poll interval', async () => {
