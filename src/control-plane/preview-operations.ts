@@ -28,6 +28,8 @@ export interface PreviewOperationsDeps {
 const maxInstances = 10;
 
 export class PreviewOperations {
+  private expiring = false;
+
   constructor(private readonly deps: PreviewOperationsDeps) {}
 
   list(): PreviewView[] {
@@ -93,12 +95,21 @@ export class PreviewOperations {
     await this.deps.environments.stop(options.name);
   }
 
-  /** Deletes each preview whose ttl has passed since its last deploy; the names deleted. */
+  /**
+   * Deletes each preview whose ttl has passed since its last deploy; the names deleted. A call
+   * while one is still stopping what it deleted does nothing (the next tick looks again).
+   */
   async expire(): Promise<string[]> {
-    const now = this.deps.clock.now();
-    const expired = this.list().filter((preview) => preview.expiresAt !== null && Date.parse(preview.expiresAt) <= now);
-    for (const preview of expired) await this.delete({ name: preview.name, author: 'skiff', reason: 'expired' });
-    return expired.map((preview) => preview.name);
+    if (this.expiring) return [];
+    this.expiring = true;
+    try {
+      const now = this.deps.clock.now();
+      const expired = this.list().filter((preview) => preview.expiresAt !== null && Date.parse(preview.expiresAt) <= now);
+      for (const preview of expired) await this.delete({ name: preview.name, author: 'skiff', reason: 'expired' });
+      return expired.map((preview) => preview.name);
+    } finally {
+      this.expiring = false;
+    }
   }
 
   private previewOf(revision: Revision, name: string): PreviewSpec {
