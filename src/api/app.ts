@@ -25,6 +25,7 @@ import { pipelineRoutes } from './routes/pipelines.js';
 import { homeRoutes } from './routes/home.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { ofrepRoutes } from './routes/ofrep.js';
+import { previewRoutes } from './routes/previews.js';
 import { releaseRoutes } from './routes/releases.js';
 import { revisionRoutes } from './routes/revisions.js';
 import { rolloutRoutes } from './routes/rollouts.js';
@@ -39,6 +40,7 @@ import { jobRoutes } from './routes/jobs.js';
 import type { JobPort } from './job-port.js';
 import type { SourcesPort } from './sources-port.js';
 import { sourceRoutes } from './routes/sources.js';
+import type { PreviewsPort } from './preview-port.js';
 import type { VolumePort } from './volume-port.js';
 import { zodValidatorCompiler } from './zod-validation.js';
 
@@ -63,6 +65,7 @@ export interface AppDeps {
   readonly volumes?: VolumePort;
   /** Scheduled jobs and their runs; without it those routes are not served. */
   readonly jobs?: JobPort;
+  readonly previews?: PreviewsPort;
   /** Feature flags and OFREP; without it those routes are not served. */
   readonly flags?: FlagsPort;
   /** Environments following git repositories and the push webhook; without it those routes are not served. */
@@ -110,6 +113,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.volumes) app.register(volumeRoutes(deps.volumes));
   if (deps.jobs) app.register(jobRoutes(deps.jobs));
   if (deps.sources) app.register(sourceRoutes(deps.sources));
+  if (deps.previews) app.register(previewRoutes(deps.previews));
   if (deps.flags) {
     app.register(flagRoutes(deps.flags));
     app.register(ofrepRoutes(deps.flags));

@@ -17,6 +17,7 @@ import { openDatabase } from '../store/sqlite-store.js';
 import { buildApp } from './app.js';
 import { createTestFlags, flagSpec } from './testing/flag-fixtures.js';
 import { MemoryControlPlane } from './testing/memory-control-plane.js';
+import { listenForContainers } from './container-listener.js';
 import { createTestAccess, type TestAccess } from './testing/test-access.js';
 import type { FlagMetrics } from '../flags/flag-metrics.js';
 
@@ -127,6 +128,54 @@ describe('OFREP bulk evaluation', () => {
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
     expect((await call('POST', '/api/v1/environments/dev/flags/banner/reset', tokens['admin'])).status).toBe(200);
+  });
+});
+
+describe('OFREP from a web page on another origin', () => {
+  it('answers the preflight without a token, and every answer (a 401 too) lets any origin read it and its ETag', async () => {
+    const preflight = await fetch(`${base}/ofrep/v1/evaluate/flags`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://127.0.0.1:1', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    const bulk = await call('POST', '/ofrep/v1/evaluate/flags', tokens['flags-dev'], { context: { targetingKey: 'u1' } }, { origin: 'http://127.0.0.1:1' });
+    expect(bulk.status).toBe(200);
+    expect(bulk.headers.get('access-control-allow-origin')).toBe('*');
+    expect(bulk.headers.get('access-control-expose-headers')).toBe('ETag');
+    const refused = await call('POST', '/ofrep/v1/evaluate/flags/banner', undefined, { context: {} }, { origin: 'http://127.0.0.1:1' });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+    // The rest of the API stays same-origin.
+    const other = await call('GET', '/api/v1/environments/dev/flags', tokens['admin'], undefined, { origin: 'http://127.0.0.1:1' });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('OFREP for containers', () => {
+  it('answers OFREP on another address of the same port, and nothing else of the API there', async () => {
+    const port = Number(new URL(base).port);
+    const failures: string[] = [];
+    // 127.0.0.2 stands in for the docker bridge's gateway (the e2e test with containers uses the real one).
+    const listener = await listenForContainers(app, { hosts: ['127.0.0.2', '192.0.2.1'], port, onError: (host) => failures.push(host) });
+    try {
+      expect(listener.hosts).toEqual(['127.0.0.2']);
+      expect(failures).toEqual(['192.0.2.1']);
+      const evaluated = await fetch(`http://127.0.0.2:${port}/ofrep/v1/evaluate/flags/banner`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens['flags-dev']}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ context: { targetingKey: 'u1' } }),
+      });
+      expect(evaluated.status).toBe(200);
+      expect(await evaluated.json()).toMatchObject({ key: 'banner', value: expect.any(String) });
+      const api = await fetch(`http://127.0.0.2:${port}/api/v1/environments/dev/flags`, { headers: { authorization: `Bearer ${tokens['admin']}` } });
+      expect(api.status).toBe(404);
+      expect(await api.json()).toMatchObject({ code: 'SKIFF_NOT_FOUND' });
+    } finally {
+      await listener.close();
+    }
   });
 });
 

@@ -37,6 +37,7 @@ import { registerSchema } from './commands/schema.js';
 import { registerVolume } from './commands/volume.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerFlag } from './commands/flag.js';
+import { registerPreview } from './commands/preview.js';
 import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerStop } from './commands/stop.js';
@@ -151,6 +152,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   registerJobs(program, ctx, run);
   registerFlag(program, ctx, run);
   registerSync(program, ctx, run);
+  registerPreview(program, ctx, run);
 
   try {
     await program.parseAsync([...argv], { from: 'node' });

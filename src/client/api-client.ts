@@ -31,6 +31,7 @@ import type { CommandRunOutputLine, CommandRunView } from '../api/run-port.js';
 import type { VolumeBackup, VolumeInfo } from '../api/volume-port.js';
 import type { JobRunView, JobSummary } from '../api/job-port.js';
 import type { DiffView, SyncStatusView } from '../api/sources-port.js';
+import type { CreatePreview, PreviewView } from '../api/preview-port.js';
 import { SkiffError, errorCatalog, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { readLines, readServerSentEvents } from './stream-readers.js';
 
@@ -182,6 +183,12 @@ export interface ApiClient {
   sync(environment: string, options?: { readonly force?: boolean }): Promise<SyncStatusView>;
   /** What differs between the synced commit and what is applied now. */
   diff(environment: string): Promise<DiffView>;
+  /** Preview environments. */
+  previews(): Promise<readonly PreviewView[]>;
+  /** Needs deploy in `from`. */
+  createPreview(options: CreatePreview): Promise<PreviewView>;
+  /** Needs deploy in the environment the preview came from. */
+  deletePreview(name: string): Promise<{ readonly deleted: string }>;
 }
 
 export interface VolumeTarget {
@@ -383,6 +390,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       json('POST', `${servicePath(environment, service)}/volumes/${encodeURIComponent(volume)}/restore`, { ...long, body: { backup } }),
     jobs: (environment) => json('GET', '/api/v1/jobs', { query: { environment } }),
     jobRuns: (job, query = {}) => json('GET', `/api/v1/jobs/${encodeURIComponent(job)}/runs`, { query: { ...query } }),
+    previews: () => json('GET', '/api/v1/previews'),
+    createPreview: (options) => json('POST', '/api/v1/previews', { body: options }),
+    deletePreview: (name) => json('DELETE', `/api/v1/previews/${encodeURIComponent(name)}`),
   };
 }
 

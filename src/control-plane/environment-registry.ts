@@ -144,6 +144,18 @@ export class EnvironmentRegistry {
     return this.controllers.get(environment)?.routerUrl ?? `http://${this.options.routerHost}:${this.routerPortFor(environment, revision)}`;
   }
 
+  /**
+   * Stops one environment the desired state no longer has (a deleted preview): its instances, then
+   * its data plane, so its router port is free again. One still starting is stopped once started.
+   */
+  async stop(environment: string): Promise<void> {
+    await this.starting.get(environment)?.catch(() => undefined);
+    const controller = this.controllers.get(environment);
+    if (!controller) return;
+    this.controllers.delete(environment);
+    await controller.shutdown();
+  }
+
   /** Stops every environment: its instances, then its data plane. */
   async stopAll(options?: ShutdownOptions): Promise<void> {
     this.unavailable.close();

@@ -42,6 +42,7 @@ import type { Timeline } from './timeline.js';
 import { DesiredState, keptPointers, stateHash } from './desired-state.js';
 import type { RevisionMeta } from './desired-state.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
+import { keepPreviews } from './preview-operations.js';
 import type { EnvironmentUnavailable } from './unavailable-environments.js';
 import type { ObservedInstance } from '../core/instance.js';
 import type { CollectedLine, CollectedQuery, LogCollector } from '../monitoring/log-collector.js';
@@ -150,7 +151,7 @@ export class SkiffControlPlane implements ControlPlane {
         data: { revision: applied.revision.id, hash: applied.revision.hash, newReleases: applied.newReleases },
       });
     }
-    return { revision: revisionSummary(applied.revision), changed: applied.changed, environments: Object.keys(checked.spec.environments) };
+    return { revision: revisionSummary(applied.revision), changed: applied.changed, environments: Object.keys(applied.spec.environments) };
   }
 
   /**
@@ -176,16 +177,17 @@ export class SkiffControlPlane implements ControlPlane {
 
   /** `unchanged` given: the caller's own test of whether there is anything to apply. */
   private async applyChecked(
-    spec: Spec,
+    requested: Spec,
     baseDir: string,
     meta: RevisionMeta,
     unchanged?: boolean,
-  ): Promise<{ revision: Revision; changed: boolean; newReleases: number }> {
+  ): Promise<{ revision: Revision; changed: boolean; newReleases: number; spec: Spec }> {
     const latest = this.state.latest();
+    const spec = keepPreviews(requested, latest);
     const planned = this.plannedReleases(spec, baseDir);
     const pointers = keptPointers(spec, latest?.releases ?? {});
     const same = unchanged ?? (planned.length === 0 && latest?.hash === stateHash(spec, baseDir, pointers));
-    if (latest && same) return { revision: latest, changed: false, newReleases: 0 };
+    if (latest && same) return { revision: latest, changed: false, newReleases: 0, spec };
 
     // Refused before any release is recorded when an environment that would get one has a provider that cannot run it.
     const planning = structuredClone(pointers);
@@ -196,7 +198,7 @@ export class SkiffControlPlane implements ControlPlane {
       (pointers[plan.environment] as Record<string, number>)[plan.service] = release.version;
     }
     const revision = await this.state.commit(spec, baseDir, pointers, meta, { trigger: 'apply', author: meta.author });
-    return { revision, changed: true, newReleases: planned.length };
+    return { revision, changed: true, newReleases: planned.length, spec };
   }
 
   /** The releases an apply of this spec would make. */

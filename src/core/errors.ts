@@ -105,6 +105,9 @@ export const errorCatalog = {
   SKIFF_SOURCE_APPLY_FAILED: 'the commit could not be applied',
   SKIFF_WEBHOOK_SIGNATURE_INVALID: 'the webhook signature or token is missing or wrong',
   SKIFF_WEBHOOK_RATE_LIMITED: 'too many webhook deliveries',
+  SKIFF_PREVIEW_EXISTS: 'an environment with that name exists already',
+  SKIFF_PREVIEW_NOT_FOUND: 'there is no preview environment with that name',
+  SKIFF_PREVIEW_INVALID: 'the preview cannot be made as asked',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 

@@ -14,7 +14,7 @@ const ofrepReasons: readonly string[] = ['STATIC', 'TARGETING_MATCH', 'SPLIT', '
 
 export class FlagEvaluator {
   private readonly core = new FlagdCore(undefined, silent);
-  /** Flags whose targeting splits by `targetingKey` (a fractional without its own bucketing expression). */
+  /** Flags whose targeting may split by `targetingKey` (a fractional without its own bucketing expression): their evaluations without one are watched. */
   private readonly needTargetingKey = new Set<string>();
   private readonly loadError: string | null;
 
@@ -52,10 +52,12 @@ export class FlagEvaluator {
     const metadata = flag.metadata as Record<string, string | number | boolean>;
     // OFREP's codeDefaultFlag: a success without a value, so the caller's default applies.
     if (flag.state === 'DISABLED') return { key, reason: 'DISABLED', metadata };
-    if (this.needTargetingKey.has(key) && typeof context.targetingKey !== 'string') {
-      return { key, errorCode: 'TARGETING_KEY_MISSING', errorDetails: `flag "${key}" splits by targetingKey: send one in the context` };
+    const watch = this.needTargetingKey.has(key) && !context.targetingKey ? new MissingKeyWatch() : null;
+    const result = flag.evaluate(context as Parameters<typeof flag.evaluate>[0], watch ?? silent);
+    // flagd falls back to the default variant; OFREP has a code for it, so the caller learns why.
+    if (watch?.missed) {
+      return { key, errorCode: 'TARGETING_KEY_MISSING', errorDetails: `flag "${key}" splits by targetingKey here: send one in the context` };
     }
-    const result = flag.evaluate(context as Parameters<typeof flag.evaluate>[0], silent);
     if (result.reason === 'ERROR') {
       const code = String(result.errorCode);
       const errorCode = ofrepErrorCodes.includes(code) ? (code as OfrepErrorCode) : 'GENERAL';
@@ -65,6 +67,20 @@ export class FlagEvaluator {
     const reason = ofrepReasons.includes(result.reason) ? (result.reason as OfrepReason) : 'UNKNOWN';
     return { key, reason, ...(result.variant !== undefined ? { variant: result.variant } : {}), value: result.value as FlagValue, metadata };
   }
+}
+
+/**
+ * Whether this evaluation reached a fractional that buckets by targetingKey without one: flagd-core
+ * says so only in a debug line (and answers the default variant), so the evaluation gets this logger.
+ */
+class MissingKeyWatch implements Logger {
+  missed = false;
+  debug(message: unknown): void {
+    if (typeof message === 'string' && message.startsWith('Missing targetingKey')) this.missed = true;
+  }
+  error(): void {}
+  warn(): void {}
+  info(): void {}
 }
 
 function contextProblem(context: unknown): string | null {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
+import type { ContainerListener } from '../api/container-listener.js';
 import { systemClock } from '../core/clock.js';
 import { SkiffError, formatErrorDetail, isSkiffError } from '../core/errors.js';
 import type { ErrorDetail } from '../core/errors.js';
@@ -29,6 +30,7 @@ import { Timeline } from '../control-plane/timeline.js';
 import { createGitSources } from '../control-plane/git-sources.js';
 import { VolumeOperations } from '../control-plane/volume-operations.js';
 import { JobOperations } from '../control-plane/job-operations.js';
+import { PreviewOperations } from '../control-plane/preview-operations.js';
 import { commandRunJobRunner } from '../control-plane/job-run-executor.js';
 import { scheduledJobs } from '../control-plane/scheduled-jobs.js';
 import { JobScheduler, lastRunFailed } from '../reconcile/job-scheduler.js';
@@ -57,6 +59,7 @@ import { createSecretStore } from '../store/secret-store.js';
 import { createSqliteStore, openDatabase } from '../store/sqlite-store.js';
 import type { NewEvent } from '../store/state-store.js';
 import { createTokenStore } from '../store/token-store.js';
+import { listenApiForContainers } from './api-for-containers.js';
 import { claimDataDir, makeDataDirPrivate } from './data-dir-claim.js';
 import { ensureLocalAdminToken } from './local-token.js';
 import { createFileLogger } from './logger.js';
@@ -73,6 +76,8 @@ const print = (line: string): void => void process.stdout.write(`${line}\n`);
 const printError = (line: string): void => void process.stderr.write(`${line}\n`);
 /** How often the job scheduler looks at the clock: a job with a seconds schedule starts within this of its time. */
 const jobTickMs = 250;
+/** How often expired previews are looked for: a preview goes within this of its ttl. */
+const previewTickMs = 1_000;
 
 export async function runUp(options: UpOptions): Promise<number> {
   try {
@@ -235,6 +240,7 @@ async function serve(config: ServerConfig): Promise<number> {
   // Requests are not logged one by one; failures are.
   const monitoring = monitoringPort(monitor);
   const metricsText = async (): Promise<string> => `${await monitoring.metricsText()}${await flagMetrics.text()}`;
+  const previews = new PreviewOperations({ store, state: controlPlane.state, environments, clock: systemClock });
   const app = buildApp({
     controlPlane,
     tokens,
@@ -244,6 +250,7 @@ async function serve(config: ServerConfig): Promise<number> {
     runs,
     volumes,
     jobs: new JobOperations({ scheduler, store: jobRuns }),
+    previews,
     flags,
     sources: gitSources.port,
     monitoring: { ...monitoring, metricsText },
@@ -253,6 +260,7 @@ async function serve(config: ServerConfig): Promise<number> {
   });
 
   const latest = store.latestRevision();
+  let containerApi: ContainerListener | null = null;
   monitor.start();
   logs.start();
   try {
@@ -263,6 +271,7 @@ async function serve(config: ServerConfig): Promise<number> {
     if (latest) await controlPlane.state.follow(latest);
     await controlPlane.applyFileIfChanged(specSource, { author: os.userInfo().username, message: 'skiff up' });
     await listen(app, config);
+    containerApi = await listenApiForContainers(app, { config, drivers, logger });
     scheduler.recoverLost();
     gitSources.follower.start();
   } catch (error) {
@@ -278,6 +287,7 @@ async function serve(config: ServerConfig): Promise<number> {
       await environments.stopAll();
     }
     await closeDrivers(drivers);
+    await containerApi?.close();
     await app.close();
     store.close();
     claim.release();
@@ -301,6 +311,10 @@ async function serve(config: ServerConfig): Promise<number> {
     }
   }, jobTickMs);
 
+  const previewTicks = setInterval(() => {
+    previews.expire().catch((error: unknown) => logger.error({ err: error }, 'could not delete an expired preview; trying again at the next tick'));
+  }, previewTickMs);
+
   const signals = new SignalCounter(['SIGINT', 'SIGTERM']);
   signals.onFirst((signal) => stopRequest.request(signal));
   await stopRequest.requested;
@@ -309,6 +323,7 @@ async function serve(config: ServerConfig): Promise<number> {
   const stopping = (async () => {
     clearInterval(schedulerTicks);
     await gitSources.follower.stop();
+    clearInterval(previewTicks);
     await scheduler.close();
     stopRetention();
     await monitor.stop();
@@ -324,6 +339,7 @@ async function serve(config: ServerConfig): Promise<number> {
   });
   await stopping;
   // The API closes last, so `skiff stop` sees it go away only when everything has stopped.
+  await containerApi?.close();
   await app.close();
   store.close();
   claim.release();

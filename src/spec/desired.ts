@@ -10,6 +10,7 @@ import type { ParallelSpec } from './schema-parallel.js';
 import { defaultFunctionMemory, functionSettings } from './schema-function.js';
 import { defaultStrategy } from './schema-strategy.js';
 import type { ReleaseCommandSpec } from './schema-release.js';
+import { previewHost } from './schema-preview.js';
 import { volumeMounts } from './schema-volumes.js';
 import type { AnalysisSpec, AutoscaleSpec, Balance, DriverKind, FunctionSettings, ImageSpec, Probe, Resources, RouteSpec, Spec, StrategySpec, TracingSpec, VolumeMount } from './schema.js';
 
@@ -140,6 +141,11 @@ export function desiredInstances(spec: Spec, environment: string, service: strin
   return spec.environments[environment]?.services[service]?.instances ?? serviceSpec.instances ?? 1;
 }
 
+/** A preview serves its source's routes on its own router; a route for a host gets `NAME.preview.<host>`. */
+function previewRoutes(preview: string, routes: readonly RouteSpec[]): readonly RouteSpec[] {
+  return routes.map((route) => (route.host === undefined ? route : { ...route, host: previewHost(preview, route.host) }));
+}
+
 /** Resolves one environment: services without a release in `releases` get no instances. */
 export function resolveEnvironment(
   spec: Spec,
@@ -171,7 +177,7 @@ export function resolveEnvironment(
         readiness: service.readiness,
         liveness: service.liveness,
         resources: release?.resources ?? {},
-        routes: service.routes,
+        routes: spec.environments[environment]?.preview ? previewRoutes(environment, service.routes) : service.routes,
         balance: service.balance,
         stopGraceMs: service.stopGrace,
         configHash: release?.configHash ?? 'none',

@@ -38,13 +38,26 @@ export function planReleasesForApply(input: ReleasePlanInput): PlannedRelease[] 
         }
         continue;
       }
-      const content: ReleaseContent = current.artifact
-        ? { ...config, artifact: current.artifact, sourceDirectory: null, image: artifactImage(config.driver, current.artifact) }
-        : { ...config, artifact: null };
+      const content = withArtifactOf(config, current);
       if (releaseHash(content) !== current.configHash) planned.push({ environment, service, content, reason: 'config' });
     }
   }
   return planned;
+}
+
+/** The environment's config running what `running` runs: its artifact, or the source directory. */
+function withArtifactOf(config: ReturnType<typeof serviceConfig>, running: Pick<Release, 'artifact'>): ReleaseContent {
+  return running.artifact
+    ? { ...config, artifact: running.artifact, sourceDirectory: null, image: artifactImage(config.driver, running.artifact) }
+    : { ...config, artifact: null };
+}
+
+/**
+ * What another environment's release runs, with this environment's config from the spec (a
+ * preview of it): the same artifact, this environment's variables and volumes, no secrets yet.
+ */
+export function releaseInEnvironment(spec: Spec, environment: string, baseDir: string, running: Pick<Release, 'service' | 'artifact'>): ReleaseContent {
+  return withArtifactOf(serviceConfig(spec, environment, running.service, baseDir, {}), running);
 }
 
 /** The content of a new release of `artifact` with the environment's config from the spec. */

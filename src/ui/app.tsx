@@ -7,6 +7,7 @@ import { EventHubContext, useStreamState } from './lib/hooks.js';
 import { Link, matchPage, paths, usePath, type Page } from './lib/router.js';
 import { useSessionState } from './lib/session.js';
 import { AuditPage } from './pages/audit.js';
+import { FlagsPage } from './pages/flags.js';
 import { JobsPage } from './pages/jobs.js';
 import { OverviewPage } from './pages/overview.js';
 import { PipelinesPage } from './pages/pipelines.js';
@@ -57,6 +58,9 @@ function SignedIn() {
           <Link href={paths.jobs} class={page.kind === 'jobs' ? 'active' : ''}>
             Jobs
           </Link>
+          <Link href={paths.flags} class={page.kind === 'flags' ? 'active' : ''}>
+            Flags
+          </Link>
           <Link href={paths.audit} class={page.kind === 'audit' ? 'active' : ''}>
             Audit
           </Link>
@@ -81,6 +85,8 @@ function PageView(props: { readonly page: Page }) {
       return <PipelinesPage />;
     case 'jobs':
       return <JobsPage />;
+    case 'flags':
+      return <FlagsPage />;
     case 'audit':
       return <AuditPage />;
     case 'service':

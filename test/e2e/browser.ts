@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { repoRoot } from './platform.js';
+import { repoRoot, tempDir } from './platform.js';
 
 export const chromiumPath = '/usr/bin/chromium';
 export const screenshots = path.join(repoRoot, 'test-output', 'screenshots');
@@ -29,4 +29,25 @@ export async function launchChromium(userDataDir: string, timeoutMs: number): Pr
   });
   context.setDefaultTimeout(timeoutMs);
   return { context, page: context.pages()[0] ?? (await context.newPage()) };
+}
+
+export interface BrowserSession {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Closes the browser and removes its profile. */
+  close(): Promise<void>;
+}
+
+/** `launchChromium` with a profile of its own in a temporary directory. */
+export async function openBrowser(timeoutMs: number): Promise<BrowserSession> {
+  const userDataDir = tempDir('skiff-chromium-');
+  const { context, page } = await launchChromium(userDataDir, timeoutMs);
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -6,12 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRunView, JobSummary } from '../../src/api/job-port.js';
-import { echoServer, startPlatform, tempDir, waitFor, waitForReady } from './platform.js';
+import { echoServer, startPlatform, waitFor, waitForReady } from './platform.js';
 import type { Platform } from './platform.js';
-import { launchChromium, runBrowserTests, screenshots, warnWhenSkipped } from './browser.js';
+import { openBrowser, runBrowserTests, screenshots, warnWhenSkipped } from './browser.js';
+import type { BrowserSession } from './browser.js';
 
 warnWhenSkipped('the dashboard jobs browser test');
 
@@ -38,8 +39,7 @@ jobs:
 `;
 
 let platform: Platform | undefined;
-let context: BrowserContext | undefined;
-let userDataDir: string | undefined;
+let browser: BrowserSession | undefined;
 let page: Page;
 
 async function api<T>(apiPath: string): Promise<T> {
@@ -54,15 +54,14 @@ type Marked = { skiffMarker?: number };
 describe.skipIf(!runBrowserTests)('dashboard jobs', () => {
   beforeAll(async () => {
     platform = await startPlatform({ spec, files: { 'svc/server.mjs': fs.readFileSync(echoServer, 'utf8') } });
-    userDataDir = tempDir('skiff-chromium-');
-    ({ context, page } = await launchChromium(userDataDir, uiTimeoutMs));
+    browser = await openBrowser(uiTimeoutMs);
+    page = browser.page;
     await waitForReady(platform, { echo: 1 });
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await platform?.stop();
-    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('lists each job with its schedule, timezone and next run, and shows its runs live with their output', async () => {

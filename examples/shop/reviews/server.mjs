@@ -1,7 +1,9 @@
 // reviews: product reviews, run as a container (driver: docker). It listens on every address
 // of the container (the engine publishes PORT on the host's 127.0.0.1) and reaches the other
-// services through SKIFF_ROUTER_URL, which Skiff points at the router from inside the container.
+// services through SKIFF_ROUTER_URL, which Skiff points at the router from inside the container,
+// and evaluates flags at OFREP_ENDPOINT, which Skiff points at its API the same way.
 import http from 'node:http';
+import { flagValue } from './flags.mjs';
 
 const reviews = {
   kettle: [{ stars: 5, text: 'Boils fast, looks good on the stove.' }, { stars: 4, text: 'The handle gets warm.' }],
@@ -31,7 +33,10 @@ const server = http.createServer(async (req, res) => {
   const match = /^\/([^/]+)$/.exec(url.pathname);
   if (req.method === 'GET' && match) {
     const id = decodeURIComponent(match[1]);
-    return send(res, 200, { productId: id, product: await productName(id), reviews: reviews[id] ?? [], instance });
+    const list = reviews[id] ?? [];
+    const [product, withSummary] = await Promise.all([productName(id), flagValue('review-summary', { targetingKey: id }, false)]);
+    const summary = withSummary && list.length > 0 ? { count: list.length, averageStars: list.reduce((sum, r) => sum + r.stars, 0) / list.length } : undefined;
+    return send(res, 200, { productId: id, product, reviews: list, ...(summary ? { summary } : {}), instance });
   }
   send(res, 404, { error: 'not found' });
 });

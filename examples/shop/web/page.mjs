@@ -9,10 +9,17 @@ function money(cents) {
   return `€${(cents / 100).toFixed(2)}`;
 }
 
-function productRow(p) {
+/** `new`: the price display behind the new-price-display flag (euros large, cents small, VAT noted). */
+function price(cents, display) {
+  if (display !== 'new') return money(cents);
+  const [euros, rest] = (cents / 100).toFixed(2).split('.');
+  return `<span class="price-new">€<b>${euros}</b><small>.${rest}</small> <small class="vat">incl. VAT</small></span>`;
+}
+
+function productRow(p, display) {
   const soldOut = p.stock < 1;
   return `<tr>
-  <td>${esc(p.name)}</td><td class="num">${money(p.price)}</td><td class="num">${esc(p.stock)}</td>
+  <td>${esc(p.name)}</td><td class="num">${price(p.price, display)}</td><td class="num">${esc(p.stock)}</td>
   <td><form method="post" action="/buy">
     <input type="hidden" name="productId" value="${esc(p.id)}">
     <input type="number" name="quantity" value="1" min="1" max="${esc(Math.max(p.stock, 1))}" aria-label="quantity">
@@ -33,7 +40,7 @@ function section(title, items, header, row, unavailable) {
 }
 
 /** `products`/`orders` are null when their service could not be reached. */
-export function renderPage({ products, orders, ordered, error }) {
+export function renderPage({ products, orders, ordered, error, priceDisplay = 'classic' }) {
   const flash = ordered
     ? `<p class="ok">Thank you! Order <code>${esc(ordered)}</code> is placed.</p>`
     : error
@@ -49,12 +56,13 @@ export function renderPage({ products, orders, ordered, error }) {
   table { border-collapse: collapse; width: 100%; } td, th { padding: .3rem .6rem; border-bottom: 1px solid #ddd; text-align: left; }
   .num { text-align: right; } input[type=number] { width: 4rem; }
   .ok { background: #e6f4ea; padding: .5rem; } .notice { background: #fdecea; padding: .5rem; }
+  .price-new b { font-size: 1.2rem; } .price-new .vat { color: #666; }
 </style>
 </head>
-<body>
+<body data-price-display="${priceDisplay}">
 <h1>Shop</h1>
 ${flash}
-${section('Products', products, '<th>Product</th><th>Price</th><th>Stock</th><th></th>', productRow, 'The catalog is unavailable right now.')}
+${section('Products', products, '<th>Product</th><th>Price</th><th>Stock</th><th></th>', (p) => productRow(p, priceDisplay), 'The catalog is unavailable right now.')}
 ${section('Recent orders', orders, '<th>Order</th><th>Product</th><th>Qty</th><th>Total</th><th>Time</th>', orderRow, 'Orders are unavailable right now.')}
 </body>
 </html>

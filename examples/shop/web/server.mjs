@@ -1,5 +1,7 @@
 // web: the shop's page. Renders products and recent orders on the server, calling catalog and
 // orders through the Skiff router, and turns the buy form into an order.
+import { randomUUID } from 'node:crypto';
+import { flagValue } from './flags.mjs';
 import { createLogger, HttpError, notFound, readBody, routerUrl, serve } from './http-kit.mjs';
 import { renderPage } from './page.mjs';
 
@@ -17,15 +19,33 @@ async function getJson(path) {
   }
 }
 
-async function home(res, url) {
-  const [catalog, orders] = await Promise.all([getJson('/catalog/products'), getJson('/orders?limit=10')]);
+const visitorCookie = 'shop_visitor';
+
+/** The visitor's id from its cookie, or a new one (set on the answer): the flag's targeting key. */
+function visitorOf(req) {
+  const match = new RegExp(`(?:^|;\\s*)${visitorCookie}=([\\w-]{1,64})`).exec(req.headers.cookie ?? '');
+  return match ? { id: match[1], isNew: false } : { id: randomUUID(), isNew: true };
+}
+
+async function home(req, res, url) {
+  const visitor = visitorOf(req);
+  const [catalog, orders, newPriceDisplay] = await Promise.all([
+    getJson('/catalog/products'),
+    getJson('/orders?limit=10'),
+    flagValue('new-price-display', { targetingKey: visitor.id }, false),
+  ]);
   const html = renderPage({
     products: catalog?.products ?? null,
     orders: orders?.orders ?? null,
     ordered: url.searchParams.get('ordered'),
     error: url.searchParams.get('error'),
+    priceDisplay: newPriceDisplay ? 'new' : 'classic',
   });
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
+  res.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(html),
+    ...(visitor.isNew ? { 'set-cookie': `${visitorCookie}=${visitor.id}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax` } : {}),
+  });
   res.end(html);
 }
 
@@ -58,7 +78,7 @@ async function buy(req, res) {
 }
 
 async function handle(req, res, url) {
-  if (url.pathname === '/' && req.method === 'GET') return home(res, url);
+  if (url.pathname === '/' && req.method === 'GET') return home(req, res, url);
   if (url.pathname === '/buy' && req.method === 'POST') return buy(req, res);
   throw notFound();
 }

@@ -14,10 +14,13 @@ import type { FlagsPort } from '../flags-port.js';
 import type { RouteAccess } from '../route-access.js';
 import type { RouteDoc } from '../route.js';
 import { ofrepBulkSchema, ofrepEvaluationSchema, ofrepKeyParamsSchema } from '../schemas-flags.js';
+import { installOfrepCors } from '../ofrep-cors.js';
 import { ofrepStatus } from '../../flags/ofrep.js';
 import { isSkiffError } from '../../core/errors.js';
 
 const access: RouteAccess = { action: 'evaluate', environment: 'any' };
+const singleUrl = '/ofrep/v1/evaluate/flags/:key';
+const bulkUrl = '/ofrep/v1/evaluate/flags';
 const doc = (summary: string, response: RouteDoc['response']): RouteDoc => ({ summary, tag: 'ofrep', status: 200, contentType: 'application/json', response });
 
 type Parsed = { ok: true; context: unknown } | { ok: false; details: string };
@@ -28,10 +31,11 @@ export function ofrepRoutes(flags: FlagsPort): FastifyPluginAsync {
     // Only inside this plugin: the rest of the API keeps fastify's parser and Skiff's error format.
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    installOfrepCors(app, [singleUrl, bulkUrl]);
 
     app.route({
       method: 'POST',
-      url: '/ofrep/v1/evaluate/flags/:key',
+      url: singleUrl,
       schema: { params: ofrepKeyParamsSchema },
       config: { access, doc: doc('OFREP single flag evaluation, in the environment of the token', ofrepEvaluationSchema) },
       handler: async (request: FastifyRequest<{ Params: { key: string } }>, reply) => {
@@ -49,7 +53,7 @@ export function ofrepRoutes(flags: FlagsPort): FastifyPluginAsync {
 
     app.route({
       method: 'POST',
-      url: '/ofrep/v1/evaluate/flags',
+      url: bulkUrl,
       config: { access, doc: doc('OFREP bulk evaluation of every flag of the token\'s environment; ETag / If-None-Match → 304', ofrepBulkSchema) },
       handler: async (request, reply) => {
         const chosen = environmentOf(request);

@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import type Docker from 'dockerode';
 import type { InstanceExit, InstanceLaunch, VolumeRef } from '../driver.js';
 import { dockerVolumeName, volumeEnv } from '../volumes.js';
-import type { ContainerRouterAccess } from './router-access.js';
+import type { ContainerHostAccess } from './router-access.js';
 
 export const skiffLabels = {
   managed: 'skiff.managed',
@@ -47,7 +47,7 @@ export function isSkiffContainer(labels: Readonly<Record<string, string>> | unde
 export function containerCreateOptions(
   launch: InstanceLaunch,
   image: string,
-  router: ContainerRouterAccess | null = null,
+  host: ContainerHostAccess | null = null,
   volumeScope = 'default',
 ): Docker.ContainerCreateOptions {
   const port = `${launch.port}/tcp`;
@@ -56,7 +56,7 @@ export function containerCreateOptions(
     ...launch.env,
     ...volumeEnv(volumes, (volume) => volume.path),
     PORT: String(launch.port),
-    ...(router ? { SKIFF_ROUTER_URL: router.url } : {}),
+    ...host?.env,
   };
   const { memory, cpu, pids } = launch.resources;
   return {
@@ -72,7 +72,7 @@ export function containerCreateOptions(
       Init: true,
       RestartPolicy: { Name: 'no' },
       PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: String(launch.port) }] },
-      ...(router ? { ExtraHosts: [router.extraHost] } : {}),
+      ...(host ? { ExtraHosts: [host.extraHost] } : {}),
       ...(memory !== undefined ? { Memory: memory, MemorySwap: memory } : {}),
       ...(cpu !== undefined ? { NanoCpus: Math.round(cpu * 1e9) } : {}),
       ...(pids !== undefined ? { PidsLimit: pids } : {}),

@@ -30,7 +30,7 @@ import {
 } from './engine.js';
 import { inspectImage } from './image-build.js';
 import { logCursorPath, pumpContainerLogs } from './log-pump.js';
-import { bridgeGateway, containerRouterAccess } from './router-access.js';
+import { bridgeGateway, containerHostAccess } from './router-access.js';
 import { runningContainer } from './running-container.js';
 import { dockerVolumeStorage, ensureDockerVolumes } from './docker-volumes.js';
 
@@ -109,11 +109,10 @@ export function createDockerDriver(options: DockerDriverOptions = {}): DockerDri
   }
 
   async function createContainer(launch: InstanceLaunch, image: string): Promise<Docker.Container> {
-    const routerUrl = launch.env.SKIFF_ROUTER_URL;
-    const address = routerUrl ? await routerAddress() : null;
-    const router = routerUrl && address !== null ? containerRouterAccess(routerUrl, address) : null;
+    const address = await routerAddress();
+    const host = address === null ? null : containerHostAccess(launch.env, address);
     await ensureDockerVolumes(docker, volumeScope, (launch.volumes ?? []).map((volume) => volumeRef(launch, volume.name)));
-    const createOptions = containerCreateOptions(launch, image, router, volumeScope);
+    const createOptions = containerCreateOptions(launch, image, host, volumeScope);
     try {
       return await docker.createContainer(createOptions);
     } catch (error) {

@@ -3,16 +3,23 @@
  * the router process also listens on the default bridge's gateway address (the host's side of
  * docker0, e.g. 172.17.0.1: reachable from containers on that bridge, not from other machines),
  * and containers get `SKIFF_ROUTER_URL=http://host.docker.internal:<port>` with that name mapped
- * to the gateway. The driver opens no listener of its own: it only names the gateway (the local
+ * to the gateway (the OFREP endpoint likewise: the API listens there for OFREP). The driver opens no listener of its own: it only names the gateway (the local
  * provider passes it to the router launcher) and fills in the container's URL and hosts entry.
  */
 import type Docker from 'dockerode';
 
 export const ROUTER_HOST_ALIAS = 'host.docker.internal';
 
-export interface ContainerRouterAccess {
-  /** The URL a container uses for the router. */
-  readonly url: string;
+/**
+ * Variables holding the URL of a Skiff server on the host's loopback that a container must reach
+ * through the gateway: the router, and the API for flag evaluation (OFREP), which listens there
+ * for OFREP only.
+ */
+const hostUrlVariables = ['SKIFF_ROUTER_URL', 'OFREP_ENDPOINT', 'OPENFEATURE_OFREP_ENDPOINT'] as const;
+
+export interface ContainerHostAccess {
+  /** The variables rewritten to name the host by its alias, e.g. `SKIFF_ROUTER_URL=http://host.docker.internal:8080`. */
+  readonly env: Readonly<Record<string, string>>;
   /** `name:address` for the container's /etc/hosts. */
   readonly extraHost: string;
 }
@@ -28,11 +35,16 @@ export function loopbackPort(url: string): number | null {
   }
 }
 
-/** What a container gets for the router at `hostUrl` (on the host's loopback) through `gateway`; null when it is elsewhere. */
-export function containerRouterAccess(hostUrl: string, gateway: string): ContainerRouterAccess | null {
-  const port = loopbackPort(hostUrl);
-  if (port === null) return null;
-  return { url: `http://${ROUTER_HOST_ALIAS}:${port}`, extraHost: `${ROUTER_HOST_ALIAS}:${gateway}` };
+/** What a container gets for the host's loopback URLs in `env`, through `gateway`; null when there are none. */
+export function containerHostAccess(env: Readonly<Record<string, string>>, gateway: string): ContainerHostAccess | null {
+  const rewritten: Record<string, string> = {};
+  for (const name of hostUrlVariables) {
+    const url = env[name];
+    const port = url === undefined ? null : loopbackPort(url);
+    if (port !== null) rewritten[name] = `http://${ROUTER_HOST_ALIAS}:${port}`;
+  }
+  if (Object.keys(rewritten).length === 0) return null;
+  return { env: rewritten, extraHost: `${ROUTER_HOST_ALIAS}:${gateway}` };
 }
 
 /** The first host address of an IPv4 subnet (`172.17.0.0/16` → `172.17.0.1`): docker's gateway when it names none. */

@@ -44,6 +44,7 @@ export const paths = {
   overview: '/',
   pipelines: '/pipelines',
   jobs: '/jobs',
+  flags: '/flags',
   audit: '/audit',
   service: (environment: string, service: string): string =>
     `/environments/${encodeURIComponent(environment)}/services/${encodeURIComponent(service)}`,
@@ -53,6 +54,7 @@ export type Page =
   | { readonly kind: 'overview' }
   | { readonly kind: 'pipelines' }
   | { readonly kind: 'jobs' }
+  | { readonly kind: 'flags' }
   | { readonly kind: 'audit' }
   | { readonly kind: 'service'; readonly environment: string; readonly service: string }
   | { readonly kind: 'not-found'; readonly path: string };
@@ -61,6 +63,7 @@ export function matchPage(path: string): Page {
   if (path === '/' || path === '') return { kind: 'overview' };
   if (path === '/pipelines') return { kind: 'pipelines' };
   if (path === '/jobs') return { kind: 'jobs' };
+  if (path === '/flags') return { kind: 'flags' };
   if (path === '/audit') return { kind: 'audit' };
   const service = /^\/environments\/([^/]+)\/services\/([^/]+)\/?$/.exec(path);
   if (service?.[1] && service[2]) {
