@@ -17,7 +17,9 @@ const allowed: Record<string, readonly string[]> = {
   rollout: ['core', 'spec'],
   reconcile: ['core', 'spec', 'store', 'rollout'],
   drivers: ['core', 'spec', 'artifacts'],
-  router: ['core'],
+  router: ['core', 'edge'],
+  // The router's public listeners: TLS (files, ACME), HTTP/2.
+  edge: ['core'],
   providers: ['core', 'spec', 'store', 'rollout', 'reconcile', 'drivers', 'router', 'monitoring'],
   monitoring: ['core', 'spec', 'store'],
   pipeline: ['core', 'spec'],

@@ -10,6 +10,8 @@
  * --fast-path off serves every request through node:http and undici (the raw-socket fast path
  * is on by default). --inherit-listeners is set by a worker that starts the successor of a dead
  * primary: the listening sockets are descriptors 3, 4, … in the order of the addresses.
+ * --tls-listen HOST:PORT (repeatable) adds a TLS listener: HTTPS with the routing table's
+ * certificates chosen by SNI, HTTP/2 by ALPN; it may be an unspecified address (a public edge).
  * In a Kubernetes cluster: --kube-namespace NS takes the table from the ConfigMap
  * `skiff-router-routes` and the releases' pods from EndpointSlices (in-cluster credentials, or
  * --kubeconfig PATH), published to the router through its admin socket; --admin-listen HOST:PORT
@@ -51,12 +53,17 @@ function parseExtraAddress(host: string, flag = '--also-listen'): string {
   return host;
 }
 
-function parseHostPort(name: string, text: string): { host: string; port: number } {
+/** HOST:PORT; an IPv6 address comes in brackets: [fd00::1]:8081. */
+function parseListenAddress(name: string, text: string): { host: string; port: number } {
   const at = text.lastIndexOf(':');
-  if (at < 0) throw new Error(`--${name} must be HOST:PORT, got "${text}"`);
-  // An IPv6 address comes in brackets: [fd00::1]:8081.
   const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
-  return { host: parseExtraAddress(host, `--${name}`), port: parsePort(text.slice(at + 1)) };
+  if (at < 0 || isIP(host) === 0) throw new Error(`--${name} must be IP:PORT, got "${text}"`);
+  return { host, port: parsePort(text.slice(at + 1)) };
+}
+
+function parseHostPort(name: string, text: string): { host: string; port: number } {
+  const address = parseListenAddress(name, text);
+  return { host: parseExtraAddress(address.host, `--${name}`), port: address.port };
 }
 
 /** The command a worker runs to start this primary's successor on the same listening sockets. */
@@ -105,6 +112,7 @@ async function main(): Promise<void> {
       'listen-host': { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '8080' },
       'also-listen': { type: 'string', multiple: true, default: [] },
+      'tls-listen': { type: 'string', multiple: true, default: [] },
       'inherit-listeners': { type: 'boolean', default: false },
       'admin-socket': { type: 'string' },
       'table-file': { type: 'string' },
@@ -127,6 +135,7 @@ async function main(): Promise<void> {
     listenHost: values['listen-host'],
     port: parsePort(values.port),
     alsoListen: values['also-listen'].map((host) => parseExtraAddress(host)),
+    tlsListen: values['tls-listen'].map((text) => parseListenAddress('tls-listen', text)),
     inheritListeners: values['inherit-listeners'],
     ...(values['admin-socket'] === undefined ? {} : { adminSocket: values['admin-socket'] }),
     ...(values['table-file'] === undefined ? {} : { tableFile: values['table-file'] }),

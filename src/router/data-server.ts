@@ -7,14 +7,16 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { ErrorCode } from '../core/errors.js';
+import type { CertificateContexts } from '../edge/certificate-contexts.js';
+import { createSecureListener } from '../edge/secure-listener.js';
 import type { DataPlane } from './data-plane.js';
 import { installFastPath, type FastPathStats } from './fast-path/fast-path.js';
 import { refusalAnswer } from './fast-path/raw-answers.js';
 import { afterAnswers, exchangeReadingBody } from './proxy-exchange.js';
 import { drainUpgrades, UpgradeProxy } from './upgrade-proxy.js';
 
-/** An address to bind, or a listening socket inherited as a file descriptor (a successor primary's). */
-export type ListenTarget = { readonly host: string; readonly port: number } | { readonly fd: number };
+/** An address to bind, or a listening socket inherited as a file descriptor (a successor primary's); `tls`: HTTPS and HTTP/2. */
+export type ListenTarget = ({ readonly host: string; readonly port: number } | { readonly fd: number }) & { readonly tls?: boolean };
 
 export interface DataServerOptions {
   /** Time a client has to send the whole request head (slow clients, slowloris). Default 10 s. */
@@ -23,10 +25,15 @@ export interface DataServerOptions {
   readonly maxHeaderBytes?: number;
   /** Serve plain requests on the raw-socket fast path. Default true. */
   readonly fastPath?: boolean;
+  /** Listen with TLS, these certificates chosen by SNI; HTTP/2 offered by ALPN. */
+  readonly tls?: CertificateContexts;
 }
 
 export interface DataServer {
+  /** The HTTP/1.1 server. */
   readonly server: Server;
+  /** The server that listens: `server` itself, or the TLS server in front of it. */
+  readonly acceptor: NetServer;
   /** The fast path's counters; undefined when it is off. */
   readonly fastPath: FastPathStats | undefined;
   /** Resolves with the port it listens on. */
@@ -39,6 +46,8 @@ export interface DataServer {
    * up to `timeoutMs`.
    */
   drain(timeoutMs: number): Promise<void>;
+  /** Closes at once (a start that failed). */
+  abort(): void;
 }
 
 /**
@@ -89,7 +98,7 @@ function classify(code: string | undefined): { status: number; text: string; rea
   }
 }
 
-function listen(server: Server, options: { port: number; host: string } | { fd: number }): Promise<number> {
+function listen(server: NetServer, options: { port: number; host: string } | { fd: number }): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options, () => {
@@ -108,6 +117,8 @@ function endWith(socket: Socket, status: number, code: ErrorCode, message: strin
 
 export function createDataServer(plane: DataPlane, options: DataServerOptions = {}): DataServer {
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  // Over TLS the fast path would see decrypted bytes only after node:tls; node:http serves them.
+  const useFastPath = options.fastPath !== false && options.tls === undefined;
   const maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
   const server = createServer(
     {
@@ -126,15 +137,26 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
   // node:http's default ends the connection at the client's FIN, losing them.
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const fast =
-    options.fastPath === false
+    !useFastPath
       ? undefined
       : installFastPath(server, plane, { headersTimeoutMs: headersTimeout, keepAliveTimeoutMs: server.keepAliveTimeout, maxHeaderBytes });
-  if (fast === undefined && options.fastPath !== false) {
+  if (fast === undefined && useFastPath) {
     plane.logger.warn({}, "node:http's connection handler was not found: serving every request through node:http (no fast path)");
   }
   // node:http counts a connection that has sent nothing yet as busy (its head deadline runs), so
   // closeIdleConnections() leaves it open; without the fast path, which closes its own, they are tracked here.
   const silent = fast === undefined ? trackConnections(server) : undefined;
+  const secure =
+    options.tls === undefined
+      ? undefined
+      : createSecureListener({
+          contexts: options.tls,
+          http1: server,
+          handle: plane.handle,
+          handshakeTimeoutMs: headersTimeout,
+          onHandshakeError: () => plane.metrics.reject('tls_handshake'),
+        });
+  const acceptor: NetServer = secure?.acceptor ?? server;
   const upgrades = new UpgradeProxy(plane);
   server.on('upgrade', upgrades.handle);
   /** Connections whose parser failed and that have been answered (or closed) for it. */
@@ -170,12 +192,19 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
 
   return {
     server,
+    acceptor,
     fastPath: fast?.stats,
-    listen: (port, host) => listen(server, { port, host }),
-    listenFd: (fd) => listen(server, { fd }),
+    listen: (port, host) => listen(acceptor, { port, host }),
+    listenFd: (fd) => listen(acceptor, { fd }),
+    abort: () => {
+      acceptor.close();
+      server.closeAllConnections();
+      secure?.destroySessions();
+    },
     drain: async (timeoutMs) => {
       const closed = new Promise<void>((resolve) => {
         let sweep: NodeJS.Timeout | undefined;
+        secure?.closeSessions();
         const closeIdle = (): void => {
           server.closeIdleConnections();
           fast?.closeIdle();
@@ -189,11 +218,12 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
         }, Math.min(timeoutMs, firstRequestGraceMs));
         const deadline = setTimeout(() => {
           server.closeAllConnections();
+          secure?.destroySessions();
           fast?.destroyAll();
         }, timeoutMs);
         // net's close only stops accepting; node:http's would also close idle connections at once.
         // The server's count of open connections includes the fast path's: this waits for both.
-        netServerClose.call(server, () => {
+        netServerClose.call(acceptor, () => {
           clearTimeout(grace);
           clearInterval(sweep);
           clearTimeout(deadline);
