@@ -30,8 +30,8 @@ const allowed: Record<string, readonly string[]> = {
   cli: ['core', 'config', 'spec', 'api', 'client', 'main', 'flags'],
   ui: ['core', 'spec', 'api', 'client'],
   // The control plane implements the API's ports over the environments its providers run.
-  'control-plane': ['core', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'monitoring', 'pipeline', 'api', 'flags'],
-  main: ['core', 'config', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'pipeline', 'api', 'client', 'control-plane', 'flags'],
+  'control-plane': ['core', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'monitoring', 'pipeline', 'api', 'flags', 'edge'],
+  main: ['core', 'config', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'pipeline', 'api', 'client', 'control-plane', 'flags', 'edge'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -64,6 +64,8 @@ const exact: Partial<Record<ErrorCode, number>> = {
   // A command that does not exist in the release is the caller's mistake, not a server fault.
   SKIFF_COMMAND_START_FAILED: 422,
   SKIFF_COMMAND_RUN_FINISHED: 409,
+  // A route's certificate files are the applied spec's mistake.
+  SKIFF_TLS_CERTIFICATE_INVALID: 422,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

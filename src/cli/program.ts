@@ -171,11 +171,22 @@ function registerUp(program: Command, run: RunCommand): void {
     .option('--data <dir>', 'data directory (default: SKIFF_DATA or .skiff)')
     .option('--api-port <port>', 'port of the API and dashboard', wholeNumber(0, 65_535))
     .option('--router-port <port>', 'port of the router', wholeNumber(0, 65_535))
+    .option('--router-listen <address...>', "the environment's router addresses, IP:PORT (443 is HTTPS) or IP:PORT/tls, in place of its spec's router.listen")
+    .option('--api-listen <address>', 'IP:PORT of the API and dashboard (default 127.0.0.1 and --api-port); plain HTTP, so a warning when not loopback')
     .option('--warm-pool <count>', 'function runtimes kept started once a function runs here (default: SKIFF_FUNCTION_WARM_POOL or 2)', wholeNumber(0, 64))
-    .action((dir: string | undefined, options: { env?: string; data?: string; apiPort?: number; routerPort?: number; warmPool?: number }) =>
+    .action((dir: string | undefined, options: { env?: string; data?: string; apiPort?: number; routerPort?: number; routerListen?: string[]; apiListen?: string; warmPool?: number }) =>
       run(async () => {
         const { runUp } = await import('../main/up.js');
-        return runUp({ dir, env: options.env, dataDir: options.data, apiPort: options.apiPort, routerPort: options.routerPort, warmPool: options.warmPool });
+        return runUp({
+          dir,
+          env: options.env,
+          dataDir: options.data,
+          apiPort: options.apiPort,
+          routerPort: options.routerPort,
+          routerListen: options.routerListen,
+          apiListen: options.apiListen,
+          warmPool: options.warmPool,
+        });
       }),
     );
 }

@@ -2,6 +2,8 @@
  * The control plane: the ControlPlane port the API serves, over the store, the spec and the
  * environments its providers run.
  */
+import type { CertificateFiles } from '../edge/certificate-files.js';
+import { certificateRefs } from './certificate-refs.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -67,6 +69,8 @@ export interface SkiffControlPlaneDeps {
   readonly stop: StopRequest;
   /** This machine's warm pool of function runtimes (the function driver's), for status. */
   readonly functionPool?: () => WarmPoolStatus;
+  /** The routes' certificate files: read and checked at each apply (a bad pair refuses it). */
+  readonly certificateFiles?: Pick<CertificateFiles, 'replace' | 'list'>;
 }
 
 export class SkiffControlPlane implements ControlPlane {
@@ -130,6 +134,8 @@ export class SkiffControlPlane implements ControlPlane {
       });
     }
     const spec = checked.spec;
+    // Before anything is recorded: a certificate that cannot be served refuses the whole apply.
+    await this.deps.certificateFiles?.replace(certificateRefs(spec, source.baseDir));
     const environments = Object.keys(spec.environments);
     const sourceHash = sha256(source.text);
     const latest = this.state.latest();

@@ -96,6 +96,7 @@ export const errorCatalog = {
   SKIFF_COMMAND_RUN_FINISHED: 'the command run has ended',
   SKIFF_FLAG_NOT_FOUND: 'the environment has no flag with that key',
   SKIFF_FLAG_CHANGE_INVALID: 'the flag change would make a flag flagd cannot evaluate',
+  SKIFF_TLS_CERTIFICATE_INVALID: 'the certificate or its key cannot be used (unreadable, not PEM, not a pair, or expired)',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 

@@ -23,6 +23,7 @@ import { availableParallelism, homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { SkiffError } from '../core/errors.js';
+import { parseHostPort as parseIpPort } from '../core/listen-address.js';
 import type { RouteTable } from '../core/route-table.js';
 import { publishRouteTable } from '../router/admin-client.js';
 import { startAdminRelay } from '../router/admin-relay.js';
@@ -53,12 +54,11 @@ function parseExtraAddress(host: string, flag = '--also-listen'): string {
   return host;
 }
 
-/** HOST:PORT; an IPv6 address comes in brackets: [fd00::1]:8081. */
+/** IP:PORT; an IPv6 address comes in brackets: [fd00::1]:8081. */
 function parseListenAddress(name: string, text: string): { host: string; port: number } {
-  const at = text.lastIndexOf(':');
-  const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
-  if (at < 0 || isIP(host) === 0) throw new Error(`--${name} must be IP:PORT, got "${text}"`);
-  return { host, port: parsePort(text.slice(at + 1)) };
+  const address = parseIpPort(text);
+  if (address === undefined) throw new Error(`--${name} must be IP:PORT, got "${text}"`);
+  return address;
 }
 
 function parseHostPort(name: string, text: string): { host: string; port: number } {
