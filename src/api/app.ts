@@ -35,6 +35,8 @@ import { specRoutes } from './routes/specs.js';
 import { statusRoutes } from './routes/status.js';
 import { systemRoutes } from './routes/system.js';
 import { volumeRoutes } from './routes/volumes.js';
+import { certificateRoutes } from './routes/certificates.js';
+import type { CertificatePort } from './certificate-port.js';
 import { jobRoutes } from './routes/jobs.js';
 import type { JobPort } from './job-port.js';
 import type { VolumePort } from './volume-port.js';
@@ -61,6 +63,8 @@ export interface AppDeps {
   readonly volumes?: VolumePort;
   /** Scheduled jobs and their runs; without it those routes are not served. */
   readonly jobs?: JobPort;
+  /** The routers' certificates; without it that route is not served. */
+  readonly certificates?: CertificatePort;
   /** Feature flags and OFREP; without it those routes are not served. */
   readonly flags?: FlagsPort;
   /** Named in SKIFF_DISK_FULL answers. */
@@ -105,6 +109,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.runs) app.register(runRoutes(deps.runs));
   if (deps.volumes) app.register(volumeRoutes(deps.volumes));
   if (deps.jobs) app.register(jobRoutes(deps.jobs));
+  if (deps.certificates) app.register(certificateRoutes(deps.certificates));
   if (deps.flags) {
     app.register(flagRoutes(deps.flags));
     app.register(ofrepRoutes(deps.flags));

@@ -35,6 +35,7 @@ import { registerRestore } from './commands/restore.js';
 import { registerScale } from './commands/scale.js';
 import { registerSchema } from './commands/schema.js';
 import { registerVolume } from './commands/volume.js';
+import { registerCerts } from './commands/certs.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerFlag } from './commands/flag.js';
 import { registerSecret } from './commands/secret.js';
@@ -147,6 +148,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   registerAudit(program, ctx, run);
   registerExport(program, ctx, run);
   registerVolume(program, ctx, run);
+  registerCerts(program, ctx, run);
   registerJobs(program, ctx, run);
   registerFlag(program, ctx, run);
 

@@ -29,6 +29,7 @@ import type { EffectiveFlag, FlagChange, FlagChangeResult, FlagRevision } from '
 import type { ParallelView, RolloutAction, RolloutView } from '../api/rollout-port.js';
 import type { CommandRunOutputLine, CommandRunView } from '../api/run-port.js';
 import type { VolumeBackup, VolumeInfo } from '../api/volume-port.js';
+import type { CertificateView } from '../api/certificate-port.js';
 import type { JobRunView, JobSummary } from '../api/job-port.js';
 import { SkiffError, errorCatalog, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { readLines, readServerSentEvents } from './stream-readers.js';
@@ -165,6 +166,8 @@ export interface ApiClient {
   series(query: SeriesQuery): Promise<readonly SeriesPoint[]>;
   /** The Prometheus text of `GET /metrics`. */
   metricsText(): Promise<string>;
+  /** The certificates the routers serve, per environment. */
+  certificates(environment?: string): Promise<readonly CertificateView[]>;
   /** The volumes of the services with their backups, per environment. */
   volumes(environment?: string): Promise<readonly VolumeInfo[]>;
   /** A tar snapshot of a volume, kept on the server. */
@@ -367,6 +370,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       return (await send('GET', '/metrics')).text();
     },
     volumes: (environment) => json('GET', '/api/v1/volumes', { query: { environment } }),
+    certificates: (environment) => json('GET', '/api/v1/certificates', { query: { environment } }),
     backupVolume: ({ environment, service, volume }) =>
       json('POST', `${servicePath(environment, service)}/volumes/${encodeURIComponent(volume)}/backups`, long),
     restoreVolume: ({ environment, service, volume, backup }) =>

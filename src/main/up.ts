@@ -6,6 +6,7 @@
 import type { RouteTls, TlsCertificate } from '../core/route-table.js';
 import { CertificateFiles } from '../edge/certificate-files.js';
 import { certificateRefs } from '../control-plane/certificate-refs.js';
+import { CertificateOperations } from '../control-plane/certificate-operations.js';
 import { formatHostPort, isLoopback } from '../core/listen-address.js';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -243,6 +244,7 @@ async function serve(config: ServerConfig): Promise<number> {
     runs,
     volumes,
     jobs: new JobOperations({ scheduler, store: jobRuns }),
+    certificates: new CertificateOperations({ state: controlPlane.state, tls: () => routerTls(certificateFiles.certificates()), now: () => systemClock.now() }),
     flags,
     monitoring: { ...monitoring, metricsText },
     version: skiffVersion,

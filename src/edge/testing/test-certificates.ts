@@ -33,6 +33,7 @@ default_md = sha256
 policy = anything
 copy_extensions = copy
 rand_serial = yes
+unique_subject = no
 [anything]
 commonName = supplied
 `;
