@@ -61,7 +61,7 @@ export const routeSchema = z
     redirectHttps: z.boolean().optional().describe('answer plain HTTP requests 308 to the same URL over HTTPS'),
     hsts: z
       .strictObject({
-        maxAge: durationSchema.describe('how long browsers keep to HTTPS (e.g. 365d)'),
+        maxAge: durationSchema.describe('how long browsers keep to HTTPS (e.g. 8760h, a year)'),
         includeSubDomains: z.boolean().default(false).describe('also for every subdomain of the host'),
       })
       .optional()
