@@ -24,10 +24,11 @@ export function parseWrk(output) {
   return { rps, requests, p50, p99, non2xx, socketErrors };
 }
 
-/** Runs wrk for `seconds` (bounded: killed 10 s after its own end). */
-export function runWrk({ url, connections, threads, seconds }) {
+/** Runs wrk for `seconds` (bounded: killed 10 s after its own end); `headers`: extra `Name: value` lines. */
+export function runWrk({ url, connections, threads, seconds, headers = [] }) {
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '2s', url], {
+    const extra = headers.flatMap((header) => ['-H', header]);
+    const child = spawn('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '2s', ...extra, url], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -48,6 +48,7 @@ export function createSecureListener(options: SecureListenerOptions): SecureList
       else options.http1.emit('connection', socket);
     },
   );
+  options.contexts.serve(acceptor);
   acceptor.on('tlsClientError', (err: Error, socket: TLSSocket) => {
     options.onHandshakeError?.(err);
     socket.destroy();

@@ -38,10 +38,11 @@ async function tlsRouter(options: { headersTimeoutMs?: number; adminSocket?: str
 }
 
 /** The certificate the router presents for `servername`. */
-function peerCertificate(port: number, servername: string): Promise<PeerCertificate> {
+/** The certificate the router presents for `servername` (none: the client sends no SNI, as for an IP address). */
+function peerCertificate(port: number, servername: string | undefined): Promise<PeerCertificate> {
   return new Promise((resolve, reject) => {
     // The name is not checked: a name no certificate covers gets the first one.
-    const socket = connectTls({ host: '127.0.0.1', port, servername, ca: ca.pem, checkServerIdentity: () => undefined }, () => {
+    const socket = connectTls({ host: '127.0.0.1', port, ...(servername === undefined ? {} : { servername }), ca: ca.pem, checkServerIdentity: () => undefined }, () => {
       resolve(socket.getPeerCertificate());
       socket.destroy();
     });
@@ -63,13 +64,14 @@ function httpsGet(port: number, host: string, path: string): Promise<{ status: n
 }
 
 describe('the router TLS listener', () => {
-  it('picks the certificate by SNI: the exact host, the wildcard, and the first one without a name match', async () => {
+  it('picks the certificate by SNI: the exact host, the wildcard, and the first one without a name match or without SNI', async () => {
     const { router, backend, tlsPort } = await tlsRouter();
     await router.publish(withTls(table(1, [route({ backends: [backend.asRouteBackend()] })]), [pem(certA, ['a.test']), pem(certB, ['*.b.test'])]));
 
     expect((await peerCertificate(tlsPort, 'a.test')).subject.CN).toBe('a.test');
     expect((await peerCertificate(tlsPort, 'shop.b.test')).subject.CN).toBe('*.b.test');
     expect((await peerCertificate(tlsPort, 'other.test')).subject.CN).toBe('a.test');
+    expect((await peerCertificate(tlsPort, undefined)).subject.CN).toBe('a.test');
 
     const answer = await httpsGet(tlsPort, 'shop.b.test', '/items');
     expect(answer.status).toBe(200);
