@@ -219,4 +219,66 @@ describe('the router TLS listener', () => {
     expect(secure.status).toBe(200);
     expect(secure.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
   });
+
+  it('passes WebSockets and server-sent events over TLS (HTTP/1.1)', async () => {
+    const { router, backend, tlsPort } = await tlsRouter();
+    await router.publish(withTls(table(1, [route({ backends: [backend.asRouteBackend()] })]), [pem(certA, ['a.test'])]));
+
+    const socket = connectTls({ host: '127.0.0.1', port: tlsPort, servername: 'a.test', ca: ca.pem, ALPNProtocols: ['http/1.1'] });
+    let received = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('error', () => {});
+    socket.write('GET /chat HTTP/1.1\r\nHost: a.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    await waitFor(() => received.includes('a:'), 5_000, 'the 101 answer');
+    expect(received).toMatch(/^HTTP\/1\.1 101 /);
+    socket.write('ping');
+    await waitFor(() => received.endsWith('a:ping'), 5_000, 'the echo');
+    expect(backend.seen.at(-1)?.headers['x-forwarded-proto']).toBe('https');
+    socket.destroy();
+
+    const events = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, path: '/sse', servername: 'a.test', headers: { host: 'a.test' }, ca: ca.pem, agent: false }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+          // The first event arrives while the stream is open; the rest once the backend ends it.
+          if (text.includes('hello from a')) backend.releaseHeld();
+        });
+        res.on('end', () => resolve(text));
+      });
+      req.once('error', reject);
+      req.end();
+    });
+    expect(events).toBe('data: hello from a\n\ndata: bye\n\n');
+  });
+
+  it('counts HTTP/2 requests in the route metrics, and lets a stream under way finish when the router drains', async () => {
+    const { router, backend, tlsPort } = await tlsRouter();
+    await router.publish(withTls(table(1, [route({ id: 'dev/app/0', backends: [backend.asRouteBackend()] })]), [pem(certA, ['a.test'])]));
+    const session = connectHttp2(`https://a.test:${tlsPort}`, { ca: ca.pem, servername: 'a.test', host: '127.0.0.1', port: tlsPort } as never);
+    session.on('error', () => {});
+    let goaway = false;
+    session.on('goaway', () => (goaway = true));
+    const held = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const stream = session.request({ ':path': '/slow', 'x-hold': '1' });
+      let status = 0;
+      let body = '';
+      stream.on('response', (headers) => (status = Number(headers[':status'])));
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => (body += chunk));
+      stream.on('end', () => resolve({ status, body }));
+      stream.on('error', reject);
+    });
+    await waitFor(() => backend.heldCount() === 1, 5_000, 'the request held by the backend');
+    const closing = router.close();
+    await waitFor(() => goaway, 5_000, 'GOAWAY');
+    backend.releaseHeld();
+    const answer = await held;
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ backend: 'a', url: '/slow' });
+    await closing;
+    expect(router.metrics()).toMatch(/skiff_router_requests_total\{[^}]*route="dev\/app\/0"[^}]*release="v1"[^}]*\} 1\n/);
+  });
 });
