@@ -117,8 +117,7 @@ function endWith(socket: Socket, status: number, code: ErrorCode, message: strin
 
 export function createDataServer(plane: DataPlane, options: DataServerOptions = {}): DataServer {
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
-  // Over TLS the fast path would see decrypted bytes only after node:tls; node:http serves them.
-  const useFastPath = options.fastPath !== false && options.tls === undefined;
+  const useFastPath = options.fastPath !== false;
   const maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
   const server = createServer(
     {

@@ -205,11 +205,15 @@ describe('the router TLS listener', () => {
   it('answers ACME challenges and redirects to HTTPS on the plain listener, and sends HSTS over TLS', async () => {
     const { router, client, backend, tlsPort } = await tlsRouter();
     const secured = route({ host: 'a.test', redirectHttps: true, hsts: { maxAgeSeconds: 31536000, includeSubDomains: true }, backends: [backend.asRouteBackend()] });
-    await router.publish(withTls(table(1, [secured]), [pem(certA, ['a.test'])], { tok_en1: 'tok_en1.thumbprint' }));
+    const plain = route({ id: 'dev/plain/0', host: 'b.test', backends: [backend.asRouteBackend()] });
+    await router.publish(withTls(table(1, [secured, plain]), [pem(certA, ['a.test'])], { tok_en1: 'tok_en1.thumbprint' }));
 
-    const challenge = await client.send('/.well-known/acme-challenge/tok_en1', { headers: { host: 'a.test' } });
-    expect(challenge.status).toBe(200);
-    expect(challenge.text).toBe('tok_en1.thumbprint');
+    // Before any route: a redirecting one, and a plain one (served on the raw-socket fast path otherwise).
+    for (const host of ['a.test', 'b.test']) {
+      const challenge = await client.send('/.well-known/acme-challenge/tok_en1', { headers: { host } });
+      expect(challenge.status).toBe(200);
+      expect(challenge.text).toBe('tok_en1.thumbprint');
+    }
     const redirect = await client.send('/shop?x=1', { headers: { host: 'a.test' } });
     expect(redirect.status).toBe(308);
     expect(redirect.headers.location).toBe(`https://a.test:${tlsPort}/shop?x=1`);
