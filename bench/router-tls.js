@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, killPid, spawnCaptured, waitFor, waitForExit } from './lib/processes.js';
-import { cpuTimes, hasCommand, processTree, runWrk } from './lib/router-tools.js';
+import { cpuTimes, hasCommand, nginxConfig, processTree, runWrk } from './lib/router-tools.js';
 import { formatTable, ratio, summarize } from './lib/stats.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,32 +49,7 @@ async function startNginx(backends, certificate) {
   const prefix = path.join(tmp, 'nginx');
   mkdirSync(path.join(prefix, 'logs'), { recursive: true });
   const conf = path.join(tmp, 'nginx.conf');
-  writeFileSync(conf, `worker_processes 2;
-daemon off;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-  upstream backend {
-${backends.map((b) => `    server 127.0.0.1:${b.port};`).join('\n')}
-    keepalive 64;
-  }
-  server {
-    listen 127.0.0.1:${port} ssl http2;
-    ssl_certificate ${certificate.cert};
-    ssl_certificate_key ${certificate.key};
-    ssl_protocols TLSv1.2 TLSv1.3;
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }
-}
-`);
+  writeFileSync(conf, nginxConfig({ prefix, port, backends, tls: certificate }));
   const proc = spawnCaptured(existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx', ['-p', prefix, '-c', conf], {});
   owned.push(proc.child.pid);
   await waitFor(async () => answersHttps(port), { timeoutMs: 10_000, what: `nginx (${proc.output()})` });
