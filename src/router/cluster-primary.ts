@@ -234,7 +234,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
       admin = await startAdminServer(options.adminSocket, {
         currentTable: () => table,
         publish,
-        health: () => ({ pid: process.pid, version: table.version, port, tlsPorts, workers: { wanted: options.workers, listening: [...listening].map((worker) => worker.process.pid ?? 0) } }),
+        health: () => ({ pid: process.pid, version: table.version, port, ...(tlsPorts.length > 0 ? { tlsPorts } : {}), workers: { wanted: options.workers, listening: [...listening].map((worker) => worker.process.pid ?? 0) } }),
         metrics,
         drain: (request) => drain({ t: 'drain-backends', seq: 0, backends: request.backends, timeoutMs: request.timeoutMs }),
         parallel: async () => buildParallelReport(await parallel()),

@@ -108,7 +108,7 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
       admin = await startAdminServer(options.adminSocket, {
         currentTable: () => plane.table,
         publish,
-        health: () => ({ pid: process.pid, version: plane.table.version, port, tlsPorts }),
+        health: () => ({ pid: process.pid, version: plane.table.version, port, ...(tlsPorts.length > 0 ? { tlsPorts } : {}) }),
         metrics: async () => metrics(),
         drain: (request) => plane.drainBackends(request.backends, request.timeoutMs),
         parallel: async () => buildParallelReport(mergeParallelSnapshots([plane.parallel.snapshot()])),
