@@ -117,7 +117,6 @@ function endWith(socket: Socket, status: number, code: ErrorCode, message: strin
 
 export function createDataServer(plane: DataPlane, options: DataServerOptions = {}): DataServer {
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
-  const useFastPath = options.fastPath !== false;
   const maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
   const server = createServer(
     {
@@ -136,10 +135,10 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
   // node:http's default ends the connection at the client's FIN, losing them.
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const fast =
-    !useFastPath
+    options.fastPath === false
       ? undefined
       : installFastPath(server, plane, { headersTimeoutMs: headersTimeout, keepAliveTimeoutMs: server.keepAliveTimeout, maxHeaderBytes });
-  if (fast === undefined && useFastPath) {
+  if (fast === undefined && options.fastPath !== false) {
     plane.logger.warn({}, "node:http's connection handler was not found: serving every request through node:http (no fast path)");
   }
   // node:http counts a connection that has sent nothing yet as busy (its head deadline runs), so
