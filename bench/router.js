@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, killPid, waitFor, waitForExit, spawnCaptured } from './lib/processes.js';
-import { cpuTimes, hasCommand, processTree, rssMiB, runWrk } from './lib/router-tools.js';
+import { cpuTimes, hasCommand, nginxConfig, processTree, rssMiB, runWrk } from './lib/router-tools.js';
 import { formatTable, ratio, summarize } from './lib/stats.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,32 +60,7 @@ async function startNginx(backends) {
   const conf = path.join(tmp, 'nginx.conf');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(path.join(prefix, 'logs'), { recursive: true });
-  writeFileSync(
-    conf,
-    `worker_processes 2;
-daemon off;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-  upstream backend {
-${backends.map((b) => `    server 127.0.0.1:${b.port};`).join('\n')}
-    keepalive 64;
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }
-}
-`,
-  );
+  writeFileSync(conf, nginxConfig({ prefix, port, backends }));
   const nginx = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
   const proc = spawnCaptured(nginx, ['-p', prefix, '-c', conf], {});
   owned.push(proc.child.pid);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const benchmarks = ['recovery.js', 'kill-under-load.js', 'router.js', 'containers.js', 'metrics-history.js', 'rolling-deploy.js', 'canary-fail-fast.js', 'crashing-service.js', 'control-plane.js', 'cold-start.js', 'autoscale.js'];
+const benchmarks = ['recovery.js', 'kill-under-load.js', 'router.js', 'router-tls.js', 'containers.js', 'metrics-history.js', 'rolling-deploy.js', 'canary-fail-fast.js', 'crashing-service.js', 'control-plane.js', 'cold-start.js', 'autoscale.js'];
 const limitMs = 10 * 60_000;
 
 function run(file) {

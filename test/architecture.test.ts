@@ -17,7 +17,9 @@ const allowed: Record<string, readonly string[]> = {
   rollout: ['core', 'spec'],
   reconcile: ['core', 'spec', 'store', 'rollout'],
   drivers: ['core', 'spec', 'artifacts'],
-  router: ['core'],
+  router: ['core', 'edge'],
+  // The router's public listeners: TLS (files, ACME), HTTP/2.
+  edge: ['core'],
   providers: ['core', 'spec', 'store', 'rollout', 'reconcile', 'drivers', 'router', 'monitoring'],
   monitoring: ['core', 'spec', 'store'],
   pipeline: ['core', 'spec'],
@@ -29,8 +31,8 @@ const allowed: Record<string, readonly string[]> = {
   cli: ['core', 'config', 'spec', 'api', 'client', 'main', 'flags'],
   ui: ['core', 'spec', 'api', 'client'],
   // The control plane implements the API's ports over the environments its providers run.
-  'control-plane': ['core', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'monitoring', 'pipeline', 'api', 'flags', 'sources'],
-  main: ['core', 'config', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'pipeline', 'api', 'client', 'control-plane', 'flags', 'sources'],
+  'control-plane': ['core', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'monitoring', 'pipeline', 'api', 'flags', 'sources', 'edge'],
+  main: ['core', 'config', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'pipeline', 'api', 'client', 'control-plane', 'flags', 'sources', 'edge'],
 };
 
 function sourceFiles(dir: string): string[] {

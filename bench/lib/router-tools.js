@@ -24,10 +24,11 @@ export function parseWrk(output) {
   return { rps, requests, p50, p99, non2xx, socketErrors };
 }
 
-/** Runs wrk for `seconds` (bounded: killed 10 s after its own end). */
-export function runWrk({ url, connections, threads, seconds }) {
+/** Runs wrk for `seconds` (bounded: killed 10 s after its own end); `headers`: extra `Name: value` lines. */
+export function runWrk({ url, connections, threads, seconds, headers = [] }) {
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '2s', url], {
+    const extra = headers.flatMap((header) => ['-H', header]);
+    const child = spawn('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '2s', ...extra, url], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -88,4 +89,37 @@ export function cpuSeconds(pids) {
 export function rssMiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+/**
+ * nginx's configuration for the router benchmarks: 2 workers in front of `backends` with upstream
+ * keepalive; `tls`: `{ cert, key }` files for an HTTPS and HTTP/2 listener instead of plain HTTP.
+ */
+export function nginxConfig({ prefix, port, backends, tls }) {
+  const listen = tls === undefined
+    ? `    listen 127.0.0.1:${port};`
+    : `    listen 127.0.0.1:${port} ssl http2;\n    ssl_certificate ${tls.cert};\n    ssl_certificate_key ${tls.key};\n    ssl_protocols TLSv1.2 TLSv1.3;`;
+  return `worker_processes 2;
+daemon off;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  upstream backend {
+${backends.map((b) => `    server 127.0.0.1:${b.port};`).join('\n')}
+    keepalive 64;
+  }
+  server {
+${listen}
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`;
 }

@@ -36,6 +36,8 @@ import { specRoutes } from './routes/specs.js';
 import { statusRoutes } from './routes/status.js';
 import { systemRoutes } from './routes/system.js';
 import { volumeRoutes } from './routes/volumes.js';
+import { certificateRoutes } from './routes/certificates.js';
+import type { CertificatePort } from './certificate-port.js';
 import { jobRoutes } from './routes/jobs.js';
 import type { JobPort } from './job-port.js';
 import type { SourcesPort } from './sources-port.js';
@@ -66,6 +68,8 @@ export interface AppDeps {
   /** Scheduled jobs and their runs; without it those routes are not served. */
   readonly jobs?: JobPort;
   readonly previews?: PreviewsPort;
+  /** The routers' certificates; without it that route is not served. */
+  readonly certificates?: CertificatePort;
   /** Feature flags and OFREP; without it those routes are not served. */
   readonly flags?: FlagsPort;
   /** Environments following git repositories and the push webhook; without it those routes are not served. */
@@ -114,6 +118,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.jobs) app.register(jobRoutes(deps.jobs));
   if (deps.sources) app.register(sourceRoutes(deps.sources));
   if (deps.previews) app.register(previewRoutes(deps.previews));
+  if (deps.certificates) app.register(certificateRoutes(deps.certificates));
   if (deps.flags) {
     app.register(flagRoutes(deps.flags));
     app.register(ofrepRoutes(deps.flags));

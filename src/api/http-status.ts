@@ -76,6 +76,8 @@ const exact: Partial<Record<ErrorCode, number>> = {
   SKIFF_SOURCE_APPLY_FAILED: 409,
   SKIFF_WEBHOOK_SIGNATURE_INVALID: 401,
   SKIFF_WEBHOOK_RATE_LIMITED: 429,
+  // A route's certificate files are the applied spec's mistake.
+  SKIFF_TLS_CERTIFICATE_INVALID: 422,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

@@ -35,6 +35,7 @@ import { registerRestore } from './commands/restore.js';
 import { registerScale } from './commands/scale.js';
 import { registerSchema } from './commands/schema.js';
 import { registerVolume } from './commands/volume.js';
+import { registerCerts } from './commands/certs.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerFlag } from './commands/flag.js';
 import { registerPreview } from './commands/preview.js';
@@ -149,6 +150,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   registerAudit(program, ctx, run);
   registerExport(program, ctx, run);
   registerVolume(program, ctx, run);
+  registerCerts(program, ctx, run);
   registerJobs(program, ctx, run);
   registerFlag(program, ctx, run);
   registerSync(program, ctx, run);
@@ -175,12 +177,24 @@ function registerUp(program: Command, run: RunCommand): void {
     .option('--data <dir>', 'data directory (default: SKIFF_DATA or .skiff)')
     .option('--api-port <port>', 'port of the API and dashboard', wholeNumber(0, 65_535))
     .option('--router-port <port>', 'port of the router', wholeNumber(0, 65_535))
+    .option('--router-listen <address...>', "the environment's router addresses, IP:PORT (443 is HTTPS) or IP:PORT/tls, in place of its spec's router.listen")
+    .option('--api-listen <address>', 'IP:PORT of the API and dashboard (default 127.0.0.1 and --api-port); plain HTTP, so a warning when not loopback')
     .option('--warm-pool <count>', 'function runtimes kept started once a function runs here (default: SKIFF_FUNCTION_WARM_POOL or 2)', wholeNumber(0, 64))
     .option('--force-conflicts', 'on Kubernetes, take over fields another field manager owns (server-side apply force) instead of reporting the conflict')
-    .action((dir: string | undefined, options: { env?: string; data?: string; apiPort?: number; routerPort?: number; warmPool?: number; forceConflicts?: boolean }) =>
+    .action((dir: string | undefined, options: { env?: string; data?: string; apiPort?: number; routerPort?: number; routerListen?: string[]; apiListen?: string; warmPool?: number; forceConflicts?: boolean }) =>
       run(async () => {
         const { runUp } = await import('../main/up.js');
-        return runUp({ dir, env: options.env, dataDir: options.data, apiPort: options.apiPort, routerPort: options.routerPort, warmPool: options.warmPool, forceConflicts: options.forceConflicts });
+        return runUp({
+          dir,
+          env: options.env,
+          dataDir: options.data,
+          apiPort: options.apiPort,
+          routerPort: options.routerPort,
+          routerListen: options.routerListen,
+          apiListen: options.apiListen,
+          warmPool: options.warmPool,
+          forceConflicts: options.forceConflicts,
+        });
       }),
     );
 }

@@ -29,6 +29,7 @@ import type { EffectiveFlag, FlagChange, FlagChangeResult, FlagRevision } from '
 import type { ParallelView, RolloutAction, RolloutView } from '../api/rollout-port.js';
 import type { CommandRunOutputLine, CommandRunView } from '../api/run-port.js';
 import type { VolumeBackup, VolumeInfo } from '../api/volume-port.js';
+import type { CertificateView } from '../api/certificate-port.js';
 import type { JobRunView, JobSummary } from '../api/job-port.js';
 import type { DiffView, SyncStatusView } from '../api/sources-port.js';
 import type { CreatePreview, PreviewView } from '../api/preview-port.js';
@@ -167,6 +168,8 @@ export interface ApiClient {
   series(query: SeriesQuery): Promise<readonly SeriesPoint[]>;
   /** The Prometheus text of `GET /metrics`. */
   metricsText(): Promise<string>;
+  /** The certificates the routers serve, per environment. */
+  certificates(environment?: string): Promise<readonly CertificateView[]>;
   /** The volumes of the services with their backups, per environment. */
   volumes(environment?: string): Promise<readonly VolumeInfo[]>;
   /** A tar snapshot of a volume, kept on the server. */
@@ -384,6 +387,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       return (await send('GET', '/metrics')).text();
     },
     volumes: (environment) => json('GET', '/api/v1/volumes', { query: { environment } }),
+    certificates: (environment) => json('GET', '/api/v1/certificates', { query: { environment } }),
     backupVolume: ({ environment, service, volume }) =>
       json('POST', `${servicePath(environment, service)}/volumes/${encodeURIComponent(volume)}/backups`, long),
     restoreVolume: ({ environment, service, volume, backup }) =>

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { SkiffError } from '../core/errors.js';
+import { parseHostPort, parseListenAddress, type ListenAddress } from '../core/listen-address.js';
 
 export interface ServerConfig {
   readonly specPath: string;
@@ -11,6 +12,8 @@ export interface ServerConfig {
   readonly apiPort: number;
   readonly routerHost: string;
   readonly routerPort: number;
+  /** --router-listen: the main environment's router addresses, in place of its spec's `router.listen`. */
+  readonly routerListen: readonly ListenAddress[] | undefined;
   readonly logLevel: string;
   /** SKIFF_SECRET_KEY: the key that encrypts secrets; a key file in the data directory when unset. */
   readonly secretKey: string | undefined;
@@ -57,6 +60,10 @@ export interface ServerFlags {
   readonly dataDir?: string | undefined;
   readonly apiPort?: number | undefined;
   readonly routerPort?: number | undefined;
+  /** `IP:PORT`, `IP:PORT/tls` (443 is TLS). */
+  readonly routerListen?: readonly string[] | undefined;
+  /** `IP:PORT` of the API and dashboard (plain HTTP). */
+  readonly apiListen?: string | undefined;
   readonly warmPool?: number | undefined;
   readonly forceConflicts?: boolean | undefined;
 }
@@ -71,14 +78,16 @@ export const defaultDataDir = '.skiff';
 export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ServerConfig {
   const target = path.resolve(cwd, flags.dir ?? '.');
   const specPath = /\.ya?ml$/.test(target) ? target : path.join(target, 'skiff.yaml');
+  const apiListen = flags.apiListen === undefined ? undefined : apiAddress(flags.apiListen);
   return Object.freeze({
     specPath,
     environment: flags.env ?? env.SKIFF_ENV ?? defaultEnvironment,
     dataDir: path.resolve(cwd, flags.dataDir ?? env.SKIFF_DATA ?? defaultDataDir),
-    apiHost: '127.0.0.1',
-    apiPort: flags.apiPort ?? port(env.SKIFF_API_PORT, 'SKIFF_API_PORT') ?? defaultApiPort,
+    apiHost: apiListen?.host ?? '127.0.0.1',
+    apiPort: apiListen?.port ?? flags.apiPort ?? port(env.SKIFF_API_PORT, 'SKIFF_API_PORT') ?? defaultApiPort,
     routerHost: '127.0.0.1',
     routerPort: flags.routerPort ?? port(env.SKIFF_ROUTER_PORT, 'SKIFF_ROUTER_PORT') ?? defaultRouterPort,
+    routerListen: flags.routerListen === undefined || flags.routerListen.length === 0 ? undefined : routerAddresses(flags.routerListen),
     logLevel: env.SKIFF_LOG_LEVEL ?? 'info',
     secretKey: env.SKIFF_SECRET_KEY,
     instanceBaseEnv: Object.freeze(pick(env, ['PATH', 'HOME', 'LANG'])),
@@ -100,6 +109,26 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
 export function wakeTraceFrom(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
   const file = env.SKIFF_WAKE_TRACE;
   return file === undefined || file === '' ? null : path.resolve(cwd, file);
+}
+
+function apiAddress(text: string): { host: string; port: number } {
+  const address = parseHostPort(text);
+  if (address === undefined) throw new SkiffError('SKIFF_BAD_REQUEST', `--api-listen ${text} is not IP:PORT`, { hint: 'e.g. 127.0.0.1:7070 or 0.0.0.0:7070', path: '--api-listen' });
+  return address;
+}
+
+function routerAddresses(texts: readonly string[]): ListenAddress[] {
+  const addresses = texts.map((text) => {
+    const address = parseListenAddress(text);
+    if (address === undefined) {
+      throw new SkiffError('SKIFF_BAD_REQUEST', `--router-listen ${text} is not IP:PORT or IP:PORT/tls`, { hint: 'e.g. 0.0.0.0:80 and 0.0.0.0:443 (443 is HTTPS)', path: '--router-listen' });
+    }
+    return address;
+  });
+  if (addresses.filter((address) => !address.tls).length > 1) {
+    throw new SkiffError('SKIFF_BAD_REQUEST', '--router-listen names more than one plain HTTP address', { hint: 'one plain address; the others HTTPS (port 443 or IP:PORT/tls)', path: '--router-listen' });
+  }
+  return addresses;
 }
 
 function policy(env: NodeJS.ProcessEnv, kind: 'EVENTS' | 'AUDIT'): RetentionPolicyConfig {

@@ -8,7 +8,8 @@ import type { ShutdownOptions } from '../reconcile/provider.js';
 import type { RolloutIntent } from '../reconcile/rollout-controller.js';
 import type { ProviderFactories } from '../providers/registry.js';
 import type { DesiredEnvironment } from '../spec/desired.js';
-import type { ProviderKind, Spec } from '../spec/schema.js';
+import type { EnvironmentSpec, ProviderKind, Spec } from '../spec/schema.js';
+import type { ListenAddress } from '../core/listen-address.js';
 import type { Revision } from '../store/state-store.js';
 import { isSkiffError } from '../core/errors.js';
 import { UnavailableEnvironments, type EnvironmentUnavailable } from './unavailable-environments.js';
@@ -19,6 +20,8 @@ export interface EnvironmentRegistryOptions {
   readonly routerPort: number;
   /** The address the routers listen on, for the URLs of environments not started yet. */
   readonly routerHost: string;
+  /** `skiff up --router-listen`: the main environment's router addresses, in place of its spec's `router.listen`. */
+  readonly mainRouterListen?: readonly ListenAddress[];
   readonly providers: ProviderFactories;
   readonly controller: Omit<EnvironmentControllerDeps, 'environment' | 'routerPort' | 'createProvider'>;
 }
@@ -97,7 +100,7 @@ export class EnvironmentRegistry {
     const prepared = this.prepared.get(environment);
     if (prepared?.kind === kind && prepared.routerPort === routerPort) return;
     const createProvider = this.options.providers[kind];
-    const settings = spec.environments[environment];
+    const settings = this.settingsOf(environment, spec);
     const controller = new EnvironmentController({
       ...this.options.controller,
       environment,
@@ -130,8 +133,21 @@ export class EnvironmentRegistry {
     return starting;
   }
 
-  /** The main environment's router takes the given port; the others theirs, or the next ones in file order. */
+  /** The environment's spec section, with the main environment's `--router-listen` in place of its `router`. */
+  private settingsOf(environment: string, spec: Spec): EnvironmentSpec | undefined {
+    const settings = spec.environments[environment];
+    const listen = this.options.mainRouterListen;
+    if (settings === undefined || environment !== this.options.mainEnvironment || listen === undefined) return settings;
+    return { ...settings, router: { listen: [...listen] } };
+  }
+
+  /**
+   * The plain port of the environment's `router.listen` when it has one; else the main
+   * environment's router takes the given port, the others theirs, or the next ones in file order.
+   */
   routerPortFor(environment: string, revision: Pick<Revision, 'spec'>): number {
+    const plain = this.settingsOf(environment, revision.spec)?.router?.listen.find((address) => !address.tls);
+    if (plain !== undefined) return plain.port;
     if (environment === this.options.mainEnvironment) return this.options.routerPort;
     const declared = revision.spec.environments[environment]?.routerPort;
     if (declared !== undefined) return declared;

@@ -2,6 +2,8 @@
  * The control plane: the ControlPlane port the API serves, over the store, the spec and the
  * environments its providers run.
  */
+import type { CertificateFiles } from '../edge/certificate-files.js';
+import { certificateRefs } from './certificate-refs.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -69,6 +71,8 @@ export interface SkiffControlPlaneDeps {
   readonly stop: StopRequest;
   /** This machine's warm pool of function runtimes (the function driver's), for status. */
   readonly functionPool?: () => WarmPoolStatus;
+  /** The routes' certificate files: read and checked at each apply (a bad pair refuses it). */
+  readonly certificateFiles?: Pick<CertificateFiles, 'replace' | 'list'>;
 }
 
 export class SkiffControlPlane implements ControlPlane {
@@ -184,6 +188,8 @@ export class SkiffControlPlane implements ControlPlane {
   ): Promise<{ revision: Revision; changed: boolean; newReleases: number; spec: Spec }> {
     const latest = this.state.latest();
     const spec = keepPreviews(requested, latest);
+    // Before anything is recorded: a certificate that cannot be served refuses the whole apply.
+    await this.deps.certificateFiles?.replace(certificateRefs(spec, baseDir));
     const planned = this.plannedReleases(spec, baseDir);
     const pointers = keptPointers(spec, latest?.releases ?? {});
     const same = unchanged ?? (planned.length === 0 && latest?.hash === stateHash(spec, baseDir, pointers));

@@ -108,6 +108,7 @@ export const errorCatalog = {
   SKIFF_PREVIEW_EXISTS: 'an environment with that name exists already',
   SKIFF_PREVIEW_NOT_FOUND: 'there is no preview environment with that name',
   SKIFF_PREVIEW_INVALID: 'the preview cannot be made as asked',
+  SKIFF_TLS_CERTIFICATE_INVALID: 'the certificate or its key cannot be used (unreadable, not PEM, not a pair, or expired)',
   SKIFF_INTERNAL: 'internal error',
 } as const;
 

@@ -57,6 +57,37 @@ export interface RouteEntry {
   readonly releaseMatches?: readonly ReleaseMatch[];
   /** Parallel run: a share of requests is also sent to a candidate release and the answers compared. */
   readonly mirror?: RouteMirror;
+  /** A request that came over plain HTTP is answered 308 to the same URL over HTTPS. */
+  readonly redirectHttps?: boolean;
+  /** Answers over HTTPS carry Strict-Transport-Security. */
+  readonly hsts?: RouteHsts;
+}
+
+export interface RouteHsts {
+  readonly maxAgeSeconds: number;
+  readonly includeSubDomains: boolean;
+}
+
+/** Where a certificate came from: a route's `tls` files, or issued by ACME. */
+export type CertificateSource = 'file' | 'acme';
+
+/** One certificate chain and its key, PEM, served on the TLS listeners for `hosts` (exact or `*.example.com`). */
+export interface TlsCertificate {
+  readonly hosts: readonly string[];
+  /** The leaf first, then intermediates. */
+  readonly cert: string;
+  readonly key: string;
+  readonly source: CertificateSource;
+}
+
+/** The router's TLS material: certificates chosen by SNI (exact host first, then wildcard), ACME HTTP-01 answers. */
+export interface RouteTls {
+  readonly certificates: readonly TlsCertificate[];
+  /**
+   * Answered on the plain HTTP listeners at `GET /.well-known/acme-challenge/TOKEN`, by token:
+   * the key authorization, as text/plain.
+   */
+  readonly acmeChallenges?: Readonly<Record<string, string>>;
 }
 
 /** A header or cookie with an exact value (header names lowercase). */
@@ -151,6 +182,7 @@ export interface RouteTable {
   readonly generatedAt: string;
   readonly routes: readonly RouteEntry[];
   readonly tracing?: RouteTracing;
+  readonly tls?: RouteTls;
 }
 
 export const emptyRouteTable: RouteTable = { version: 0, generatedAt: new Date(0).toISOString(), routes: [] };

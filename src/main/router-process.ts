@@ -10,6 +10,8 @@
  * --fast-path off serves every request through node:http and undici (the raw-socket fast path
  * is on by default). --inherit-listeners is set by a worker that starts the successor of a dead
  * primary: the listening sockets are descriptors 3, 4, … in the order of the addresses.
+ * --tls-listen HOST:PORT (repeatable) adds a TLS listener: HTTPS with the routing table's
+ * certificates chosen by SNI, HTTP/2 by ALPN; it may be an unspecified address (a public edge).
  * In a Kubernetes cluster: --kube-namespace NS takes the table from the ConfigMap
  * `skiff-router-routes` and the releases' pods from EndpointSlices (in-cluster credentials, or
  * --kubeconfig PATH), published to the router through its admin socket; --admin-listen HOST:PORT
@@ -21,6 +23,7 @@ import { availableParallelism, homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { SkiffError } from '../core/errors.js';
+import { parseHostPort as parseIpPort } from '../core/listen-address.js';
 import type { RouteTable } from '../core/route-table.js';
 import { publishRouteTable } from '../router/admin-client.js';
 import { startAdminRelay } from '../router/admin-relay.js';
@@ -53,12 +56,16 @@ function parseExtraAddress(host: string, flag = '--also-listen'): string {
   return host;
 }
 
+/** IP:PORT; an IPv6 address comes in brackets: [fd00::1]:8081. */
+function parseListenAddress(name: string, text: string): { host: string; port: number } {
+  const address = parseIpPort(text);
+  if (address === undefined) throw new Error(`--${name} must be IP:PORT, got "${text}"`);
+  return address;
+}
+
 function parseHostPort(name: string, text: string): { host: string; port: number } {
-  const at = text.lastIndexOf(':');
-  if (at < 0) throw new Error(`--${name} must be HOST:PORT, got "${text}"`);
-  // An IPv6 address comes in brackets: [fd00::1]:8081.
-  const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
-  return { host: parseExtraAddress(host, `--${name}`), port: parsePort(text.slice(at + 1)) };
+  const address = parseListenAddress(name, text);
+  return { host: parseExtraAddress(address.host, `--${name}`), port: address.port };
 }
 
 /** The command a worker runs to start this primary's successor on the same listening sockets. */
@@ -108,6 +115,7 @@ async function main(): Promise<void> {
       'listen-host': { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '8080' },
       'also-listen': { type: 'string', multiple: true, default: [] },
+      'tls-listen': { type: 'string', multiple: true, default: [] },
       'inherit-listeners': { type: 'boolean', default: false },
       'admin-socket': { type: 'string' },
       'table-file': { type: 'string' },
@@ -130,6 +138,7 @@ async function main(): Promise<void> {
     listenHost: values['listen-host'],
     port: parsePort(values.port),
     alsoListen: values['also-listen'].map((host) => parseExtraAddress(host)),
+    tlsListen: values['tls-listen'].map((text) => parseListenAddress('tls-listen', text)),
     inheritListeners: values['inherit-listeners'],
     ...(values['admin-socket'] === undefined ? {} : { adminSocket: values['admin-socket'] }),
     ...(values['table-file'] === undefined ? {} : { tableFile: values['table-file'] }),

@@ -3,6 +3,11 @@
  * starts (or adopts) each environment's data plane and instances, applies the spec, serves the
  * API, and on Ctrl-C stops everything it runs.
  */
+import type { RouteTls, TlsCertificate } from '../core/route-table.js';
+import { CertificateFiles } from '../edge/certificate-files.js';
+import { certificateRefs } from '../control-plane/certificate-refs.js';
+import { CertificateOperations } from '../control-plane/certificate-operations.js';
+import { formatHostPort, isLoopback } from '../core/listen-address.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -127,6 +132,12 @@ async function serve(config: ServerConfig): Promise<number> {
   const deployments = createDeploymentStore<Deployment, ParallelRun>(database, systemClock);
   const commandRuns = createCommandRunStore<CommandRun>(database);
   const emit = (event: NewEvent): void => timeline.emit(event);
+  const certificateChanges = new Topic<void>();
+  const certificateFiles = new CertificateFiles({
+    onChange: () => certificateChanges.publish(),
+    logger: logger.child({ component: 'edge' }),
+    now: () => new Date(systemClock.now()),
+  });
   // The flag evaluation variables, then the service's own secrets, which may override them.
   const secretEnv = async (desired: DesiredService): Promise<Readonly<Record<string, string>>> => ({
     ...evaluationTokens.env(desired.environment),
@@ -136,6 +147,7 @@ async function serve(config: ServerConfig): Promise<number> {
     mainEnvironment: config.environment,
     routerPort: config.routerPort,
     routerHost: config.routerHost,
+    ...(config.routerListen === undefined ? {} : { mainRouterListen: config.routerListen }),
     providers: createProviderFactories({
       dataDir: config.dataDir,
       routerHost: config.routerHost,
@@ -162,7 +174,12 @@ async function serve(config: ServerConfig): Promise<number> {
       emit,
       rolloutAborted: (deployment) => abortedRollouts.publish(deployment),
       commandRuns,
+      tls: () => routerTls(certificateFiles.certificates()),
     },
+  });
+  // New or renewed certificates reach every router with a new table (the workers swap their contexts).
+  certificateChanges.subscribe(() => {
+    for (const environment of environments.all()) void environment.publish();
   });
   const jobRuns = createJobRunStore(database);
   const monitor = new Monitor({
@@ -192,6 +209,7 @@ async function serve(config: ServerConfig): Promise<number> {
     functionPool: () => drivers.function.warmPool?.() ?? { size: 0, warm: 0, memoryBytes: 0 },
     timeline,
     stop: stopRequest,
+    certificateFiles,
   });
   const rollouts = new RolloutOperations({
     store,
@@ -251,6 +269,7 @@ async function serve(config: ServerConfig): Promise<number> {
     volumes,
     jobs: new JobOperations({ scheduler, store: jobRuns }),
     previews,
+    certificates: new CertificateOperations({ state: controlPlane.state, tls: () => routerTls(certificateFiles.certificates()), now: () => systemClock.now() }),
     flags,
     sources: gitSources.port,
     monitoring: { ...monitoring, metricsText },
@@ -268,7 +287,12 @@ async function serve(config: ServerConfig): Promise<number> {
     const validation = controlPlane.validate(specSource);
     if (!validation.valid) throw invalidSpec(specSource.file, validation.errors);
     // Adopt what an earlier run left: routers and instances keep running through a restart.
-    if (latest) await controlPlane.state.follow(latest);
+    if (latest) {
+      await certificateFiles.replace(certificateRefs(latest.spec, latest.baseDir)).catch((error: unknown) => {
+        logger.error({ err: error }, "the last revision's certificate files cannot be used: HTTPS for their hosts fails until they are fixed and the spec applied again");
+      });
+      await controlPlane.state.follow(latest);
+    }
     await controlPlane.applyFileIfChanged(specSource, { author: os.userInfo().username, message: 'skiff up' });
     await listen(app, config);
     containerApi = await listenApiForContainers(app, { config, drivers, logger });
@@ -295,7 +319,12 @@ async function serve(config: ServerConfig): Promise<number> {
   }
 
   print(`Skiff ${skiffVersion}: environment ${config.environment}, data in ${config.dataDir}`);
-  print(`  dashboard & API  http://${config.apiHost}:${config.apiPort}`);
+  print(`  dashboard & API  http://${formatHostPort({ host: config.apiHost, port: config.apiPort })}`);
+  if (!isLoopback(config.apiHost)) {
+    const warning = `the API listens on ${config.apiHost} without TLS: tokens and secrets cross the network in clear text; put it behind a TLS proxy or keep it on 127.0.0.1`;
+    printError(`WARNING: ${warning}`);
+    logger.warn({ apiHost: config.apiHost }, warning);
+  }
   print(`  admin token      ${localToken.file} (${localToken.name}${localToken.created ? ', new' : ''}; the CLI reads it)`);
   const width = Math.max(...environments.all().map((environment) => environment.environment.length));
   for (const environment of environments.all()) {
@@ -330,6 +359,7 @@ async function serve(config: ServerConfig): Promise<number> {
     await logs.stop();
     await environments.stopAll();
     await closeDrivers(drivers);
+    certificateFiles.close();
   })();
   // A second signal (an impatient user, or a wrapper forwarding the terminal's) never orphans:
   // it makes the stop faster, and the process still exits only once everything is gone.
@@ -346,6 +376,11 @@ async function serve(config: ServerConfig): Promise<number> {
   signals.dispose();
   print('Stopped.');
   return 0;
+}
+
+/** The routers' TLS section: the route files' certificates (none: no section). */
+function routerTls(certificates: readonly TlsCertificate[]): RouteTls | undefined {
+  return certificates.length === 0 ? undefined : { certificates };
 }
 
 /** What the drivers hold besides instances (the function driver's warm pool) ends with this process. */

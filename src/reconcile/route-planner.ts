@@ -91,6 +91,8 @@ export function planRouteTable(
           balance: service.balance,
           backends,
           ...resilience(route),
+          ...(route.redirectHttps === true ? { redirectHttps: true } : {}),
+          ...(route.hsts ? { hsts: { maxAgeSeconds: Math.floor(route.hsts.maxAge / 1000), includeSubDomains: route.hsts.includeSubDomains } } : {}),
           ...(service.autoscale?.min === 0 ? { wake: true } : {}),
           ...(split?.weights ? { weights: split.weights } : {}),
           ...(split?.releaseMatches && split.releaseMatches.length > 0 ? { releaseMatches: split.releaseMatches } : {}),

@@ -11,6 +11,8 @@ export interface RouterHealth {
   readonly version: number;
   /** The data-plane port actually bound (useful when started with port 0). */
   readonly port: number;
+  /** The TLS listeners' ports. */
+  readonly tlsPorts?: readonly number[];
   /** A clustered router's workers: how many it runs, and how many of them accept connections now. */
   readonly workers?: RouterWorkers;
 }
@@ -96,6 +98,7 @@ export async function routerHealth(socketPath: string, timeoutMs = 1_000): Promi
       pid: parsed.pid,
       version: parsed.version,
       port: typeof parsed.port === 'number' ? parsed.port : 0,
+      ...(Array.isArray(parsed.tlsPorts) ? { tlsPorts: parsed.tlsPorts } : {}),
       ...(typeof workers?.wanted === 'number' && Array.isArray(workers.listening) ? { workers: { wanted: workers.wanted, listening: workers.listening } } : {}),
     };
   } catch {

@@ -21,7 +21,7 @@ export interface AdminHandlers {
   /** Accepts the table or throws a SkiffError (SKIFF_ROUTE_TABLE_STALE when older). */
   publish(table: RouteTable): Promise<void>;
   /** `workers`: a clustered router's wanted and listening workers (fewer listen while a replacement starts). */
-  health(): { readonly pid: number; readonly version: number; readonly port: number; readonly workers?: RouterWorkers };
+  health(): { readonly pid: number; readonly version: number; readonly port: number; readonly tlsPorts?: readonly number[]; readonly workers?: RouterWorkers };
   /** Prometheus text of the data plane (summed over workers). */
   metrics(): Promise<string>;
   /** Waits (in every worker) until nothing is in flight to the backends, or the timeout. */

@@ -38,6 +38,7 @@ export interface PrimaryOptions extends ListenAddresses {
 
 export interface PrimaryHandle {
   readonly port: number;
+  readonly tlsPorts: readonly number[];
   close(): Promise<void>;
 }
 
@@ -70,6 +71,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
   let targets: readonly ListenTarget[] = listenTargets(options);
   let stopping = false;
   let port = options.port;
+  let tlsPorts: readonly number[] = (options.tlsListen ?? []).map((address) => address.port);
   let seq = 0;
   const waiting = new Map<number, (message: WorkerMessage) => void>();
   const wakes = new WakeQueue();
@@ -88,7 +90,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
       worker.send(message);
     });
 
-  const fork = (): Promise<number> =>
+  const fork = (): Promise<{ port: number; tlsPorts: readonly number[] }> =>
     new Promise((resolve, reject) => {
       const worker = cluster.fork();
       live.add(worker);
@@ -117,7 +119,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
             listening.add(worker);
             if (port !== 0) logger.info({ worker: worker.process.pid, listening: listening.size, workers: options.workers }, 'router worker listening');
             nameHeir();
-            resolve(message.port);
+            resolve({ port: message.port, tlsPorts: message.tlsPorts });
             return;
           case 'start-failed':
             reject(new SkiffError('SKIFF_ROUTER_START_FAILED', `cannot listen on ${describeAddresses(options)}: ${message.message}`));
@@ -140,7 +142,10 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
         started.delete(worker);
         listening.delete(worker);
         // node:cluster closed the listening sockets with the last worker that shared them: bind anew.
-        if (listening.size === 0 && port !== 0) targets = listenTargets({ ...options, port, inheritListeners: false });
+        if (listening.size === 0 && port !== 0) {
+          const tlsListen = (options.tlsListen ?? []).map((address, index) => ({ ...address, port: tlsPorts[index] ?? address.port }));
+          targets = listenTargets({ ...options, port, tlsListen, inheritListeners: false });
+        }
         if (heir === worker) {
           heir = undefined;
           nameHeir();
@@ -169,7 +174,8 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
 
   try {
     const ports = await Promise.all(Array.from({ length: options.workers }, () => fork()));
-    port = ports[0] as number;
+    port = (ports[0] as { port: number }).port;
+    tlsPorts = (ports[0] as { tlsPorts: readonly number[] }).tlsPorts;
   } catch (err) {
     killAll();
     throw err;
@@ -231,7 +237,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
       admin = await startAdminServer(options.adminSocket, {
         currentTable: () => table,
         publish,
-        health: () => ({ pid: process.pid, version: table.version, port, workers: { wanted: options.workers, listening: [...listening].map((worker) => worker.process.pid ?? 0) } }),
+        health: () => ({ pid: process.pid, version: table.version, port, ...(tlsPorts.length > 0 ? { tlsPorts } : {}), workers: { wanted: options.workers, listening: [...listening].map((worker) => worker.process.pid ?? 0) } }),
         metrics,
         drain: (request) => drain({ t: 'drain-backends', seq: 0, backends: request.backends, timeoutMs: request.timeoutMs }),
         parallel: async () => buildParallelReport(await parallel()),
@@ -247,7 +253,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
       throw err;
     }
   }
-  logger.info({ host: options.listenHost, alsoListen: options.alsoListen, inherited: options.inheritListeners, port, adminSocket: options.adminSocket, workers: options.workers }, 'router listening');
+  logger.info({ host: options.listenHost, alsoListen: options.alsoListen, tlsPorts, inherited: options.inheritListeners, port, adminSocket: options.adminSocket, workers: options.workers }, 'router listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -272,5 +278,5 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
     })();
     return closing;
   };
-  return { port, close };
+  return { port, tlsPorts, close };
 }

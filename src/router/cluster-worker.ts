@@ -54,7 +54,7 @@ export function runRouterWorker(logger: RouterLogger, onExit: (code: number) => 
         listenAll(plane, { headersTimeoutMs: message.headersTimeoutMs, fastPath: message.fastPath !== false }, message.listen).then(
           (listeners) => {
             data = listeners;
-            send({ t: 'listening', port: listeners.port });
+            send({ t: 'listening', port: listeners.port, tlsPorts: listeners.tlsPorts });
           },
           (err: Error) => {
             send({ t: 'start-failed', message: err.message });

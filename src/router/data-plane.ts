@@ -6,11 +6,15 @@
  * asked for an instance (`onWake`), and the wait is measured.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { constants as http2Constants, type Http2ServerResponse } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import { emptyRouteTable, type RouteTable } from '../core/route-table.js';
-import { limitBody } from './body-limit.js';
+import { CertificateContexts } from '../edge/certificate-contexts.js';
+import { acmeChallengePrefix, acmeChallengeToken, hstsValue, httpsLocation } from '../edge/plain-answers.js';
+import { checkedHttp2Body, incompleteHttp2Body, limitBody } from './body-limit.js';
 import type { DrainAddress, DrainResult } from './drain.js';
 import { sendRouterError } from './error-response.js';
-import { RequestIds, rewriteRequestHeaders, useAuthority } from './forward-headers.js';
+import { http2Malformation, RequestIds, rewriteRequestHeaders, useAuthority } from './forward-headers.js';
 import { RouterMetrics } from './metrics.js';
 import { ProxyExchange, type ExchangeContext, type ProxyBackend, type ProxyRoute, type RouterLogger } from './proxy-exchange.js';
 import { resolveTarget } from './request-target.js';
@@ -49,6 +53,10 @@ export class DataPlane implements ExchangeContext {
   readonly metrics: RouterMetrics;
   draining = false;
   readonly parallel: ParallelRuns;
+  /** The TLS listeners' certificates, from the table. */
+  readonly certificates = new CertificateContexts();
+  /** Where plain requests of a `redirectHttps` route are sent: the first TLS listener's port. */
+  httpsPort = 443;
   private compiled: CompiledTable<ProxyBackend, RouteState<ProxyBackend>>;
   /** Release choice per route id, kept so weighted round robin and mirror shares carry over. */
   private traffic = new Map<string, RouteTraffic<ProxyBackend>>();
@@ -91,6 +99,8 @@ export class DataPlane implements ExchangeContext {
 
   /** Uses `table` for the next request; the caller has checked its version. */
   apply(table: RouteTable): void {
+    // First: the only step that can fail (a key that does not fit), before anything changed.
+    if (table.tls !== this.compiled.table.tls) this.certificates.update(table.tls?.certificates ?? []);
     this.applyTracing(table);
     this.compiled = this.compile(table);
     if (this.held.length > 0) this.releaseHeld();
@@ -178,7 +188,10 @@ export class DataPlane implements ExchangeContext {
     const startMs = performance.now();
     const exchange = new ProxyExchange(this, req, res, startMs);
     const tracer = this.tracer;
-    rewriteRequestHeaders(req.rawHeaders, req.socket.remoteAddress, this.ids, exchange, tracer !== null);
+    const secure = (req.socket as TLSSocket).encrypted === true;
+    if (!secure && exchange.target.startsWith(acmeChallengePrefix) && this.answerChallenge(exchange, res)) return;
+    if (exchange.http2 && this.refuseMalformedHttp2(exchange, req, res)) return;
+    rewriteRequestHeaders(req.rawHeaders, req.socket, this.ids, exchange, tracer !== null);
     const refusal = resolveTarget(exchange, exchange);
     if (refusal !== undefined) {
       exchange.answeredByRouter();
@@ -188,12 +201,21 @@ export class DataPlane implements ExchangeContext {
       return;
     }
     if (exchange.authority !== undefined) useAuthority(exchange.headers, exchange.authority);
+    // An HTTP/2 body without content-length is of unknown length, as a chunked one.
+    if (exchange.http2 && exchange.contentLength < 0 && !(res as unknown as Http2ServerResponse).stream.endAfterHeaders) exchange.chunked = true;
     const route = matchRoute(this.compiled, exchange.host, exchange.url);
     if (route === undefined) {
       exchange.answeredByRouter();
       this.metrics.unmatched++;
       const where = `${exchange.host ?? ''}${exchange.url.split('?', 1)[0]}`;
       sendRouterError(res, 404, 'SKIFF_NO_ROUTE', `no route matches ${where}`, this.draining);
+      return;
+    }
+    if (secure) {
+      if (route.entry.hsts !== undefined) exchange.hsts = hstsValue(route.entry.hsts);
+    } else if (route.entry.redirectHttps === true && exchange.host !== undefined) {
+      exchange.answeredByRouter();
+      this.redirectToHttps(route, res, httpsLocation(exchange.host, exchange.url, this.httpsPort), startMs);
       return;
     }
     const state = route.state;
@@ -237,7 +259,8 @@ export class DataPlane implements ExchangeContext {
       exchange.replayable = retryMethod;
       bufferBody(req, exchange, this);
     } else {
-      exchange.body = exchange.chunked && policy.maxBodyBytes > 0 ? limitBody(req, policy.maxBodyBytes) : req;
+      if (exchange.http2) exchange.body = checkedHttp2Body(req, exchange.contentLength, policy.maxBodyBytes);
+      else exchange.body = exchange.chunked && policy.maxBodyBytes > 0 ? limitBody(req, policy.maxBodyBytes) : req;
       this.startOrHold(exchange);
     }
   }
@@ -278,6 +301,37 @@ export class DataPlane implements ExchangeContext {
     if (wait === 0) return true;
     this.refuse(route, res, startMs, 429, 'SKIFF_RATE_LIMITED', `rate limit of route ${route.id} reached`, false, wait);
     return false;
+  }
+
+  /** A malformed HTTP/2 request ends its stream with PROTOCOL_ERROR (RFC 9113 §8.1.1), as the parser's refusals. */
+  private refuseMalformedHttp2(exchange: ProxyExchange, req: IncomingMessage, res: ServerResponse): boolean {
+    const malformation = http2Malformation(req.rawHeaders);
+    if (malformation === undefined) return false;
+    exchange.answeredByRouter();
+    this.metrics.reject('malformed');
+    (res as unknown as Http2ServerResponse).stream.close(http2Constants.NGHTTP2_PROTOCOL_ERROR);
+    return true;
+  }
+
+  /** An ACME HTTP-01 challenge the table has an answer for; false: the request goes on as any other. */
+  private answerChallenge(exchange: ProxyExchange, res: ServerResponse): boolean {
+    const challenges = this.table.tls?.acmeChallenges;
+    const token = challenges === undefined ? undefined : acmeChallengeToken(exchange.target);
+    const answer = token === undefined ? undefined : challenges?.[token];
+    if (answer === undefined || (exchange.method !== 'GET' && exchange.method !== 'HEAD')) return false;
+    exchange.answeredByRouter();
+    res.writeHead(200, ['content-type', 'text/plain', 'content-length', String(Buffer.byteLength(answer)), 'cache-control', 'no-store']);
+    res.end(exchange.method === 'HEAD' ? undefined : answer);
+    return true;
+  }
+
+  private redirectToHttps(route: ProxyRoute, res: ServerResponse, location: string, startMs: number): void {
+    const series = route.state.series;
+    series.requests++;
+    series.respond(308);
+    series.observe(performance.now() - startMs);
+    res.writeHead(308, ['location', location, 'content-length', '0', ...(this.draining ? ['connection', 'close'] : [])]);
+    res.end();
   }
 
   /** An answer of the router's own before the request was admitted, counted on the route. */
@@ -413,6 +467,8 @@ function bufferBody(req: IncomingMessage, exchange: ProxyExchange, plane: DataPl
     size += chunk.length;
   });
   req.on('end', () => {
+    // A reset HTTP/2 stream ends its body too; its exchange ends with the stream's close.
+    if (exchange.http2 && incompleteHttp2Body(req, size, exchange.contentLength)) return;
     exchange.body = Buffer.concat(chunks, size);
     plane.startOrHold(exchange);
   });

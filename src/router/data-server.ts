@@ -7,14 +7,16 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { ErrorCode } from '../core/errors.js';
+import type { CertificateContexts } from '../edge/certificate-contexts.js';
+import { createSecureListener } from '../edge/secure-listener.js';
 import type { DataPlane } from './data-plane.js';
 import { installFastPath, type FastPathStats } from './fast-path/fast-path.js';
 import { refusalAnswer } from './fast-path/raw-answers.js';
 import { afterAnswers, exchangeReadingBody } from './proxy-exchange.js';
 import { drainUpgrades, UpgradeProxy } from './upgrade-proxy.js';
 
-/** An address to bind, or a listening socket inherited as a file descriptor (a successor primary's). */
-export type ListenTarget = { readonly host: string; readonly port: number } | { readonly fd: number };
+/** An address to bind, or a listening socket inherited as a file descriptor (a successor primary's); `tls`: HTTPS and HTTP/2. */
+export type ListenTarget = ({ readonly host: string; readonly port: number } | { readonly fd: number }) & { readonly tls?: boolean };
 
 export interface DataServerOptions {
   /** Time a client has to send the whole request head (slow clients, slowloris). Default 10 s. */
@@ -23,10 +25,15 @@ export interface DataServerOptions {
   readonly maxHeaderBytes?: number;
   /** Serve plain requests on the raw-socket fast path. Default true. */
   readonly fastPath?: boolean;
+  /** Listen with TLS, these certificates chosen by SNI; HTTP/2 offered by ALPN. */
+  readonly tls?: CertificateContexts;
 }
 
 export interface DataServer {
+  /** The HTTP/1.1 server. */
   readonly server: Server;
+  /** The server that listens: `server` itself, or the TLS server in front of it. */
+  readonly acceptor: NetServer;
   /** The fast path's counters; undefined when it is off. */
   readonly fastPath: FastPathStats | undefined;
   /** Resolves with the port it listens on. */
@@ -39,6 +46,8 @@ export interface DataServer {
    * up to `timeoutMs`.
    */
   drain(timeoutMs: number): Promise<void>;
+  /** Closes at once (a start that failed). */
+  abort(): void;
 }
 
 /**
@@ -89,7 +98,7 @@ function classify(code: string | undefined): { status: number; text: string; rea
   }
 }
 
-function listen(server: Server, options: { port: number; host: string } | { fd: number }): Promise<number> {
+function listen(server: NetServer, options: { port: number; host: string } | { fd: number }): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options, () => {
@@ -135,6 +144,17 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
   // node:http counts a connection that has sent nothing yet as busy (its head deadline runs), so
   // closeIdleConnections() leaves it open; without the fast path, which closes its own, they are tracked here.
   const silent = fast === undefined ? trackConnections(server) : undefined;
+  const secure =
+    options.tls === undefined
+      ? undefined
+      : createSecureListener({
+          contexts: options.tls,
+          http1: server,
+          handle: plane.handle,
+          handshakeTimeoutMs: headersTimeout,
+          onHandshakeError: () => plane.metrics.reject('tls_handshake'),
+        });
+  const acceptor: NetServer = secure?.acceptor ?? server;
   const upgrades = new UpgradeProxy(plane);
   server.on('upgrade', upgrades.handle);
   /** Connections whose parser failed and that have been answered (or closed) for it. */
@@ -170,12 +190,19 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
 
   return {
     server,
+    acceptor,
     fastPath: fast?.stats,
-    listen: (port, host) => listen(server, { port, host }),
-    listenFd: (fd) => listen(server, { fd }),
+    listen: (port, host) => listen(acceptor, { port, host }),
+    listenFd: (fd) => listen(acceptor, { fd }),
+    abort: () => {
+      acceptor.close();
+      server.closeAllConnections();
+      secure?.destroySessions();
+    },
     drain: async (timeoutMs) => {
       const closed = new Promise<void>((resolve) => {
         let sweep: NodeJS.Timeout | undefined;
+        secure?.closeSessions();
         const closeIdle = (): void => {
           server.closeIdleConnections();
           fast?.closeIdle();
@@ -189,11 +216,12 @@ export function createDataServer(plane: DataPlane, options: DataServerOptions = 
         }, Math.min(timeoutMs, firstRequestGraceMs));
         const deadline = setTimeout(() => {
           server.closeAllConnections();
+          secure?.destroySessions();
           fast?.destroyAll();
         }, timeoutMs);
         // net's close only stops accepting; node:http's would also close idle connections at once.
         // The server's count of open connections includes the fast path's: this waits for both.
-        netServerClose.call(server, () => {
+        netServerClose.call(acceptor, () => {
           clearTimeout(grace);
           clearInterval(sweep);
           clearTimeout(deadline);

@@ -2,6 +2,11 @@
 import type { ServerResponse } from 'node:http';
 import type { ErrorCode } from '../core/errors.js';
 
+/** node:http2's compatibility response (it has the stream it answers on). */
+export function isHttp2(res: ServerResponse): boolean {
+  return (res as ServerResponse & { stream?: unknown }).stream !== undefined;
+}
+
 export function sendRouterError(
   res: ServerResponse,
   status: number,
@@ -26,7 +31,8 @@ export function sendRouterError(
   // Only "no ready instance" and limits are worth retrying soon: a rollout or restart will bring one back.
   if (retryAfterSeconds !== undefined) headers.push('retry-after', String(retryAfterSeconds));
   else if (code === 'SKIFF_NO_READY_INSTANCE') headers.push('retry-after', '1');
-  if (closeConnection) headers.push('connection', 'close');
+  // HTTP/2 has no Connection header (a draining router sends GOAWAY instead).
+  if (closeConnection && !isHttp2(res)) headers.push('connection', 'close');
   res.writeHead(status, headers);
   res.end(body);
 }

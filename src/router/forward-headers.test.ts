@@ -3,7 +3,7 @@ import { RequestIds, rewriteRequestHeaders, rewriteResponseHeaders, type Request
 
 function rewrite(raw: string[], address = '10.0.0.9'): RequestHead & { map: Map<string, string> } {
   const head: RequestHead = { headers: [], hostHeader: undefined, hostHeaders: 0, contentLength: -1, chunked: false, transferEncoding: undefined, requestId: '', traceparent: undefined, tracestate: undefined };
-  rewriteRequestHeaders(raw, address, new RequestIds(), head);
+  rewriteRequestHeaders(raw, { remoteAddress: address }, new RequestIds(), head);
   const map = new Map<string, string>();
   for (let i = 0; i < head.headers.length; i += 2) map.set(head.headers[i]!.toLowerCase(), head.headers[i + 1]!);
   return { ...head, map };

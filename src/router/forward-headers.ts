@@ -73,9 +73,20 @@ export class RequestIds {
   }
 }
 
+/** The client's connection as far as the headers tell of it (a TLS socket is `encrypted`). */
+export interface ClientSide {
+  readonly remoteAddress?: string | undefined;
+  readonly encrypted?: boolean;
+}
+
+/**
+ * HTTP/2 requests (node:http2's compatibility API) carry their pseudo-headers in the raw list:
+ * `:authority` stands for Host (a Host header naming the same authority is then not a second
+ * one), the others are dropped.
+ */
 export function rewriteRequestHeaders(
   raw: readonly string[],
-  clientAddress: string | undefined,
+  client: ClientSide,
   ids: RequestIds,
   head: RequestHead,
   takeTraceHeaders = false,
@@ -92,19 +103,28 @@ export function rewriteRequestHeaders(
   head.traceparent = undefined;
   head.tracestate = undefined;
   let traceparents = 0;
+  let authority: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
     const lower = name.toLowerCase();
     const action = requestActions.get(lower);
     if (action === undefined) {
-      if (!isProxyHeader(lower)) out.push(name, value);
+      // 58 is ':'.
+      if (name.charCodeAt(0) === 58) {
+        if (name === ':authority' && authority === undefined) {
+          authority = value;
+          if (++head.hostHeaders === 1) head.hostHeader = value;
+          out.push('host', value);
+        }
+      } else if (!isProxyHeader(lower)) out.push(name, value);
       continue;
     }
     switch (action) {
       case RequestAction.Drop:
         break;
       case RequestAction.Host:
+        if (authority !== undefined && value === authority) break;
         if (++head.hostHeaders === 1) head.hostHeader = value;
         out.push(name, value);
         break;
@@ -137,9 +157,9 @@ export function rewriteRequestHeaders(
   }
   if (traceparents > 1) head.traceparent = undefined;
   if (connection !== undefined) dropConnectionTokens(out, connection);
-  const address = clientAddress ?? 'unknown';
+  const address = client.remoteAddress ?? 'unknown';
   out.push('x-forwarded-for', forwardedFor === undefined ? address : `${forwardedFor}, ${address}`);
-  out.push('x-forwarded-proto', 'http');
+  out.push('x-forwarded-proto', client.encrypted === true ? 'https' : 'http');
   if (head.hostHeader !== undefined) out.push('x-forwarded-host', head.hostHeader);
   head.requestId = requestId ?? ids.next();
   out.push('x-request-id', head.requestId);
@@ -219,4 +239,26 @@ export function rewriteResponseHeaders(
   out.push('x-skiff-instance', instanceId);
   if (closeConnection) out.push('connection', 'close');
   return out;
+}
+
+/** Headers RFC 9113 §8.2.2 forbids in an HTTP/2 request (`te` is allowed as `trailers` only). */
+const http2Forbidden = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+/**
+ * Why an HTTP/2 request is malformed (a connection-specific header, conflicting Content-Length
+ * values), or undefined. Relayed over HTTP/1.1 such a request could be read upstream as two.
+ */
+export function http2Malformation(raw: readonly string[]): string | undefined {
+  let contentLength: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    if (http2Forbidden.has(lower)) return `the connection-specific header ${lower}`;
+    if (lower === 'te' && value.trim().toLowerCase() !== 'trailers') return 'a te header other than trailers';
+    if (lower === 'content-length') {
+      if (contentLength !== undefined && contentLength !== value) return 'conflicting content-length values';
+      contentLength = value;
+    }
+  }
+  return undefined;
 }

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../core/errors.js';
 import { pickBackend, type BalancedRoute } from './balancer.js';
-import { sendRouterError } from './error-response.js';
+import { isHttp2, sendRouterError } from './error-response.js';
 import { rewriteResponseHeaders, type RequestHead } from './forward-headers.js';
 import type { MetricSeries } from './metrics.js';
 import type { AnswerCapture } from './parallel/capture.js';
@@ -207,8 +207,16 @@ export class ProxyExchange implements RequestHead, TargetHead, ResolvedTarget, D
     this.url = this.target;
     this.startMs = startMs;
     (res as ResponseWithExchange)[exchangeKey] = this;
-    attachToSocket(req.socket, this);
+    this.http2 = isHttp2(res);
+    // An HTTP/2 stream closes on its own; its session's socket carries many exchanges at once.
+    if (this.http2) res.once('close', () => this.clientClosed());
+    else attachToSocket(req.socket, this);
   }
+
+  /** The client speaks HTTP/2: no Connection header in answers, its stream (not socket) tells of a close. */
+  readonly http2: boolean;
+  /** Strict-Transport-Security for the answer (the route asks for it and the request came over TLS). */
+  hsts: string | undefined = undefined;
 
   /** The previous exchange on the same client connection still to be told about its close. */
   nextOnSocket: ProxyExchange | null = null;
@@ -365,7 +373,9 @@ export class ProxyExchange implements RequestHead, TargetHead, ResolvedTarget, D
     if (statusCode >= 500) this.upstreamFailed(route, backend);
     else backend.upstream.succeeded();
     // Throws on header values Node refuses to send; undici then aborts and onError answers 502.
-    this.res.writeHead(statusCode, rewriteResponseHeaders(rawHeaders, backend.id, this.context.draining, this));
+    const headers = rewriteResponseHeaders(rawHeaders, backend.id, this.context.draining && !this.http2, this);
+    if (this.hsts !== undefined) headers.push('strict-transport-security', this.hsts);
+    this.res.writeHead(statusCode, headers);
     this.responded = true;
     this.status = statusCode;
     backend.series.respond(statusCode);

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { SkiffError, type ErrorDetail } from '../core/errors.js';
 import type { RouteTable } from '../core/route-table.js';
+import { tlsSchema } from '../edge/tls-table-schema.js';
 
 const backendSchema = z.object({
   id: z.string().min(1).describe('instance id, sent back in x-skiff-instance'),
@@ -92,6 +93,12 @@ const routeSchema = z.object({
   retryMethods: z.array(z.string().min(1)),
   balance: z.enum(['least-request', 'round-robin']),
   backends: z.array(backendSchema),
+  redirectHttps: z.boolean().optional().describe('answer plain HTTP requests 308 to the same URL over HTTPS'),
+  hsts: z
+    .object({ maxAgeSeconds: z.number().int().nonnegative(), includeSubDomains: z.boolean() })
+    .strict()
+    .optional()
+    .describe('Strict-Transport-Security on answers over HTTPS'),
 });
 
 export const routeTableSchema = z.object({
@@ -105,6 +112,7 @@ export const routeTableSchema = z.object({
     })
     .optional()
     .describe("where the router exports its spans (OTLP/HTTP); absent: trace headers pass through untouched"),
+  tls: tlsSchema.optional().describe('certificates for the TLS listeners (chosen by SNI) and ACME HTTP-01 answers'),
 });
 
 /** Validates untrusted JSON as a routing table; throws SKIFF_BAD_REQUEST with one detail per issue. */

@@ -32,6 +32,8 @@ export interface RouterOptions extends ListenAddresses {
 
 export interface RouterHandle {
   readonly port: number;
+  /** The TLS listeners' ports, in the order of `tlsListen`. */
+  readonly tlsPorts: readonly number[];
   table(): RouteTable;
   /** The admin socket's PUT /table: rejects an older version with SKIFF_ROUTE_TABLE_STALE; equal is accepted. */
   publish(table: RouteTable): Promise<void>;
@@ -99,14 +101,14 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     });
   }
 
-  const { port } = data;
+  const { port, tlsPorts } = data;
   let admin: Server | undefined;
   if (options.adminSocket !== undefined) {
     try {
       admin = await startAdminServer(options.adminSocket, {
         currentTable: () => plane.table,
         publish,
-        health: () => ({ pid: process.pid, version: plane.table.version, port }),
+        health: () => ({ pid: process.pid, version: plane.table.version, port, ...(tlsPorts.length > 0 ? { tlsPorts } : {}) }),
         metrics: async () => metrics(),
         drain: (request) => plane.drainBackends(request.backends, request.timeoutMs),
         parallel: async () => buildParallelReport(mergeParallelSnapshots([plane.parallel.snapshot()])),
@@ -119,7 +121,7 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
       throw err;
     }
   }
-  logger.info({ host: options.listenHost, alsoListen: options.alsoListen, port, adminSocket: options.adminSocket }, 'router listening');
+  logger.info({ host: options.listenHost, alsoListen: options.alsoListen, port, tlsListen: options.tlsListen, tlsPorts, adminSocket: options.adminSocket }, 'router listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -137,5 +139,5 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     return closing;
   };
 
-  return { port, table: () => plane.table, publish, close, metrics };
+  return { port, tlsPorts, table: () => plane.table, publish, close, metrics };
 }

@@ -6,7 +6,7 @@
  * until the successor answers on the admin socket, then drains and exits.
  */
 import { spawn } from 'node:child_process';
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 import { routerHealth } from './admin-client.js';
 
 export interface SuccessorCommand {

@@ -58,7 +58,7 @@ export class UpgradeProxy {
       return;
     }
     const request = new Head(req.method ?? 'GET', req.url ?? '/');
-    rewriteRequestHeaders(req.rawHeaders, client.remoteAddress, this.ids, request);
+    rewriteRequestHeaders(req.rawHeaders, client, this.ids, request);
     if (resolveTarget(request, request) !== undefined) {
       refuse(client, 400, 'Bad Request');
       return;

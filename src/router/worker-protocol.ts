@@ -32,7 +32,7 @@ export type PrimaryMessage =
 export type WorkerMessage =
   /** Sent once the worker listens for messages: cluster's 'online' comes before the module has run. */
   | { readonly t: 'ready' }
-  | { readonly t: 'listening'; readonly port: number }
+  | { readonly t: 'listening'; readonly port: number; readonly tlsPorts: readonly number[] }
   | { readonly t: 'start-failed'; readonly message: string }
   | { readonly t: 'applied'; readonly seq: number }
   | { readonly t: 'metrics'; readonly seq: number; readonly snapshot: MetricsSnapshot }

@@ -51,6 +51,21 @@ export const routeSchema = z
       .optional()
       .describe('holding requests while no instance is ready (restarts, recreate deploys)'),
     maxBodySize: byteSizeSchema.optional().describe('largest request body (default 64Mi), answered 413 beyond'),
+    tls: z
+      .strictObject({
+        cert: z.string().min(1).describe('PEM certificate chain file (the leaf first), relative to this file'),
+        key: z.string().min(1).describe('PEM private key file, relative to this file'),
+      })
+      .optional()
+      .describe("a certificate from files for the router's TLS listeners, chosen by SNI among the hosts it names; reloaded when the files change"),
+    redirectHttps: z.boolean().optional().describe('answer plain HTTP requests 308 to the same URL over HTTPS'),
+    hsts: z
+      .strictObject({
+        maxAge: durationSchema.describe('how long browsers keep to HTTPS (e.g. 8760h, a year)'),
+        includeSubDomains: z.boolean().default(false).describe('also for every subdomain of the host'),
+      })
+      .optional()
+      .describe('Strict-Transport-Security on answers over HTTPS'),
   })
   .describe('a route: which requests reach the service (host and path prefix) and how the router protects it');
 

@@ -13,6 +13,7 @@ import { defaultParallel, parallelSchema } from './schema-parallel.js';
 import type { ParallelSpec } from './schema-parallel.js';
 import { releaseCommandSchema } from './schema-release.js';
 import { balanceSchema, routeSchema } from './schema-route.js';
+import { routerSchema } from './schema-router.js';
 import { checkFlagOverrides, flagKeySchema, flagOverrideSchema, flagSchema } from './schema-flags.js';
 import type { FlagOverride, FlagSpec, FlagState } from './schema-flags.js';
 import { checkFunctionFields, functionFields } from './schema-function.js';
@@ -241,6 +242,7 @@ export const environmentSchema = z.strictObject({
     .max(65535)
     .optional()
     .describe("this environment's router port (default: the --router-port of `skiff up` for its environment, the next ports for the others in file order)"),
+  router: routerSchema.optional(),
   services: z
     .record(nameSchema, serviceOverrideSchema)
     .default({})

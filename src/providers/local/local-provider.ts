@@ -70,10 +70,14 @@ export class LocalProvider implements Provider {
       logs: true,
       usage: true,
     };
+    const listen = context.spec?.router?.listen ?? [];
+    const tlsListen = listen.filter((address) => address.tls).map((address) => `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`);
     this.router = new RouterLauncher({
       dataDir: path.join(deps.dataDir, 'routers', environment),
-      host: deps.routerHost,
+      // The plain address of `router.listen` (its port is `context.routerPort`), else the server's.
+      host: listen.find((address) => !address.tls)?.host ?? deps.routerHost,
       port: context.routerPort,
+      ...(tlsListen.length === 0 ? {} : { tlsListen }),
       logger: deps.logger,
       onRestart: hooks.dataPlaneRestarted,
       // Containers reach the router on the addresses their drivers name (the docker bridge's gateway).

@@ -29,6 +29,8 @@ export interface RouterLaunchOptions {
    * gateway, so containers reach it (`routerListenAddresses(drivers)`). Never an unspecified address.
    */
   readonly alsoListen?: () => Promise<readonly string[]>;
+  /** TLS listeners (HTTPS, HTTP/2) as `IP:PORT`: the environment's `router.listen` entries with TLS. */
+  readonly tlsListen?: readonly string[];
   readonly logger: Logger;
   /** Called once each time the router's primary died: it was taken over by a successor, or started again. */
   readonly onRestart: (reason: string) => void;
@@ -42,6 +44,7 @@ interface RouterIdentity {
   readonly port: number;
   readonly host: string;
   readonly alsoListen?: readonly string[];
+  readonly tlsListen?: readonly string[];
 }
 
 const defaultRouterScript = fileURLToPath(new URL('../../main/router-process.js', import.meta.url));
@@ -64,7 +67,9 @@ export class RouterLauncher {
   constructor(private readonly options: RouterLaunchOptions) {}
 
   get url(): string {
-    return `http://${this.options.host}:${this.options.port}`;
+    // A router on every interface is reached on the loopback one from this machine.
+    const host = this.options.host === '0.0.0.0' ? '127.0.0.1' : this.options.host === '::' ? '[::1]' : this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    return `http://${host}:${this.options.port}`;
   }
 
   get pid(): number | null {
@@ -90,7 +95,8 @@ export class RouterLauncher {
         health.pid === previous.pid &&
         previous.port === this.options.port &&
         previous.host === this.options.host &&
-        sameAddresses(previous.alsoListen, this.alsoListen)
+        sameAddresses(previous.alsoListen, this.alsoListen) &&
+        sameAddresses(previous.tlsListen, this.options.tlsListen)
       ) {
         this.identity = previous;
         this.startWatching();
@@ -169,6 +175,7 @@ export class RouterLauncher {
         '--listen-host', this.options.host,
         '--port', String(this.options.port),
         ...this.alsoListen.flatMap((host) => ['--also-listen', host]),
+        ...(this.options.tlsListen ?? []).flatMap((address) => ['--tls-listen', address]),
         '--admin-socket', this.socketPath,
         '--table-file', path.join(this.options.dataDir, 'router-table.json'),
       ],
@@ -214,6 +221,7 @@ export class RouterLauncher {
       port: this.options.port,
       host: this.options.host,
       alsoListen: this.alsoListen,
+      ...(this.options.tlsListen === undefined ? {} : { tlsListen: this.options.tlsListen }),
     };
     fs.writeFileSync(this.identityFile, JSON.stringify(this.identity));
   }

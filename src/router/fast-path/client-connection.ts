@@ -42,6 +42,7 @@ const lastChunk = '0\r\n\r\n';
 export class ClientConnection implements ExchangeClient {
   readonly socket: Socket;
   readonly address: string;
+  readonly proto: 'http' | 'https';
   exchange: FastExchange | null = null;
   closeAfter = false;
   ended = false;
@@ -68,6 +69,7 @@ export class ClientConnection implements ExchangeClient {
     this.context = context;
     this.socket = socket;
     this.address = socket.remoteAddress ?? 'unknown';
+    this.proto = (socket as Socket & { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
     this.waitingSince = context.now;
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);

@@ -29,6 +29,8 @@ export interface ExchangeClient {
   readonly ended: boolean;
   /** `forwardedFor` for a client that sent no X-Forwarded-For: its own address. */
   readonly address: string;
+  /** `x-forwarded-proto`: https over TLS. */
+  readonly proto: 'http' | 'https';
   /** Writes the answer's head and first body bytes; false when the client's buffer is full. */
   writeHead(head: string, buf: Buffer, start: number, end: number, chunked: boolean): boolean;
   writeBody(buf: Buffer, start: number, end: number, chunked: boolean): boolean;
@@ -132,7 +134,7 @@ export class FastExchange implements UpstreamUser {
     const traceparent = trace === null ? request.traceparent : trace.traceparent;
     const tracestate = trace === null ? request.tracestate : trace.tracestate;
     this.headers =
-      `${request.kept}x-forwarded-for: ${forwardedFor}\r\nx-forwarded-proto: http\r\n` +
+      `${request.kept}x-forwarded-for: ${forwardedFor}\r\nx-forwarded-proto: ${client.proto}\r\n` +
       `x-forwarded-host: ${request.host}\r\nx-request-id: ${this.requestId}\r\n` +
       `${traceparent === undefined ? '' : `traceparent: ${traceparent}\r\n`}${tracestate === undefined ? '' : `tracestate: ${tracestate}\r\n`}\r\n`;
     if (this.policy.totalMs > 0) this.totalDeadline = startMs + this.policy.totalMs;

@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorCode } from '../../core/errors.js';
 import type { RouteEntry } from '../../core/route-table.js';
+import { acmeChallengePrefix } from '../../edge/plain-answers.js';
 import { pickBackend } from '../balancer.js';
 import { RequestIds } from '../forward-headers.js';
 import type { RouterMetrics } from '../metrics.js';
@@ -124,6 +125,8 @@ export class FastPath implements ConnectionContext, ConnectionLimits, FastExchan
     // An invalid Host is node:http's path to refuse, with the same answer as there.
     if (host === undefined) return undefined;
     request.url = removeDotSegments(request.url);
+    // ACME challenges are answered by the data plane, before any route.
+    if (request.url.startsWith(acmeChallengePrefix)) return undefined;
     const route = this.context.match(host, request.url);
     if (route === undefined || !this.isPlain(route)) return undefined;
     const state = route.state;
