@@ -145,12 +145,30 @@ export interface RouteTracing {
   readonly samplePercent: number;
 }
 
+/** A certificate the router serves for its hosts (picked by SNI), PEM-encoded. */
+export interface TlsCertificate {
+  /** Host names, lowercase; `*.example.com` covers one label. */
+  readonly hosts: readonly string[];
+  /** The certificate chain, leaf first. */
+  readonly cert: string;
+  readonly key: string;
+  readonly source: 'file' | 'acme';
+}
+
+/** What the router's public listeners need for TLS and for ACME's HTTP-01 validation. */
+export interface RouteTls {
+  readonly certificates: readonly TlsCertificate[];
+  /** ACME HTTP-01: token → key authorization, answered at `GET /.well-known/acme-challenge/TOKEN` on plain HTTP. */
+  readonly acmeChallenges: Readonly<Record<string, string>>;
+}
+
 export interface RouteTable {
   /** Increases with every publication; the router ignores an older table than the one it has. */
   readonly version: number;
   readonly generatedAt: string;
   readonly routes: readonly RouteEntry[];
   readonly tracing?: RouteTracing;
+  readonly tls?: RouteTls;
 }
 
 export const emptyRouteTable: RouteTable = { version: 0, generatedAt: new Date(0).toISOString(), routes: [] };

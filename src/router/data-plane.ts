@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { emptyRouteTable, type RouteTable } from '../core/route-table.js';
+import { challengeAnswer, compileChallenges, sendChallengeAnswer, type AcmeChallenges } from './acme-challenge.js';
 import { limitBody } from './body-limit.js';
 import type { DrainAddress, DrainResult } from './drain.js';
 import { sendRouterError } from './error-response.js';
@@ -65,6 +66,8 @@ export class DataPlane implements ExchangeContext {
   private readonly onWake: ((environment: string, service: string) => void) | undefined;
   private readonly sweeper: NodeJS.Timeout;
   private currentTracer: RouterTracer | null = null;
+  /** ACME HTTP-01 answers from the table. */
+  challenges: AcmeChallenges = null;
 
   constructor(options: DataPlaneOptions) {
     this.logger = options.logger;
@@ -91,6 +94,7 @@ export class DataPlane implements ExchangeContext {
   /** Uses `table` for the next request; the caller has checked its version. */
   apply(table: RouteTable): void {
     this.applyTracing(table);
+    this.challenges = compileChallenges(table);
     this.compiled = this.compile(table);
     if (this.held.length > 0) this.releaseHeld();
   }
@@ -187,6 +191,12 @@ export class DataPlane implements ExchangeContext {
       return;
     }
     if (exchange.authority !== undefined) useAuthority(exchange.headers, exchange.authority);
+    const keyAuthorization = challengeAnswer(this.challenges, req.method, exchange.url);
+    if (keyAuthorization !== undefined) {
+      exchange.answeredByRouter();
+      sendChallengeAnswer(res, keyAuthorization);
+      return;
+    }
     const route = matchRoute(this.compiled, exchange.host, exchange.url);
     if (route === undefined) {
       exchange.answeredByRouter();

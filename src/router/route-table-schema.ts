@@ -105,6 +105,22 @@ export const routeTableSchema = z.object({
     })
     .optional()
     .describe("where the router exports its spans (OTLP/HTTP); absent: trace headers pass through untouched"),
+  tls: z
+    .object({
+      certificates: z.array(
+        z.object({
+          hosts: z.array(z.string().min(1)).min(1),
+          cert: z.string().min(1).describe('PEM chain, leaf first'),
+          key: z.string().min(1).describe('PEM private key'),
+          source: z.enum(['file', 'acme']),
+        }),
+      ),
+      acmeChallenges: z
+        .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be an ACME token (base64url)'), z.string().min(1))
+        .describe('ACME HTTP-01 token → key authorization, answered on plain HTTP'),
+    })
+    .optional()
+    .describe('certificates picked by SNI, and the ACME challenges the router answers'),
 });
 
 /** Validates untrusted JSON as a routing table; throws SKIFF_BAD_REQUEST with one detail per issue. */

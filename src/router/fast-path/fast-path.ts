@@ -17,6 +17,7 @@ import type { ProxyRoute, RouterLogger } from '../proxy-exchange.js';
 import { hostKey, removeDotSegments } from '../request-target.js';
 import type { RouterTracer } from '../tracing/router-tracer.js';
 import type { Upstream } from '../upstreams.js';
+import { challengeAnswer, type AcmeChallenges } from '../acme-challenge.js';
 import { ClientConnection, type ConnectionContext, type ConnectionLimits } from './client-connection.js';
 import { FastExchange, type ExchangeClient, type FastExchangeContext } from './fast-exchange.js';
 import { incompleteHeadAnswer, requestTimeoutAnswer, routerErrorAnswer } from './raw-answers.js';
@@ -31,6 +32,8 @@ export interface FastPathContext {
   match(host: string | undefined, url: string): ProxyRoute | undefined;
   /** Null when the table has no tracing: trace headers then pass through. */
   readonly tracer: RouterTracer | null;
+  /** ACME challenges are answered on node:http's path. */
+  readonly challenges: AcmeChallenges;
 }
 
 export interface FastPathOptions {
@@ -124,6 +127,7 @@ export class FastPath implements ConnectionContext, ConnectionLimits, FastExchan
     // An invalid Host is node:http's path to refuse, with the same answer as there.
     if (host === undefined) return undefined;
     request.url = removeDotSegments(request.url);
+    if (challengeAnswer(this.context.challenges, request.method, request.url) !== undefined) return undefined;
     const route = this.context.match(host, request.url);
     if (route === undefined || !this.isPlain(route)) return undefined;
     const state = route.state;
