@@ -1,6 +1,7 @@
 /** Routes: how requests reach a service through the router, and their resilience settings. */
 import { z } from 'zod';
 import { byteSizeSchema, durationSchema } from './schema-values.js';
+import { routeTlsSchema } from './schema-tls.js';
 
 export const routeSchema = z
   .strictObject({
@@ -51,6 +52,7 @@ export const routeSchema = z
       .optional()
       .describe('holding requests while no instance is ready (restarts, recreate deploys)'),
     maxBodySize: byteSizeSchema.optional().describe('largest request body (default 64Mi), answered 413 beyond'),
+    tls: routeTlsSchema.optional(),
   })
   .describe('a route: which requests reach the service (host and path prefix) and how the router protects it');
 
