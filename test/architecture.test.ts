@@ -18,6 +18,8 @@ const allowed: Record<string, readonly string[]> = {
   reconcile: ['core', 'spec', 'store', 'rollout'],
   drivers: ['core', 'spec', 'artifacts'],
   router: ['core'],
+  // The router's public listeners (TLS, ACME): pure of services, like the router.
+  edge: ['core'],
   providers: ['core', 'spec', 'store', 'rollout', 'reconcile', 'drivers', 'router', 'monitoring'],
   monitoring: ['core', 'spec', 'store'],
   pipeline: ['core', 'spec'],
@@ -28,8 +30,8 @@ const allowed: Record<string, readonly string[]> = {
   cli: ['core', 'config', 'spec', 'api', 'client', 'main', 'flags'],
   ui: ['core', 'spec', 'api', 'client'],
   // The control plane implements the API's ports over the environments its providers run.
-  'control-plane': ['core', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'monitoring', 'pipeline', 'api', 'flags'],
-  main: ['core', 'config', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'pipeline', 'api', 'client', 'control-plane', 'flags'],
+  'control-plane': ['core', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'monitoring', 'pipeline', 'api', 'flags', 'edge'],
+  main: ['core', 'config', 'spec', 'store', 'artifacts', 'rollout', 'reconcile', 'drivers', 'providers', 'router', 'monitoring', 'pipeline', 'api', 'client', 'control-plane', 'flags', 'edge'],
 };
 
 function sourceFiles(dir: string): string[] {
