@@ -5,6 +5,7 @@
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../core/clock.js';
@@ -52,7 +53,8 @@ function counted(authority: CertificateAuthority, clock: MovableClock): Certific
 
 async function setUp(name: string, validitySeconds?: number) {
   const dir = join(scope.dir, name);
-  const router = scope.spawnRouter([], undefined);
+  await mkdir(dir, { recursive: true });
+  const router = scope.spawnRouter([], dir);
   const httpPort = await router.port();
   const pebble: Pebble = await startPebble({ dir, httpPort, ...(validitySeconds ? { validitySeconds } : {}) });
   scope.cleanups.push(() => pebble.stop());
@@ -128,5 +130,36 @@ describe.skipIf(!hasPebble && !process.env.CI)('ACME certificates against pebble
     expect(second.events).toEqual([]);
     // Kept encrypted: no PEM in the database files.
     for (const file of readdirSync(join(dir, 'data'))) expect(readFileSync(join(dir, 'data', file)).includes('BEGIN')).toBe(false);
+  });
+
+  it("shows a failed validation with the CA's error and retries it with a growing wait", async () => {
+    const { pebble, authority, clock, start, served } = await setUp('failing');
+    // The host's name points where no router listens (a DNS record not moved to this machine yet).
+    await pebble.pointHost('moved.test', '127.0.0.9');
+    const { certificates, events } = start();
+    certificates.follow([{ host: 'moved.test', email, directory: pebble.directory }]);
+    await waitFor(() => certificates.status()[0]?.state === 'failing', 60_000, 'the failed order');
+    const failed = certificates.status()[0]!;
+    expect(failed.lastError).toMatch(/127\.0\.0\.9.*(refused|connect)/i);
+    expect(failed.attempts).toBe(1);
+    const firstWait = Date.parse(failed.nextAttemptAt!) - clock.now();
+    expect(firstWait).toBeGreaterThan(0.9 * minute);
+    expect(firstWait).toBeLessThanOrEqual(minute);
+    expect(events).toEqual([expect.objectContaining({ kind: 'failed', host: 'moved.test', attempts: 1, error: failed.lastError })]);
+    expect(await served('moved.test')).toBeUndefined();
+
+    // Not before its time: looking again a moment later orders nothing.
+    certificates.reconsider();
+    await certificates.idle();
+    expect(authority.orders).toBe(1);
+
+    clock.offsetMs = Date.parse(failed.nextAttemptAt!) - Date.now();
+    certificates.reconsider();
+    await waitFor(() => certificates.status()[0]?.attempts === 2, 60_000, 'the second attempt');
+    const again = certificates.status()[0]!;
+    const secondWait = Date.parse(again.nextAttemptAt!) - clock.now();
+    expect(secondWait).toBeGreaterThan(1.9 * minute);
+    expect(secondWait).toBeLessThanOrEqual(2 * minute);
+    expect(again.lastError).toMatch(/moved\.test.*connection refused/);
   });
 });
