@@ -11,6 +11,7 @@ import type { DesiredEnvironment } from '../spec/desired.js';
 import type { ProviderKind, Spec } from '../spec/schema.js';
 import type { Revision } from '../store/state-store.js';
 import { isSkiffError } from '../core/errors.js';
+import type { AcmeEnvironments } from './acme-environments.js';
 import { UnavailableEnvironments, type EnvironmentUnavailable } from './unavailable-environments.js';
 
 export interface EnvironmentRegistryOptions {
@@ -20,7 +21,9 @@ export interface EnvironmentRegistryOptions {
   /** The address the routers listen on, for the URLs of environments not started yet. */
   readonly routerHost: string;
   readonly providers: ProviderFactories;
-  readonly controller: Omit<EnvironmentControllerDeps, 'environment' | 'routerPort' | 'createProvider'>;
+  readonly controller: Omit<EnvironmentControllerDeps, 'environment' | 'routerPort' | 'createProvider' | 'tls'>;
+  /** Certificates over ACME for the routes that ask for them. */
+  readonly acme?: AcmeEnvironments;
 }
 
 export class EnvironmentRegistry {
@@ -52,6 +55,7 @@ export class EnvironmentRegistry {
     const existing = this.controllers.get(environment);
     if (existing) {
       existing.setDesired(desired, intent);
+      this.options.acme?.follow(environment, desired);
       return;
     }
     // Nothing deployed there yet: no data plane or instances to run until something is.
@@ -69,6 +73,7 @@ export class EnvironmentRegistry {
     }
     this.unavailable.recovered(environment);
     controller.setDesired(desired, intent);
+    this.options.acme?.follow(environment, desired);
   }
 
   /** Why an environment that should run does not (its provider's start failed), or null. */
@@ -98,12 +103,15 @@ export class EnvironmentRegistry {
     if (prepared?.kind === kind && prepared.routerPort === routerPort) return;
     const createProvider = this.options.providers[kind];
     const settings = spec.environments[environment];
+    const acme = this.options.acme;
     const controller = new EnvironmentController({
       ...this.options.controller,
       environment,
       routerPort,
       createProvider: (context) => createProvider(settings ? { ...context, spec: settings } : context),
+      ...(acme ? { tls: () => acme.tls(environment) } : {}),
     });
+    acme?.attach(environment, () => controller.publish());
     this.prepared.set(environment, { kind, routerPort, controller });
   }
 
@@ -147,12 +155,14 @@ export class EnvironmentRegistry {
   /** Stops every environment: its instances, then its data plane. */
   async stopAll(options?: ShutdownOptions): Promise<void> {
     this.unavailable.close();
+    this.options.acme?.close();
     await Promise.all(this.all().map((controller) => controller.shutdown(options)));
   }
 
   /** Leaves every environment running for the next control plane to adopt. */
   async detachAll(): Promise<void> {
     this.unavailable.close();
+    this.options.acme?.close();
     await Promise.all(this.all().map((controller) => controller.detach()));
   }
 }

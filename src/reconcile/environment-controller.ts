@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { AutoscaleStatus } from '../core/autoscale-status.js';
 import type { Clock } from '../core/clock.js';
 import type { ObservedInstance } from '../core/instance.js';
-import type { RouteTable } from '../core/route-table.js';
+import type { RouteTable, RouteTls } from '../core/route-table.js';
 import type { DesiredEnvironment, DesiredService } from '../spec/desired.js';
 import type { CommandRunStore } from '../store/command-run-store.js';
 import type { DeploymentStore } from '../store/deployment-store.js';
@@ -50,6 +50,8 @@ export interface EnvironmentControllerDeps {
    * environment runs no commands, and a release with a release command never gets instances.
    */
   readonly commandRuns?: CommandRunStore<CommandRun>;
+  /** The routing table's TLS section (certificates, ACME challenges), made above the reconcilers. */
+  readonly tls?: () => RouteTls | undefined;
 }
 
 /** How often the data plane's table version is compared with the last one published. */
@@ -256,7 +258,9 @@ export class EnvironmentController {
 
   private routeTable(version: number): RouteTable {
     const desired = this.desiredEnvironment();
-    return planRouteTable(desired ? [desired] : [], this.readyInstances(), version, this.deps.clock.now(), this.traffic());
+    const table = planRouteTable(desired ? [desired] : [], this.readyInstances(), version, this.deps.clock.now(), this.traffic());
+    const tls = this.deps.tls?.();
+    return tls ? { ...table, tls } : table;
   }
 
   /** Ready instances, named by the release they count for in a rollout or a parallel run. */
