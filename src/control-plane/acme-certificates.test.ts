@@ -80,6 +80,7 @@ async function setUp(name: string, validitySeconds?: number) {
       },
       retry: { firstMs: minute, maxMs: 60 * minute },
     });
+    certificates.activate();
     scope.cleanups.push(async () => {
       certificates.close();
       await certificates.idle();

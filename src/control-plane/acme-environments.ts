@@ -75,8 +75,14 @@ export class AcmeEnvironments implements AcmeStatusPort {
     );
   }
 
+  /** Before the environment's router runs, this only loads the certificates kept: its first table has them. */
   follow(environment: string, desired: DesiredEnvironment): void {
     this.loops.get(environment)?.follow(acmeOrders(desired));
+  }
+
+  /** The environment's router runs: orders may start. */
+  activate(environment: string): void {
+    this.loops.get(environment)?.activate();
   }
 
   /** The routing table's TLS section of the environment. */

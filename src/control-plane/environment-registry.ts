@@ -73,7 +73,7 @@ export class EnvironmentRegistry {
     }
     this.unavailable.recovered(environment);
     controller.setDesired(desired, intent);
-    this.options.acme?.follow(environment, desired);
+    this.options.acme?.activate(environment);
   }
 
   /** Why an environment that should run does not (its provider's start failed), or null. */
@@ -122,6 +122,7 @@ export class EnvironmentRegistry {
         this.prepare(environment, revision.spec);
         const { controller } = this.prepared.get(environment) as { controller: EnvironmentController };
         this.prepared.delete(environment);
+        this.options.acme?.follow(environment, desired);
         try {
           await controller.start(desired);
         } catch (error) {

@@ -79,7 +79,14 @@ export interface Platform {
 }
 
 /** `dataDir`: an existing directory to use (it is emptied, not removed, at stop); a new temporary one when not given. */
-export async function startPlatform(options: { spec: string; files?: Record<string, string>; env?: string; dataDir?: string }): Promise<Platform> {
+export async function startPlatform(options: {
+  spec: string;
+  files?: Record<string, string>;
+  env?: string;
+  dataDir?: string;
+  /** Environment variables of `skiff up` besides this process's. */
+  processEnv?: Record<string, string>;
+}): Promise<Platform> {
   const specDir = tempDir('skiff-spec-');
   fs.writeFileSync(path.join(specDir, 'skiff.yaml'), options.spec);
   for (const [name, content] of Object.entries(options.files ?? {})) {
@@ -94,7 +101,7 @@ export async function startPlatform(options: { spec: string; files?: Record<stri
     const child = spawn(
       process.execPath,
       [skiffBin, 'up', specDir, '--data', dataDir, '--api-port', String(apiPort), '--router-port', String(routerPort), ...(options.env ? ['--env', options.env] : [])],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.processEnv } },
     );
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -32,6 +32,8 @@ export class AcmeCertificates {
   private readonly working = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
+  /** Orders wait until the router runs (`activate`): their challenges go through it. */
+  private active = false;
   private closed = false;
   private readonly board: ChallengeBoard = {
     put: (token, keyAuthorization) => {
@@ -46,8 +48,12 @@ export class AcmeCertificates {
 
   constructor(private readonly deps: AcmeCertificatesDeps) {}
 
-  /** Keeps certificates for exactly these hosts (the first order of a host counts). */
+  /**
+   * Keeps certificates for exactly these hosts (the first order of a host counts); the ones kept
+   * in the vault are served at once, so a restarted control plane's first table has them.
+   */
   follow(orders: readonly CertificateOrder[]): void {
+    const served = this.servedKey();
     const wanted = new Map<string, CertificateOrder>();
     for (const order of orders) if (!wanted.has(order.host)) wanted.set(order.host, order);
     for (const host of this.hosts.keys()) if (!wanted.has(host)) this.hosts.delete(host);
@@ -57,7 +63,18 @@ export class AcmeCertificates {
       const certificate = current?.certificate ?? this.deps.vault.load(host);
       this.hosts.set(host, { order, certificate, attempts: 0, lastError: null, retryAt: null });
     }
+    if (this.active && this.servedKey() !== served) void this.deps.publish();
     this.reconsider();
+  }
+
+  /** The router runs: orders may start. */
+  activate(): void {
+    this.active = true;
+    this.reconsider();
+  }
+
+  private servedKey(): string {
+    return [...this.hosts.values()].map((host) => `${host.order.host}@${usable(host.certificate, host.order)?.issuedAt ?? ''}`).join(' ');
   }
 
   /** The table's TLS section: the certificates obtained and the challenges being answered. */
@@ -78,7 +95,7 @@ export class AcmeCertificates {
 
   /** Orders what is due now and sets the timer for the next one; the clock may have moved. */
   reconsider(): void {
-    if (this.closed) return;
+    if (this.closed || !this.active) return;
     const now = this.deps.clock.now();
     let next = Infinity;
     for (const [name, host] of this.hosts) {

@@ -5,6 +5,7 @@
  * trusted only by the ACME client. Not part of the build.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
@@ -56,14 +57,21 @@ function stopChild(child: ChildProcess): Promise<void> {
   return exited;
 }
 
-export async function startPebble(options: PebbleOptions): Promise<Pebble> {
-  await mkdir(options.dir, { recursive: true });
-  const certFile = join(options.dir, 'pebble-cert.pem');
-  const keyFile = join(options.dir, 'pebble-key.pem');
+/** Makes pebble's HTTPS certificate and key in `dir` (once); the certificate's path, a CA file to trust. */
+export async function makePebbleCertificate(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const certFile = join(dir, 'pebble-cert.pem');
+  if (existsSync(certFile)) return certFile;
   await promisify(execFile)('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=pebble test', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile,
+    '-subj', '/CN=pebble test', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'pebble-key.pem'), '-out', certFile,
   ]);
+  return certFile;
+}
+
+export async function startPebble(options: PebbleOptions): Promise<Pebble> {
+  const certFile = await makePebbleCertificate(options.dir);
+  const keyFile = join(options.dir, 'pebble-key.pem');
   const [listen, management, dns, dnsManagement, tlsPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const config = join(options.dir, 'pebble-config.json');
   await writeFile(
