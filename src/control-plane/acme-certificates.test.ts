@@ -80,7 +80,6 @@ async function setUp(name: string, validitySeconds?: number) {
       },
       retry: { firstMs: minute, maxMs: 60 * minute },
     });
-    certificates.activate();
     scope.cleanups.push(async () => {
       certificates.close();
       await certificates.idle();
@@ -99,6 +98,7 @@ describe.skipIf(!hasPebble && !process.env.CI)('ACME certificates against pebble
     const { dir, router, pebble, authority, clock, start, served } = await setUp('issue', 600);
     const first = start();
     first.certificates.follow([{ host: 'shop.test', email, directory: pebble.directory }]);
+    first.certificates.activate();
     await waitFor(() => first.certificates.status()[0]?.state === 'valid', 60_000, `a certificate (${JSON.stringify(first.certificates.status())})`);
     const issued = await served('shop.test');
     expect(issued?.subjectAltName).toBe('DNS:shop.test');
@@ -124,6 +124,9 @@ describe.skipIf(!hasPebble && !process.env.CI)('ACME certificates against pebble
     first.certificates.close();
     const second = start();
     second.certificates.follow([{ host: 'shop.test', email, directory: pebble.directory }]);
+    // Before its router runs, the restarted loop already serves the kept certificate, for the router's first table.
+    expect(second.certificates.tls()?.certificates.map((certificate) => certificate.hosts)).toEqual([['shop.test']]);
+    second.certificates.activate();
     await second.certificates.idle();
     expect(second.certificates.status()[0]).toMatchObject({ state: 'valid', notAfter: new Date(renewed!.validTo).toISOString() });
     expect(second.certificates.tls()?.certificates.map((certificate) => new X509Certificate(certificate.cert).serialNumber)).toEqual([renewed?.serialNumber]);
@@ -139,6 +142,7 @@ describe.skipIf(!hasPebble && !process.env.CI)('ACME certificates against pebble
     await pebble.pointHost('moved.test', '127.0.0.9');
     const { certificates, events } = start();
     certificates.follow([{ host: 'moved.test', email, directory: pebble.directory }]);
+    certificates.activate();
     await waitFor(() => certificates.status()[0]?.state === 'failing', 60_000, 'the failed order');
     const failed = certificates.status()[0]!;
     expect(failed.lastError).toMatch(/127\.0\.0\.9.*(refused|connect)/i);
