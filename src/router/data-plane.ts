@@ -66,8 +66,7 @@ export class DataPlane implements ExchangeContext {
   private readonly onWake: ((environment: string, service: string) => void) | undefined;
   private readonly sweeper: NodeJS.Timeout;
   private currentTracer: RouterTracer | null = null;
-  /** ACME HTTP-01 answers from the table. */
-  challenges: AcmeChallenges = null;
+  private acmeChallenges: AcmeChallenges = null;
 
   constructor(options: DataPlaneOptions) {
     this.logger = options.logger;
@@ -87,6 +86,11 @@ export class DataPlane implements ExchangeContext {
     return this.currentTracer;
   }
 
+  /** ACME HTTP-01 answers from the table. */
+  get challenges(): AcmeChallenges {
+    return this.acmeChallenges;
+  }
+
   get table(): RouteTable {
     return this.compiled.table;
   }
@@ -94,7 +98,7 @@ export class DataPlane implements ExchangeContext {
   /** Uses `table` for the next request; the caller has checked its version. */
   apply(table: RouteTable): void {
     this.applyTracing(table);
-    this.challenges = compileChallenges(table);
+    this.acmeChallenges = compileChallenges(table);
     this.compiled = this.compile(table);
     if (this.held.length > 0) this.releaseHeld();
   }
@@ -191,7 +195,7 @@ export class DataPlane implements ExchangeContext {
       return;
     }
     if (exchange.authority !== undefined) useAuthority(exchange.headers, exchange.authority);
-    const keyAuthorization = challengeAnswer(this.challenges, req.method, exchange.url);
+    const keyAuthorization = challengeAnswer(this.acmeChallenges, req.method, exchange.url);
     if (keyAuthorization !== undefined) {
       exchange.answeredByRouter();
       sendChallengeAnswer(res, keyAuthorization);
