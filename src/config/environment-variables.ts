@@ -18,6 +18,7 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
   { name: 'SKIFF_DATA', readBy: 'both', default: defaultDataDir, description: 'the data directory: the state of `skiff up`, and where the commands find its local token' },
   { name: 'SKIFF_LOG_LEVEL', readBy: 'server', default: 'info', description: 'how much `skiff up` logs: trace, debug, info, warn, error or fatal' },
   { name: 'SKIFF_SECRET_KEY', readBy: 'server', description: 'the key that encrypts secrets (default: a key file created in the data directory)' },
+  { name: 'SKIFF_ACME_CA_FILE', readBy: 'server', description: 'PEM CA certificates trusted for ACME directories besides the system ones (a test CA such as pebble)' },
   { name: 'SKIFF_FUNCTION_WARM_POOL', readBy: 'server', default: String(defaultFunctionWarmPool), description: 'function runtimes kept started once a function runs on this machine' },
   { name: 'SKIFF_EVENTS_RETENTION_DAYS', readBy: 'server', default: String(defaultRetentionDays), description: 'days events are kept' },
   { name: 'SKIFF_EVENTS_MAX_ROWS', readBy: 'server', default: String(defaultRetentionRows), description: 'most events kept' },

@@ -17,6 +17,8 @@ export interface ServerConfig {
   readonly logLevel: string;
   /** SKIFF_SECRET_KEY: the key that encrypts secrets; a key file in the data directory when unset. */
   readonly secretKey: string | undefined;
+  /** SKIFF_ACME_CA_FILE: PEM CA certificates trusted for ACME directories besides the system's (a test CA such as pebble). */
+  readonly acmeCaFile: string | undefined;
   /** What every instance inherits from this machine's environment. */
   readonly instanceBaseEnv: Readonly<Record<string, string>>;
   /** DOCKER_HOST: the Docker engine for docker services; unset means /var/run/docker.sock. */
@@ -90,6 +92,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     routerListen: flags.routerListen === undefined || flags.routerListen.length === 0 ? undefined : routerAddresses(flags.routerListen),
     logLevel: env.SKIFF_LOG_LEVEL ?? 'info',
     secretKey: env.SKIFF_SECRET_KEY,
+    acmeCaFile: env.SKIFF_ACME_CA_FILE ? path.resolve(cwd, env.SKIFF_ACME_CA_FILE) : undefined,
     instanceBaseEnv: Object.freeze(pick(env, ['PATH', 'HOME', 'LANG'])),
     dockerHost: env.DOCKER_HOST === '' ? undefined : env.DOCKER_HOST,
     kubeconfig: Object.freeze({ ...(env.KUBECONFIG ? { KUBECONFIG: env.KUBECONFIG } : {}), homeDir: env.HOME ?? os.homedir() }),

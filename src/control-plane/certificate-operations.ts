@@ -6,8 +6,8 @@ import type { DesiredState } from './desired-state.js';
 
 export interface CertificateOperationsDeps {
   readonly state: Pick<DesiredState, 'environmentNames' | 'assertEnvironment'>;
-  /** What every environment's routing table carries. */
-  readonly tls: () => RouteTls | undefined;
+  /** What an environment's routing table carries. */
+  readonly tls: (environment: string) => RouteTls | undefined;
   readonly now: () => number;
 }
 
@@ -20,12 +20,17 @@ export class CertificateOperations implements CertificatePort {
     if (environment !== undefined) this.deps.state.assertEnvironment(environment);
     const environments = environment === undefined ? this.deps.state.environmentNames() : [environment];
     const now = this.deps.now();
-    const views: Omit<CertificateView, 'environment'>[] = [];
-    for (const certificate of this.deps.tls()?.certificates ?? []) {
+    return environments.flatMap((name) => this.views(name, now));
+  }
+
+  private views(environment: string, now: number): CertificateView[] {
+    const views: CertificateView[] = [];
+    for (const certificate of this.deps.tls(environment)?.certificates ?? []) {
       const check = inspectCertificate(certificate.cert, certificate.key);
       if (!check.ok) continue;
       const { info } = check;
       views.push({
+        environment,
         hosts: certificate.hosts,
         issuer: info.issuer,
         notBefore: info.notBefore.toISOString(),
@@ -35,6 +40,6 @@ export class CertificateOperations implements CertificatePort {
         fingerprint256: info.fingerprint256,
       });
     }
-    return environments.flatMap((name) => views.map((view) => ({ environment: name, ...view })));
+    return views;
   }
 }

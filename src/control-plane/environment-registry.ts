@@ -12,6 +12,8 @@ import type { EnvironmentSpec, ProviderKind, Spec } from '../spec/schema.js';
 import type { ListenAddress } from '../core/listen-address.js';
 import type { Revision } from '../store/state-store.js';
 import { isSkiffError } from '../core/errors.js';
+import type { AcmeEnvironments } from './acme-environments.js';
+import { mergeRouteTls } from '../edge/merge-route-tls.js';
 import { UnavailableEnvironments, type EnvironmentUnavailable } from './unavailable-environments.js';
 
 export interface EnvironmentRegistryOptions {
@@ -24,6 +26,8 @@ export interface EnvironmentRegistryOptions {
   readonly mainRouterListen?: readonly ListenAddress[];
   readonly providers: ProviderFactories;
   readonly controller: Omit<EnvironmentControllerDeps, 'environment' | 'routerPort' | 'createProvider'>;
+  /** Certificates over ACME for the routes that ask for them. */
+  readonly acme?: AcmeEnvironments;
 }
 
 export class EnvironmentRegistry {
@@ -55,6 +59,7 @@ export class EnvironmentRegistry {
     const existing = this.controllers.get(environment);
     if (existing) {
       existing.setDesired(desired, intent);
+      this.options.acme?.follow(environment, desired);
       return;
     }
     // Nothing deployed there yet: no data plane or instances to run until something is.
@@ -72,6 +77,7 @@ export class EnvironmentRegistry {
     }
     this.unavailable.recovered(environment);
     controller.setDesired(desired, intent);
+    this.options.acme?.activate(environment);
   }
 
   /** Why an environment that should run does not (its provider's start failed), or null. */
@@ -101,12 +107,16 @@ export class EnvironmentRegistry {
     if (prepared?.kind === kind && prepared.routerPort === routerPort) return;
     const createProvider = this.options.providers[kind];
     const settings = this.settingsOf(environment, spec);
+    const acme = this.options.acme;
+    const fileTls = this.options.controller.tls;
     const controller = new EnvironmentController({
       ...this.options.controller,
       environment,
       routerPort,
       createProvider: (context) => createProvider(settings ? { ...context, spec: settings } : context),
+      ...(acme ? { tls: () => mergeRouteTls(fileTls?.(), acme.tls(environment)) } : {}),
     });
+    acme?.attach(environment, () => controller.publish());
     this.prepared.set(environment, { kind, routerPort, controller });
   }
 
@@ -117,6 +127,7 @@ export class EnvironmentRegistry {
         this.prepare(environment, revision.spec);
         const { controller } = this.prepared.get(environment) as { controller: EnvironmentController };
         this.prepared.delete(environment);
+        this.options.acme?.follow(environment, desired);
         try {
           await controller.start(desired);
         } catch (error) {
@@ -175,12 +186,14 @@ export class EnvironmentRegistry {
   /** Stops every environment: its instances, then its data plane. */
   async stopAll(options?: ShutdownOptions): Promise<void> {
     this.unavailable.close();
+    this.options.acme?.close();
     await Promise.all(this.all().map((controller) => controller.shutdown(options)));
   }
 
   /** Leaves every environment running for the next control plane to adopt. */
   async detachAll(): Promise<void> {
     this.unavailable.close();
+    this.options.acme?.close();
     await Promise.all(this.all().map((controller) => controller.detach()));
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { RouteTls, TlsCertificate } from '../core/route-table.js';
 import { CertificateFiles } from '../edge/certificate-files.js';
+import { mergeRouteTls } from '../edge/merge-route-tls.js';
 import { certificateRefs } from '../control-plane/certificate-refs.js';
 import { CertificateOperations } from '../control-plane/certificate-operations.js';
 import { formatHostPort, isLoopback } from '../core/listen-address.js';
@@ -23,7 +24,9 @@ import { Topic } from '../core/topic.js';
 import { skiffVersion } from '../core/version.js';
 import { loadServerConfig } from '../config/server-config.js';
 import type { ServerConfig, ServerFlags } from '../config/server-config.js';
+import { AcmeEnvironments } from '../control-plane/acme-environments.js';
 import { createLocalArtifacts } from '../control-plane/artifacts-port.js';
+import { createCertificateVault } from '../control-plane/certificate-vault.js';
 import { EnvironmentRegistry } from '../control-plane/environment-registry.js';
 import { EvaluationTokens } from '../control-plane/flag-tokens.js';
 import { alertRulesOf, createMonitoringSources, monitoringPort } from '../control-plane/monitoring-sources.js';
@@ -42,6 +45,7 @@ import { JobScheduler, lastRunFailed } from '../reconcile/job-scheduler.js';
 import { createJobRunStore } from '../store/job-run-store.js';
 import type { DesiredService } from '../spec/desired.js';
 import type { Driver } from '../drivers/driver.js';
+import { createAcmeClientAuthority } from '../edge/acme/acme-client-authority.js';
 import { FlagMetrics } from '../flags/flag-metrics.js';
 import { FlagService } from '../flags/flag-service.js';
 import { createDrivers } from '../drivers/registry.js';
@@ -116,7 +120,8 @@ async function serve(config: ServerConfig): Promise<number> {
   const docker = config.dockerHost !== undefined ? { dockerHost: config.dockerHost } : {};
   const drivers = createDrivers({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv, functionWarmPool: config.functionWarmPool, ...docker });
   const artifacts = createLocalArtifacts({ dataDir: config.dataDir, baseEnv: config.instanceBaseEnv, ...docker });
-  const secrets = createSecretStore(database, systemClock, createAesGcmCipher(loadSecretKey(config.dataDir, config.secretKey)));
+  const cipher = createAesGcmCipher(loadSecretKey(config.dataDir, config.secretKey));
+  const secrets = createSecretStore(database, systemClock, cipher);
   const tokens = createTokenStore(database, systemClock);
   const audit = createAuditStore(database, systemClock);
   const stopRetention = scheduleRetention(
@@ -143,7 +148,14 @@ async function serve(config: ServerConfig): Promise<number> {
     ...evaluationTokens.env(desired.environment),
     ...secrets.values(desired.environment, desired.name, desired.secrets),
   });
+  const acme = new AcmeEnvironments({
+    authority: createAcmeClientAuthority(config.acmeCaFile === undefined ? {} : { trust: readAcmeTrust(config.acmeCaFile) }),
+    vaultFor: (environment) => createCertificateVault(database, cipher, environment),
+    clock: systemClock,
+    emit,
+  });
   const environments = new EnvironmentRegistry({
+    acme,
     mainEnvironment: config.environment,
     routerPort: config.routerPort,
     routerHost: config.routerHost,
@@ -269,7 +281,11 @@ async function serve(config: ServerConfig): Promise<number> {
     volumes,
     jobs: new JobOperations({ scheduler, store: jobRuns }),
     previews,
-    certificates: new CertificateOperations({ state: controlPlane.state, tls: () => routerTls(certificateFiles.certificates()), now: () => systemClock.now() }),
+    certificates: new CertificateOperations({
+      state: controlPlane.state,
+      tls: (environment) => mergeRouteTls(routerTls(certificateFiles.certificates()), acme.tls(environment)),
+      now: () => systemClock.now(),
+    }),
     flags,
     sources: gitSources.port,
     monitoring: { ...monitoring, metricsText },
@@ -404,6 +420,17 @@ function invalidSpec(file: string, errors: readonly ErrorDetail[]): SkiffError {
 function apiUrlForInstances(config: ServerConfig): string {
   const host = config.apiHost === '0.0.0.0' || config.apiHost === '::' ? '127.0.0.1' : config.apiHost;
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.apiPort}`;
+}
+
+function readAcmeTrust(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new SkiffError('SKIFF_BAD_REQUEST', `SKIFF_ACME_CA_FILE=${file} cannot be read: ${(error as Error).message}`, {
+      hint: 'point it at a PEM file of the CA certificates to trust for ACME, or unset it',
+      path: 'SKIFF_ACME_CA_FILE',
+    });
+  }
 }
 
 function localUser(): string {

@@ -1,6 +1,7 @@
 /** Routes: how requests reach a service through the router, and their resilience settings. */
 import { z } from 'zod';
 import { byteSizeSchema, durationSchema } from './schema-values.js';
+import { routeTlsSchema } from './schema-tls.js';
 
 export const routeSchema = z
   .strictObject({
@@ -51,13 +52,7 @@ export const routeSchema = z
       .optional()
       .describe('holding requests while no instance is ready (restarts, recreate deploys)'),
     maxBodySize: byteSizeSchema.optional().describe('largest request body (default 64Mi), answered 413 beyond'),
-    tls: z
-      .strictObject({
-        cert: z.string().min(1).describe('PEM certificate chain file (the leaf first), relative to this file'),
-        key: z.string().min(1).describe('PEM private key file, relative to this file'),
-      })
-      .optional()
-      .describe("a certificate from files for the router's TLS listeners, chosen by SNI among the hosts it names; reloaded when the files change"),
+    tls: routeTlsSchema.optional(),
     redirectHttps: z.boolean().optional().describe('answer plain HTTP requests 308 to the same URL over HTTPS'),
     hsts: z
       .strictObject({

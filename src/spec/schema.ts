@@ -53,6 +53,7 @@ import {
   nameSchema,
 } from './schema-values.js';
 import type { SpecIssueParams } from './schema-values.js';
+import { checkRouteTls } from './schema-tls.js';
 
 export {
   alertRuleSchema,
@@ -176,6 +177,7 @@ export const serviceSchema = z
       const raw: unknown = service;
       if (!isRecordLike(raw)) return;
       checkFunctionFields(raw, ctx);
+      checkRouteTls(raw, ctx);
       // A function's fields are checked above: it has neither a start command nor a driver.
       if (raw.kind === 'function') {
         if (isRecordLike(raw.volumes) && Object.keys(raw.volumes).length > 0) {

@@ -1,0 +1,70 @@
+/**
+ * The certificate authority over ACME (RFC 8555) with the `acme-client` package: an account per
+ * key, an order per certificate, HTTP-01 answered through the router's challenge board.
+ */
+import { Agent } from 'node:https';
+import * as acme from 'acme-client';
+import type { CertificateAuthority, ChallengeBoard, IssueRequest } from './ports.js';
+
+export interface AcmeClientAuthorityOptions {
+  /**
+   * PEM CA certificates trusted for the directory's HTTPS in addition to the system's (a test
+   * CA such as pebble's). acme-client has one HTTP client per process, so this applies to every
+   * ACME request of the process, and to nothing else.
+   */
+  readonly trust?: string;
+  /** Polling of pending challenges and orders (acme-client's backoff). */
+  readonly pollMinMs?: number;
+  readonly pollMaxMs?: number;
+}
+
+/** Why an order failed, in the CA's words (its problem document's detail when it sent one). */
+export class AcmeProblem extends Error {}
+
+export function createAcmeClientAuthority(options: AcmeClientAuthorityOptions = {}): CertificateAuthority {
+  if (options.trust !== undefined) {
+    acme.axios.defaults.httpsAgent = new Agent({ ca: options.trust, keepAlive: true });
+  }
+  return {
+    async createAccountKey() {
+      return (await acme.crypto.createPrivateEcdsaKey()).toString();
+    },
+    async issue(request, board) {
+      const client = new acme.Client({
+        directoryUrl: request.directory,
+        accountKey: request.accountKey,
+        backoffMin: options.pollMinMs ?? 1_000,
+        backoffMax: options.pollMaxMs ?? 10_000,
+        backoffAttempts: 10,
+      });
+      try {
+        return await order(client, request, board);
+      } catch (error) {
+        throw error instanceof AcmeProblem ? error : new AcmeProblem((error as Error).message);
+      }
+    },
+  };
+}
+
+async function order(client: acme.Client, request: IssueRequest, board: ChallengeBoard): Promise<{ cert: string; key: string }> {
+  // Registers the key, or finds the account it already has (the same key always names one account).
+  await client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${request.email}`] });
+  const created = await client.createOrder({ identifiers: request.hosts.map((host) => ({ type: 'dns', value: host })) });
+  for (const authorization of await client.getAuthorizations(created)) {
+    // A CA may reuse an authorization it validated recently.
+    if (authorization.status === 'valid') continue;
+    const challenge = authorization.challenges.find((candidate) => candidate.type === 'http-01');
+    if (!challenge) throw new AcmeProblem(`the CA offers no http-01 challenge for ${authorization.identifier.value}`);
+    const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
+    await board.put(challenge.token, keyAuthorization);
+    try {
+      await client.completeChallenge(challenge);
+      await client.waitForValidStatus(challenge);
+    } finally {
+      await board.remove(challenge.token);
+    }
+  }
+  const [key, csr] = await acme.crypto.createCsr({ altNames: [...request.hosts] }, await acme.crypto.createPrivateEcdsaKey());
+  const finalized = await client.finalizeOrder(created, csr);
+  return { cert: await client.getCertificate(finalized), key: key.toString() };
+}

@@ -1,0 +1,76 @@
+/**
+ * Automatic certificates end to end: `skiff up` orders a certificate for a route's host from a
+ * real ACME CA (Debian's pebble), which validates HTTP-01 against the environment's router; the
+ * certificate reaches the router's table, is an event, and a restarted control plane serves the
+ * same certificate without ordering again.
+ */
+import { X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fetchRouteTable } from '../../src/router/admin-client.js';
+import { makePebbleCertificate, startPebble, type Pebble } from '../../src/edge/acme/testing/pebble.js';
+import { echoSpec, startPlatform, tempDir, waitFor, waitForReady } from './platform.js';
+import type { Platform } from './platform.js';
+
+const hasPebble = fs.existsSync('/usr/bin/pebble') && fs.existsSync('/usr/bin/pebble-challtestsrv');
+let platform: Platform | undefined;
+let pebble: Pebble | undefined;
+afterEach(async () => {
+  await platform?.stop();
+  await pebble?.stop();
+  platform = undefined;
+  pebble = undefined;
+});
+
+interface EventJson {
+  readonly id: number;
+  readonly type: string;
+  readonly message: string;
+}
+
+async function certificateEvents(current: Platform): Promise<EventJson[]> {
+  const events = (await (await current.fetch('/api/v1/events?limit=500')).json()) as EventJson[];
+  return events.filter((event) => event.type.startsWith('certificate.'));
+}
+
+describe.skipIf(!hasPebble && !process.env.CI)('skiff up with tls: { acme }', () => {
+  it('gets a certificate from the CA into the router and keeps it through a restart', async () => {
+    const pebbleDir = tempDir('skiff-pebble-');
+    const trust = await makePebbleCertificate(pebbleDir);
+    const plain = echoSpec({ instances: 1 });
+    platform = await startPlatform({ spec: plain, upEnv: { SKIFF_ACME_CA_FILE: trust } });
+    await waitForReady(platform, { echo: 1 });
+    pebble = await startPebble({ dir: pebbleDir, httpPort: Number(new URL(platform.routerUrl).port) });
+    const withTls = plain.replace(
+      '      - path: /echo\n',
+      `      - path: /echo\n      - host: shop.test\n        tls: { acme: { email: ops@example.com, directory: "${pebble.directory}" } }\n`,
+    );
+    fs.writeFileSync(path.join(platform.specDir, 'skiff.yaml'), withTls);
+    expect(platform.cli(['apply', 'skiff.yaml']).code).toBe(0);
+
+    const socket = path.join(platform.dataDir, 'routers', 'dev', 'router.sock');
+    const served = async (): Promise<X509Certificate | undefined> => {
+      const certificate = (await fetchRouteTable(socket)).tls?.certificates.find((candidate) => candidate.hosts.includes('shop.test'));
+      return certificate ? new X509Certificate(certificate.cert) : undefined;
+    };
+    const issued = await waitFor(`the certificate in the router's table (${platform.output()}${pebble.output()})`, served, 60_000);
+    expect(issued.subjectAltName).toBe('DNS:shop.test');
+    expect(issued.issuer).toContain('Pebble');
+    const events = await certificateEvents(platform);
+    expect(events.map((event) => event.type)).toEqual(['certificate.issued']);
+    expect(events[0]?.message).toContain('certificate for shop.test issued by Pebble');
+
+    const versionBefore = (await fetchRouteTable(socket)).version;
+    await platform.kill();
+    await platform.restart();
+    // The restarted control plane's tables carry the certificate from its first one on.
+    const first = await waitFor('a table from the restarted control plane', async () => {
+      const table = await fetchRouteTable(socket);
+      return table.version > versionBefore ? table : undefined;
+    }, 30_000);
+    expect(first.tls?.certificates.map((certificate) => new X509Certificate(certificate.cert).serialNumber)).toEqual([issued.serialNumber]);
+    expect((await served())?.serialNumber).toBe(issued.serialNumber);
+    expect((await certificateEvents(platform)).map((event) => event.type)).toEqual(['certificate.issued']);
+  });
+});
