@@ -2,11 +2,11 @@
 import { z } from 'zod';
 import { durationSchema } from './schema-values.js';
 
-/** `*` (within a folder), `**` (any depth) and `?`; no leading `/`, no `..`. */
-const pathGlobSchema = z
-  .string()
-  .min(1)
-  .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\s\\]+$/, 'a path pattern relative to the repository root, such as catalog/** (no leading /, no ..)');
+/** Relative to the repository root and inside it: no leading `/`, no `..` segment, no space or backslash. */
+const insideRepository = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\s\\]+$/;
+
+/** `*` (within a folder), `**` (any depth) and `?`. */
+const pathGlobSchema = z.string().min(1).regex(insideRepository, 'a path pattern relative to the repository root, such as catalog/** (no leading /, no ..)');
 
 export const gitTriggerSchema = z
   .strictObject({
@@ -19,7 +19,7 @@ export const gitTriggerSchema = z
     specDir: z
       .string()
       .min(1)
-      .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\s\\]+$/, 'a folder relative to the repository root (no leading /, no ..)')
+      .regex(insideRepository, 'a folder relative to the repository root (no leading /, no ..)')
       .default('.')
       .describe("the spec file's folder in the repository: the services' `path` is relative to it (default: the root)"),
     interval: durationSchema
