@@ -96,7 +96,7 @@ export class ReleaseOperations {
     return this.release({ environment: options.environment, service: options.service, content, reason: 'deploy', author: options.author, strategy: options.strategy, commit: options.commit });
   }
 
-  async promote(options: { service: string; from: string; to: string; author: string; strategy?: StrategyType; commit?: string | undefined }): Promise<ReleaseSummary> {
+  async promote(options: { service: string; from: string; to: string; author: string; strategy?: StrategyType }): Promise<ReleaseSummary> {
     const latest = this.deps.state.require();
     this.deps.state.assertService(options.service);
     this.deps.state.assertEnvironment(options.from);
@@ -124,7 +124,7 @@ export class ReleaseOperations {
       detail: `from ${options.from} ${releaseName(running)}`,
       strategy: options.strategy,
       // The release promoted carries its commit on: the artifact is the same.
-      commit: options.commit ?? running.commit,
+      commit: running.commit,
     });
   }
 

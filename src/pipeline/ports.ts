@@ -64,7 +64,7 @@ export interface PipelineControlPort {
     readonly author: string;
     readonly commit?: string | undefined;
   }): Promise<ReleaseRef>;
-  promote(options: { readonly service: string; readonly from: string; readonly to: string; readonly author: string; readonly commit?: string | undefined }): Promise<ReleaseRef>;
+  promote(options: { readonly service: string; readonly from: string; readonly to: string; readonly author: string }): Promise<ReleaseRef>;
   currentRelease(environment: string, service: string): ReleaseRef | null;
   /**
    * The service's rollout in the environment under way, else its last one; null when it has had
