@@ -12,6 +12,7 @@ import { createBuildWorkspace, removeStaleBuilds } from './build-workspace.js';
 import { copyContext } from './context-copy.js';
 import { runCommand, type OutputStream } from './run-command.js';
 import { readSourceInfo } from './source-info.js';
+import type { SourceInfo } from './source-info.js';
 import { packDirectory, type PackResult } from './tar-pack.js';
 
 export const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60 * 1000;
@@ -33,6 +34,8 @@ export interface BuildOptions {
   readonly onOutput?: (stream: OutputStream, text: string) => void;
   /** Where the clean copy is made; the system temp directory when not given. */
   readonly workDir?: string;
+  /** The commit the context is a clean tree of (a commit-started pipeline); read from the context's git when absent. */
+  readonly source?: SourceInfo;
 }
 
 export interface BuildResult {
@@ -72,7 +75,7 @@ export async function buildArtifact(options: BuildOptions): Promise<BuildResult>
     const tree = path.join(work, 'tree');
     await mkdir(tree);
     await copyContext(contextDir, tree);
-    const source = await readSourceInfo(contextDir, options.env);
+    const source = options.source ?? (await readSourceInfo(contextDir, options.env));
     let stdout = '';
     let stderr = '';
     if (options.command && options.command.length > 0) {

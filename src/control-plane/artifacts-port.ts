@@ -65,7 +65,7 @@ export function createLocalArtifacts(options: {
   }
 
   return {
-    async build({ service, context, command, output, image }) {
+    async build({ service, context, command, output, image, commit }) {
       if (image) return artifactSummary(await images.build({ service, serviceDir: context, image }));
       const workDir = path.join(options.dataDir, 'builds');
       await mkdir(workDir, { recursive: true });
@@ -77,6 +77,8 @@ export function createLocalArtifacts(options: {
         ...(command ? { command } : {}),
         ...(output ? { output } : {}),
         workDir,
+        // A commit's clean tree has no .git: the commit is known, and the tree is clean by construction.
+        ...(commit ? { source: { commit, dirty: false } } : {}),
       });
       return artifactSummary(result.record);
     },

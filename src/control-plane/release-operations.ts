@@ -24,6 +24,8 @@ export interface ArtifactPort {
     readonly output: string | undefined;
     /** A docker service's image: built by the engine (`dockerfile`) or pinned by id (`ref`); the digest is the image id. */
     readonly image?: ImageSpec | undefined;
+    /** The commit `context` is a clean tree of, recorded on the artifact. */
+    readonly commit?: string | undefined;
   }): Promise<ArtifactSummary>;
   /** Newest first. */
   list(service: string): Promise<readonly ArtifactSummary[]>;
@@ -31,6 +33,12 @@ export interface ArtifactPort {
   resolve(service: string, version: string): Promise<ArtifactSummary>;
   /** Throws SKIFF_ARTIFACT_DIGEST_MISMATCH or SKIFF_ARTIFACT_NOT_FOUND. */
   verify(digest: string): Promise<void>;
+}
+
+/** A commit's clean tree: `baseDir` is the spec file's folder in it. */
+export interface CommitTree {
+  readonly commit: string;
+  readonly baseDir: string;
 }
 
 export interface ReleaseOperationsDeps {
@@ -48,16 +56,18 @@ function triggerOf(reason: ReleaseReason): DeploymentTrigger {
 export class ReleaseOperations {
   constructor(private readonly deps: ReleaseOperationsDeps) {}
 
-  async build(options: { service: string; author: string }): Promise<ArtifactSummary> {
+  /** `tree`: build from a commit's clean tree (its spec folder there) instead of the applied base directory. */
+  async build(options: { service: string; author: string; tree?: CommitTree | undefined }): Promise<ArtifactSummary> {
     const latest = this.deps.state.require();
     this.deps.state.assertService(options.service);
     const service = latest.spec.services[options.service]!;
     const artifact = await this.deps.artifacts.build({
       service: options.service,
-      context: path.resolve(latest.baseDir, service.path),
+      context: path.resolve(options.tree?.baseDir ?? latest.baseDir, service.path),
       command: service.build?.command,
       output: service.build?.output,
       image: service.driver === 'docker' ? service.image : undefined,
+      ...(options.tree ? { commit: options.tree.commit } : {}),
     });
     this.deps.state.event({
       type: 'artifact.built',
@@ -74,7 +84,8 @@ export class ReleaseOperations {
     return this.deps.artifacts.list(service);
   }
 
-  async deploy(options: { service: string; version: string; environment: string; author: string; strategy?: StrategyType }): Promise<ReleaseSummary> {
+  /** `commit`: the git commit the artifact was built from, recorded on the release. */
+  async deploy(options: { service: string; version: string; environment: string; author: string; strategy?: StrategyType; commit?: string | undefined }): Promise<ReleaseSummary> {
     const latest = this.deps.state.require();
     this.deps.state.assertService(options.service);
     this.deps.state.assertEnvironment(options.environment);
@@ -82,7 +93,7 @@ export class ReleaseOperations {
     await this.deps.artifacts.verify(artifact.digest);
     const secrets = this.deps.secrets.versions(options.environment, options.service);
     const content = artifactRelease(latest.spec, options.environment, options.service, artifact.digest, latest.baseDir, secrets);
-    return this.release(options.environment, options.service, content, 'deploy', options.author, undefined, options.strategy);
+    return this.release({ environment: options.environment, service: options.service, content, reason: 'deploy', author: options.author, strategy: options.strategy, commit: options.commit });
   }
 
   async promote(options: { service: string; from: string; to: string; author: string; strategy?: StrategyType }): Promise<ReleaseSummary> {
@@ -104,7 +115,17 @@ export class ReleaseOperations {
     await this.deps.artifacts.verify(running.artifact);
     const secrets = this.deps.secrets.versions(options.to, options.service);
     const content = artifactRelease(latest.spec, options.to, options.service, running.artifact, latest.baseDir, secrets);
-    return this.release(options.to, options.service, content, 'promote', options.author, `from ${options.from} ${releaseName(running)}`, options.strategy);
+    return this.release({
+      environment: options.to,
+      service: options.service,
+      content,
+      reason: 'promote',
+      author: options.author,
+      detail: `from ${options.from} ${releaseName(running)}`,
+      strategy: options.strategy,
+      // The release promoted carries its commit on: the artifact is the same.
+      commit: running.commit,
+    });
   }
 
   async rollback(options: { service: string; environment: string; to?: string; author: string; strategy?: StrategyType }): Promise<ReleaseSummary> {
@@ -116,7 +137,16 @@ export class ReleaseOperations {
     }
     const target = options.to ? this.namedRelease(options.environment, options.service, options.to) : this.previous(current);
     if (target.artifact) await this.deps.artifacts.verify(target.artifact);
-    return this.release(options.environment, options.service, contentOf(target), 'rollback', options.author, `to ${releaseName(target)}`, options.strategy);
+    return this.release({
+      environment: options.environment,
+      service: options.service,
+      content: contentOf(target),
+      reason: 'rollback',
+      author: options.author,
+      detail: `to ${releaseName(target)}`,
+      strategy: options.strategy,
+      commit: target.commit,
+    });
   }
 
   releases(environment: string, service: string): readonly ReleaseSummary[] {
@@ -157,26 +187,29 @@ export class ReleaseOperations {
     this.deps.state.event({ type: 'secrets.changed', environment, service, actor: author, message: `secrets of ${service} in ${environment}: ${what}` });
     if (!current) return { secrets, release: null };
     const content = { ...contentOf(current), secrets: this.deps.secrets.versions(environment, service) };
-    return { secrets, release: await this.release(environment, service, content, 'config', author, `(secrets: ${what})`) };
+    return { secrets, release: await this.release({ environment, service, content, reason: 'config', author, detail: `(secrets: ${what})`, commit: current.commit }) };
   }
 
   /** Creates the release, makes it current in a new revision, and records the event. */
-  private async release(
-    environment: string,
-    service: string,
-    content: ReleaseContent,
-    reason: ReleaseReason,
-    author: string,
-    detail?: string,
-    strategy?: StrategyType,
-  ): Promise<ReleaseSummary> {
+  private async release(request: {
+    readonly environment: string;
+    readonly service: string;
+    readonly content: ReleaseContent;
+    readonly reason: ReleaseReason;
+    readonly author: string;
+    readonly detail?: string | undefined;
+    readonly strategy?: StrategyType | undefined;
+    /** The git commit the release's artifact was built from, when known. */
+    readonly commit?: string | null | undefined;
+  }): Promise<ReleaseSummary> {
+    const { environment, service, content, reason, author, detail, strategy } = request;
     const latest = this.deps.state.require();
     // The same artifact with the same config again: the running release already is it. A second
     // release would name a version no instance runs (its instances keep the first one's name).
     const current = this.deps.state.currentRelease(environment, service);
     if (current && current.configHash === releaseHash(content)) return { ...releaseSummary(current, true), unchanged: true };
     this.deps.state.assertCanRun(latest.spec, { [environment]: { [service]: 0 } });
-    const release = this.deps.store.createRelease({ environment, service, content, author, reason });
+    const release = this.deps.store.createRelease({ environment, service, content, author, reason, commit: request.commit ?? null });
     const pointers = { ...latest.releases, [environment]: { ...(latest.releases[environment] ?? {}), [service]: release.version } };
     const what = `${reason} ${service} ${releaseName(release)}${content.artifact ? ` (${content.artifact.slice(0, 19)})` : ''} in ${environment}${detail ? ` ${detail}` : ''}`;
     const revision = await this.deps.state.commit(

@@ -306,7 +306,7 @@ export class SkiffControlPlane implements ControlPlane {
     return revisionSummary(revision);
   }
 
-  build(options: { service: string; author: string }): Promise<ArtifactSummary> {
+  build(options: Parameters<ReleaseOperations['build']>[0]): Promise<ArtifactSummary> {
     return this.releaseOperations.build(options);
   }
 
@@ -314,11 +314,11 @@ export class SkiffControlPlane implements ControlPlane {
     return this.releaseOperations.artifacts(service);
   }
 
-  deploy(options: Parameters<ControlPlane['deploy']>[0]): Promise<ReleaseSummary> {
+  deploy(options: Parameters<ReleaseOperations['deploy']>[0]): Promise<ReleaseSummary> {
     return this.releaseOperations.deploy(options);
   }
 
-  promote(options: Parameters<ControlPlane['promote']>[0]): Promise<ReleaseSummary> {
+  promote(options: Parameters<ReleaseOperations['promote']>[0]): Promise<ReleaseSummary> {
     return this.releaseOperations.promote(options);
   }
 

@@ -36,6 +36,7 @@ import { RunOperations } from '../control-plane/run-operations.js';
 import { SkiffControlPlane } from '../control-plane/skiff-control-plane.js';
 import { Timeline } from '../control-plane/timeline.js';
 import { createGitSources } from '../control-plane/git-sources.js';
+import { createCommitPipelines } from '../control-plane/commit-pipelines.js';
 import { VolumeOperations } from '../control-plane/volume-operations.js';
 import { JobOperations } from '../control-plane/job-operations.js';
 import { PreviewOperations } from '../control-plane/preview-operations.js';
@@ -267,6 +268,15 @@ async function serve(config: ServerConfig): Promise<number> {
     clock: systemClock,
     onError: (environment, error) => logger.error({ err: error, environment }, 'a git source sync failed; trying again at its next interval'),
   });
+  const commitPipelines = createCommitPipelines({
+    controlPlane,
+    store,
+    runner: pipelines,
+    dataDir: config.dataDir,
+    baseEnv: config.instanceBaseEnv,
+    clock: systemClock,
+    onError: (pipeline, error) => logger.error({ err: error, pipeline }, 'polling the branch of a commit-started pipeline failed; trying again at its next interval'),
+  });
   // Requests are not logged one by one; failures are.
   const monitoring = monitoringPort(monitor);
   const metricsText = async (): Promise<string> => `${await monitoring.metricsText()}${await flagMetrics.text()}`;
@@ -314,6 +324,7 @@ async function serve(config: ServerConfig): Promise<number> {
     containerApi = await listenApiForContainers(app, { config, drivers, logger });
     scheduler.recoverLost();
     gitSources.follower.start();
+    commitPipelines.start();
   } catch (error) {
     stopRetention();
     await monitor.stop();
@@ -369,6 +380,7 @@ async function serve(config: ServerConfig): Promise<number> {
     clearInterval(schedulerTicks);
     await gitSources.follower.stop();
     clearInterval(previewTicks);
+    await commitPipelines.stop();
     await scheduler.close();
     stopRetention();
     await monitor.stop();

@@ -50,8 +50,20 @@ export interface PipelineEvent {
 export interface PipelineControlPort {
   /** The pipelines of the latest revision and the services it has. */
   pipelines(): { readonly pipelines: Readonly<Record<string, PipelineSpec>>; readonly services: readonly string[] };
-  build(options: { readonly service: string; readonly author: string }): Promise<{ readonly digest: string }>;
-  deploy(options: { readonly service: string; readonly version: string; readonly environment: string; readonly author: string }): Promise<ReleaseRef>;
+  /** `tree`: build from a commit's clean tree (`baseDir`: the spec file's folder there), recording the commit on the artifact. */
+  build(options: {
+    readonly service: string;
+    readonly author: string;
+    readonly tree?: { readonly commit: string; readonly baseDir: string } | undefined;
+  }): Promise<{ readonly digest: string }>;
+  /** `commit`: the git commit the artifact was built from, recorded on the release. */
+  deploy(options: {
+    readonly service: string;
+    readonly version: string;
+    readonly environment: string;
+    readonly author: string;
+    readonly commit?: string | undefined;
+  }): Promise<ReleaseRef>;
   promote(options: { readonly service: string; readonly from: string; readonly to: string; readonly author: string }): Promise<ReleaseRef>;
   currentRelease(environment: string, service: string): ReleaseRef | null;
   /**

@@ -20,6 +20,16 @@ export interface StageRun {
   readonly spec: PipelineStageSpec;
 }
 
+/** The git commit a run was started for: its artifact is built from the commit's clean tree. */
+export interface RunCommit {
+  readonly sha: string;
+  readonly author: string;
+  readonly email: string;
+  readonly subject: string;
+  /** The spec file's folder in the commit's tree: service paths are relative to it. */
+  readonly baseDir: string;
+}
+
 export interface PipelineRun {
   readonly id: number;
   readonly pipeline: string;
@@ -33,6 +43,8 @@ export interface PipelineRun {
   readonly createdAt: string;
   readonly finishedAt: string | null;
   readonly stages: readonly StageRun[];
+  /** Set when a commit started the run; absent for runs started by a person (and runs saved before it existed). */
+  readonly commit?: RunCommit;
 }
 
 export type NewPipelineRun = Omit<PipelineRun, 'id'>;
@@ -43,8 +55,10 @@ export function newRun(options: {
   readonly author: string;
   readonly stages: readonly PipelineStageSpec[];
   readonly now: number;
+  readonly commit?: RunCommit | undefined;
 }): NewPipelineRun {
   return {
+    ...(options.commit ? { commit: options.commit } : {}),
     pipeline: options.pipeline,
     service: options.service,
     state: 'running',

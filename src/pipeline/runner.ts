@@ -14,7 +14,7 @@ import type { PipelineControlPort, PipelineRunRepository } from './ports.js';
 import { followRelease } from './release-follower.js';
 import type { RolloutTarget } from './rollout-judgement.js';
 import { newRun } from './run.js';
-import type { PipelineRun, StageRun } from './run.js';
+import type { PipelineRun, RunCommit, StageRun } from './run.js';
 import { approveStage, choosePipeline, failRun, finishStage, nextAction, noteStage, recoverRun, startStage, succeedRun } from './steps.js';
 import type { StageOutcome } from './steps.js';
 
@@ -52,7 +52,7 @@ export class PipelineRunner {
    * at once, the run goes on in the background. SKIFF_FORBIDDEN when `by` may not deploy where
    * the stages before the first approval deploy.
    */
-  start(options: { readonly service: string; readonly pipeline?: string; readonly by: Caller }): PipelineRun {
+  start(options: { readonly service: string; readonly pipeline?: string; readonly by: Caller; readonly commit?: RunCommit }): PipelineRun {
     const { pipelines, services } = this.deps.control.pipelines();
     if (!services.includes(options.service)) {
       throw new SkiffError('SKIFF_UNKNOWN_SERVICE', `there is no service "${options.service}"`, {
@@ -63,9 +63,10 @@ export class PipelineRunner {
     const chosen = choosePipeline(pipelines, options.service, options.pipeline);
     checkStart(chosen.name, chosen.pipeline.stages, options.by);
     const run = this.deps.runs.create(
-      newRun({ pipeline: chosen.name, service: options.service, author: options.by.name, stages: chosen.pipeline.stages, now: this.deps.clock.now() }),
+      newRun({ pipeline: chosen.name, service: options.service, author: options.by.name, stages: chosen.pipeline.stages, now: this.deps.clock.now(), commit: options.commit }),
     );
-    this.emitRun(run, `pipeline ${run.pipeline} run ${run.id} started for ${run.service}`);
+    const cause = run.commit ? ` by commit ${run.commit.sha.slice(0, 12)} "${run.commit.subject}"` : '';
+    this.emitRun(run, `pipeline ${run.pipeline} run ${run.id} started for ${run.service}${cause}`);
     this.drive(run.id);
     return run;
   }
@@ -169,12 +170,13 @@ export class PipelineRunner {
     const author = run.author;
     switch (stage.kind) {
       case 'build': {
-        const artifact = await control.build({ service, author });
+        const tree = run.commit ? { commit: run.commit.sha, baseDir: run.commit.baseDir } : undefined;
+        const artifact = await control.build({ service, author, tree });
         return { ok: true, log: [`built ${artifact.digest}`], artifact: artifact.digest };
       }
       case 'deploy': {
         const before = control.rollout(stage.environment, service)?.id ?? null;
-        const release = await control.deploy({ service, version: run.artifact ?? 'latest', environment: stage.environment, author });
+        const release = await control.deploy({ service, version: run.artifact ?? 'latest', environment: stage.environment, author, commit: run.commit?.sha });
         note(
           release.unchanged
             ? `${stage.environment} already runs ${release.artifact ?? 'source'} as ${release.version}: nothing to deploy`
@@ -240,7 +242,7 @@ export class PipelineRunner {
       service: run.service,
       actor: run.author,
       message,
-      data: { run: run.id, pipeline: run.pipeline, state: run.state, artifact: run.artifact, reason: run.reason },
+      data: { run: run.id, pipeline: run.pipeline, state: run.state, artifact: run.artifact, reason: run.reason, commit: run.commit?.sha ?? null },
     });
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { branchHeadArgv, changedFilesArgv, commitInfoArgv, fetchArgv, mirrorCloneArgv, showFileArgv } from './git-commands.js';
+import { branchHeadArgv, changedFilesArgv, commitInfoArgv, fetchArgv, mirrorCloneArgv, newCommitsArgv, showFileArgv } from './git-commands.js';
 
 describe('git commands', () => {
   it('are argv arrays with the URL after --, so a URL starting with a dash is never an option', () => {
@@ -12,5 +12,6 @@ describe('git commands', () => {
     expect(showFileArgv('/m', 'abc', 'deploy/skiff.yaml')).toEqual(['git', '--git-dir', '/m', 'show', 'abc:deploy/skiff.yaml']);
     expect(commitInfoArgv('/m', 'abc')).toEqual(['git', '--git-dir', '/m', 'show', '-s', '--format=%an%x00%ae%x00%aI%x00%s', 'abc']);
     expect(changedFilesArgv('/m', null, 'abc')).toEqual(['git', '--git-dir', '/m', 'ls-tree', '-r', '--name-only', '-z', 'abc']);
+    expect(newCommitsArgv('/m', 'abc', 'def', 20)).toEqual(['git', '--git-dir', '/m', 'rev-list', '--first-parent', '--max-count=20', 'abc..def']);
   });
 });

@@ -34,6 +34,11 @@ export function changedFilesArgv(mirrorDir: string, from: string | null, to: str
     : ['git', '--git-dir', mirrorDir, 'diff', '--name-only', '-z', from, to];
 }
 
+/** The commits after `from` up to `to`, oldest first, along the first parents (a merge is one commit), at most `limit`. */
+export function newCommitsArgv(mirrorDir: string, from: string, to: string, limit: number): readonly string[] {
+  return ['git', '--git-dir', mirrorDir, 'rev-list', '--first-parent', `--max-count=${limit}`, `${from}..${to}`];
+}
+
 export function archiveArgv(mirrorDir: string, commit: string, tarFile: string): readonly string[] {
   return ['git', '--git-dir', mirrorDir, 'archive', '--format=tar', `--output=${tarFile}`, commit];
 }

@@ -15,6 +15,7 @@ import {
   fetchArgv,
   isAncestorArgv,
   mirrorCloneArgv,
+  newCommitsArgv,
   showFileArgv,
   untarArgv,
 } from './git-commands.js';
@@ -92,6 +93,13 @@ export class GitMirror {
     const listed = await this.exec(changedFilesArgv(this.dir, from, to));
     if (listed.exitCode !== 0) throw unreachable(this.url, listed);
     return listed.stdout.split('\0').filter((name) => name !== '');
+  }
+
+  /** The newest `limit` commits after `from` up to `to`, oldest first. */
+  async newCommits(from: string, to: string, limit: number): Promise<string[]> {
+    const listed = await this.exec(newCommitsArgv(this.dir, from, to, limit));
+    if (listed.exitCode !== 0) throw unreachable(this.url, listed);
+    return listed.stdout.split('\n').filter((sha) => sha !== '').reverse();
   }
 
   /** A clean copy of the commit's tree (kept: a revision's services run from it). */

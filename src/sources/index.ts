@@ -8,3 +8,5 @@ export { SourceFollower } from './source-follower.js';
 export type { SyncTarget } from './source-sync.js';
 export type { DriftChange } from './drift.js';
 export type { SyncStatus } from './sync-status.js';
+export { CommitTriggers } from './commit-triggers.js';
+export type { CommitTriggerTarget, TriggeredRun } from './commit-triggers.js';

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { commandSchema, durationSchema, isRecordLike, nameSchema } from './schema-values.js';
 import type { SpecIssueParams } from './schema-values.js';
+import { triggerSchema } from './schema-trigger.js';
+import type { GitTriggerSpec } from './schema-trigger.js';
 
 /** How long a deploy or promote stage follows its rollout unless the pipeline says otherwise. */
 export const defaultRolloutTimeoutMs = 60_000;
@@ -100,6 +102,7 @@ export const pipelineSchema = z
     rolloutTimeout: durationSchema
       .default(defaultRolloutTimeoutMs)
       .describe("how long a deploy or promote stage follows its rollout before it fails (a canary's pauses and analyses count)"),
+    trigger: triggerSchema.optional(),
   })
   .superRefine((pipeline, ctx) => {
     const seen = new Set<string>();
@@ -114,11 +117,25 @@ export const pipelineSchema = z
       }
       seen.add(stage.name);
     });
+    if (pipeline.trigger && !pipeline.stages.some((stage) => stage.kind === 'build')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trigger'],
+        message: 'a pipeline started by commits needs a `build` stage: its runs build the commit',
+        params: { hint: 'add `- build` as the first stage' } satisfies SpecIssueParams,
+      });
+    }
   })
-  .transform(({ rolloutTimeout, ...pipeline }): { readonly services?: string[] | undefined; readonly stages: PipelineStageSpec[] } => ({
+  .transform(
+    ({ rolloutTimeout, ...pipeline }): {
+      readonly services?: string[] | undefined;
+      readonly stages: PipelineStageSpec[];
+      readonly trigger?: { readonly git: GitTriggerSpec } | undefined;
+    } => ({
     ...pipeline,
-    stages: pipeline.stages.map((stage) => (stage.kind === 'deploy' || stage.kind === 'promote' ? { ...stage, timeoutMs: rolloutTimeout } : stage)),
-  }))
+      stages: pipeline.stages.map((stage) => (stage.kind === 'deploy' || stage.kind === 'promote' ? { ...stage, timeoutMs: rolloutTimeout } : stage)),
+    }),
+  )
   .describe('a pipeline: ordered stages for its services');
 
 /** Pipelines name services and environments of the same file: checked once the file parses. */

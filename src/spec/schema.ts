@@ -25,6 +25,7 @@ import type { KubernetesSpec } from './schema-kubernetes.js';
 import { volumesSchema } from './schema-volumes.js';
 import { sourceSchema } from './schema-source.js';
 import type { SourceSpec } from './schema-source.js';
+import type { GitTriggerSpec } from './schema-trigger.js';
 import { checkJobReferences, jobsSchema } from './schema-jobs.js';
 import type { JobSpec } from './schema-jobs.js';
 import type { VolumeMount, VolumeSpec } from './schema-volumes.js';
@@ -86,7 +87,7 @@ export {
   trafficMatchSchema,
   tracingSchema,
 };
-export type { FunctionSettings, JobSpec, SourceSpec, TracingSpec, VolumeMount, VolumeSpec };
+export type { FunctionSettings, GitTriggerSpec, JobSpec, SourceSpec, TracingSpec, VolumeMount, VolumeSpec };
 export { sourceSchema };
 export { volumesSchema };
 export type { FlagOverride, FlagSpec, FlagState };

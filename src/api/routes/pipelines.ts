@@ -51,6 +51,16 @@ export const pipelineRunSchema: z.ZodType<PipelineRunView> = z
     createdAt: z.string(),
     finishedAt: z.string().nullable(),
     stages: z.array(stageSchema),
+    commit: z
+      .object({
+        sha: z.string().describe('the full commit id'),
+        author: z.string(),
+        email: z.string(),
+        subject: z.string().describe("the first line of the commit's message"),
+        baseDir: z.string().describe("the spec file's folder in the commit's clean tree on the server, where the run built from"),
+      })
+      .optional()
+      .describe('the git commit that started the run (a pipeline with `trigger: git`); absent for runs a person started'),
   })
   .describe('a pipeline run and the state of each stage');
 

@@ -95,9 +95,18 @@ function stageProgress(stage: PipelineStageView, now: number): string[] {
 export function formatRuns(runs: readonly PipelineRunView[]): string[] {
   const rows = runs.map((r) => {
     const at = r.stages.find((s) => s.state === 'running' || s.state === 'waiting' || s.state === 'failed');
-    return [String(r.id), r.pipeline, r.service, r.state, at ? `${at.name} (${at.state})` : '-', r.artifact ? shortDigest(r.artifact) : '-', formatTime(r.createdAt), r.author];
+    const commit = r.commit ? `${shortSha(r.commit.sha)} ${clip(r.commit.subject, 40)}` : '-';
+    return [String(r.id), r.pipeline, r.service, r.state, at ? `${at.name} (${at.state})` : '-', r.artifact ? shortDigest(r.artifact) : '-', formatTime(r.createdAt), r.author, commit];
   });
-  return formatTable(['RUN', 'PIPELINE', 'SERVICE', 'STATE', 'STAGE', 'ARTIFACT', 'STARTED', 'BY'], rows);
+  return formatTable(['RUN', 'PIPELINE', 'SERVICE', 'STATE', 'STAGE', 'ARTIFACT', 'STARTED', 'BY', 'COMMIT'], rows);
+}
+
+function shortSha(sha: string): string {
+  return sha.slice(0, 7);
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 export function formatRun(run: PipelineRunView, now: number): string[] {
@@ -106,6 +115,7 @@ export function formatRun(run: PipelineRunView, now: number): string[] {
     `  started ${formatTime(run.createdAt)} by ${run.author}${run.finishedAt ? `, finished ${formatTime(run.finishedAt)}` : ''}`,
     `  artifact ${dash(run.artifact)}`,
   ];
+  if (run.commit) lines.push(`  commit ${shortSha(run.commit.sha)} "${run.commit.subject}" by ${run.commit.author} <${run.commit.email}>`);
   if (run.reason) lines.push(`  reason: ${run.reason}`);
   lines.push('');
   const rows = run.stages.map((s) => [s.name, s.kind, s.state, durationOf(s, now) || '-', s.approvedBy ? `approved by ${s.approvedBy} at ${formatTime(s.approvedAt ?? '')}` : '']);
