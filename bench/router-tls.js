@@ -5,11 +5,11 @@
 // of BENCH_SECONDS (default 5), interleaved. Needs wrk (Debian wrk), openssl; nginx and h2load
 // (Debian nginx, nghttp2-client) for their rows. BENCH_ROUTER_WORKERS sets Skiff's workers (default 2).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, killPid, spawnCaptured, waitFor, waitForExit } from './lib/processes.js';
+import { freePort, ownedProcesses, spawnCaptured, waitFor } from './lib/processes.js';
 import { cpuTimes, hasCommand, nginxConfig, processTree, runWrk } from './lib/router-tools.js';
 import { formatTable, ratio, summarize } from './lib/stats.js';
 
@@ -20,7 +20,7 @@ const runs = Math.max(3, Number(process.env.BENCH_RUNS ?? 3));
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const workers = Number(process.env.BENCH_ROUTER_WORKERS ?? 2);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'skiff-bench-tls-'));
-const owned = [];
+const { owned, cleanup } = ownedProcesses({ tmp, name: 'router TLS bench' });
 
 function makeCertificate() {
   const cert = path.join(tmp, 'bench.pem');
@@ -152,21 +152,6 @@ async function main() {
   console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`${seconds} s per run, median of ${runs} runs; CPU is user+system of the proxy's processes per request`);
   console.log(formatTable(['load', 'target', 'req/s', 'CPU µs/req', 'req/s vs nginx', 'CPU vs nginx'], rows));
-}
-
-async function cleanup() {
-  for (const pid of owned.splice(0).reverse()) {
-    killPid(pid, 'SIGTERM');
-    if (!(await waitForExit(pid, 8_000))) killPid(pid, 'SIGKILL');
-  }
-  rmSync(tmp, { recursive: true, force: true });
-}
-
-for (const signal of ['SIGTERM', 'SIGINT']) {
-  process.once(signal, () => {
-    console.error(`router TLS bench: ${signal}, stopping its processes`);
-    cleanup().finally(() => process.exit(1));
-  });
 }
 
 try {

@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, killPid, waitFor, waitForExit, spawnCaptured } from './lib/processes.js';
+import { freePort, killPid, ownedProcesses, waitFor, spawnCaptured } from './lib/processes.js';
 import { cpuTimes, hasCommand, nginxConfig, processTree, rssMiB, runWrk } from './lib/router-tools.js';
 import { formatTable, ratio, summarize } from './lib/stats.js';
 
@@ -33,7 +33,7 @@ const want = (name) => (only === null ? name !== 'skiff-node' : only.has(name));
 const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'skiff-bench-router-'));
-const owned = [];
+const { owned, cleanup } = ownedProcesses({ tmp, name: 'router bench' });
 let missing = 0;
 
 async function answers(url) {
@@ -269,22 +269,6 @@ async function main() {
   }
   nginx?.stop();
   sink?.close();
-}
-
-async function cleanup() {
-  for (const pid of owned.splice(0).reverse()) {
-    killPid(pid, 'SIGTERM');
-    if (!(await waitForExit(pid, 8_000))) killPid(pid, 'SIGKILL');
-  }
-  rmSync(tmp, { recursive: true, force: true });
-}
-
-// bench/run.js stops a benchmark that runs too long with SIGTERM: still stop what we started.
-for (const signal of ['SIGTERM', 'SIGINT']) {
-  process.once(signal, () => {
-    console.error(`router bench: ${signal}, stopping its processes`);
-    cleanup().finally(() => process.exit(1));
-  });
 }
 
 try {

@@ -1,6 +1,6 @@
 // Starting and stopping the processes a benchmark owns. Everything is stopped by pid.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 
 export async function freePort() {
@@ -70,4 +70,27 @@ export function spawnCaptured(command, args, options) {
   child.stderr.on('data', keep);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return { child, exited, output: () => output };
+}
+
+/**
+ * The processes a benchmark started and its temp directory: `cleanup()` stops them (newest first,
+ * SIGTERM then SIGKILL) and removes the directory, also when bench/run.js stops the benchmark with
+ * SIGTERM or a person with Ctrl-C.
+ */
+export function ownedProcesses({ tmp, name }) {
+  const owned = [];
+  async function cleanup() {
+    for (const pid of owned.splice(0).reverse()) {
+      killPid(pid, 'SIGTERM');
+      if (!(await waitForExit(pid, 8_000))) killPid(pid, 'SIGKILL');
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  for (const signal of ['SIGTERM', 'SIGINT']) {
+    process.once(signal, () => {
+      console.error(`${name}: ${signal}, stopping its processes`);
+      cleanup().finally(() => process.exit(1));
+    });
+  }
+  return { owned, cleanup };
 }
