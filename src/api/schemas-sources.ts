@@ -61,4 +61,6 @@ export const syncBodySchema = z
 export const hookResultSchema: z.ZodType<HookResultView> = z.object({
   syncing: z.array(z.string()).describe('environments whose sync started'),
   ignored: z.array(z.string()).describe('environments the secret matched whose branch was not the one pushed'),
+  pipelines: z.array(z.string()).describe('pipelines started by commits whose branch is fetched now, to run the pushed commits'),
+  ignoredPipelines: z.array(z.string()).describe('pipelines the secret matched whose repository or branch was not the one pushed'),
 });

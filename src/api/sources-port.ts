@@ -52,6 +52,8 @@ export interface DiffView {
 export interface HookResultView {
   readonly syncing: readonly string[];
   readonly ignored: readonly string[];
+  readonly pipelines: readonly string[];
+  readonly ignoredPipelines: readonly string[];
 }
 
 export interface SourcesPort {

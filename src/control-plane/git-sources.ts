@@ -5,6 +5,7 @@
 import type { SourcesPort } from '../api/sources-port.js';
 import type { Clock } from '../core/clock.js';
 import { HookReceiver, RateLimiter, SourceFollower, createExec } from '../sources/index.js';
+import type { HookPipelines } from '../sources/index.js';
 import type { StateStore } from '../store/state-store.js';
 import type { SkiffControlPlane } from './skiff-control-plane.js';
 
@@ -15,6 +16,8 @@ export interface GitSourcesDeps {
   /** PATH and HOME for git (the user's credentials and ssh keys). */
   readonly baseEnv: Readonly<Record<string, string>>;
   readonly webhookSecrets: Readonly<Record<string, string>>;
+  /** The pipelines started by commits: a push webhook fetches their branch at once too. */
+  readonly pipelines: HookPipelines;
   readonly clock: Clock;
   readonly onError: (environment: string, error: unknown) => void;
 }
@@ -41,6 +44,7 @@ export function createGitSources(deps: GitSourcesDeps): { readonly follower: Sou
   });
   const receiver = new HookReceiver({
     follower,
+    pipelines: deps.pipelines,
     secret: (name) => deps.webhookSecrets[name],
     limiter: new RateLimiter(webhookRateLimit, deps.clock),
   });

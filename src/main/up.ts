@@ -259,15 +259,6 @@ async function serve(config: ServerConfig): Promise<number> {
     jobs: () => scheduledJobs(controlPlane.state, environments),
     startJobRun: commandRunJobRunner((environment) => environments.get(environment)?.runs ?? undefined),
   });
-  const gitSources = createGitSources({
-    controlPlane,
-    store,
-    dataDir: config.dataDir,
-    baseEnv: config.instanceBaseEnv,
-    webhookSecrets: config.webhookSecrets,
-    clock: systemClock,
-    onError: (environment, error) => logger.error({ err: error, environment }, 'a git source sync failed; trying again at its next interval'),
-  });
   const commitPipelines = createCommitPipelines({
     controlPlane,
     store,
@@ -276,6 +267,16 @@ async function serve(config: ServerConfig): Promise<number> {
     baseEnv: config.instanceBaseEnv,
     clock: systemClock,
     onError: (pipeline, error) => logger.error({ err: error, pipeline }, 'polling the branch of a commit-started pipeline failed; trying again at its next interval'),
+  });
+  const gitSources = createGitSources({
+    controlPlane,
+    store,
+    dataDir: config.dataDir,
+    baseEnv: config.instanceBaseEnv,
+    webhookSecrets: config.webhookSecrets,
+    pipelines: commitPipelines,
+    clock: systemClock,
+    onError: (environment, error) => logger.error({ err: error, environment }, 'a git source sync failed; trying again at its next interval'),
   });
   // Requests are not logged one by one; failures are.
   const monitoring = monitoringPort(monitor);

@@ -93,6 +93,11 @@ export class PipelineRunner {
     return this.deps.runs.list(options);
   }
 
+  /** The runs still running or waiting for an approval. */
+  unfinished(): readonly PipelineRun[] {
+    return this.deps.runs.unfinished();
+  }
+
   /** Resolves when no run is being driven (for tests and shutdown). */
   async idle(): Promise<void> {
     while (this.driving.size > 0) await Promise.all([...this.driving.values()]);

@@ -1,7 +1,9 @@
 /**
  * Pipelines started by commits (`trigger: { git: … }`): each pipeline's branch is fetched at its
- * interval; every new commit on it runs the pipeline for each service it touches, built from the
- * commit's clean tree. The first look at a branch only records its head: history starts nothing.
+ * interval (and at once on a push webhook); every new commit on it runs the pipeline for each
+ * service it touches, built from the commit's clean tree. The first look at a branch only records
+ * its head: history starts nothing. A rewritten (force-pushed) branch is told and its new tip
+ * runs. A commit's tree is removed once no build needs it. One poll or sweep at a time per pipeline.
  */
 import path from 'node:path';
 import type { Clock } from '../core/clock.js';
@@ -13,6 +15,7 @@ import type { Exec } from './git-exec.js';
 import { GitMirror } from './git-mirror.js';
 import type { CommitInfo } from './git-mirror.js';
 import { short } from './source-sync.js';
+import { sweepTrees } from './tree-sweep.js';
 
 /** A run to start: the pipeline, the service, the commit, and the spec file's folder in the commit's tree. */
 export interface TriggeredRun {
@@ -27,6 +30,8 @@ export interface CommitTriggerTarget {
   spec(): Spec | null;
   /** Starts the run (answers at once); throws a SkiffError when it cannot start. */
   startRun(run: TriggeredRun): void;
+  /** The commits whose tree a run still has to build from (its build stage has not finished). */
+  treesInUse(): ReadonlySet<string>;
   emit(event: NewEvent): void;
   getMeta(key: string): string | null;
   setMeta(key: string, value: string): void;
@@ -53,10 +58,17 @@ interface SeenHead {
   readonly commit: string;
 }
 
+/** What one pipeline's lane has still to do: a poll (always followed by a sweep), or a sweep alone. */
+interface Lane {
+  running: Promise<void> | null;
+  poll: boolean;
+  sweep: boolean;
+}
+
 export class CommitTriggers {
   private timer: NodeJS.Timeout | null = null;
   private readonly lastPoll = new Map<string, number>();
-  private readonly polling = new Map<string, Promise<void>>();
+  private readonly lanes = new Map<string, Lane>();
   /** The last failure told per pipeline, so a repository that stays unreachable is told once. */
   private readonly told = new Map<string, string>();
 
@@ -75,39 +87,84 @@ export class CommitTriggers {
   }
 
   async idle(): Promise<void> {
-    await Promise.all([...this.polling.values()]);
+    while ([...this.lanes.values()].some((lane) => lane.running)) await Promise.all([...this.lanes.values()].map((lane) => lane.running));
   }
 
-  /** Polls the pipeline's branch now (one poll at a time per pipeline); resolves when done. */
+  /** The pipelines started by commits in the applied spec, with their trigger. */
+  watching(): { readonly pipeline: string; readonly trigger: GitTriggerSpec }[] {
+    return Object.entries(this.deps.target.spec()?.pipelines ?? {}).flatMap(([pipeline, spec]) => (spec.trigger ? [{ pipeline, trigger: spec.trigger.git }] : []));
+  }
+
+  /**
+   * Polls the pipeline's branch now; resolves when done. A poll asked for while one runs is
+   * made again after it, so a commit pushed meanwhile is not left for the next interval.
+   */
   poll(pipeline: string): Promise<void> {
-    const running = this.polling.get(pipeline);
-    if (running) return running;
-    const trigger = this.deps.target.spec()?.pipelines?.[pipeline]?.trigger?.git;
-    if (!trigger) return Promise.resolve();
+    if (!this.deps.target.spec()?.pipelines?.[pipeline]?.trigger) return Promise.resolve();
     this.lastPoll.set(pipeline, this.deps.clock.now());
-    const done = this.pollOnce(pipeline, trigger)
-      .catch((error: unknown) => {
-        if (!isSkiffError(error)) throw error;
-        this.tell(pipeline, error.code, `pipeline ${pipeline}: ${error.message}`, { code: error.code });
-      })
-      .catch((error: unknown) => this.deps.onError(pipeline, error))
-      .finally(() => this.polling.delete(pipeline));
-    this.polling.set(pipeline, done);
-    return done;
+    return this.request(pipeline, { poll: true });
+  }
+
+  /** Starts a poll and returns at once (a webhook's delivery must not wait for git). */
+  trigger(pipeline: string): void {
+    void this.poll(pipeline);
+  }
+
+  /** Removes the trees no run needs any more, in every pipeline's folder (after a build finished). */
+  sweep(): void {
+    for (const pipeline of Object.keys(this.deps.target.spec()?.pipelines ?? {})) void this.request(pipeline, { sweep: true });
+  }
+
+  private request(pipeline: string, work: { poll?: boolean; sweep?: boolean }): Promise<void> {
+    const lane = this.lanes.get(pipeline) ?? { running: null, poll: false, sweep: false };
+    this.lanes.set(pipeline, lane);
+    lane.poll ||= work.poll ?? false;
+    lane.sweep ||= work.sweep ?? false;
+    if (lane.running) return lane.running;
+    lane.running = (async () => {
+      while (lane.poll || lane.sweep) {
+        const polling = lane.poll;
+        lane.poll = false;
+        lane.sweep = false;
+        if (polling) await this.guarded(pipeline, () => this.pollOnce(pipeline));
+        await this.guarded(pipeline, () => this.sweepOnce(pipeline));
+      }
+    })().finally(() => {
+      lane.running = null;
+    });
+    return lane.running;
+  }
+
+  /** An expected failure (the repository's) is told once as an event; anything else goes to onError. */
+  private async guarded(pipeline: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (isSkiffError(error)) this.tell(pipeline, error.code, `pipeline ${pipeline}: ${error.message}`, { code: error.code });
+      else this.deps.onError(pipeline, error);
+    }
   }
 
   private tick(): void {
     const now = this.deps.clock.now();
-    for (const [name, pipeline] of Object.entries(this.deps.target.spec()?.pipelines ?? {})) {
-      const interval = pipeline.trigger?.git.interval;
-      if (interval === undefined) continue;
-      const last = this.lastPoll.get(name);
-      if (last === undefined || now - last >= interval) void this.poll(name);
+    for (const { pipeline, trigger } of this.watching()) {
+      const last = this.lastPoll.get(pipeline);
+      if (last === undefined || now - last >= trigger.interval) void this.poll(pipeline);
     }
   }
 
-  private async pollOnce(pipeline: string, trigger: GitTriggerSpec): Promise<void> {
-    const root = path.join(this.deps.dataDir, 'sources', 'pipelines', pipeline);
+  private rootOf(pipeline: string): string {
+    return path.join(this.deps.dataDir, 'sources', 'pipelines', pipeline);
+  }
+
+  private async sweepOnce(pipeline: string): Promise<void> {
+    await sweepTrees(path.join(this.rootOf(pipeline), 'trees'), this.deps.target.treesInUse());
+  }
+
+  private async pollOnce(pipeline: string): Promise<void> {
+    const trigger = this.deps.target.spec()?.pipelines?.[pipeline]?.trigger?.git;
+    if (!trigger) return;
+    const root = this.rootOf(pipeline);
     const mirror = new GitMirror(trigger.repo, root, this.deps.exec);
     await mirror.fetch();
     const head = await mirror.branchHead(trigger.branch);
@@ -128,20 +185,35 @@ export class CommitTriggers {
       return;
     }
     if (seen.commit === head) return;
+    const ancestry = await mirror.ancestry(seen.commit, head);
+    if (ancestry !== 'ancestor') {
+      // History was rewritten: its commits since the fork are not "new", the tip is what the branch says now.
+      this.deps.target.emit({
+        type: 'pipeline.trigger',
+        actor: 'skiff-trigger',
+        message: `pipeline ${pipeline}: ${trigger.branch} of ${trigger.repo} was rewritten (force-pushed) and no longer contains ${short(seen.commit)}, the last commit run; its new tip ${short(head)} runs for the services it changes`,
+        data: { pipeline, commit: head, previous: seen.commit, rewritten: true, code: 'SKIFF_SOURCE_FORCE_PUSHED' },
+      });
+      // The files changed from the commit last run; all of the tip's when that commit is gone from the mirror.
+      await this.runCommit({ pipeline, trigger, mirror, sha: head, root, from: ancestry === 'not-ancestor' ? seen.commit : null });
+      save(head);
+      return;
+    }
     for (const sha of await mirror.newCommits(seen.commit, head, maxCommitsPerPoll)) {
-      await this.runCommit({ pipeline, trigger, mirror, sha, root });
+      await this.runCommit({ pipeline, trigger, mirror, sha, root, from: `${sha}^` });
       // Recorded commit by commit: a restart in the middle does not run a commit twice.
       save(sha);
     }
     save(head);
   }
 
-  private async runCommit(options: { pipeline: string; trigger: GitTriggerSpec; mirror: GitMirror; sha: string; root: string }): Promise<void> {
+  /** `from`: the commit the changes are counted from (null: every file of the commit counts). */
+  private async runCommit(options: { pipeline: string; trigger: GitTriggerSpec; mirror: GitMirror; sha: string; root: string; from: string | null }): Promise<void> {
     const { pipeline, trigger, mirror, sha } = options;
     const spec = this.deps.target.spec();
     const covered = spec?.pipelines?.[pipeline]?.services ?? Object.keys(spec?.services ?? {});
     const services = Object.fromEntries(covered.flatMap((name) => (spec?.services[name] ? [[name, spec.services[name].path]] : [])));
-    const changed = await mirror.changedFiles(`${sha}^`, sha);
+    const changed = await mirror.changedFiles(options.from, sha);
     const touched = commitServices({ changed, patterns: trigger.paths, specDir: trigger.specDir, services });
     if (touched.length === 0) return;
     const commit = await mirror.commitInfo(sha);

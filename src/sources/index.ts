@@ -2,7 +2,7 @@
 export { createExec } from './git-exec.js';
 export type { Exec } from './git-exec.js';
 export { HookReceiver } from './hook-receiver.js';
-export type { HookDelivery, HookResult } from './hook-receiver.js';
+export type { HookDelivery, HookPipelines, HookResult } from './hook-receiver.js';
 export { RateLimiter } from './rate-limiter.js';
 export { SourceFollower } from './source-follower.js';
 export type { SyncTarget } from './source-sync.js';

@@ -1,5 +1,6 @@
 /** The `trigger:` of a pipeline: start it on new commits of a git branch that touch given paths. */
 import { z } from 'zod';
+import { webhookSecretEnvSchema } from './schema-source.js';
 import { durationSchema } from './schema-values.js';
 
 /** Relative to the repository root and inside it: no leading `/`, no `..` segment, no space or backslash. */
@@ -25,7 +26,10 @@ export const gitTriggerSchema = z
     interval: durationSchema
       .refine((ms) => ms >= 1000, 'at least 1s')
       .default(30_000)
-      .describe('how often the branch is fetched for new commits'),
+      .describe('how often the branch is fetched for new commits (a webhook fetches at once)'),
+    webhookSecretEnv: webhookSecretEnvSchema.describe(
+      'the environment variable of `skiff up` holding the webhook secret (GitHub/Gitea HMAC key, GitLab token): a push to the branch delivered to `POST /api/v1/hooks/git` starts the runs at once; without it the webhook refuses this pipeline',
+    ),
   })
   .describe('watch a git branch: each new commit touching `paths` builds and runs the pipeline from exactly that commit');
 

@@ -162,7 +162,7 @@ describe('gitops', () => {
     expect((await revisions()).some((revision) => revision.commit === pushed)).toBe(false);
     const good = await deliver(`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`);
     expect(good.status).toBe(202);
-    expect(await good.json()).toEqual({ syncing: ['dev'], ignored: [] });
+    expect(await good.json()).toEqual({ syncing: ['dev'], ignored: [], pipelines: [], ignoredPipelines: [] });
     await revisionOf(pushed);
     await waitForReady(platform, { echo: 1 });
     const releases = (await (await platform.fetch('/api/v1/environments/dev/services/echo/releases')).json()) as { commit: string | null; current: boolean }[];

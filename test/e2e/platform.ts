@@ -180,7 +180,13 @@ export async function startPlatform(options: { spec: string; files?: Record<stri
       else for (const entry of fs.readdirSync(dataDir)) fs.rmSync(path.join(dataDir, entry), { recursive: true, force: true });
     },
   };
-  await waitForApi(apiUrl, platform);
+  try {
+    await waitForApi(apiUrl, platform);
+  } catch (error) {
+    // Nobody holds this platform to stop it: what it started must not outlive the test.
+    await platform.stop();
+    throw error;
+  }
   return platform;
 }
 
@@ -188,7 +194,8 @@ async function waitForApi(apiUrl: string, platform: Platform): Promise<void> {
   await waitFor(`the API at ${apiUrl} (output so far: ${platform.output()})`, async () => {
     if (platform.process.exitCode !== null) throw new Error(`skiff up exited: ${platform.output()}`);
     return (await fetch(`${apiUrl}/api/v1/health`)).ok;
-  });
+    // A loaded machine (several suites at once) takes its time to start a Node process.
+  }, 60_000);
 }
 
 export async function waitForReady(platform: Platform, counts: Record<string, number>, timeoutMs = 30_000): Promise<InstanceJson[]> {
