@@ -4,6 +4,7 @@
  */
 import type { SourcesPort } from '../api/sources-port.js';
 import type { Clock } from '../core/clock.js';
+import type { FlagService } from '../flags/flag-service.js';
 import { HookReceiver, RateLimiter, SourceFollower, createExec } from '../sources/index.js';
 import type { HookPipelines } from '../sources/index.js';
 import type { StateStore } from '../store/state-store.js';
@@ -12,6 +13,8 @@ import type { SkiffControlPlane } from './skiff-control-plane.js';
 export interface GitSourcesDeps {
   readonly controlPlane: SkiffControlPlane;
   readonly store: StateStore;
+  /** The flags in force, for their drift from the commit (and its revert). */
+  readonly flags: FlagService;
   readonly dataDir: string;
   /** PATH and HOME for git (the user's credentials and ssh keys). */
   readonly baseEnv: Readonly<Record<string, string>>;
@@ -33,6 +36,8 @@ export function createGitSources(deps: GitSourcesDeps): { readonly follower: Sou
       revision: (id) => store.revision(id),
       machineCheck: (spec, baseDir) => controlPlane.machineCheck(spec, baseDir),
       applySynced: (request) => controlPlane.applySynced(request),
+      flags: (environment) => deps.flags.list(environment).map((flag) => ({ key: flag.key, flag: flag.flag, runtime: flag.source === 'runtime' })),
+      resetFlag: (environment, key, actor) => void deps.flags.reset({ environment, key, actor }),
       emit: (event) => controlPlane.emit(event),
       getMeta: (key) => store.getMeta(key),
       setMeta: (key, value) => store.setMeta(key, value),

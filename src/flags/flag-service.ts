@@ -11,7 +11,8 @@ import type { FlagStore } from '../store/flag-store.js';
 import { applyFlagChange, type FlagChange } from './flag-changes.js';
 import { FlagEvaluator } from './flag-evaluator.js';
 import type { FlagMetrics } from './flag-metrics.js';
-import { effectiveFlags, specFlagsFor, type EffectiveFlag } from './flag-set.js';
+import { specFlagsFor } from '../spec/environment-flags.js';
+import { effectiveFlags, type EffectiveFlag } from './flag-set.js';
 import type { OfrepErrorCode, OfrepEvaluation } from './ofrep.js';
 
 export interface FlagServiceDeps {

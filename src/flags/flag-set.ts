@@ -2,8 +2,7 @@
  * The flags an environment evaluates: the spec's definitions with the environment's overrides,
  * and on top of them the run-time changes (`skiff flag set|rollout`) until they are reset.
  */
-import { applyFlagOverride } from '../spec/schema-flags.js';
-import type { FlagSpec, Spec } from '../spec/schema.js';
+import type { FlagSpec } from '../spec/schema.js';
 
 export type FlagSource = 'spec' | 'runtime';
 
@@ -14,14 +13,6 @@ export interface EffectiveFlag {
   readonly source: FlagSource;
   /** The definition the spec gives the environment (what a reset returns to). */
   readonly specFlag: FlagSpec;
-}
-
-/** The spec's flags as the environment defines them. Revisions saved before flags existed have none. */
-export function specFlagsFor(spec: Spec, environment: string): Record<string, FlagSpec> {
-  const overrides = spec.environments[environment]?.flags ?? {};
-  const flags: Record<string, FlagSpec> = {};
-  for (const [key, flag] of Object.entries(spec.flags ?? {})) flags[key] = applyFlagOverride(flag, overrides[key]);
-  return flags;
 }
 
 /**

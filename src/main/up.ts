@@ -271,6 +271,7 @@ async function serve(config: ServerConfig): Promise<number> {
   const gitSources = createGitSources({
     controlPlane,
     store,
+    flags,
     dataDir: config.dataDir,
     baseEnv: config.instanceBaseEnv,
     webhookSecrets: config.webhookSecrets,

@@ -7,6 +7,7 @@ import { planChanges } from '../spec/plan.js';
 import type { SpecAt } from '../spec/plan.js';
 
 export interface DriftChange {
+  /** Empty for a change of a feature flag (its field is `flags.KEY…`). */
   readonly service: string;
   /** `add`: the commit has the service, the environment does not run it; `remove`: the reverse. */
   readonly change: 'add' | 'remove' | 'update';

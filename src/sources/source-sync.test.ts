@@ -41,6 +41,9 @@ function target(): SyncTarget {
       const revision = store.saveRevision({ hash, spec: request.spec, baseDir: request.baseDir, releases: {}, author: request.author, message: request.message, sourceFile: null, sourceHash: null, commit: request.commit });
       return { revision, changed: true };
     },
+    // No flags in these files: flag drift has its own tests (flag-drift.test.ts, e2e gitops-flags).
+    flags: () => [],
+    resetFlag: () => undefined,
     emit: (event) => events.push(event),
     getMeta: (key) => store.getMeta(key),
     setMeta: (key, value) => store.setMeta(key, value),

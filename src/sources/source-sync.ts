@@ -10,8 +10,11 @@ import type { ErrorDetail } from '../core/errors.js';
 import { parseSpec } from '../spec/parse.js';
 import type { SourceSpec, Spec } from '../spec/schema.js';
 import type { NewEvent, Revision } from '../store/state-store.js';
+import { specFlagsFor } from '../spec/environment-flags.js';
 import { environmentDrift } from './drift.js';
 import type { DriftChange } from './drift.js';
+import { flagDrift, runtimeFlagsToReset } from './flag-drift.js';
+import type { FlagInForce } from './flag-drift.js';
 import { followedSpec } from './followed-spec.js';
 import type { CommitInfo, GitMirror } from './git-mirror.js';
 import type { SyncError, SyncState, SyncStatus, SyncedCommit } from './sync-status.js';
@@ -22,6 +25,10 @@ export interface SyncTarget {
   revision(id: number): Revision | null;
   machineCheck(spec: Spec, baseDir: string): ErrorDetail[];
   applySynced(request: { spec: Spec; baseDir: string; author: string; message: string; commit: string }): Promise<{ revision: Revision; changed: boolean }>;
+  /** The flags the environment evaluates now, run-time changes included. */
+  flags(environment: string): readonly FlagInForce[];
+  /** Puts the flag back to the applied spec's definition (`skiff flag reset`), as `actor`. */
+  resetFlag(environment: string, key: string, actor: string): void;
   emit(event: NewEvent): void;
   getMeta(key: string): string | null;
   setMeta(key: string, value: string): void;
@@ -188,7 +195,7 @@ export class SourceSync {
       this.tell('in sync', null, synced.commit);
       return;
     }
-    const summary = changes.map((change) => `${change.service}.${change.field}`).join(', ');
+    const summary = changes.map((change) => (change.service === '' ? change.field : `${change.service}.${change.field}`)).join(', ');
     if (source.drift === 'report') {
       this.tell('drift', {
         type: 'source.drift',
@@ -199,7 +206,10 @@ export class SourceSync {
       return;
     }
     const head = this.head?.sha === synced.commit ? this.head : await mirror.commitInfo(synced.commit);
+    const flags = runtimeFlagsToReset(this.deps.target.flags(this.environment), specFlagsFor(expected.spec, this.environment));
     const applied = await this.apply(expected.spec, expected.baseDir, head, `revert drift in ${this.environment} to ${short(synced.commit)}: ${summary}`);
+    // After the apply, the applied spec's flags are the commit's: a reset brings a changed flag back to them.
+    for (const key of flags) this.deps.target.resetFlag(this.environment, key, 'skiff-sync');
     this.changes = this.driftOf(applied.revision, expected, synced);
     this.told = '';
     this.deps.target.emit({
@@ -212,13 +222,16 @@ export class SourceSync {
   }
 
   private driftOf(applied: Revision, expected: CommitSpec, synced: StoredSync): DriftChange[] {
-    return environmentDrift({
-      environment: this.environment,
-      applied: { spec: applied.spec, baseDir: applied.baseDir },
-      expected,
-      appliedReleases: applied.releases[this.environment] ?? {},
-      syncedReleases: this.deps.target.revision(synced.revision)?.releases[this.environment] ?? {},
-    });
+    return [
+      ...environmentDrift({
+        environment: this.environment,
+        applied: { spec: applied.spec, baseDir: applied.baseDir },
+        expected,
+        appliedReleases: applied.releases[this.environment] ?? {},
+        syncedReleases: this.deps.target.revision(synced.revision)?.releases[this.environment] ?? {},
+      }),
+      ...flagDrift(this.deps.target.flags(this.environment), specFlagsFor(expected.spec, this.environment)),
+    ];
   }
 
   /** The diff `skiff diff ENV` shows: the applied state now against the synced commit (nothing fetched or applied). */
