@@ -66,7 +66,7 @@ export function createLocalArtifacts(options: {
 
   return {
     async build({ service, context, command, output, image, commit }) {
-      if (image) return artifactSummary(await images.build({ service, serviceDir: context, image }));
+      if (image) return artifactSummary(await images.build({ service, serviceDir: context, image, commit }));
       const workDir = path.join(options.dataDir, 'builds');
       await mkdir(workDir, { recursive: true });
       const result = await buildArtifact({

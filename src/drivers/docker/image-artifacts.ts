@@ -37,8 +37,11 @@ export interface ImageArtifactsOptions extends EngineAddress {
 }
 
 export interface ImageArtifacts {
-  /** Builds (dockerfile) or pins (ref) the service's image and records it. */
-  build(options: { readonly service: string; readonly serviceDir: string; readonly image: ImageSpec }): Promise<ImageArtifactRecord>;
+  /**
+   * Builds (dockerfile) or pins (ref) the service's image and records it. `commit`: the service
+   * directory lies in a clean tree of that commit (which has no .git to read it from).
+   */
+  build(options: { readonly service: string; readonly serviceDir: string; readonly image: ImageSpec; readonly commit?: string | undefined }): Promise<ImageArtifactRecord>;
   /** The service's image artifacts, newest build first. */
   list(service: string): Promise<ImageArtifactRecord[]>;
   /** Whether some service recorded this digest as an image. */
@@ -121,7 +124,7 @@ export function createImageArtifacts(options: ImageArtifactsOptions): ImageArtif
   }
 
   return {
-    async build({ service, serviceDir, image }) {
+    async build({ service, serviceDir, image, commit }) {
       checkServiceName(service);
       let id: string;
       let ref: string | null = null;
@@ -146,7 +149,7 @@ export function createImageArtifacts(options: ImageArtifactsOptions): ImageArtif
         size: info.Size,
         createdAt: previous?.createdAt ?? now,
         builtAt: now,
-        source: await readSourceInfo(serviceDir, options.env),
+        source: commit ? { commit, dirty: false } : await readSourceInfo(serviceDir, options.env),
         buildCommand: null,
         output: null,
         ref,
