@@ -1,8 +1,12 @@
-/** Pipeline runs with each stage's state, and Approve for a stage waiting for an approval. */
+/**
+ * Pipeline runs with each stage's state, and Approve for a stage waiting for an approval. A run
+ * started by a commit shows the commit (short SHA, message, author), red when a check failed.
+ */
 import type { PipelineRunView, PipelineStageView } from '../../api/pipeline-port.js';
 import { ActionButton } from '../components/action-button.js';
 import { ErrorNote, Muted, StateBadge } from '../components/bits.js';
 import { api, isNotServed } from '../lib/api.js';
+import { commitCheck, shortSha } from '../lib/commit-check.js';
 import { age, shortDigest } from '../lib/format.js';
 import { useNow, useResource } from '../lib/hooks.js';
 import { approvalNeeds, approvalReaches, mayApprove } from '../lib/permissions.js';
@@ -40,6 +44,7 @@ function RunCard(props: { readonly run: PipelineRunView }) {
           by {run.author} · {age(run.createdAt, now)} ago{run.artifact ? ` · ${shortDigest(run.artifact)}` : ''}
         </span>
       </header>
+      {run.commit && <RunCommitLine run={run} commit={run.commit} />}
       {run.reason && <p class="error-note">{run.reason}</p>}
       <ol class="stages">
         {run.stages.map((stage) => (
@@ -47,6 +52,19 @@ function RunCard(props: { readonly run: PipelineRunView }) {
         ))}
       </ol>
     </section>
+  );
+}
+
+function RunCommitLine(props: { readonly run: PipelineRunView; readonly commit: NonNullable<PipelineRunView['commit']> }) {
+  const { commit } = props;
+  const check = commitCheck(props.run);
+  const failedCheck = props.run.stages.find((stage) => stage.kind === 'check' && stage.state === 'failed');
+  return (
+    <p class={`run-commit commit-${check}`} data-testid="run-commit" data-check={check} title={commit.sha}>
+      <span class="mono">{shortSha(commit.sha)}</span> <span class="run-commit-subject">{commit.subject}</span>{' '}
+      <span class="run-commit-author">by {commit.author}</span>
+      {failedCheck && <span class="small"> · check {failedCheck.name} failed</span>}
+    </p>
   );
 }
 
