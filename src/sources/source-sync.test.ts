@@ -83,15 +83,23 @@ describe('SourceSync', () => {
     expect(refused.state).toBe('Refused');
     expect(refused.error).toMatchObject({ code: 'SKIFF_SOURCE_FORCE_PUSHED', commit: rewritten });
     expect(refused.error?.message).toContain(synced.slice(0, 12));
+    expect(refused.error?.hint).toContain('skiff sync dev --force');
     expect(services()).toEqual(['web', 'api']);
     await follower.syncNow('dev');
     expect(events.filter((event) => event.type === 'source.refused')).toHaveLength(1);
+    // A later commit on the rewritten branch is refused the same way (told again for the new commit): nothing applied.
+    const later = repository.commit({ 'skiff.yaml': fileWith('web', 'worker', 'cron') }, 'cron too');
+    expect((await follower.syncNow('dev')).error).toMatchObject({ code: 'SKIFF_SOURCE_FORCE_PUSHED', commit: later });
+    expect(services()).toEqual(['web', 'api']);
 
     const forced = await follower.syncNow('dev', { force: true });
     expect(forced).toMatchObject({ state: 'Synced', error: null });
-    expect(forced.synced?.commit).toBe(rewritten);
+    expect(forced.synced?.commit).toBe(later);
     // Without prune, the service the file no longer has is kept.
-    expect(services().sort()).toEqual(['api', 'web', 'worker']);
+    expect(services().sort()).toEqual(['api', 'cron', 'web', 'worker']);
+    // Not stuck: the next commit on the new history syncs without --force.
+    const next = repository.commit({ 'skiff.yaml': fileWith('web', 'worker', 'cron', 'mail') }, 'mail');
+    expect((await follower.syncNow('dev')).synced?.commit).toBe(next);
   });
 
   it('reports an unreachable repository and a missing branch as Unreachable, applying nothing', async () => {

@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { connectEngine, probeEngine } from '../../src/drivers/docker/engine.js';
 import { createTestRepository } from '../../src/sources/testing/git-repository.js';
 import type { TestRepository } from '../../src/sources/testing/git-repository.js';
-import { startPlatform, waitFor } from './platform.js';
+import { commitRunDone, waitForWatching } from './commit-runs.js';
+import { startPlatform } from './platform.js';
 import type { Platform } from './platform.js';
 
 const engine = await probeEngine(connectEngine({}), 3000);
@@ -65,13 +66,6 @@ afterAll(async () => {
   }
 }, 120_000);
 
-interface RunJson {
-  state: string;
-  reason: string | null;
-  artifact: string | null;
-  commit?: { sha: string };
-}
-
 describe.skipIf(!engine.reachable)('commit-started pipelines: docker', () => {
   it('builds the image from the commit tree and records the commit on the image artifact and the release', async () => {
     repository = createTestRepository();
@@ -79,16 +73,10 @@ describe.skipIf(!engine.reachable)('commit-started pipelines: docker', () => {
     platform = await startPlatform({ spec: spec(repository.bare), files: { 'box/Dockerfile': dockerfile, 'box/server.mjs': server, 'box/message.txt': 'working copy' } });
     const up = platform;
     const getJson = async <T>(apiPath: string): Promise<T> => (await (await up.fetch(apiPath)).json()) as T;
-    await waitFor('the trigger to watch the branch', async () =>
-      (await getJson<{ message: string }[]>('/api/v1/events?type=pipeline.trigger&limit=20')).some((event) => event.message.includes('watches main')),
-    );
+    await waitForWatching(up);
 
     const sha = repository.commit({ 'box/message.txt': 'from the commit' }, 'box: new message');
-    const run = await waitFor('the run of the commit to succeed', async () => {
-      const found = (await getJson<RunJson[]>('/api/v1/pipelines/runs')).find((candidate) => candidate.commit?.sha === sha);
-      if (found?.state === 'failed') throw new Error(`run failed: ${found.reason}`);
-      return found?.state === 'succeeded' ? found : undefined;
-    }, 180_000);
+    const run = await commitRunDone(up, sha, { succeed: true, timeoutMs: 180_000 });
     expect(run.artifact).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(docker('image', 'inspect', '--format', '{{.Id}}', run.artifact!)).toBe(run.artifact);
 

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestRepository } from '../../src/sources/testing/git-repository.js';
 import type { TestRepository } from '../../src/sources/testing/git-repository.js';
+import { commitRunDone, messageServer, messageServiceYaml, triggerEvents, waitForWatching } from './commit-runs.js';
+import type { CommitRunJson } from './commit-runs.js';
 import { startPlatform, waitFor } from './platform.js';
 import type { Platform } from './platform.js';
 
@@ -24,25 +26,10 @@ afterEach(async () => {
 
 const secret = 'pipeline-hook-secret';
 
-const server = `import fs from 'node:fs';
-import http from 'node:http';
-const message = fs.readFileSync(new URL('./message.txt', import.meta.url), 'utf8').trim();
-http.createServer((req, res) => res.end(req.url === '/health' ? 'ok' : message)).listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => process.exit(0));
-`;
-
 function spec(bare: string, interval: string, hook: boolean): string {
   return `name: mono
 services:
-  catalog:
-    path: catalog
-    start: [node, server.mjs]
-    build: {}
-    instances: 1
-    readiness: { http: /health, interval: 200ms }
-    stopGrace: 1s
-    routes: [{ path: /catalog, stripPrefix: true }]
-environments:
+${messageServiceYaml('catalog')}environments:
   dev: {}
 pipelines:
   ci:
@@ -54,45 +41,28 @@ pipelines:
 `;
 }
 
-interface RunJson {
-  id: number;
-  state: string;
-  reason: string | null;
-  commit?: { sha: string };
-}
-
-interface EventJson {
-  message: string;
-  data: Record<string, unknown>;
-}
-
 async function start(interval: string, hook = false): Promise<{ up: Platform; repo: TestRepository; first: string }> {
   repository = createTestRepository();
-  const first = repository.commit({ 'catalog/server.mjs': server, 'catalog/message.txt': 'catalog first' }, 'catalog');
+  const first = repository.commit({ 'catalog/server.mjs': messageServer, 'catalog/message.txt': 'catalog first' }, 'catalog');
   platform = await startPlatform({
     spec: spec(repository.bare, interval, hook),
-    files: { 'catalog/server.mjs': server, 'catalog/message.txt': 'working copy' },
+    files: { 'catalog/server.mjs': messageServer, 'catalog/message.txt': 'working copy' },
     upEnv: { SKIFF_WEBHOOK_PIPELINES: secret },
   });
-  const up = platform;
-  await waitFor('the trigger to watch the branch', async () => (await triggerEvents(up)).find((event) => event.message.includes('watches main')));
-  return { up, repo: repository, first };
+  await waitForWatching(platform);
+  return { up: platform, repo: repository, first };
 }
 
-async function getJson<T>(up: Platform, apiPath: string): Promise<T> {
-  return (await (await up.fetch(apiPath)).json()) as T;
+function runSucceeded(up: Platform, sha: string): Promise<CommitRunJson> {
+  return commitRunDone(up, sha, { succeed: true });
 }
 
-function triggerEvents(up: Platform): Promise<EventJson[]> {
-  return getJson(up, '/api/v1/events?type=pipeline.trigger&limit=100');
-}
-
-function runSucceeded(up: Platform, sha: string, timeoutMs = 90_000): Promise<RunJson> {
-  return waitFor(`the run of ${sha.slice(0, 7)} to succeed`, async () => {
-    const run = (await getJson<RunJson[]>(up, '/api/v1/pipelines/runs')).find((candidate) => candidate.commit?.sha === sha);
-    if (run?.state === 'failed') throw new Error(`run ${run.id} failed: ${run.reason}`);
-    return run?.state === 'succeeded' ? run : undefined;
-  }, timeoutMs);
+/** The bytes of the files under a folder. */
+function bytesUnder(folder: string): number {
+  return fs.readdirSync(folder, { withFileTypes: true }).reduce((sum, entry) => {
+    const inner = path.join(folder, entry.name);
+    return sum + (entry.isDirectory() ? bytesUnder(inner) : entry.isFile() ? fs.statSync(inner).size : 0);
+  }, 0);
 }
 
 function deliver(up: Platform, body: string, key = secret): Promise<Response> {
@@ -125,12 +95,18 @@ describe('commit-started pipelines: webhook, trees, force-push', () => {
 
   it('removes the tree of each commit once its build is done: the data directory keeps no tree per commit', async () => {
     const { up, repo } = await start('1s');
-    const trees = path.join(up.dataDir, 'sources', 'pipelines', 'ci', 'trees');
+    const folder = path.join(up.dataDir, 'sources', 'pipelines', 'ci');
+    const trees = path.join(folder, 'trees');
+    const sizes: number[] = [];
     for (let index = 1; index <= 3; index++) {
+      // 100 kB of a file in each tree; in the mirror it packs to a few hundred bytes.
       const sha = repo.commit({ 'catalog/message.txt': `catalog ${index}`, [`catalog/data-${index}.txt`]: 'x'.repeat(100_000) }, `catalog ${index}`);
       await runSucceeded(up, sha);
       await waitFor(`the tree of commit ${index} removed`, () => (fs.existsSync(trees) ? fs.readdirSync(trees).length === 0 : true));
+      sizes.push(bytesUnder(folder));
     }
+    console.log(`sources/pipelines/ci after commits 1, 2, 3: ${sizes.join(', ')} bytes`);
+    expect((sizes[2] as number) - (sizes[0] as number)).toBeLessThan(100_000);
   }, 240_000);
 
   it('a force-pushed branch is told as rewritten, its new tip is built, and later commits run as before', async () => {

@@ -7,6 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestRepository, testAuthor } from '../../src/sources/testing/git-repository.js';
 import type { TestRepository } from '../../src/sources/testing/git-repository.js';
+import { commitRuns, messageServer, messageServiceYaml, waitForWatching } from './commit-runs.js';
+import type { CommitRunJson } from './commit-runs.js';
 import { startPlatform, waitFor } from './platform.js';
 import type { Platform } from './platform.js';
 
@@ -19,30 +21,10 @@ afterEach(async () => {
   repository = undefined;
 });
 
-/** Answers the text of message.txt beside it: which tree it was built from. */
-const server = `import fs from 'node:fs';
-import http from 'node:http';
-const message = fs.readFileSync(new URL('./message.txt', import.meta.url), 'utf8').trim();
-http.createServer((req, res) => res.end(req.url === '/health' ? 'ok' : message)).listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => process.exit(0));
-`;
-
-function serviceYaml(name: string): string {
-  return `  ${name}:
-    path: ${name}
-    start: [node, server.mjs]
-    build: {}
-    instances: 1
-    readiness: { http: /health, interval: 200ms }
-    stopGrace: 1s
-    routes: [{ path: /${name}, stripPrefix: true }]
-`;
-}
-
 function spec(bare: string): string {
   return `name: mono
 services:
-${serviceYaml('catalog')}${serviceYaml('cart')}environments:
+${messageServiceYaml('catalog')}${messageServiceYaml('cart')}environments:
   dev: {}
 pipelines:
   ci:
@@ -54,33 +36,23 @@ pipelines:
 `;
 }
 
-interface RunJson {
-  id: number;
-  service: string;
-  state: string;
-  artifact: string | null;
-  reason: string | null;
-  commit?: { sha: string; author: string; subject: string };
-}
-
 describe('commit-started pipelines', () => {
   it('a commit touching one service runs its pipeline from the commit; a commit touching none starts nothing', async () => {
     repository = createTestRepository();
     const files = (tag: string): Record<string, string> => ({
-      'catalog/server.mjs': server,
+      'catalog/server.mjs': messageServer,
       'catalog/message.txt': `catalog ${tag}`,
-      'cart/server.mjs': server,
+      'cart/server.mjs': messageServer,
       'cart/message.txt': `cart ${tag}`,
     });
     repository.commit({ ...files('first commit'), 'README.md': 'the shop' }, 'two services');
     platform = await startPlatform({ spec: spec(repository.bare), files: files('working copy') });
     const up = platform;
     const getJson = async <T>(path: string): Promise<T> => (await (await up.fetch(path)).json()) as T;
-    const runs = (): Promise<RunJson[]> => getJson('/api/v1/pipelines/runs');
-    const events = async (): Promise<{ type: string; message: string }[]> => getJson('/api/v1/events?type=pipeline.trigger&limit=100');
+    const runs = (): Promise<CommitRunJson[]> => commitRuns(up);
 
     // The trigger first records the branch as it is: history starts nothing.
-    await waitFor('the trigger to watch the branch', async () => (await events()).find((event) => event.message.includes('watches main')));
+    await waitForWatching(up);
     expect(await runs()).toEqual([]);
 
     // A commit touching only catalog: one run, for catalog, for exactly that commit.

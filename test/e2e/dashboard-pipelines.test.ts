@@ -9,7 +9,8 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRepository, testAuthor } from '../../src/sources/testing/git-repository.js';
 import type { TestRepository } from '../../src/sources/testing/git-repository.js';
-import { startPlatform, waitFor } from './platform.js';
+import { commitRunDone, messageServer, messageServiceYaml, waitForWatching } from './commit-runs.js';
+import { startPlatform } from './platform.js';
 import type { Platform } from './platform.js';
 import { openBrowser, runBrowserTests, screenshots, warnWhenSkipped } from './browser.js';
 import type { BrowserSession } from './browser.js';
@@ -18,28 +19,13 @@ warnWhenSkipped('the dashboard pipelines browser test');
 
 const uiTimeoutMs = 30_000;
 
-const server = `import fs from 'node:fs';
-import http from 'node:http';
-const message = fs.readFileSync(new URL('./message.txt', import.meta.url), 'utf8').trim();
-http.createServer((req, res) => res.end(req.url === '/health' ? 'ok' : message)).listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => process.exit(0));
-`;
-
 /** Fails when the deployed catalog answers "broken". */
 const smoke = "fetch(process.env.SKIFF_ROUTER_URL + '/catalog/').then((r) => r.text()).then((t) => process.exit(t.includes('broken') ? 1 : 0))";
 
 function spec(bare: string): string {
   return `name: mono
 services:
-  catalog:
-    path: catalog
-    start: [node, server.mjs]
-    build: {}
-    instances: 1
-    readiness: { http: /health, interval: 200ms }
-    stopGrace: 1s
-    routes: [{ path: /catalog, stripPrefix: true }]
-environments:
+${messageServiceYaml('catalog')}environments:
   dev: {}
 pipelines:
   ci:
@@ -57,17 +43,6 @@ let repository: TestRepository | undefined;
 let browser: BrowserSession | undefined;
 let page: Page;
 
-interface RunJson {
-  id: number;
-  state: string;
-  commit?: { sha: string };
-}
-
-async function runOf(sha: string): Promise<RunJson | undefined> {
-  const runs = (await (await platform!.fetch('/api/v1/pipelines/runs')).json()) as RunJson[];
-  return runs.find((run) => run.commit?.sha === sha && (run.state === 'succeeded' || run.state === 'failed'));
-}
-
 /** The red channel clearly above green and blue: how a person tells "red" on the page. */
 function isRed(color: string): boolean {
   const [r = 0, g = 0, b = 0] = (color.match(/\d+/g) ?? []).map(Number);
@@ -83,8 +58,8 @@ function colorOf(locator: Locator): Promise<string> {
 describe.skipIf(!runBrowserTests)('dashboard pipelines', () => {
   beforeAll(async () => {
     repository = createTestRepository();
-    repository.commit({ 'catalog/server.mjs': server, 'catalog/message.txt': 'catalog first' }, 'catalog');
-    platform = await startPlatform({ spec: spec(repository.bare), files: { 'catalog/server.mjs': server, 'catalog/message.txt': 'working copy' } });
+    repository.commit({ 'catalog/server.mjs': messageServer, 'catalog/message.txt': 'catalog first' }, 'catalog');
+    platform = await startPlatform({ spec: spec(repository.bare), files: { 'catalog/server.mjs': messageServer, 'catalog/message.txt': 'working copy' } });
     browser = await openBrowser(uiTimeoutMs);
     page = browser.page;
   }, 90_000);
@@ -97,14 +72,11 @@ describe.skipIf(!runBrowserTests)('dashboard pipelines', () => {
 
   it('shows the commit of each run started by a commit, and a commit whose run failed a check in red', async () => {
     const up = platform!;
-    await waitFor('the trigger to watch the branch', async () => {
-      const events = (await (await up.fetch('/api/v1/events?type=pipeline.trigger&limit=20')).json()) as { message: string }[];
-      return events.some((event) => event.message.includes('watches main'));
-    });
+    await waitForWatching(up);
     const good = repository!.commit({ 'catalog/message.txt': 'catalog fine' }, 'catalog: a fine change');
-    expect((await waitFor('the good run to finish', () => runOf(good), 90_000)).state).toBe('succeeded');
+    const goodRun = await commitRunDone(up, good, { succeed: true });
     const bad = repository!.commit({ 'catalog/message.txt': 'catalog broken' }, 'catalog: a broken change');
-    const badRun = await waitFor('the bad run to finish', () => runOf(bad), 90_000);
+    const badRun = await commitRunDone(up, bad, { succeed: false });
     expect(badRun.state).toBe('failed');
 
     await page.goto(`${up.apiUrl}/`);
@@ -122,7 +94,6 @@ describe.skipIf(!runBrowserTests)('dashboard pipelines', () => {
     expect(await badCommit.getAttribute('data-check')).toBe('failed');
     expect(isRed(await colorOf(badCommit))).toBe(true);
 
-    const goodRun = (await runOf(good))!;
     const goodCommit = page.locator(`[data-run="${goodRun.id}"] [data-testid="run-commit"]`);
     expect(await goodCommit.textContent()).toContain(good.slice(0, 7));
     expect(await goodCommit.textContent()).toContain('catalog: a fine change');
