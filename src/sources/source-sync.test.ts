@@ -83,7 +83,7 @@ describe('SourceSync', () => {
     expect(refused.state).toBe('Refused');
     expect(refused.error).toMatchObject({ code: 'SKIFF_SOURCE_FORCE_PUSHED', commit: rewritten });
     expect(refused.error?.message).toContain(synced.slice(0, 12));
-    expect(refused.error?.hint).toContain('skiff sync dev --force');
+    expect(refused.error?.hint).toContain('skiff sync now dev --force');
     expect(services()).toEqual(['web', 'api']);
     await follower.syncNow('dev');
     expect(events.filter((event) => event.type === 'source.refused')).toHaveLength(1);

@@ -152,7 +152,7 @@ export class SourceSync {
       throw new SkiffError(
         'SKIFF_SOURCE_FORCE_PUSHED',
         `${source.branch} of ${source.git} no longer contains the synced commit ${short(synced.commit)}: its history was rewritten (force-pushed); ${short(head.sha)} was not applied`,
-        { hint: `check the branch; to take ${short(head.sha)} anyway: skiff sync ${this.environment} --force`, path: 'source.branch' },
+        { hint: `check the branch; to take ${short(head.sha)} anyway: skiff sync now ${this.environment} --force`, path: 'source.branch' },
       );
     }
     const latest = this.deps.target.latest();
