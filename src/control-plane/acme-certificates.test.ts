@@ -97,7 +97,7 @@ describe.skipIf(!hasPebble && !process.env.CI)('ACME certificates against pebble
   it('issues over HTTP-01 answered by the router, renews when due, and keeps the certificate through a restart', async () => {
     const { dir, router, pebble, authority, clock, start, served } = await setUp('issue', 600);
     const first = start();
-    first.certificates.follow([{ host: 'shop.test', email, directory: pebble.directory }]);
+    first.certificates.follow([{ host: 'shop.test', email, directory: pebble.directory, challenge: 'http-01' }]);
     first.certificates.activate();
     await waitFor(() => first.certificates.status()[0]?.state === 'valid', 60_000, `a certificate (${JSON.stringify(first.certificates.status())})`);
     const issued = await served('shop.test');
@@ -123,7 +123,7 @@ describe.skipIf(!hasPebble && !process.env.CI)('ACME certificates against pebble
 
     first.certificates.close();
     const second = start();
-    second.certificates.follow([{ host: 'shop.test', email, directory: pebble.directory }]);
+    second.certificates.follow([{ host: 'shop.test', email, directory: pebble.directory, challenge: 'http-01' }]);
     // Before its router runs, the restarted loop already serves the kept certificate, for the router's first table.
     expect(second.certificates.tls()?.certificates.map((certificate) => certificate.hosts)).toEqual([['shop.test']]);
     second.certificates.activate();
@@ -141,7 +141,7 @@ describe.skipIf(!hasPebble && !process.env.CI)('ACME certificates against pebble
     // The host's name points where no router listens (a DNS record not moved to this machine yet).
     await pebble.pointHost('moved.test', '127.0.0.9');
     const { certificates, events } = start();
-    certificates.follow([{ host: 'moved.test', email, directory: pebble.directory }]);
+    certificates.follow([{ host: 'moved.test', email, directory: pebble.directory, challenge: 'http-01' }]);
     certificates.activate();
     await waitFor(() => certificates.status()[0]?.state === 'failing', 60_000, 'the failed order');
     const failed = certificates.status()[0]!;
