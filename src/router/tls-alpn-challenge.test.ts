@@ -4,10 +4,10 @@
  * host gets what it gets without a challenge.
  */
 import { X509Certificate } from 'node:crypto';
-import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import * as acme from 'acme-client';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AcmeAlpnCertificate, RouteTable, TlsCertificate } from '../core/route-table.js';
+import { asAcmeValidation, asBrowser, tlsHandshake as handshake } from '../edge/testing/tls-handshake.js';
 import { createTestCa, type TestCa, type TestCertificate } from '../edge/testing/test-certificates.js';
 import { route, table } from './test-fixtures.js';
 import { testScope } from './testing/test-scope.js';
@@ -32,39 +32,8 @@ function withTls(base: RouteTable, certificates: readonly TlsCertificate[], acme
   return { ...base, tls: { certificates, acmeChallenges: {}, acmeAlpnCertificates } };
 }
 
-interface Handshake {
-  readonly certificate: X509Certificate | undefined;
-  readonly protocol: string | false | null;
-  /** What the server sent after the handshake, given `GET /` over HTTP/1.1, until it closed. */
-  readonly afterwards: string;
-}
-
-/** A handshake as a validating CA (ALPN acme-tls/1 only) or as a browser makes it, then a request. */
-function handshake(port: number, options: ConnectionOptions): Promise<Handshake | { readonly failed: string }> {
-  return new Promise((resolve) => {
-    const socket = connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false, ...options }, () => {
-      const certificate = socket.getPeerX509Certificate();
-      const protocol = socket.alpnProtocol;
-      let afterwards = '';
-      socket.setEncoding('latin1');
-      socket.on('data', (chunk: string) => (afterwards += chunk));
-      // Bounded: the server closes a challenge connection at once and keeps an ordinary one alive.
-      const timer = setTimeout(() => socket.destroy(), 5_000);
-      socket.on('close', () => {
-        clearTimeout(timer);
-        resolve({ certificate, protocol, afterwards });
-      });
-      socket.on('data', () => {
-        if (afterwards.includes('\r\n\r\n')) socket.destroy();
-      });
-      socket.write(`GET / HTTP/1.1\r\nHost: ${options.servername ?? ''}\r\n\r\n`);
-    });
-    socket.once('error', (err) => resolve({ failed: err.message }));
-  });
-}
-
-const asAcme = { servername: 'a.test', ALPNProtocols: ['acme-tls/1'] };
-const asBrowser = { servername: 'a.test', ALPNProtocols: ['h2', 'http/1.1'] };
+const asAcme = asAcmeValidation('a.test');
+const browser = asBrowser('a.test');
 
 function isChallengeCertificate(certificate: X509Certificate | undefined): boolean {
   try {
@@ -89,11 +58,11 @@ describe('TLS-ALPN-01 answered by the router', () => {
     expect(validation.afterwards).toBe('');
     expect(backend!.seen).toEqual([]);
 
-    const browser = await handshake(port, { ...asBrowser, ALPNProtocols: ['http/1.1'], ca: ca.pem, rejectUnauthorized: true });
-    if ('failed' in browser) throw new Error(browser.failed);
-    expect(browser.certificate?.fingerprint256).toBe(new X509Certificate(certA.cert).fingerprint256);
-    expect(isChallengeCertificate(browser.certificate)).toBe(false);
-    expect(browser.afterwards).toMatch(/^HTTP\/1\.1 200 /);
+    const ordinary = await handshake(port, { ...browser, ALPNProtocols: ['http/1.1'], ca: ca.pem, rejectUnauthorized: true });
+    if ('failed' in ordinary) throw new Error(ordinary.failed);
+    expect(ordinary.certificate?.fingerprint256).toBe(new X509Certificate(certA.cert).fingerprint256);
+    expect(isChallengeCertificate(ordinary.certificate)).toBe(false);
+    expect(ordinary.afterwards).toMatch(/^HTTP\/1\.1 200 /);
 
     // acme-tls/1 for a host without a challenge: the ordinary handshake, no challenge certificate.
     const otherHost = await handshake(port, { ...asAcme, servername: 'b.test' });
@@ -113,6 +82,6 @@ describe('TLS-ALPN-01 answered by the router', () => {
     const validation = await handshake(port, asAcme);
     if ('failed' in validation) throw new Error(validation.failed);
     expect(isChallengeCertificate(validation.certificate)).toBe(true);
-    expect(await handshake(port, asBrowser)).toEqual({ failed: expect.any(String) });
+    expect(await handshake(port, browser)).toEqual({ failed: expect.any(String) });
   });
 });
