@@ -1,9 +1,9 @@
 /**
  * The ACME loop of one environment: keeps a certificate for every host whose route asks for one,
  * orders it when missing, renews it when due, retries a failure with backoff, and hands the
- * router's table its certificates and the challenge answers (HTTP-01, TLS-ALPN-01) of orders under way. Orders run one at
- * a time (a CA counts them per account). Certificates come from the vault after a restart, so a
- * restart orders nothing.
+ * router's table its certificates and the challenge answers (HTTP-01, TLS-ALPN-01) of orders
+ * under way. Orders run one at a time (a CA counts them per account). Certificates come from the
+ * vault after a restart, so a restart orders nothing.
  */
 import type { Clock } from '../../core/clock.js';
 import type { AcmeAlpnCertificate, RouteTls, TlsCertificate } from '../../core/route-table.js';

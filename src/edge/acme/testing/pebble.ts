@@ -1,8 +1,8 @@
 /**
  * Test helper: Debian's pebble (a real ACME CA) and its mock DNS (pebble-challtestsrv) on
  * 127.0.0.1, every name resolving to 127.0.0.1 unless a test says otherwise, so pebble validates
- * HTTP-01 against the router on `httpPort` and TLS-ALPN-01 on `tlsPort`. Its HTTPS certificate is made here with openssl and
- * trusted only by the ACME client. Not part of the build.
+ * HTTP-01 against the router on `httpPort` and TLS-ALPN-01 on `tlsPort`. Its HTTPS certificate
+ * is made here with openssl and trusted only by the ACME client. Not part of the build.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
