@@ -1,7 +1,8 @@
 /**
- * ACME against a real CA (Debian's pebble) validating HTTP-01 against the real router process:
- * the ACME loop puts the challenge in the router's table, pebble fetches it from the router, and
- * the certificate lands in the table and, encrypted, in the SQLite database on disk.
+ * ACME against a real CA (Debian's pebble) validating HTTP-01 and TLS-ALPN-01 against the real
+ * router process: the ACME loop puts the challenge in the router's table, pebble fetches it from
+ * the router (or handshakes with it), and the certificate lands in the table and, encrypted, in
+ * the SQLite database on disk.
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -12,9 +13,10 @@ import type { Clock } from '../core/clock.js';
 import type { RouteTable } from '../core/route-table.js';
 import { AcmeCertificates } from '../edge/acme/acme-certificates.js';
 import { createAcmeClientAuthority } from '../edge/acme/acme-client-authority.js';
-import type { AcmeEvent, CertificateAuthority } from '../edge/acme/ports.js';
-import { startPebble, type Pebble } from '../edge/acme/testing/pebble.js';
-import { fetchRouteTable, publishRouteTable } from '../router/admin-client.js';
+import type { AcmeEvent, CertificateAuthority, ChallengeAnswer } from '../edge/acme/ports.js';
+import { freePort, startPebble, type Pebble } from '../edge/acme/testing/pebble.js';
+import { asAcmeValidation, asBrowser, tlsHandshake, type HandshakeOutcome } from '../edge/testing/tls-handshake.js';
+import { fetchRouteTable, publishRouteTable, routerHealth } from '../router/admin-client.js';
 import { waitFor } from '../router/test-fixtures.js';
 import { processScope } from '../router/testing/processes.js';
 import { createAesGcmCipher } from '../store/secret-cipher.js';
@@ -37,26 +39,37 @@ class MovableClock implements Clock {
 /**
  * Counts the orders the real authority is asked for. Pebble dates certificates by the wall clock,
  * so an order brings the moved clock back to it: the new certificate is not due at once.
+ * `whileAnswered` runs while a challenge is answered by the router, before the CA is told to validate.
  */
-function counted(authority: CertificateAuthority, clock: MovableClock): CertificateAuthority & { orders: number } {
-  const wrapper = {
+function counted(authority: CertificateAuthority, clock: MovableClock): CertificateAuthority & { orders: number; whileAnswered?: (answer: ChallengeAnswer) => Promise<void> } {
+  const wrapper: CertificateAuthority & { orders: number; whileAnswered?: (answer: ChallengeAnswer) => Promise<void> } = {
     orders: 0,
     createAccountKey: () => authority.createAccountKey(),
-    issue: (...args: Parameters<CertificateAuthority['issue']>) => {
+    issue: (request, board) => {
       wrapper.orders++;
       clock.offsetMs = 0;
-      return authority.issue(...args);
+      return authority.issue(request, {
+        put: async (answer) => {
+          await board.put(answer);
+          await wrapper.whileAnswered?.(answer);
+        },
+        remove: (answer) => board.remove(answer),
+      });
     },
   };
   return wrapper;
 }
 
-async function setUp(name: string, validitySeconds?: number) {
+/** `tls`: the router has a TLS listener, pebble validates TLS-ALPN-01 on it and finds nothing listening on its HTTP port. */
+async function setUp(name: string, options: { readonly validitySeconds?: number; readonly tls?: boolean } = {}) {
+  const { validitySeconds, tls = false } = options;
   const dir = join(scope.dir, name);
   await mkdir(dir, { recursive: true });
-  const router = scope.spawnRouter([], dir);
-  const httpPort = await router.port();
-  const pebble: Pebble = await startPebble({ dir, httpPort, ...(validitySeconds ? { validitySeconds } : {}) });
+  const router = scope.spawnRouter(tls ? ['--tls-listen', '127.0.0.1:0'] : [], dir);
+  const plainPort = await router.port();
+  const tlsPort = tls ? ((await routerHealth(router.socket))?.tlsPorts?.[0] ?? 0) : 0;
+  const ports = tls ? { httpPort: await freePort(), tlsPort } : { httpPort: plainPort };
+  const pebble: Pebble = await startPebble({ dir, ...ports, ...(validitySeconds ? { validitySeconds } : {}) });
   scope.cleanups.push(() => pebble.stop());
   const clock = new MovableClock();
   const authority = counted(createAcmeClientAuthority({ trust: pebble.trust, pollMinMs: 100, pollMaxMs: 500 }), clock);
@@ -90,14 +103,14 @@ async function setUp(name: string, validitySeconds?: number) {
     const certificate = (await fetchRouteTable(router.socket)).tls?.certificates.find((candidate) => candidate.hosts.includes(host));
     return certificate ? new X509Certificate(certificate.cert) : undefined;
   };
-  return { dir, router, pebble, authority, clock, start, served };
+  return { dir, router, tlsPort, pebble, authority, clock, start, served };
 }
 
 describe.skipIf(!hasPebble && !process.env.CI)('ACME certificates against pebble', () => {
   it('issues over HTTP-01 answered by the router, renews when due, and keeps the certificate through a restart', async () => {
-    const { dir, router, pebble, authority, clock, start, served } = await setUp('issue', 600);
+    const { dir, router, pebble, authority, clock, start, served } = await setUp('issue', { validitySeconds: 600 });
     const first = start();
-    first.certificates.follow([{ host: 'shop.test', email, directory: pebble.directory }]);
+    first.certificates.follow([{ host: 'shop.test', email, directory: pebble.directory, challenge: 'http-01' }]);
     first.certificates.activate();
     await waitFor(() => first.certificates.status()[0]?.state === 'valid', 60_000, `a certificate (${JSON.stringify(first.certificates.status())})`);
     const issued = await served('shop.test');
@@ -123,7 +136,7 @@ describe.skipIf(!hasPebble && !process.env.CI)('ACME certificates against pebble
 
     first.certificates.close();
     const second = start();
-    second.certificates.follow([{ host: 'shop.test', email, directory: pebble.directory }]);
+    second.certificates.follow([{ host: 'shop.test', email, directory: pebble.directory, challenge: 'http-01' }]);
     // Before its router runs, the restarted loop already serves the kept certificate, for the router's first table.
     expect(second.certificates.tls()?.certificates.map((certificate) => certificate.hosts)).toEqual([['shop.test']]);
     second.certificates.activate();
@@ -141,7 +154,7 @@ describe.skipIf(!hasPebble && !process.env.CI)('ACME certificates against pebble
     // The host's name points where no router listens (a DNS record not moved to this machine yet).
     await pebble.pointHost('moved.test', '127.0.0.9');
     const { certificates, events } = start();
-    certificates.follow([{ host: 'moved.test', email, directory: pebble.directory }]);
+    certificates.follow([{ host: 'moved.test', email, directory: pebble.directory, challenge: 'http-01' }]);
     certificates.activate();
     await waitFor(() => certificates.status()[0]?.state === 'failing', 60_000, 'the failed order');
     const failed = certificates.status()[0]!;
@@ -166,5 +179,50 @@ describe.skipIf(!hasPebble && !process.env.CI)('ACME certificates against pebble
     expect(secondWait).toBeGreaterThan(1.9 * minute);
     expect(secondWait).toBeLessThanOrEqual(2 * minute);
     expect(again.lastError).toMatch(/moved\.test.*connection refused/);
+  });
+
+  it('issues over TLS-ALPN-01 answered in the TLS handshake, no HTTP needed, and never shows the challenge certificate to other clients', async () => {
+    const { router, pebble, authority, clock, tlsPort, start, served } = await setUp('tls-alpn', { validitySeconds: 600, tls: true });
+    const during: { validation: HandshakeOutcome; ordinary: HandshakeOutcome; challenge: string }[] = [];
+    authority.whileAnswered = async (answer) => {
+      if (answer.kind !== 'tls-alpn-01') throw new Error(`expected a tls-alpn-01 answer, got ${answer.kind}`);
+      const [validation, ordinary] = await Promise.all([tlsHandshake(tlsPort, asAcmeValidation('shop.test')), tlsHandshake(tlsPort, asBrowser('shop.test'))]);
+      during.push({ validation, ordinary, challenge: new X509Certificate(answer.cert).fingerprint256 });
+    };
+    const { certificates, events } = start();
+    certificates.follow([{ host: 'shop.test', email, directory: pebble.directory, challenge: 'tls-alpn-01' }]);
+    certificates.activate();
+    await waitFor(() => certificates.status()[0]?.state !== 'pending', 60_000, `a certificate (${JSON.stringify(certificates.status())})`);
+    expect(certificates.status()[0]).toMatchObject({ state: 'valid', lastError: null });
+    const issued = await served('shop.test');
+    expect(issued?.subjectAltName).toBe('DNS:shop.test');
+    expect(issued?.issuer).toContain('Pebble');
+    expect(events.map((event) => event.kind)).toEqual(['issued']);
+    expect((await fetchRouteTable(router.socket)).tls?.acmeAlpnCertificates ?? []).toEqual([]);
+
+    // While the challenge was answered: the CA's handshake got the challenge certificate, a
+    // browser's got no handshake at all (the host had no certificate yet), as without a challenge.
+    expect(during).toHaveLength(1);
+    const [first] = during;
+    if (!first || 'failed' in first.validation) throw new Error(`the validation handshake failed: ${JSON.stringify(first?.validation)}`);
+    expect(first.validation.protocol).toBe('acme-tls/1');
+    expect(first.validation.certificate?.fingerprint256).toBe(first.challenge);
+    expect(first.validation.afterwards).toBe('');
+    expect(first.ordinary).toEqual({ failed: expect.any(String) });
+
+    // Served by SNI afterwards.
+    const afterwards = await tlsHandshake(tlsPort, asBrowser('shop.test'));
+    if ('failed' in afterwards) throw new Error(afterwards.failed);
+    expect(afterwards.certificate?.serialNumber).toBe(issued?.serialNumber);
+
+    // A renewal's challenge: browsers keep getting the certificate being renewed.
+    clock.offsetMs = Date.parse(certificates.status()[0]!.nextAttemptAt!) - Date.now() + 1_000;
+    certificates.reconsider();
+    await waitFor(() => events.some((event) => event.kind === 'renewed'), 60_000, 'the renewal');
+    const renewal = during[1];
+    if (!renewal || 'failed' in renewal.validation || 'failed' in renewal.ordinary) throw new Error(`a handshake failed: ${JSON.stringify(renewal)}`);
+    expect(renewal.validation.certificate?.fingerprint256).toBe(renewal.challenge);
+    expect(renewal.ordinary.certificate?.serialNumber).toBe(issued?.serialNumber);
+    expect(renewal.ordinary.protocol).toBe('h2');
   });
 });

@@ -5,7 +5,7 @@ import { letsEncryptDirectory } from '../spec/schema-tls.js';
 import { acmeOrders } from './acme-environments.js';
 
 describe('ACME orders of an environment', () => {
-  it('names each host whose route asks for acme, lowercase, and skips certificate files', () => {
+  it('names each host whose route asks for acme, lowercase, with its challenge, and skips certificate files', () => {
     const parsed = parseSpec(
       [
         'name: shop',
@@ -15,6 +15,8 @@ describe('ACME orders of an environment', () => {
         '    routes:',
         '      - host: Shop.Example.com',
         '        tls: { acme: { email: ops@example.com } }',
+        '      - host: closed-port-80.example.com',
+        '        tls: { acme: { email: ops@example.com, challenge: tls-alpn-01 } }',
         '      - host: files.example.com',
         '        tls: { cert: a.pem, key: a.key }',
         '      - host: plain.example.com',
@@ -24,7 +26,8 @@ describe('ACME orders of an environment', () => {
     );
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
     expect(acmeOrders(resolveEnvironment(parsed.spec, 'dev', {}))).toEqual([
-      { host: 'shop.example.com', email: 'ops@example.com', directory: letsEncryptDirectory },
+      { host: 'shop.example.com', email: 'ops@example.com', directory: letsEncryptDirectory, challenge: 'http-01' },
+      { host: 'closed-port-80.example.com', email: 'ops@example.com', directory: letsEncryptDirectory, challenge: 'tls-alpn-01' },
     ]);
   });
 });

@@ -28,7 +28,7 @@ export function acmeOrders(desired: DesiredEnvironment): CertificateOrder[] {
   return desired.services.flatMap((service) =>
     service.routes.flatMap((route) =>
       route.host !== undefined && route.tls !== undefined && 'acme' in route.tls
-        ? [{ host: route.host.toLowerCase(), email: route.tls.acme.email, directory: route.tls.acme.directory }]
+        ? [{ host: route.host.toLowerCase(), email: route.tls.acme.email, directory: route.tls.acme.directory, challenge: route.tls.acme.challenge }]
         : [],
     ),
   );

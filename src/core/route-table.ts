@@ -80,7 +80,17 @@ export interface TlsCertificate {
   readonly source: CertificateSource;
 }
 
-/** The router's TLS material: certificates chosen by SNI (exact host first, then wildcard), ACME HTTP-01 answers. */
+/**
+ * A TLS-ALPN-01 challenge certificate (RFC 8737): self-signed for `host`, carrying the key
+ * authorization's digest. Served only to a ClientHello that offers ALPN `acme-tls/1` for `host`.
+ */
+export interface AcmeAlpnCertificate {
+  readonly host: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** The router's TLS material: certificates chosen by SNI (exact host first, then wildcard), ACME HTTP-01 and TLS-ALPN-01 answers. */
 export interface RouteTls {
   readonly certificates: readonly TlsCertificate[];
   /**
@@ -88,6 +98,8 @@ export interface RouteTls {
    * the key authorization, as text/plain.
    */
   readonly acmeChallenges?: Readonly<Record<string, string>>;
+  /** Answered on the TLS listeners, in the handshake, to ACME validation only (see AcmeAlpnCertificate). */
+  readonly acmeAlpnCertificates?: readonly AcmeAlpnCertificate[];
 }
 
 /** A header or cookie with an exact value (header names lowercase). */

@@ -2,10 +2,11 @@
  * The TLS listeners' certificates as SecureContexts, chosen by SNI. Rebuilt from each routing
  * table; a certificate whose PEM did not change keeps its context, so a table that only changes
  * routes costs no key parsing, and a renewed certificate is used from the next handshake on
- * (connections already open keep theirs).
+ * (connections already open keep theirs). TLS-ALPN-01 challenge certificates are kept apart:
+ * only the challenge gate (alpn-challenge-gate.ts) serves them.
  */
 import { createSecureContext, type SecureContext, type Server as TlsServer } from 'node:tls';
-import type { TlsCertificate } from '../core/route-table.js';
+import type { AcmeAlpnCertificate, TlsCertificate } from '../core/route-table.js';
 import { buildSniIndex, selectBySni, type SniIndex } from './sni.js';
 import { tlsSettings } from './tls-settings.js';
 
@@ -15,6 +16,7 @@ export class CertificateContexts {
   private index: SniIndex<SecureContext> = buildSniIndex([]);
   private byPem = new Map<string, SecureContext>();
   private fallback: TlsCertificate | undefined;
+  private challenges = new Map<string, SecureContext>();
   /** The listeners using these certificates: a client without SNI gets a server's default context. */
   private readonly servers = new Set<TlsServer>();
 
@@ -30,7 +32,14 @@ export class CertificateContexts {
   }
 
   /** The certificates are valid (the table's schema checked them). */
-  update(certificates: readonly TlsCertificate[]): void {
+  update(certificates: readonly TlsCertificate[], alpnChallenges: readonly AcmeAlpnCertificate[] = []): void {
+    // Built first: a key that does not fit throws before anything changed.
+    const challenges = new Map(
+      alpnChallenges.map((challenge) => [
+        challenge.host.toLowerCase(),
+        createSecureContext({ cert: challenge.cert, key: challenge.key, ...tlsSettings }),
+      ]),
+    );
     const next = new Map<string, SecureContext>();
     const entries = certificates.map((certificate) => {
       const key = pemKey(certificate);
@@ -46,6 +55,17 @@ export class CertificateContexts {
       for (const server of this.servers) server.setSecureContext(this.defaultOptions(first));
     }
     this.fallback = first;
+    this.challenges = challenges;
+  }
+
+  /** A TLS-ALPN-01 challenge is pending on some host. */
+  get challenging(): boolean {
+    return this.challenges.size > 0;
+  }
+
+  /** The challenge certificate of `servername`, while its challenge is pending. */
+  challengeFor(servername: string | undefined): SecureContext | undefined {
+    return servername === undefined ? undefined : this.challenges.get(servername.toLowerCase());
   }
 
   get empty(): boolean {

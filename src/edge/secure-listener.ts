@@ -5,11 +5,13 @@
  * connection would be. So HTTPS/1.1 keeps every behaviour of the plain listener (its refusals,
  * upgrades, draining), and HTTP/2 requests reach the same request handler through node:http2's
  * compatibility API. Handshakes are asynchronous: a slow client delays only itself, and one that
- * does not finish in `handshakeTimeoutMs` is dropped.
+ * does not finish in `handshakeTimeoutMs` is dropped. ACME's TLS-ALPN-01 validations are
+ * answered before any of this, by the challenge gate.
  */
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttp2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import { gateAlpnChallenges } from './alpn-challenge-gate.js';
 import type { CertificateContexts } from './certificate-contexts.js';
 import { alpnProtocols, tlsSettings } from './tls-settings.js';
 
@@ -49,6 +51,11 @@ export function createSecureListener(options: SecureListenerOptions): SecureList
     },
   );
   options.contexts.serve(acceptor);
+  gateAlpnChallenges(acceptor, {
+    challenges: options.contexts,
+    timeoutMs: options.handshakeTimeoutMs,
+    ...(options.onHandshakeError ? { onHandshakeError: options.onHandshakeError } : {}),
+  });
   acceptor.on('tlsClientError', (err: Error, socket: TLSSocket) => {
     options.onHandshakeError?.(err);
     socket.destroy();

@@ -100,7 +100,7 @@ export class DataPlane implements ExchangeContext {
   /** Uses `table` for the next request; the caller has checked its version. */
   apply(table: RouteTable): void {
     // First: the only step that can fail (a key that does not fit), before anything changed.
-    if (table.tls !== this.compiled.table.tls) this.certificates.update(table.tls?.certificates ?? []);
+    if (table.tls !== this.compiled.table.tls) this.certificates.update(table.tls?.certificates ?? [], table.tls?.acmeAlpnCertificates);
     this.applyTracing(table);
     this.compiled = this.compile(table);
     if (this.held.length > 0) this.releaseHeld();

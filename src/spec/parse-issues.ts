@@ -171,11 +171,16 @@ function badRecordKey(issue: Issue & { code: 'invalid_key' }, path: readonly Pat
   }
 }
 
-/** The branch of a union the value was meant for: one that did not fail on the value's type itself. */
+/**
+ * The branch of a union the value was meant for: one that did not fail on the value's type
+ * itself, and among objects, one that knows all the value's keys (`tls: { acme: … }` is the
+ * acme branch even when the cert-and-key branch comes first).
+ */
 function intendedBranch(issue: Issue & { code: 'invalid_union' }): readonly Issue[] | undefined {
-  return issue.errors.find(
+  const candidates = issue.errors.filter(
     (branch) => branch.length > 0 && !branch.some((inner) => inner.code === 'invalid_type' && inner.path.length === 0),
   );
+  return candidates.find((branch) => !branch.some((inner) => inner.code === 'unrecognized_keys' && inner.path.length === 0)) ?? candidates[0];
 }
 
 function rangeMessage(issue: Issue & { code: 'too_small' | 'too_big' }, at: SchemaAt | undefined, got: unknown): string {

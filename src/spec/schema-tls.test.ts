@@ -14,6 +14,8 @@ describe('a route’s tls in the spec', () => {
         '        tls: { acme: { email: ops@example.com } }',
         '      - host: staging.example.com',
         '        tls: { acme: { email: ops@example.com, directory: "https://127.0.0.1:14000/dir" } }',
+        '      - host: alpn.example.com',
+        '        tls: { acme: { email: ops@example.com, challenge: tls-alpn-01 } }',
         '      - host: files.example.com',
         '        tls: { cert: certs/files.pem, key: certs/files.key }',
       ),
@@ -21,9 +23,23 @@ describe('a route’s tls in the spec', () => {
     );
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
     expect(parsed.spec.services.web?.routes.map((route) => route.tls)).toEqual([
-      { acme: { email: 'ops@example.com', directory: letsEncryptDirectory } },
-      { acme: { email: 'ops@example.com', directory: 'https://127.0.0.1:14000/dir' } },
+      { acme: { email: 'ops@example.com', directory: letsEncryptDirectory, challenge: 'http-01' } },
+      { acme: { email: 'ops@example.com', directory: 'https://127.0.0.1:14000/dir', challenge: 'http-01' } },
+      { acme: { email: 'ops@example.com', directory: letsEncryptDirectory, challenge: 'tls-alpn-01' } },
       { cert: 'certs/files.pem', key: 'certs/files.key' },
+    ]);
+  });
+
+  it('refuses an unknown challenge with its path, naming the ones there are', () => {
+    const parsed = parseSpec(spec('      - host: a.example.com', '        tls: { acme: { email: ops@example.com, challenge: dns-01 } }'), 'skiff.yaml');
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.errors).toEqual([
+      expect.objectContaining({
+        path: 'services.web.routes.0.tls.acme.challenge',
+        message: expect.stringMatching(/http-01.*tls-alpn-01/),
+        position: expect.objectContaining({ line: 7 }),
+      }),
     ]);
   });
 

@@ -7,6 +7,10 @@ import { isRecordLike, type SpecIssueParams } from './schema-values.js';
 
 export const letsEncryptDirectory = 'https://acme-v02.api.letsencrypt.org/directory';
 
+/** The ACME challenges the router answers (RFC 8555 HTTP-01, RFC 8737 TLS-ALPN-01). */
+export const acmeChallengeTypes = ['http-01', 'tls-alpn-01'] as const;
+export type AcmeChallengeType = (typeof acmeChallengeTypes)[number];
+
 const fileTlsSchema = z.strictObject({
   cert: z.string().min(1).describe('the PEM certificate chain (leaf first), a path relative to the spec file'),
   key: z.string().min(1).describe("the certificate's PEM private key, a path relative to the spec file"),
@@ -20,8 +24,14 @@ export const acmeSettingsSchema = z
       .refine((text) => URL.canParse(text) && new URL(text).protocol === 'https:', 'directory must be an https:// URL')
       .default(letsEncryptDirectory)
       .describe("the CA's ACME directory URL (default Let's Encrypt production; its staging, or pebble, for tests)"),
+    challenge: z
+      .enum(acmeChallengeTypes)
+      .default('http-01')
+      .describe(
+        'how the CA checks the host is ours: `http-01` (the router answers on its plain HTTP listener, port 80) or `tls-alpn-01` (the router answers in the TLS handshake on its HTTPS listener, port 443: for hosts whose port 80 is closed)',
+      ),
   })
-  .describe('a certificate for the route host obtained and renewed automatically over ACME (HTTP-01 answered by the router)');
+  .describe('a certificate for the route host obtained and renewed automatically over ACME (HTTP-01 or TLS-ALPN-01 answered by the router)');
 
 const acmeTlsSchema = z.strictObject({ acme: acmeSettingsSchema });
 

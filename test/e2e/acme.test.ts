@@ -1,8 +1,8 @@
 /**
  * Automatic certificates end to end: `skiff up` orders a certificate for a route's host from a
- * real ACME CA (Debian's pebble), which validates HTTP-01 against the environment's router; the
- * certificate reaches the router's table, is an event, and a restarted control plane serves the
- * same certificate without ordering again.
+ * real ACME CA (Debian's pebble), which validates HTTP-01 (or TLS-ALPN-01) against the
+ * environment's router; the certificate reaches the router's table, is an event, and a restarted
+ * control plane serves the same certificate without ordering again.
  */
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fetchRouteTable } from '../../src/router/admin-client.js';
 import { makePebbleCertificate, startPebble, type Pebble } from '../../src/edge/acme/testing/pebble.js';
-import { echoSpec, startPlatform, tempDir, waitFor, waitForReady } from './platform.js';
+import { asBrowser, tlsHandshake } from '../../src/edge/testing/tls-handshake.js';
+import { echoSpec, freePort, startPlatform, tempDir, waitFor, waitForReady } from './platform.js';
 import type { Platform } from './platform.js';
 
 const hasPebble = fs.existsSync('/usr/bin/pebble') && fs.existsSync('/usr/bin/pebble-challtestsrv');
@@ -73,4 +74,39 @@ describe.skipIf(!hasPebble && !process.env.CI)('skiff up with tls: { acme }', ()
     expect((await served())?.serialNumber).toBe(issued.serialNumber);
     expect((await certificateEvents(platform)).map((event) => event.type)).toEqual(['certificate.issued']);
   });
+
+  it('gets a certificate over TLS-ALPN-01 on the HTTPS listener, with nothing answering HTTP, and serves it by SNI', async () => {
+    const pebbleDir = tempDir('skiff-pebble-');
+    const trust = await makePebbleCertificate(pebbleDir);
+    const tlsPort = await freePort();
+    // Pebble's HTTP-01 port has nothing listening: only the TLS handshake can prove the host.
+    pebble = await startPebble({ dir: pebbleDir, httpPort: await freePort(), tlsPort });
+    const spec = echoSpec({ instances: 1 })
+      .replace(
+        '      - path: /echo\n',
+        `      - path: /echo\n      - host: shop.test\n        tls: { acme: { email: ops@example.com, directory: "${pebble.directory}", challenge: tls-alpn-01 } }\n`,
+      )
+      .replace('environments:\n  dev: {}\n', `environments:\n  dev:\n    router:\n      listen: ["127.0.0.1:${tlsPort}/tls"]\n`);
+    platform = await startPlatform({ spec, upEnv: { SKIFF_ACME_CA_FILE: trust } });
+    const current = platform;
+
+    // A browser's handshakes all along the order: a failure (no certificate yet) or the CA's certificate, never the challenge's.
+    const seen = { failed: 0, issuers: new Set<string>() };
+    const socket = path.join(current.dataDir, 'routers', 'dev', 'router.sock');
+    const served = async (): Promise<X509Certificate | undefined> => {
+      const outcome = await tlsHandshake(tlsPort, asBrowser('shop.test'));
+      if ('failed' in outcome) seen.failed++;
+      else if (outcome.certificate) seen.issuers.add(outcome.certificate.issuer);
+      if ('failed' in outcome || !outcome.certificate?.issuer.includes('Pebble')) return undefined;
+      return outcome.certificate;
+    };
+    const issued = await waitFor(`the certificate served by SNI (${current.output()}${pebble.output()})`, served, 90_000);
+    expect(issued.subjectAltName).toBe('DNS:shop.test');
+    expect([...seen.issuers].every((issuer) => issuer.includes('Pebble'))).toBe(true);
+    const table = await fetchRouteTable(socket);
+    expect(table.tls?.certificates.map((certificate) => certificate.hosts)).toEqual([['shop.test']]);
+    expect(table.tls?.acmeAlpnCertificates ?? []).toEqual([]);
+    expect((await certificateEvents(current)).map((event) => event.type)).toEqual(['certificate.issued']);
+  });
 });
+

@@ -1,15 +1,15 @@
 /**
  * The ACME loop of one environment: keeps a certificate for every host whose route asks for one,
  * orders it when missing, renews it when due, retries a failure with backoff, and hands the
- * router's table its certificates and the HTTP-01 answers of orders under way. Orders run one at
- * a time (a CA counts them per account). Certificates come from the vault after a restart, so a
- * restart orders nothing.
+ * router's table its certificates and the challenge answers (HTTP-01, TLS-ALPN-01) of orders
+ * under way. Orders run one at a time (a CA counts them per account). Certificates come from the
+ * vault after a restart, so a restart orders nothing.
  */
 import type { Clock } from '../../core/clock.js';
-import type { RouteTls, TlsCertificate } from '../../core/route-table.js';
+import type { AcmeAlpnCertificate, RouteTls, TlsCertificate } from '../../core/route-table.js';
 import type { AcmeCertificateStatus, CertificateOrder, HostCertificate } from './certificate-state.js';
 import { describeCertificate, dueAt, statusOf, usable } from './certificate-state.js';
-import type { AcmeEvent, CertificateAuthority, CertificateVault, ChallengeBoard } from './ports.js';
+import type { AcmeEvent, CertificateAuthority, CertificateVault, ChallengeAnswer, ChallengeBoard } from './ports.js';
 import { defaultRetryPolicy, retryDelayMs, type RetryPolicy } from './renewal.js';
 
 export interface AcmeCertificatesDeps {
@@ -23,12 +23,22 @@ export interface AcmeCertificatesDeps {
   readonly retry?: RetryPolicy;
 }
 
+function challengeKey(answer: ChallengeAnswer): string {
+  return answer.kind === 'http-01' ? `http-01:${answer.token}` : `tls-alpn-01:${answer.host}`;
+}
+
+/** A changed CA, contact or challenge is a new order (the certificate kept is served until it is replaced). */
+function sameOrder(a: CertificateOrder, b: CertificateOrder): boolean {
+  return a.directory === b.directory && a.email === b.email && a.challenge === b.challenge;
+}
+
 /** setTimeout's limit; a later renewal is looked at again then. */
 const longestTimerMs = 2 ** 31 - 1;
 
 export class AcmeCertificates {
   private readonly hosts = new Map<string, HostCertificate>();
-  private readonly challenges = new Map<string, string>();
+  /** By `kind:token` or `kind:host`. */
+  private readonly challenges = new Map<string, ChallengeAnswer>();
   private readonly working = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
@@ -36,12 +46,12 @@ export class AcmeCertificates {
   private active = false;
   private closed = false;
   private readonly board: ChallengeBoard = {
-    put: (token, keyAuthorization) => {
-      this.challenges.set(token, keyAuthorization);
+    put: (answer) => {
+      this.challenges.set(challengeKey(answer), answer);
       return this.deps.publish();
     },
-    remove: (token) => {
-      this.challenges.delete(token);
+    remove: (answer) => {
+      this.challenges.delete(challengeKey(answer));
       return this.deps.publish();
     },
   };
@@ -59,7 +69,7 @@ export class AcmeCertificates {
     for (const host of this.hosts.keys()) if (!wanted.has(host)) this.hosts.delete(host);
     for (const [host, order] of wanted) {
       const current = this.hosts.get(host);
-      if (current && current.order.directory === order.directory && current.order.email === order.email) continue;
+      if (current && sameOrder(current.order, order)) continue;
       const certificate = current?.certificate ?? this.deps.vault.load(host);
       this.hosts.set(host, { order, certificate, attempts: 0, lastError: null, retryAt: null });
     }
@@ -85,7 +95,13 @@ export class AcmeCertificates {
       if (kept) certificates.push({ hosts: [kept.host], cert: kept.cert, key: kept.key, source: 'acme' });
     }
     if (certificates.length === 0 && this.challenges.size === 0) return undefined;
-    return { certificates, acmeChallenges: Object.fromEntries(this.challenges) };
+    const acmeChallenges: Record<string, string> = {};
+    const acmeAlpnCertificates: AcmeAlpnCertificate[] = [];
+    for (const answer of this.challenges.values()) {
+      if (answer.kind === 'http-01') acmeChallenges[answer.token] = answer.keyAuthorization;
+      else acmeAlpnCertificates.push({ host: answer.host, cert: answer.cert, key: answer.key });
+    }
+    return { certificates, acmeChallenges, ...(acmeAlpnCertificates.length === 0 ? {} : { acmeAlpnCertificates }) };
   }
 
   status(): AcmeCertificateStatus[] {

@@ -1,10 +1,10 @@
 /**
  * The certificate authority over ACME (RFC 8555) with the `acme-client` package: an account per
- * key, an order per certificate, HTTP-01 answered through the router's challenge board.
+ * key, an order per certificate, HTTP-01 or TLS-ALPN-01 answered through the router's challenge board.
  */
 import { Agent } from 'node:https';
 import * as acme from 'acme-client';
-import type { CertificateAuthority, ChallengeBoard, IssueRequest } from './ports.js';
+import type { CertificateAuthority, ChallengeAnswer, ChallengeBoard, IssueRequest } from './ports.js';
 
 export interface AcmeClientAuthorityOptions {
   /**
@@ -53,18 +53,31 @@ async function order(client: acme.Client, request: IssueRequest, board: Challeng
   for (const authorization of await client.getAuthorizations(created)) {
     // A CA may reuse an authorization it validated recently.
     if (authorization.status === 'valid') continue;
-    const challenge = authorization.challenges.find((candidate) => candidate.type === 'http-01');
-    if (!challenge) throw new AcmeProblem(`the CA offers no http-01 challenge for ${authorization.identifier.value}`);
-    const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
-    await board.put(challenge.token, keyAuthorization);
+    // acme-client's types know http-01 and dns-01 only; a CA offers tls-alpn-01 the same way.
+    const challenge = authorization.challenges.find((candidate) => (candidate.type as string) === request.challenge);
+    if (!challenge) throw new AcmeProblem(`the CA offers no ${request.challenge} challenge for ${authorization.identifier.value}`);
+    const answer = await answerFor(request, authorization, challenge.token, await client.getChallengeKeyAuthorization(challenge));
+    await board.put(answer);
     try {
       await client.completeChallenge(challenge);
       await client.waitForValidStatus(challenge);
     } finally {
-      await board.remove(challenge.token);
+      await board.remove(answer);
     }
   }
   const [key, csr] = await acme.crypto.createCsr({ altNames: [...request.hosts] }, await acme.crypto.createPrivateEcdsaKey());
   const finalized = await client.finalizeOrder(created, csr);
   return { cert: await client.getCertificate(finalized), key: key.toString() };
+}
+
+/** The router's answer to one challenge: the key authorization over HTTP, or the challenge certificate for the handshake. */
+async function answerFor(request: IssueRequest, authorization: acme.Authorization, token: string, keyAuthorization: string): Promise<ChallengeAnswer> {
+  switch (request.challenge) {
+    case 'http-01':
+      return { kind: 'http-01', token, keyAuthorization };
+    case 'tls-alpn-01': {
+      const [key, cert] = await acme.crypto.createAlpnCertificate(authorization, keyAuthorization, await acme.crypto.createPrivateEcdsaKey());
+      return { kind: 'tls-alpn-01', host: authorization.identifier.value.toLowerCase(), cert: cert.toString(), key: key.toString() };
+    }
+  }
 }

@@ -1,6 +1,6 @@
 /** One host's certificate as the ACME loop sees it, and what is due for it: pure. */
 import { X509Certificate } from 'node:crypto';
-import type { StoredCertificate } from './ports.js';
+import type { AcmeChallengeType, StoredCertificate } from './ports.js';
 import { renewalTime } from './renewal.js';
 
 /** A host whose route asks for an ACME certificate. */
@@ -8,6 +8,7 @@ export interface CertificateOrder {
   readonly host: string;
   readonly email: string;
   readonly directory: string;
+  readonly challenge: AcmeChallengeType;
 }
 
 export interface HostCertificate {

@@ -1,4 +1,5 @@
 /** What the ACME certificates depend on, as ports: the CA, where certificates are kept, the router's challenge board. */
+import type { AcmeAlpnCertificate } from '../../core/route-table.js';
 
 /** One host's certificate as kept between restarts (encrypted at rest by the vault). */
 export interface StoredCertificate {
@@ -24,16 +25,25 @@ export interface CertificateVault {
   saveAccountKey(directory: string, email: string, pem: string): void;
 }
 
-/** Where HTTP-01 answers are put: each call resolves once the router answers with the new set. */
+/** How the CA checks that a host is ours (RFC 8555 HTTP-01, RFC 8737 TLS-ALPN-01), both answered by the router. */
+export type AcmeChallengeType = 'http-01' | 'tls-alpn-01';
+
+/** What the router answers for one challenge: a token's key authorization over HTTP, or a host's challenge certificate in the TLS handshake. */
+export type ChallengeAnswer =
+  | { readonly kind: 'http-01'; readonly token: string; readonly keyAuthorization: string }
+  | ({ readonly kind: 'tls-alpn-01' } & AcmeAlpnCertificate);
+
+/** Where challenge answers are put: each call resolves once the router answers with the new set. */
 export interface ChallengeBoard {
-  put(token: string, keyAuthorization: string): Promise<void>;
-  remove(token: string): Promise<void>;
+  put(answer: ChallengeAnswer): Promise<void>;
+  remove(answer: ChallengeAnswer): Promise<void>;
 }
 
 export interface IssueRequest {
   readonly hosts: readonly string[];
   readonly email: string;
   readonly directory: string;
+  readonly challenge: AcmeChallengeType;
   readonly accountKey: string;
 }
 

@@ -21,7 +21,7 @@ export const routerEntry = join(root, 'dist/main/router-process.js');
 async function newestSource(): Promise<number> {
   let newest = 0;
   const kube = ['src/providers/kubernetes/client', 'src/providers/kubernetes/router-feed', 'src/providers/kubernetes/manifests'];
-  for (const folder of ['src/router', 'src/router/parallel', 'src/router/fast-path', 'src/core', 'src/main', ...kube]) {
+  for (const folder of ['src/router', 'src/router/parallel', 'src/router/fast-path', 'src/core', 'src/edge', 'src/main', ...kube]) {
     for (const name of await readdir(join(root, folder))) {
       if (!name.endsWith('.ts') || name.endsWith('.test.ts')) continue;
       if (folder === 'src/main' && name !== 'router-process.ts') continue;

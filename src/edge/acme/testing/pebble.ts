@@ -1,8 +1,8 @@
 /**
  * Test helper: Debian's pebble (a real ACME CA) and its mock DNS (pebble-challtestsrv) on
  * 127.0.0.1, every name resolving to 127.0.0.1 unless a test says otherwise, so pebble validates
- * HTTP-01 against the router on `httpPort`. Its HTTPS certificate is made here with openssl and
- * trusted only by the ACME client. Not part of the build.
+ * HTTP-01 against the router on `httpPort` and TLS-ALPN-01 on `tlsPort`. Its HTTPS certificate
+ * is made here with openssl and trusted only by the ACME client. Not part of the build.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -27,11 +27,13 @@ export interface PebbleOptions {
   readonly dir: string;
   /** The port pebble validates HTTP-01 on: the router's plain HTTP port. */
   readonly httpPort: number;
+  /** The port pebble validates TLS-ALPN-01 on: the router's HTTPS port (default: one where nothing listens). */
+  readonly tlsPort?: number;
   /** Lifetime of the certificates it issues, in seconds. */
   readonly validitySeconds?: number;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
@@ -72,7 +74,8 @@ export async function makePebbleCertificate(dir: string): Promise<string> {
 export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   const certFile = await makePebbleCertificate(options.dir);
   const keyFile = join(options.dir, 'pebble-key.pem');
-  const [listen, management, dns, dnsManagement, tlsPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [listen, management, dns, dnsManagement] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const tlsPort = options.tlsPort ?? (await freePort());
   const config = join(options.dir, 'pebble-config.json');
   await writeFile(
     config,
