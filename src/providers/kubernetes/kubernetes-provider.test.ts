@@ -66,8 +66,10 @@ function provider(api: FakeKubeApi): KubernetesProvider {
 const publishedImages: PublishImage = async (release, registry) => ({ reference: `${registry}/${release.name}@${release.artifact}`, digest: release.artifact ?? '', pushed: true });
 
 function withContext(api: FakeKubeApi, context: ProviderContext, publishImage: PublishImage = publishedImages, extra: { forceConflicts?: boolean } = {}): KubernetesProvider {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-kube-data-'));
   const created = new KubernetesProvider(context, {
     ...extra,
+    dataDir,
     publishImage,
     settings: { serviceType: 'NodePort', kubeconfig: api.kubeconfigPath },
     registry: '127.0.0.1:5000/skiff',
@@ -77,6 +79,7 @@ function withContext(api: FakeKubeApi, context: ProviderContext, publishImage: P
     secretEnv: async (release) => Object.fromEntries(Object.keys(release.secrets).map((name) => [name, `value of ${name}`])),
     placeTimeoutMs: 15_000,
   });
+  cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   cleanups.push(() => created.detach());
   return created;
 }
