@@ -26,14 +26,14 @@ export interface ContainerLogOptions {
 export function containerLogs(docker: Docker, containerId: string, options: ContainerLogOptions): Readable {
   const out = new PassThrough();
   const container = docker.getContainer(containerId);
-  const tail = {
+  const query = {
     ...(options.tailLines !== undefined ? { tail: options.tailLines } : {}),
     ...(options.timestamps ? { timestamps: true } : {}),
     ...(options.since !== undefined ? { since: Math.floor(options.since / 1000) } : {}),
   };
   if (options.follow) {
     container
-      .logs({ follow: true, stdout: true, stderr: true, ...tail })
+      .logs({ follow: true, stdout: true, stderr: true, ...query })
       .then((stream) => {
         docker.modem.demuxStream(stream, out, out);
         stream.on('end', () => out.end());
@@ -42,7 +42,7 @@ export function containerLogs(docker: Docker, containerId: string, options: Cont
       .catch((error: unknown) => out.destroy(error as Error));
   } else {
     container
-      .logs({ follow: false, stdout: true, stderr: true, ...tail })
+      .logs({ follow: false, stdout: true, stderr: true, ...query })
       .then((buffer) => out.end(demuxBuffer(buffer)))
       .catch((error: unknown) => out.destroy(error as Error));
   }

@@ -45,6 +45,7 @@ const imageIdOf = (image: string): string =>
 
 export class SimulatedRuntime implements PodRuntime {
   private nextIp = 2;
+  /** Each container's lines, and its followers with whether each asked for timestamps. */
   private readonly output = new Map<string, { lines: LoggedLine[]; followers: Map<PassThrough, boolean> }>();
 
   constructor(public behaviour: SimulatedBehaviour = alwaysReady) {}
