@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// `npm run test:kubernetes`: the Kubernetes rollout e2e story against a real cluster, the one of
+// `npm run test:kubernetes`: the Kubernetes rollout e2e stories against a real cluster, the one of
 // SKIFF_TEST_KUBECONFIG (kind, k3s, a cloud cluster). Without it nothing runs, and it says so
 // loudly (exit 0: a machine without a cluster is not a failure). See docs/kubernetes.md.
 import { spawnSync } from 'node:child_process';
 
-const stories = ['test/e2e/kubernetes-rollouts.test.ts'];
+const stories = ['test/e2e/kubernetes-rollouts.test.ts', 'test/e2e/kubernetes-stuck-rollouts.test.ts'];
 
 if (!process.env.SKIFF_TEST_KUBECONFIG) {
   const line = '!'.repeat(78);

@@ -11,13 +11,13 @@ export type ProviderFactories = Readonly<Record<ProviderKind, ProviderFactory>>;
 
 export interface ProviderDeps extends LocalProviderDeps {
   /** What only the kubernetes provider needs (the clock and secrets are the shared ones). */
-  readonly kubernetes: Omit<KubernetesProviderFactoryDeps, 'clock' | 'secretEnv'>;
+  readonly kubernetes: Omit<KubernetesProviderFactoryDeps, 'clock' | 'secretEnv' | 'dataDir'>;
 }
 
 export function createProviderFactories(deps: ProviderDeps): ProviderFactories {
   return {
     local: createLocalProvider(deps),
     fake: createFakeProvider({ clock: deps.clock, random: deps.random }),
-    kubernetes: createKubernetesProvider({ ...deps.kubernetes, clock: deps.clock, secretEnv: deps.secretEnv }),
+    kubernetes: createKubernetesProvider({ ...deps.kubernetes, dataDir: deps.dataDir, clock: deps.clock, secretEnv: deps.secretEnv }),
   } satisfies Record<ProviderKind, ProviderFactory>;
 }

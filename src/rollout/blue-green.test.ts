@@ -61,6 +61,18 @@ describe('blue-green', () => {
     expect(plan.drain).toEqual(['v2-3', 'v2-4']);
   });
 
+  it('stops before the switch when a new instance cannot become ready, saying why, even with autoPromote; abort drops it', () => {
+    const world = new World({ strategy: blueGreen({ autoPromote: true }), desired: 2, stable: 'v1', next: 'v2' });
+    world.step();
+    world.set('v2', 'starting', 'ready', 1);
+    world.crash('v2', 'CrashLoopBackOff: back-off 20s; last exit: Error (exit code 3)', 3);
+    const stopped = world.step();
+    expect(stopped).toMatchObject({ phase: 'paused', traffic: { kind: 'split', weights: { v1: 100 } } });
+    expect(stopped.reason).toMatch(/^starting v2 beside v1: 1 of 2 ready; stopped: .+ of v2 cannot become ready: CrashLoopBackOff: back-off 20s; last exit: Error \(exit code 3\); `skiff rollout abort` goes back to v1$/);
+    world.requests = { ...world.requests, abort: true };
+    expect(world.step()).toMatchObject({ phase: 'aborted', traffic: { kind: 'split', weights: { v1: 100 } } });
+  });
+
   it('abort before the switch drops the new release and never moves traffic', () => {
     const world = new World({ strategy: blueGreen(), desired: 1, stable: 'v1', next: 'v2' });
     world.step();

@@ -4,7 +4,7 @@
  * `keepOld`, so an undo (abort) switches straight back, and is drained after that.
  */
 import { assertNever } from '../core/assert-never.js';
-import { instancesOf, live, pickDrains, readyCount } from './instances.js';
+import { instancesOf, live, pickDrains, readyCount, stuckReason } from './instances.js';
 import { rollBack } from './rollback.js';
 import type { MatchRoute, RolloutCursor, RolloutInput, RolloutPlan, StartInstances, Strategy, StrategyOf } from './strategy.js';
 import { allTo } from './traffic.js';
@@ -80,8 +80,11 @@ function plan(input: Input): RolloutPlan {
   const afterSwitch = { start: held ? [] : start, traffic: allTo(next.release), matches: [], cursor } as const;
   const previewHint = `preview with header ${strategy.previewHeader}: 1`;
   switch (step) {
-    case 'deploying':
-      return beforeSwitch(`starting ${next.release} beside ${stable?.release ?? 'nothing'}: ${nextReady} of ${desired} ready; ${previewHint}`, 'progressing');
+    case 'deploying': {
+      const starting = `starting ${next.release} beside ${stable?.release ?? 'nothing'}: ${nextReady} of ${desired} ready`;
+      const stuck = stuckReason(next, stable);
+      return stuck ? beforeSwitch(`${starting}; ${stuck}`, 'paused') : beforeSwitch(`${starting}; ${previewHint}`, 'progressing');
+    }
     case 'awaiting-promote':
       return beforeSwitch(`${next.release} is ready; ${previewHint}; promote to switch all traffic`, 'paused');
     case 'keeping-old':

@@ -8,7 +8,7 @@
  */
 import type { CanaryStepSpec } from '../spec/schema.js';
 import { assertNever } from '../core/assert-never.js';
-import { instancesOf, live, pickDrains, readyCount, stuckInstance } from './instances.js';
+import { instancesOf, live, pickDrains, readyCount, stuckReason } from './instances.js';
 import { rollBack } from './rollback.js';
 import type { RolloutCursor, RolloutInput, RolloutPlan, StartInstances, Strategy, StrategyOf } from './strategy.js';
 import { allTo, splitTraffic } from './traffic.js';
@@ -135,12 +135,9 @@ function plan(input: Input): RolloutPlan {
   const shared = { ...base, start: held ? [] : start, drain: held ? [] : drain, traffic: splitTraffic(stable?.release, next.release, weight), matches };
   const at = `step ${cursor.step + 1} of ${steps.length}, ${weight}% on ${next.release}`;
   if (held) return { ...shared, phase: 'paused', reason: `paused by a person at ${at}` };
-  const stuck = final || current?.kind === 'weight' ? stuckInstance(nextLive) : undefined;
-  if (stuck) {
-    // Waiting would not get the instances this step needs: stop here and say why (it goes on by itself once the instance recovers).
-    const back = stable ? `; \`skiff rollout abort\` goes back to ${stable.release}` : '';
-    return { ...shared, phase: 'paused', reason: `${at}: stopped: ${stuck.id} of ${next.release} cannot become ready: ${stuck.reason ?? `crashed ${stuck.restarts ?? 0} times`}${back}` };
-  }
+  const stuck = final || current?.kind === 'weight' ? stuckReason(next, stable) : undefined;
+  // Waiting would not get the instances this step needs: stop here and say why (it goes on by itself once the instance recovers).
+  if (stuck) return { ...shared, phase: 'paused', reason: `${at}: ${stuck}` };
   if (final) return { ...shared, phase: 'progressing', reason: `scaling ${next.release} to all traffic: ${nextReady} of ${desired} ready` };
   const step = current as CanaryStepSpec;
   switch (step.kind) {

@@ -24,6 +24,17 @@ export function stuckInstance(instances: readonly RolloutInstance[]): RolloutIns
   return instances.find((instance) => instance.state === 'crashed' && ((instance.restarts ?? 0) >= stuckAfterRestarts || imageUnavailable.test(instance.reason ?? '')));
 }
 
+/**
+ * Why waiting will not move the rollout on: `stopped: ID of vN cannot become ready: REASON`, and
+ * how to go back; undefined while no new instance is stuck.
+ */
+export function stuckReason(next: ReleaseInstances, stable: ReleaseInstances | undefined): string | undefined {
+  const stuck = stuckInstance(live(next.instances));
+  if (!stuck) return undefined;
+  const back = stable ? `; \`skiff rollout abort\` goes back to ${stable.release}` : '';
+  return `stopped: ${stuck.id} of ${next.release} cannot become ready: ${stuck.reason ?? `crashed ${stuck.restarts ?? 0} times`}${back}`;
+}
+
 export function instancesOf(release: ReleaseInstances | undefined): readonly RolloutInstance[] {
   return release?.instances ?? [];
 }

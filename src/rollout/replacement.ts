@@ -1,8 +1,9 @@
 /**
  * What the strategies that replace instances without weighting traffic (recreate, rolling) share:
- * the abort bookkeeping, rolling back towards the stable release, and turning one step into a plan.
+ * the abort bookkeeping, rolling back towards the stable release, stopping when a new instance is
+ * stuck, and turning one step into a plan.
  */
-import { instancesOf, live } from './instances.js';
+import { instancesOf, live, stuckReason } from './instances.js';
 import type { RolloutInstance, ReleaseInstances, RolloutCursor, RolloutInput, RolloutPlan } from './strategy.js';
 
 /** One step of replacing old instances by a target release's. */
@@ -27,15 +28,19 @@ export function planReplacement(input: RolloutInput, step: StepFunction): Rollou
       : aborted
         ? { start: 0, drain: live(next.instances).map((instance) => instance.id), done: next.instances.length === 0, detail: 'no earlier release to return to' }
         : step(instancesOf(stable), next);
+  const readyIds = new Set([...instancesOf(stable), ...next.instances].filter((instance) => instance.state === 'ready').map((instance) => instance.id));
   const target = aborted && stable ? stable.release : next.release;
   const held = requests.paused && !aborted && !current.done;
+  // A new instance waiting will not make ready: no ready instance is drained for it (it goes on by itself once the instance recovers).
+  const stuck = aborted || current.done ? undefined : stuckReason(next, stable);
+  const drain = held ? [] : stuck ? current.drain.filter((id) => !readyIds.has(id)) : current.drain;
   return {
     start: held || current.start === 0 ? [] : [{ release: target, count: current.start }],
-    drain: held ? [] : current.drain,
+    drain,
     traffic: { kind: 'spread' },
     matches: [],
-    phase: aborted ? 'aborted' : current.done ? 'completed' : held ? 'paused' : 'progressing',
-    reason: aborted ? `${aborted.reason}; ${current.detail}` : held ? `paused by a person; ${current.detail}` : current.detail,
+    phase: aborted ? 'aborted' : current.done ? 'completed' : held || stuck ? 'paused' : 'progressing',
+    reason: aborted ? `${aborted.reason}; ${current.detail}` : held ? `paused by a person; ${current.detail}` : stuck ? `${current.detail}; ${stuck}` : current.detail,
     cursor,
   };
 }

@@ -35,6 +35,27 @@ describe('rolling', () => {
     expect(plan.traffic).toEqual({ kind: 'spread' });
   });
 
+  it('stops when a new instance cannot become ready (image not pullable, crash-looping), drains no ready instance for it, says why; abort rolls back', () => {
+    const world = new World({ strategy: rollingSpec({ maxSurge: 1, maxUnavailable: 1 }), desired: 2, stable: 'v1', next: 'v2' });
+    world.step();
+    world.stopped();
+    expect(world.count('v1', 'ready')).toBe(1);
+    // One new instance is ready, which would let the last old one go; the other cannot start.
+    world.set('v2', 'starting', 'ready', 1);
+    world.crash('v2', 'ImagePullBackOff: Back-off pulling image "r/web@sha256:ab"', 0);
+    const stopped = world.step();
+    expect(stopped).toMatchObject({ phase: 'paused', drain: [] });
+    expect(stopped.reason).toMatch(/; stopped: .+ of v2 cannot become ready: ImagePullBackOff: Back-off pulling image "r\/web@sha256:ab"; `skiff rollout abort` goes back to v1$/);
+    world.set('v2', 'crashed', 'starting');
+    world.crash('v2', 'CrashLoopBackOff: back-off 20s; last exit: Error (exit code 3)', 3);
+    expect(world.step()).toMatchObject({ phase: 'paused', drain: [], reason: expect.stringContaining('cannot become ready: CrashLoopBackOff: back-off 20s') });
+    expect(world.count('v1', 'ready')).toBe(1);
+    world.requests = { ...world.requests, abort: true };
+    const aborted = world.step();
+    expect(aborted.phase).toBe('aborted');
+    expect(world.count('v2', 'crashed')).toBe(0);
+  });
+
   it('with maxSurge 0 and maxUnavailable 1 drains first, then starts the replacement', () => {
     const world = new World({ strategy: rollingSpec({ maxSurge: 0, maxUnavailable: 1 }), desired: 2, stable: 'v1', next: 'v2' });
     const plan = world.step();

@@ -4,19 +4,21 @@
  * 127.X.Y.Z address, reported as the pod IP) and a real registry (Debian's docker-registry on
  * 127.0.0.1). A built process service is deployed there: its image is pushed and referenced by
  * digest, its pods are ready in `skiff status` with their node and address and answer there, it
- * scales 2 → 1, and a crash-looping release and a refused push each give their reason. The test
+ * scales 2 → 1, and a crash-looping release and a refused push each give their reason; `skiff logs`
+ * and `skiff logs -f` show the pods' output tagged by pod, a new pod's as it starts. The test
  * talks to the pods directly (kubernetes-rollouts.test.ts goes through Skiff's router). Commands that
  * reach the cluster run with `cliAsync`: `cli`'s spawnSync would block this process, where the
  * fake API server answers.
  *
  * Skipped, loudly, only when the Docker engine or docker-registry is missing outside CI.
  */
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine, probeEngine } from '../../src/drivers/docker/engine.js';
 import { KubeClient, kubeResources, loadKubeconfig, type KubeObject } from '../../src/providers/kubernetes/client/index.js';
 import { registryInstalled, REGISTRY_BINARY, removeImagesOf, startLocalRegistry, type LocalRegistry } from '../../src/providers/kubernetes/images/testing/local-registry.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../kube-api/start-fake-kube-api.js';
-import { startPlatform, waitFor, type InstanceJson, type Platform } from './platform.js';
+import { skiffBin, startPlatform, waitFor, type InstanceJson, type Platform } from './platform.js';
 
 const engine = await probeEngine(connectEngine({}), 3000);
 const missing = [
@@ -30,7 +32,9 @@ if (missing.length > 0) {
 
 const server = `import http from 'node:http';
 if (process.env.CRASH === '1') { console.error('refusing to start: CRASH=1'); process.exit(3); }
+console.log('listening as ' + process.env.SKIFF_INSTANCE_ID);
 http.createServer((req, res) => {
+  if (req.url !== '/health') console.log('served ' + req.url);
   res.writeHead(req.url === '/health' ? 200 : 200, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ instance: process.env.SKIFF_INSTANCE_ID, greeting: process.env.GREETING }));
 }).listen(Number(process.env.PORT), '0.0.0.0');
@@ -179,4 +183,34 @@ describe.runIf(missing.length === 0)('provider: kubernetes (fake API server in d
     // The cluster environment is untouched by the other one's failure.
     expect((await clusterInstances('hello')).map((instance) => instance.state)).toEqual(['ready']);
   }, 200_000);
+
+  it("skiff logs shows the pods' lines tagged by pod (a crash-looping one's too); logs -f follows a new pod as it starts and each line as it is written", async () => {
+    const [first] = await clusterInstances('hello');
+    const follow = spawn(process.execPath, [skiffBin, 'logs', 'hello', '--env', 'cluster', '-f'], { env: { ...process.env, SKIFF_API: platform.apiUrl, SKIFF_DATA: platform.dataDir } });
+    let followed = '';
+    follow.stdout.on('data', (chunk: Buffer) => (followed += chunk.toString()));
+    let pods: Instance[];
+    try {
+      const scale = await platform.cliAsync(['scale', 'hello=2', '--env', 'cluster']);
+      expect(scale.code, scale.stderr).toBe(0);
+      pods = await waitFor('two ready hello pods', async () => {
+        const instances = await clusterInstances('hello');
+        return instances.length === 2 && instances.every((instance) => instance.state === 'ready') ? instances : null;
+      }, 180_000);
+      const added = pods.find((pod) => pod.id !== first!.id)!;
+      await waitFor('the new pod\'s first line while following', () => followed.includes(`${added.id} | listening as ${added.id}`), 60_000);
+      for (const pod of pods) expect((await fetch(`http://${pod.address}/followed-${pod.id}`)).status).toBe(200);
+      await waitFor('a line from each pod as it is written', () => pods.every((pod) => followed.includes(`${pod.id} | served /followed-${pod.id}`)), 60_000);
+    } finally {
+      follow.kill('SIGINT');
+    }
+    const logs = await platform.cliAsync(['logs', 'hello', '--env', 'cluster', '-n', '1000']);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain(`${first!.id} | listening as ${first!.id}`);
+    for (const pod of pods) expect(logs.stdout).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} ${pod.id} \\| served /followed-${pod.id}$`, 'm'));
+    // Each line once, though the pods' logs were followed across the control plane's reads.
+    expect(logs.stdout.split(`| served /followed-${first!.id}`).length).toBe(2);
+    const [broken] = await clusterInstances('broken');
+    await waitFor('the crash-looping pod\'s output in skiff logs', async () => (await platform.cliAsync(['logs', 'broken', '--env', 'cluster'])).stdout.includes(`${broken!.id} | refusing to start: CRASH=1`), 60_000);
+  }, 400_000);
 });

@@ -1,6 +1,6 @@
 /**
- * Docker mode: each pod is a real container. kubectl sees its logs, the Deployment's pods
- * answer on the addresses the EndpointSlice lists, and a crashing container or a missing image
+ * Docker mode: each pod is a real container. kubectl sees its logs (followed, with times, since a
+ * time), the Deployment's pods answer on the addresses the EndpointSlice lists, and a crashing container or a missing image
  * reports what the real kubelet would (CrashLoopBackOff with restarts, ImagePullBackOff).
  */
 import http from 'node:http';
@@ -101,6 +101,21 @@ describe('fake Kubernetes API in docker mode', () => {
     } finally {
       follower.kill();
     }
+
+    // With times as the kubelet writes them, and from a time on (whole seconds, as the real server keeps sinceTime).
+    const stamped = (await kubectl.run(['logs', '--timestamps', pod])).stdout.trim().split('\n');
+    expect(stamped.find((line) => line.endsWith(' served /followed'))).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{1,9}Z served \/followed$/);
+    expect(stamped.every((line) => /^\S+Z /.test(line))).toBe(true);
+    const nextSecond = Math.ceil((Date.now() + 1) / 1000) * 1000;
+    await waitFor('the next second', () => Date.now() >= nextSecond);
+    await get(`http://${slice.endpoints[0].addresses[0]}:8080/later`);
+    const since = new Date(nextSecond).toISOString().replace('.000Z', 'Z');
+    const later = await waitFor('the later line since its second', async () => {
+      const { stdout } = await kubectl.run(['logs', `--since-time=${since}`, pod]);
+      return stdout.includes('served /later') ? stdout : null;
+    });
+    expect(later).not.toContain('served /followed');
+    expect(later).not.toContain('hello from');
   }, 120_000);
 
   it('a crashing container shows CrashLoopBackOff with restarts; a missing image shows ImagePullBackOff', async () => {

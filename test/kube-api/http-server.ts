@@ -22,6 +22,10 @@ export interface LogOptions {
   readonly follow: boolean;
   readonly tailLines?: number;
   readonly previous: boolean;
+  /** Each line starts with its RFC 3339 time (nanoseconds) and a space. */
+  readonly timestamps: boolean;
+  /** Only lines written at or after this time (ms since the epoch), from sinceTime or sinceSeconds. */
+  readonly since?: number;
 }
 
 /** Where pods/log reads a container's output. */
@@ -275,11 +279,14 @@ export class FakeKubeHttpServer {
     if (container !== undefined && !containers.includes(container))
       throw badRequest(`container ${container} is not valid for pod ${pod.metadata.name}`);
     const tail = q.get('tailLines');
+    const since = logSince(q);
     const stream = this.deps.logs(pod, {
       container: container ?? containers[0] as string,
       follow: q.get('follow') === 'true',
       previous: q.get('previous') === 'true',
+      timestamps: q.get('timestamps') === 'true',
       ...(tail ? { tailLines: Number(tail) } : {}),
+      ...(since !== undefined ? { since } : {}),
     });
     res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
@@ -292,3 +299,18 @@ export class FakeKubeHttpServer {
   }
 }
 
+
+/** sinceTime (RFC 3339, whole seconds as the real server keeps it) or sinceSeconds, as ms since the epoch; the real server refuses both at once. */
+function logSince(q: URLSearchParams): number | undefined {
+  const time = q.get('sinceTime');
+  const seconds = q.get('sinceSeconds');
+  if (time !== null && seconds !== null) throw badRequest('at most one of sinceTime or sinceSeconds may be specified');
+  if (seconds !== null) {
+    if (!/^[1-9]\d*$/.test(seconds)) throw badRequest(`sinceSeconds: Invalid value: "${seconds}": must be greater than 0`);
+    return Date.now() - Number(seconds) * 1000;
+  }
+  if (time === null) return undefined;
+  const at = Date.parse(time);
+  if (Number.isNaN(at)) throw badRequest(`sinceTime: Invalid value: "${time}": not an RFC 3339 time`);
+  return Math.floor(at / 1000) * 1000;
+}

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { Deployment } from '../../reconcile/deployment.js';
+import { LogCollector } from '../../monitoring/log-collector.js';
 import { EnvironmentController } from '../../reconcile/environment-controller.js';
 import type { ParallelRun } from '../../reconcile/parallel-run.js';
 import type { ProviderContext } from '../../reconcile/provider.js';
@@ -66,8 +67,10 @@ function provider(api: FakeKubeApi): KubernetesProvider {
 const publishedImages: PublishImage = async (release, registry) => ({ reference: `${registry}/${release.name}@${release.artifact}`, digest: release.artifact ?? '', pushed: true });
 
 function withContext(api: FakeKubeApi, context: ProviderContext, publishImage: PublishImage = publishedImages, extra: { forceConflicts?: boolean } = {}): KubernetesProvider {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-kube-data-'));
   const created = new KubernetesProvider(context, {
     ...extra,
+    dataDir,
     publishImage,
     settings: { serviceType: 'NodePort', kubeconfig: api.kubeconfigPath },
     registry: '127.0.0.1:5000/skiff',
@@ -77,6 +80,7 @@ function withContext(api: FakeKubeApi, context: ProviderContext, publishImage: P
     secretEnv: async (release) => Object.fromEntries(Object.keys(release.secrets).map((name) => [name, `value of ${name}`])),
     placeTimeoutMs: 15_000,
   });
+  cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   cleanups.push(() => created.detach());
   return created;
 }
@@ -115,6 +119,26 @@ describe('KubernetesProvider', () => {
     const deployment = await subject.client.get<IDeployment & KubeObject>(kubeResources.Deployment, 'web-v1');
     expect(deployment?.spec?.replicas).toBe(2);
     expect(deployment?.spec?.template.spec?.containers[0]?.image).toBe(`127.0.0.1:5000/skiff/web@${digest}`);
+  });
+
+  it("lists each started pod's followed log for the log collector, which collects its lines tagged by pod", async () => {
+    const api = await fakeApi();
+    const subject = provider(api);
+    expect(subject.capabilities.logs).toBe(true);
+    await subject.start(environment(web()));
+    await subject.place(web());
+    await subject.place(web());
+    await waitFor(() => expect(states(subject)).toEqual(['v1:ready', 'v1:ready']));
+    const pods = subject.observed().map((instance) => instance.id);
+    await waitFor(() => expect(subject.logSources().map((source) => [source.id, source.service, source.release])).toEqual(pods.map((pod) => [pod, 'web', 'v1'])));
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-collected-'));
+    cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    const collector = new LogCollector({ dataDir, clock: { now: () => Date.now() }, logger: pino({ level: 'silent' }), instances: () => subject.logSources() });
+    const image = `127.0.0.1:5000/skiff/web@${digest}`;
+    await waitFor(async () => {
+      const lines = await collector.query({ environment: 'dev', service: 'web' });
+      expect(lines.map((line) => [line.instance, line.line]).sort()).toEqual(pods.map((pod) => [pod, `simulated container web started from ${image}`]).sort());
+    });
   });
 
   it('stops exactly the pod it is asked to stop: stopping at once, then gone, the other untouched', async () => {

@@ -32,6 +32,7 @@ import { serviceCounters } from '../local/router-counters.js';
 import { serviceLoads } from '../local/router-load.js';
 import { SkiffObjects } from './provider/skiff-objects.js';
 import { UnplacedInstances } from './provider/unplaced-instances.js';
+import { PodLogFollowers } from './logs/pod-log-followers.js';
 import { ReleaseImages, type PublishImage } from './provider/release-images.js';
 
 export type { PublishImage };
@@ -40,6 +41,8 @@ export type { PublishImage };
 export interface KubernetesProviderFactoryDeps {
   /** Where a relative `kubernetes.kubeconfig` is resolved from: the spec file's directory. */
   readonly specDir: string;
+  /** Skiff's data directory: the pods' followed logs are kept under it for the log collector. */
+  readonly dataDir: string;
   /** KUBECONFIG and the home directory, from config/ (the only reader of process.env). */
   readonly kubeconfigDefaults: KubeconfigDefaults;
   readonly clock: Clock;
@@ -78,6 +81,7 @@ interface Cluster {
   readonly table: RouteTableConfigMap;
   readonly objects: SkiffObjects;
   readonly routers: ClusterRouters;
+  readonly logs: PodLogFollowers;
 }
 
 const configHashAnnotation = 'skiff.dev/config-hash';
@@ -90,9 +94,9 @@ export class KubernetesProvider implements Provider {
   readonly capabilities: ProviderCapabilities = {
     adoptsOnRestart: true,
     resourceLimits: { enforced: true },
-    // The routers mirror, but their parallel-run reports are not read from the replicas yet; nothing reads logs or usage.
+    // The routers mirror, but their parallel-run reports are not read from the replicas yet; nothing reads usage.
     parallelRuns: false,
-    logs: false,
+    logs: true,
     usage: false,
     retriesStart: true,
   };
@@ -155,6 +159,7 @@ export class KubernetesProvider implements Provider {
       if (hash) this.configHashes.set(deployment.metadata.name, hash);
     }
     await cluster.pods.start();
+    cluster.logs.sync(cluster.pods.pods());
     // Every read passed (so the credentials can watch the namespace), and the router image is in the registry, before anything is written.
     try {
       const service = routerService(this.environment, this.namespace, kubernetesSettings(this.deps.settings)) as KubeObject;
@@ -193,6 +198,7 @@ export class KubernetesProvider implements Provider {
       table: new RouteTableConfigMap(client, this.environment),
       objects: new SkiffObjects(client, this.environment),
       routers: new ClusterRouters(this.deps.routerAdmins ?? routerPodAdmins(client), client.namespace),
+      logs: new PodLogFollowers({ client, environment: this.environment, dir: path.join(this.deps.dataDir, 'kubernetes', this.environment, 'pod-logs'), clock: this.deps.clock }),
       pods: new PodView({
         client,
         environment: this.environment,
@@ -378,7 +384,7 @@ export class KubernetesProvider implements Provider {
   async resetParallel(): Promise<void> {}
 
   logSources(): readonly LogSource[] {
-    return [];
+    return this.cluster?.logs.sources() ?? [];
   }
 
   async usage(_instanceId: string): Promise<InstanceUsage | null> {
@@ -395,11 +401,13 @@ export class KubernetesProvider implements Provider {
       if (!options?.immediate) await cluster.pods.waitFor(() => cluster.pods.pods().length === 0, this.deps.placeTimeoutMs ?? 60_000);
     }
     this.closed = true;
+    await cluster?.logs.stop();
     await cluster?.pods.stop();
   }
 
   detach(): void {
     this.closed = true;
+    void this.cluster?.logs.stop();
     void this.cluster?.pods.stop();
   }
 
@@ -471,6 +479,7 @@ export class KubernetesProvider implements Provider {
 
   private podChanged(event: InformerEvent<Pod>): void {
     if (this.closed) return;
+    this.cluster?.logs.sync(this.cluster.pods.pods());
     const service = podService(event.object);
     const bare = (pod: Pod): ObservedInstance => podToInstance(pod, { environment: this.environment, configHash: '', ordinal: 0, stopRequested: false });
     const now = event.type === 'deleted' ? bare(event.object) : this.instanceOf(event.object);

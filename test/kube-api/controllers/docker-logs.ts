@@ -14,13 +14,26 @@ function demuxBuffer(buffer: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-export function containerLogs(docker: Docker, containerId: string, options: { readonly follow: boolean; readonly tailLines?: number }): Readable {
+export interface ContainerLogOptions {
+  readonly follow: boolean;
+  readonly tailLines?: number;
+  readonly timestamps?: boolean;
+  /** ms since the epoch; the engine takes whole seconds, as the kubelet's sinceTime has. */
+  readonly since?: number;
+}
+
+/** The engine prefixes each line with its RFC 3339 time in nanoseconds, the format the kubelet gives for timestamps=true. */
+export function containerLogs(docker: Docker, containerId: string, options: ContainerLogOptions): Readable {
   const out = new PassThrough();
   const container = docker.getContainer(containerId);
-  const tail = options.tailLines !== undefined ? { tail: options.tailLines } : {};
+  const query = {
+    ...(options.tailLines !== undefined ? { tail: options.tailLines } : {}),
+    ...(options.timestamps ? { timestamps: true } : {}),
+    ...(options.since !== undefined ? { since: Math.floor(options.since / 1000) } : {}),
+  };
   if (options.follow) {
     container
-      .logs({ follow: true, stdout: true, stderr: true, ...tail })
+      .logs({ follow: true, stdout: true, stderr: true, ...query })
       .then((stream) => {
         docker.modem.demuxStream(stream, out, out);
         stream.on('end', () => out.end());
@@ -29,7 +42,7 @@ export function containerLogs(docker: Docker, containerId: string, options: { re
       .catch((error: unknown) => out.destroy(error as Error));
   } else {
     container
-      .logs({ follow: false, stdout: true, stderr: true, ...tail })
+      .logs({ follow: false, stdout: true, stderr: true, ...query })
       .then((buffer) => out.end(demuxBuffer(buffer)))
       .catch((error: unknown) => out.destroy(error as Error));
   }

@@ -13,6 +13,7 @@ import type Docker from 'dockerode';
 import { badRequest } from '../status.js';
 import type { KubeObject, ObjectStore } from '../store.js';
 import { resolveEnv } from './container-env.js';
+import type { LogOptions } from '../http-server.js';
 import { containerLogs } from './docker-logs.js';
 import { refOf, timestamp, type ContainerReport, type ContainerState, type PodRuntime, type PodRuntimeSink } from './pod-runtime.js';
 import { PodSandbox, expandReferences, type PodSandboxOptions } from './pod-sandbox.js';
@@ -117,7 +118,7 @@ export class DockerRuntime implements PodRuntime {
     this.runs.delete(pod.metadata.uid ?? '');
   }
 
-  logs(pod: KubeObject, options: { readonly container?: string; readonly follow: boolean; readonly tailLines?: number; readonly previous: boolean }): Readable {
+  logs(pod: KubeObject, options: LogOptions): Readable {
     const run = this.runs.get(pod.metadata.uid ?? '');
     const c = run?.containers.find((x) => x.report.name === options.container);
     const id = options.previous ? c?.previousId : c?.containerId;

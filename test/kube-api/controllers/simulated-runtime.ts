@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import type { KubeObject } from '../store.js';
+import type { LogOptions } from '../http-server.js';
 import { refOf, timestamp, type ContainerReport, type PodRuntime, type PodRuntimeSink } from './pod-runtime.js';
 
 type JsonObject = Record<string, unknown>;
@@ -44,7 +45,8 @@ const imageIdOf = (image: string): string =>
 
 export class SimulatedRuntime implements PodRuntime {
   private nextIp = 2;
-  private readonly output = new Map<string, { lines: string[]; followers: Set<PassThrough> }>();
+  /** Each container's lines, and its followers with whether each asked for timestamps. */
+  private readonly output = new Map<string, { lines: LoggedLine[]; followers: Map<PassThrough, boolean> }>();
 
   constructor(public behaviour: SimulatedBehaviour = alwaysReady) {}
 
@@ -82,32 +84,45 @@ export class SimulatedRuntime implements PodRuntime {
   async stop(pod: KubeObject): Promise<void> {
     for (const [key, log] of this.output) {
       if (!key.startsWith(`${pod.metadata.uid}/`)) continue;
-      for (const f of log.followers) f.end();
+      for (const f of log.followers.keys()) f.end();
       this.output.delete(key);
     }
   }
 
-  logs(pod: KubeObject, options: { readonly container?: string; readonly follow: boolean; readonly tailLines?: number }): Readable {
-    const log = this.output.get(`${pod.metadata.uid}/${options.container ?? ''}`) ?? { lines: [], followers: new Set<PassThrough>() };
-    const lines = options.tailLines === undefined ? log.lines : log.lines.slice(-options.tailLines);
-    if (!options.follow) return Readable.from(lines.map((l) => `${l}\n`));
+  logs(pod: KubeObject, options: LogOptions): Readable {
+    const log = this.output.get(`${pod.metadata.uid}/${options.container ?? ''}`) ?? { lines: [], followers: new Map<PassThrough, boolean>() };
+    const since = options.since;
+    const kept = since === undefined ? log.lines : log.lines.filter((line) => line.at >= since);
+    const lines = (options.tailLines === undefined ? kept : kept.slice(-options.tailLines)).map((line) => logText(line, options.timestamps));
+    if (!options.follow) return Readable.from(lines);
     const stream = new PassThrough();
-    for (const l of lines) stream.write(`${l}\n`);
-    log.followers.add(stream);
+    for (const l of lines) stream.write(l);
+    log.followers.set(stream, options.timestamps);
     stream.on('close', () => log.followers.delete(stream));
     return stream;
   }
 
   async close(): Promise<void> {
-    for (const log of this.output.values()) for (const f of log.followers) f.end();
+    for (const log of this.output.values()) for (const f of log.followers.keys()) f.end();
     this.output.clear();
   }
 
   private append(pod: KubeObject, container: string, line: string): void {
     const key = `${pod.metadata.uid}/${container}`;
-    const log = this.output.get(key) ?? { lines: [], followers: new Set<PassThrough>() };
+    const log = this.output.get(key) ?? { lines: [], followers: new Map<PassThrough, boolean>() };
     this.output.set(key, log);
-    log.lines.push(line);
-    for (const f of log.followers) f.write(`${line}\n`);
+    const logged = { at: Date.now(), text: line };
+    log.lines.push(logged);
+    for (const [f, timestamps] of log.followers) f.write(logText(logged, timestamps));
   }
+}
+
+interface LoggedLine {
+  readonly at: number;
+  readonly text: string;
+}
+
+/** As the kubelet writes it: with timestamps, the RFC 3339 time in nanoseconds and a space first. */
+function logText(line: LoggedLine, timestamps: boolean): string {
+  return timestamps ? `${new Date(line.at).toISOString().replace('Z', '000000Z')} ${line.text}\n` : `${line.text}\n`;
 }

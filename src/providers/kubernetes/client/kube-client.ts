@@ -61,6 +61,10 @@ export interface LogOptions extends InNamespace {
   readonly follow?: boolean;
   readonly tailLines?: number;
   readonly previous?: boolean;
+  /** Each line starts with its RFC 3339 time (nanoseconds) and a space. */
+  readonly timestamps?: boolean;
+  /** Only lines written at or after this RFC 3339 time; the server keeps whole seconds. */
+  readonly sinceTime?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -218,6 +222,8 @@ export class KubeClient {
     if (options.follow) query.set('follow', 'true');
     if (options.previous) query.set('previous', 'true');
     if (options.tailLines !== undefined) query.set('tailLines', String(options.tailLines));
+    if (options.timestamps) query.set('timestamps', 'true');
+    if (options.sinceTime !== undefined) query.set('sinceTime', options.sinceTime);
     const request = this.request({ method: 'GET', verb: 'get', type: kubeResources.Pod, target: { ...options, name: pod, subresource: 'log' }, query });
     const response = await this.transport.open({ ...request, ...(options.signal ? { signal: options.signal } : {}) });
     yield* linesOf(response);

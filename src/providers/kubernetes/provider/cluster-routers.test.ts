@@ -33,6 +33,8 @@ async function provider(extra: Partial<KubernetesProviderDeps>): Promise<Kuberne
   const api = await startFakeKubeApi({ namespaces: [namespace] });
   cleanups.push(() => api.stop());
   const created = new KubernetesProvider(context, {
+    // Nothing runs as pods here: no log is followed into it.
+    dataDir: '/nonexistent',
     settings: { serviceType: 'NodePort', kubeconfig: api.kubeconfigPath },
     registry: '127.0.0.1:5000/skiff',
     specDir: '/',

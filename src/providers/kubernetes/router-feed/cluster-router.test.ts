@@ -105,6 +105,7 @@ describe.runIf(missing.length === 0)("Skiff's router in a cluster", () => {
       settings: { serviceType: 'NodePort', kubeconfig: api.kubeconfigPath, namespace },
       registry: `${registry.host}/skiff`,
       specDir: scope.dir,
+      dataDir: scope.dir,
       kubeconfigDefaults: { homeDir: scope.dir },
       clock: { now: () => Date.now() },
       secretEnv: async () => ({}),

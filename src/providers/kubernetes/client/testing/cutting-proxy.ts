@@ -2,7 +2,8 @@
  * A TCP proxy on 127.0.0.1 in front of a server, that can play a server closing its kept-alive
  * connections: after `cutOnNextUse()`, the connections open at that moment are destroyed when the
  * client next sends on them, before anything reaches the server (a server's idle timeout firing as
- * the client reuses the connection). Connections made later pass through.
+ * the client reuses the connection). Connections made later pass through. `cutNow()` drops the
+ * open connections at once (a watch or a followed log whose connection breaks).
  */
 import net from 'node:net';
 
@@ -11,6 +12,7 @@ export interface CuttingProxy {
   /** Connections destroyed so far. */
   readonly cut: () => number;
   cutOnNextUse(): void;
+  cutNow(): void;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,10 @@ export async function startCuttingProxy(targetPort: number): Promise<CuttingProx
     cut: () => cut,
     cutOnNextUse() {
       for (const client of clients) armed.add(client);
+    },
+    cutNow() {
+      cut += clients.size;
+      for (const socket of sockets) socket.destroy();
     },
     async close() {
       for (const socket of sockets) socket.destroy();
