@@ -294,6 +294,7 @@ async function serve(config: ServerConfig): Promise<number> {
     certificates: new CertificateOperations({
       state: controlPlane.state,
       tls: (environment) => mergeRouteTls(routerTls(certificateFiles.certificates()), acme.tls(environment)),
+      acme,
       now: () => systemClock.now(),
     }),
     flags,

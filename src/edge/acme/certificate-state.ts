@@ -1,5 +1,6 @@
 /** One host's certificate as the ACME loop sees it, and what is due for it: pure. */
 import { X509Certificate } from 'node:crypto';
+import type { AcmeState } from '../../core/certificates.js';
 import type { StoredCertificate } from './ports.js';
 import { renewalTime } from './renewal.js';
 
@@ -26,7 +27,7 @@ export interface AcmeCertificateStatus {
   readonly environment: string;
   readonly host: string;
   readonly directory: string;
-  readonly state: 'pending' | 'valid' | 'failing';
+  readonly state: AcmeState;
   readonly issuer: string | null;
   readonly notAfter: string | null;
   /** When the certificate served now was obtained (first issuance or last renewal). */
@@ -49,13 +50,14 @@ export function dueAt(host: HostCertificate, now: number): number {
   return host.retryAt === null ? wanted : Math.max(wanted, host.retryAt);
 }
 
-export function statusOf(environment: string, host: HostCertificate, now: number): AcmeCertificateStatus {
+/** `ordering`: an order for the host is under way now. */
+export function statusOf(environment: string, host: HostCertificate, now: number, ordering: boolean): AcmeCertificateStatus {
   const kept = usable(host.certificate, host.order);
   return {
     environment,
     host: host.order.host,
     directory: host.order.directory,
-    state: host.lastError !== null ? 'failing' : kept ? 'valid' : 'pending',
+    state: host.lastError !== null ? 'failing' : !kept ? 'pending' : ordering ? 'renewing' : 'valid',
     issuer: kept?.issuer ?? null,
     notAfter: kept?.notAfter ?? null,
     renewedAt: kept?.issuedAt ?? null,
