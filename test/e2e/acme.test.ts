@@ -109,5 +109,5 @@ describe.skipIf(!hasPebble && !process.env.CI)('skiff up with tls: { acme }', ()
     const status = platform.cli(['status', '--env', 'dev']);
     expect(status.code).toBe(0);
     expect(status.stdout.split('\n').slice(1, 3)).toEqual([`CERTIFICATE FAILING: moved.test (acme, attempt 1): ${failing.acme?.lastError}`, '  details: skiff certs --env dev']);
-  });
+  }, 120_000);
 });
