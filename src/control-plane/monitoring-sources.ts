@@ -5,19 +5,22 @@
  */
 import type { MonitoringPort } from '../api/monitoring-port.js';
 import type { ObservedInstance } from '../core/instance.js';
+import type { RouteTls } from '../core/route-table.js';
+import { inspectCertificate } from '../edge/certificate.js';
 import type { AlertRules } from '../monitoring/alerts.js';
 import type { Monitor } from '../monitoring/monitor.js';
-import type { EnvironmentSample, InstanceSample, MonitoringSources } from '../monitoring/sources.js';
+import type { CertificateSample, EnvironmentSample, InstanceSample, MonitoringSources } from '../monitoring/sources.js';
 import type { EnvironmentController } from '../reconcile/environment-controller.js';
 import type { Revision } from '../store/state-store.js';
 import type { EnvironmentRegistry } from './environment-registry.js';
 
-export function createMonitoringSources(environments: EnvironmentRegistry): MonitoringSources {
+/** `tls`: what an environment's routing table carries (its certificates' expiry is sampled). */
+export function createMonitoringSources(environments: EnvironmentRegistry, tls: (environment: string) => RouteTls | undefined): MonitoringSources {
   return {
     environments: () => environments.all().map((runtime) => runtime.environment),
     async sample(environment, options): Promise<EnvironmentSample> {
       const runtime = environments.get(environment);
-      if (!runtime) return { environment, instances: [], desired: [], routerMetrics: null, routeTable: null };
+      if (!runtime) return { environment, instances: [], desired: [], routerMetrics: null, routeTable: null, certificates: [] };
       const [instances, routerMetrics, table] = await Promise.all([
         Promise.all(runtime.instances().map((instance) => instanceSample(runtime, instance, options.usage))),
         runtime.provider.dataPlaneMetrics().catch(() => null),
@@ -31,7 +34,7 @@ export function createMonitoringSources(environments: EnvironmentRegistry): Moni
       const routeTable = table
         ? { routes: table.routes.length, backends: table.routes.reduce((sum, route) => sum + route.backends.length, 0) }
         : null;
-      return { environment, instances, desired, routerMetrics, routeTable };
+      return { environment, instances, desired, routerMetrics, routeTable, certificates: certificateSamples(tls(environment)) };
     },
     async routedInstances(environment, service) {
       const runtime = environments.get(environment);
@@ -45,6 +48,13 @@ export function createMonitoringSources(environments: EnvironmentRegistry): Moni
       await environments.get(environment)?.idle();
     },
   };
+}
+
+function certificateSamples(tls: RouteTls | undefined): CertificateSample[] {
+  return (tls?.certificates ?? []).flatMap((certificate) => {
+    const check = inspectCertificate(certificate.cert, certificate.key);
+    return check.ok ? [{ hosts: certificate.hosts, source: certificate.source, notAfter: check.info.notAfter.getTime() }] : [];
+  });
 }
 
 async function instanceSample(runtime: EnvironmentController, instance: ObservedInstance, usage: boolean): Promise<InstanceSample> {

@@ -190,6 +190,8 @@ async function serve(config: ServerConfig): Promise<number> {
       tls: () => routerTls(certificateFiles.certificates()),
     },
   });
+  /** The TLS section of an environment's routing table: the route files' certificates and ACME's. */
+  const routeTls = (environment: string): RouteTls | undefined => mergeRouteTls(routerTls(certificateFiles.certificates()), acme.tls(environment));
   // New or renewed certificates reach every router with a new table (the workers swap their contexts).
   certificateChanges.subscribe(() => {
     for (const environment of environments.all()) void environment.publish();
@@ -197,7 +199,7 @@ async function serve(config: ServerConfig): Promise<number> {
   const jobRuns = createJobRunStore(database);
   const monitor = new Monitor({
     jobFailed: (environment, job) => lastRunFailed(jobRuns, environment, job),
-    sources: createMonitoringSources(environments),
+    sources: createMonitoringSources(environments, routeTls),
     clock: systemClock,
     emit,
     onEvent: (listener) => timeline.onEvent(listener),
@@ -295,7 +297,8 @@ async function serve(config: ServerConfig): Promise<number> {
     previews,
     certificates: new CertificateOperations({
       state: controlPlane.state,
-      tls: (environment) => mergeRouteTls(routerTls(certificateFiles.certificates()), acme.tls(environment)),
+      tls: routeTls,
+      acme,
       now: () => systemClock.now(),
     }),
     flags,

@@ -10,6 +10,7 @@ describe('alert expressions', () => {
     ['p99(web, 5m) > 500ms', { kind: 'call', fn: 'p99', service: 'web', windowMs: 300_000 }, '>', { kind: 'number', value: 0.5, unit: 'duration' }],
     ['ready(web) < desired(web)', { kind: 'call', fn: 'ready', service: 'web', windowMs: null }, '<', { kind: 'call', fn: 'desired', service: 'web', windowMs: null }],
     ['restarts(web-api, 10m) >= 3', { kind: 'call', fn: 'restarts', service: 'web-api', windowMs: 600_000 }, '>=', { kind: 'number', value: 3, unit: 'none' }],
+    ['certificateDaysLeft() < 30', { kind: 'call', fn: 'certificateDaysLeft', service: '', windowMs: null }, '<', { kind: 'number', value: 30, unit: 'none' }],
   ])('parses %s', (text, left, op, right) => {
     expect(parseAlertExpression(text)).toEqual({ ok: true, expression: { left, op, right } });
   });
@@ -22,6 +23,9 @@ describe('alert expressions', () => {
     ['ready(web) < 2 extra', 16, 'expected the end of the expression'],
     ['ready(web) ~ 2', 12, 'unexpected "~"'],
     ['errorRate(web) > p99(web)', 16, 'cannot compare ratio with seconds'],
+    ['certificateDaysLeft(web) < 14', 21, 'expected ")", found "web"'],
+    ['certificateDaysLeft() < 14d', 27, 'expected the end of the expression'],
+    ['certificateDaysLeft() < 5%', 23, 'a percentage compares with errorRate()'],
   ])('refuses %s at column %i', (text, column, message) => {
     const result = parseAlertExpression(text);
     expect(result.ok).toBe(false);

@@ -2,12 +2,13 @@
  * Evaluates the spec's alert rules against recent samples at every tick, records each transition
  * as an event, and sends firing and resolved notifications to the rule's webhooks.
  */
-import { expressionServices, parseAlertExpression } from '../spec/alert-expression.js';
+import { expressionServices, parseAlertExpression, watchesCertificates } from '../spec/alert-expression.js';
 import type { AlertExpression, AlertOperand, Comparison } from '../spec/alert-expression.js';
 import type { AlertRuleSpec, NotifierSpec } from '../spec/schema.js';
 import type { NewEvent } from '../store/state-store.js';
 import { initialAlertState, stepAlert } from './alert-state.js';
 import type { AlertPhase, AlertState, AlertTransition } from './alert-state.js';
+import { describeSoonest, soonestCertificate, withCertificateAlert } from './certificate-alert.js';
 import type { RecentSamples } from './recent.js';
 import { errorRate, quantile, requestRate } from './traffic.js';
 import type { AlertNotification, WebhookNotifier } from './webhook-notifier.js';
@@ -55,11 +56,12 @@ export class AlertEvaluator {
     },
   ) {}
 
-  /** Evaluates every rule in every environment it covers. */
+  /** Evaluates every rule in every environment it covers, and the built-in certificate alert. */
   evaluate(rules: AlertRules, environments: readonly string[], now: number): void {
     this.rules = rules;
     const seen = new Set<string>();
-    for (const rule of rules.alerts) {
+    const withCertificates = environments.filter((environment) => (this.deps.recent.latest(environment)?.certificates.length ?? 0) > 0);
+    for (const rule of withCertificateAlert(rules.alerts, withCertificates)) {
       const parsed = parseAlertExpression(rule.expr);
       if (!parsed.ok) continue;
       for (const environment of rule.environment ? [rule.environment] : environments) {
@@ -117,6 +119,8 @@ export class AlertEvaluator {
         return recent.restarts(environment, operand.service, operand.windowMs ?? 0, now);
       case 'jobFailed':
         return this.deps.jobFailed?.(environment, operand.service) ?? null;
+      case 'certificateDaysLeft':
+        return tick ? (soonestCertificate(tick.certificates, now)?.daysLeft ?? null) : null;
       case 'errorRate':
       case 'rps': {
         const traffic = recent.traffic(environment, operand.service, operand.windowMs ?? 60_000);
@@ -136,7 +140,8 @@ export class AlertEvaluator {
   private record(tracked: Tracked, transition: AlertTransition, now: number): void {
     const { rule, environment } = tracked;
     const services = expressionServices(tracked.expression);
-    const value = tracked.value === null ? 'no data' : formatValue(tracked.value);
+    const soonest = watchesCertificates(tracked.expression) ? soonestCertificate(this.deps.recent.latest(environment)?.certificates ?? [], now) : null;
+    const value = `${tracked.value === null ? 'no data' : formatValue(tracked.value)}${soonest ? `: ${describeSoonest(soonest)}` : ''}`;
     const message =
       transition === 'pending'
         ? `alert ${rule.name} pending: ${rule.expr} (now ${value})`

@@ -2,7 +2,7 @@
  * The last minutes of samples, per environment, at the tick's resolution: what alerts and
  * `skiff top` read. Bounded by age and by count.
  */
-import type { DesiredCount, EnvironmentSample, InstanceSample } from './sources.js';
+import type { CertificateSample, DesiredCount, EnvironmentSample, InstanceSample } from './sources.js';
 import { delta, trafficByService } from './traffic.js';
 import type { TrafficDelta, TrafficTotals } from './traffic.js';
 
@@ -12,6 +12,7 @@ export interface Tick {
   readonly desired: readonly DesiredCount[];
   /** Null when the router did not answer at this tick. */
   readonly traffic: ReadonlyMap<string, TrafficTotals> | null;
+  readonly certificates: readonly CertificateSample[];
 }
 
 const keepMs = 15 * 60_000;
@@ -29,6 +30,7 @@ export class RecentSamples {
       instances: sample.instances,
       desired: sample.desired,
       traffic: sample.routerMetrics === null ? null : trafficByService(sample.routerMetrics),
+      certificates: sample.certificates,
     };
     let list = this.ticks.get(sample.environment);
     if (!list) {

@@ -71,6 +71,12 @@ export class SkiffMetrics {
     labelNames: ['environment'] as const,
     registers: [this.registry],
   });
+  private readonly certificateExpiry = new Gauge({
+    name: 'skiff_certificate_expiry_timestamp_seconds',
+    help: "When the certificate the environment's router serves for the host expires (Unix time); source is file or acme.",
+    labelNames: ['environment', 'host', 'source'] as const,
+    registers: [this.registry],
+  });
   private readonly reconcile = new Histogram({
     name: 'skiff_reconcile_duration_seconds',
     help: "Time from a change of desired or observed state to the environment's reconcile queue going idle.",
@@ -101,11 +107,14 @@ export class SkiffMetrics {
 
   /** Replaces the per-instance and per-environment gauges with the samples' values. */
   setSamples(samples: readonly EnvironmentSample[], now: number): void {
-    for (const gauge of [this.cpu, this.memory, this.restarts, this.uptime, this.state, this.desired, this.ready, this.routes, this.backends, this.routerUp]) {
+    for (const gauge of [this.cpu, this.memory, this.restarts, this.uptime, this.state, this.desired, this.ready, this.routes, this.backends, this.routerUp, this.certificateExpiry]) {
       gauge.reset();
     }
     for (const sample of samples) {
       const environment = sample.environment;
+      for (const certificate of sample.certificates) {
+        for (const host of certificate.hosts) this.certificateExpiry.set({ environment, host, source: certificate.source }, Math.floor(certificate.notAfter / 1000));
+      }
       for (const instance of sample.instances) {
         const labels = { environment, service: instance.service, release: instance.release, instance: instance.id };
         if (instance.cpuSeconds !== null) this.cpu.inc(labels, instance.cpuSeconds);

@@ -30,6 +30,15 @@ export interface RouteTableSize {
   readonly backends: number;
 }
 
+/** A certificate the environment's router serves on its TLS listeners. */
+export interface CertificateSample {
+  /** Exact or `*.example.com`. */
+  readonly hosts: readonly string[];
+  readonly source: 'file' | 'acme';
+  /** Epoch ms it expires. */
+  readonly notAfter: number;
+}
+
 export interface EnvironmentSample {
   readonly environment: string;
   readonly instances: readonly InstanceSample[];
@@ -37,6 +46,7 @@ export interface EnvironmentSample {
   /** The router's exposition, or null when it did not answer. */
   readonly routerMetrics: string | null;
   readonly routeTable: RouteTableSize | null;
+  readonly certificates: readonly CertificateSample[];
 }
 
 export interface MonitoringSources {

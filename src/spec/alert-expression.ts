@@ -1,16 +1,17 @@
 /**
  * The condition of an alert rule, e.g. `errorRate(web) > 5%`, `p99(web, 5m) > 500ms`,
  * `ready(web) < desired(web)`, `restarts(web, 10m) > 3`, `jobFailed(nightly-report) > 0` (1 while the
- * job's last run in the environment failed, 0 once one succeeds). A small hand-written parser whose errors
- * name the column in the expression.
+ * job's last run in the environment failed, 0 once one succeeds), `certificateDaysLeft() < 14` (days until
+ * the first of the environment's certificates expires). A small hand-written parser whose errors name the
+ * column in the expression.
  */
 import { parseDuration } from '../core/units.js';
 
-export const alertFunctions = ['errorRate', 'rps', 'p50', 'p90', 'p95', 'p99', 'ready', 'desired', 'restarts', 'jobFailed'] as const;
+export const alertFunctions = ['errorRate', 'rps', 'p50', 'p90', 'p95', 'p99', 'ready', 'desired', 'restarts', 'jobFailed', 'certificateDaysLeft'] as const;
 export type AlertFunction = (typeof alertFunctions)[number];
 
 /** What a function's value measures, so a literal's unit can be checked against it. */
-export type AlertQuantity = 'ratio' | 'seconds' | 'perSecond' | 'count';
+export type AlertQuantity = 'ratio' | 'seconds' | 'perSecond' | 'count' | 'days';
 
 export const alertQuantity: Readonly<Record<AlertFunction, AlertQuantity>> = {
   errorRate: 'ratio',
@@ -23,7 +24,11 @@ export const alertQuantity: Readonly<Record<AlertFunction, AlertQuantity>> = {
   desired: 'count',
   restarts: 'count',
   jobFailed: 'count',
+  certificateDaysLeft: 'days',
 };
+
+/** Functions of the whole environment, written with empty parentheses. */
+const environmentFunctions: ReadonlySet<AlertFunction> = new Set(['certificateDaysLeft']);
 
 /** Functions over traffic or restarts look back over a window; this is it when none is written. */
 export const defaultWindowMs: Readonly<Record<AlertFunction, number | null>> = {
@@ -37,10 +42,11 @@ export const defaultWindowMs: Readonly<Record<AlertFunction, number | null>> = {
   desired: null,
   restarts: 600_000,
   jobFailed: null,
+  certificateDaysLeft: null,
 };
 
 export type AlertOperand =
-  /** `service` is the job's name for `jobFailed`. */
+  /** `service` is the job's name for `jobFailed`, empty for `certificateDaysLeft` (it covers the environment). */
   | { readonly kind: 'call'; readonly fn: AlertFunction; readonly service: string; readonly windowMs: number | null }
   /** `value` is in the quantity's unit: a ratio for `5%`, seconds for `500ms`. */
   | { readonly kind: 'number'; readonly value: number; readonly unit: 'percent' | 'duration' | 'none' };
@@ -149,6 +155,10 @@ class Parser {
       throw new ExpressionError(token.at + 1, `unknown function "${token.text}"; known: ${alertFunctions.join(', ')}`);
     }
     this.expect('(');
+    if (environmentFunctions.has(fn)) {
+      this.expect(')');
+      return { kind: 'call', fn, service: '', windowMs: null };
+    }
     const service = this.next();
     if (service.kind !== 'ident') this.fail(service, fn === 'jobFailed' ? 'a job name' : 'a service name');
     let windowMs: number | null = defaultWindowMs[fn];
@@ -202,10 +212,17 @@ export function parseAlertExpression(text: string): AlertExpressionResult {
 
 /** The services an expression names (to check them against the spec). */
 export function expressionServices(expression: AlertExpression): string[] {
-  return [expression.left, expression.right].flatMap((side) => (side.kind === 'call' && side.fn !== 'jobFailed' ? [side.service] : []));
+  return [expression.left, expression.right].flatMap((side) =>
+    side.kind === 'call' && side.fn !== 'jobFailed' && !environmentFunctions.has(side.fn) ? [side.service] : [],
+  );
 }
 
 /** The jobs an expression names (`jobFailed(name)`). */
 export function expressionJobs(expression: AlertExpression): string[] {
   return [expression.left, expression.right].flatMap((side) => (side.kind === 'call' && side.fn === 'jobFailed' ? [side.service] : []));
+}
+
+/** Whether the expression measures the environment's certificates (`certificateDaysLeft()`). */
+export function watchesCertificates(expression: AlertExpression): boolean {
+  return [expression.left, expression.right].some((side) => side.kind === 'call' && side.fn === 'certificateDaysLeft');
 }

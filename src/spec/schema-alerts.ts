@@ -30,7 +30,7 @@ export const alertRuleSchema = z
           });
         }
       })
-      .describe('the condition, e.g. `errorRate(web) > 5%` or `ready(web) < desired(web)`'),
+      .describe('the condition, e.g. `errorRate(web) > 5%`, `ready(web) < desired(web)` or `certificateDaysLeft() < 30`'),
     for: durationSchema.default(0).describe('how long the condition must hold before the alert fires'),
     severity: z.enum(['warning', 'critical']).default('warning').describe('warning or critical'),
     environment: nameSchema.optional().describe('only this environment (default: every environment)'),

@@ -7,6 +7,7 @@ import { EventHubContext, useStreamState } from './lib/hooks.js';
 import { Link, matchPage, paths, usePath, type Page } from './lib/router.js';
 import { useSessionState } from './lib/session.js';
 import { AuditPage } from './pages/audit.js';
+import { CertificatesPage } from './pages/certificates.js';
 import { FlagsPage } from './pages/flags.js';
 import { JobsPage } from './pages/jobs.js';
 import { OverviewPage } from './pages/overview.js';
@@ -61,6 +62,9 @@ function SignedIn() {
           <Link href={paths.flags} class={page.kind === 'flags' ? 'active' : ''}>
             Flags
           </Link>
+          <Link href={paths.certificates} class={page.kind === 'certificates' ? 'active' : ''}>
+            Certificates
+          </Link>
           <Link href={paths.audit} class={page.kind === 'audit' ? 'active' : ''}>
             Audit
           </Link>
@@ -87,6 +91,8 @@ function PageView(props: { readonly page: Page }) {
       return <JobsPage />;
     case 'flags':
       return <FlagsPage />;
+    case 'certificates':
+      return <CertificatesPage />;
     case 'audit':
       return <AuditPage />;
     case 'service':

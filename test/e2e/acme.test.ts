@@ -13,6 +13,7 @@ import { makePebbleCertificate, startPebble, type Pebble } from '../../src/edge/
 import { asBrowser, tlsHandshake } from '../../src/edge/testing/tls-handshake.js';
 import { echoSpec, freePort, startPlatform, tempDir, waitFor, waitForReady } from './platform.js';
 import type { Platform } from './platform.js';
+import type { CertificateView } from '../../src/api/certificate-port.js';
 
 const hasPebble = fs.existsSync('/usr/bin/pebble') && fs.existsSync('/usr/bin/pebble-challtestsrv');
 let platform: Platform | undefined;
@@ -35,27 +36,38 @@ async function certificateEvents(current: Platform): Promise<EventJson[]> {
   return events.filter((event) => event.type.startsWith('certificate.'));
 }
 
+/**
+ * `skiff up` with the echo spec, then pebble validating against its router, then (after `prepare`)
+ * the spec applied again with a route for `host` asking pebble for a certificate.
+ */
+async function platformWithAcmeRoute(host: string, prepare?: (started: Pebble) => Promise<void>): Promise<Platform> {
+  const pebbleDir = tempDir('skiff-pebble-');
+  const trust = await makePebbleCertificate(pebbleDir);
+  const plain = echoSpec({ instances: 1 });
+  const started = await startPlatform({ spec: plain, upEnv: { SKIFF_ACME_CA_FILE: trust } });
+  platform = started;
+  await waitForReady(started, { echo: 1 });
+  pebble = await startPebble({ dir: pebbleDir, httpPort: Number(new URL(started.routerUrl).port) });
+  await prepare?.(pebble);
+  const withTls = plain.replace(
+    '      - path: /echo\n',
+    `      - path: /echo\n      - host: ${host}\n        tls: { acme: { email: ops@example.com, directory: "${pebble.directory}" } }\n`,
+  );
+  fs.writeFileSync(path.join(started.specDir, 'skiff.yaml'), withTls);
+  expect(started.cli(['apply', 'skiff.yaml']).code).toBe(0);
+  return started;
+}
+
 describe.skipIf(!hasPebble && !process.env.CI)('skiff up with tls: { acme }', () => {
   it('gets a certificate from the CA into the router and keeps it through a restart', async () => {
-    const pebbleDir = tempDir('skiff-pebble-');
-    const trust = await makePebbleCertificate(pebbleDir);
-    const plain = echoSpec({ instances: 1 });
-    platform = await startPlatform({ spec: plain, upEnv: { SKIFF_ACME_CA_FILE: trust } });
-    await waitForReady(platform, { echo: 1 });
-    pebble = await startPebble({ dir: pebbleDir, httpPort: Number(new URL(platform.routerUrl).port) });
-    const withTls = plain.replace(
-      '      - path: /echo\n',
-      `      - path: /echo\n      - host: shop.test\n        tls: { acme: { email: ops@example.com, directory: "${pebble.directory}" } }\n`,
-    );
-    fs.writeFileSync(path.join(platform.specDir, 'skiff.yaml'), withTls);
-    expect(platform.cli(['apply', 'skiff.yaml']).code).toBe(0);
+    platform = await platformWithAcmeRoute('shop.test');
 
     const socket = path.join(platform.dataDir, 'routers', 'dev', 'router.sock');
     const served = async (): Promise<X509Certificate | undefined> => {
       const certificate = (await fetchRouteTable(socket)).tls?.certificates.find((candidate) => candidate.hosts.includes('shop.test'));
       return certificate ? new X509Certificate(certificate.cert) : undefined;
     };
-    const issued = await waitFor(`the certificate in the router's table (${platform.output()}${pebble.output()})`, served, 60_000);
+    const issued = await waitFor(`the certificate in the router's table (${platform.output()}${pebble?.output()})`, served, 60_000);
     expect(issued.subjectAltName).toBe('DNS:shop.test');
     expect(issued.issuer).toContain('Pebble');
     const events = await certificateEvents(platform);
@@ -108,5 +120,29 @@ describe.skipIf(!hasPebble && !process.env.CI)('skiff up with tls: { acme }', ()
     expect(table.tls?.acmeAlpnCertificates ?? []).toEqual([]);
     expect((await certificateEvents(current)).map((event) => event.type)).toEqual(['certificate.issued']);
   });
+  it("shows a failing order as failing with the CA's error in skiff certs, skiff status and the API", async () => {
+    // The host's name points where no router listens: pebble's validation is refused.
+    platform = await platformWithAcmeRoute('moved.test', (started) => started.pointHost('moved.test', '127.0.0.9'));
+    const current = platform;
+    const failing = await waitFor(`a failed order (${platform.output()}${pebble?.output()})`, async () => {
+      const listed = (await (await current.fetch('/api/v1/certificates?environment=dev')).json()) as CertificateView[];
+      return listed.find((view) => view.acme?.state === 'failing');
+    }, 60_000);
+    expect(failing).toMatchObject({ hosts: ['moved.test'], source: 'acme', notAfter: null, acme: { state: 'failing', attempts: 1 } });
+    expect(failing.acme?.lastError).toMatch(/127\.0\.0\.9.*(refused|connect)/i);
+    expect(Date.parse(failing.acme?.nextAttemptAt ?? '')).toBeGreaterThan(Date.now());
+
+    const certs = platform.cli(['certs', '--env', 'dev']);
+    expect(certs.code).toBe(0);
+    const lines = certs.stdout.split('\n');
+    expect(lines[0]).toMatch(/ENV\s+HOSTS\s+ISSUER\s+EXPIRES\s+OBTAINED\s+SOURCE\s+STATE/);
+    expect(lines[1]).toMatch(/^dev\s+moved\.test\s+-\s+-\s+-\s+acme\s+failing$/);
+    expect(lines[2]).toBe(`  moved.test: ${failing.acme?.lastError}`);
+    expect(lines[3]).toMatch(/^    attempt 1 failed; next attempt at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+
+    const status = platform.cli(['status', '--env', 'dev']);
+    expect(status.code).toBe(0);
+    expect(status.stdout.split('\n').slice(1, 3)).toEqual([`CERTIFICATE FAILING: moved.test (acme, attempt 1): ${failing.acme?.lastError}`, '  details: skiff certs --env dev']);
+  }, 120_000);
 });
 

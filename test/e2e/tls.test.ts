@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestCa, type TestCa, type TestCertificate } from '../../src/edge/testing/test-certificates.js';
-import { echoSpec, freePort, startPlatform, tempDir, waitFor, waitForReady, type Platform } from './platform.js';
+import { freePort, startPlatform, tempDir, waitFor, waitForReady, type Platform } from './platform.js';
+import { tlsSpec } from './tls-spec.js';
 
 let platform: Platform | undefined;
 const scratch: string[] = [];
@@ -21,13 +22,6 @@ afterEach(async () => {
   platform = undefined;
   for (const dir of scratch.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-function tlsSpec(tlsPort: number, extraRoute = ''): string {
-  return echoSpec().replace(
-    '      - path: /echo\n        stripPrefix: true\n',
-    `      - path: /echo\n        stripPrefix: true\n        host: a.test\n        tls: { cert: certs/a.pem, key: certs/a.key }\n        hsts: { maxAge: 8760h }\n${extraRoute}`,
-  ).replace('environments:\n  dev: {}\n', `environments:\n  dev:\n    router:\n      listen: ["127.0.0.1:${tlsPort}/tls"]\n`);
-}
 
 /** The fingerprint of the certificate a new handshake gets for a.test. */
 function servedFingerprint(port: number, ca: TestCa): Promise<string> {

@@ -1,18 +1,30 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { CertificatePort, CertificateView } from '../certificate-port.js';
+import type { AcmeCertificateView, CertificatePort, CertificateView } from '../certificate-port.js';
 import { defineRoute } from '../route.js';
+
+const acmeCertificateViewSchema: z.ZodType<AcmeCertificateView> = z
+  .object({
+    state: z.enum(['pending', 'valid', 'renewing', 'failing']),
+    directory: z.string().describe("the CA's ACME directory URL"),
+    lastError: z.string().nullable().describe("the CA's last error, until an order succeeds"),
+    attempts: z.number().int().describe('failed orders in a row'),
+    nextAttemptAt: z.string().nullable().describe('when it is renewed next, or the next attempt after a failure'),
+  })
+  .describe('how the ACME loop stands for the host');
 
 export const certificateViewSchema: z.ZodType<CertificateView> = z
   .object({
     environment: z.string(),
     hosts: z.array(z.string()).describe('exact hosts or *.example.com'),
-    issuer: z.string(),
-    notBefore: z.string(),
-    notAfter: z.string(),
-    daysLeft: z.number().int().describe('whole days until it expires; negative once expired'),
     source: z.enum(['file', 'acme']),
-    fingerprint256: z.string(),
+    issuer: z.string().nullable().describe('null for an ACME host without a certificate yet (as the other facts)'),
+    notBefore: z.string().nullable(),
+    notAfter: z.string().nullable(),
+    daysLeft: z.number().int().nullable().describe('whole days until it expires; negative once expired'),
+    fingerprint256: z.string().nullable(),
+    renewedAt: z.string().nullable().describe("when the certificate was obtained: ACME's issuance or last renewal, a file's notBefore"),
+    acme: acmeCertificateViewSchema.nullable(),
   })
   .describe("a certificate an environment's router serves on its TLS listeners");
 
@@ -22,7 +34,7 @@ export function certificateRoutes(certificates: CertificatePort): FastifyPluginA
       method: 'GET',
       url: '/api/v1/certificates',
       tag: 'certificates',
-      summary: "The certificates the routers serve: hosts, issuer, expiry and where each came from",
+      summary: 'The certificates the routers serve (hosts, issuer, expiry, source) and the ACME state of each ACME host, also those without a certificate yet',
       querystring: z.strictObject({ environment: z.string().optional().describe('only this environment') }),
       response: z.array(certificateViewSchema),
       handler: async (request) => [...(await certificates.list(request.query.environment))],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceRollout, ServiceStatus, StatusReport } from '../../api/control-plane.js';
+import type { CertificateView } from '../../api/certificate-port.js';
 import { formatReport, rolloutSummary } from './status.js';
 
 const now = Date.parse('2026-11-26T12:00:00Z');
@@ -116,5 +117,30 @@ describe('skiff status of a kubernetes environment', () => {
     );
     expect(lines[1]).toBe('unavailable since 2026-11-26T11:50:00.000Z: namespace "skiff-staging" does not exist [SKIFF_KUBE_NAMESPACE_MISSING] (tried again meanwhile)');
     expect(lines[2]).toBe('  hint: kubectl create namespace skiff-staging');
+  });
+});
+
+describe('skiff status with certificates', () => {
+  const certificate = (hosts: string[], daysLeft: number): CertificateView => ({
+    environment: 'staging',
+    hosts,
+    source: 'file',
+    issuer: 'Test CA',
+    notBefore: '2026-11-01T00:00:00.000Z',
+    notAfter: new Date(now + daysLeft * 86_400_000 + 3_600_000).toISOString(),
+    daysLeft,
+    fingerprint256: 'AB:CD',
+    renewedAt: '2026-11-01T00:00:00.000Z',
+    acme: null,
+  });
+
+  it('says first when a certificate expires within 14 days or has expired, and nothing for a fresh one', () => {
+    const lines = formatReport(report([]), now, [certificate(['fresh.test'], 60), certificate(['soon.test'], 13), certificate(['old.test'], -2)]);
+    expect(lines.slice(1, 4)).toEqual([
+      'CERTIFICATE EXPIRES SOON: soon.test (file) 2026-12-09 (13d left)',
+      'CERTIFICATE EXPIRED: old.test (file) on 2026-11-24',
+      '  details: skiff certs --env staging',
+    ]);
+    expect(formatReport(report([]), now, [certificate(['fresh.test'], 14)]).join('\n')).not.toContain('CERTIFICATE');
   });
 });

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import type { ServiceRollout, ServiceStatus, StatusReport } from '../../api/control-plane.js';
+import type { CertificateView } from '../../api/certificate-port.js';
+import { SkiffError } from '../../core/errors.js';
+import { certificateWarnings } from '../certificate-display.js';
 import type { CliContext, RunCommand } from '../context.js';
 import { dash, formatAge, formatTable } from '../output.js';
 
@@ -17,21 +20,32 @@ export function registerStatus(program: Command, ctx: CliContext, run: RunComman
 }
 
 async function status(ctx: CliContext, options: { env?: string; json?: boolean }): Promise<number> {
-  const report = await ctx.client.status(options.env ?? ctx.config.environment);
+  const environment = options.env ?? ctx.config.environment;
+  const report = await ctx.client.status(environment);
   if (options.json) {
     const { environment, limits, services, instances, ...rest } = report;
     ctx.out(JSON.stringify({ environment, limits, services, instances, ...rest }, null, 2));
     return 0;
   }
-  for (const line of formatReport(report, ctx.clock.now())) ctx.out(line);
+  const certificates = await ctx.client.certificates(environment).catch(withoutCertificates);
+  for (const line of formatReport(report, ctx.clock.now(), certificates)) ctx.out(line);
   return 0;
 }
 
-export function formatReport(report: StatusReport, now: number): string[] {
+/** A server that serves no certificate list, or a token that may not read it: the status shows without them. */
+function withoutCertificates(error: unknown): readonly CertificateView[] {
+  if (error instanceof SkiffError && (error.code === 'SKIFF_NOT_FOUND' || error.code === 'SKIFF_FORBIDDEN')) return [];
+  throw error;
+}
+
+/** `certificates`: the environment's, whose problems (failing, expired, expiring soon) come right after the first line. */
+export function formatReport(report: StatusReport, now: number, certificates: readonly CertificateView[] = []): string[] {
   const revision = report.revision
     ? `revision ${report.revision.id} by ${report.revision.author}`
     : 'no revision applied';
   const lines = [`environment ${report.environment} · ${revision} · router ${report.routerUrl}`];
+  const warnings = certificateWarnings(certificates);
+  if (warnings.length > 0) lines.push(...warnings, `  details: skiff certs --env ${report.environment}`);
   if (report.unavailable) {
     const { unavailable } = report;
     lines.push(`unavailable since ${unavailable.since}: ${unavailable.message} [${unavailable.code}] (tried again meanwhile)`);

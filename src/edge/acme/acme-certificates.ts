@@ -106,7 +106,7 @@ export class AcmeCertificates {
 
   status(): AcmeCertificateStatus[] {
     const now = this.deps.clock.now();
-    return [...this.hosts.values()].map((host) => statusOf(this.deps.environment, host, now));
+    return [...this.hosts.entries()].map(([name, host]) => statusOf(this.deps.environment, host, now, this.working.has(name)));
   }
 
   /** Orders what is due now and sets the timer for the next one; the clock may have moved. */

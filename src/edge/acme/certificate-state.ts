@@ -1,6 +1,7 @@
 /** One host's certificate as the ACME loop sees it, and what is due for it: pure. */
 import { X509Certificate } from 'node:crypto';
 import type { AcmeChallengeType, StoredCertificate } from './ports.js';
+import type { AcmeState } from '../../core/certificates.js';
 import { renewalTime } from './renewal.js';
 
 /** A host whose route asks for an ACME certificate. */
@@ -27,7 +28,7 @@ export interface AcmeCertificateStatus {
   readonly environment: string;
   readonly host: string;
   readonly directory: string;
-  readonly state: 'pending' | 'valid' | 'failing';
+  readonly state: AcmeState;
   readonly issuer: string | null;
   readonly notAfter: string | null;
   /** When the certificate served now was obtained (first issuance or last renewal). */
@@ -50,13 +51,14 @@ export function dueAt(host: HostCertificate, now: number): number {
   return host.retryAt === null ? wanted : Math.max(wanted, host.retryAt);
 }
 
-export function statusOf(environment: string, host: HostCertificate, now: number): AcmeCertificateStatus {
+/** `ordering`: an order for the host is under way now. */
+export function statusOf(environment: string, host: HostCertificate, now: number, ordering: boolean): AcmeCertificateStatus {
   const kept = usable(host.certificate, host.order);
   return {
     environment,
     host: host.order.host,
     directory: host.order.directory,
-    state: host.lastError !== null ? 'failing' : kept ? 'valid' : 'pending',
+    state: host.lastError !== null ? 'failing' : !kept ? 'pending' : ordering ? 'renewing' : 'valid',
     issuer: kept?.issuer ?? null,
     notAfter: kept?.notAfter ?? null,
     renewedAt: kept?.issuedAt ?? null,

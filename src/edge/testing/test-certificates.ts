@@ -20,8 +20,8 @@ export interface TestCa {
   /** The CA certificate, PEM: what clients trust. */
   readonly pem: string;
   readonly path: string;
-  /** A leaf for `hosts` (the first is its CN); `expired`: valid only in January 2020. */
-  issue(name: string, hosts: readonly string[], options?: { readonly expired?: boolean }): Promise<TestCertificate>;
+  /** A leaf for `hosts` (the first is its CN), valid for `days` (2 unless given); `expired`: valid only in January 2020. */
+  issue(name: string, hosts: readonly string[], options?: { readonly expired?: boolean; readonly days?: number }): Promise<TestCertificate>;
 }
 
 const caConfig = `[ca]
@@ -43,14 +43,14 @@ const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes']
 export async function createTestCa(dir: string): Promise<TestCa> {
   await writeFile(join(dir, 'ca.cnf'), caConfig);
   await writeFile(join(dir, 'index.txt'), '');
-  await run('openssl', ['req', '-x509', ...ecKey, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3', '-subj', '/O=Skiff Tests/CN=Skiff Test CA'], { cwd: dir });
+  await run('openssl', ['req', '-x509', ...ecKey, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '400', '-subj', '/O=Skiff Tests/CN=Skiff Test CA'], { cwd: dir });
   const path = join(dir, 'ca.pem');
   // `openssl ca` keeps a database in the folder: one issue at a time.
   let queue: Promise<unknown> = Promise.resolve();
-  const issueNow = async (name: string, hosts: readonly string[], expired: boolean): Promise<TestCertificate> => {
+  const issueNow = async (name: string, hosts: readonly string[], expired: boolean, days: number): Promise<TestCertificate> => {
     const san = hosts.map((host) => `DNS:${host}`).join(',');
     await run('openssl', ['req', ...ecKey, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${hosts[0]}`, '-addext', `subjectAltName=${san}`], { cwd: dir });
-    const dates = expired ? ['-startdate', '20200101000000Z', '-enddate', '20200102000000Z'] : ['-days', '2'];
+    const dates = expired ? ['-startdate', '20200101000000Z', '-enddate', '20200102000000Z'] : ['-days', String(days)];
     await run('openssl', ['ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', `${name}.csr`, '-out', `${name}.pem`, '-notext', ...dates], { cwd: dir });
     const certPath = join(dir, `${name}.pem`);
     const keyPath = join(dir, `${name}.key`);
@@ -60,7 +60,7 @@ export async function createTestCa(dir: string): Promise<TestCa> {
     pem: await readFile(path, 'utf8'),
     path,
     issue: (name, hosts, options = {}) => {
-      const issued = queue.then(() => issueNow(name, hosts, options.expired === true));
+      const issued = queue.then(() => issueNow(name, hosts, options.expired === true, options.days ?? 2));
       queue = issued.catch(() => {});
       return issued;
     },

@@ -45,6 +45,7 @@ export const paths = {
   pipelines: '/pipelines',
   jobs: '/jobs',
   flags: '/flags',
+  certificates: '/certificates',
   audit: '/audit',
   service: (environment: string, service: string): string =>
     `/environments/${encodeURIComponent(environment)}/services/${encodeURIComponent(service)}`,
@@ -55,6 +56,7 @@ export type Page =
   | { readonly kind: 'pipelines' }
   | { readonly kind: 'jobs' }
   | { readonly kind: 'flags' }
+  | { readonly kind: 'certificates' }
   | { readonly kind: 'audit' }
   | { readonly kind: 'service'; readonly environment: string; readonly service: string }
   | { readonly kind: 'not-found'; readonly path: string };
@@ -64,6 +66,7 @@ export function matchPage(path: string): Page {
   if (path === '/pipelines') return { kind: 'pipelines' };
   if (path === '/jobs') return { kind: 'jobs' };
   if (path === '/flags') return { kind: 'flags' };
+  if (path === '/certificates') return { kind: 'certificates' };
   if (path === '/audit') return { kind: 'audit' };
   const service = /^\/environments\/([^/]+)\/services\/([^/]+)\/?$/.exec(path);
   if (service?.[1] && service[2]) {
