@@ -17,6 +17,8 @@ export interface GitSourcesDeps {
   readonly webhookSecrets: Readonly<Record<string, string>>;
   readonly clock: Clock;
   readonly onError: (environment: string, error: unknown) => void;
+  /** A signed webhook push of a branch other than a source's: for branch previews. */
+  readonly otherBranch?: (environment: string, branch: string) => void;
 }
 
 /** Deliveries per client: a burst of 20, then one a second (a forge sends one per push). */
@@ -43,6 +45,7 @@ export function createGitSources(deps: GitSourcesDeps): { readonly follower: Sou
     follower,
     secret: (name) => deps.webhookSecrets[name],
     limiter: new RateLimiter(webhookRateLimit, deps.clock),
+    ...(deps.otherBranch ? { otherBranch: deps.otherBranch } : {}),
   });
   const port: SourcesPort = {
     status: (environment) => {

@@ -18,7 +18,7 @@ export interface HookDelivery {
 export interface HookResult {
   /** The environments whose sync started. */
   readonly syncing: readonly string[];
-  /** Signed for, but another branch was pushed. */
+  /** Signed for, but another branch was pushed (its previews, if any, are looked at). */
   readonly ignored: readonly string[];
 }
 
@@ -27,6 +27,8 @@ export interface HookReceiverDeps {
   /** The value of a `webhookSecretEnv` variable, from the server's config. */
   readonly secret: (name: string) => string | undefined;
   readonly limiter: RateLimiter;
+  /** A signed push of another branch than the source's (one with a preview, or a new one that may get one). */
+  readonly otherBranch?: (environment: string, branch: string) => void;
 }
 
 export class HookReceiver {
@@ -58,6 +60,7 @@ export class HookReceiver {
     const ignored: string[] = [];
     for (const sync of signedFor) {
       if (branch !== null && branch !== sync.source()?.branch) {
+        this.deps.otherBranch?.(sync.environment, branch);
         ignored.push(sync.environment);
         continue;
       }
