@@ -106,6 +106,8 @@ export class PreviewOperations {
     }
     const at = built ? ` at ${built.branch} ${built.commit.sha.slice(0, 12)} "${built.commit.subject}"` : '';
     const what = `preview ${name} of ${from}${at}: ${planned.map((release) => release.what).join(', ')}`;
+    // Before the revision: the branch watcher, seeing the preview, must see what it was built from.
+    if (built) this.deps.store.setMeta(previewTipsKey(name), JSON.stringify(built.tips));
     const revision = await this.deps.state.commit(
       spec,
       latest.baseDir,
@@ -113,7 +115,6 @@ export class PreviewOperations {
       { author, message: what, sourceFile: latest.sourceFile, sourceHash: latest.sourceHash },
       { environment: name, trigger: 'promote', author },
     );
-    if (built) this.deps.store.setMeta(previewTipsKey(name), JSON.stringify(built.tips));
     this.deps.state.event({
       type: 'preview.created',
       environment: name,
