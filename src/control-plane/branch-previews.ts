@@ -12,7 +12,7 @@ import { BranchCheckouts, BranchPreviews, createExec } from '../sources/index.js
 import type { BranchPreview, BranchPreviewAction } from '../sources/index.js';
 import type { StateStore } from '../store/state-store.js';
 import type { PreviewBranchPorts, PreviewOperations } from './preview-operations.js';
-import { previewTipsKey } from './preview-operations.js';
+import { expiredBranchKey, previewTipsKey } from './preview-operations.js';
 import type { SkiffControlPlane } from './skiff-control-plane.js';
 
 export interface BranchBuildWiringDeps {
@@ -61,6 +61,7 @@ export function createBranchPreviews(deps: BranchPreviewWiringDeps): BranchPrevi
     target: {
       spec: () => store.latestRevision()?.spec ?? null,
       previews: () => branchPreviewsOf(deps),
+      expiredAt: (from, branch) => Object.values(parseTips(store.getMeta(expiredBranchKey(from, branch)))),
       apply: (action) => {
         switch (action.kind) {
           case 'create':
@@ -110,7 +111,10 @@ function branchPreviewsOf(deps: BranchPreviewWiringDeps): BranchPreview[] {
   return Object.entries(environments).flatMap(([name, environment]) => {
     const preview = environment.preview;
     if (preview?.branch === undefined) return [];
-    const tips = deps.store.getMeta(previewTipsKey(name));
-    return [{ name, from: preview.from, branch: preview.branch, automatic: preview.automatic ?? false, tips: tips === null ? {} : (JSON.parse(tips) as Record<string, string>) }];
+    return [{ name, from: preview.from, branch: preview.branch, automatic: preview.automatic ?? false, tips: parseTips(deps.store.getMeta(previewTipsKey(name))) }];
   });
+}
+
+function parseTips(raw: string | null): Record<string, string> {
+  return raw === null ? {} : (JSON.parse(raw) as Record<string, string>);
 }

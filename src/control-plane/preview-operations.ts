@@ -44,6 +44,11 @@ export function previewTipsKey(name: string): string {
   return `preview.tips.${name}`;
 }
 
+/** The store's meta key of the branch heads at which an automatic preview of the branch expired. */
+export function expiredBranchKey(from: string, branch: string): string {
+  return `preview.expired.${from}.${branch}`;
+}
+
 export class PreviewOperations {
   private expiring = false;
 
@@ -165,6 +170,10 @@ export class PreviewOperations {
     const { [options.name]: _gone, ...environments } = latest.spec.environments;
     const { [options.name]: _pointers, ...releases } = latest.releases;
     const reason = options.reason ?? 'deleted';
+    if (reason === 'expired' && preview.automatic && preview.branch !== undefined) {
+      // Not made again for the same commits: an idle branch's preview stays expired until a push.
+      this.deps.store.setMeta(expiredBranchKey(preview.from, preview.branch), this.deps.store.getMeta(previewTipsKey(options.name)) ?? '{}');
+    }
     const what = reason === 'expired' ? `preview ${options.name} expired: no deploy for ${preview.ttl ?? 0} ms` : `preview ${options.name} deleted${options.why ? `: ${options.why}` : ''}`;
     await this.deps.state.commit({ ...latest.spec, environments }, latest.baseDir, releases, { author: options.author, message: what, sourceFile: latest.sourceFile, sourceHash: latest.sourceHash });
     this.deps.state.event({ type: `preview.${reason}`, environment: options.name, actor: options.author, message: what, data: { from: preview.from, branch: preview.branch ?? null } });

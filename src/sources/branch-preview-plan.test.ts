@@ -32,6 +32,12 @@ describe('branch previews plan', () => {
     expect(actions).toEqual([{ kind: 'create', name: 'feature-login', from: 'dev', branch: 'feature/login', commit: 'b1', instances: 1, ttl: 86_400_000 }]);
   });
 
+  it('makes no preview again for a branch whose preview expired, until the branch moves', () => {
+    const expiredAt = (from: string, branch: string): string[] => (from === 'dev' && branch === 'feature/login' ? ['b1'] : []);
+    expect(planBranchPreviews({ spec: shop, previews: [], heads: heads({ 'feature/login': 'b1' }), expiredAt })).toEqual([]);
+    expect(planBranchPreviews({ spec: shop, previews: [], heads: heads({ 'feature/login': 'b2' }), expiredAt }).map((action) => action.kind)).toEqual(['create']);
+  });
+
   it('deletes the automatic preview of a deleted branch, never a preview made by hand', () => {
     const previews = [preview('feature-login', 'feature/login', { '/srv/shop.git': 'b1' }), preview('mine', 'feature/old', { '/srv/shop.git': 'e1' }, false)];
     expect(planBranchPreviews({ spec: shop, previews, heads: heads({ main: 'a1' }) })).toEqual([{ kind: 'delete', name: 'feature-login', from: 'dev', branch: 'feature/login' }]);

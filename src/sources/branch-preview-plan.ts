@@ -29,6 +29,8 @@ export interface BranchPreviewInput {
   readonly previews: readonly BranchPreview[];
   /** Each repository fetched now: its branches and their heads. */
   readonly heads: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** The commits at which an automatic preview of the branch expired (its ttl): none is made again for them. */
+  readonly expiredAt?: (from: string, branch: string) => readonly string[];
 }
 
 export function planBranchPreviews(input: BranchPreviewInput): BranchPreviewAction[] {
@@ -49,6 +51,7 @@ export function planBranchPreviews(input: BranchPreviewInput): BranchPreviewActi
     for (const [branch, commit] of [...branches].sort(([a], [b]) => a.localeCompare(b))) {
       if (branch === source.branch || !matches.test(branch)) continue;
       if (previews.some((preview) => preview.from === from && preview.branch === branch)) continue;
+      if (input.expiredAt?.(from, branch).includes(commit)) continue;
       const name = previewNameForBranch(branch, taken);
       taken.add(name);
       actions.push({ kind: 'create', name, from, branch, commit, instances: policy.instances, ...(policy.ttl !== undefined ? { ttl: policy.ttl } : {}) });

@@ -18,6 +18,8 @@ export interface BranchPreviewTarget {
   spec(): Spec | null;
   /** The previews that deploy a branch. */
   previews(): readonly BranchPreview[];
+  /** The commits at which an automatic preview of the branch expired. */
+  expiredAt(from: string, branch: string): readonly string[];
   /** Creates, deletes or redeploys; throws a SkiffError when it cannot (nothing is then changed). */
   apply(action: BranchPreviewAction): Promise<void>;
   emit(event: NewEvent): void;
@@ -31,15 +33,22 @@ export interface BranchPreviewsDeps {
   readonly onError: (error: unknown) => void;
   /** How often due fetches are looked for; default 500 ms. */
   readonly tickMs?: number;
+  /** How long an action that failed waits before it is tried again for the same commits; default 5 minutes. */
+  readonly retryMs?: number;
 }
+
+const defaultRetryMs = 5 * 60_000;
 
 export class BranchPreviews {
   private timer: NodeJS.Timeout | null = null;
   private readonly lastFetch = new Map<string, number>();
   private running: Promise<void> | null = null;
   private again: Set<string> | null = null;
-  /** Actions that failed, by what they were for: told once, not retried until the branch moves. */
-  private readonly failed = new Set<string>();
+  /**
+   * Actions that failed, by what they were for, with when: not tried again for a while unless the
+   * branch moves (a build that fails would fail again; a source not synced yet may be by then).
+   */
+  private readonly failed = new Map<string, number>();
   /** The last fetch failure told per repository. */
   private readonly unreachable = new Map<string, string>();
 
@@ -64,7 +73,7 @@ export class BranchPreviews {
   /** Fetches the repository an environment follows now, for its previews (a push webhook for another branch). */
   triggerEnvironment(environment: string): void {
     const source = this.deps.target.spec()?.environments[environment]?.source;
-    if (source) void this.poll([source.git]);
+    if (source && this.watched().has(source.git)) void this.poll([source.git]);
   }
 
   /** Fetches the repositories and does what their branches ask; after the poll under way when there is one. */
@@ -123,14 +132,17 @@ export class BranchPreviews {
     }
     const spec = this.deps.target.spec();
     if (!spec || heads.size === 0) return;
-    for (const action of planBranchPreviews({ spec, previews: this.deps.target.previews(), heads })) {
+    const expiredAt = (from: string, branch: string): readonly string[] => this.deps.target.expiredAt(from, branch);
+    for (const action of planBranchPreviews({ spec, previews: this.deps.target.previews(), heads, expiredAt })) {
       const key = JSON.stringify(action);
-      if (this.failed.has(key)) continue;
+      const failedAt = this.failed.get(key);
+      if (failedAt !== undefined && this.deps.clock.now() - failedAt < (this.deps.retryMs ?? defaultRetryMs)) continue;
       try {
         await this.deps.target.apply(action);
+        this.failed.delete(key);
       } catch (error) {
         if (!isSkiffError(error)) throw error;
-        this.failed.add(key);
+        this.failed.set(key, this.deps.clock.now());
         this.deps.target.emit({
           type: 'preview.failed',
           environment: action.name,
