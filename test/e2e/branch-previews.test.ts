@@ -175,6 +175,8 @@ environments:
     expect(preview).toMatchObject({ name: 'feature-x', from: 'dev', automatic: true, ttlMs: 86_400_000 });
     expect((await previewsOf(up)).map((candidate) => candidate.name)).toEqual(['feature-x']);
     await servesText(preview.routerUrl, 'x one', 'the automatic preview to serve its branch');
+    // The preview follows no repository itself: only dev does.
+    expect((await getJson<{ environment: string }[]>(up, '/api/v1/sources')).map((sync) => sync.environment)).toEqual(['dev']);
 
     // Deleting the branch deletes the preview; its router goes with it.
     repository.deleteBranch('feature/x');
