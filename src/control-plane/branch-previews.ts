@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { AuditPort } from '../api/access-port.js';
 import type { Clock } from '../core/clock.js';
 import type { SkiffError } from '../core/errors.js';
-import { BranchCheckouts, BranchPreviews, createExec } from '../sources/index.js';
+import { BranchCheckouts, BranchPreviews, createExec, sourceSyncedKey } from '../sources/index.js';
 import type { BranchPreview, BranchPreviewAction } from '../sources/index.js';
 import type { StateStore } from '../store/state-store.js';
 import type { PreviewBranchPorts, PreviewOperations } from './preview-operations.js';
@@ -61,6 +61,7 @@ export function createBranchPreviews(deps: BranchPreviewWiringDeps): BranchPrevi
     target: {
       spec: () => store.latestRevision()?.spec ?? null,
       previews: () => branchPreviewsOf(deps),
+      synced: (environment) => store.getMeta(sourceSyncedKey(environment)) !== null,
       expiredAt: (from, branch) => Object.values(parseTips(store.getMeta(expiredBranchKey(from, branch)))),
       apply: (action) => {
         switch (action.kind) {

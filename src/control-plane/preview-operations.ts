@@ -44,7 +44,7 @@ export function previewTipsKey(name: string): string {
   return `preview.tips.${name}`;
 }
 
-/** The store's meta key of the branch heads at which an automatic preview of the branch expired. */
+/** The store's meta key of the branch heads at which an automatic preview of the branch was deleted (by hand or its ttl). */
 export function expiredBranchKey(from: string, branch: string): string {
   return `preview.expired.${from}.${branch}`;
 }
@@ -170,8 +170,8 @@ export class PreviewOperations {
     const { [options.name]: _gone, ...environments } = latest.spec.environments;
     const { [options.name]: _pointers, ...releases } = latest.releases;
     const reason = options.reason ?? 'deleted';
-    if (reason === 'expired' && preview.automatic && preview.branch !== undefined) {
-      // Not made again for the same commits: an idle branch's preview stays expired until a push.
+    if (preview.automatic && preview.branch !== undefined) {
+      // Not made again for the same commits: a preview deleted by hand or expired stays away until a push.
       this.deps.store.setMeta(expiredBranchKey(preview.from, preview.branch), this.deps.store.getMeta(previewTipsKey(options.name)) ?? '{}');
     }
     const what = reason === 'expired' ? `preview ${options.name} expired: no deploy for ${preview.ttl ?? 0} ms` : `preview ${options.name} deleted${options.why ? `: ${options.why}` : ''}`;

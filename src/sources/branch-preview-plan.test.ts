@@ -38,6 +38,10 @@ describe('branch previews plan', () => {
     expect(planBranchPreviews({ spec: shop, previews: [], heads: heads({ 'feature/login': 'b2' }), expiredAt }).map((action) => action.kind)).toEqual(['create']);
   });
 
+  it('decides nothing for an environment that has not synced its source yet', () => {
+    expect(planBranchPreviews({ spec: shop, previews: [], heads: heads({ 'feature/login': 'b1' }), synced: () => false })).toEqual([]);
+  });
+
   it('deletes the automatic preview of a deleted branch, never a preview made by hand', () => {
     const previews = [preview('feature-login', 'feature/login', { '/srv/shop.git': 'b1' }), preview('mine', 'feature/old', { '/srv/shop.git': 'e1' }, false)];
     expect(planBranchPreviews({ spec: shop, previews, heads: heads({ main: 'a1' }) })).toEqual([{ kind: 'delete', name: 'feature-login', from: 'dev', branch: 'feature/login' }]);

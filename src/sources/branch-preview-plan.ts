@@ -31,6 +31,8 @@ export interface BranchPreviewInput {
   readonly heads: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** The commits at which an automatic preview of the branch expired (its ttl): none is made again for them. */
   readonly expiredAt?: (from: string, branch: string) => readonly string[];
+  /** Whether the environment has synced a commit of its source yet: before, its services are not known. */
+  readonly synced?: (environment: string) => boolean;
 }
 
 export function planBranchPreviews(input: BranchPreviewInput): BranchPreviewAction[] {
@@ -42,7 +44,7 @@ export function planBranchPreviews(input: BranchPreviewInput): BranchPreviewActi
     const policy = environment.previews;
     const source = environment.source;
     const branches = source ? heads.get(source.git) : undefined;
-    if (!policy || !source || !branches || environment.preview) continue;
+    if (!policy || !source || !branches || environment.preview || input.synced?.(from) === false) continue;
     const matches = globToRegExp(policy.branches);
     for (const preview of previews.filter((candidate) => candidate.from === from && candidate.automatic && !branches.has(candidate.branch))) {
       actions.push({ kind: 'delete', name: preview.name, from, branch: preview.branch });

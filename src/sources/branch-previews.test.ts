@@ -51,6 +51,7 @@ function watcher(git: string, options: { fail?: boolean } = {}) {
       spec: () => specFor(git),
       previews: () => previews,
       expiredAt: () => [],
+      synced: () => true,
       apply: async (action) => {
         applied.push(action);
         if (options.fail) throw new SkiffError('SKIFF_PREVIEW_INVALID', 'the build failed');

@@ -20,6 +20,8 @@ export interface BranchPreviewTarget {
   previews(): readonly BranchPreview[];
   /** The commits at which an automatic preview of the branch expired. */
   expiredAt(from: string, branch: string): readonly string[];
+  /** Whether the environment has synced a commit of its source yet. */
+  synced(environment: string): boolean;
   /** Creates, deletes or redeploys; throws a SkiffError when it cannot (nothing is then changed). */
   apply(action: BranchPreviewAction): Promise<void>;
   emit(event: NewEvent): void;
@@ -38,6 +40,8 @@ export interface BranchPreviewsDeps {
 }
 
 const defaultRetryMs = 5 * 60_000;
+/** How soon the branches of a source not synced yet are looked at again. */
+const unsyncedRetryMs = 2_000;
 
 export class BranchPreviews {
   private timer: NodeJS.Timeout | null = null;
@@ -117,6 +121,15 @@ export class BranchPreviews {
     if (due.length > 0) void this.poll(due);
   }
 
+  /** A source not synced yet (its first sync runs beside this poll): its branches are looked at again soon, not an interval later. */
+  private lookSoonAtUnsynced(spec: Spec, heads: ReadonlyMap<string, unknown>): void {
+    for (const [name, environment] of Object.entries(spec.environments)) {
+      const source = environment.source;
+      if (!environment.previews || !source || !heads.has(source.git) || this.deps.target.synced(name)) continue;
+      this.lastFetch.set(source.git, this.deps.clock.now() - source.interval + Math.min(source.interval, unsyncedRetryMs));
+    }
+  }
+
   private async pollOnce(repos: readonly string[]): Promise<void> {
     const heads = new Map<string, Map<string, string>>();
     for (const repo of repos) {
@@ -133,7 +146,9 @@ export class BranchPreviews {
     const spec = this.deps.target.spec();
     if (!spec || heads.size === 0) return;
     const expiredAt = (from: string, branch: string): readonly string[] => this.deps.target.expiredAt(from, branch);
-    for (const action of planBranchPreviews({ spec, previews: this.deps.target.previews(), heads, expiredAt })) {
+    const synced = (environment: string): boolean => this.deps.target.synced(environment);
+    this.lookSoonAtUnsynced(spec, heads);
+    for (const action of planBranchPreviews({ spec, previews: this.deps.target.previews(), heads, expiredAt, synced })) {
       const key = JSON.stringify(action);
       const failedAt = this.failed.get(key);
       if (failedAt !== undefined && this.deps.clock.now() - failedAt < (this.deps.retryMs ?? defaultRetryMs)) continue;

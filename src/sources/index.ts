@@ -17,3 +17,4 @@ export type { BranchPreviewTarget } from './branch-previews.js';
 export type { BranchPreview, BranchPreviewAction } from './branch-preview-plan.js';
 export { branchRepositories } from './branch-repositories.js';
 export type { BranchRepository } from './branch-repositories.js';
+export { sourceSyncedKey } from './source-sync.js';

@@ -134,6 +134,8 @@ ${appYaml}environments:
   dev: {}
 `;
     repository.commit({ 'skiff.yaml': repoFile, ...appFiles('main') }, 'the app');
+    // A branch there before `skiff up`: its preview comes once dev has synced the services.
+    repository.commit({ 'app/message.txt': 'early' }, 'early', 'feature/early');
     // A long interval: after the first look, only the webhook makes anything happen.
     platform = await startPlatform({
       spec: `name: gitops
@@ -148,6 +150,12 @@ environments:
     });
     const up = platform;
     await servesText(up.routerUrl, 'main', 'dev to run the main branch');
+    const early = await waitFor('a preview of the branch there at start', async () => (await previewsOf(up)).find((candidate) => candidate.branch === 'feature/early'), 90_000);
+    expect(early).toMatchObject({ name: 'feature-early', automatic: true });
+    await servesText(early.routerUrl, 'early', 'the preview of the early branch to serve it');
+    // Deleted by hand, it is not made again while its branch stays where it is.
+    const deleted = up.cli(['preview', 'delete', 'feature-early']);
+    expect(deleted.code, deleted.stderr).toBe(0);
     const push = async (branch: string, deleted = false): Promise<void> => {
       const body = JSON.stringify({ ref: `refs/heads/${branch}`, deleted });
       const response = await fetch(`${up.apiUrl}/api/v1/hooks/git`, {
@@ -194,11 +202,12 @@ environments:
     // Entered once the deleted preview has stopped everything it ran.
     const audit = await waitFor('the audit entry of the deletion', async () => {
       const entries = await getJson<{ actor: string; summary: string; status: number }[]>(up, '/api/v1/audit?who=source:dev&limit=10');
-      return entries.length === 2 ? entries : undefined;
+      return entries.length === 3 ? entries : undefined;
     }, 30_000);
     expect(audit.map((entry) => [entry.summary, entry.status])).toEqual([
       ['delete preview feature-x: branch feature/x was deleted', 200],
       ['create preview feature-x from dev for new branch feature/x', 201],
+      ['create preview feature-early from dev for new branch feature/early', 201],
     ]);
   }, 240_000);
 });
