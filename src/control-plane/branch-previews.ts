@@ -7,7 +7,8 @@
 import path from 'node:path';
 import type { AuditPort } from '../api/access-port.js';
 import type { Clock } from '../core/clock.js';
-import type { SkiffError } from '../core/errors.js';
+import { isSkiffError } from '../core/errors.js';
+import { httpStatusFor } from '../api/http-status.js';
 import { BranchCheckouts, BranchPreviews, createExec, sourceSyncedKey } from '../sources/index.js';
 import type { BranchPreview, BranchPreviewAction } from '../sources/index.js';
 import type { StateStore } from '../store/state-store.js';
@@ -52,8 +53,8 @@ export function createBranchPreviews(deps: BranchPreviewWiringDeps): BranchPrevi
       await work();
       deps.audit.append({ ...entry, status: action.kind === 'create' ? 201 : 200, code: null });
     } catch (error) {
-      const code = (error as Partial<SkiffError>).code ?? null;
-      deps.audit.append({ ...entry, status: 500, code });
+      const code = isSkiffError(error) ? error.code : null;
+      deps.audit.append({ ...entry, status: code === null ? 500 : httpStatusFor(code), code });
       throw error;
     }
   };
