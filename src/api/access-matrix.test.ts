@@ -69,7 +69,7 @@ let operations: Operation[];
 let rolloutCalls: readonly string[];
 
 beforeAll(async () => {
-  full = await buildFullApp({ pipelines, services: ['catalog', 'web'] });
+  full = await buildFullApp({ pipelines, services: ['catalog', 'web'], environments });
   ({ app, access, controlPlane, runner, rolloutCalls } = full);
   for (const [name, grant] of Object.entries(callers)) tokens[name] = access.token(name, grant.role, grant.environments);
   access.token('victim', 'viewer');
@@ -111,7 +111,7 @@ const pattern = (route: string): string => route.replace(/\{(\w+)\}/g, ':$1');
 /** A request a permitted caller could make to the route, aimed at `target` where it has an environment. */
 function sampleOf(operation: Operation, target: Target): Sample {
   const param = (name: string): string =>
-    ({ env: target, service: 'catalog', name: name === 'name' && operation.path.startsWith('/api/v1/tokens') ? 'victim' : 'API_KEY', stage: 'gate', id: String(approvalRun[target]), flag: 'new-checkout', key: 'new-checkout' })[name] ??
+    ({ env: target, service: 'catalog', name: name === 'name' && operation.path.startsWith('/api/v1/tokens') ? 'victim' : operation.path.startsWith('/api/v1/previews') ? `pv-${target}` : 'API_KEY', stage: 'gate', id: String(approvalRun[target]), flag: 'new-checkout', key: 'new-checkout' })[name] ??
     'x';
   const url = operation.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(param(name)));
   const spec = { text: validSpecText, file: 'skiff.yaml', baseDir: '/srv/shop' };
@@ -133,6 +133,7 @@ function sampleOf(operation: Operation, target: Target): Sample {
     'POST /api/v1/environments/{env}/flags/{flag}': { state: 'DISABLED' },
     'POST /api/v1/environments/{env}/flags/{flag}/rollout': { percent: 30 },
     'POST /ofrep/v1/evaluate/flags/{key}': { context: { targetingKey: 'u1' } },
+    'POST /api/v1/previews': { name: `made-in-${target}`, from: target, branch: 'feature/login' },
   };
   const payload = payloads[key(operation)] ?? (operation.method === 'DELETE' ? undefined : {});
   return { url, ...(payload === undefined ? {} : { payload }) };
@@ -176,6 +177,9 @@ const intended: Readonly<Record<string, (target: Target) => (grant: Grant) => bo
   'POST /api/v1/environments/{env}/services/{service}/runs': deployIn,
   'PUT /api/v1/environments/{env}/runs/{id}/stdin': deployIn,
   'POST /api/v1/environments/{env}/runs/{id}/stop': deployIn,
+  // A preview (of a branch or not) is made and deleted by deployers of the environment it copies.
+  'POST /api/v1/previews': deployIn,
+  'DELETE /api/v1/previews/{name}': deployIn,
 };
 
 function declaredRule(operation: Operation, sample: Sample): (grant: Grant) => boolean {
@@ -215,7 +219,7 @@ describe('every mutating route against every role and environment scope', () => 
     expect(mutating.length).toBeGreaterThanOrEqual(Object.keys(intended).length);
     const checked: string[] = [];
     for (const operation of mutating) {
-      const targets = /\{env\}/.test(operation.path) || /promote|pipelines/.test(operation.path) ? environments : (['prod'] as const);
+      const targets = /\{env\}/.test(operation.path) || /promote|pipelines|previews/.test(operation.path) ? environments : (['prod'] as const);
       for (const target of targets) {
         const sample = sampleOf(operation, target);
         const rule = intended[key(operation)]?.(target) ?? declaredRule(operation, sample);

@@ -8,6 +8,8 @@ const exact: Partial<Record<ErrorCode, number>> = {
   SKIFF_PREVIEW_EXISTS: 409,
   SKIFF_PREVIEW_NOT_FOUND: 404,
   SKIFF_PREVIEW_INVALID: 400,
+  SKIFF_PREVIEW_NO_REPOSITORY: 400,
+  SKIFF_PREVIEW_BRANCH_NOT_FOUND: 404,
   SKIFF_BAD_REQUEST: 400,
   SKIFF_NO_REVISION: 409,
   // A service directory that does not exist is a mistake in the applied spec, not a server fault.

@@ -2,6 +2,12 @@
 export interface PreviewView {
   readonly name: string;
   readonly from: string;
+  /** The git branch it deploys the build of; null: it runs what `from` ran when it was made. */
+  readonly branch: string | null;
+  /** The branch head it last deployed. */
+  readonly commit: string | null;
+  /** Made by the source's `previews:` for a new branch; deleted when the branch is. */
+  readonly automatic: boolean;
   readonly createdAt: string;
   /** Milliseconds; null: kept until deleted. */
   readonly ttlMs: number | null;
@@ -22,6 +28,8 @@ export interface CreatePreview {
   readonly instances?: number | undefined;
   /** A duration such as `2h`. */
   readonly ttl?: string | undefined;
+  /** Deploy the build of this git branch's head (and of each later push to it). */
+  readonly branch?: string | undefined;
 }
 
 export interface PreviewsPort {

@@ -9,6 +9,7 @@ export const createPreviewBodySchema = z
     from: nameSchema.describe('the environment to copy: its topology and the releases it runs now'),
     instances: z.number().int().optional().describe('instances of every service (default 1, at most 10)'),
     ttl: z.string().min(1).optional().describe('delete it this long after its last deploy, e.g. 2h'),
+    branch: z.string().min(1).optional().describe("deploy the build of this git branch's head, from the repository of the source's `source:` or of a pipeline's git trigger; a push to it redeploys"),
   })
   .describe('a preview environment to create');
 
@@ -18,6 +19,9 @@ export const previewViewSchema: z.ZodType<PreviewView> = z
   .object({
     name: z.string(),
     from: z.string(),
+    branch: z.string().nullable().describe('the git branch it deploys; null: what `from` ran when it was made'),
+    commit: z.string().nullable().describe('the branch head it last deployed'),
+    automatic: z.boolean().describe("made by the source's `previews:` for a branch, deleted with it"),
     createdAt: z.string(),
     ttlMs: z.number().nullable(),
     lastDeployAt: z.string(),

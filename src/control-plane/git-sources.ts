@@ -23,6 +23,8 @@ export interface GitSourcesDeps {
   readonly pipelines: HookPipelines;
   readonly clock: Clock;
   readonly onError: (environment: string, error: unknown) => void;
+  /** A signed webhook push of a branch other than a source's: for branch previews. */
+  readonly otherBranch?: (environment: string, branch: string) => void;
 }
 
 /** Deliveries per client: a burst of 20, then one a second (a forge sends one per push). */
@@ -52,6 +54,7 @@ export function createGitSources(deps: GitSourcesDeps): { readonly follower: Sou
     pipelines: deps.pipelines,
     secret: (name) => deps.webhookSecrets[name],
     limiter: new RateLimiter(webhookRateLimit, deps.clock),
+    ...(deps.otherBranch ? { otherBranch: deps.otherBranch } : {}),
   });
   const port: SourcesPort = {
     status: (environment) => {

@@ -108,6 +108,8 @@ export const errorCatalog = {
   SKIFF_PREVIEW_EXISTS: 'an environment with that name exists already',
   SKIFF_PREVIEW_NOT_FOUND: 'there is no preview environment with that name',
   SKIFF_PREVIEW_INVALID: 'the preview cannot be made as asked',
+  SKIFF_PREVIEW_NO_REPOSITORY: 'no git repository is set to take the preview branch from',
+  SKIFF_PREVIEW_BRANCH_NOT_FOUND: 'the repository has no such branch',
   SKIFF_TLS_CERTIFICATE_INVALID: 'the certificate or its key cannot be used (unreadable, not PEM, not a pair, or expired)',
   SKIFF_INTERNAL: 'internal error',
 } as const;

@@ -40,6 +40,7 @@ import { createCommitPipelines } from '../control-plane/commit-pipelines.js';
 import { VolumeOperations } from '../control-plane/volume-operations.js';
 import { JobOperations } from '../control-plane/job-operations.js';
 import { PreviewOperations } from '../control-plane/preview-operations.js';
+import { branchBuildPorts, createBranchPreviews } from '../control-plane/branch-previews.js';
 import { commandRunJobRunner } from '../control-plane/job-run-executor.js';
 import { scheduledJobs } from '../control-plane/scheduled-jobs.js';
 import { JobScheduler, lastRunFailed } from '../reconcile/job-scheduler.js';
@@ -261,6 +262,17 @@ async function serve(config: ServerConfig): Promise<number> {
     jobs: () => scheduledJobs(controlPlane.state, environments),
     startJobRun: commandRunJobRunner((environment) => environments.get(environment)?.runs ?? undefined),
   });
+  const branchBuilds = branchBuildPorts({ controlPlane, dataDir: config.dataDir, baseEnv: config.instanceBaseEnv });
+  const previews = new PreviewOperations({ store, state: controlPlane.state, environments, clock: systemClock, branches: branchBuilds });
+  const branchPreviews = createBranchPreviews({
+    controlPlane,
+    store,
+    previews,
+    checkouts: branchBuilds.checkouts,
+    audit,
+    clock: systemClock,
+    onError: (error) => logger.error({ err: error }, 'watching the branches of previews failed; trying again at the next interval'),
+  });
   const commitPipelines = createCommitPipelines({
     controlPlane,
     store,
@@ -280,11 +292,11 @@ async function serve(config: ServerConfig): Promise<number> {
     pipelines: commitPipelines,
     clock: systemClock,
     onError: (environment, error) => logger.error({ err: error, environment }, 'a git source sync failed; trying again at its next interval'),
+    otherBranch: (environment) => branchPreviews.triggerEnvironment(environment),
   });
   // Requests are not logged one by one; failures are.
   const monitoring = monitoringPort(monitor);
   const metricsText = async (): Promise<string> => `${await monitoring.metricsText()}${await flagMetrics.text()}`;
-  const previews = new PreviewOperations({ store, state: controlPlane.state, environments, clock: systemClock });
   const app = buildApp({
     controlPlane,
     tokens,
@@ -330,6 +342,7 @@ async function serve(config: ServerConfig): Promise<number> {
     scheduler.recoverLost();
     gitSources.follower.start();
     commitPipelines.start();
+    branchPreviews.start();
   } catch (error) {
     stopRetention();
     await monitor.stop();
@@ -386,6 +399,7 @@ async function serve(config: ServerConfig): Promise<number> {
     await gitSources.follower.stop();
     clearInterval(previewTicks);
     await commitPipelines.stop();
+    await branchPreviews.stop();
     await scheduler.close();
     stopRetention();
     await monitor.stop();

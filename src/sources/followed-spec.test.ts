@@ -37,6 +37,18 @@ describe('followedSpec', () => {
     expect(Object.keys(followed.spec.environments)).toEqual(['dev', 'staging']);
   });
 
+  it("keeps the environment's previews: unless the file sets its own", () => {
+    const withPreviews = structuredClone(current);
+    (withPreviews.environments.dev as Spec['environments'][string]).previews = { branches: 'feature/*', instances: 1 };
+    const kept = followedSpec({ current: withPreviews, commit, environment: 'dev', source });
+    if (!kept.ok) throw kept.error;
+    expect(kept.spec.environments.dev?.previews).toEqual({ branches: 'feature/*', instances: 1 });
+    const own = spec('name: shop\nservices:\n  web: { start: [node, web.js] }\nenvironments:\n  dev:\n    source: { git: /srv/shop.git }\n    previews: { branches: "review/*" }\n');
+    const replaced = followedSpec({ current: withPreviews, commit: own, environment: 'dev', source });
+    if (!replaced.ok) throw replaced.error;
+    expect(replaced.spec.environments.dev?.previews?.branches).toBe('review/*');
+  });
+
   it('keeps a service the file dropped, with its overrides, unless prune is on', () => {
     const kept = followedSpec({ current, commit, environment: 'dev', source });
     if (!kept.ok) throw kept.error;

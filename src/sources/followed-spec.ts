@@ -1,7 +1,8 @@
 /**
  * The desired state a commit of a followed repository gives: the commit's file is a whole
  * skiff.yaml, laid over what is applied. The following environment keeps the `source:` that made
- * it follow unless the file sets one (the repository's file need not repeat it); services the
+ * it follow unless the file sets one (the repository's file need not repeat it), and its
+ * `previews:` likewise; services the
  * file dropped are kept unless `prune: true`. Pure.
  */
 import { SkiffError } from '../core/errors.js';
@@ -35,7 +36,9 @@ export function followedSpec(input: FollowInput): FollowedSpec {
   }
   const spec = structuredClone(commit);
   spec.environments = { ...structuredClone(current.environments), ...spec.environments };
-  spec.environments[environment] = { ...(spec.environments[environment] ?? { provider: 'local', services: {} }), source };
+  // Its `previews:` stays the same way: the repository's file need not repeat it.
+  const previews = commit.environments[environment]?.previews ?? current.environments[environment]?.previews;
+  spec.environments[environment] = { ...(spec.environments[environment] ?? { provider: 'local', services: {} }), source, ...(previews ? { previews } : {}) };
   if (source.prune) {
     for (const env of Object.values(spec.environments)) {
       for (const name of dropped) delete env.services[name];

@@ -13,6 +13,11 @@ export function branchHeadArgv(mirrorDir: string, branch: string): readonly stri
   return ['git', '--git-dir', mirrorDir, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`];
 }
 
+/** Every branch with its head commit, one `NAME SHA` a line. */
+export function branchHeadsArgv(mirrorDir: string): readonly string[] {
+  return ['git', '--git-dir', mirrorDir, 'for-each-ref', '--format=%(refname:strip=2) %(objectname)', 'refs/heads'];
+}
+
 /** Exit 0: `ancestor` is in the history of `descendant`; 1: it is not; other: an unknown commit. */
 export function isAncestorArgv(mirrorDir: string, ancestor: string, descendant: string): readonly string[] {
   return ['git', '--git-dir', mirrorDir, 'merge-base', '--is-ancestor', ancestor, descendant];

@@ -10,6 +10,7 @@ import type { ExecError } from '../core/errors.js';
 import {
   archiveArgv,
   branchHeadArgv,
+  branchHeadsArgv,
   changedFilesArgv,
   commitInfoArgv,
   fetchArgv,
@@ -69,6 +70,18 @@ export class GitMirror {
       });
     }
     return sha;
+  }
+
+  /** Every branch of the repository (as of the last fetch), with its head commit. */
+  async branchHeads(): Promise<Map<string, string>> {
+    const listed = await this.exec(branchHeadsArgv(this.dir));
+    if (listed.exitCode !== 0) throw unreachable(this.url, listed);
+    const heads = new Map<string, string>();
+    for (const line of listed.stdout.split('\n')) {
+      const cut = line.lastIndexOf(' ');
+      if (cut > 0) heads.set(line.slice(0, cut), line.slice(cut + 1));
+    }
+    return heads;
   }
 
   async ancestry(ancestor: string, descendant: string): Promise<Ancestry> {

@@ -21,7 +21,7 @@ export interface HookDelivery {
 export interface HookResult {
   /** The environments whose sync started. */
   readonly syncing: readonly string[];
-  /** Environments signed for, but another branch was pushed. */
+  /** Signed for, but another branch was pushed (its previews, if any, are looked at). */
   readonly ignored: readonly string[];
   /** The pipelines whose branch is being fetched, to start the runs of the pushed commits. */
   readonly pipelines: readonly string[];
@@ -42,6 +42,8 @@ export interface HookReceiverDeps {
   /** The value of a `webhookSecretEnv` variable, from the server's config. */
   readonly secret: (name: string) => string | undefined;
   readonly limiter: RateLimiter;
+  /** A signed push of another branch than the source's (one with a preview, or a new one that may get one). */
+  readonly otherBranch?: (environment: string, branch: string) => void;
 }
 
 export class HookReceiver {
@@ -74,6 +76,7 @@ export class HookReceiver {
     const result = { syncing: [] as string[], ignored: [] as string[], pipelines: [] as string[], ignoredPipelines: [] as string[] };
     for (const sync of sources) {
       if (branch !== null && branch !== sync.source()?.branch) {
+        this.deps.otherBranch?.(sync.environment, branch);
         result.ignored.push(sync.environment);
         continue;
       }

@@ -303,7 +303,7 @@ export class SourceSync {
   }
 
   private metaKey(): string {
-    return `source.synced.${this.environment}`;
+    return sourceSyncedKey(this.environment);
   }
 }
 
@@ -312,6 +312,11 @@ function invalidAt(commit: string, file: string, errors: readonly ErrorDetail[])
     details: errors,
     hint: 'fix the file in the repository and push a new commit; `skiff validate FILE` checks it before you push',
   });
+}
+
+/** The store's meta key of the commit an environment last synced. */
+export function sourceSyncedKey(environment: string): string {
+  return `source.synced.${environment}`;
 }
 
 export function short(sha: string): string {

@@ -2,7 +2,7 @@
  * The schema of `skiff.yaml`: one zod schema gives the domain types, the validation with field
  * paths, and the JSON schema for the API and the docs.
  */
-import { previewSchema } from './schema-preview.js';
+import { checkPreviewPolicy, previewPolicySchema, previewSchema } from './schema-preview.js';
 import { z } from 'zod';
 import { alertRuleSchema, checkAlertReferences, notifierSchema } from './schema-alerts.js';
 import { checkPipelineReferences, pipelineSchema, pipelineStageSchema } from './schema-pipeline.js';
@@ -257,8 +257,10 @@ export const environmentSchema = z.strictObject({
   tracing: tracingSchema.optional().describe("this environment's tracing, replacing the top-level `tracing`"),
   source: sourceSchema.optional(),
   preview: previewSchema.optional(),
+  previews: previewPolicySchema.optional(),
 })
   .superRefine((environment, ctx) => checkKubernetesEnvironment(environment, ctx), { when: (payload) => isRecordLike(payload.value) })
+  .superRefine((environment, ctx) => checkPreviewPolicy(environment, ctx), { when: (payload) => isRecordLike(payload.value) })
   .describe('an environment: a provider and per-service overrides');
 
 export const specSchema = z

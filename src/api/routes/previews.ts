@@ -23,7 +23,7 @@ export function previewRoutes(previews: PreviewsPort): FastifyPluginAsync {
       method: 'POST',
       url: '/api/v1/previews',
       tag: 'previews',
-      summary: "Create a preview environment from an environment's topology and its current releases (one revision)",
+      summary: "Create a preview environment from an environment's topology and its current releases, or a git branch's build (one revision)",
       access: { action: 'deploy', environment: { body: 'from' } },
       body: createPreviewBodySchema,
       response: previewViewSchema,
@@ -47,7 +47,10 @@ export function previewRoutes(previews: PreviewsPort): FastifyPluginAsync {
         const from = previews.sourceOf(name);
         const caller = callerOf(request);
         if (!allows(caller, 'deploy', from)) {
-          throw new SkiffError('SKIFF_FORBIDDEN', `${caller.name} may not delete preview ${name}: it needs deploy in ${from}, where it came from`, { path: 'name' });
+          throw new SkiffError('SKIFF_FORBIDDEN', `${caller.name} may not delete preview ${name}: it needs deploy in ${from}, where it came from`, {
+            path: 'name',
+            hint: `ask an admin, or a deployer of ${from}, to delete it (or for a token that may deploy to ${from})`,
+          });
         }
         await previews.delete({ name, author: actorOf(request) });
         return { deleted: name };

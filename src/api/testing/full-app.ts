@@ -20,6 +20,7 @@ import type { PipelineSpec } from '../../spec/schema.js';
 import { createPipelineStore } from '../../store/pipeline-store.js';
 import { openDatabase } from '../../store/sqlite-store.js';
 import { buildApp } from '../app.js';
+import type { PreviewsPort, PreviewView } from '../preview-port.js';
 import type { RunPort } from '../run-port.js';
 import { createTestFlags } from './flag-fixtures.js';
 import type { RolloutPort } from '../rollout-port.js';
@@ -40,7 +41,12 @@ export interface FullApp {
   close(): Promise<void>;
 }
 
-export async function buildFullApp(options: { readonly pipelines: Readonly<Record<string, PipelineSpec>>; readonly services: readonly string[] }): Promise<FullApp> {
+/** `environments`: each gets a preview `pv-ENV` of it. */
+export async function buildFullApp(options: {
+  readonly pipelines: Readonly<Record<string, PipelineSpec>>;
+  readonly services: readonly string[];
+  readonly environments?: readonly string[];
+}): Promise<FullApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-api-'));
   const db = openDatabase(dir);
   const access = createTestAccess({ database: db });
@@ -56,7 +62,9 @@ export async function buildFullApp(options: { readonly pipelines: Readonly<Recor
   });
   const rolloutCalls: string[] = [];
   const { flags } = createTestFlags(db);
+  const previews = memoryPreviews(options.environments ?? []);
   const app = buildApp({
+    previews,
     controlPlane,
     tokens: access.tokens,
     audit: access.audit,
@@ -90,6 +98,7 @@ export async function buildFullApp(options: { readonly pipelines: Readonly<Recor
         runs: runner.list({ limit: 1000 }),
         tokens: access.tokens.list().map(({ lastUsedAt: _lastUsed, ...token }) => token),
         flags: environments.map((environment) => flags.list(environment)),
+        previews: previews.list(),
       });
     },
     async close() {
@@ -127,6 +136,35 @@ function scriptedPipelineControl(options: { readonly pipelines: Readonly<Record<
     waitReady: async () => undefined,
     runCheck: async () => ({ exitCode: 0, timedOut: false, output: '' }),
     emit: () => undefined,
+  };
+}
+
+/** Previews kept in memory: a preview `pv-ENV` of each environment to begin with. */
+function memoryPreviews(environments: readonly string[]): PreviewsPort {
+  const previews = new Map<string, PreviewView>();
+  const add = (name: string, from: string, branch: string | null): PreviewView => {
+    const view: PreviewView = { name, from, branch, commit: null, automatic: false, createdAt: '2026-12-01T00:00:00.000Z', ttlMs: null, lastDeployAt: '2026-12-01T00:00:00.000Z', expiresAt: null, routerUrl: 'http://127.0.0.1:9', services: {} };
+    previews.set(name, view);
+    return view;
+  };
+  for (const environment of environments) add(`pv-${environment}`, environment, null);
+  const require = (name: string): PreviewView => {
+    const preview = previews.get(name);
+    if (!preview) throw new SkiffError('SKIFF_PREVIEW_NOT_FOUND', `there is no preview "${name}"`);
+    return preview;
+  };
+  return {
+    list: () => [...previews.values()],
+    create: async ({ name, from, branch }) => {
+      if (!environments.includes(from)) throw new SkiffError('SKIFF_UNKNOWN_ENVIRONMENT', `there is no environment "${from}"`);
+      if (previews.has(name)) throw new SkiffError('SKIFF_PREVIEW_EXISTS', `environment "${name}" exists already`);
+      return add(name, from, branch ?? null);
+    },
+    sourceOf: (name) => require(name).from,
+    delete: async ({ name }) => {
+      require(name);
+      previews.delete(name);
+    },
   };
 }
 

@@ -9,15 +9,16 @@ export function registerPreview(program: Command, ctx: CliContext, run: RunComma
 
   preview
     .command('create')
-    .description("copy an environment's topology and the releases it runs now into a new environment")
+    .description("copy an environment's topology and the releases it runs now (or a git branch's build) into a new environment")
     .argument('<name>', 'the preview environment\'s name (lowercase letters, digits, dashes)')
     .requiredOption('--from <env>', 'the environment to copy')
     .option('--instances <n>', 'instances of every service', (text: string) => Number(text), 1)
     .option('--ttl <duration>', 'delete it this long after its last deploy, e.g. 2h')
-    .action((name: string, options: { from: string; instances: number; ttl?: string }) =>
+    .option('--branch <branch>', "deploy the build of this git branch's head (a push to it redeploys the preview)")
+    .action((name: string, options: { from: string; instances: number; ttl?: string; branch?: string }) =>
       run(async () => {
-        const created = await ctx.client.createPreview({ name, from: options.from, instances: options.instances, ttl: options.ttl });
-        ctx.out(`preview ${created.name} of ${created.from}: ${describeServices(created)}`);
+        const created = await ctx.client.createPreview({ name, from: options.from, instances: options.instances, ttl: options.ttl, branch: options.branch });
+        ctx.out(`preview ${created.name} of ${created.from}${describeBranch(created, ' at ')}: ${describeServices(created)}`);
         ctx.out(`  router  ${created.routerUrl}${created.expiresAt ? `\n  expires ${created.expiresAt} unless deployed to before` : ''}`);
         return 0;
       }),
@@ -25,12 +26,12 @@ export function registerPreview(program: Command, ctx: CliContext, run: RunComma
 
   preview
     .command('list')
-    .description('the preview environments: where each came from, its router, when it expires')
+    .description('the preview environments: where each came from, its branch, its router, when it expires')
     .action(() =>
       run(async () => {
         const previews = await ctx.client.previews();
-        const rows = previews.map((p) => [p.name, p.from, p.routerUrl, describeServices(p), p.expiresAt ?? '-']);
-        for (const line of formatTable(['NAME', 'FROM', 'ROUTER', 'SERVICES', 'EXPIRES'], rows)) ctx.out(line);
+        const rows = previews.map((p) => [p.name, p.from, describeBranch(p, '') || '-', p.routerUrl, describeServices(p), p.expiresAt ?? '-']);
+        for (const line of formatTable(['NAME', 'FROM', 'BRANCH', 'ROUTER', 'SERVICES', 'EXPIRES'], rows)) ctx.out(line);
         return 0;
       }),
     );
@@ -50,4 +51,10 @@ export function registerPreview(program: Command, ctx: CliContext, run: RunComma
 
 function describeServices(preview: PreviewView): string {
   return Object.entries(preview.services).map(([service, release]) => `${service} ${release}`).join(', ') || 'no services';
+}
+
+/** `feature/login@1a2b3c4` (with `(auto)` for one made by the source's `previews:`), or '' without a branch. */
+function describeBranch(preview: PreviewView, before: string): string {
+  if (preview.branch === null) return '';
+  return `${before}${preview.branch}${preview.commit ? `@${preview.commit.slice(0, 7)}` : ''}${preview.automatic ? ' (auto)' : ''}`;
 }

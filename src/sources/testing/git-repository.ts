@@ -13,8 +13,10 @@ export interface TestRepository {
   /** The bare repository a source follows. */
   readonly bare: string;
   readonly work: string;
-  /** Writes the files, commits them with the message, pushes; the new commit's id. */
-  commit(files: Readonly<Record<string, string | null>>, message: string): string;
+  /** Writes the files, commits them with the message, pushes; the new commit's id. `onBranch`: another branch (made from the first when new). */
+  commit(files: Readonly<Record<string, string | null>>, message: string, onBranch?: string): string;
+  /** Deletes the branch from the repository. */
+  deleteBranch(name: string): void;
   /** Moves the branch back to `commit` and pushes with --force (a rewritten history). */
   forcePushTo(commit: string): void;
   remove(): void;
@@ -40,7 +42,11 @@ export function createTestRepository(branch = 'main'): TestRepository {
   return {
     bare,
     work,
-    commit(files, message) {
+    commit(files, message, onBranch = branch) {
+      if (onBranch !== branch) {
+        const exists = git(work, 'branch', '--list', onBranch) !== '';
+        git(work, 'checkout', '--quiet', ...(exists ? [onBranch] : ['-b', onBranch, branch]));
+      }
       for (const [name, content] of Object.entries(files)) {
         const file = path.join(work, name);
         if (content === null) fs.rmSync(file, { force: true });
@@ -51,8 +57,14 @@ export function createTestRepository(branch = 'main'): TestRepository {
       }
       git(work, 'add', '--all');
       git(work, 'commit', '--quiet', '--allow-empty', '-m', message);
-      git(work, 'push', '--quiet', 'origin', branch);
-      return git(work, 'rev-parse', 'HEAD');
+      git(work, 'push', '--quiet', 'origin', onBranch);
+      const sha = git(work, 'rev-parse', 'HEAD');
+      if (onBranch !== branch) git(work, 'checkout', '--quiet', branch);
+      return sha;
+    },
+    deleteBranch(name) {
+      git(work, 'push', '--quiet', 'origin', '--delete', name);
+      git(work, 'branch', '--quiet', '-D', name);
     },
     forcePushTo(commit) {
       git(work, 'reset', '--quiet', '--hard', commit);
