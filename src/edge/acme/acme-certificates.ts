@@ -153,6 +153,8 @@ export class AcmeCertificates {
       const certificate = { host: order.host, directory: order.directory, ...issued, ...describeCertificate(issued.cert), issuedAt: new Date(this.deps.clock.now()).toISOString() };
       this.deps.vault.save(certificate);
       if (this.hosts.get(name)?.order === order) this.hosts.set(name, { order, certificate, attempts: 0, lastError: null, retryAt: null });
+      // The order is over once its certificate is kept: status says valid, not renewing, while the router is told.
+      this.working.delete(name);
       this.deps.emit({ kind: renewal ? 'renewed' : 'issued', host: order.host, notAfter: certificate.notAfter, issuer: certificate.issuer });
       await this.deps.publish();
     } catch (error) {
