@@ -4,6 +4,7 @@
  */
 import { Agent } from 'node:https';
 import * as acme from 'acme-client';
+import { reachDirectory } from './directory-reach.js';
 import type { CertificateAuthority, ChallengeAnswer, ChallengeBoard, IssueRequest } from './ports.js';
 
 export interface AcmeClientAuthorityOptions {
@@ -22,9 +23,8 @@ export interface AcmeClientAuthorityOptions {
 export class AcmeProblem extends Error {}
 
 export function createAcmeClientAuthority(options: AcmeClientAuthorityOptions = {}): CertificateAuthority {
-  if (options.trust !== undefined) {
-    acme.axios.defaults.httpsAgent = new Agent({ ca: options.trust, keepAlive: true });
-  }
+  const agent = options.trust !== undefined ? new Agent({ ca: options.trust, keepAlive: true }) : undefined;
+  if (agent) acme.axios.defaults.httpsAgent = agent;
   return {
     async createAccountKey() {
       return (await acme.crypto.createPrivateEcdsaKey()).toString();
@@ -38,6 +38,7 @@ export function createAcmeClientAuthority(options: AcmeClientAuthorityOptions = 
         backoffAttempts: 10,
       });
       try {
+        await reachDirectory(request.directory, agent);
         return await order(client, request, board);
       } catch (error) {
         throw error instanceof AcmeProblem ? error : new AcmeProblem((error as Error).message);
