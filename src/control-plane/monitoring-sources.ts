@@ -31,7 +31,8 @@ export function createMonitoringSources(environments: EnvironmentRegistry): Moni
       const routeTable = table
         ? { routes: table.routes.length, backends: table.routes.reduce((sum, route) => sum + route.backends.length, 0) }
         : null;
-      return { environment, instances, desired, routerMetrics, routeTable };
+      const usageUnavailable = options.usage ? runtime.provider.usageUnavailable?.() : null;
+      return { environment, instances, desired, routerMetrics, routeTable, ...(usageUnavailable ? { usageUnavailable } : {}) };
     },
     async routedInstances(environment, service) {
       const runtime = environments.get(environment);

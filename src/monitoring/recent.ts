@@ -12,6 +12,7 @@ export interface Tick {
   readonly desired: readonly DesiredCount[];
   /** Null when the router did not answer at this tick. */
   readonly traffic: ReadonlyMap<string, TrafficTotals> | null;
+  readonly usageUnavailable?: string;
 }
 
 const keepMs = 15 * 60_000;
@@ -29,6 +30,7 @@ export class RecentSamples {
       instances: sample.instances,
       desired: sample.desired,
       traffic: sample.routerMetrics === null ? null : trafficByService(sample.routerMetrics),
+      ...(sample.usageUnavailable ? { usageUnavailable: sample.usageUnavailable } : {}),
     };
     let list = this.ticks.get(sample.environment);
     if (!list) {

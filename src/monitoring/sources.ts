@@ -37,6 +37,8 @@ export interface EnvironmentSample {
   /** The router's exposition, or null when it did not answer. */
   readonly routerMetrics: string | null;
   readonly routeTable: RouteTableSize | null;
+  /** Why the instances' usage could not be read (a cluster without metrics-server); absent when it could or was not asked for. */
+  readonly usageUnavailable?: string;
 }
 
 export interface MonitoringSources {
