@@ -3,8 +3,8 @@
  * prunes the objects it writes (server-side apply is a patch, and a patch that creates needs
  * create), reads pods, their logs and events for `status` and `logs`, their usage (metrics.k8s.io)
  * for `top`, marks a drained pod with a deletion cost (patch pods), and watches EndpointSlices for
- * the router's backends. It never
- * touches RBAC, the namespace, or objects of kinds it does not write.
+ * the router's backends. It never touches RBAC, the namespace, or objects of kinds it does not
+ * write.
  */
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
