@@ -34,7 +34,16 @@ export function createMonitoringSources(environments: EnvironmentRegistry, tls: 
       const routeTable = table
         ? { routes: table.routes.length, backends: table.routes.reduce((sum, route) => sum + route.backends.length, 0) }
         : null;
-      return { environment, instances, desired, routerMetrics, routeTable, certificates: certificateSamples(tls(environment)) };
+      const usageUnavailable = options.usage ? runtime.provider.usageUnavailable?.() : null;
+      return {
+        environment,
+        instances,
+        desired,
+        routerMetrics,
+        routeTable,
+        certificates: certificateSamples(tls(environment)),
+        ...(usageUnavailable ? { usageUnavailable } : {}),
+      };
     },
     async routedInstances(environment, service) {
       const runtime = environments.get(environment);

@@ -13,6 +13,7 @@ export interface Tick {
   /** Null when the router did not answer at this tick. */
   readonly traffic: ReadonlyMap<string, TrafficTotals> | null;
   readonly certificates: readonly CertificateSample[];
+  readonly usageUnavailable?: string;
 }
 
 const keepMs = 15 * 60_000;
@@ -31,6 +32,7 @@ export class RecentSamples {
       desired: sample.desired,
       traffic: sample.routerMetrics === null ? null : trafficByService(sample.routerMetrics),
       certificates: sample.certificates,
+      ...(sample.usageUnavailable ? { usageUnavailable: sample.usageUnavailable } : {}),
     };
     let list = this.ticks.get(sample.environment);
     if (!list) {

@@ -47,6 +47,8 @@ export interface EnvironmentSample {
   readonly routerMetrics: string | null;
   readonly routeTable: RouteTableSize | null;
   readonly certificates: readonly CertificateSample[];
+  /** Why the instances' usage could not be read (a cluster without metrics-server); absent when it could or was not asked for. */
+  readonly usageUnavailable?: string;
 }
 
 export interface MonitoringSources {

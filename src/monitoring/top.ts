@@ -23,6 +23,8 @@ export interface TopView {
   readonly sampledAt: string | null;
   readonly windowSeconds: number;
   readonly services: readonly TopRow[];
+  /** Why there is no CPU and memory (a cluster without metrics-server); absent when there is, or nothing says why not. */
+  readonly usageUnavailable?: string;
 }
 
 export function topView(recent: RecentSamples, environment: string, windowMs: number): TopView {
@@ -38,6 +40,7 @@ export function topView(recent: RecentSamples, environment: string, windowMs: nu
     environment,
     sampledAt: new Date(latest.time).toISOString(),
     windowSeconds: windowMs / 1000,
+    ...(latest.usageUnavailable ? { usageUnavailable: latest.usageUnavailable } : {}),
     services: services.map((service): TopRow => {
       const traffic = recent.traffic(environment, service, windowMs);
       const instances = instancesOf.get(service) ?? [];

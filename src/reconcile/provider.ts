@@ -113,6 +113,8 @@ export interface Provider {
   resetParallel(): Promise<void>;
   logSources(): readonly LogSource[];
   usage(instanceId: string): Promise<InstanceUsage | null>;
+  /** Why usage cannot be read now although the provider reads it (a cluster without metrics-server), for people; null or absent when it can. */
+  usageUnavailable?(): string | null;
 
   /**
    * Runs a command to completion with a release, through the driver its instances use, with their

@@ -4,7 +4,7 @@
  * 127.X.Y.Z address, reported as the pod IP) and a real registry (Debian's docker-registry on
  * 127.0.0.1). A built process service is deployed there: its image is pushed and referenced by
  * digest, its pods are ready in `skiff status` with their node and address and answer there, it
- * scales 2 → 1, and a crash-looping release and a refused push each give their reason; `skiff logs`
+ * scales 2 → 1, `skiff top` shows its usage (metrics.k8s.io), and a crash-looping release and a refused push each give their reason; `skiff logs`
  * and `skiff logs -f` show the pods' output tagged by pod, a new pod's as it starts. The test
  * talks to the pods directly (kubernetes-rollouts.test.ts goes through Skiff's router). Commands that
  * reach the cluster run with `cliAsync`: `cli`'s spawnSync would block this process, where the
@@ -150,6 +150,17 @@ describe.runIf(missing.length === 0)('provider: kubernetes (fake API server in d
     expect(ready.map((instance) => instance.id)).toContain(kept!.id);
     expect((await client.getScale(kubeResources.Deployment, 'hello-v1')).spec.replicas).toBe(1);
   }, 400_000);
+
+  it("skiff top --env shows the hello pod's CPU and memory, from the cluster's metrics.k8s.io", async () => {
+    let last = '';
+    await waitFor('a top row for hello with CPU and memory', async () => {
+      const top = await platform.cliAsync(['top', '--env', 'cluster', '--once']);
+      last = top.stdout + top.stderr;
+      return /^hello\s+.*\s1\/1\s+\d+\.\d%\s+\d+(\.\d)? [KM]iB$/m.test(top.stdout);
+    }, 60_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}; last output:\n${last}`);
+    });
+  }, 120_000);
 
   it('a release whose container keeps exiting is shown crashed with CrashLoopBackOff and its exit', async () => {
     const build = platform.cli(['build', 'broken']);

@@ -8,6 +8,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { AccessControl } from './access.js';
 import { aggregatedDiscovery, AGGREGATED_CONTENT_TYPE, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION, wantsAggregated } from './discovery.js';
+import { metricsGroup, type MetricsApi } from './metrics-api.js';
 import { openApiDocument } from './openapi.js';
 import { selectorMatcher, type ResourceApi, type Target } from './resource-api.js';
 import { findType } from './resources.js';
@@ -38,6 +39,8 @@ export interface HttpServerDeps {
   readonly logs: LogSource;
   readonly bookmarkIntervalMs: () => number;
   readonly tls: TlsMaterial;
+  /** metrics.k8s.io; absent when the fake runs as a cluster without metrics-server. */
+  readonly metrics?: MetricsApi;
 }
 
 interface Route extends Target {
@@ -99,6 +102,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** A discovery document with `extra` appended to its list of groups. */
+function withGroups(document: object, key: 'items' | 'groups', extra: readonly object[]): object {
+  const groups = (document as Record<string, unknown>)[key] as readonly object[];
+  return { ...document, [key]: [...groups, ...extra] };
+}
+
 function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   const text = JSON.stringify(body);
   res.writeHead(code, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
@@ -156,14 +165,17 @@ export class FakeKubeHttpServer {
     if (path === '/version') return sendJson(res, 200, SERVER_VERSION);
     if (path === '/api' || path === '/apis') {
       const legacy = path === '/api';
-      if (wantsAggregated(accept)) return sendJson(res, 200, aggregatedDiscovery(legacy), AGGREGATED_CONTENT_TYPE);
-      return sendJson(res, 200, legacy ? apiVersions(req.headers.host ?? '') : apiGroupList());
+      const metricsGroups = !legacy && this.deps.metrics ? [metricsGroup(wantsAggregated(accept))] : [];
+      if (wantsAggregated(accept)) return sendJson(res, 200, withGroups(aggregatedDiscovery(legacy), 'items', metricsGroups), AGGREGATED_CONTENT_TYPE);
+      return sendJson(res, 200, legacy ? apiVersions(req.headers.host ?? '') : withGroups(apiGroupList(), 'groups', metricsGroups));
     }
     if (path.startsWith('/openapi/')) {
       const document = openApiDocument(path);
       if (!document) throw pathNotFound();
       return sendJson(res, 200, document);
     }
+    const metrics = req.method === 'GET' ? await this.deps.metrics?.serve(path, url.searchParams.get('labelSelector')) : undefined;
+    if (metrics) return sendJson(res, 200, metrics);
     const groupVersion = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);
     if (groupVersion) {
       const list = groupVersion[1] ? apiResourceList('', 'v1') : apiResourceList(groupVersion[2] ?? '', groupVersion[3] ?? '');

@@ -15,6 +15,7 @@ import { NodePortProxy } from './controllers/node-port-proxy.js';
 import Docker from 'dockerode';
 import { FakeKubeHttpServer } from './http-server.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { MetricsApi } from './metrics-api.js';
 import { ResourceApi } from './resource-api.js';
 import { typeOfKind } from './resources.js';
 import { ObjectStore } from './store.js';
@@ -43,6 +44,8 @@ export interface FakeKubeApiOptions {
    * router in the cluster must: e.g. `app.kubernetes.io/name=skiff-router`.
    */
   readonly hostNetworkPods?: string;
+  /** Serve metrics.k8s.io (PodMetrics) as metrics-server would (default true); false: a cluster without it. */
+  readonly metricsApi?: boolean;
 }
 
 export interface FakeKubeApi {
@@ -92,7 +95,15 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     : simulated;
   const nodePorts = options.docker ? new NodePortProxy(store) : undefined;
   const controllers = new ControllerManager(store, api, runtime, nodePorts ? [nodePorts] : []);
-  const http = new FakeKubeHttpServer({ tls, store, api, access, logs: (pod, logOptions) => runtime.logs(pod, logOptions), bookmarkIntervalMs: () => options.bookmarkIntervalMs ?? 1000 });
+  const http = new FakeKubeHttpServer({
+    tls,
+    store,
+    api,
+    access,
+    logs: (pod, logOptions) => runtime.logs(pod, logOptions),
+    bookmarkIntervalMs: () => options.bookmarkIntervalMs ?? 1000,
+    ...(options.metricsApi === false ? {} : { metrics: new MetricsApi(store, (pod) => runtime.usage(pod)) }),
+  });
   const url = await http.listen();
   served.port = Number(new URL(url).port);
   const kubeconfigPath = path.join(dataDir, 'kubeconfig');

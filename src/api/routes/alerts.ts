@@ -43,6 +43,7 @@ export const topViewSchema: z.ZodType<TopView> = z
         memoryBytes: nullableNumber.describe('resident memory, all instances together'),
       }),
     ),
+    usageUnavailable: z.string().optional().describe('why there is no CPU and memory, e.g. a Kubernetes cluster without metrics-server'),
   })
   .describe('per service: traffic and usage of the last seconds');
 

@@ -40,7 +40,8 @@ async function top(ctx: CliContext, options: TopOptions): Promise<number> {
 
 export function formatTop(view: TopView): string[] {
   const title = `environment ${view.environment}, last ${view.windowSeconds}s${view.sampledAt ? ` (sampled ${view.sampledAt})` : ' (no sample yet)'}`;
-  if (view.services.length === 0) return [title, 'no services'];
+  const note = view.usageUnavailable ? [view.usageUnavailable] : [];
+  if (view.services.length === 0) return [title, 'no services', ...note];
   const rows = view.services.map((row) => [
     row.service,
     row.rps === null ? '-' : row.rps.toFixed(1),
@@ -51,7 +52,7 @@ export function formatTop(view: TopView): string[] {
     row.cpu === null ? '-' : `${(row.cpu * 100).toFixed(1)}%`,
     row.memoryBytes === null ? '-' : formatBytes(row.memoryBytes),
   ]);
-  return [title, ...formatTable(['SERVICE', 'RPS', 'ERRORS', 'P50', 'P99', 'READY', 'CPU', 'MEMORY'], rows)];
+  return [title, ...formatTable(['SERVICE', 'RPS', 'ERRORS', 'P50', 'P99', 'READY', 'CPU', 'MEMORY'], rows), ...note];
 }
 
 function ms(seconds: number | null): string {

@@ -105,6 +105,31 @@ describe('KubernetesProvider', () => {
     expect(error.hint).toContain(`kubectl create namespace ${namespace}`);
   });
 
+  it("reads a pod's usage from metrics.k8s.io, and says when the cluster has no metrics-server", async () => {
+    for (const metricsApi of [true, false]) {
+      const subject = provider(await fakeApi({ namespaces: [namespace], metricsApi }));
+      await subject.start(environment(web()));
+      await subject.place(web());
+      const [pod] = await waitFor(() => {
+        expect(states(subject)).toEqual(['v1:ready']);
+        return subject.observed();
+      });
+      expect(subject.capabilities.usage).toBe(true);
+      if (metricsApi) {
+        const usage = await waitFor(async () => {
+          const read = await subject.usage(pod!.id);
+          expect(read).not.toBeNull();
+          return read;
+        });
+        expect(usage?.rssBytes).toBe(16 * 1024 * 1024);
+        expect(subject.usageUnavailable()).toBeNull();
+      } else {
+        expect(await subject.usage(pod!.id)).toBeNull();
+        expect(subject.usageUnavailable()).toBe('metrics-server is not installed in the cluster (metrics.k8s.io); install it to see usage');
+      }
+    }
+  });
+
   it('places instances as replicas of the release Deployment, observed as ready pods with their release, config hash and address', async () => {
     const api = await fakeApi();
     const subject = provider(api);

@@ -32,6 +32,7 @@ import { serviceCounters } from '../local/router-counters.js';
 import { serviceLoads } from '../local/router-load.js';
 import { SkiffObjects } from './provider/skiff-objects.js';
 import { UnplacedInstances } from './provider/unplaced-instances.js';
+import { PodUsage } from './provider/pod-usage.js';
 import { PodLogFollowers } from './logs/pod-log-followers.js';
 import { ReleaseImages, type PublishImage } from './provider/release-images.js';
 
@@ -82,6 +83,7 @@ interface Cluster {
   readonly objects: SkiffObjects;
   readonly routers: ClusterRouters;
   readonly logs: PodLogFollowers;
+  readonly usage: PodUsage;
 }
 
 const configHashAnnotation = 'skiff.dev/config-hash';
@@ -94,10 +96,10 @@ export class KubernetesProvider implements Provider {
   readonly capabilities: ProviderCapabilities = {
     adoptsOnRestart: true,
     resourceLimits: { enforced: true },
-    // The routers mirror, but their parallel-run reports are not read from the replicas yet; nothing reads usage.
+    // The routers mirror, but their parallel-run reports are not read from the replicas yet.
     parallelRuns: false,
     logs: true,
-    usage: false,
+    usage: true,
     retriesStart: true,
   };
   private cluster: Cluster | null = null;
@@ -198,6 +200,7 @@ export class KubernetesProvider implements Provider {
       table: new RouteTableConfigMap(client, this.environment),
       objects: new SkiffObjects(client, this.environment),
       routers: new ClusterRouters(this.deps.routerAdmins ?? routerPodAdmins(client), client.namespace),
+      usage: new PodUsage({ client, clock: this.deps.clock }),
       logs: new PodLogFollowers({ client, environment: this.environment, dir: path.join(this.deps.dataDir, 'kubernetes', this.environment, 'pod-logs'), clock: this.deps.clock }),
       pods: new PodView({
         client,
@@ -387,8 +390,13 @@ export class KubernetesProvider implements Provider {
     return this.cluster?.logs.sources() ?? [];
   }
 
-  async usage(_instanceId: string): Promise<InstanceUsage | null> {
-    return null;
+  /** From metrics-server's PodMetrics (the instance is its pod); null while it has none, or when the cluster has no metrics-server. */
+  async usage(instanceId: string): Promise<InstanceUsage | null> {
+    return (await this.cluster?.usage.usage(instanceId).catch(() => null)) ?? null;
+  }
+
+  usageUnavailable(): string | null {
+    return this.cluster?.usage.unavailable() ?? null;
   }
 
   /** Deletes what Skiff made in the namespace (found by its labels), then stops watching; `immediate` does not wait for the pods to go. */

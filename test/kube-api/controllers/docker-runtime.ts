@@ -15,7 +15,8 @@ import type { KubeObject, ObjectStore } from '../store.js';
 import { resolveEnv } from './container-env.js';
 import type { LogOptions } from '../http-server.js';
 import { containerLogs } from './docker-logs.js';
-import { refOf, timestamp, type ContainerReport, type ContainerState, type PodRuntime, type PodRuntimeSink } from './pod-runtime.js';
+import { containerUsage } from './docker-usage.js';
+import { refOf, timestamp, type ContainerReport, type ContainerState, type ContainerUsage, type PodRuntime, type PodRuntimeSink } from './pod-runtime.js';
 import { PodSandbox, expandReferences, type PodSandboxOptions } from './pod-sandbox.js';
 import { probeOnce } from './probes.js';
 import { memoryBytes, nanoCpus } from './quantities.js';
@@ -127,6 +128,14 @@ export class DockerRuntime implements PodRuntime {
       throw badRequest(`container "${options.container ?? ''}" in pod "${pod.metadata.name}" is waiting to start: ${waiting}`);
     }
     return containerLogs(this.docker, id, options);
+  }
+
+  /** As `docker stats --no-stream` measures it: the CPU between two reads about a second apart, and the working set. */
+  async usage(pod: KubeObject): Promise<readonly ContainerUsage[]> {
+    const run = this.runs.get(pod.metadata.uid ?? '');
+    const running = (run?.containers ?? []).filter((c) => c.containerId !== undefined && 'running' in c.report.state);
+    const measured = await Promise.all(running.map(async (c) => containerUsage(this.docker, c.report.name, c.containerId as string)));
+    return measured.filter((u): u is ContainerUsage => u !== null);
   }
 
   async close(): Promise<void> {

@@ -37,12 +37,22 @@ export interface PodRuntimeSink {
   event(pod: PodRef, type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
 
+/** One running container's usage: cores averaged over `windowSeconds` before now, and its working set. */
+export interface ContainerUsage {
+  readonly name: string;
+  readonly cpuCores: number;
+  readonly memoryBytes: number;
+  readonly windowSeconds: number;
+}
+
 export interface PodRuntime {
   /** Starts the pod's containers; progress arrives through `sink`. */
   start(pod: KubeObject, sink: PodRuntimeSink): void;
   /** Stops them within the pod's grace period; resolves when they are gone. */
   stop(pod: KubeObject): Promise<void>;
   logs(pod: KubeObject, options: LogOptions): Readable;
+  /** The usage of the pod's running containers, for metrics.k8s.io; [] when none runs. */
+  usage(pod: KubeObject): Promise<readonly ContainerUsage[]>;
   close(): Promise<void>;
 }
 

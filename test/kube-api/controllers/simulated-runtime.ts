@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import type { KubeObject } from '../store.js';
 import type { LogOptions } from '../http-server.js';
-import { refOf, timestamp, type ContainerReport, type PodRuntime, type PodRuntimeSink } from './pod-runtime.js';
+import { refOf, timestamp, type ContainerReport, type ContainerUsage, type PodRuntime, type PodRuntimeSink } from './pod-runtime.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -42,6 +42,9 @@ function containerState(outcome: SimulatedOutcome, image: string, startedAt: str
 
 const imageIdOf = (image: string): string =>
   image.includes('@') ? image : `${image.split(':')[0]}@sha256:${createHash('sha256').update(image).digest('hex')}`;
+
+/** What metrics.k8s.io reports for every simulated container: 1 millicore, 16 MiB. */
+export const SIMULATED_USAGE = { cpuCores: 0.001, memoryBytes: 16 * 1024 * 1024, windowSeconds: 10 } as const;
 
 export class SimulatedRuntime implements PodRuntime {
   private nextIp = 2;
@@ -100,6 +103,12 @@ export class SimulatedRuntime implements PodRuntime {
     log.followers.set(stream, options.timestamps);
     stream.on('close', () => log.followers.delete(stream));
     return stream;
+  }
+
+  /** Fixed small values: a simulated container does no work. */
+  async usage(pod: KubeObject): Promise<readonly ContainerUsage[]> {
+    const containers = ((pod.spec as JsonObject).containers ?? []) as JsonObject[];
+    return containers.map((c) => ({ name: String(c.name), ...SIMULATED_USAGE }));
   }
 
   async close(): Promise<void> {

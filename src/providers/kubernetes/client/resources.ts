@@ -27,6 +27,8 @@ export const kubeResources = {
   Role: resource('rbac.authorization.k8s.io', 'v1', 'Role', 'roles'),
   RoleBinding: resource('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings'),
   HTTPRoute: resource('gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes'),
+  /** metrics-server's aggregated API: read only, absent from clusters without it. */
+  PodMetrics: resource('metrics.k8s.io', 'v1beta1', 'PodMetrics', 'pods'),
 } as const satisfies Record<string, ResourceType>;
 
 export type KubeKind = keyof typeof kubeResources;

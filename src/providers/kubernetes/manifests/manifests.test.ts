@@ -177,6 +177,7 @@ describe('the manifests of a kubernetes environment', () => {
       'endpointslices: get,list,watch',
       'events: get,list,watch',
       'poddisruptionbudgets: get,list,watch,create,patch,delete',
+      'pods: get,list',
       'httproutes: get,list,watch,create,patch,delete',
     ]);
   });

@@ -1,9 +1,10 @@
 /**
  * What a Skiff control plane may do in the environment's namespace, and no more: it applies and
  * prunes the objects it writes (server-side apply is a patch, and a patch that creates needs
- * create), reads pods, their logs and events for `status` and `logs`, marks a drained pod with a
- * deletion cost (patch pods), and watches EndpointSlices for the router's backends. It never
- * touches RBAC, the namespace, or objects of kinds it does not write.
+ * create), reads pods, their logs and events for `status` and `logs`, their usage (metrics.k8s.io)
+ * for `top`, marks a drained pod with a deletion cost (patch pods), and watches EndpointSlices for
+ * the router's backends. It never touches RBAC, the namespace, or objects of kinds it does not
+ * write.
  */
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
@@ -30,6 +31,8 @@ export function controlPlaneRules(settings: KubernetesSpec): PolicyRule[] {
     { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: read },
     { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: manage },
+    // `skiff top`: the pods' usage from metrics-server, where the cluster runs it.
+    { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['get', 'list'] },
     ...(settings.gateway === 'httproute' ? [{ apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: manage }] : []),
   ];
 }
