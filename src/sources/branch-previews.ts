@@ -12,6 +12,7 @@ import { planBranchPreviews } from './branch-preview-plan.js';
 import type { BranchPreview, BranchPreviewAction } from './branch-preview-plan.js';
 import { branchRepositories, repositoriesOf } from './branch-repositories.js';
 import type { BranchCheckouts } from './branch-checkouts.js';
+import { Ticker } from './ticker.js';
 
 export interface BranchPreviewTarget {
   /** The applied spec, or null before the first apply. */
@@ -44,7 +45,7 @@ const defaultRetryMs = 5 * 60_000;
 const unsyncedRetryMs = 2_000;
 
 export class BranchPreviews {
-  private timer: NodeJS.Timeout | null = null;
+  private readonly ticker: Ticker;
   private readonly lastFetch = new Map<string, number>();
   private running: Promise<void> | null = null;
   private again: Set<string> | null = null;
@@ -56,17 +57,16 @@ export class BranchPreviews {
   /** The last fetch failure told per repository. */
   private readonly unreachable = new Map<string, string>();
 
-  constructor(private readonly deps: BranchPreviewsDeps) {}
+  constructor(private readonly deps: BranchPreviewsDeps) {
+    this.ticker = new Ticker(() => this.tick(), deps.tickMs ?? 500);
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.tick();
-    this.timer = setInterval(() => this.tick(), this.deps.tickMs ?? 500);
+    this.ticker.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.ticker.stop();
     await this.idle();
   }
 

@@ -16,6 +16,7 @@ import { GitMirror } from './git-mirror.js';
 import type { CommitInfo } from './git-mirror.js';
 import { short } from './source-sync.js';
 import { sweepTrees } from './tree-sweep.js';
+import { Ticker } from './ticker.js';
 
 /** A run to start: the pipeline, the service, the commit, and the spec file's folder in the commit's tree. */
 export interface TriggeredRun {
@@ -66,23 +67,22 @@ interface Lane {
 }
 
 export class CommitTriggers {
-  private timer: NodeJS.Timeout | null = null;
+  private readonly ticker: Ticker;
   private readonly lastPoll = new Map<string, number>();
   private readonly lanes = new Map<string, Lane>();
   /** The last failure told per pipeline, so a repository that stays unreachable is told once. */
   private readonly told = new Map<string, string>();
 
-  constructor(private readonly deps: CommitTriggersDeps) {}
+  constructor(private readonly deps: CommitTriggersDeps) {
+    this.ticker = new Ticker(() => this.tick(), deps.tickMs ?? 500);
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.tick();
-    this.timer = setInterval(() => this.tick(), this.deps.tickMs ?? 500);
+    this.ticker.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.ticker.stop();
     await this.idle();
   }
 

@@ -11,6 +11,7 @@ import { SourceSync } from './source-sync.js';
 import type { SyncTarget } from './source-sync.js';
 import type { DriftChange } from './drift.js';
 import type { SyncStatus } from './sync-status.js';
+import { Ticker } from './ticker.js';
 
 export interface SourceFollowerDeps {
   readonly target: SyncTarget;
@@ -27,19 +28,18 @@ export interface SourceFollowerDeps {
 export class SourceFollower {
   private readonly syncs = new Map<string, SourceSync>();
   private readonly started = new Map<string, number>();
-  private timer: NodeJS.Timeout | null = null;
+  private readonly ticker: Ticker;
 
-  constructor(private readonly deps: SourceFollowerDeps) {}
+  constructor(private readonly deps: SourceFollowerDeps) {
+    this.ticker = new Ticker(() => this.tick(), deps.tickMs ?? 500);
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.tick();
-    this.timer = setInterval(() => this.tick(), this.deps.tickMs ?? 500);
+    this.ticker.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.ticker.stop();
     await Promise.all([...this.syncs.values()].map((sync) => sync.idle()));
   }
 
