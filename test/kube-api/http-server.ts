@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import type { AccessControl } from './access.js';
 import { aggregatedDiscovery, AGGREGATED_CONTENT_TYPE, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION, wantsAggregated } from './discovery.js';
 import { openApiDocument } from './openapi.js';
+import { isPodProxyPath, servePodProxy } from './pod-proxy.js';
 import { selectorMatcher, type ResourceApi, type Target } from './resource-api.js';
 import { findType } from './resources.js';
 import { badRequest, methodNotAllowed, pathNotFound, StatusError } from './status.js';
@@ -170,6 +171,8 @@ export class FakeKubeHttpServer {
       if (!list) throw pathNotFound();
       return sendJson(res, 200, list);
     }
+    // Before the trailing slash goes: the pod's own path keeps it.
+    if (isPodProxyPath(url.pathname)) return servePodProxy(req, res, url, this.deps);
     const route = parseResourcePath(path);
     if (!route) throw pathNotFound();
     await this.handleResource(req, res, url, route);
