@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBaseImage } from '../../src/drivers/docker/base-image.js';
 import { connectEngine } from '../../src/drivers/docker/engine.js';
+import { waitFor } from '../e2e/platform.js';
+import { typeOfKind } from './resources.js';
 import { startFakeKubeApi, type FakeKubeApi } from './start-fake-kube-api.js';
 import { request } from './testing/kube-client.js';
 import { kubectlRunner } from './testing/kubectl.js';
@@ -89,4 +91,19 @@ describe('fake Kubernetes API: pods/proxy', () => {
       api.setForbidden([]);
     }
   }, 60_000);
+
+  it('answers 400 "address not allowed" for a pod without an IP, as the real server', async () => {
+    const simulated = await startFakeKubeApi();
+    try {
+      await request(simulated, 'POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pending' }, spec: { containers: [{ name: 'main', image: 'web:1' }] } });
+      const pods = typeOfKind('Pod');
+      await waitFor('the pod to get its IP', () => (simulated.store.get(pods, 'default', 'pending')?.status as { podIP?: string } | undefined)?.podIP);
+      // As before the kubelet reports an IP (the simulated kubelet reports one at once).
+      simulated.store.update(pods, { ...simulated.store.mustGet(pods, 'default', 'pending'), status: { phase: 'Pending' } });
+      const answer = await request(simulated, 'GET', '/api/v1/namespaces/default/pods/pending:8080/proxy/');
+      expect(answer).toEqual({ status: 400, body: expect.objectContaining({ kind: 'Status', reason: 'BadRequest', message: 'address not allowed', code: 400 }) });
+    } finally {
+      await simulated.stop();
+    }
+  });
 });
