@@ -295,6 +295,8 @@ export class FakeKubeHttpServer {
     res.flushHeaders();
     this.watches.add(res);
     stream.pipe(res);
+    // The engine can refuse the logs of a container it is removing: the stream ends, as the kubelet's does.
+    stream.on('error', () => res.end());
     res.on('close', () => {
       this.watches.delete(res);
       stream.destroy();
