@@ -109,8 +109,9 @@ export class ClusterRouters {
     try {
       return await (admin.send ?? ((r: AdminRequest) => fetchAdmin(admin.url, r)))(request);
     } catch (error) {
+      // The API server's refusal of the proxy (RBAC, credentials) says what to fix; any other failure is the pod's.
       const hint =
-        error instanceof SkiffError && error.hint !== undefined
+        error instanceof SkiffError && (error.code === 'SKIFF_KUBE_FORBIDDEN' || error.code === 'SKIFF_KUBE_UNAUTHORIZED') && error.hint !== undefined
           ? error.hint
           : `is the pod running${admin.send ? '' : ', and can the control plane reach the pod network (else set kubernetes.routerAccess: proxy)'}? kubectl -n ${this.namespace} get pod ${admin.name} -o wide`;
       throw new SkiffError('SKIFF_ROUTER_UNREACHABLE', `router ${admin.name} (${admin.url}) in namespace "${this.namespace}", ${request.method} ${request.path}: ${(error as Error).message}`, { cause: error, hint });
