@@ -25,6 +25,14 @@ describe('provider: kubernetes in the spec', () => {
     });
   });
 
+  it('takes routerAccess proxy or direct, and names another value with the choices', () => {
+    const result = parse('  prod:', '    provider: kubernetes', '    registry: 127.0.0.1:5000/skiff', '    kubernetes: { routerAccess: direct }');
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.spec.environments.prod?.kubernetes?.routerAccess).toBe('direct');
+    const [error] = errorsOf('  prod:', '    provider: kubernetes', '    registry: 127.0.0.1:5000/skiff', '    kubernetes: { routerAccess: tunnel }');
+    expect(error).toMatchObject({ path: 'environments.prod.kubernetes.routerAccess', message: expect.stringMatching(/proxy.*direct/) });
+  });
+
   it('requires a registry, with a hint that says what it is for', () => {
     expect(errorsOf('  prod:', '    provider: kubernetes')).toEqual([
       {

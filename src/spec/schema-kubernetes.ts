@@ -21,6 +21,12 @@ export const kubernetesSchema = z
       .enum(['httproute'])
       .optional()
       .describe("also write a Gateway API HTTPRoute with per-release weights, for clusters that already run a gateway"),
+    routerAccess: z
+      .enum(['proxy', 'direct'])
+      .optional()
+      .describe(
+        "how the control plane reaches the admin ports of Skiff's routers in the cluster: `proxy` (the default) through the API server's pods/proxy, from anywhere the API server is reachable; `direct` at the pod IPs, when the control plane runs in the pod network",
+      ),
     analysisSource: z
       .strictObject({
         prometheus: z.url({ protocol: /^https?$/ }).describe('the Prometheus server canary analyses query'),
@@ -43,6 +49,11 @@ export type KubernetesSpec = z.output<typeof kubernetesSchema>;
 /** The Kubernetes settings of an environment, with the defaults it gets when it has none. */
 export function kubernetesSettings(spec: KubernetesSpec | undefined): KubernetesSpec {
   return spec ?? { serviceType: 'LoadBalancer' };
+}
+
+/** How the control plane reaches the routers' admin ports: `proxy` unless the environment says `direct`. */
+export function routerAccessOf(spec: KubernetesSpec | undefined): 'proxy' | 'direct' {
+  return spec?.routerAccess ?? 'proxy';
 }
 
 /** The namespace of an environment: the one it names, or `skiff-<environment>`. */

@@ -10,6 +10,7 @@ import type { AccessControl } from './access.js';
 import { aggregatedDiscovery, AGGREGATED_CONTENT_TYPE, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION, wantsAggregated } from './discovery.js';
 import { metricsGroup, type MetricsApi } from './metrics-api.js';
 import { openApiDocument } from './openapi.js';
+import { isPodProxyPath, servePodProxy } from './pod-proxy.js';
 import { selectorMatcher, type ResourceApi, type Target } from './resource-api.js';
 import { findType } from './resources.js';
 import { badRequest, methodNotAllowed, pathNotFound, StatusError } from './status.js';
@@ -182,6 +183,8 @@ export class FakeKubeHttpServer {
       if (!list) throw pathNotFound();
       return sendJson(res, 200, list);
     }
+    // Before the trailing slash goes: the pod's own path keeps it.
+    if (isPodProxyPath(url.pathname)) return servePodProxy(req, res, url, this.deps);
     const route = parseResourcePath(path);
     if (!route) throw pathNotFound();
     await this.handleResource(req, res, url, route);
@@ -304,6 +307,8 @@ export class FakeKubeHttpServer {
     res.flushHeaders();
     this.watches.add(res);
     stream.pipe(res);
+    // The engine can refuse the logs of a container it is removing: the stream ends, as the kubelet's does.
+    stream.on('error', () => res.end());
     res.on('close', () => {
       this.watches.delete(res);
       stream.destroy();

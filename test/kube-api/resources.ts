@@ -4,7 +4,7 @@
  */
 
 export interface SubresourceInfo {
-  readonly name: 'status' | 'scale' | 'log';
+  readonly name: 'status' | 'scale' | 'log' | 'proxy';
   readonly kind: string;
   readonly group: string;
   readonly version: string;
@@ -51,7 +51,11 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   type('', 'v1', 'Pod', 'pods', {
     shortNames: ['po'],
     categories: ['all'],
-    subresources: [status('', 'v1', 'Pod'), { name: 'log', group: '', version: 'v1', kind: 'Pod', verbs: ['get'] }],
+    subresources: [
+      status('', 'v1', 'Pod'),
+      { name: 'log', group: '', version: 'v1', kind: 'Pod', verbs: ['get'] },
+      { name: 'proxy', group: '', version: 'v1', kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+    ],
   }),
   type('', 'v1', 'Service', 'services', { shortNames: ['svc'], categories: ['all'], subresources: [status('', 'v1', 'Service')] }),
   type('', 'v1', 'ConfigMap', 'configmaps', { shortNames: ['cm'] }),

@@ -55,6 +55,8 @@ export const staleWrite = (t: Target): StatusError =>
 
 export const badRequest = (message: string): StatusError => failure(400, 'BadRequest', message);
 
+export const serviceUnavailable = (message: string): StatusError => failure(503, 'ServiceUnavailable', message);
+
 export const invalid = (t: Target & { readonly kind: string }, causes: readonly StatusCause[]): StatusError =>
   failure(422, 'Invalid', `${t.kind} "${t.name ?? ''}" is invalid: ${causes.map((c) => `${c.field ?? ''}: ${c.message}`).join(', ')}`, {
     name: t.name ?? '',

@@ -17,7 +17,7 @@ import type { CountersSnapshot } from '../../reconcile/deployment.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
 import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ServiceLoad, ShutdownOptions } from '../../reconcile/provider.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
-import { kubernetesNamespace, kubernetesSettings, type KubernetesSpec } from '../../spec/schema-kubernetes.js';
+import { kubernetesNamespace, kubernetesSettings, routerAccessOf, type KubernetesSpec } from '../../spec/schema-kubernetes.js';
 import { KubeClient, kubeResources, loadKubeconfig, type InformerEvent, type KubeObject, type KubeconfigDefaults } from './client/index.js';
 import { routerDeployment, routerDisruptionBudget, routerService } from './manifests/router.js';
 import { releaseObjectName, routerName, routerTableConfigMapName } from './manifests/names.js';
@@ -199,7 +199,7 @@ export class KubernetesProvider implements Provider {
       client,
       table: new RouteTableConfigMap(client, this.environment),
       objects: new SkiffObjects(client, this.environment),
-      routers: new ClusterRouters(this.deps.routerAdmins ?? routerPodAdmins(client), client.namespace),
+      routers: new ClusterRouters(this.deps.routerAdmins ?? routerPodAdmins(client, routerAccessOf(settings)), client.namespace),
       usage: new PodUsage({ client, clock: this.deps.clock }),
       logs: new PodLogFollowers({ client, environment: this.environment, dir: path.join(this.deps.dataDir, 'kubernetes', this.environment, 'pod-logs'), clock: this.deps.clock }),
       pods: new PodView({

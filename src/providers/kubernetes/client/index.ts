@@ -10,6 +10,7 @@ export {
   type KubeClientOptions,
   type ListOptions,
   type LogOptions,
+  type PodProxyRequest,
   type PropagationPolicy,
   type WatchOptions,
 } from './kube-client.js';

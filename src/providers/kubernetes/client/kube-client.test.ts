@@ -212,6 +212,24 @@ describe('failures a user can act on', () => {
   });
 });
 
+describe('pods/proxy through the client', () => {
+  it("waits for a proxied request's own timeout (a drain's long poll), not the client's request timeout", async () => {
+    const api = await startFakeKubeApi();
+    const silent = await startSilentServer();
+    const hanging = clientOfFakeAt(api, `https://127.0.0.1:${silent.port}`, { requestTimeoutMs: 100 });
+    try {
+      const started = Date.now();
+      const failed = await failure(hanging.client.proxyPod('skiff-router-a', 8081, { method: 'POST', path: '/drain', body: '{}', timeoutMs: 1000 }));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+      expect(failed).toMatchObject({ code: 'SKIFF_KUBE_UNREACHABLE', message: `the Kubernetes API server https://127.0.0.1:${silent.port} did not answer create pods/proxy in time` });
+    } finally {
+      hanging.dispose();
+      await silent.close();
+      await api.stop();
+    }
+  });
+});
+
 /** A port nothing listens on: bound once, then closed. */
 function closedPort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -68,6 +68,17 @@ export interface LogOptions extends InNamespace {
   readonly signal?: AbortSignal;
 }
 
+/** One HTTP request to a pod's port through the API server (pods/proxy). */
+export interface PodProxyRequest extends InNamespace {
+  readonly method: 'GET' | 'POST';
+  /** The path on the pod, with its query: `/metrics`. */
+  readonly path: string;
+  readonly body?: string;
+  readonly contentType?: string;
+  /** Longest wait for the whole answer; the client's request timeout by default. */
+  readonly timeoutMs?: number;
+}
+
 type Verb = 'get' | 'list' | 'watch' | 'create' | 'patch' | 'delete';
 
 type Target = InNamespace & { readonly name?: string; readonly subresource?: Subresource };
@@ -227,6 +238,24 @@ export class KubeClient {
     const request = this.request({ method: 'GET', verb: 'get', type: kubeResources.Pod, target: { ...options, name: pod, subresource: 'log' }, query });
     const response = await this.transport.open({ ...request, ...(options.signal ? { signal: options.signal } : {}) });
     yield* linesOf(response);
+  }
+
+  /**
+   * The body of a pod's 2xx answer to `request`, reached through the API server's pods/proxy
+   * (RBAC: `get` on pods/proxy for GET, `create` for POST), so no route to the pod network is needed.
+   * Any other answer, the pod's or the API server's (503 when the pod does not answer), is its SkiffError.
+   */
+  async proxyPod(pod: string, port: number, request: PodProxyRequest): Promise<string> {
+    const call = this.request({ method: request.method, verb: request.method === 'GET' ? 'get' : 'create', type: kubeResources.Pod, target: { ...request, name: pod } });
+    const answer = await this.transport.send({
+      ...call,
+      // `NAME:PORT` with the colon as is (the path of the pod, not its name, comes after).
+      path: `${call.path}:${port}/proxy${request.path}`,
+      context: { ...call.context, resource: 'pods/proxy' },
+      ...(request.body !== undefined ? { body: request.body, contentType: request.contentType ?? 'application/json' } : {}),
+      ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+    });
+    return answer.body;
   }
 
   /** Closes the kept-alive connections (open watches and log streams end on their own signals). */

@@ -18,6 +18,8 @@ export interface KubeRequest {
   /** For error messages: the Kubernetes verb and target. */
   readonly context: Pick<RequestContext, 'verb' | 'resource' | 'namespace' | 'name'>;
   readonly signal?: AbortSignal;
+  /** Longest wait for this answer, instead of the transport's request timeout (a long poll through pods/proxy). */
+  readonly timeoutMs?: number;
 }
 
 export interface TransportOptions {
@@ -54,7 +56,7 @@ export class KubeTransport {
   async send(request: KubeRequest): Promise<{ status: number; body: string }> {
     // A timer of its own rather than AbortSignal.timeout, which would outlive the request.
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new RequestTimeout()), this.options.requestTimeoutMs ?? 30_000);
+    const timer = setTimeout(() => timeout.abort(new RequestTimeout()), this.timeoutOf(request));
     const signal = request.signal ? AbortSignal.any([request.signal, timeout.signal]) : timeout.signal;
     try {
       const response = await this.open({ ...request, signal });
@@ -79,7 +81,7 @@ export class KubeTransport {
       headers['content-length'] = String(Buffer.byteLength(request.body));
     }
     const send = this.secure ? https.request : http.request;
-    const headersTimeoutMs = this.options.requestTimeoutMs ?? 30_000;
+    const headersTimeoutMs = this.timeoutOf(request);
     return new Promise((resolve, reject) => {
       const req = send(url, { method: request.method, agent: this.agent, headers, ...(request.signal ? { signal: request.signal } : {}) }, (response) => {
         clearTimeout(headersTimer);
@@ -112,6 +114,10 @@ export class KubeTransport {
   /** Closes the kept-alive connections. */
   close(): void {
     this.agent.destroy();
+  }
+
+  private timeoutOf(request: KubeRequest): number {
+    return request.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000;
   }
 
   contextOf(request: Pick<KubeRequest, 'context'>): RequestContext {

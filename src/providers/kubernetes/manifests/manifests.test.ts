@@ -171,6 +171,7 @@ describe('the manifests of a kubernetes environment', () => {
       'replicasets: get,list,watch',
       'pods: get,list,watch,patch',
       'pods/log: get',
+      'pods/proxy: get,create',
       'configmaps: get,list,watch,create,patch,delete',
       'services: get,list,watch,create,patch,delete',
       'secrets: get,list,create,patch,delete',
@@ -187,6 +188,7 @@ describe('the manifests of a kubernetes environment', () => {
     for (const object of plain) expect(() => validate(object), `${object.kind} ${object.metadata?.name}`).not.toThrow();
     expect(byKind(plain, 'HTTPRoute')).toEqual([]);
     expect(JSON.stringify(byKind(plain, 'Role'))).not.toContain('httproutes');
+    expect(JSON.stringify(byKind(shopManifests({ serviceType: 'LoadBalancer', routerAccess: 'direct' }), 'Role'))).not.toContain('pods/proxy');
     expect(byKind(plain, 'Service').find((object) => object.metadata?.name === 'skiff-router')?.spec).toMatchObject({ type: 'LoadBalancer', allocateLoadBalancerNodePorts: true });
   });
 

@@ -2,14 +2,16 @@
  * What a Skiff control plane may do in the environment's namespace, and no more: it applies and
  * prunes the objects it writes (server-side apply is a patch, and a patch that creates needs
  * create), reads pods, their logs and events for `status` and `logs`, their usage (metrics.k8s.io)
- * for `top`, marks a drained pod with a deletion cost (patch pods), and watches EndpointSlices for
- * the router's backends. It never touches RBAC, the namespace, or objects of kinds it does not
+ * for `top`, marks a drained pod with a deletion cost (patch pods), watches EndpointSlices for the
+ * router's backends, and reaches the routers' admin ports through pods/proxy (unless it reaches
+ * them at their pod IPs). It never touches RBAC, the namespace, or objects of kinds it does not
  * write.
  */
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { KubernetesSpec } from '../../../spec/schema.js';
+import { routerAccessOf } from '../../../spec/schema-kubernetes.js';
 import { environmentLabels } from './labels.js';
 import { controlPlaneName, routerName } from './names.js';
 
@@ -18,13 +20,15 @@ type PolicyRule = NonNullable<IRole['rules']>[number];
 const read = ['get', 'list', 'watch'];
 const manage = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
 
-/** The rules of the control plane's Role; the HTTPRoute rule only when the environment writes one. */
+/** The rules of the control plane's Role; pods/proxy only with `routerAccess: proxy`, the HTTPRoute rule only when the environment writes one. */
 export function controlPlaneRules(settings: KubernetesSpec): PolicyRule[] {
   return [
     { apiGroups: ['apps'], resources: ['deployments'], verbs: manage },
     { apiGroups: ['apps'], resources: ['replicasets'], verbs: read },
     { apiGroups: [''], resources: ['pods'], verbs: [...read, 'patch'] },
     { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+    // The routers' admin ports through the API server: GET /metrics is `get`, POST /drain is `create`.
+    ...(routerAccessOf(settings) === 'proxy' ? [{ apiGroups: [''], resources: ['pods/proxy'], verbs: ['get', 'create'] }] : []),
     { apiGroups: [''], resources: ['configmaps', 'services'], verbs: manage },
     // Secrets are never watched or listed with their values streamed: get what it wrote, prune by name.
     { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },

@@ -1,8 +1,9 @@
 /**
- * The provider's side of the routers in the cluster, against the fake API server (simulated pods)
- * and real HTTP on 127.0.0.1: the router Deployment applied at start with the image by digest,
- * the router pods found at their IPs, metrics of replicas summed, a replica that does not answer
- * named. (Traffic through real routers: router-feed/cluster-router.test.ts.)
+ * The provider's side of the routers in the cluster, against the fake API server (simulated pods,
+ * or pods as containers) and real HTTP on 127.0.0.1: the router Deployment applied at start with
+ * the image by digest, the router pods found at their IPs or through pods/proxy, metrics of
+ * replicas summed, a replica that does not answer named. (Traffic through real routers:
+ * router-feed/cluster-router.test.ts.)
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +11,11 @@ import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SkiffError } from '../../../core/errors.js';
 import type { ProviderContext } from '../../../reconcile/provider.js';
-import { startFakeKubeApi } from '../../../../test/kube-api/start-fake-kube-api.js';
+import { startFakeKubeApi, type FakeKubeApi, type FakeKubeApiOptions } from '../../../../test/kube-api/start-fake-kube-api.js';
+import { kubectlRunner } from '../../../../test/kube-api/testing/kubectl.js';
+import { ensureBaseImage } from '../../../drivers/docker/base-image.js';
+import { connectEngine } from '../../../drivers/docker/engine.js';
+import { routerSelector } from '../manifests/labels.js';
 import { kubeResources, type KubeObject } from '../client/index.js';
 import { KubernetesProvider, type KubernetesProviderDeps } from '../kubernetes-provider.js';
 import { renderFamilies } from '../../../monitoring/prom-text.js';
@@ -29,8 +34,8 @@ const context: ProviderContext = {
   hooks: { emit: () => undefined, instanceChanged: () => undefined, routesChanged: async () => undefined, drainTimeoutMs: () => 1000, dataPlaneRestarted: () => undefined },
 };
 
-async function provider(extra: Partial<KubernetesProviderDeps>): Promise<KubernetesProvider> {
-  const api = await startFakeKubeApi({ namespaces: [namespace] });
+async function provider(extra: Partial<KubernetesProviderDeps>, fake: FakeKubeApiOptions = {}): Promise<{ subject: KubernetesProvider; api: FakeKubeApi }> {
+  const api = await startFakeKubeApi({ namespaces: [namespace], ...fake });
   cleanups.push(() => api.stop());
   const created = new KubernetesProvider(context, {
     // Nothing runs as pods here: no log is followed into it.
@@ -48,7 +53,7 @@ async function provider(extra: Partial<KubernetesProviderDeps>): Promise<Kuberne
     ...extra,
   });
   cleanups.push(() => created.detach());
-  return created;
+  return { subject: created, api };
 }
 
 /** A router admin port on 127.0.0.1 answering GET /metrics with `text`. */
@@ -69,24 +74,27 @@ const exposition = (v1: number, v2: number): string =>
 
 describe("the provider's routers in the cluster", () => {
   it('applies the router Deployment with the image by digest and its disruption budget, and finds the ready router pods at their IPs (which are not instances of a service)', async () => {
-    const subject = await provider({ routerImage: async () => routerImage });
+    const { subject } = await provider({ routerImage: async () => routerImage });
     await subject.start({ name: 'dev', services: [] });
     const deployment = await subject.client.get<IDeployment & KubeObject>(kubeResources.Deployment, 'skiff-router');
     expect(deployment?.spec?.replicas).toBe(2);
     expect(deployment?.spec?.template.spec?.containers[0]?.image).toBe(routerImage);
     expect(await subject.client.get(kubeResources.PodDisruptionBudget, 'skiff-router')).toBeDefined();
     const admins = await vi.waitFor(async () => {
-      const found = await routerPodAdmins(subject.client)();
+      const found = await routerPodAdmins(subject.client, 'proxy')();
       expect(found).toHaveLength(2);
       return found;
     }, { timeout: 15_000, interval: 50 });
-    for (const admin of admins) expect(admin).toEqual({ name: expect.stringMatching(/^skiff-router-/), url: expect.stringMatching(/^http:\/\/10\.244\.\d+\.\d+:8081$/) });
+    for (const admin of admins) {
+      expect(admin).toEqual({ name: expect.stringMatching(/^skiff-router-/), url: `${subject.client.connection.server}/api/v1/namespaces/${namespace}/pods/${admin.name}:8081/proxy`, send: expect.any(Function) });
+    }
+    for (const admin of await routerPodAdmins(subject.client, 'direct')()) expect(admin).toEqual({ name: expect.stringMatching(/^skiff-router-/), url: expect.stringMatching(/^http:\/\/10\.244\.\d+\.\d+:8081$/) });
     // The data plane's pods are not a service's instances: the reconciler would stop them.
     expect(subject.observed()).toEqual([]);
   });
 
   it('writes nothing when the router image cannot be had', async () => {
-    const subject = await provider({
+    const { subject } = await provider({
       routerImage: async () => {
         throw new SkiffError('SKIFF_IMAGE_PUSH_FAILED', 'pushing skiff-router failed: denied');
       },
@@ -102,7 +110,7 @@ describe("the provider's routers in the cluster", () => {
     expect(renderFamilies(sumExpositions([exposition(3, 1), exposition(5, 2)]))).toBe(renderFamilies(sumExpositions([exposition(8, 3)])));
     expect(await routers.metrics()).toContain('release="v2",code="2xx"} 3');
 
-    const subject = await provider({ routerAdmins: async () => urls.map((url, index) => ({ name: `skiff-router-${index}`, url })) });
+    const { subject } = await provider({ routerAdmins: async () => urls.map((url, index) => ({ name: `skiff-router-${index}`, url })) });
     const counters = await subject.counters('web');
     expect([counters.releases['v1']?.requests, counters.releases['v2']?.requests]).toEqual([8, 3]);
 
@@ -111,4 +119,48 @@ describe("the provider's routers in the cluster", () => {
     expect(await gone.drain({ host: '10.0.0.1', port: 8080 }, 100)).toEqual({ drained: false, inFlight: 0 });
     await expect(new ClusterRouters(async () => [], namespace).metrics()).rejects.toMatchObject({ code: 'SKIFF_ROUTER_UNREACHABLE', message: expect.stringContaining('no ready pod') });
   });
+
+  it('reads counters and drains through the API server (pods/proxy) by default, with its credentials and the Role it checks', async () => {
+    const image = (await ensureBaseImage(connectEngine({}))).tag;
+    const { subject, api } = await provider({}, { docker: true });
+    const kubectl = kubectlRunner(api);
+    // Two router replicas' admin ports: /metrics with their counters, /drain answering whether it saw the backend.
+    const admin = `
+      require('http').createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          if (req.url === '/metrics') return res.end(process.env.EXPOSITION);
+          const asked = JSON.parse(body);
+          res.end(JSON.stringify({ drained: req.method === 'POST' && asked.backends[0].host === '10.0.0.7' && asked.timeoutMs === 200, inFlight: 0 }));
+        });
+      }).listen(8081, '0.0.0.0');`;
+    const pod = (name: string, text: string): object => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace, labels: routerSelector },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        containers: [{ name: 'router', image, command: ['node', '-e', admin], env: [{ name: 'EXPOSITION', value: text }], ports: [{ containerPort: 8081 }], readinessProbe: { httpGet: { path: '/metrics', port: 8081 }, periodSeconds: 1 } }],
+      },
+    });
+    for (const [name, text] of [['skiff-router-a', exposition(3, 1)], ['skiff-router-b', exposition(5, 2)]] as const) {
+      expect((await kubectl.run(['apply', '--server-side', '-f', '-'], JSON.stringify(pod(name, text)))).stderr).toBe('');
+    }
+    expect((await kubectl.run(['wait', '-n', namespace, '--for=condition=Ready', 'pod/skiff-router-a', 'pod/skiff-router-b', '--timeout=60s'])).code).toBe(0);
+
+    const counters = await subject.counters('web');
+    expect([counters.releases['v1']?.requests, counters.releases['v2']?.requests]).toEqual([8, 3]);
+    expect(await subject.drain({ host: '10.0.0.7', port: 8080 }, 200)).toEqual({ drained: true, inFlight: 0 });
+
+    // The reads went through the API server: without `create` on pods/proxy the drain is refused, without `get` the counters.
+    api.setForbidden([{ verb: 'create', resource: 'pods/proxy' }]);
+    expect(await subject.drain({ host: '10.0.0.7', port: 8080 }, 200)).toEqual({ drained: false, inFlight: 0 });
+    api.setForbidden([{ verb: 'get', resource: 'pods/proxy' }]);
+    await expect(subject.counters('web')).rejects.toMatchObject({
+      code: 'SKIFF_ROUTER_UNREACHABLE',
+      message: expect.stringMatching(/^router skiff-router-[ab] \(https:\/\/127\.0\.0\.1:\d+\/api\/v1\/namespaces\/skiff-dev\/pods\/skiff-router-[ab]:8081\/proxy\) in namespace "skiff-dev", GET \/metrics: user "skiff-test" may not get pods\/proxy in namespace "skiff-dev"/),
+      hint: expect.stringContaining('skiff export'),
+    });
+  }, 180_000);
 });

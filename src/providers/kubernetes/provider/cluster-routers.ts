@@ -10,10 +10,22 @@ import { kubeResources, type KubeClient, type KubeObject } from '../client/index
 import { routerAdminPort } from '../manifests/input.js';
 import { routerSelector } from '../manifests/labels.js';
 
-/** One router replica's admin API: its pod name (for messages) and base URL. */
+/** One request to a router's admin port. */
+export interface AdminRequest {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  /** JSON. */
+  readonly body?: string;
+  readonly timeoutMs: number;
+}
+
+/** One router replica's admin API: its pod name and where it is (for messages), and how to ask it. */
 export interface RouterAdmin {
   readonly name: string;
+  /** Its base URL, or the API server's pods/proxy URL of its admin port. */
   readonly url: string;
+  /** Sends a request and gives the 2xx answer's body; plain HTTP to `url` when unset. */
+  readonly send?: (request: AdminRequest) => Promise<string>;
 }
 
 /** Where the routers' admin ports are now. */
@@ -21,8 +33,12 @@ export type RouterAdminLocator = () => Promise<readonly RouterAdmin[]>;
 
 type RouterPod = KubeObject & { readonly status?: { readonly podIP?: string; readonly conditions?: readonly { type: string; status: string }[] } };
 
-/** The ready router pods of the namespace, at their pod IP (the control plane must reach the pod network). */
-export function routerPodAdmins(client: KubeClient): RouterAdminLocator {
+/**
+ * The ready router pods of the namespace: with `direct`, at their pod IP (the control plane must
+ * reach the pod network); with `proxy`, through the API server's pods/proxy (it need only reach
+ * the API server, and its Role needs pods/proxy).
+ */
+export function routerPodAdmins(client: KubeClient, access: 'direct' | 'proxy'): RouterAdminLocator {
   const selector = Object.entries(routerSelector)
     .map(([key, value]) => `${key}=${value}`)
     .join(',');
@@ -30,7 +46,15 @@ export function routerPodAdmins(client: KubeClient): RouterAdminLocator {
     const pods = await client.list<RouterPod>(kubeResources.Pod, { labelSelector: selector });
     return pods.items
       .filter((pod) => !pod.metadata.deletionTimestamp && pod.status?.podIP && pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
-      .map((pod) => ({ name: pod.metadata.name, url: `http://${pod.status?.podIP}:${routerAdminPort}` }));
+      .map((pod) => (access === 'direct' ? { name: pod.metadata.name, url: `http://${pod.status?.podIP}:${routerAdminPort}` } : proxiedAdmin(client, pod.metadata.name)));
+  };
+}
+
+function proxiedAdmin(client: KubeClient, pod: string): RouterAdmin {
+  return {
+    name: pod,
+    url: `${client.connection.server}/api/v1/namespaces/${client.namespace}/pods/${pod}:${routerAdminPort}/proxy`,
+    send: ({ method, path, body, timeoutMs }) => client.proxyPod(pod, routerAdminPort, { method, path, ...(body !== undefined ? { body } : {}), timeoutMs }),
   };
 }
 
@@ -45,7 +69,7 @@ export class ClusterRouters {
   /** Each replica's Prometheus text; fails naming the first replica that does not answer (a missing one would skew the sums). */
   async metricsTexts(): Promise<string[]> {
     const admins = await this.admins();
-    return Promise.all(admins.map(async (admin) => (await this.call(admin, 'GET', '/metrics', undefined, answerTimeoutMs)).text()));
+    return Promise.all(admins.map((admin) => this.call(admin, { method: 'GET', path: '/metrics', timeoutMs: answerTimeoutMs })));
   }
 
   /** The replicas' metrics as one exposition: the samples of equal series summed. */
@@ -60,7 +84,7 @@ export class ClusterRouters {
     const results = await Promise.all(
       admins.map(async (admin) => {
         try {
-          const answer = (await (await this.call(admin, 'POST', '/drain', body, timeoutMs + answerTimeoutMs)).json()) as { drained?: unknown; inFlight?: unknown };
+          const answer = JSON.parse(await this.call(admin, { method: 'POST', path: '/drain', body, timeoutMs: timeoutMs + answerTimeoutMs })) as { drained?: unknown; inFlight?: unknown };
           return { drained: answer.drained === true, inFlight: Number(answer.inFlight ?? 0) };
         } catch {
           return { drained: false, inFlight: 0 };
@@ -80,23 +104,31 @@ export class ClusterRouters {
     return admins;
   }
 
-  private async call(admin: RouterAdmin, method: string, path: string, body: string | undefined, timeoutMs: number): Promise<Response> {
-    let answer: Response;
+  /** The 2xx answer's body; anything else fails naming the replica. */
+  private async call(admin: RouterAdmin, request: AdminRequest): Promise<string> {
     try {
-      answer = await fetch(`${admin.url}${path}`, {
-        method,
-        ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      return await (admin.send ?? ((r: AdminRequest) => fetchAdmin(admin.url, r)))(request);
     } catch (error) {
-      throw new SkiffError('SKIFF_ROUTER_UNREACHABLE', `router ${admin.name} (${admin.url}) in namespace "${this.namespace}": ${(error as Error).message}`, {
-        cause: error,
-        hint: `is the pod running, and can the control plane reach the pod network? kubectl -n ${this.namespace} get pod ${admin.name} -o wide`,
-      });
+      // The API server's refusal of the proxy (RBAC, credentials) says what to fix; any other failure is the pod's.
+      const hint =
+        error instanceof SkiffError && (error.code === 'SKIFF_KUBE_FORBIDDEN' || error.code === 'SKIFF_KUBE_UNAUTHORIZED') && error.hint !== undefined
+          ? error.hint
+          : `is the pod running${admin.send ? '' : ', and can the control plane reach the pod network (else set kubernetes.routerAccess: proxy)'}? kubectl -n ${this.namespace} get pod ${admin.name} -o wide`;
+      throw new SkiffError('SKIFF_ROUTER_UNREACHABLE', `router ${admin.name} (${admin.url}) in namespace "${this.namespace}", ${request.method} ${request.path}: ${(error as Error).message}`, { cause: error, hint });
     }
-    if (!answer.ok) throw new SkiffError('SKIFF_ROUTER_UNREACHABLE', `router ${admin.name} (${admin.url}) answered ${answer.status} to ${method} ${path}: ${(await answer.text()).slice(0, 200)}`);
-    return answer;
   }
+}
+
+/** Plain HTTP to an admin port at its pod IP. */
+async function fetchAdmin(url: string, { method, path, body, timeoutMs }: AdminRequest): Promise<string> {
+  const answer = await fetch(`${url}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await answer.text();
+  if (!answer.ok) throw new Error(`answered ${answer.status}: ${text.slice(0, 200)}`);
+  return text;
 }
 
 /** Several expositions of the same kind of process as one: each series' samples summed. */
