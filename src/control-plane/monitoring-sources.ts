@@ -6,7 +6,7 @@
 import type { MonitoringPort } from '../api/monitoring-port.js';
 import type { ObservedInstance } from '../core/instance.js';
 import type { RouteTls } from '../core/route-table.js';
-import { inspectCertificate } from '../edge/certificate.js';
+import { describeCertificate } from '../edge/acme/certificate-state.js';
 import type { AlertRules } from '../monitoring/alerts.js';
 import type { Monitor } from '../monitoring/monitor.js';
 import type { CertificateSample, EnvironmentSample, InstanceSample, MonitoringSources } from '../monitoring/sources.js';
@@ -59,11 +59,13 @@ export function createMonitoringSources(environments: EnvironmentRegistry, tls: 
   };
 }
 
+/** Every 2 s per environment: only the leaf's date is read (the pair was checked when it was loaded). */
 function certificateSamples(tls: RouteTls | undefined): CertificateSample[] {
-  return (tls?.certificates ?? []).flatMap((certificate) => {
-    const check = inspectCertificate(certificate.cert, certificate.key);
-    return check.ok ? [{ hosts: certificate.hosts, source: certificate.source, notAfter: check.info.notAfter.getTime() }] : [];
-  });
+  return (tls?.certificates ?? []).map((certificate) => ({
+    hosts: certificate.hosts,
+    source: certificate.source,
+    notAfter: Date.parse(describeCertificate(certificate.cert).notAfter),
+  }));
 }
 
 async function instanceSample(runtime: EnvironmentController, instance: ObservedInstance, usage: boolean): Promise<InstanceSample> {
