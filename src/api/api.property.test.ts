@@ -75,6 +75,16 @@ afterAll(async () => {
 });
 
 describe('the API under random and boundary input (admin token)', () => {
+  it('answers a name that is also an Object prototype member (toString, constructor, __proto__) as unknown, never a 500', async () => {
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      for (const url of [`/api/v1/environments/${name}/status`, `/api/v1/environments/dev/services/${name}/releases`, `/api/v1/services/${name}/artifacts`]) {
+        const answer = await send({ method: 'GET', operation: url, url, stream: false });
+        expect(answerProblem(answer), url).toBeNull();
+        expect(answer.status, `${url} answered ${answer.body}`).toBe(404);
+      }
+    }
+  });
+
   it('answers every request to every route with a 2xx or a coded 4xx, never a 5xx or a hang, and a 4xx changes nothing', async () => {
     const statuses = new Map<string, number[]>();
     let state = await full.state(environments);

@@ -81,7 +81,7 @@ export class DesiredState {
       await this.environments.follow(environment, revision, desired, own);
     }
     for (const runtime of this.environments.all()) {
-      if (!(runtime.environment in revision.spec.environments)) runtime.setDesired({ name: runtime.environment, services: [] });
+      if (!Object.hasOwn(revision.spec.environments, runtime.environment)) runtime.setDesired({ name: runtime.environment, services: [] });
     }
   }
 
@@ -97,7 +97,7 @@ export class DesiredState {
 
   assertService(service: string): void {
     const spec = this.require().spec;
-    if (!(service in spec.services)) {
+    if (!Object.hasOwn(spec.services, service)) {
       throw new SkiffError('SKIFF_UNKNOWN_SERVICE', `there is no service "${service}"`, {
         hint: `services: ${Object.keys(spec.services).join(', ')}`,
         path: 'service',
@@ -121,7 +121,7 @@ export function keptPointers(spec: Spec, pointers: ReleasePointers): Record<stri
   for (const environment of Object.keys(spec.environments)) {
     kept[environment] = {};
     for (const [service, version] of Object.entries(pointers[environment] ?? {})) {
-      if (service in spec.services) (kept[environment] as Record<string, number>)[service] = version;
+      if (Object.hasOwn(spec.services, service)) (kept[environment] as Record<string, number>)[service] = version;
     }
   }
   return kept;

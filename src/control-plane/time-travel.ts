@@ -48,7 +48,7 @@ export class TimeTravel {
     this.deps.state.assertEnvironment(options.environment);
     const target = this.findRevision(options.to);
     const { environment } = options;
-    if (!(environment in target.spec.environments)) {
+    if (!Object.hasOwn(target.spec.environments, environment)) {
       throw new SkiffError('SKIFF_NOT_FOUND', `revision ${target.id} has no environment "${environment}"`, { path: 'to' });
     }
     const spec = structuredClone(latest.spec);
@@ -68,7 +68,7 @@ export class TimeTravel {
         releases.push(releaseSummary(release ?? old, true));
       }
       const environmentSpec = spec.environments[environment] as Spec['environments'][string];
-      if (service in target.spec.services) {
+      if (Object.hasOwn(target.spec.services, service)) {
         environmentSpec.services[service] = {
           ...environmentSpec.services[service],
           instances: desiredInstances(target.spec, environment, service),

@@ -24,7 +24,7 @@ export function followedSpec(input: FollowInput): FollowedSpec {
   const { current, commit, environment } = input;
   // The file may set the environment's source itself (a new policy, interval or branch); else the one that made it follow stays.
   const source = commit.environments[environment]?.source ?? input.source;
-  const dropped = Object.keys(current.services).filter((name) => !(name in commit.services));
+  const dropped = Object.keys(current.services).filter((name) => !Object.hasOwn(commit.services, name));
   if (Object.keys(commit.services).length === 0 && Object.keys(current.services).length > 0 && !(source.prune && source.allowEmpty)) {
     return {
       ok: false,
@@ -49,7 +49,7 @@ export function followedSpec(input: FollowInput): FollowedSpec {
     spec.services[name] = structuredClone(current.services[name] as Spec['services'][string]);
     for (const [envName, env] of Object.entries(spec.environments)) {
       const override = current.environments[envName]?.services[name];
-      if (override && !(name in env.services)) env.services[name] = structuredClone(override);
+      if (override && !Object.hasOwn(env.services, name)) env.services[name] = structuredClone(override);
     }
   }
   return { ok: true, spec, pruned: [] };

@@ -152,7 +152,7 @@ export function resolveEnvironment(
   environment: string,
   releases: Readonly<Record<string, Release | undefined>>,
 ): DesiredEnvironment {
-  if (!spec.environments[environment]) throw new Error(`unknown environment ${environment}`);
+  if (!Object.hasOwn(spec.environments, environment)) throw new Error(`unknown environment ${environment}`);
   const services = Object.entries(spec.services)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, service]): DesiredService => {

@@ -93,7 +93,7 @@ export function createSecretStore(db: Database.Database, clock: Clock, cipher: S
       return store.versions(environment, service);
     },
     unset(environment, service, name, author) {
-      if (!(name in store.versions(environment, service))) return false;
+      if (!Object.hasOwn(store.versions(environment, service), name)) return false;
       write(environment, service, name, null, author);
       return true;
     },

@@ -142,7 +142,7 @@ export class MemoryControlPlane implements ControlPlane {
 
   async scale(options: { environment: string; service: string; instances: number; author: string }): Promise<RevisionSummary> {
     const spec = this.requireEnvironment(options.environment);
-    if (!(options.service in spec.services)) {
+    if (!Object.hasOwn(spec.services, options.service)) {
       throw new SkiffError('SKIFF_UNKNOWN_SERVICE', `no service "${options.service}"`, { hint: 'see `skiff status`' });
     }
     this.counts.set(`${options.environment}/${options.service}`, options.instances);
@@ -217,7 +217,7 @@ export class MemoryControlPlane implements ControlPlane {
 
   async logs(query: LogQuery): Promise<readonly LogLine[]> {
     const spec = this.requireEnvironment(query.environment);
-    if (!(query.service in spec.services)) throw new SkiffError('SKIFF_UNKNOWN_SERVICE', `no service "${query.service}"`);
+    if (!Object.hasOwn(spec.services, query.service)) throw new SkiffError('SKIFF_UNKNOWN_SERVICE', `no service "${query.service}"`);
     const matching = this.logLines
       .filter((entry) => entry.service === query.service && matches(query, entry.line))
       .map((entry) => entry.line);
@@ -354,7 +354,7 @@ export class MemoryControlPlane implements ControlPlane {
 
   private requireService(service: string): Spec {
     if (!this.spec) throw new SkiffError('SKIFF_NO_REVISION', undefined, { hint: 'run `skiff apply` first' });
-    if (!(service in this.spec.services)) {
+    if (!Object.hasOwn(this.spec.services, service)) {
       throw new SkiffError('SKIFF_UNKNOWN_SERVICE', `no service "${service}"`, {
         hint: `services: ${Object.keys(this.spec.services).join(', ')}`,
       });
@@ -364,7 +364,7 @@ export class MemoryControlPlane implements ControlPlane {
 
   private requireEnvironment(environment: string): Spec {
     if (!this.spec) throw new SkiffError('SKIFF_NO_REVISION', undefined, { hint: 'run `skiff apply` first' });
-    if (!(environment in this.spec.environments)) {
+    if (!Object.hasOwn(this.spec.environments, environment)) {
       throw new SkiffError('SKIFF_UNKNOWN_ENVIRONMENT', `no environment "${environment}"`, {
         hint: `environments: ${Object.keys(this.spec.environments).join(', ')}`,
       });

@@ -96,7 +96,7 @@ export function parseAssignments(assignments: readonly string[]): Record<string,
       });
     }
     const name = checkedName(assignment.slice(0, equals), index);
-    if (name in values) throw new SkiffError('SKIFF_BAD_REQUEST', `${name} is given twice`);
+    if (Object.hasOwn(values, name)) throw new SkiffError('SKIFF_BAD_REQUEST', `${name} is given twice`);
     values[name] = assignment.slice(equals + 1);
   });
   return values;
