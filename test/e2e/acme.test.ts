@@ -143,6 +143,8 @@ describe.skipIf(!hasPebble && !process.env.CI)('skiff up with tls: { acme }', ()
     const status = platform.cli(['status', '--env', 'dev']);
     expect(status.code).toBe(0);
     expect(status.stdout.split('\n').slice(1, 3)).toEqual([`CERTIFICATE FAILING: moved.test (acme, attempt 1): ${failing.acme?.lastError}`, '  details: skiff certs --env dev']);
+    const json = platform.cli(['status', '--env', 'dev', '--json']);
+    expect(JSON.parse(json.stdout).certificates).toEqual([failing]);
   }, 120_000);
 });
 

@@ -22,12 +22,12 @@ export function registerStatus(program: Command, ctx: CliContext, run: RunComman
 async function status(ctx: CliContext, options: { env?: string; json?: boolean }): Promise<number> {
   const environment = options.env ?? ctx.config.environment;
   const report = await ctx.client.status(environment);
+  const certificates = await ctx.client.certificates(environment).catch(withoutCertificates);
   if (options.json) {
     const { environment, limits, services, instances, ...rest } = report;
-    ctx.out(JSON.stringify({ environment, limits, services, instances, ...rest }, null, 2));
+    ctx.out(JSON.stringify({ environment, limits, services, instances, ...rest, certificates }, null, 2));
     return 0;
   }
-  const certificates = await ctx.client.certificates(environment).catch(withoutCertificates);
   for (const line of formatReport(report, ctx.clock.now(), certificates)) ctx.out(line);
   return 0;
 }
