@@ -127,6 +127,8 @@ export class KubernetesProvider implements Provider {
   /** The Deployments of the releases the desired state runs; null until the first `follow`. */
   private wanted: ReadonlySet<string> | null = null;
   private pruning: Promise<void> = Promise.resolve();
+  /** A desired service scales to zero: only then are the routers polled for held requests. */
+  private wakeable = false;
   private readonly unplaced: UnplacedInstances;
   private closed = false;
 
@@ -156,7 +158,8 @@ export class KubernetesProvider implements Provider {
     return `http://${routerName}.${this.namespace}.svc.cluster.local`;
   }
 
-  async start(_desired: DesiredEnvironment): Promise<{ dataPlane: 'started' | 'adopted'; detail: string }> {
+  async start(desired: DesiredEnvironment): Promise<{ dataPlane: 'started' | 'adopted'; detail: string }> {
+    this.wakeable = scalesToZero(desired);
     const cluster = this.connected();
     // A namespaced read: it fails with SKIFF_KUBE_NAMESPACE_MISSING naming the namespace, and needs only the Role Skiff's export writes.
     const existing = await cluster.table.read();
@@ -223,6 +226,7 @@ export class KubernetesProvider implements Provider {
   }
 
   follow(desired: DesiredEnvironment): void {
+    this.wakeable = scalesToZero(desired);
     this.wanted = new Set(desired.services.flatMap((service) => (service.release === null ? [] : [deploymentNameOf(service)])));
     this.prune();
   }
@@ -373,8 +377,8 @@ export class KubernetesProvider implements Provider {
   /** The services the router replicas hold requests for at zero instances (a long poll of each replica's admin port). */
   async wakeRequests(signal: AbortSignal): Promise<readonly string[]> {
     const cluster = this.cluster;
-    if (cluster && !this.closed) return cluster.wakes.take(signal);
-    // Not started yet (a start being tried again) or stopped: nothing to hear of now; the caller asks again.
+    if (cluster && !this.closed && this.wakeable) return cluster.wakes.take(signal);
+    // Not started yet (a start being tried again), stopped, or no service that scales to zero (no poll of the routers then): the caller asks again.
     await sleep(wakeIdleMs, signal);
     return [];
   }
@@ -517,6 +521,10 @@ export class KubernetesProvider implements Provider {
   private emit(instance: ObservedInstance, type: string, message: string): void {
     this.context.hooks.emit({ type, environment: this.environment, service: instance.service, instance: instance.id, message, data: { state: instance.state } });
   }
+}
+
+function scalesToZero(desired: DesiredEnvironment): boolean {
+  return desired.services.some((service) => service.release !== null && service.autoscale?.min === 0);
 }
 
 /** The provider of every `provider: kubernetes` environment, with the environment's own `kubernetes:` and `registry:`. */
