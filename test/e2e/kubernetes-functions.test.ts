@@ -50,6 +50,13 @@ interface Decision {
 
 type DeploymentObject = KubeObject & { spec: { replicas: number; template: { spec: { containers: { image: string; args?: string[] }[] } } } };
 
+interface StoredEvent {
+  readonly time: string;
+  readonly type: string;
+  readonly instance: string | null;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
 describe.runIf(missing.length === 0)('a function on Kubernetes scales to zero and is woken through the router', () => {
   let cluster: TestCluster;
   let platform: Platform;
@@ -65,6 +72,15 @@ describe.runIf(missing.length === 0)('a function on Kubernetes scales to zero an
     await cluster?.stop();
   }, 180_000);
 
+  /** When the control plane heard of the wake, and the pod was created and ready, after the request was sent. */
+  const coldStartSteps = async (pod: string, since: number): Promise<string> => {
+    const events = (await (await platform.fetch('/api/v1/events?limit=200')).json()) as StoredEvent[];
+    const after = (found: StoredEvent | undefined): string => (found ? `+${Date.parse(found.time) - since} ms` : 'not seen');
+    const woken = events.find((event) => event.type === 'autoscale.decision' && event.data.reason === 'wake' && Date.parse(event.time) >= since - 1000);
+    const created = events.find((event) => event.type === 'instance.started' && event.instance === pod);
+    const ready = events.find((event) => event.type === 'instance.ready' && event.instance === pod);
+    return `wake heard ${after(woken)}, pod created ${after(created)}, pod ready ${after(ready)}`;
+  };
   const pricePods = async (): Promise<number> => (await platform.status('cluster')).instances.filter((instance) => instance.service === 'price').length;
   const scaledToZero = (): Promise<true> =>
     waitFor('price scaled to zero with no pod left', async () => {
@@ -93,6 +109,7 @@ describe.runIf(missing.length === 0)('a function on Kubernetes scales to zero an
     // The router answers (a path no route matches) before the first request is timed.
     await waitFor('the router to answer', async () => ((await fetch(`${routerUrl}/nothing-here`, { signal: AbortSignal.timeout(5000) }).catch(() => null))?.status === 404 ? true : null), 120_000);
 
+    const startedAt = Date.now();
     const started = performance.now();
     const answer = await fetch(`${routerUrl}/price?item=tea`, { signal: AbortSignal.timeout(60_000) });
     const coldStartMs = performance.now() - started;
@@ -100,7 +117,7 @@ describe.runIf(missing.length === 0)('a function on Kubernetes scales to zero an
     const body = (await answer.json()) as { item: string; price: number; instance: string };
     expect(body).toMatchObject({ item: 'tea', price: 3 });
     expect(body.instance).toMatch(/^price-v1-/);
-    console.log(`kubernetes function cold start (first request from zero, through the router): ${Math.round(coldStartMs)} ms`);
+    console.log(`kubernetes function cold start (first request from zero, through the router): ${Math.round(coldStartMs)} ms; ${await coldStartSteps(body.instance, startedAt)}`);
 
     // Warm now: a few more requests, none failed.
     let failed = 0;
