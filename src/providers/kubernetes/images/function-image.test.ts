@@ -87,7 +87,7 @@ describe.runIf(missing.length === 0)('the image of a function release', () => {
     await rm(scratch, { recursive: true, force: true });
   });
 
-  it('runs the handler in the function runtime, given by the arguments the Deployment writes; the same artifact is pushed once', async () => {
+  it('runs the handler in the function runtime, given by the arguments the Deployment writes (a missing handler ends it with the reason); the same artifact is pushed once', async () => {
     const tree = path.join(scratch, 'tree');
     await mkdir(path.join(tree, 'src'), { recursive: true });
     await writeFile(path.join(tree, 'src', 'price.mjs'), `${priceHandler}// ${Math.random()}\n`);
@@ -122,5 +122,14 @@ describe.runIf(missing.length === 0)('the image of a function release', () => {
     expect(answer).toEqual({ item: 'tea', price: 3, instance: 'price-v1-abc', cwd: '/app' });
     // The readiness check the Deployment gives a function.
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+
+    // A handler that is not there: the container ends with the reason in its output (the pod's log).
+    const broken = await docker.createContainer({ Image: image.reference, Cmd: ['src/nope.mjs', '--timeout-ms', '5000', '--concurrency', '2'], Env: ['PORT=8080'] });
+    containers.push(broken);
+    await broken.start();
+    const exit = (await broken.wait()) as { StatusCode: number };
+    expect(exit.StatusCode).toBe(1);
+    const output = (await broken.logs({ stdout: true, stderr: true })).toString('utf8');
+    expect(output).toContain('cannot start: the handler /app/src/nope.mjs does not exist');
   }, 180_000);
 });
