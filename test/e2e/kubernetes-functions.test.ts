@@ -30,7 +30,8 @@ services:
     handler: src/price.mjs
     timeout: 5s
     concurrency: 20
-    routes: [{ path: /price }]
+    # A real cluster may pull the image on a new node first: hold the woken request longer than the default 10 s.
+    routes: [{ path: /price, hold: { timeout: 60s } }]
 environments:
   dev:
     services: { price: { instances: 0 } }
