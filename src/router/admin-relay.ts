@@ -1,13 +1,14 @@
 /**
  * The router's admin API over TCP, for a control plane that cannot reach the unix socket (the
- * router runs in a pod): it relays the reads (GET /healthz, /table, /metrics, /parallel) and
- * POST /drain (which only waits) to the admin socket. Nothing that changes what the router does
- * is relayed: in a cluster the table comes from the ConfigMap (PUT /table is 405 here).
+ * router runs in a pod): it relays the reads (GET /healthz, /table, /metrics, /parallel), POST
+ * /drain (which only waits) and the long poll GET /wake (the services it holds requests for at
+ * zero instances) to the admin socket. Nothing that changes what the router does is relayed: in a
+ * cluster the table comes from the ConfigMap (PUT /table is 405 here).
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SkiffError } from '../core/errors.js';
 
-const relayed: ReadonlySet<string> = new Set(['GET /healthz', 'GET /table', 'GET /metrics', 'GET /parallel', 'POST /drain']);
+const relayed: ReadonlySet<string> = new Set(['GET /healthz', 'GET /table', 'GET /metrics', 'GET /parallel', 'POST /drain', 'GET /wake']);
 const maxBodyBytes = 64 * 1024;
 
 function refuse(res: ServerResponse, status: number, code: string, message: string): void {
@@ -36,6 +37,10 @@ function relay(socketPath: string, req: IncomingMessage, res: ServerResponse): v
   upstream.on('error', (error) => {
     if (!res.headersSent) refuse(res, 502, 'SKIFF_ROUTER_UNREACHABLE', `the router's admin socket does not answer: ${error.message}`);
     else res.destroy();
+  });
+  // A poller that left (a long poll of /wake given up) takes its poll off the socket too: else the router would hand the next wake to nobody.
+  res.once('close', () => {
+    if (!res.writableFinished) upstream.destroy();
   });
   req.pipe(upstream);
 }

@@ -59,7 +59,8 @@ export function exportWorkloads(options: {
     return {
       service: { ...service, release: exported.release },
       release: exported.release,
-      replicas: service.instances,
+      // A service that scales to zero starts idle: Skiff's control plane scales it up when its router holds a request for it.
+      replicas: service.autoscale?.min === 0 ? 0 : service.instances,
       image: `${options.registry}/${exported.service}@${exported.digest}`,
       secrets: exported.secrets,
     };

@@ -8,7 +8,7 @@
  * are read from its replicas' admin ports.
  */
 import path from 'node:path';
-import type { Clock } from '../../core/clock.js';
+import { sleep, type Clock } from '../../core/clock.js';
 import { SkiffError } from '../../core/errors.js';
 import type { InstanceAddress, InstanceUsage, ObservedInstance } from '../../core/instance.js';
 import type { ParallelReport } from '../../core/parallel-report.js';
@@ -28,6 +28,7 @@ import { deploymentNameOf, releaseNameOf, releaseObjects } from './provider/rele
 import { RouteTableConfigMap } from './provider/route-table-config-map.js';
 import { KeyedSerial } from './provider/keyed-serial.js';
 import { ClusterRouters, routerPodAdmins, type RouterAdminLocator } from './provider/cluster-routers.js';
+import { RouterWakes } from './provider/router-wakes.js';
 import { serviceCounters } from '../local/router-counters.js';
 import { serviceLoads } from '../local/router-load.js';
 import { SkiffObjects } from './provider/skiff-objects.js';
@@ -82,6 +83,7 @@ interface Cluster {
   readonly table: RouteTableConfigMap;
   readonly objects: SkiffObjects;
   readonly routers: ClusterRouters;
+  readonly wakes: RouterWakes;
   readonly logs: PodLogFollowers;
   readonly usage: PodUsage;
 }
@@ -90,6 +92,8 @@ const configHashAnnotation = 'skiff.dev/config-hash';
 /** Refusals of a release's writes that trying again soon will not change: shown as the place's reason. */
 const unappliedCodes: ReadonlySet<string> = new Set(['SKIFF_KUBE_CONFLICT', 'SKIFF_KUBE_FORBIDDEN', 'SKIFF_KUBE_INVALID']);
 const deletionCostAnnotation = 'controller.kubernetes.io/pod-deletion-cost';
+/** How long a wake poll waits while the cluster is not reached yet. */
+const wakeIdleMs = 1000;
 
 export class KubernetesProvider implements Provider {
   readonly kind = 'kubernetes';
@@ -123,6 +127,8 @@ export class KubernetesProvider implements Provider {
   /** The Deployments of the releases the desired state runs; null until the first `follow`. */
   private wanted: ReadonlySet<string> | null = null;
   private pruning: Promise<void> = Promise.resolve();
+  /** A desired service scales to zero: only then are the routers polled for held requests. */
+  private wakeable = false;
   private readonly unplaced: UnplacedInstances;
   private closed = false;
 
@@ -152,7 +158,8 @@ export class KubernetesProvider implements Provider {
     return `http://${routerName}.${this.namespace}.svc.cluster.local`;
   }
 
-  async start(_desired: DesiredEnvironment): Promise<{ dataPlane: 'started' | 'adopted'; detail: string }> {
+  async start(desired: DesiredEnvironment): Promise<{ dataPlane: 'started' | 'adopted'; detail: string }> {
+    this.wakeable = scalesToZero(desired);
     const cluster = this.connected();
     // A namespaced read: it fails with SKIFF_KUBE_NAMESPACE_MISSING naming the namespace, and needs only the Role Skiff's export writes.
     const existing = await cluster.table.read();
@@ -195,11 +202,13 @@ export class KubernetesProvider implements Provider {
       this.deps.kubeconfigDefaults,
     );
     const client = new KubeClient(connection, { namespace: this.namespace });
+    const routers = new ClusterRouters(this.deps.routerAdmins ?? routerPodAdmins(client, routerAccessOf(settings)), client.namespace);
     return {
       client,
       table: new RouteTableConfigMap(client, this.environment),
       objects: new SkiffObjects(client, this.environment),
-      routers: new ClusterRouters(this.deps.routerAdmins ?? routerPodAdmins(client, routerAccessOf(settings)), client.namespace),
+      routers,
+      wakes: new RouterWakes(routers),
       usage: new PodUsage({ client, clock: this.deps.clock }),
       logs: new PodLogFollowers({ client, environment: this.environment, dir: path.join(this.deps.dataDir, 'kubernetes', this.environment, 'pod-logs'), clock: this.deps.clock }),
       pods: new PodView({
@@ -217,6 +226,7 @@ export class KubernetesProvider implements Provider {
   }
 
   follow(desired: DesiredEnvironment): void {
+    this.wakeable = scalesToZero(desired);
     this.wanted = new Set(desired.services.flatMap((service) => (service.release === null ? [] : [deploymentNameOf(service)])));
     this.prune();
   }
@@ -364,12 +374,13 @@ export class KubernetesProvider implements Provider {
     return serviceLoads(await this.connected().routers.metrics(), this.environment);
   }
 
-  /** No router holds requests yet: resolves with [] when the caller gives up. */
-  wakeRequests(signal: AbortSignal): Promise<readonly string[]> {
-    return new Promise((resolve) => {
-      if (signal.aborted) resolve([]);
-      else signal.addEventListener('abort', () => resolve([]), { once: true });
-    });
+  /** The services the router replicas hold requests for at zero instances (a long poll of each replica's admin port). */
+  async wakeRequests(signal: AbortSignal): Promise<readonly string[]> {
+    const cluster = this.cluster;
+    if (cluster && !this.closed && this.wakeable) return cluster.wakes.take(signal);
+    // Not started yet (a start being tried again), stopped, or no service that scales to zero (no poll of the routers then): the caller asks again.
+    await sleep(wakeIdleMs, signal);
+    return [];
   }
 
   async dataPlaneMetrics(): Promise<string> {
@@ -409,12 +420,14 @@ export class KubernetesProvider implements Provider {
       if (!options?.immediate) await cluster.pods.waitFor(() => cluster.pods.pods().length === 0, this.deps.placeTimeoutMs ?? 60_000);
     }
     this.closed = true;
+    cluster?.wakes.close();
     await cluster?.logs.stop();
     await cluster?.pods.stop();
   }
 
   detach(): void {
     this.closed = true;
+    this.cluster?.wakes.close();
     void this.cluster?.logs.stop();
     void this.cluster?.pods.stop();
   }
@@ -508,6 +521,10 @@ export class KubernetesProvider implements Provider {
   private emit(instance: ObservedInstance, type: string, message: string): void {
     this.context.hooks.emit({ type, environment: this.environment, service: instance.service, instance: instance.id, message, data: { state: instance.state } });
   }
+}
+
+function scalesToZero(desired: DesiredEnvironment): boolean {
+  return desired.services.some((service) => service.release !== null && service.autoscale?.min === 0);
 }
 
 /** The provider of every `provider: kubernetes` environment, with the environment's own `kubernetes:` and `registry:`. */

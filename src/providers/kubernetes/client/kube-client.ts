@@ -77,6 +77,8 @@ export interface PodProxyRequest extends InNamespace {
   readonly contentType?: string;
   /** Longest wait for the whole answer; the client's request timeout by default. */
   readonly timeoutMs?: number;
+  /** Gives up the request (a long poll its caller left). */
+  readonly signal?: AbortSignal;
 }
 
 type Verb = 'get' | 'list' | 'watch' | 'create' | 'patch' | 'delete';
@@ -254,6 +256,7 @@ export class KubeClient {
       context: { ...call.context, resource: 'pods/proxy' },
       ...(request.body !== undefined ? { body: request.body, contentType: request.contentType ?? 'application/json' } : {}),
       ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+      ...(request.signal !== undefined ? { signal: request.signal } : {}),
     });
     return answer.body;
   }

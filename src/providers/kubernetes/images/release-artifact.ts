@@ -1,14 +1,19 @@
 /**
- * What a release's image is made from (a process service's archive and start command, or a docker
- * service's image), and the publisher the kubernetes provider pushes each release's image with.
+ * What a release's image is made from (a process service's archive and start command, a function's
+ * archive and Skiff's function runtime, or a docker service's image), and the publisher the kubernetes provider pushes each release's image with.
  */
 import { SkiffError } from '../../../core/errors.js';
 import type { DesiredService } from '../../../spec/desired.js';
 import type { EngineAddress } from '../../../drivers/docker/index.js';
+import { defaultFunctionRuntimeEntry } from './function-image.js';
 import { releaseImage } from './release-image.js';
 import type { ReleaseArtifact, ReleaseImage } from './release-image.js';
 
-export function releaseArtifactOf(release: DesiredService, archivePath: (digest: string) => string): ReleaseArtifact {
+export function releaseArtifactOf(
+  release: DesiredService,
+  archivePath: (digest: string) => string,
+  runtimeEntry: string = defaultFunctionRuntimeEntry,
+): ReleaseArtifact {
   if (release.artifact === null) {
     throw new SkiffError('SKIFF_NOT_DEPLOYED', `${release.environment}/${release.name} ${release.release ?? ''} has no artifact: a cluster runs built artifacts only`, {
       hint: `build it and deploy the artifact: skiff build ${release.name} && skiff deploy ${release.name} latest ${release.environment}`,
@@ -22,10 +27,7 @@ export function releaseArtifactOf(release: DesiredService, archivePath: (digest:
       // A docker service's artifact digest is its image's id in the engine.
       return { kind: 'image', digest: release.artifact };
     case 'function':
-      throw new SkiffError('SKIFF_NOT_SUPPORTED', `${release.environment}/${release.name} is a function: functions do not run on Kubernetes yet`, {
-        hint: 'run it in an environment with `provider: local`',
-        path: `services.${release.name}`,
-      });
+      return { kind: 'function', digest: release.artifact, archivePath: archivePath(release.artifact), runtimeEntry };
   }
 }
 
@@ -35,13 +37,15 @@ export interface ImagePublisherDeps {
   readonly archivePath: (digest: string) => string;
   /** Checks an archive against its digest before it is built into an image (SKIFF_ARTIFACT_DIGEST_MISMATCH otherwise). */
   readonly verify: (digest: string) => Promise<void>;
+  /** The function runtime's container entry put into a function's image (default: this installation's). */
+  readonly functionRuntimeEntry?: string;
 }
 
 /** The release's image in the registry, by digest: what the kubernetes provider calls before it applies a release. */
 export function createImagePublisher(deps: ImagePublisherDeps): (release: DesiredService, registry: string) => Promise<ReleaseImage> {
   return async (release, registry) => {
-    const artifact = releaseArtifactOf(release, deps.archivePath);
-    if (artifact.kind === 'archive') await deps.verify(artifact.digest);
+    const artifact = releaseArtifactOf(release, deps.archivePath, deps.functionRuntimeEntry);
+    if (artifact.kind !== 'image') await deps.verify(artifact.digest);
     return releaseImage({ service: release.name, artifact, registry, engine: deps.engine });
   };
 }

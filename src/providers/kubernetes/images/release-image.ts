@@ -1,6 +1,6 @@
 /**
  * A release's artifact as an image in the environment's registry, referenced by digest: a docker
- * service's image as built, or a process service's archive built into an image on the base image.
+ * service's image as built, or a process (or function) service's archive built into an image on the base image.
  * The push tag is the artifact's short digest, so the registry is asked first and an artifact
  * already pushed is neither built nor pushed again: the same artifact gives the same reference.
  * A tag can move, so what it names is reused only when it is this artifact's image.
@@ -10,6 +10,7 @@ import { SkiffError } from '../../../core/errors.js';
 import { connectEngine, engineUnavailableError, inspectImage, probeEngine } from '../../../drivers/docker/index.js';
 import type { EngineAddress } from '../../../drivers/docker/index.js';
 import { ARTIFACT_LABEL, buildArtifactImage } from './artifact-image.js';
+import { buildFunctionImage, FUNCTION_RUNTIME_LABEL, functionRuntime } from './function-image.js';
 import { artifactTag, imageRepository, pinnedImage } from './image-names.js';
 import { pushImage } from './image-push.js';
 import { manifestDigest, registryImage } from './registry-api.js';
@@ -18,7 +19,9 @@ export type ReleaseArtifact =
   /** A process service: its archive and start command. */
   | { readonly kind: 'archive'; readonly digest: string; readonly archivePath: string; readonly start: readonly string[] }
   /** A docker service: the digest is the image id the engine holds. */
-  | { readonly kind: 'image'; readonly digest: string };
+  | { readonly kind: 'image'; readonly digest: string }
+  /** A function service: its archive, run by the function runtime whose container entry this is. */
+  | { readonly kind: 'function'; readonly digest: string; readonly archivePath: string; readonly runtimeEntry: string };
 
 export interface ReleaseImageOptions {
   readonly service: string;
@@ -53,6 +56,8 @@ async function holdsArtifact(repository: string, digest: string, artifact: Relea
       return image.labels[ARTIFACT_LABEL] === artifact.digest;
     case 'image':
       return image.configDigest === artifact.digest;
+    case 'function':
+      return image.labels[ARTIFACT_LABEL] === artifact.digest && image.labels[FUNCTION_RUNTIME_LABEL] === (await functionRuntime(artifact.runtimeEntry)).hash;
   }
 }
 
@@ -69,6 +74,9 @@ async function tagArtifactImage(docker: Docker, service: string, artifact: Relea
         });
       }
       await docker.getImage(artifact.digest).tag({ repo: repository, tag });
+      return;
+    case 'function':
+      await buildFunctionImage(docker, { archivePath: artifact.archivePath, artifactDigest: artifact.digest, runtimeEntry: artifact.runtimeEntry, tag: `${repository}:${tag}` });
       return;
   }
 }

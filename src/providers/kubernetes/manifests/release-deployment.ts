@@ -1,7 +1,7 @@
 /** One release = one Deployment: its replicas, image by digest, config, secrets, probes, limits and stop. */
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IContainer } from 'kubernetes-models/v1/Container';
-import type { Resources } from '../../../spec/schema.js';
+import type { Probe, Resources } from '../../../spec/schema.js';
 import { envConfigMapNameOf } from './config-maps.js';
 import { containerPort, drainSeconds } from './input.js';
 import type { ReleaseWorkload } from './input.js';
@@ -12,6 +12,13 @@ import { livenessProbe, readinessProbe, startupProbe } from './probes.js';
 import { cpuQuantity, memoryQuantity, wholeSeconds } from './quantities.js';
 import { volumeMountsOf } from './volume-claims.js';
 
+/**
+ * A function without a readiness check gets the runtime's own `/health` (200 once its handler is
+ * loaded and it listens): without a probe its pod would be ready, and get the held requests,
+ * before the runtime serves.
+ */
+const functionReadiness: Probe = { http: '/health', interval: 1000, timeout: 1000, successThreshold: 1, failureThreshold: 3, startGrace: 30_000 };
+
 /** Requests equal to limits: the instance gets what the spec grants, as on the local provider (`pids` has no per-container form). */
 function resources(limits: Resources): IContainer['resources'] {
   const values: Record<string, string> = {};
@@ -20,8 +27,14 @@ function resources(limits: Resources): IContainer['resources'] {
   return Object.keys(values).length === 0 ? {} : { limits: values, requests: { ...values } };
 }
 
-/** A process service's image runs its start command in the artifact's directory; a docker service's start replaces the image's command. */
+/**
+ * A process service's image runs its start command in the artifact's directory; a docker service's
+ * start replaces the image's command; a function's image runs the function runtime, told here
+ * what to load (one image serves every release of the artifact).
+ */
 function commandOf(workload: ReleaseWorkload): Pick<IContainer, 'command' | 'args'> {
+  const fn = workload.service.function;
+  if (fn) return { args: [fn.handler, '--timeout-ms', String(fn.timeoutMs), '--concurrency', String(fn.concurrency)] };
   const start = [...workload.service.command];
   if (start.length === 0) return {};
   return workload.service.driver === 'process' ? { command: start } : { args: start };
@@ -29,9 +42,10 @@ function commandOf(workload: ReleaseWorkload): Pick<IContainer, 'command' | 'arg
 
 function container(workload: ReleaseWorkload): IContainer {
   const { service } = workload;
-  const readiness = service.readiness ? readinessProbe(service.readiness) : undefined;
+  const readinessCheck = service.readiness ?? (service.function ? functionReadiness : undefined);
+  const readiness = readinessCheck ? readinessProbe(readinessCheck) : undefined;
   const liveness = service.liveness ? livenessProbe(service.liveness) : undefined;
-  const startup = startupProbe(service.readiness, service.liveness);
+  const startup = startupProbe(readinessCheck, service.liveness);
   const volumes = volumeMountsOf(service);
   return {
     name: service.name,

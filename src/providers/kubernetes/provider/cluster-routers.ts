@@ -1,7 +1,8 @@
 /**
  * The provider's side of Skiff's routers in the cluster: their admin ports (reads and drain,
  * src/router/admin-relay.ts), asked all at once, the answers put together as one data plane:
- * metrics summed over the replicas, a drain done only when every replica has drained.
+ * metrics summed over the replicas, a drain done only when every replica has drained; and each
+ * replica's long poll of the requests it holds for services at zero (provider/router-wakes.ts).
  */
 import { SkiffError } from '../../../core/errors.js';
 import type { InstanceAddress } from '../../../core/instance.js';
@@ -17,6 +18,8 @@ export interface AdminRequest {
   /** JSON. */
   readonly body?: string;
   readonly timeoutMs: number;
+  /** Gives the request up (a long poll its caller left). */
+  readonly signal?: AbortSignal;
 }
 
 /** One router replica's admin API: its pod name and where it is (for messages), and how to ask it. */
@@ -54,7 +57,8 @@ function proxiedAdmin(client: KubeClient, pod: string): RouterAdmin {
   return {
     name: pod,
     url: `${client.connection.server}/api/v1/namespaces/${client.namespace}/pods/${pod}:${routerAdminPort}/proxy`,
-    send: ({ method, path, body, timeoutMs }) => client.proxyPod(pod, routerAdminPort, { method, path, ...(body !== undefined ? { body } : {}), timeoutMs }),
+    send: ({ method, path, body, timeoutMs, signal }) =>
+      client.proxyPod(pod, routerAdminPort, { method, path, ...(body !== undefined ? { body } : {}), timeoutMs, ...(signal ? { signal } : {}) }),
   };
 }
 
@@ -94,6 +98,20 @@ export class ClusterRouters {
     return { drained: results.every((result) => result.drained), inFlight: results.reduce((sum, result) => sum + result.inFlight, 0) };
   }
 
+  /** The ready replicas now (none is not an error here: a poller waits for them). */
+  replicas(): Promise<readonly RouterAdmin[]> {
+    return this.locate();
+  }
+
+  /**
+   * One long poll of a replica's held requests: the services it holds requests for at zero
+   * instances, as soon as there are any, else [] after `waitMs`.
+   */
+  async wakes(admin: RouterAdmin, waitMs: number, signal: AbortSignal): Promise<readonly string[]> {
+    const answer = JSON.parse(await this.call(admin, { method: 'GET', path: `/wake?waitMs=${waitMs}`, timeoutMs: waitMs + answerTimeoutMs, signal })) as { services?: unknown };
+    return Array.isArray(answer.services) ? answer.services.filter((service): service is string => typeof service === 'string') : [];
+  }
+
   private async admins(): Promise<readonly RouterAdmin[]> {
     const admins = await this.locate();
     if (admins.length === 0) {
@@ -120,11 +138,11 @@ export class ClusterRouters {
 }
 
 /** Plain HTTP to an admin port at its pod IP. */
-async function fetchAdmin(url: string, { method, path, body, timeoutMs }: AdminRequest): Promise<string> {
+async function fetchAdmin(url: string, { method, path, body, timeoutMs, signal }: AdminRequest): Promise<string> {
   const answer = await fetch(`${url}${path}`, {
     method,
     ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
-    signal: AbortSignal.timeout(timeoutMs),
+    signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
   });
   const text = await answer.text();
   if (!answer.ok) throw new Error(`answered ${answer.status}: ${text.slice(0, 200)}`);
