@@ -83,6 +83,10 @@ const defaulters: Record<string, (object: KubeObject) => void> = {
     if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') setDefault(spec, 'externalTrafficPolicy', 'Cluster');
     setDefault(object, 'status', { loadBalancer: {} });
   },
+  PersistentVolumeClaim(object) {
+    setDefault(obj((object.spec ??= {})), 'volumeMode', 'Filesystem');
+    setDefault(object, 'status', { phase: 'Pending' });
+  },
   Namespace(object) {
     object.metadata.labels = { ...object.metadata.labels, 'kubernetes.io/metadata.name': object.metadata.name };
     setDefault(object, 'spec', { finalizers: ['kubernetes'] });
