@@ -15,7 +15,7 @@ import type { ParallelReport } from '../../core/parallel-report.js';
 import { emptyRouteTable, type RouteTable } from '../../core/route-table.js';
 import type { CountersSnapshot } from '../../reconcile/deployment.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
-import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ServiceLoad, ShutdownOptions } from '../../reconcile/provider.js';
+import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ProviderVolumes, ServiceLoad, ShutdownOptions } from '../../reconcile/provider.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
 import { kubernetesNamespace, kubernetesSettings, routerAccessOf, type KubernetesSpec } from '../../spec/schema-kubernetes.js';
 import { KubeClient, kubeResources, loadKubeconfig, type InformerEvent, type KubeObject, type KubeconfigDefaults } from './client/index.js';
@@ -35,6 +35,7 @@ import { UnplacedInstances } from './provider/unplaced-instances.js';
 import { PodUsage } from './provider/pod-usage.js';
 import { PodLogFollowers } from './logs/pod-log-followers.js';
 import { ReleaseImages, type PublishImage } from './provider/release-images.js';
+import { claimVolumes } from './provider/claim-volumes.js';
 
 export type { PublishImage };
 
@@ -120,6 +121,8 @@ export class KubernetesProvider implements Provider {
   /** The service of each Deployment placed or stopped in, for the counts above. */
   private readonly deploymentServices = new Map<string, string>();
   private readonly images: ReleaseImages;
+  /** The services' PersistentVolumeClaims: applied with each release, deleted only by `skiff volume delete`. */
+  readonly volumes: ProviderVolumes;
   /** The Deployments of the releases the desired state runs; null until the first `follow`. */
   private wanted: ReadonlySet<string> | null = null;
   private pruning: Promise<void> = Promise.resolve();
@@ -131,6 +134,7 @@ export class KubernetesProvider implements Provider {
     private readonly deps: KubernetesProviderDeps,
   ) {
     this.unplaced = new UnplacedInstances({ environment: context.environment, clock: deps.clock });
+    this.volumes = claimVolumes(() => this.client, this.namespace);
     this.images = new ReleaseImages({ environment: context.environment, registry: deps.registry, publish: deps.publishImage, emit: context.hooks.emit });
   }
 

@@ -175,6 +175,7 @@ describe('the manifests of a kubernetes environment', () => {
       'configmaps: get,list,watch,create,patch,delete',
       'services: get,list,watch,create,patch,delete',
       'secrets: get,list,create,patch,delete',
+      'persistentvolumeclaims: get,create,patch,delete',
       'endpointslices: get,list,watch',
       'events: get,list,watch',
       'poddisruptionbudgets: get,list,watch,create,patch,delete',
