@@ -186,4 +186,29 @@ describe('fake Kubernetes API in docker mode', () => {
     await waitFor('the claim to go', async () => (await kubectl.run(['get', 'pvc', 'notes'])).stderr.includes('NotFound'), 60_000);
     await waitFor('its Docker volume to go', () => connectEngine({}).getVolume(volume).inspect().then(() => false, () => true), 60_000);
   }, 120_000);
+
+  it('a Job runs its pod to completion: kubectl get jobs shows Complete or Failed (BackoffLimitExceeded), and its logs', async () => {
+    const job = (name: string, script: string) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name },
+      spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image, command: ['node', '-e', script] }] } } },
+    });
+    await kubectl.run(['apply', '--server-side', '-f', '-'], JSON.stringify(job('tally', "console.log('tallied 3 orders')")));
+    await kubectl.run(['apply', '--server-side', '-f', '-'], JSON.stringify(job('mailer', "console.error('cannot reach the mail server'); process.exit(3)")));
+    const waited = await kubectl.run(['wait', '--for=condition=complete', 'job/tally', '--timeout=60s']);
+    expect(waited.stdout).toContain('job.batch/tally condition met');
+    await kubectl.run(['wait', '--for=condition=failed', 'job/mailer', '--timeout=60s']);
+    const table = (await kubectl.run(['get', 'jobs'])).stdout;
+    expect(table).toMatch(/tally\s+Complete\s+1\/1\s+\d+s/);
+    expect(table).toMatch(/mailer\s+Failed\s+0\/1\s+\d+s/);
+    const failed = JSON.parse((await kubectl.run(['get', 'job', 'mailer', '-o', 'json'])).stdout).status;
+    expect(failed).toMatchObject({ failed: 1, active: 0, conditions: expect.arrayContaining([expect.objectContaining({ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' })]) });
+    expect((await kubectl.run(['logs', 'job/tally'])).stdout).toBe('tallied 3 orders\n');
+    expect((await kubectl.run(['logs', 'job/mailer'])).stdout).toBe('cannot reach the mail server\n');
+    const pod = JSON.parse((await kubectl.run(['get', 'pods', '-l', 'job-name=mailer', '-o', 'json'])).stdout).items[0];
+    expect(pod.status.containerStatuses[0].state.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    await kubectl.run(['delete', 'job', 'tally', 'mailer']);
+    await waitFor('the Jobs\' pods to go', async () => (await kubectl.run(['get', 'pods', '-l', 'job-name', '-o', 'name'])).stdout.trim() === '', 60_000);
+  }, 120_000);
 });
