@@ -176,6 +176,7 @@ describe('the manifests of a kubernetes environment', () => {
       'services: get,list,watch,create,patch,delete',
       'secrets: get,list,create,patch,delete',
       'persistentvolumeclaims: get,create,patch,delete',
+      'jobs: get,list,create,delete',
       'endpointslices: get,list,watch',
       'events: get,list,watch',
       'poddisruptionbudgets: get,list,watch,create,patch,delete',

@@ -13,7 +13,7 @@ import { cpuQuantity, memoryQuantity, wholeSeconds } from './quantities.js';
 import { volumeMountsOf } from './volume-claims.js';
 
 /** Requests equal to limits: the instance gets what the spec grants, as on the local provider (`pids` has no per-container form). */
-function resources(limits: Resources): IContainer['resources'] {
+export function resources(limits: Resources): IContainer['resources'] {
   const values: Record<string, string> = {};
   if (limits.cpu !== undefined) values.cpu = cpuQuantity(limits.cpu);
   if (limits.memory !== undefined) values.memory = memoryQuantity(limits.memory);
@@ -21,8 +21,8 @@ function resources(limits: Resources): IContainer['resources'] {
 }
 
 /** A process service's image runs its start command in the artifact's directory; a docker service's start replaces the image's command. */
-function commandOf(workload: ReleaseWorkload): Pick<IContainer, 'command' | 'args'> {
-  const start = [...workload.service.command];
+export function commandOf(workload: ReleaseWorkload, command: readonly string[] = workload.service.command): Pick<IContainer, 'command' | 'args'> {
+  const start = [...command];
   if (start.length === 0) return {};
   return workload.service.driver === 'process' ? { command: start } : { args: start };
 }
