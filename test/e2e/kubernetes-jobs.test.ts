@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeResources, type KubeObject } from '../../src/providers/kubernetes/client/index.js';
-import { startTestCluster, testClusterMissing, type TestCluster } from './kubernetes-cluster.js';
+import { clusterEnvironments, startTestCluster, testClusterMissing, type TestCluster } from './kubernetes-cluster.js';
 import { startPlatform, waitFor, type Platform } from './platform.js';
 
 const missing = await testClusterMissing();
@@ -41,15 +41,7 @@ jobs:
     command: [node, -e, "console.error('cannot reach the mail server'); process.exit(3)"]
     schedule: "*/5 * * * * *"
     environments: [cluster]
-environments:
-  dev:
-    services: { orders: { instances: 0 } }
-  cluster:
-    provider: kubernetes
-    registry: ${cluster.registry}
-    kubernetes: { kubeconfig: ${JSON.stringify(cluster.kubeconfigPath)}, namespace: ${cluster.namespace}, serviceType: NodePort }
-    services: { orders: { instances: 1 } }
-`;
+${clusterEnvironments(cluster, 'orders', 1)}`;
 }
 
 interface JobJson {

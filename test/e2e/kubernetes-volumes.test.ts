@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeResources } from '../../src/providers/kubernetes/client/index.js';
-import { startTestCluster, testClusterMissing, type TestCluster } from './kubernetes-cluster.js';
+import { clusterEnvironments, startTestCluster, testClusterMissing, type TestCluster } from './kubernetes-cluster.js';
 import { startPlatform, waitFor, type Platform } from './platform.js';
 
 const missing = await testClusterMissing();
@@ -50,15 +50,7 @@ services:
     readiness: { http: /health, interval: 500ms }
     stopGrace: 1s
     routes: [{ path: /notes, stripPrefix: true }]
-${withVolume ? '    volumes:\n      data: { path: /var/lib/notes }\n' : ''}environments:
-  dev:
-    services: { notes: { instances: 0 } }
-  cluster:
-    provider: kubernetes
-    registry: ${cluster.registry}
-    kubernetes: { kubeconfig: ${JSON.stringify(cluster.kubeconfigPath)}, namespace: ${cluster.namespace}, serviceType: NodePort }
-    services: { notes: { instances: 1 } }
-`;
+${withVolume ? '    volumes:\n      data: { path: /var/lib/notes }\n' : ''}${clusterEnvironments(cluster, 'notes', 1)}`;
 }
 
 interface Notes {
