@@ -132,7 +132,9 @@ export class VolumeOperations implements VolumePort {
     const storage = service ? this.storageOf(target.environment, service.driver) : undefined;
     if (!storage) {
       throw new SkiffError('SKIFF_NOT_SUPPORTED', `volume ${describe(target)} cannot be reached now`, {
-        hint: `${target.environment} does not run yet: deploy to it first (skiff status --env ${target.environment})`,
+        hint: this.isLocal(target.environment)
+          ? `${target.service} keeps no volumes on this machine`
+          : `${target.environment} does not run yet: deploy to it first (skiff status --env ${target.environment})`,
       });
     }
     const location = storage.describe(target);
