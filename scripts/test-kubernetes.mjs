@@ -4,7 +4,13 @@
 // loudly (exit 0: a machine without a cluster is not a failure). See docs/kubernetes.md.
 import { spawnSync } from 'node:child_process';
 
-const stories = ['test/e2e/kubernetes-rollouts.test.ts', 'test/e2e/kubernetes-stuck-rollouts.test.ts', 'test/e2e/kubernetes-functions.test.ts'];
+const stories = [
+  'test/e2e/kubernetes-rollouts.test.ts',
+  'test/e2e/kubernetes-stuck-rollouts.test.ts',
+  'test/e2e/kubernetes-functions.test.ts',
+  'test/e2e/kubernetes-volumes.test.ts',
+  'test/e2e/kubernetes-jobs.test.ts',
+];
 
 if (!process.env.SKIFF_TEST_KUBECONFIG) {
   const line = '!'.repeat(78);

@@ -28,6 +28,14 @@ export interface VolumeInfo {
   readonly backups: readonly VolumeBackup[];
 }
 
+export interface VolumeDeleted {
+  readonly environment: string;
+  readonly service: string;
+  readonly volume: string;
+  /** Where its data was. */
+  readonly location: string;
+}
+
 export interface VolumeRequest {
   readonly environment: string;
   readonly service: string;
@@ -42,4 +50,6 @@ export interface VolumePort {
   backup(request: VolumeRequest): Promise<VolumeBackup>;
   /** Throws SKIFF_VOLUME_IN_USE while the service has or wants instances in the environment. */
   restore(request: VolumeRequest & { readonly backup: string }): Promise<VolumeBackup>;
+  /** Deletes the volume with its data; SKIFF_VOLUME_IN_USE while the service declares it and has or wants instances. */
+  remove(request: VolumeRequest): Promise<VolumeDeleted>;
 }

@@ -28,7 +28,7 @@ import type { PipelineRunView } from '../api/pipeline-port.js';
 import type { EffectiveFlag, FlagChange, FlagChangeResult, FlagRevision } from '../api/flags-port.js';
 import type { ParallelView, RolloutAction, RolloutView } from '../api/rollout-port.js';
 import type { CommandRunOutputLine, CommandRunView } from '../api/run-port.js';
-import type { VolumeBackup, VolumeInfo } from '../api/volume-port.js';
+import type { VolumeBackup, VolumeDeleted, VolumeInfo } from '../api/volume-port.js';
 import type { CertificateView } from '../api/certificate-port.js';
 import type { JobRunView, JobSummary } from '../api/job-port.js';
 import type { DiffView, SyncStatusView } from '../api/sources-port.js';
@@ -176,6 +176,8 @@ export interface ApiClient {
   backupVolume(target: VolumeTarget): Promise<VolumeBackup>;
   /** SKIFF_VOLUME_IN_USE while the service has instances in the environment. */
   restoreVolume(target: VolumeTarget & { readonly backup: string }): Promise<VolumeBackup>;
+  /** Deletes a volume with its data; SKIFF_VOLUME_IN_USE while the service declares it and has instances. */
+  deleteVolume(target: VolumeTarget): Promise<VolumeDeleted>;
   /** Scheduled jobs with their last run and next time. */
   jobs(environment?: string): Promise<readonly JobSummary[]>;
   /** A job's runs, newest first. */
@@ -392,6 +394,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       json('POST', `${servicePath(environment, service)}/volumes/${encodeURIComponent(volume)}/backups`, long),
     restoreVolume: ({ environment, service, volume, backup }) =>
       json('POST', `${servicePath(environment, service)}/volumes/${encodeURIComponent(volume)}/restore`, { ...long, body: { backup } }),
+    deleteVolume: ({ environment, service, volume }) => json('DELETE', `${servicePath(environment, service)}/volumes/${encodeURIComponent(volume)}`, long),
     jobs: (environment) => json('GET', '/api/v1/jobs', { query: { environment } }),
     jobRuns: (job, query = {}) => json('GET', `/api/v1/jobs/${encodeURIComponent(job)}/runs`, { query: { ...query } }),
     previews: () => json('GET', '/api/v1/previews'),

@@ -1,12 +1,13 @@
 /**
- * `skiff volume list|backup|restore`: the volumes of the services in each environment, tar
- * snapshots of them kept under the data dir, and a restore that refuses while anything of the
- * service runs (it would write into files being replaced, or read half of the old and new).
+ * `skiff volume list|backup|restore|delete`: the volumes of the services in each environment, tar
+ * snapshots of them kept under the data dir, a restore that refuses while anything of the
+ * service runs (it would write into files being replaced, or read half of the old and new), and
+ * the only way a volume's data is ever deleted (a volume left out of the spec keeps its data).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { VolumeBackup, VolumeInfo, VolumePort, VolumeRequest } from '../api/volume-port.js';
+import type { VolumeBackup, VolumeDeleted, VolumeInfo, VolumePort, VolumeRequest } from '../api/volume-port.js';
 import type { Clock } from '../core/clock.js';
 import { SkiffError } from '../core/errors.js';
 import type { VolumeRef, VolumeStorage } from '../drivers/driver.js';
@@ -38,11 +39,10 @@ export class VolumeOperations implements VolumePort {
     const environments = environment === undefined ? this.deps.state.environmentNames() : [environment];
     const volumes: VolumeInfo[] = [];
     for (const name of environments) {
-      const local = this.isLocal(name);
       for (const service of this.desiredServices(name)) {
         for (const volume of service.volumes) {
           const ref = { environment: name, service: service.name, name: volume.name };
-          const storage = local ? this.deps.storage(service.driver) : undefined;
+          const storage = this.storageOf(name, service.driver);
           volumes.push({
             ...ref,
             path: volume.path,
@@ -111,6 +111,49 @@ export class VolumeOperations implements VolumePort {
       data: { volume: target.name, backup: backup.id },
     });
     return backup;
+  }
+
+  /**
+   * Deletes a volume with its data. Refused (SKIFF_VOLUME_IN_USE) while the service declares it and
+   * has or wants instances; a volume no longer in the spec (its data kept) can always go.
+   */
+  async remove(target: VolumeRequest): Promise<VolumeDeleted> {
+    this.deps.state.assertEnvironment(target.environment);
+    this.deps.state.assertService(target.service);
+    const service = this.desiredServices(target.environment).find((candidate) => candidate.name === target.service);
+    const running = (this.deps.environments.get(target.environment)?.instances() ?? []).filter((instance) => instance.service === target.service);
+    if (service?.volumes.some((volume) => volume.name === target.name) && (service.instances > 0 || running.length > 0)) {
+      throw new SkiffError(
+        'SKIFF_VOLUME_IN_USE',
+        `${target.service} runs ${Math.max(service.instances, running.length)} instance(s) in ${target.environment} with volume ${target.name}: deleting it would take their data`,
+        { hint: `stop it first (skiff scale ${target.service}=0 --env ${target.environment}), or remove the volume from the service and apply` },
+      );
+    }
+    const storage = service ? this.storageOf(target.environment, service.driver) : undefined;
+    if (!storage) {
+      throw new SkiffError('SKIFF_NOT_SUPPORTED', `volume ${describe(target)} cannot be reached now`, {
+        hint: this.isLocal(target.environment)
+          ? `${target.service} keeps no volumes on this machine`
+          : `${target.environment} does not run yet: deploy to it first (skiff status --env ${target.environment})`,
+      });
+    }
+    const location = storage.describe(target);
+    if (!(await storage.remove(target))) throw new SkiffError('SKIFF_NOT_FOUND', `volume ${describe(target)} does not exist (${location})`, { hint: `skiff volume list --env ${target.environment}`, path: 'volume' });
+    this.deps.emit({
+      type: 'volume.deleted',
+      environment: target.environment,
+      service: target.service,
+      actor: target.author,
+      message: `volume ${target.name} of ${target.service} deleted with its data (${location})`,
+      data: { volume: target.name },
+    });
+    return { environment: target.environment, service: target.service, volume: target.name, location };
+  }
+
+  /** Where the volumes of a service are kept: its driver's on this machine, or what its environment's provider keeps (a cluster's claims, once the environment runs). */
+  private storageOf(environment: string, driver: DriverKind): Pick<VolumeStorage, 'describe' | 'exists' | 'remove'> | undefined {
+    if (this.isLocal(environment)) return this.deps.storage(driver);
+    return this.deps.environments.get(environment)?.provider.volumes;
   }
 
   private desiredServices(environment: string): readonly DesiredService[] {

@@ -167,6 +167,8 @@ export interface VolumeStorage {
   backup(ref: VolumeRef, tarPath: string): Promise<number>;
   /** Replaces the volume's files with the archive's; nothing may use the volume meanwhile. */
   restore(ref: VolumeRef, tarPath: string): Promise<void>;
+  /** Deletes the volume with its data (`skiff volume delete`); false when there was none. */
+  remove(ref: VolumeRef): Promise<boolean>;
 }
 
 export interface WarmPoolStatus {

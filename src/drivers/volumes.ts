@@ -32,6 +32,13 @@ export function volumeEnv(volumes: readonly VolumeMount[], locate: (volume: Volu
   return Object.fromEntries(volumes.map((volume) => [volumeEnvName(volume.name), locate(volume)]));
 }
 
+/** Deletes a process volume's directory; false when there was none. */
+export async function removeDirectory(directory: string): Promise<boolean> {
+  if (!(await directoryExists(directory))) return false;
+  await rm(directory, { recursive: true, force: true });
+  return true;
+}
+
 export async function directoryExists(directory: string): Promise<boolean> {
   return (await stat(directory).catch(() => null))?.isDirectory() ?? false;
 }

@@ -2,6 +2,7 @@
  * `skiff export ENV --format kubernetes`, past the command line: the environment's releases as
  * Kubernetes manifests, one stream or one file per object. Loaded only by that command.
  */
+import { exportableJobs } from '../providers/kubernetes/export-jobs.js';
 import { exportWorkloads } from '../providers/kubernetes/export-workloads.js';
 import type { ExportedRelease } from '../providers/kubernetes/export-workloads.js';
 import { manifestFiles, manifestStream } from '../providers/kubernetes/manifest-files.js';
@@ -16,6 +17,8 @@ export interface KubernetesExport {
   readonly stream: string;
   readonly files: readonly ManifestFile[];
   readonly namespace: string;
+  /** What was left out and why (scheduled jobs a CronJob cannot express). */
+  readonly warnings: readonly string[];
 }
 
 export function exportKubernetes(options: {
@@ -28,12 +31,14 @@ export function exportKubernetes(options: {
 }): KubernetesExport {
   const environment = options.spec.environments[options.environment];
   const namespace = kubernetesNamespace(options.environment, environment?.kubernetes);
+  const { jobs, warnings } = exportableJobs(options.spec, options.environment, new Set(options.releases.map((release) => release.service)));
   const objects = environmentManifests({
     environment: options.environment,
     namespace,
     settings: kubernetesSettings(environment?.kubernetes),
     releases: exportWorkloads({ spec: options.spec, environment: options.environment, registry: options.registry, releases: options.releases }),
     routerImage: options.routerImage,
+    jobs,
   });
-  return { stream: manifestStream(objects), files: manifestFiles(objects), namespace };
+  return { stream: manifestStream(objects), files: manifestFiles(objects), namespace, warnings };
 }

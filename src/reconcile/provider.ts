@@ -124,6 +124,9 @@ export interface Provider {
   /** Re-attaches to a command an earlier control plane started; null when it has ended since. */
   recoverCommand?(handle: CommandHandle): Promise<RunningCommand | null>;
 
+  /** The services' volumes where the provider keeps them itself (a cluster's claims). Absent: its drivers keep them on this machine. */
+  readonly volumes?: ProviderVolumes;
+
   /** Stops every instance, then the data plane; `immediate` skips the grace periods (SIGKILL, containers removed). */
   shutdown(options?: ShutdownOptions): Promise<void>;
   /** Stops watching and leaves the instances and the data plane running (the control plane goes; the data plane stays). */
@@ -175,6 +178,21 @@ export interface RunningCommand {
   stop(graceMs: number): Promise<CommandExit>;
   /** Its standard input when asked for and the driver can give it. */
   readonly stdin?: NodeJS.WritableStream;
+}
+
+/** A service's volume in the provider's environment. */
+export interface ProviderVolumeRef {
+  readonly service: string;
+  readonly name: string;
+}
+
+/** Volumes a provider keeps (`skiff volume list` and `delete`); it never deletes one on its own. */
+export interface ProviderVolumes {
+  /** Where the data is, for people. */
+  describe(ref: ProviderVolumeRef): string;
+  exists(ref: ProviderVolumeRef): Promise<boolean>;
+  /** Deletes the volume with its data; false when there was none. */
+  remove(ref: ProviderVolumeRef): Promise<boolean>;
 }
 
 export type ProviderFactory = (context: ProviderContext) => Provider;

@@ -57,6 +57,19 @@ async function applyRouterRbac(client: KubeClient, namespace: string): Promise<v
   }
 }
 
+/** A story's `environments:`: `dev` running none of `service`, and the cluster's environment running `instances` of it. */
+export function clusterEnvironments(cluster: TestCluster, service: string, instances: number): string {
+  return `environments:
+  dev:
+    services: { ${service}: { instances: 0 } }
+  ${environment}:
+    provider: kubernetes
+    registry: ${cluster.registry}
+    kubernetes: { kubeconfig: ${JSON.stringify(cluster.kubeconfigPath)}, namespace: ${cluster.namespace}, serviceType: NodePort }
+    services: { ${service}: { instances: ${instances} } }
+`;
+}
+
 const writeSpec = (dir: string, text: string): void => fs.writeFileSync(path.join(dir, 'skiff.yaml'), text);
 
 export async function startTestCluster(prefix: string): Promise<TestCluster> {

@@ -1,7 +1,8 @@
 /**
  * Volumes with the real `skiff up`: a service's notes outlive a redeploy (a new release from a
  * built artifact), a backup taken then restored brings the old notes back, and a restore while
- * the service runs is refused with nothing changed.
+ * the service runs is refused with nothing changed; `skiff volume delete` is refused while the
+ * service runs, then deletes the volume's directory.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -88,5 +89,19 @@ describe('volumes', () => {
     expect(volumes).toEqual([
       expect.objectContaining({ environment: 'dev', service: 'notes', name: 'data', path: '/var/lib/notes', backups: [expect.objectContaining({ id })] }),
     ]);
+
+    // Deleting the volume: refused while notes runs with it; once stopped, its directory goes (backups stay).
+    const volumeDir = path.join(p.dataDir, 'volumes', 'dev', 'notes', 'data');
+    const inUse = p.cli(['volume', 'delete', 'notes', 'data']);
+    expect(inUse.code).not.toBe(0);
+    expect(inUse.stderr).toContain('SKIFF_VOLUME_IN_USE');
+    expect(fs.existsSync(volumeDir)).toBe(true);
+    expect(p.cli(['scale', 'notes=0']).code).toBe(0);
+    await waitFor('notes to stop again', async () => (await p.status()).instances.length === 0);
+    const deleted = p.cli(['volume', 'delete', 'notes', 'data']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toContain(`deleted volume data of notes in dev with its data (${volumeDir})`);
+    expect(fs.existsSync(volumeDir)).toBe(false);
+    expect(p.cli(['volume', 'delete', 'notes', 'data']).stderr).toContain('SKIFF_NOT_FOUND');
   }, 120_000);
 });

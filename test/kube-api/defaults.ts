@@ -41,6 +41,11 @@ export function defaultPodSpec(spec: JsonObject): void {
   for (const c of (spec.containers as JsonObject[] | undefined) ?? []) defaultContainer(c);
 }
 
+function defaultJobSpec(spec: JsonObject): void {
+  for (const [key, value] of Object.entries({ completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false, podReplacementPolicy: 'TerminatingOrFailed' })) setDefault(spec, key, value);
+  defaultPodSpec(obj((obj((spec.template ??= {})).spec ??= {})));
+}
+
 let nextClusterIp = 10;
 // Fakes in several test processes at once each serve their node ports on 127.0.0.1: start at a random one.
 let nextNodePort = randomInt(30000, 32000);
@@ -82,6 +87,18 @@ const defaulters: Record<string, (object: KubeObject) => void> = {
     }
     if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') setDefault(spec, 'externalTrafficPolicy', 'Cluster');
     setDefault(object, 'status', { loadBalancer: {} });
+  },
+  Job(object) {
+    defaultJobSpec(obj((object.spec ??= {})));
+  },
+  CronJob(object) {
+    const spec = obj((object.spec ??= {}));
+    for (const [key, value] of Object.entries({ concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 })) setDefault(spec, key, value);
+    defaultJobSpec(obj((obj((spec.jobTemplate ??= {})).spec ??= {})));
+  },
+  PersistentVolumeClaim(object) {
+    setDefault(obj((object.spec ??= {})), 'volumeMode', 'Filesystem');
+    setDefault(object, 'status', { phase: 'Pending' });
   },
   Namespace(object) {
     object.metadata.labels = { ...object.metadata.labels, 'kubernetes.io/metadata.name': object.metadata.name };

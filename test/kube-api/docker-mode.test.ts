@@ -146,4 +146,69 @@ describe('fake Kubernetes API in docker mode', () => {
     expect(events).toMatch(/Warning\s+Failed\s+pod\/unpullable\s+Failed to pull image "127\.0\.0\.1:1\/skiff\/missing:1"/);
     await kubectl.run(['delete', 'pod', 'crasher', 'unpullable']);
   }, 120_000);
+
+  it('a PersistentVolumeClaim is Bound and mounted as a Docker volume: what one pod wrote the next reads; deleting the claim removes the volume', async () => {
+    const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'notes' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
+    const pod = (name: string, script: string) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: {
+        restartPolicy: 'Never',
+        terminationGracePeriodSeconds: 0,
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'notes' } }],
+        containers: [{ name: 'main', image, command: ['node', '-e', script], volumeMounts: [{ name: 'data', mountPath: '/var/lib/notes' }] }],
+      },
+    });
+    const phase = async (name: string): Promise<string | undefined> => JSON.parse((await kubectl.run(['get', 'pod', name, '-o', 'json'])).stdout || '{}').status?.phase;
+    // A pod whose claim does not exist yet is not scheduled.
+    await kubectl.run(['apply', '--server-side', '-f', '-'], JSON.stringify(pod('writer', "require('fs').writeFileSync('/var/lib/notes/note', 'kept')")));
+    await waitFor('FailedScheduling for the missing claim', async () => (await kubectl.run(['get', 'events', '--field-selector', 'involvedObject.name=writer'])).stdout.includes('persistentvolumeclaim "notes" not found'));
+    expect(await phase('writer')).toBe('Pending');
+
+    await kubectl.run(['apply', '--server-side', '-f', '-'], JSON.stringify(claim));
+    await waitFor('the writer to succeed', async () => (await phase('writer')) === 'Succeeded', 60_000);
+    expect((await kubectl.run(['get', 'pvc', 'notes'])).stdout).toMatch(/notes\s+Bound\s+pvc-[0-9a-f-]+\s+1Gi\s+RWO/);
+    const uid = JSON.parse((await kubectl.run(['get', 'pvc', 'notes', '-o', 'json'])).stdout).metadata.uid as string;
+    const volume = `skiff-kube-fake-pvc-${uid}`;
+    expect((await connectEngine({}).getVolume(volume).inspect()).Name).toBe(volume);
+
+    await kubectl.run(['apply', '--server-side', '-f', '-'], JSON.stringify(pod('reader', "console.log(require('fs').readFileSync('/var/lib/notes/note', 'utf8'))")));
+    await waitFor('the reader to succeed', async () => (await phase('reader')) === 'Succeeded', 60_000);
+    expect((await kubectl.run(['logs', 'reader'])).stdout).toBe('kept\n');
+
+    // pvc-protection: the claim stays Terminating while a pod uses it, then goes with its volume.
+    await kubectl.run(['apply', '--server-side', '-f', '-'], JSON.stringify(pod('holder', 'setInterval(() => {}, 1000)')));
+    await waitFor('the holder to run', async () => (await phase('holder')) === 'Running', 60_000);
+    await kubectl.run(['delete', 'pvc', 'notes', '--wait=false']);
+    expect((await kubectl.run(['get', 'pvc', 'notes'])).stdout).toMatch(/notes\s+Terminating/);
+    await kubectl.run(['delete', 'pod', 'holder', 'writer', 'reader']);
+    await waitFor('the claim to go', async () => (await kubectl.run(['get', 'pvc', 'notes'])).stderr.includes('NotFound'), 60_000);
+    await waitFor('its Docker volume to go', () => connectEngine({}).getVolume(volume).inspect().then(() => false, () => true), 60_000);
+  }, 120_000);
+
+  it('a Job runs its pod to completion: kubectl get jobs shows Complete or Failed (BackoffLimitExceeded), and its logs', async () => {
+    const job = (name: string, script: string) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name },
+      spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image, command: ['node', '-e', script] }] } } },
+    });
+    await kubectl.run(['apply', '--server-side', '-f', '-'], JSON.stringify(job('tally', "console.log('tallied 3 orders')")));
+    await kubectl.run(['apply', '--server-side', '-f', '-'], JSON.stringify(job('mailer', "console.error('cannot reach the mail server'); process.exit(3)")));
+    const waited = await kubectl.run(['wait', '--for=condition=complete', 'job/tally', '--timeout=60s']);
+    expect(waited.stdout).toContain('job.batch/tally condition met');
+    await kubectl.run(['wait', '--for=condition=failed', 'job/mailer', '--timeout=60s']);
+    const table = (await kubectl.run(['get', 'jobs'])).stdout;
+    expect(table).toMatch(/tally\s+Complete\s+1\/1\s+\d+s/);
+    expect(table).toMatch(/mailer\s+Failed\s+0\/1\s+\d+s/);
+    const failed = JSON.parse((await kubectl.run(['get', 'job', 'mailer', '-o', 'json'])).stdout).status;
+    expect(failed).toMatchObject({ failed: 1, active: 0, conditions: expect.arrayContaining([expect.objectContaining({ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' })]) });
+    expect((await kubectl.run(['logs', 'job/tally'])).stdout).toBe('tallied 3 orders\n');
+    expect((await kubectl.run(['logs', 'job/mailer'])).stdout).toBe('cannot reach the mail server\n');
+    const pod = JSON.parse((await kubectl.run(['get', 'pods', '-l', 'job-name=mailer', '-o', 'json'])).stdout).items[0];
+    expect(pod.status.containerStatuses[0].state.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    await kubectl.run(['delete', 'job', 'tally', 'mailer']);
+    await waitFor('the Jobs\' pods to go', async () => (await kubectl.run(['get', 'pods', '-l', 'job-name', '-o', 'name'])).stdout.trim() === '', 60_000);
+  }, 120_000);
 });

@@ -2,6 +2,7 @@
  * The fake, driven by an independent client: the real kubectl 1.32. If discovery, OpenAPI,
  * Table printing, watch or server-side apply were not what kubectl expects, these commands fail.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../e2e/platform.js';
 import { startFakeKubeApi, type FakeKubeApi } from './start-fake-kube-api.js';
@@ -155,5 +156,23 @@ describe('kubectl 1.32 against the fake API server', () => {
     const unauthorized = await kubectl.run(['get', 'pods']);
     expect(unauthorized.stderr).toContain('error: You must be logged in to the server');
     api.setToken(token);
+  });
+
+  it("apply --server-side takes skiff export's whole shop (claims and CronJobs too), and get prints the claims Bound and the CronJob's schedule", async () => {
+    const exported = readFileSync(new URL('../golden/kubernetes/shop-cluster.yaml', import.meta.url), 'utf8');
+    const applied = await kubectl.run(['apply', '--server-side', '--field-manager', 'skiff', '-f', '-'], exported);
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toContain('cronjob.batch/nightly-report serverside-applied');
+    const claims = await waitFor('the claims to be Bound', async () => {
+      const { stdout } = await kubectl.run(['get', 'pvc', '-n', 'skiff-cluster']);
+      return /orders-volume-data\s+Bound\s+pvc-\S+\s+1Gi\s+RWO/.test(stdout) ? stdout : null;
+    });
+    expect(claims).toMatch(/^NAME\s+STATUS\s+VOLUME\s+CAPACITY\s+ACCESS MODES/);
+    const cronJob = JSON.parse((await kubectl.run(['get', 'cronjob', 'nightly-report', '-n', 'skiff-cluster', '-o', 'json'])).stdout);
+    expect(cronJob.spec).toMatchObject({ schedule: '0 3 * * *', timeZone: 'Europe/Berlin', concurrencyPolicy: 'Forbid' });
+    // Applying the same files again changes nothing: every defaulted field was already written.
+    const again = await kubectl.run(['apply', '--server-side', '--field-manager', 'skiff', '-f', '-'], exported);
+    expect(again.stdout).toContain('cronjob.batch/nightly-report serverside-applied');
+    expect(JSON.parse((await kubectl.run(['get', 'cronjob', 'nightly-report', '-n', 'skiff-cluster', '-o', 'json'])).stdout).metadata.resourceVersion).toBe(cronJob.metadata.resourceVersion);
   });
 });

@@ -62,6 +62,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   type('', 'v1', 'Secret', 'secrets'),
   type('', 'v1', 'Event', 'events', { shortNames: ['ev'] }),
   type('', 'v1', 'ServiceAccount', 'serviceaccounts', { shortNames: ['sa'] }),
+  type('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', { shortNames: ['pvc'], subresources: [status('', 'v1', 'PersistentVolumeClaim')] }),
   type('apps', 'v1', 'Deployment', 'deployments', {
     shortNames: ['deploy'],
     categories: ['all'],
@@ -72,6 +73,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     categories: ['all'],
     subresources: [status('apps', 'v1', 'ReplicaSet'), { name: 'scale', group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] }],
   }),
+  type('batch', 'v1', 'Job', 'jobs', { categories: ['all'], subresources: [status('batch', 'v1', 'Job')] }),
+  type('batch', 'v1', 'CronJob', 'cronjobs', { shortNames: ['cj'], categories: ['all'], subresources: [status('batch', 'v1', 'CronJob')] }),
   type('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', { shortNames: ['pdb'], subresources: [status('policy', 'v1', 'PodDisruptionBudget')] }),
   type('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices'),
   type('rbac.authorization.k8s.io', 'v1', 'Role', 'roles'),

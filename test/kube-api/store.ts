@@ -56,6 +56,13 @@ const keyOf = (t: ResourceType, namespace: string | undefined, name: string): st
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** Five characters from the alphabet the real server uses for generateName. */
+function comparable(object: KubeObject): string {
+  const managedFields = (object.metadata.managedFields as { time?: string }[] | undefined)?.map(({ time: _time, ...entry }) => entry);
+  return JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: '', managedFields } }, (_key, item: unknown) =>
+    item !== null && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : item,
+  );
+}
+
 export function randomSuffix(length = 5): string {
   let out = '';
   for (let i = 0; i < length; i += 1) out += NAME_ALPHABET[Math.floor(Math.random() * NAME_ALPHABET.length)];
@@ -153,7 +160,8 @@ export class ObjectStore {
     object.metadata.creationTimestamp = current.metadata.creationTimestamp;
     object.metadata.generation = (current.metadata.generation ?? 1) + (specOf(object) === specOf(current) ? 0 : 1);
     if (current.metadata.deletionTimestamp) object.metadata.deletionTimestamp = current.metadata.deletionTimestamp;
-    if (JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: '' } }) === JSON.stringify({ ...current, metadata: { ...current.metadata, resourceVersion: '' } })) {
+    // Compared whatever the order of their keys and the times of managedFields (as the real server's field manager ignores them).
+    if (comparable(object) === comparable(current)) {
       return clone(current); // a no-op write does not bump the resourceVersion
     }
     if (dryRun) {

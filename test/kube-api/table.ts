@@ -58,6 +58,23 @@ function externalIp(svc: KubeObject): string {
   return ingress.length === 0 ? '<pending>' : ingress.map((i) => String(i.ip ?? i.hostname)).join(',');
 }
 
+const accessModeShort: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
+
+/** kubectl's Job status: the condition that ended it, else Running. */
+function jobStatus(job: KubeObject): string {
+  const conditions = arr(obj(job.status).conditions).filter((c) => c.status === 'True');
+  if (conditions.some((c) => c.type === 'Complete')) return 'Complete';
+  if (conditions.some((c) => c.type === 'Failed')) return 'Failed';
+  return job.metadata.deletionTimestamp ? 'Terminating' : 'Running';
+}
+
+function jobDuration(job: KubeObject): string {
+  const status = obj(job.status);
+  if (typeof status.startTime !== 'string') return '';
+  const end = typeof status.completionTime === 'string' ? Date.parse(status.completionTime) : Date.now();
+  return humanDuration(end - Date.parse(status.startTime));
+}
+
 const COLUMNS: Record<string, readonly Column[]> = {
   Pod: [
     NAME,
@@ -88,6 +105,22 @@ const COLUMNS: Record<string, readonly Column[]> = {
     { name: 'Cluster-IP', type: 'string', cell: (o) => String(obj(o.spec).clusterIP ?? '<none>') },
     { name: 'External-IP', type: 'string', cell: externalIp },
     { name: 'Port(s)', type: 'string', cell: servicePorts },
+    AGE,
+  ],
+  PersistentVolumeClaim: [
+    NAME,
+    { name: 'Status', type: 'string', cell: (o) => (o.metadata.deletionTimestamp ? 'Terminating' : String(obj(o.status).phase ?? 'Pending')) },
+    { name: 'Volume', type: 'string', cell: (o) => String(obj(o.spec).volumeName ?? '') },
+    { name: 'Capacity', type: 'string', cell: (o) => String(obj(obj(o.status).capacity).storage ?? '') },
+    { name: 'Access Modes', type: 'string', cell: (o) => arr(obj(o.status).accessModes).map((mode) => accessModeShort[String(mode)] ?? String(mode)).join(',') },
+    { name: 'StorageClass', type: 'string', cell: (o) => String(obj(o.spec).storageClassName ?? '<unset>') },
+    AGE,
+  ],
+  Job: [
+    NAME,
+    { name: 'Status', type: 'string', cell: jobStatus },
+    { name: 'Completions', type: 'string', cell: (o) => `${num(obj(o.status).succeeded)}/${num(obj(o.spec).completions) || 1}` },
+    { name: 'Duration', type: 'string', cell: jobDuration },
     AGE,
   ],
   Namespace: [NAME, { name: 'Status', type: 'string', cell: (o) => String(obj(o.status).phase ?? 'Active') }, AGE],

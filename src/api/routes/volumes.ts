@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { actorOf } from '../access-control.js';
 import { defineRoute } from '../route.js';
-import type { VolumeBackup, VolumeInfo, VolumePort } from '../volume-port.js';
+import type { VolumeBackup, VolumeDeleted, VolumeInfo, VolumePort } from '../volume-port.js';
 
 export const volumeBackupSchema: z.ZodType<VolumeBackup> = z
   .object({
@@ -28,6 +28,10 @@ export const volumeInfoSchema: z.ZodType<VolumeInfo> = z
     backups: z.array(volumeBackupSchema).describe('newest first'),
   })
   .describe('a volume of a service in an environment');
+
+export const volumeDeletedSchema: z.ZodType<VolumeDeleted> = z
+  .object({ environment: z.string(), service: z.string(), volume: z.string(), location: z.string().describe('where its data was') })
+  .describe('a volume deleted with its data');
 
 const volumeParamsSchema = z.strictObject({ env: z.string().min(1), service: z.string().min(1), volume: z.string().min(1) });
 
@@ -75,6 +79,18 @@ export function volumeRoutes(volumes: VolumePort): FastifyPluginAsync {
           backup: request.body.backup,
           author: actorOf(request),
         }),
+    });
+
+    defineRoute(app, {
+      method: 'DELETE',
+      url: '/api/v1/environments/:env/services/:service/volumes/:volume',
+      tag: 'volumes',
+      summary: 'Delete a volume with its data (a Kubernetes claim too); refused (409) while the service declares it and has instances',
+      params: volumeParamsSchema,
+      response: volumeDeletedSchema,
+      access: { action: 'deploy', environment: { param: 'env' } },
+      audit: ({ params }) => `delete volume ${params?.volume} of ${params?.service} in ${params?.env}`,
+      handler: (request) => volumes.remove({ environment: request.params.env, service: request.params.service, name: request.params.volume, author: actorOf(request) }),
     });
   };
 }

@@ -81,6 +81,7 @@ async function exportEnvironment(ctx: CliContext, environment: string, options: 
     releases,
     routerImage: options.routerImage ?? `${registry}/skiff-router:${skiffVersion}`,
   });
+  for (const warning of result.warnings) ctx.err(`warning: ${warning}`);
   if (options.out === undefined) {
     ctx.out(result.stream.trimEnd());
     return 0;

@@ -6,9 +6,9 @@ interface EnvOption {
   env?: string;
 }
 
-/** `skiff volume list|backup|restore`: the services' persistent directories and their tar snapshots. */
+/** `skiff volume list|backup|restore|delete`: the services' persistent directories and their tar snapshots. */
 export function registerVolume(program: Command, ctx: CliContext, run: RunCommand): void {
-  const volume = program.command('volume').description("list, back up and restore the services' volumes");
+  const volume = program.command('volume').description("list, back up, restore and delete the services' volumes");
   volume
     .command('list')
     .description('the volumes per environment, where they are kept, and their backups')
@@ -41,6 +41,20 @@ export function registerVolume(program: Command, ctx: CliContext, run: RunComman
         const environment = options.env ?? ctx.config.environment;
         await ctx.client.restoreVolume({ environment, service, volume: name, backup });
         ctx.out(`restored volume ${name} of ${service} in ${environment} from ${backup}`);
+        return 0;
+      }),
+    );
+  volume
+    .command('delete')
+    .description("delete a volume with its data (a Kubernetes environment's PersistentVolumeClaim too); Skiff never does it on its own")
+    .argument('<service>', 'the service')
+    .argument('<volume>', 'the volume name')
+    .option('-e, --env <name>', 'environment (default: SKIFF_ENV or dev)')
+    .action((service: string, name: string, options: EnvOption) =>
+      run(async () => {
+        const environment = options.env ?? ctx.config.environment;
+        const deleted = await ctx.client.deleteVolume({ environment, service, volume: name });
+        ctx.out(`deleted volume ${name} of ${service} in ${environment} with its data (${deleted.location})`);
         return 0;
       }),
     );

@@ -50,5 +50,16 @@ export function dockerVolumeStorage(docker: Docker, scope: string): VolumeStorag
     exists: async (ref) => (await inspectVolume(docker, dockerVolumeName(scope, ref))) !== null,
     backup: async (ref, tarPath) => backupDirectory(await directoryOf(ref), tarPath),
     restore: async (ref, tarPath) => restoreDirectory(await directoryOf(ref), tarPath),
+    remove: async (ref) => {
+      const name = dockerVolumeName(scope, ref);
+      try {
+        await docker.getVolume(name).remove();
+        return true;
+      } catch (error) {
+        if (engineStatusCode(error) === 404) return false;
+        if (engineStatusCode(error) === 409) throw new SkiffError('SKIFF_VOLUME_IN_USE', `the Docker volume ${name} is in use by a container`, { hint: `docker ps -a --filter volume=${name}` });
+        throw error;
+      }
+    },
   };
 }

@@ -23,7 +23,7 @@ import {
   readRssBytes,
 } from '../../core/proc.js';
 import type { Driver, DriverCapabilities, InstanceHandle, InstanceLaunch, RunningInstance, VolumeStorage } from '../driver.js';
-import { backupDirectory, directoryExists, restoreDirectory, volumeDirectory, volumeEnv } from '../volumes.js';
+import { backupDirectory, directoryExists, removeDirectory, restoreDirectory, volumeDirectory, volumeEnv } from '../volumes.js';
 import { defaultLogRotation } from './log-rotation.js';
 import type { LogRotation } from './log-rotation.js';
 import { attachToCgroups, detectCgroups, killCgroupProcesses, removeCgroups } from './cgroups.js';
@@ -313,6 +313,7 @@ export function createProcessDriver(options: ProcessDriverOptions): Driver {
     exists: (ref) => directoryExists(volumeDirectory(options.dataDir, ref)),
     backup: (ref, tarPath) => backupDirectory(volumeDirectory(options.dataDir, ref), tarPath),
     restore: (ref, tarPath) => restoreDirectory(volumeDirectory(options.dataDir, ref), tarPath),
+    remove: (ref) => removeDirectory(volumeDirectory(options.dataDir, ref)),
   };
 
   return { kind: 'process', capabilities, start, recover, usage, reap, volumes };

@@ -385,4 +385,41 @@ describe('KubernetesProvider', () => {
     expect(await names(kubeResources.ConfigMap)).toEqual(expect.arrayContaining(['team-settings', 'skiff-router-routes']));
     expect(states(subject)).toEqual(['v2:ready']);
   });
+
+  it("applies a service's volume as a PersistentVolumeClaim mounted by every release, keeps it when releases are pruned, when the volume leaves the spec and at shutdown, and deletes it only when asked", async () => {
+    const api = await fakeApi();
+    const subject = provider(api);
+    const volumes = [{ name: 'data', path: '/var/lib/web' }];
+    const v1 = web('v1', { volumes });
+    const v2 = web('v2', { env: { GREETING: 'two' } });
+    await subject.start(environment(v1));
+    subject.follow(environment(v1));
+    await subject.place(v1);
+    await waitFor(() => expect(states(subject)).toEqual(['v1:ready']));
+    type Claim = KubeObject & { spec: { accessModes: string[]; volumeMode: string }; status: { phase: string } };
+    const claim = await waitFor(async () => {
+      const found = await subject.client.get<Claim>(kubeResources.PersistentVolumeClaim, 'web-volume-data');
+      expect(found?.status.phase).toBe('Bound');
+      return found!;
+    });
+    expect(claim.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'skiff', 'skiff.dev/environment': 'dev', 'skiff.dev/volume': 'data' });
+    expect(claim.metadata.managedFields?.some((entry) => entry.manager === 'skiff' && entry.operation === 'Apply')).toBe(true);
+    const deployment = await subject.client.get<IDeployment & KubeObject>(kubeResources.Deployment, 'web-v1');
+    expect(deployment?.spec?.template.spec?.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'web-volume-data' } }]);
+    expect(deployment?.spec?.template.spec?.containers[0]?.volumeMounts).toEqual([{ name: 'data', mountPath: '/var/lib/web' }]);
+    expect(await subject.volumes.exists({ service: 'web', name: 'data' })).toBe(true);
+
+    // v2 leaves the volume out of the spec: v1 is pruned, the claim (and its data) stays.
+    subject.follow(environment(v2));
+    await subject.place(v2);
+    await waitFor(() => expect(states(subject)).toEqual(['v1:ready', 'v2:ready']));
+    subject.stopInstance(subject.observed()[0]!.id, 'scaled-down');
+    await waitFor(async () => expect((await subject.client.list(kubeResources.Deployment)).items.map((object) => object.metadata.name)).toEqual(['web-v2']));
+    await subject.shutdown();
+    expect(await subject.client.get(kubeResources.PersistentVolumeClaim, 'web-volume-data')).toBeDefined();
+
+    expect(await subject.volumes.remove({ service: 'web', name: 'data' })).toBe(true);
+    await waitFor(async () => expect(await subject.client.get(kubeResources.PersistentVolumeClaim, 'web-volume-data')).toBeUndefined());
+    expect(await subject.volumes.remove({ service: 'web', name: 'data' })).toBe(false);
+  });
 });

@@ -15,7 +15,7 @@ import type { ParallelReport } from '../../core/parallel-report.js';
 import { emptyRouteTable, type RouteTable } from '../../core/route-table.js';
 import type { CountersSnapshot } from '../../reconcile/deployment.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
-import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ServiceLoad, ShutdownOptions } from '../../reconcile/provider.js';
+import type { CommandHandle, CommandLaunch, LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ProviderVolumes, RunningCommand, ServiceLoad, ShutdownOptions } from '../../reconcile/provider.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
 import { kubernetesNamespace, kubernetesSettings, routerAccessOf, type KubernetesSpec } from '../../spec/schema-kubernetes.js';
 import { KubeClient, kubeResources, loadKubeconfig, type InformerEvent, type KubeObject, type KubeconfigDefaults } from './client/index.js';
@@ -36,6 +36,9 @@ import { UnplacedInstances } from './provider/unplaced-instances.js';
 import { PodUsage } from './provider/pod-usage.js';
 import { PodLogFollowers } from './logs/pod-log-followers.js';
 import { ReleaseImages, type PublishImage } from './provider/release-images.js';
+import { claimVolumes } from './provider/claim-volumes.js';
+import { CommandJobs } from './provider/command-jobs.js';
+import { skiffEnv } from '../local/instance-record.js';
 
 export type { PublishImage };
 
@@ -124,6 +127,10 @@ export class KubernetesProvider implements Provider {
   /** The service of each Deployment placed or stopped in, for the counts above. */
   private readonly deploymentServices = new Map<string, string>();
   private readonly images: ReleaseImages;
+  /** The services' PersistentVolumeClaims: applied with each release, deleted only by `skiff volume delete`. */
+  readonly volumes: ProviderVolumes;
+  /** `skiff run`, release commands and job runs, each a Job. */
+  private readonly commands: CommandJobs;
   /** The Deployments of the releases the desired state runs; null until the first `follow`. */
   private wanted: ReadonlySet<string> | null = null;
   private pruning: Promise<void> = Promise.resolve();
@@ -137,6 +144,17 @@ export class KubernetesProvider implements Provider {
     private readonly deps: KubernetesProviderDeps,
   ) {
     this.unplaced = new UnplacedInstances({ environment: context.environment, clock: deps.clock });
+    this.volumes = claimVolumes(() => this.client, this.namespace);
+    this.commands = new CommandJobs({
+      client: () => this.client,
+      environment: context.environment,
+      namespace: this.namespace,
+      logDir: path.join(deps.dataDir, 'kubernetes', context.environment, 'runs'),
+      image: (launch) => this.images.reference(launch.release),
+      secretEnv: (launch) => deps.secretEnv(launch.release),
+      skiffEnv: (launch) => skiffEnv({ service: launch.release.name, environment: context.environment, release: releaseNameOf(launch.release) }, this.routerUrl),
+      apply: (object) => this.client.apply(object, this.applyOptions),
+    });
     this.images = new ReleaseImages({ environment: context.environment, registry: deps.registry, publish: deps.publishImage, emit: context.hooks.emit });
   }
 
@@ -346,6 +364,15 @@ export class KubernetesProvider implements Provider {
       );
   }
 
+  /** A run as a Job of one pod with the release's image, config, secrets and volumes; its output is the pod's log. */
+  startCommand(launch: CommandLaunch): Promise<RunningCommand> {
+    return this.commands.start(launch);
+  }
+
+  recoverCommand(handle: CommandHandle): Promise<RunningCommand | null> {
+    return this.commands.recover(handle);
+  }
+
   async publishRoutes(table: RouteTable): Promise<void> {
     await this.connected().table.write(table);
   }
@@ -421,6 +448,7 @@ export class KubernetesProvider implements Provider {
     }
     this.closed = true;
     cluster?.wakes.close();
+    this.commands.close();
     await cluster?.logs.stop();
     await cluster?.pods.stop();
   }
@@ -428,6 +456,7 @@ export class KubernetesProvider implements Provider {
   detach(): void {
     this.closed = true;
     this.cluster?.wakes.close();
+    this.commands.close();
     void this.cluster?.logs.stop();
     void this.cluster?.pods.stop();
   }

@@ -11,7 +11,9 @@ import { EventRecorder } from './event-recorder.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { Kubelet } from './kubelet.js';
 import type { PodRuntime } from './pod-runtime.js';
+import { JobController } from './job-controller.js';
 import { ReplicaSetController } from './replica-set-controller.js';
+import { VolumeClaimController } from './volume-claim-controller.js';
 
 const RESYNC_MS = 1000;
 
@@ -31,6 +33,8 @@ export class ControllerManager {
       new GarbageCollector(store, api),
       new DeploymentController(store, api, events),
       new ReplicaSetController(store, api, events),
+      new JobController(store, api, events),
+      new VolumeClaimController(store, api, (uid) => runtime.claimGone?.(uid)),
       new Kubelet(store, api, events, runtime),
       new EndpointSliceController(store, api),
       ...extra,

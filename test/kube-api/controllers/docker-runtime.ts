@@ -16,6 +16,8 @@ import { resolveEnv } from './container-env.js';
 import type { LogOptions } from '../http-server.js';
 import { containerLogs } from './docker-logs.js';
 import { containerUsage } from './docker-usage.js';
+import { ClaimVolumes } from './claim-volumes.js';
+import { typeOfKind } from '../resources.js';
 import { refOf, timestamp, type ContainerReport, type ContainerState, type ContainerUsage, type PodRuntime, type PodRuntimeSink } from './pod-runtime.js';
 import { PodSandbox, expandReferences, type PodSandboxOptions } from './pod-sandbox.js';
 import { probeOnce } from './probes.js';
@@ -51,12 +53,15 @@ interface PodRun {
 }
 
 const MAX_BACKOFF_MS = 300_000;
+const CLAIMS = typeOfKind('PersistentVolumeClaim');
 export const FAKE_LABEL = 'skiff.kube-fake/instance';
 
 export class DockerRuntime implements PodRuntime {
   private readonly runs = new Map<string, PodRun>();
   private readonly instance = randomBytes(6).toString('hex');
   private readonly backoffMs: number;
+  private readonly claims: ClaimVolumes;
+  private readonly goneClaims = new Set<string>();
 
   constructor(
     private readonly docker: Docker,
@@ -64,6 +69,17 @@ export class DockerRuntime implements PodRuntime {
     private readonly options: DockerRuntimeOptions,
   ) {
     this.backoffMs = options.backoffMs ?? 10_000;
+    this.claims = new ClaimVolumes(docker, options.sandbox.dataDir, [FAKE_LABEL, this.instance]);
+  }
+
+  /** Its volume goes once no container refers to it: tried now, and again after each pod stops. */
+  claimGone(claimUid: string): void {
+    this.goneClaims.add(claimUid);
+    this.removeGoneClaims();
+  }
+
+  private removeGoneClaims(): void {
+    for (const uid of this.goneClaims) void this.claims.remove(uid).then((removed) => removed && this.goneClaims.delete(uid));
   }
 
   start(pod: KubeObject, sink: PodRuntimeSink): void {
@@ -88,6 +104,7 @@ export class DockerRuntime implements PodRuntime {
     this.runs.set(pod.metadata.uid ?? '', run);
     this.report(run);
     void (async () => {
+      await this.mountClaims(run);
       for (const spec of initContainers) await this.runInitContainer(run, spec);
       if (!run.stopped) for (const c of run.containers) void this.runContainer(run, c);
     })();
@@ -117,6 +134,7 @@ export class DockerRuntime implements PodRuntime {
     if (run.initContainerId) await this.remove(run.initContainerId, 0);
     run.sandbox.remove();
     this.runs.delete(pod.metadata.uid ?? '');
+    this.removeGoneClaims();
   }
 
   logs(pod: KubeObject, options: LogOptions): Readable {
@@ -142,6 +160,26 @@ export class DockerRuntime implements PodRuntime {
     await Promise.all([...this.runs.values()].map((run) => this.stop(run.pod, false)));
     const left = await this.docker.listContainers({ all: true, filters: { label: [`${FAKE_LABEL}=${this.instance}`] } });
     await Promise.all(left.map((c) => this.remove(c.Id, 0)));
+    await this.claims.close();
+  }
+
+  /** Gives each persistentVolumeClaim volume its claim's Docker volume (the scheduler bound the pod only once its claims existed). */
+  private async mountClaims(run: PodRun): Promise<void> {
+    for (const volume of ((run.pod.spec as JsonObject).volumes ?? []) as { name: string; persistentVolumeClaim?: { claimName: string } }[]) {
+      if (!volume.persistentVolumeClaim) continue;
+      let backoff = this.backoffMs;
+      while (!run.stopped) {
+        const claim = this.store.get(CLAIMS, run.pod.metadata.namespace, volume.persistentVolumeClaim.claimName);
+        const mounted = claim ? await this.claims.ensure(claim).catch((error: Error) => error) : new Error(`persistentvolumeclaim "${volume.persistentVolumeClaim.claimName}" not found`);
+        if (typeof mounted === 'string') {
+          run.sandbox.useClaimVolume(volume.name, mounted);
+          break;
+        }
+        run.sink.event(refOf(run.pod), 'Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${volume.name}": ${mounted.message}`);
+        await this.sleep(run, backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
   }
 
   /** Runs an init container until it exits 0 (each failure after a back-off, as the kubelet does); resolves early when the pod stops. */

@@ -7,9 +7,11 @@ import type { ResourceApi } from '../resource-api.js';
 import { typeOfKind } from '../resources.js';
 import type { KubeObject, ObjectStore } from '../store.js';
 import type { EventRecorder } from './event-recorder.js';
+import { claimNamesOf } from './pod-facts.js';
 import { refOf, timestamp, type PodRef, type PodReport, type PodRuntime, type PodRuntimeSink } from './pod-runtime.js';
 
 const PODS = typeOfKind('Pod');
+const CLAIMS = typeOfKind('PersistentVolumeClaim');
 export const NODE_NAME = 'skiff-fake-node';
 const HOST_IP = '127.0.0.1';
 
@@ -18,6 +20,8 @@ type JsonObject = Record<string, unknown>;
 export class Kubelet implements PodRuntimeSink {
   private readonly running = new Map<string, KubeObject>();
   private readonly stopping = new Set<string>();
+  /** Pods the scheduler said it cannot place (said once per pod). */
+  private readonly unschedulable = new Set<string>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -89,6 +93,16 @@ export class Kubelet implements PodRuntimeSink {
   }
 
   private bind(pod: KubeObject): void {
+    // The scheduler places a pod only once the claims it mounts exist and are not being deleted.
+    const unusable = claimNamesOf(pod).find((name) => !this.store.get(CLAIMS, pod.metadata.namespace, name) || this.store.get(CLAIMS, pod.metadata.namespace, name)?.metadata.deletionTimestamp);
+    if (unusable !== undefined) {
+      if (!this.unschedulable.has(pod.metadata.uid ?? '')) {
+        this.unschedulable.add(pod.metadata.uid ?? '');
+        this.events.record(pod, 'Warning', 'FailedScheduling', `0/1 nodes are available: persistentvolumeclaim "${unusable}" not found or being deleted.`, 'default-scheduler');
+      }
+      return;
+    }
+    this.unschedulable.delete(pod.metadata.uid ?? '');
     pod.spec = { ...(pod.spec as JsonObject), nodeName: NODE_NAME };
     this.store.update(PODS, pod);
     this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${NODE_NAME}`, 'default-scheduler');

@@ -25,3 +25,9 @@ export function controllerRef(owner: KubeObject): NonNullable<KubeObject['metada
 export function deletionCost(pod: KubeObject): number {
   return Number(pod.metadata.annotations?.['controller.kubernetes.io/pod-deletion-cost'] ?? 0) || 0;
 }
+
+/** The PersistentVolumeClaims the pod's volumes name. */
+export function claimNamesOf(pod: KubeObject): string[] {
+  const volumes = ((pod.spec as JsonObject | undefined)?.volumes ?? []) as { persistentVolumeClaim?: { claimName?: string } }[];
+  return volumes.flatMap((volume) => (volume.persistentVolumeClaim?.claimName ? [volume.persistentVolumeClaim.claimName] : []));
+}

@@ -53,6 +53,8 @@ export interface PodRuntime {
   logs(pod: KubeObject, options: LogOptions): Readable;
   /** The usage of the pod's running containers, for metrics.k8s.io; [] when none runs. */
   usage(pod: KubeObject): Promise<readonly ContainerUsage[]>;
+  /** A PersistentVolumeClaim is gone: the data kept for it goes too (absent: the runtime keeps none). */
+  claimGone?(claimUid: string): void;
   close(): Promise<void>;
 }
 

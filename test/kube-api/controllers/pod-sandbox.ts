@@ -1,7 +1,7 @@
 /**
  * What the kubelet gives a pod's containers besides their image (docker mode): its volumes
  * (emptyDir, configMap) as directories on this machine bind-mounted into each container that
- * mounts them, the service account's token, CA and namespace at
+ * mounts them (a persistentVolumeClaim as its claim's Docker volume, see claim-volumes.ts), the service account's token, CA and namespace at
  * /var/run/secrets/kubernetes.io/serviceaccount with KUBERNETES_SERVICE_HOST/PORT (the API
  * server on 127.0.0.1), and `$(VAR)` references in command and args expanded from the
  * container's environment.
@@ -40,6 +40,8 @@ export interface PodSandboxOptions {
 export class PodSandbox {
   readonly hostNetwork: boolean;
   private readonly dir: string;
+  /** The Docker volume of each of the pod's persistentVolumeClaim volumes, by volume name. */
+  private readonly claimVolumes = new Map<string, string>();
 
   constructor(
     private readonly pod: KubeObject,
@@ -56,6 +58,7 @@ export class PodSandbox {
   prepare(): void {
     const spec = this.pod.spec as JsonObject;
     for (const volume of (spec.volumes ?? []) as JsonObject[]) {
+      if (volume.persistentVolumeClaim) continue;
       const where = this.volumeDir(String(volume.name));
       mkdirSync(where, { recursive: true });
       // Containers run as any user (Skiff's base image: 1000): an emptyDir is theirs to write.
@@ -76,9 +79,15 @@ export class PodSandbox {
     }
   }
 
-  /** The container's `Binds`: its volumeMounts and the service account. */
+  /** Mounts the claim's Docker volume (claim-volumes.ts) where the pod's volume `name` is mounted. */
+  useClaimVolume(name: string, dockerVolume: string): void {
+    this.claimVolumes.set(name, dockerVolume);
+  }
+
+  /** The container's `Binds`: its volumeMounts (a claim's Docker volume, or a directory) and the service account. */
   binds(container: JsonObject): string[] {
-    const mounts = ((container.volumeMounts ?? []) as JsonObject[]).map((mount) => `${this.volumeDir(String(mount.name))}:${String(mount.mountPath)}${mount.readOnly ? ':ro' : ''}`);
+    const source = (name: string): string => this.claimVolumes.get(name) ?? this.volumeDir(name);
+    const mounts = ((container.volumeMounts ?? []) as JsonObject[]).map((mount) => `${source(String(mount.name))}:${String(mount.mountPath)}${mount.readOnly ? ':ro' : ''}`);
     return this.mountsServiceAccount() ? [...mounts, `${this.volumeDir('.service-account')}:${SERVICE_ACCOUNT_DIR}:ro`] : mounts;
   }
 

@@ -1,9 +1,11 @@
 /**
  * Every object of one environment, in the order they can be applied: the namespace, RBAC, config
- * maps, secrets, deployments, services, the disruption budget, HTTPRoutes. Pure and deterministic.
+ * maps, secrets, volume claims, deployments, services, the disruption budget, HTTPRoutes, CronJobs.
+ * Pure and deterministic.
  */
 import type { IHTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
@@ -24,6 +26,7 @@ import { exportRouteTable } from './route-table.js';
 import { routerDeployment, routerDisruptionBudget, routerService } from './router.js';
 import { releaseSecret } from './secret.js';
 import { volumeClaims } from './volume-claims.js';
+import { scheduledCronJob } from './cron-job.js';
 
 export type KubernetesObject =
   | INamespace
@@ -36,7 +39,8 @@ export type KubernetesObject =
   | IDeployment
   | IService
   | IPodDisruptionBudget
-  | IHTTPRoute;
+  | IHTTPRoute
+  | ICronJob;
 
 function byName<T extends { metadata?: { name?: string } }>(objects: readonly T[]): T[] {
   const seen = new Set<string>();
@@ -69,6 +73,12 @@ export function environmentManifests(input: Omit<EnvironmentManifestInput, 'rout
           ),
         )
       : [];
+  const byService = releasesByService(releases);
+  // A job runs with its service's first release given (the stable one during a canary).
+  const cronJobs = (input.jobs ?? []).flatMap(({ name, job }) => {
+    const workload = byService.get(job.service)?.[0];
+    return workload ? [scheduledCronJob(environment, namespace, name, job, workload)] : [];
+  });
   return [
     namespaceObject(environment, namespace),
     controlPlaneServiceAccount(environment, namespace),
@@ -88,5 +98,6 @@ export function environmentManifests(input: Omit<EnvironmentManifestInput, 'rout
     ...byName(releases.map((workload) => releaseService(environment, namespace, workload))),
     routerDisruptionBudget(environment, namespace),
     ...routes,
+    ...byName(cronJobs),
   ];
 }

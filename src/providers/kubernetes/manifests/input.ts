@@ -1,7 +1,7 @@
 /** What the manifests of one environment are made from: plain data, resolved by the caller. */
 import type { RouteTable } from '../../../core/route-table.js';
 import type { DesiredService } from '../../../spec/desired.js';
-import type { KubernetesSpec } from '../../../spec/schema.js';
+import type { JobSpec, KubernetesSpec } from '../../../spec/schema.js';
 
 /** One release to run: a service's desired state plus where its image is and its secret values. */
 export interface ReleaseWorkload {
@@ -27,6 +27,13 @@ export interface EnvironmentManifestInput {
   readonly routeTable: RouteTable;
   /** The image of Skiff's router. */
   readonly routerImage: string;
+  /** Scheduled jobs written as CronJobs (a Kubernetes schedule, and their service among `releases`: see `exportableJobs`). */
+  readonly jobs?: readonly ScheduledJob[];
+}
+
+export interface ScheduledJob {
+  readonly name: string;
+  readonly job: JobSpec;
 }
 
 /** The port every instance listens on inside its pod (`PORT`); Skiff's router listens on it too. */

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
@@ -15,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { kubernetesNamespace } from '../../../spec/schema-kubernetes.js';
 import type { KubernetesSpec } from '../../../spec/schema.js';
+import { exportableJobs } from '../export-jobs.js';
 import { exportWorkloads } from '../export-workloads.js';
 import { manifestFiles, manifestStream } from '../manifest-files.js';
 import { shopReleases, shopSpec, shopWeights } from '../testing/shop.js';
@@ -33,6 +35,7 @@ function shopManifests(settings?: KubernetesSpec): KubernetesObject[] {
     releases: exportWorkloads({ spec, environment: 'cluster', registry: environment.registry!, releases: shopReleases }),
     weights: shopWeights,
     routerImage: '127.0.0.1:5000/skiff/skiff-router:0.1.0',
+    jobs: exportableJobs(spec, 'cluster', new Set(shopReleases.map((release) => release.service))).jobs,
   });
 }
 
@@ -49,6 +52,7 @@ const models = {
   Service,
   PodDisruptionBudget,
   HTTPRoute,
+  CronJob,
 } as const;
 
 function validate(object: KubernetesObject): void {
@@ -76,7 +80,7 @@ describe('the manifests of a kubernetes environment', () => {
 
   it('come in apply order: namespace, rbac, configmaps, secrets, deployments, services, pdb, httproutes', () => {
     const kinds = objects.map((object) => object.kind).filter((kind, index, all) => all[index - 1] !== kind);
-    expect(kinds).toEqual(['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Secret', 'PersistentVolumeClaim', 'Deployment', 'Service', 'PodDisruptionBudget', 'HTTPRoute']);
+    expect(kinds).toEqual(['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Secret', 'PersistentVolumeClaim', 'Deployment', 'Service', 'PodDisruptionBudget', 'HTTPRoute', 'CronJob']);
     expect(new Set(objects.map((object) => object.metadata?.namespace ?? object.metadata?.name))).toEqual(new Set(['skiff-cluster']));
   });
 
@@ -102,6 +106,33 @@ describe('the manifests of a kubernetes environment', () => {
     expect(pod.terminationGracePeriodSeconds).toBe(10);
     expect(container.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
     expect(container.env?.[0]).toEqual({ name: 'PORT', value: '8080' });
+  });
+
+  it("write the nightly report as a CronJob running orders' release with its config, secrets and volume; a seconds schedule is left out with a warning", () => {
+    const [cronJob, ...others] = byKind(objects, 'CronJob');
+    expect(others).toEqual([]);
+    expect(cronJob?.metadata?.name).toBe('nightly-report');
+    expect(cronJob?.spec).toMatchObject({
+      schedule: '0 3 * * *',
+      timeZone: 'Europe/Berlin',
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 3600,
+      suspend: false,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 1,
+      jobTemplate: { spec: { backoffLimit: 2, activeDeadlineSeconds: 600, completions: 1, parallelism: 1, completionMode: 'NonIndexed', suspend: false, podReplacementPolicy: 'TerminatingOrFailed' } },
+    });
+    const pod = cronJob!.spec!.jobTemplate.spec!.template.spec!;
+    expect(pod.restartPolicy).toBe('Never');
+    const container = pod.containers[0]!;
+    expect(container.image).toBe(byKind(objects, 'Deployment').find((deployment) => deployment.metadata?.name === 'orders-v2')?.spec?.template.spec?.containers[0]?.image);
+    expect(container.command).toEqual(['node', 'report.mjs', '--yesterday']);
+    expect(container.env).toEqual(expect.arrayContaining([{ name: 'SKIFF_JOB', value: 'nightly-report' }, { name: 'SKIFF_RELEASE', value: 'v2' }, { name: 'SKIFF_VOLUME_DATA', value: expect.any(String) }]));
+    expect(container.envFrom).toEqual([{ configMapRef: { name: expect.stringMatching(/^orders-env-/) } }, { secretRef: { name: 'orders-v2-secrets' } }]);
+    expect(pod.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'orders-volume-data' } }]);
+    expect(exportableJobs(shopSpec(), 'cluster', new Set(['orders', 'catalog'])).warnings).toEqual([
+      'job heartbeat left out: its schedule "*/10 * * * * *" counts seconds, which a CronJob cannot (five fields, minute first)',
+    ]);
   });
 
   it("keep orders' volume in one PersistentVolumeClaim of the environment, mounted at its path with SKIFF_VOLUME_DATA", () => {
@@ -175,6 +206,8 @@ describe('the manifests of a kubernetes environment', () => {
       'configmaps: get,list,watch,create,patch,delete',
       'services: get,list,watch,create,patch,delete',
       'secrets: get,list,create,patch,delete',
+      'persistentvolumeclaims: get,create,patch,delete',
+      'jobs: get,list,create,delete',
       'endpointslices: get,list,watch',
       'events: get,list,watch',
       'poddisruptionbudgets: get,list,watch,create,patch,delete',
@@ -204,7 +237,8 @@ describe('the manifests of a kubernetes environment', () => {
     const names = manifestFiles(objects).map((file) => file.name);
     expect(names[0]).toBe('01-namespace-skiff-cluster.yaml');
     expect(names).toContain('08-configmap-skiff-router-routes.yaml');
-    expect(names.at(-1)).toMatch(/^\d\d-httproute-web-route-0\.yaml$/);
+    expect(names.at(-2)).toMatch(/^\d\d-httproute-web-route-0\.yaml$/);
+    expect(names.at(-1)).toMatch(/^\d\d-cronjob-nightly-report\.yaml$/);
   });
 
   it('match the golden file (SKIFF_UPDATE_GOLDEN=1 rewrites it)', () => {

@@ -32,6 +32,10 @@ export function controlPlaneRules(settings: KubernetesSpec): PolicyRule[] {
     { apiGroups: [''], resources: ['configmaps', 'services'], verbs: manage },
     // Secrets are never watched or listed with their values streamed: get what it wrote, prune by name.
     { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
+    // Volumes: applied with each release, deleted only by `skiff volume delete` (never pruned).
+    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'create', 'patch', 'delete'] },
+    // `skiff run` and job runs: a Job each, read until it ends, deleted to stop it.
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'create', 'delete'] },
     { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: read },
     { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: manage },

@@ -20,7 +20,7 @@ import { volumeMountsOf } from './volume-claims.js';
 const functionReadiness: Probe = { http: '/health', interval: 1000, timeout: 1000, successThreshold: 1, failureThreshold: 3, startGrace: 30_000 };
 
 /** Requests equal to limits: the instance gets what the spec grants, as on the local provider (`pids` has no per-container form). */
-function resources(limits: Resources): IContainer['resources'] {
+export function resources(limits: Resources): IContainer['resources'] {
   const values: Record<string, string> = {};
   if (limits.cpu !== undefined) values.cpu = cpuQuantity(limits.cpu);
   if (limits.memory !== undefined) values.memory = memoryQuantity(limits.memory);
@@ -30,14 +30,15 @@ function resources(limits: Resources): IContainer['resources'] {
 /**
  * A process service's image runs its start command in the artifact's directory; a docker service's
  * start replaces the image's command; a function's image runs the function runtime, told here
- * what to load (one image serves every release of the artifact).
+ * what to load (one image serves every release of the artifact). `command` replaces the start
+ * command for a one-off run.
  */
-function commandOf(workload: ReleaseWorkload): Pick<IContainer, 'command' | 'args'> {
+export function commandOf(workload: ReleaseWorkload, command: readonly string[] = workload.service.command): Pick<IContainer, 'command' | 'args'> {
   const fn = workload.service.function;
-  if (fn) return { args: [fn.handler, '--timeout-ms', String(fn.timeoutMs), '--concurrency', String(fn.concurrency)] };
-  const start = [...workload.service.command];
+  if (fn && command === workload.service.command) return { args: [fn.handler, '--timeout-ms', String(fn.timeoutMs), '--concurrency', String(fn.concurrency)] };
+  const start = [...command];
   if (start.length === 0) return {};
-  return workload.service.driver === 'process' ? { command: start } : { args: start };
+  return workload.service.driver === 'docker' ? { args: start } : { command: start };
 }
 
 function container(workload: ReleaseWorkload): IContainer {

@@ -32,7 +32,7 @@ export function volumeClaims(environment: string, namespace: string, service: De
       namespace,
       labels: { 'app.kubernetes.io/name': service.name, ...environmentLabels(environment), 'skiff.dev/volume': volume.name },
     },
-    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: volumeClaimSize } } },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: volumeClaimSize } }, volumeMode: 'Filesystem' },
   }));
 }
 

@@ -1,7 +1,8 @@
 /**
- * The objects of one release the provider applies: its env ConfigMap, its Secret (when it has
- * secrets), its Deployment and its Service (whose EndpointSlices tell Skiff's router in the
- * cluster where the release's ready pods are), built by the same manifest functions `skiff export` uses.
+ * The objects of one release the provider applies: its service's PersistentVolumeClaims (shared by
+ * every release, never pruned with one), its env ConfigMap, its Secret (when it has secrets), its
+ * Deployment and its Service (whose EndpointSlices tell Skiff's router in the cluster where the
+ * release's ready pods are), built by the same manifest functions `skiff export` uses.
  */
 import { SkiffError } from '../../../core/errors.js';
 import type { DesiredService } from '../../../spec/desired.js';
@@ -12,6 +13,7 @@ import { releaseDeployment } from '../manifests/release-deployment.js';
 import { releaseObjectName } from '../manifests/names.js';
 import { releaseSecret } from '../manifests/secret.js';
 import { releaseService } from '../manifests/release-service.js';
+import { volumeClaims } from '../manifests/volume-claims.js';
 
 /** The release name a desired service runs; a service with none has nothing to deploy. */
 export function releaseNameOf(release: DesiredService): string {
@@ -49,6 +51,7 @@ export function releaseObjects(input: ReleaseObjectsInput): KubeObject[] {
   };
   const secret = releaseSecret(environment, namespace, workload);
   return [
+    ...volumeClaims(environment, namespace, release),
     envConfigMap(environment, namespace, workload),
     ...(secret ? [secret] : []),
     // The Service before the Deployment: a Service Skiff cannot write leaves no pod behind.

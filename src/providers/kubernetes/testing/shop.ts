@@ -25,8 +25,27 @@ export const shopKubernetesEnvironment = `
         env: { LOG_LEVEL: warn }
 `;
 
+/** Scheduled jobs of the shop: a nightly report (a CronJob), and one on a seconds schedule, which has no CronJob form. */
+export const shopJobs = `
+jobs:
+  nightly-report:
+    service: orders
+    command: [node, report.mjs, --yesterday]
+    schedule: "0 3 * * *"
+    timezone: Europe/Berlin
+    retries: 2
+    timeout: 10m
+    startingDeadline: 1h
+    environments: [cluster]
+  heartbeat:
+    service: catalog
+    command: [node, heartbeat.mjs]
+    schedule: "*/10 * * * * *"
+    concurrency: replace
+`;
+
 export function shopSpecText(): string {
-  return `${readFileSync(shopFile, 'utf8').trimEnd()}\n${shopKubernetesEnvironment}`;
+  return `${readFileSync(shopFile, 'utf8').trimEnd()}\n${shopKubernetesEnvironment}${shopJobs}`;
 }
 
 export function shopSpec(): Spec {
