@@ -96,8 +96,8 @@ export class KubernetesProvider implements Provider {
   readonly capabilities: ProviderCapabilities = {
     adoptsOnRestart: true,
     resourceLimits: { enforced: true },
-    // The routers mirror, but their parallel-run reports are not read from the replicas yet.
-    parallelRuns: false,
+    // The routers mirror; the report merges their replicas' counts.
+    parallelRuns: true,
     logs: true,
     usage: true,
     retriesStart: true,
@@ -381,10 +381,12 @@ export class KubernetesProvider implements Provider {
   }
 
   async parallelReport(): Promise<ParallelReport> {
-    return { routes: [] };
+    return this.connected().routers.parallelReport();
   }
 
-  async resetParallel(): Promise<void> {}
+  async resetParallel(): Promise<void> {
+    await this.connected().routers.resetParallel();
+  }
 
   logSources(): readonly LogSource[] {
     return this.cluster?.logs.sources() ?? [];
