@@ -104,7 +104,7 @@ describe.runIf(missing.length === 0)("a parallel run on Kubernetes, compared by 
     expect(first.code, first.stderr).toBe(0);
     await waitFor('v1 ready', async () => readyCount(await pods(), 'v1') === 1 || null, 300_000);
     cluster.writeSpec(platform.specDir, spec(cluster, 4));
-    const applied = platform.cli(['apply', 'skiff.yaml']);
+    const applied = await platform.cliAsync(['apply', 'skiff.yaml']);
     expect(applied.code, applied.stderr).toBe(0);
     await waitFor('only v2 running', async () => {
       const all = await pods();
@@ -162,7 +162,8 @@ describe.runIf(missing.length === 0)("a parallel run on Kubernetes, compared by 
     expect(perPod.mirrored.every((count) => count > 0)).toBe(true);
     expect(perPod.total).toBeLessThanOrEqual(sent);
 
-    const printed = platform.cli(['parallel', 'report', 'shop', 'cluster']);
+    // Not `cli` (spawnSync): the fake API server answers from this process.
+    const printed = await platform.cliAsync(['parallel', 'report', 'shop', 'cluster']);
     expect(printed.code, printed.stderr).toBe(0);
     expect(printed.stdout).toContain('GET /price');
     expect(printed.stdout).toContain('body:price');
