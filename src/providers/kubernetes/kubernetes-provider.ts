@@ -35,6 +35,8 @@ import { UnplacedInstances } from './provider/unplaced-instances.js';
 import { PodUsage } from './provider/pod-usage.js';
 import { PodLogFollowers } from './logs/pod-log-followers.js';
 import { ReleaseImages, type PublishImage } from './provider/release-images.js';
+import { checkRegistryCredentials, type RegistryCredentials } from './images/index.js';
+import { registryCredentialsOf, syncPullSecret } from './provider/registry-login.js';
 
 export type { PublishImage };
 
@@ -59,7 +61,9 @@ export interface KubernetesProviderFactoryDeps {
    * pushed once per Skiff build). With it, `start` applies the router's Deployment and disruption
    * budget; without, they are left to whoever applied `skiff export`'s manifests.
    */
-  readonly routerImage?: (registry: string) => Promise<string>;
+  readonly routerImage?: (registry: string, credentials?: RegistryCredentials) => Promise<string>;
+  /** SKIFF_REGISTRY_* of `skiff up`'s environment: the passwords `kubernetes.registryCredentials.passwordEnv` names. */
+  readonly registryPasswords?: Readonly<Record<string, string>>;
   /**
    * `skiff up --force-conflicts`: server-side apply takes over fields another field manager owns.
    * Without it such a conflict is reported (the place's reason, an event) and nothing is forced.
@@ -125,13 +129,20 @@ export class KubernetesProvider implements Provider {
   private pruning: Promise<void> = Promise.resolve();
   private readonly unplaced: UnplacedInstances;
   private closed = false;
+  /** The registry's credentials, once `start` has checked them with the registry. */
+  private credentials: RegistryCredentials | undefined;
 
   constructor(
     private readonly context: ProviderContext,
     private readonly deps: KubernetesProviderDeps,
   ) {
     this.unplaced = new UnplacedInstances({ environment: context.environment, clock: deps.clock });
-    this.images = new ReleaseImages({ environment: context.environment, registry: deps.registry, publish: deps.publishImage, emit: context.hooks.emit });
+    this.images = new ReleaseImages({
+      environment: context.environment,
+      registry: deps.registry,
+      publish: (release, registry) => deps.publishImage(release, registry, this.credentials),
+      emit: context.hooks.emit,
+    });
   }
 
   get environment(): string {
@@ -153,6 +164,7 @@ export class KubernetesProvider implements Provider {
   }
 
   async start(_desired: DesiredEnvironment): Promise<{ dataPlane: 'started' | 'adopted'; detail: string }> {
+    const credentials = registryCredentialsOf(this.deps.settings, this.deps.registry, this.deps.registryPasswords ?? {});
     const cluster = this.connected();
     // A namespaced read: it fails with SKIFF_KUBE_NAMESPACE_MISSING naming the namespace, and needs only the Role Skiff's export writes.
     const existing = await cluster.table.read();
@@ -168,11 +180,15 @@ export class KubernetesProvider implements Provider {
       // A dry run first: a namespace that does not exist (reads there find nothing, not an error), a write
       // the token may not make, a field another manager owns, each fails here before the router image is made.
       await cluster.client.apply(service, { ...this.applyOptions, dryRun: true });
-      const routerImage = await this.deps.routerImage?.(this.deps.registry);
+      // A password the registry refuses is the start's error, before anything is pushed or written.
+      if (credentials !== undefined) await checkRegistryCredentials(this.deps.registry, credentials);
+      const routerImage = await this.deps.routerImage?.(this.deps.registry, credentials);
       if (!existing) await cluster.table.write(emptyRouteTable);
+      await syncPullSecret({ client: cluster.client, environment: this.environment, registry: this.deps.registry, credentials, force: this.applyOptions.force });
+      this.credentials = credentials;
       await cluster.client.apply(service, this.applyOptions);
       if (routerImage !== undefined) {
-        await cluster.client.apply(routerDeployment(this.environment, this.namespace, routerImage) as KubeObject, this.applyOptions);
+        await cluster.client.apply(routerDeployment(this.environment, this.namespace, routerImage, credentials !== undefined) as KubeObject, this.applyOptions);
         await cluster.client.apply(routerDisruptionBudget(this.environment, this.namespace) as KubeObject, this.applyOptions);
       }
     } catch (error) {
@@ -288,7 +304,7 @@ export class KubernetesProvider implements Provider {
     // ...unless the Deployment already wants that many: its ReplicaSet is replacing a lost pod, which is the new one.
     const wanted = (await this.specReplicas(deployment)) - (this.pendingStops.get(deployment) ?? 0);
     const replicas = Math.max(wanted, target);
-    for (const object of releaseObjects({ environment: this.environment, namespace: this.namespace, image, release, replicas, secrets })) {
+    for (const object of releaseObjects({ environment: this.environment, namespace: this.namespace, image, release, replicas, secrets, pullSecret: this.credentials !== undefined })) {
       await client.apply(object, this.applyOptions);
     }
     this.configHashes.set(deployment, release.configHash);

@@ -22,6 +22,7 @@ import { releaseDeployment } from './release-deployment.js';
 import { releaseService } from './release-service.js';
 import { exportRouteTable } from './route-table.js';
 import { routerDeployment, routerDisruptionBudget, routerService } from './router.js';
+import { registryPullSecret } from './registry-secret.js';
 import { releaseSecret } from './secret.js';
 import { volumeClaims } from './volume-claims.js';
 
@@ -79,11 +80,12 @@ export function environmentManifests(input: Omit<EnvironmentManifestInput, 'rout
     routerRoleBinding(environment, namespace),
     routeTableConfigMap(environment, namespace, routeTable),
     ...byName(releases.map((workload) => envConfigMap(environment, namespace, workload))),
+    ...(input.registryLogin ? [registryPullSecret(environment, namespace, input.registryLogin)] : []),
     ...byName(secrets),
     // Before the Deployments that mount them; one per service whatever its releases.
     ...byName([...releasesByService(releases).values()].flatMap((serviceReleases) => (serviceReleases[0] ? volumeClaims(environment, namespace, serviceReleases[0].service) : []))),
-    routerDeployment(environment, namespace, input.routerImage),
-    ...byName(releases.map((workload) => releaseDeployment(environment, namespace, workload))),
+    routerDeployment(environment, namespace, input.routerImage, input.registryLogin !== undefined),
+    ...byName(releases.map((workload) => releaseDeployment(environment, namespace, { ...workload, pullSecret: input.registryLogin !== undefined }))),
     routerService(environment, namespace, settings),
     ...byName(releases.map((workload) => releaseService(environment, namespace, workload))),
     routerDisruptionBudget(environment, namespace),

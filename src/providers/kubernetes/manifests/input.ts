@@ -2,6 +2,7 @@
 import type { RouteTable } from '../../../core/route-table.js';
 import type { DesiredService } from '../../../spec/desired.js';
 import type { KubernetesSpec } from '../../../spec/schema.js';
+import type { RegistryLogin } from './registry-secret.js';
 
 /** One release to run: a service's desired state plus where its image is and its secret values. */
 export interface ReleaseWorkload {
@@ -14,6 +15,8 @@ export interface ReleaseWorkload {
   readonly image: string;
   /** Secret values by name (export writes placeholders unless asked for the values). */
   readonly secrets: Readonly<Record<string, string>>;
+  /** The pods pull with the environment's Secret `skiff-registry` (its registry asks for credentials). */
+  readonly pullSecret?: boolean;
 }
 
 export interface EnvironmentManifestInput {
@@ -27,6 +30,8 @@ export interface EnvironmentManifestInput {
   readonly routeTable: RouteTable;
   /** The image of Skiff's router. */
   readonly routerImage: string;
+  /** The registry's pull Secret, when it asks for credentials; every pod names it. */
+  readonly registryLogin?: RegistryLogin;
 }
 
 /** The port every instance listens on inside its pod (`PORT`); Skiff's router listens on it too. */
