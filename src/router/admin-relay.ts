@@ -2,7 +2,8 @@
  * The router's admin API over TCP, for a control plane that cannot reach the unix socket (the
  * router runs in a pod): it relays the reads (GET /healthz, /table, /metrics, /parallel,
  * /parallel/counts), POST /drain (which only waits) and POST /parallel/reset (which forgets
- * parallel-run counts) to the admin socket. Nothing that changes what the router does is relayed: in a cluster the table comes from the ConfigMap (PUT /table is 405 here).
+ * parallel-run counts) to the admin socket. Nothing that changes what the router does is
+ * relayed: in a cluster the table comes from the ConfigMap (PUT /table is 405 here).
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SkiffError } from '../core/errors.js';

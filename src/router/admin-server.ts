@@ -2,8 +2,8 @@
  * The router's admin API, HTTP over a unix socket: the control plane publishes tables here.
  * PUT /table, GET /table, GET /healthz, GET /metrics, POST /drain, GET /parallel,
  * GET /parallel/counts (the raw counts, for a control plane that merges several routers'),
- * DELETE /parallel[?route=ID] (also POST /parallel/reset[?route=ID]), GET /wake?waitMs=N (long poll: the services with requests held
- * while they have no instance, answered as soon as there is one).
+ * DELETE /parallel[?route=ID] (also POST /parallel/reset[?route=ID]), GET /wake?waitMs=N (long
+ * poll: the services with requests held while they have no instance, answered as soon as there is one).
  */
 import { createConnection } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

@@ -57,6 +57,23 @@ async function applyRouterRbac(client: KubeClient, namespace: string): Promise<v
   }
 }
 
+/**
+ * The `environments:` of a story's spec: `dev` running no instance of `service`, and `cluster` on
+ * this cluster (NodePort router Service) with `instances` of it; `kubernetes` adds settings to its
+ * `kubernetes:` (`, registryCredentials: {…}`).
+ */
+export function clusterEnvironments(cluster: TestCluster, service: string, instances: number, kubernetes = ''): string {
+  return `environments:
+  dev:
+    services: { ${service}: { instances: 0 } }
+  cluster:
+    provider: kubernetes
+    registry: ${cluster.registry}
+    kubernetes: { kubeconfig: ${JSON.stringify(cluster.kubeconfigPath)}, namespace: ${cluster.namespace}, serviceType: NodePort${kubernetes} }
+    services: { ${service}: { instances: ${instances} } }
+`;
+}
+
 const writeSpec = (dir: string, text: string): void => fs.writeFileSync(path.join(dir, 'skiff.yaml'), text);
 
 /** `registry`: how the fake cluster's registry is started (a real cluster's is SKIFF_TEST_REGISTRY, as it is). */

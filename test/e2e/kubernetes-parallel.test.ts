@@ -11,7 +11,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeResources, type KubeObject } from '../../src/providers/kubernetes/client/index.js';
-import { startTestCluster, testClusterMissing, type TestCluster } from './kubernetes-cluster.js';
+import { clusterEnvironments, startTestCluster, testClusterMissing, type TestCluster } from './kubernetes-cluster.js';
 import { startPlatform, waitFor, type InstanceJson, type Platform } from './platform.js';
 
 const missing = await testClusterMissing();
@@ -40,15 +40,7 @@ services:
     stopGrace: 2s
     strategy: { type: rolling }
     routes: [{ path: /shop, stripPrefix: true }]
-environments:
-  dev:
-    services: { shop: { instances: 0 } }
-  cluster:
-    provider: kubernetes
-    registry: ${cluster.registry}
-    kubernetes: { kubeconfig: ${JSON.stringify(cluster.kubeconfigPath)}, namespace: ${cluster.namespace}, serviceType: NodePort }
-    services: { shop: { instances: 1 } }
-`;
+${clusterEnvironments(cluster, 'shop', 1)}`;
 }
 
 /** A GET on a connection of its own: the node port sends each connection to the next router pod, so requests reach both. */

@@ -9,7 +9,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { kubeResources, type KubeObject } from '../../src/providers/kubernetes/client/index.js';
-import { startTestCluster, testClusterMissing, type TestCluster } from './kubernetes-cluster.js';
+import { clusterEnvironments, startTestCluster, testClusterMissing, type TestCluster } from './kubernetes-cluster.js';
 import { startPlatform, waitFor, type Platform } from './platform.js';
 
 const missing = [...(await testClusterMissing()), ...(process.env.SKIFF_TEST_KUBECONFIG ? ['the fake API server (SKIFF_TEST_KUBECONFIG is set)'] : [])];
@@ -31,19 +31,7 @@ services:
     build: {}
     readiness: { http: /health, interval: 500ms, failureThreshold: 2 }
     routes: [{ path: /shop, stripPrefix: true }]
-environments:
-  dev:
-    services: { shop: { instances: 0 } }
-  cluster:
-    provider: kubernetes
-    registry: ${cluster.registry}
-    kubernetes:
-      kubeconfig: ${JSON.stringify(cluster.kubeconfigPath)}
-      namespace: ${cluster.namespace}
-      serviceType: NodePort
-      registryCredentials: { username: deployer, passwordEnv: SKIFF_REGISTRY_PASSWORD }
-    services: { shop: { instances: 1 } }
-`;
+${clusterEnvironments(cluster, 'shop', 1, ', registryCredentials: { username: deployer, passwordEnv: SKIFF_REGISTRY_PASSWORD }')}`;
 }
 
 type Unavailable = { code: string; message: string } | null | undefined;
