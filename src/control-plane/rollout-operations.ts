@@ -6,10 +6,8 @@
 import type { Logger } from 'pino';
 import type { ParallelView, RolloutAction, RolloutPort, RolloutView } from '../api/rollout-port.js';
 import type { Clock } from '../core/clock.js';
-import type { ParallelReport } from '../core/parallel-report.js';
 import { SkiffError } from '../core/errors.js';
 import type { Deployment } from '../reconcile/deployment.js';
-import type { EnvironmentController } from '../reconcile/environment-controller.js';
 import { labelOf } from '../reconcile/deployment.js';
 import type { ParallelRun } from '../reconcile/parallel-run.js';
 import { resolveEnvironment } from '../spec/desired.js';

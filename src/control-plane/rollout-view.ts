@@ -67,7 +67,7 @@ function routeView({ environment: _environment, service: _service, ...figures }:
 }
 
 export function parallelView(run: ParallelRun, active: boolean, report: ParallelReport): ParallelView {
-  const routes = report.routes.filter((report) => report.service === run.service && report.environment === run.environment).map(routeView);
+  const routes = report.routes.filter((route) => route.service === run.service && route.environment === run.environment).map(routeView);
   const compared = routes.reduce((sum, route) => sum + route.compared, 0);
   const matched = routes.reduce((sum, route) => sum + route.matched, 0);
   return {
