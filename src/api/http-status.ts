@@ -64,6 +64,7 @@ const exact: Partial<Record<ErrorCode, number>> = {
   SKIFF_KUBE_REQUEST_FAILED: 502,
   SKIFF_REGISTRY_UNREACHABLE: 503,
   SKIFF_IMAGE_PUSH_FAILED: 502,
+  SKIFF_REGISTRY_UNAUTHORIZED: 502,
   SKIFF_KUBE_TIMEOUT: 504,
   SKIFF_COMMAND_RUN_NOT_FOUND: 404,
   // A command that does not exist in the release is the caller's mistake, not a server fault.

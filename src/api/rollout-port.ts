@@ -2,11 +2,11 @@
  * The port the rollout and parallel-run routes serve, apart from the ControlPlane: `main/` wires
  * the deployment controllers of the environments to it. Its views are plain JSON.
  */
-import type { ParallelRouteFigures } from '../core/parallel-report.js';
+import type { ParallelRouteFigures, UnreadRouter } from '../core/parallel-report.js';
 import type { CheckResult, PersonAction, ReleaseFigures, RolloutPhase, RolloutResult, VerdictOutcome } from '../rollout/index.js';
 import type { StrategyType } from '../spec/schema.js';
 
-export type { ParallelDifference, ParallelEndpointReport, ParallelRouteFigures, ParallelSample } from '../core/parallel-report.js';
+export type { ParallelDifference, ParallelEndpointReport, ParallelRouteFigures, ParallelSample, UnreadRouter } from '../core/parallel-report.js';
 export type { StrategyType };
 export { strategyTypes } from '../spec/strategy-types.js';
 
@@ -100,6 +100,8 @@ export interface ParallelView {
   readonly compared: number;
   readonly matchRate: number | null;
   readonly routes: readonly ParallelRouteFigures[];
+  /** Routers (a cluster's replicas) that did not answer: their share of the copies is not in the figures. */
+  readonly unreadRouters: readonly UnreadRouter[];
 }
 
 export interface RolloutPort {

@@ -52,6 +52,7 @@ const parallel: ParallelView = {
   compared: 0,
   matchRate: null,
   routes: [],
+  unreadRouters: [],
 };
 
 class ScriptedRollouts implements RolloutPort {

@@ -146,5 +146,8 @@ export const parallelViewSchema: z.ZodType<ParallelView> = z
         noiseKeys: z.array(z.string()).describe('keys that differed no more than between trusted instances'),
       }),
     ),
+    unreadRouters: z
+      .array(z.object({ router: z.string(), reason: z.string() }))
+      .describe("routers that did not answer (a cluster's router pods): the copies they compared are not in the figures"),
   })
   .describe('a parallel run and its report: match rate, real differences per endpoint with examples, noise filtered');

@@ -116,6 +116,7 @@ describe('parallel report display', () => {
           noiseKeys: ['body:requestId'],
         },
       ],
+      unreadRouters: [],
     };
     const text = parallelLines(view).join('\n');
     expect(text).toContain('match rate 90% over 100 compared answers');
@@ -124,5 +125,24 @@ describe('parallel report display', () => {
     expect(text).toContain('/price?id=1: v2 4 | v3 3');
     expect(text).not.toContain('GET /static');
     expect(text).toContain('noise (also between trusted instances, left out): body:requestId');
+    expect(text).not.toContain('not counted');
+  });
+
+  it("names a router that did not answer: its copies are not in the figures", () => {
+    const view: ParallelView = {
+      environment: 'cluster',
+      service: 'shop',
+      active: true,
+      candidate: 'v1',
+      trusted: 'v2',
+      author: 'ana',
+      startedAt: '2026-11-26T10:00:00.000Z',
+      settings: { percent: 100, methods: ['GET'], compareHeaders: [], ignoreFields: [] },
+      compared: 0,
+      matchRate: null,
+      routes: [],
+      unreadRouters: [{ router: 'skiff-router-7d9-abcde', reason: 'answered 503' }],
+    };
+    expect(parallelLines(view)).toContain("  router skiff-router-7d9-abcde did not answer (answered 503): what it compared is not counted above");
   });
 });

@@ -25,6 +25,7 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
   { name: 'SKIFF_AUDIT_RETENTION_DAYS', readBy: 'server', default: String(defaultRetentionDays), description: 'days audit entries stay in the database (older ones move to the archive file)' },
   { name: 'SKIFF_AUDIT_MAX_ROWS', readBy: 'server', default: String(defaultRetentionRows), description: 'most audit entries kept in the database' },
   { name: 'SKIFF_RETENTION_INTERVAL_MINUTES', readBy: 'server', default: String(defaultRetentionIntervalMinutes), description: 'how often the retention above is applied' },
+  { name: 'SKIFF_REGISTRY_*', readBy: 'server', description: "registry passwords or tokens: the one a kubernetes environment's `kubernetes.registryCredentials.passwordEnv` names" },
   { name: 'DOCKER_HOST', readBy: 'server', default: 'unix:///var/run/docker.sock', description: 'the Docker engine that runs docker services' },
   { name: 'SKIFF_WAKE_TRACE', readBy: 'server', description: 'a file where the router, the control plane and the function runtime append a timestamp for each step of a wake from zero (for `node bench/cold-start.js --only d --trace`); unset: off' },
 ];

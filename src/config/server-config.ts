@@ -33,6 +33,8 @@ export interface ServerConfig {
   readonly retention: RetentionConfig;
   /** SKIFF_WEBHOOK_*: the webhook secrets a source names with `webhookSecretEnv`. */
   readonly webhookSecrets: Readonly<Record<string, string>>;
+  /** SKIFF_REGISTRY_*: the registry passwords a kubernetes environment names with `registryCredentials.passwordEnv`. */
+  readonly registryPasswords: Readonly<Record<string, string>>;
   /** SKIFF_WAKE_TRACE: the file the steps of each wake from zero are timestamped in (core/wake-trace.ts); null: off. */
   readonly wakeTrace: string | null;
 }
@@ -104,6 +106,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
       intervalMs: (wholeNumber(env, 'SKIFF_RETENTION_INTERVAL_MINUTES') ?? defaultRetentionIntervalMinutes) * 60_000,
     }),
     webhookSecrets: Object.freeze(pick(env, Object.keys(env).filter((name) => name.startsWith('SKIFF_WEBHOOK_')))),
+    registryPasswords: Object.freeze(pick(env, Object.keys(env).filter((name) => name.startsWith('SKIFF_REGISTRY_')))),
     wakeTrace: wakeTraceFrom(env, cwd),
   });
 }

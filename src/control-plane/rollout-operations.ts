@@ -6,10 +6,8 @@
 import type { Logger } from 'pino';
 import type { ParallelView, RolloutAction, RolloutPort, RolloutView } from '../api/rollout-port.js';
 import type { Clock } from '../core/clock.js';
-import type { ParallelReport } from '../core/parallel-report.js';
 import { SkiffError } from '../core/errors.js';
 import type { Deployment } from '../reconcile/deployment.js';
-import type { EnvironmentController } from '../reconcile/environment-controller.js';
 import { labelOf } from '../reconcile/deployment.js';
 import type { ParallelRun } from '../reconcile/parallel-run.js';
 import { resolveEnvironment } from '../spec/desired.js';
@@ -120,7 +118,7 @@ export class RolloutOperations implements RolloutPort {
     runtime.rollouts.startParallel(run);
     // Counts from an earlier run of the same routes would mix with this one's.
     await runtime.provider.resetParallel().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'resetting the parallel-run counts failed'));
-    return parallelView(run, true, []);
+    return parallelView(run, true, { routes: [] });
   }
 
   async parallel(environment: string, service: string): Promise<ParallelView> {
@@ -128,7 +126,7 @@ export class RolloutOperations implements RolloutPort {
     const runtime = this.deps.environments.get(environment);
     const run = runtime?.rollouts.parallelRun(service);
     if (!runtime || !run) throw noParallelRun(environment, service);
-    return parallelView(run, true, await this.reports(runtime));
+    return parallelView(run, true, await runtime.provider.parallelReport());
   }
 
   async stopParallel(options: { environment: string; service: string; author: string }): Promise<ParallelView> {
@@ -136,14 +134,10 @@ export class RolloutOperations implements RolloutPort {
     const runtime = this.deps.environments.get(options.environment);
     if (!runtime || !runtime.rollouts.parallelRun(options.service)) throw noParallelRun(options.environment, options.service);
     // The last report, before the mirror leaves the routing table.
-    const reports = await this.reports(runtime);
+    const report = await runtime.provider.parallelReport();
     const run = runtime.rollouts.stopParallel(options.service, options.author, `by ${options.author}`);
     if (!run) throw noParallelRun(options.environment, options.service);
-    return parallelView(run, false, reports);
-  }
-
-  private async reports(runtime: EnvironmentController): Promise<ParallelReport['routes']> {
-    return (await runtime.provider.parallelReport()).routes;
+    return parallelView(run, false, report);
   }
 
   /** The candidate, refused before anything is saved when it is what runs now. */

@@ -5,7 +5,7 @@ import { labelOf, weightsOf } from '../reconcile/deployment.js';
 import { deploymentSteps } from '../reconcile/deployment-steps.js';
 import type { ParallelRun } from '../reconcile/parallel-run.js';
 import { candidateLabel } from '../reconcile/parallel-run.js';
-import type { ParallelRouteReport } from '../core/parallel-report.js';
+import type { ParallelReport, ParallelRouteReport } from '../core/parallel-report.js';
 import type { MatchRoute } from '../rollout/index.js';
 import type { DesiredService } from '../spec/desired.js';
 
@@ -66,8 +66,8 @@ function routeView({ environment: _environment, service: _service, ...figures }:
   return figures;
 }
 
-export function parallelView(run: ParallelRun, active: boolean, reports: readonly ParallelRouteReport[]): ParallelView {
-  const routes = reports.filter((report) => report.service === run.service && report.environment === run.environment).map(routeView);
+export function parallelView(run: ParallelRun, active: boolean, report: ParallelReport): ParallelView {
+  const routes = report.routes.filter((route) => route.service === run.service && route.environment === run.environment).map(routeView);
   const compared = routes.reduce((sum, route) => sum + route.compared, 0);
   const matched = routes.reduce((sum, route) => sum + route.matched, 0);
   return {
@@ -82,5 +82,6 @@ export function parallelView(run: ParallelRun, active: boolean, reports: readonl
     compared,
     matchRate: compared > 0 ? matched / compared : null,
     routes,
+    unreadRouters: report.unreadRouters ?? [],
   };
 }

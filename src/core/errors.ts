@@ -90,6 +90,7 @@ export const errorCatalog = {
   SKIFF_KUBE_REQUEST_FAILED: 'the Kubernetes API server refused the request',
   SKIFF_REGISTRY_UNREACHABLE: 'the image registry is not reachable',
   SKIFF_IMAGE_PUSH_FAILED: 'the image registry refused the image',
+  SKIFF_REGISTRY_UNAUTHORIZED: 'the image registry asks for credentials it was not given, or refused them',
   SKIFF_KUBE_TIMEOUT: 'the cluster did not reach the state Skiff asked for in time',
   SKIFF_COMMAND_RUN_NOT_FOUND: 'no such command run',
   SKIFF_COMMAND_START_FAILED: 'the command could not be started',

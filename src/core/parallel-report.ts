@@ -61,6 +61,14 @@ export interface ParallelRouteReport extends ParallelRouteFigures {
   readonly service: string;
 }
 
+/** A router whose counts are not in a report: a replica of a cluster's router that did not answer. */
+export interface UnreadRouter {
+  readonly router: string;
+  readonly reason: string;
+}
+
 export interface ParallelReport {
   readonly routes: readonly ParallelRouteReport[];
+  /** Routers whose counts could not be read, so the figures leave their share out; absent when every router answered. */
+  readonly unreadRouters?: readonly UnreadRouter[];
 }

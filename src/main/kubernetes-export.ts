@@ -8,6 +8,7 @@ import type { ExportedRelease } from '../providers/kubernetes/export-workloads.j
 import { manifestFiles, manifestStream } from '../providers/kubernetes/manifest-files.js';
 import type { ManifestFile } from '../providers/kubernetes/manifest-files.js';
 import { environmentManifests } from '../providers/kubernetes/manifests/index.js';
+import { registryHost } from '../providers/kubernetes/images/registry-auth.js';
 import { kubernetesNamespace, kubernetesSettings } from '../spec/schema-kubernetes.js';
 import type { Spec } from '../spec/schema.js';
 
@@ -32,6 +33,7 @@ export function exportKubernetes(options: {
   const environment = options.spec.environments[options.environment];
   const namespace = kubernetesNamespace(options.environment, environment?.kubernetes);
   const { jobs, warnings } = exportableJobs(options.spec, options.environment, new Set(options.releases.map((release) => release.service)));
+  const credentials = environment?.kubernetes?.registryCredentials;
   const objects = environmentManifests({
     environment: options.environment,
     namespace,
@@ -39,6 +41,8 @@ export function exportKubernetes(options: {
     releases: exportWorkloads({ spec: options.spec, environment: options.environment, registry: options.registry, releases: options.releases }),
     routerImage: options.routerImage,
     jobs,
+    // The password stays out of the files, as the releases' secret values do.
+    ...(credentials ? { registryLogin: { host: registryHost(options.registry), username: credentials.username, password: `<${credentials.passwordEnv}: set in the cluster>` } } : {}),
   });
   return { stream: manifestStream(objects), files: manifestFiles(objects), namespace, warnings };
 }

@@ -179,6 +179,7 @@ async function serve(config: ServerConfig): Promise<number> {
         // Skiff's router in each cluster runs this installation's build (the routers' admin ports are found at their pod IPs).
         routerImage: createRouterImagePublisher({ skiffRoot: installationRoot, engine: docker }),
         forceConflicts: config.kubernetesForceConflicts,
+        registryPasswords: config.registryPasswords,
       },
     }),
     controller: {

@@ -1,14 +1,15 @@
 /**
  * The router's admin API over TCP, for a control plane that cannot reach the unix socket (the
- * router runs in a pod): it relays the reads (GET /healthz, /table, /metrics, /parallel), POST
- * /drain (which only waits) and the long poll GET /wake (the services it holds requests for at
- * zero instances) to the admin socket. Nothing that changes what the router does is relayed: in a
+ * router runs in a pod): it relays the reads (GET /healthz, /table, /metrics, /parallel,
+ * /parallel/counts), POST /drain (which only waits), POST /parallel/reset (which forgets
+ * parallel-run counts) and the long poll GET /wake (the services it holds requests for at zero
+ * instances) to the admin socket. Nothing that changes what the router does is relayed: in a
  * cluster the table comes from the ConfigMap (PUT /table is 405 here).
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SkiffError } from '../core/errors.js';
 
-const relayed: ReadonlySet<string> = new Set(['GET /healthz', 'GET /table', 'GET /metrics', 'GET /parallel', 'POST /drain', 'GET /wake']);
+const relayed: ReadonlySet<string> = new Set(['GET /healthz', 'GET /table', 'GET /metrics', 'GET /parallel', 'GET /parallel/counts', 'POST /drain', 'POST /parallel/reset', 'GET /wake']);
 const maxBodyBytes = 64 * 1024;
 
 function refuse(res: ServerResponse, status: number, code: string, message: string): void {

@@ -1,8 +1,9 @@
 /**
  * The router's admin API, HTTP over a unix socket: the control plane publishes tables here.
  * PUT /table, GET /table, GET /healthz, GET /metrics, POST /drain, GET /parallel,
- * DELETE /parallel[?route=ID], GET /wake?waitMs=N (long poll: the services with requests held
- * while they have no instance, answered as soon as there is one).
+ * GET /parallel/counts (the raw counts, for a control plane that merges several routers'),
+ * DELETE /parallel[?route=ID] (also POST /parallel/reset[?route=ID]), GET /wake?waitMs=N (long
+ * poll: the services with requests held while they have no instance, answered as soon as there is one).
  */
 import { createConnection } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -11,6 +12,7 @@ import { SkiffError, isSkiffError, type ErrorCode } from '../core/errors.js';
 import type { RouteTable } from '../core/route-table.js';
 import { parseDrainRequest, type DrainRequest, type DrainResult } from './drain.js';
 import type { RouterWorkers } from './admin-client.js';
+import type { ParallelSnapshot } from './parallel/counts.js';
 import type { ParallelReport } from './parallel/report.js';
 import { parseRouteTable } from './route-table-schema.js';
 
@@ -28,6 +30,8 @@ export interface AdminHandlers {
   drain(request: DrainRequest): Promise<DrainResult>;
   /** The parallel-run report (counts summed over workers). */
   parallel(): Promise<ParallelReport>;
+  /** The counts the report is judged from (summed over workers): routers in a cluster are merged from these, then judged once. */
+  parallelCounts(): Promise<ParallelSnapshot>;
   /** Forgets the parallel-run counts of one route, or of all. */
   resetParallel(route: string | undefined): Promise<void>;
   /** Services to wake, as soon as there are any, or [] after `waitMs` or when `signal` aborts (the poller left). */
@@ -96,7 +100,9 @@ async function handle(handlers: AdminHandlers, req: IncomingMessage, res: Server
     sendJson(res, 200, await handlers.drain(parseDrainRequest(await readJson(req, 'drain request'))));
   } else if (path === '/parallel' && req.method === 'GET') {
     sendJson(res, 200, await handlers.parallel());
-  } else if (path === '/parallel' && req.method === 'DELETE') {
+  } else if (path === '/parallel/counts' && req.method === 'GET') {
+    sendJson(res, 200, await handlers.parallelCounts());
+  } else if ((path === '/parallel' && req.method === 'DELETE') || (path === '/parallel/reset' && req.method === 'POST')) {
     const route = url.searchParams.get('route');
     if (route === '') throw new SkiffError('SKIFF_BAD_REQUEST', 'route must not be empty', { path: 'route', hint: 'omit it to reset every route' });
     await handlers.resetParallel(route ?? undefined);

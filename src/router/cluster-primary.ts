@@ -241,6 +241,7 @@ export async function startRouterPrimary(options: PrimaryOptions): Promise<Prima
         metrics,
         drain: (request) => drain({ t: 'drain-backends', seq: 0, backends: request.backends, timeoutMs: request.timeoutMs }),
         parallel: async () => buildParallelReport(await parallel()),
+        parallelCounts: parallel,
         resetParallel: async (route) => {
           await Promise.all(
             [...started].map((worker) => ask(worker, route === undefined ? { t: 'parallel-reset', seq: ++seq } : { t: 'parallel-reset', seq: ++seq, route })),

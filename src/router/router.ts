@@ -112,6 +112,7 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
         metrics: async () => metrics(),
         drain: (request) => plane.drainBackends(request.backends, request.timeoutMs),
         parallel: async () => buildParallelReport(mergeParallelSnapshots([plane.parallel.snapshot()])),
+        parallelCounts: async () => mergeParallelSnapshots([plane.parallel.snapshot()]),
         resetParallel: async (route) => plane.parallel.reset(route),
         wakeRequests: (waitMs, signal) => wakes.take(waitMs, signal),
       });

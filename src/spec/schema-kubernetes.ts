@@ -27,6 +27,16 @@ export const kubernetesSchema = z
       .describe(
         "how the control plane reaches the admin ports of Skiff's routers in the cluster: `proxy` (the default) through the API server's pods/proxy, from anywhere the API server is reachable; `direct` at the pod IPs, when the control plane runs in the pod network",
       ),
+    registryCredentials: z
+      .strictObject({
+        username: z.string().min(1).describe('the user Skiff pushes as and the pods pull as'),
+        passwordEnv: z
+          .string()
+          .regex(/^SKIFF_REGISTRY_[A-Z0-9_]+$/, 'an environment variable name starting with SKIFF_REGISTRY_')
+          .describe('the environment variable of `skiff up` holding the password or token (never written in the spec)'),
+      })
+      .optional()
+      .describe("for a `registry:` that asks for credentials: Skiff pushes with them and applies them as the pods' image pull Secret `skiff-registry`"),
     analysisSource: z
       .strictObject({
         prometheus: z.url({ protocol: /^https?$/ }).describe('the Prometheus server canary analyses query'),

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { connectEngine } from '../../src/drivers/docker/engine.js';
 import { engineForTests } from '../../src/drivers/docker/testing/test-image.js';
 import { KubeClient, kubeResources, loadKubeconfig, type KubeObject } from '../../src/providers/kubernetes/client/index.js';
-import { missingForRegistrySuite, removeImagesOf, startLocalRegistry } from '../../src/providers/kubernetes/images/testing/local-registry.js';
+import { missingForRegistrySuite, removeImagesOf, startLocalRegistry, type LocalRegistryOptions } from '../../src/providers/kubernetes/images/testing/local-registry.js';
 import { routerRoleBinding, routerRole, routerServiceAccount } from '../../src/providers/kubernetes/manifests/rbac.js';
 import { startFakeKubeApi } from '../kube-api/start-fake-kube-api.js';
 import { waitFor } from './platform.js';
@@ -57,29 +57,34 @@ async function applyRouterRbac(client: KubeClient, namespace: string): Promise<v
   }
 }
 
-/** A story's `environments:`: `dev` running none of `service`, and the cluster's environment running `instances` of it. */
-export function clusterEnvironments(cluster: TestCluster, service: string, instances: number): string {
+/**
+ * The `environments:` of a story's spec: `dev` running no instance of `service`, and `cluster` on
+ * this cluster (NodePort router Service) with `instances` of it; `kubernetes` adds settings to its
+ * `kubernetes:` (`, registryCredentials: {…}`).
+ */
+export function clusterEnvironments(cluster: TestCluster, service: string, instances: number, kubernetes = ''): string {
   return `environments:
   dev:
     services: { ${service}: { instances: 0 } }
   ${environment}:
     provider: kubernetes
     registry: ${cluster.registry}
-    kubernetes: { kubeconfig: ${JSON.stringify(cluster.kubeconfigPath)}, namespace: ${cluster.namespace}, serviceType: NodePort }
+    kubernetes: { kubeconfig: ${JSON.stringify(cluster.kubeconfigPath)}, namespace: ${cluster.namespace}, serviceType: NodePort${kubernetes} }
     services: { ${service}: { instances: ${instances} } }
 `;
 }
 
 const writeSpec = (dir: string, text: string): void => fs.writeFileSync(path.join(dir, 'skiff.yaml'), text);
 
-export async function startTestCluster(prefix: string): Promise<TestCluster> {
+/** `registry`: how the fake cluster's registry is started (a real cluster's is SKIFF_TEST_REGISTRY, as it is). */
+export async function startTestCluster(prefix: string, registry: LocalRegistryOptions = {}): Promise<TestCluster> {
   const kubeconfig = realCluster();
-  return kubeconfig ? startRealCluster(kubeconfig, prefix) : startFakeCluster(prefix);
+  return kubeconfig ? startRealCluster(kubeconfig, prefix) : startFakeCluster(prefix, registry);
 }
 
-async function startFakeCluster(prefix: string): Promise<TestCluster> {
+async function startFakeCluster(prefix: string, registryOptions: LocalRegistryOptions): Promise<TestCluster> {
   const namespace = `${prefix}-${randomBytes(3).toString('hex')}`;
-  const registry = await startLocalRegistry();
+  const registry = await startLocalRegistry(registryOptions);
   const api = await startFakeKubeApi({ docker: true, namespaces: [namespace], backoffMs: 500, hostNetworkPods: 'app.kubernetes.io/name=skiff-router' });
   const client = new KubeClient(loadKubeconfig({ kubeconfig: api.kubeconfigPath }, { homeDir: '/nonexistent' }), { namespace });
   await applyRouterRbac(client, namespace);

@@ -10,6 +10,9 @@ import { connectEngine } from '../../src/drivers/docker/engine.js';
 import { waitFor } from '../e2e/platform.js';
 import { startFakeKubeApi, type FakeKubeApi } from './start-fake-kube-api.js';
 import { kubectlRunner } from './testing/kubectl.js';
+import { pushImage } from '../../src/providers/kubernetes/images/image-push.js';
+import { removeImagesOf, startLocalRegistry } from '../../src/providers/kubernetes/images/testing/local-registry.js';
+import { registryPullSecret } from '../../src/providers/kubernetes/manifests/registry-secret.js';
 
 const SERVER = `
 const http = require('http');
@@ -210,5 +213,42 @@ describe('fake Kubernetes API in docker mode', () => {
     expect(pod.status.containerStatuses[0].state.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
     await kubectl.run(['delete', 'job', 'tally', 'mailer']);
     await waitFor('the Jobs\' pods to go', async () => (await kubectl.run(['get', 'pods', '-l', 'job-name', '-o', 'name'])).stdout.trim() === '', 60_000);
+  }, 120_000);
+
+  it("pulls from a registry that asks for credentials with the pod's pull Secret: none or a wrong one is ImagePullBackOff, the right one runs", async () => {
+    const docker = connectEngine({});
+    const registry = await startLocalRegistry({ requireAuth: true, users: { puller: 'right-pass-1' } });
+    try {
+      const repository = `${registry.host}/skiff/guarded`;
+      await docker.getImage(image).tag({ repo: repository, tag: '1' });
+      const digest = await pushImage(docker, repository, '1', { username: 'puller', password: 'right-pass-1', source: 'test' });
+      const pinned = `${repository}@${digest}`;
+      for (const [name, password] of [['right-login', 'right-pass-1'], ['wrong-login', 'wrong-pass-2']] as const) {
+        const secret = { ...registryPullSecret('dev', 'default', { host: registry.host, username: 'puller', password }), metadata: { name } };
+        await kubectl.run(['apply', '--server-side', '-f', '-'], JSON.stringify(secret));
+      }
+      const pod = (name: string, pullSecret?: string) => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name },
+        spec: { terminationGracePeriodSeconds: 0, ...(pullSecret ? { imagePullSecrets: [{ name: pullSecret }] } : {}), containers: [{ name: 'main', image: pinned, command: ['node', '-e', 'setInterval(() => {}, 1000)'] }] },
+      });
+      for (const [name, pullSecret] of [['no-secret', undefined], ['wrong-secret', 'wrong-login'], ['right-secret', 'right-login']] as const) {
+        await kubectl.run(['apply', '--server-side', '-f', '-'], JSON.stringify(pod(name, pullSecret)));
+      }
+      const status = async (name: string): Promise<any> => JSON.parse((await kubectl.run(['get', 'pod', name, '-o', 'json'])).stdout).status.containerStatuses?.[0];
+      for (const name of ['no-secret', 'wrong-secret']) {
+        const refused = await waitFor(`${name} in ImagePullBackOff`, async () => {
+          const s = await status(name);
+          return s?.state.waiting?.reason === 'ImagePullBackOff' ? s : undefined;
+        }, 60_000);
+        expect(refused.state.waiting.message).toContain(`Failed to pull image "${pinned}"`);
+      }
+      await waitFor('right-secret running', async () => ((await status('right-secret'))?.state.running ? true : undefined), 60_000);
+      await kubectl.run(['delete', 'pod', 'no-secret', 'wrong-secret', 'right-secret']);
+    } finally {
+      await registry.stop();
+      await removeImagesOf(docker, [registry.host]);
+    }
   }, 120_000);
 });

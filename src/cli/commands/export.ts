@@ -73,6 +73,8 @@ async function exportEnvironment(ctx: CliContext, environment: string, options: 
       ctx.err(`warning: ${service}'s Secret holds placeholders for ${names.join(', ')}: Skiff's API never gives out secret values; set them in the cluster before the pods start`);
     }
   }
+  const credentials = spec.environments[environment]?.kubernetes?.registryCredentials;
+  if (credentials) ctx.err(`warning: the image pull Secret skiff-registry holds a placeholder for the password of ${credentials.username} (${credentials.passwordEnv}): set it in the cluster before the pods start`);
   const { exportKubernetes } = await import('../../main/kubernetes-export.js');
   const result = exportKubernetes({
     spec,

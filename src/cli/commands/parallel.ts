@@ -27,6 +27,7 @@ export function parallelLines(view: ParallelView): string[] {
     }
     if (route.noiseKeys.length > 0) lines.push(`    noise (also between trusted instances, left out): ${route.noiseKeys.join(', ')}`);
   }
+  for (const unread of view.unreadRouters) lines.push(`  router ${unread.router} did not answer (${unread.reason}): what it compared is not counted above`);
   return lines;
 }
 

@@ -39,6 +39,8 @@ import { ReleaseImages, type PublishImage } from './provider/release-images.js';
 import { claimVolumes } from './provider/claim-volumes.js';
 import { CommandJobs } from './provider/command-jobs.js';
 import { skiffEnv } from '../local/instance-record.js';
+import { checkRegistryCredentials, type RegistryCredentials } from './images/index.js';
+import { registryCredentialsOf, syncPullSecret } from './provider/registry-login.js';
 
 export type { PublishImage };
 
@@ -63,7 +65,9 @@ export interface KubernetesProviderFactoryDeps {
    * pushed once per Skiff build). With it, `start` applies the router's Deployment and disruption
    * budget; without, they are left to whoever applied `skiff export`'s manifests.
    */
-  readonly routerImage?: (registry: string) => Promise<string>;
+  readonly routerImage?: (registry: string, credentials?: RegistryCredentials) => Promise<string>;
+  /** SKIFF_REGISTRY_* of `skiff up`'s environment: the passwords `kubernetes.registryCredentials.passwordEnv` names. */
+  readonly registryPasswords?: Readonly<Record<string, string>>;
   /**
    * `skiff up --force-conflicts`: server-side apply takes over fields another field manager owns.
    * Without it such a conflict is reported (the place's reason, an event) and nothing is forced.
@@ -103,8 +107,8 @@ export class KubernetesProvider implements Provider {
   readonly capabilities: ProviderCapabilities = {
     adoptsOnRestart: true,
     resourceLimits: { enforced: true },
-    // The routers mirror, but their parallel-run reports are not read from the replicas yet.
-    parallelRuns: false,
+    // The routers mirror; the report merges their replicas' counts.
+    parallelRuns: true,
     logs: true,
     usage: true,
     retriesStart: true,
@@ -138,6 +142,8 @@ export class KubernetesProvider implements Provider {
   private wakeable = false;
   private readonly unplaced: UnplacedInstances;
   private closed = false;
+  /** The registry's credentials, once `start` has checked them with the registry. */
+  private credentials: RegistryCredentials | undefined;
 
   constructor(
     private readonly context: ProviderContext,
@@ -154,8 +160,14 @@ export class KubernetesProvider implements Provider {
       secretEnv: (launch) => deps.secretEnv(launch.release),
       skiffEnv: (launch) => skiffEnv({ service: launch.release.name, environment: context.environment, release: releaseNameOf(launch.release) }, this.routerUrl),
       apply: (object) => this.client.apply(object, this.applyOptions),
+      pullSecret: () => this.credentials !== undefined,
     });
-    this.images = new ReleaseImages({ environment: context.environment, registry: deps.registry, publish: deps.publishImage, emit: context.hooks.emit });
+    this.images = new ReleaseImages({
+      environment: context.environment,
+      registry: deps.registry,
+      publish: (release, registry) => deps.publishImage(release, registry, this.credentials),
+      emit: context.hooks.emit,
+    });
   }
 
   get environment(): string {
@@ -178,6 +190,7 @@ export class KubernetesProvider implements Provider {
 
   async start(desired: DesiredEnvironment): Promise<{ dataPlane: 'started' | 'adopted'; detail: string }> {
     this.wakeable = scalesToZero(desired);
+    const credentials = registryCredentialsOf(this.deps.settings, this.deps.registry, this.deps.registryPasswords ?? {});
     const cluster = this.connected();
     // A namespaced read: it fails with SKIFF_KUBE_NAMESPACE_MISSING naming the namespace, and needs only the Role Skiff's export writes.
     const existing = await cluster.table.read();
@@ -193,11 +206,15 @@ export class KubernetesProvider implements Provider {
       // A dry run first: a namespace that does not exist (reads there find nothing, not an error), a write
       // the token may not make, a field another manager owns, each fails here before the router image is made.
       await cluster.client.apply(service, { ...this.applyOptions, dryRun: true });
-      const routerImage = await this.deps.routerImage?.(this.deps.registry);
+      // A password the registry refuses is the start's error, before anything is pushed or written.
+      if (credentials !== undefined) await checkRegistryCredentials(this.deps.registry, credentials);
+      const routerImage = await this.deps.routerImage?.(this.deps.registry, credentials);
       if (!existing) await cluster.table.write(emptyRouteTable);
+      await syncPullSecret({ client: cluster.client, environment: this.environment, registry: this.deps.registry, credentials, force: this.applyOptions.force });
+      this.credentials = credentials;
       await cluster.client.apply(service, this.applyOptions);
       if (routerImage !== undefined) {
-        await cluster.client.apply(routerDeployment(this.environment, this.namespace, routerImage) as KubeObject, this.applyOptions);
+        await cluster.client.apply(routerDeployment(this.environment, this.namespace, routerImage, credentials !== undefined) as KubeObject, this.applyOptions);
         await cluster.client.apply(routerDisruptionBudget(this.environment, this.namespace) as KubeObject, this.applyOptions);
       }
     } catch (error) {
@@ -316,7 +333,7 @@ export class KubernetesProvider implements Provider {
     // ...unless the Deployment already wants that many: its ReplicaSet is replacing a lost pod, which is the new one.
     const wanted = (await this.specReplicas(deployment)) - (this.pendingStops.get(deployment) ?? 0);
     const replicas = Math.max(wanted, target);
-    for (const object of releaseObjects({ environment: this.environment, namespace: this.namespace, image, release, replicas, secrets })) {
+    for (const object of releaseObjects({ environment: this.environment, namespace: this.namespace, image, release, replicas, secrets, pullSecret: this.credentials !== undefined })) {
       await client.apply(object, this.applyOptions);
     }
     this.configHashes.set(deployment, release.configHash);
@@ -419,10 +436,12 @@ export class KubernetesProvider implements Provider {
   }
 
   async parallelReport(): Promise<ParallelReport> {
-    return { routes: [] };
+    return this.connected().routers.parallelReport();
   }
 
-  async resetParallel(): Promise<void> {}
+  async resetParallel(): Promise<void> {
+    await this.connected().routers.resetParallel();
+  }
 
   logSources(): readonly LogSource[] {
     return this.cluster?.logs.sources() ?? [];

@@ -20,6 +20,7 @@ import { ClaimVolumes } from './claim-volumes.js';
 import { typeOfKind } from '../resources.js';
 import { refOf, timestamp, type ContainerReport, type ContainerState, type ContainerUsage, type PodRuntime, type PodRuntimeSink } from './pod-runtime.js';
 import { PodSandbox, expandReferences, type PodSandboxOptions } from './pod-sandbox.js';
+import { imageRegistryHost, podPullAuth, RegistryChallenges } from './image-pull-auth.js';
 import { probeOnce } from './probes.js';
 import { memoryBytes, nanoCpus } from './quantities.js';
 
@@ -62,6 +63,7 @@ export class DockerRuntime implements PodRuntime {
   private readonly backoffMs: number;
   private readonly claims: ClaimVolumes;
   private readonly goneClaims = new Set<string>();
+  private readonly challenges = new RegistryChallenges();
 
   constructor(
     private readonly docker: Docker,
@@ -250,7 +252,10 @@ export class DockerRuntime implements PodRuntime {
     const image = String(c.spec.image);
     const local = await this.docker.getImage(image).inspect().catch(() => undefined);
     const policy = String(c.spec.imagePullPolicy ?? 'IfNotPresent');
-    if (local && policy !== 'Always') {
+    const host = imageRegistryHost(image);
+    // A registry that asks for credentials: pulled with the pod's, even when the engine has the image (it pushed it).
+    const authenticated = host !== undefined && (await this.challenges.asks(host));
+    if (local && policy !== 'Always' && !(authenticated && !c.started)) {
       if (!c.started) run.sink.event(refOf(run.pod), 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
       c.report = { ...c.report, imageID: local.RepoDigests?.[0] ?? local.Id };
       return true;
@@ -261,7 +266,8 @@ export class DockerRuntime implements PodRuntime {
     }
     run.sink.event(refOf(run.pod), 'Normal', 'Pulling', `Pulling image "${image}"`);
     try {
-      const stream = await this.docker.pull(image);
+      const authconfig = authenticated && host !== undefined ? podPullAuth(this.store, run.pod, host) : undefined;
+      const stream = await this.docker.pull(image, authconfig ? { authconfig } : {});
       await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
       const pulled = await this.docker.getImage(image).inspect();
       c.report = { ...c.report, imageID: pulled.RepoDigests?.[0] ?? pulled.Id };

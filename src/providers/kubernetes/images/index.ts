@@ -2,7 +2,9 @@
 export { releaseImage } from './release-image.js';
 export type { ReleaseArtifact, ReleaseImage, ReleaseImageOptions } from './release-image.js';
 export { artifactTag, imageRepository, pinnedImage } from './image-names.js';
-export { manifestDigest, MANIFEST_ACCEPT, registryImage } from './registry-api.js';
+export { checkRegistryCredentials, manifestDigest, MANIFEST_ACCEPT, registryImage } from './registry-api.js';
+export { registryHost } from './registry-auth.js';
+export type { RegistryCredentials } from './registry-auth.js';
 export type { RegistryImage } from './registry-api.js';
 export { ARTIFACT_LABEL } from './artifact-image.js';
 export { createImagePublisher, releaseArtifactOf } from './release-artifact.js';

@@ -1,9 +1,11 @@
 /**
  * The questions Skiff asks a registry's HTTP API directly: which manifest digest a tag names, and
- * which image (config digest and labels) a manifest holds. Pushing goes through the engine.
+ * which image (config digest and labels) a manifest holds, with the environment's credentials
+ * when the registry asks for them. Pushing goes through the engine.
  */
 import { SkiffError } from '../../../core/errors.js';
 import { registryLocation } from './image-names.js';
+import { registryFetch, unauthorizedError, type RegistryCredentials } from './registry-auth.js';
 
 /** Every manifest form the engine may push; without them a registry converts or refuses. */
 export const MANIFEST_ACCEPT = [
@@ -22,13 +24,26 @@ export function registryUnreachableError(repository: string, reason: string): Sk
   });
 }
 
-async function registryRequest(repository: string, method: 'HEAD' | 'GET', resource: string, timeoutMs: number): Promise<Response> {
+/** `resource` of the repository (`''`: the registry's `/v2/` itself); a 401 or 403 is SKIFF_REGISTRY_UNAUTHORIZED. */
+async function registryRequest(repository: string, method: 'HEAD' | 'GET', resource: string, timeoutMs: number, credentials: RegistryCredentials | undefined): Promise<Response> {
   const { baseUrl, name } = registryLocation(repository);
+  let response: Response;
   try {
-    return await fetch(`${baseUrl}/v2/${name}/${resource}`, { method, headers: { accept: MANIFEST_ACCEPT }, signal: AbortSignal.timeout(timeoutMs) });
+    response = await registryFetch(`${baseUrl}/v2/${resource === '' ? '' : `${name}/${resource}`}`, { method, headers: { accept: MANIFEST_ACCEPT }, timeoutMs }, credentials);
   } catch (error) {
     throw registryUnreachableError(repository, reasonOf(error));
   }
+  if (response.status === 401 || response.status === 403) throw unauthorizedError(repository, response.status, credentials);
+  return response;
+}
+
+/**
+ * Logs in as the docker CLI does (`GET /v2/` with the credentials), so a wrong password is
+ * reported before anything is built, pushed or written.
+ */
+export async function checkRegistryCredentials(registry: string, credentials: RegistryCredentials, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+  // Any repository of the registry gives its address.
+  await registryRequest(`${registry}/_`, 'GET', '', timeoutMs, credentials);
 }
 
 function reasonOf(error: unknown): string {
@@ -40,16 +55,10 @@ function reasonOf(error: unknown): string {
  * The digest (`sha256:…`) of the manifest `repository:tag` names, from `Docker-Content-Digest`,
  * or null when the registry does not have it.
  */
-export async function manifestDigest(repository: string, tag: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string | null> {
+export async function manifestDigest(repository: string, tag: string, credentials?: RegistryCredentials, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string | null> {
   const { name } = registryLocation(repository);
-  const response = await registryRequest(repository, 'HEAD', `manifests/${encodeURIComponent(tag)}`, timeoutMs);
+  const response = await registryRequest(repository, 'HEAD', `manifests/${encodeURIComponent(tag)}`, timeoutMs, credentials);
   if (response.status === 404) return null;
-  if (response.status === 401 || response.status === 403) {
-    // The engine keeps no credentials (the docker CLI sends them with each push), and Skiff has none to send yet.
-    throw new SkiffError('SKIFF_IMAGE_PUSH_FAILED', `the image registry for ${repository} asks for credentials (HTTP ${response.status}), and Skiff cannot send any yet`, {
-      hint: "use a registry that accepts pushes without authentication from this machine (e.g. on a private network) as the environment's `registry:`",
-    });
-  }
   if (!response.ok) throw registryUnreachableError(repository, `it answered HTTP ${response.status} to HEAD /v2/${name}/manifests/${tag}`);
   const digest = response.headers.get('docker-content-digest');
   if (digest === null || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
@@ -64,8 +73,8 @@ export interface RegistryImage {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-async function jsonOf(repository: string, resource: string, timeoutMs: number): Promise<unknown> {
-  const response = await registryRequest(repository, 'GET', resource, timeoutMs);
+async function jsonOf(repository: string, resource: string, timeoutMs: number, credentials: RegistryCredentials | undefined): Promise<unknown> {
+  const response = await registryRequest(repository, 'GET', resource, timeoutMs, credentials);
   if (!response.ok) throw registryUnreachableError(repository, `it answered HTTP ${response.status} to GET ${resource}`);
   return response.json();
 }
@@ -74,10 +83,10 @@ async function jsonOf(repository: string, resource: string, timeoutMs: number): 
  * The image the manifest `digest` of `repository` holds, or null when it is not a single image
  * (an index of several platforms: Skiff never pushes one).
  */
-export async function registryImage(repository: string, digest: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RegistryImage | null> {
-  const manifest = (await jsonOf(repository, `manifests/${digest}`, timeoutMs)) as { config?: { digest?: string } };
+export async function registryImage(repository: string, digest: string, credentials?: RegistryCredentials, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RegistryImage | null> {
+  const manifest = (await jsonOf(repository, `manifests/${digest}`, timeoutMs, credentials)) as { config?: { digest?: string } };
   const configDigest = manifest.config?.digest;
   if (typeof configDigest !== 'string') return null;
-  const config = (await jsonOf(repository, `blobs/${configDigest}`, timeoutMs)) as { config?: { Labels?: Record<string, string> | null } };
+  const config = (await jsonOf(repository, `blobs/${configDigest}`, timeoutMs, credentials)) as { config?: { Labels?: Record<string, string> | null } };
   return { configDigest, labels: config.config?.Labels ?? {} };
 }

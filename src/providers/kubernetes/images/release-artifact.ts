@@ -8,6 +8,7 @@ import type { EngineAddress } from '../../../drivers/docker/index.js';
 import { defaultFunctionRuntimeEntry } from './function-image.js';
 import { releaseImage } from './release-image.js';
 import type { ReleaseArtifact, ReleaseImage } from './release-image.js';
+import type { RegistryCredentials } from './registry-auth.js';
 
 export function releaseArtifactOf(
   release: DesiredService,
@@ -42,10 +43,10 @@ export interface ImagePublisherDeps {
 }
 
 /** The release's image in the registry, by digest: what the kubernetes provider calls before it applies a release. */
-export function createImagePublisher(deps: ImagePublisherDeps): (release: DesiredService, registry: string) => Promise<ReleaseImage> {
-  return async (release, registry) => {
+export function createImagePublisher(deps: ImagePublisherDeps): (release: DesiredService, registry: string, credentials?: RegistryCredentials) => Promise<ReleaseImage> {
+  return async (release, registry, credentials) => {
     const artifact = releaseArtifactOf(release, deps.archivePath, deps.functionRuntimeEntry);
     if (artifact.kind !== 'image') await deps.verify(artifact.digest);
-    return releaseImage({ service: release.name, artifact, registry, engine: deps.engine });
+    return releaseImage({ service: release.name, artifact, registry, engine: deps.engine, ...(credentials ? { credentials } : {}) });
   };
 }

@@ -15,7 +15,7 @@ import { engineForTests } from '../../../drivers/docker/testing/test-image.js';
 import { freePort } from '../../local/free-port.js';
 import { ARTIFACT_LABEL } from './artifact-image.js';
 import { pushImage } from './image-push.js';
-import { MANIFEST_ACCEPT, registryImage } from './registry-api.js';
+import { checkRegistryCredentials, MANIFEST_ACCEPT, registryImage } from './registry-api.js';
 import { releaseImage } from './release-image.js';
 import type { ReleaseArtifact } from './release-image.js';
 import { registryInstalled, REGISTRY_BINARY, removeImagesOf, startLocalRegistry } from './testing/local-registry.js';
@@ -168,12 +168,35 @@ describe.runIf(missing.length === 0)('release images in a registry', () => {
     expect(error.message).toMatch(/405.*Method not allowed/);
   }, 120_000);
 
-  it('says so when the registry asks for credentials, before building anything', async () => {
+  it('says so when the registry asks for credentials and the environment gives none, before building anything', async () => {
     const { host: guarded, error } = await releaseToRegistry({ requireAuth: true });
-    expect(error.code).toBe('SKIFF_IMAGE_PUSH_FAILED');
-    expect(error.message).toContain('asks for credentials (HTTP 401)');
+    expect(error.code).toBe('SKIFF_REGISTRY_UNAUTHORIZED');
+    expect(error.message).toBe(`the image registry ${guarded} asks for credentials (HTTP 401), and the environment gives none`);
+    expect(error.hint).toContain('registryCredentials');
     expect(await docker.listImages({ filters: { reference: [`${guarded}/*/*`] } })).toEqual([]);
   }, 60_000);
+
+  it('pushes with the credentials to a registry that asks for them, and a wrong password is refused naming the registry, before building anything', async () => {
+    const guarded = await startLocalRegistry({ requireAuth: true, users: { skiff: 'right-pass-1' } });
+    hosts.push(guarded.host);
+    cleanups.push(() => guarded.stop());
+    const credentials = { username: 'skiff', password: 'right-pass-1', source: 'SKIFF_REGISTRY_TEST' };
+    const wrong = await caught(releaseImage({ service: 'catalog', artifact: await processArtifact(), registry: `${guarded.host}/skiff`, credentials: { ...credentials, password: 'wrong-pass-2' }, engine: {} }));
+    expect(wrong.code).toBe('SKIFF_REGISTRY_UNAUTHORIZED');
+    expect(wrong.message).toBe(`the image registry ${guarded.host} refused the credentials of user "skiff" (HTTP 401)`);
+    expect(wrong.hint).toContain('SKIFF_REGISTRY_TEST');
+    expect(JSON.stringify({ ...wrong.toJSON(), hint: wrong.hint })).not.toContain('pass-');
+    expect(await docker.listImages({ filters: { reference: [`${guarded.host}/*/*`] } })).toEqual([]);
+    await expect(checkRegistryCredentials(`${guarded.host}/skiff`, { ...credentials, password: 'wrong-pass-2' })).rejects.toMatchObject({ code: 'SKIFF_REGISTRY_UNAUTHORIZED' });
+    await checkRegistryCredentials(`${guarded.host}/skiff`, credentials);
+
+    const artifact = await processArtifact();
+    const image = await releaseImage({ service: 'catalog', artifact, registry: `${guarded.host}/skiff`, credentials, engine: {} });
+    expect(image).toMatchObject({ pushed: true, reference: `${guarded.host}/skiff/catalog@${image.digest}` });
+    // The registry holds it (read with the credentials), and the same artifact is not pushed again.
+    expect((await registryImage(`${guarded.host}/skiff/catalog`, image.digest, credentials))?.labels[ARTIFACT_LABEL]).toBe(artifact.digest);
+    expect(await releaseImage({ service: 'catalog', artifact, registry: `${guarded.host}/skiff`, credentials, engine: {} })).toEqual({ ...image, pushed: false });
+  }, 120_000);
 
   it('says so when no Docker engine is reachable', async () => {
     const error = await caught(

@@ -14,6 +14,7 @@ import { buildFunctionImage, FUNCTION_RUNTIME_LABEL, functionRuntime } from './f
 import { artifactTag, imageRepository, pinnedImage } from './image-names.js';
 import { pushImage } from './image-push.js';
 import { manifestDigest, registryImage } from './registry-api.js';
+import type { RegistryCredentials } from './registry-auth.js';
 
 export type ReleaseArtifact =
   /** A process service: its archive and start command. */
@@ -28,6 +29,8 @@ export interface ReleaseImageOptions {
   readonly artifact: ReleaseArtifact;
   /** The environment's `registry:`, e.g. `127.0.0.1:5000/skiff`. */
   readonly registry: string;
+  /** When the registry asks for them. */
+  readonly credentials?: RegistryCredentials;
   readonly engine: EngineAddress;
 }
 
@@ -48,8 +51,8 @@ export async function reachableEngine(address: EngineAddress): Promise<Docker> {
 }
 
 /** Whether the manifest `digest` holds the artifact: its image id, or the image built from its archive. */
-async function holdsArtifact(repository: string, digest: string, artifact: ReleaseArtifact): Promise<boolean> {
-  const image = await registryImage(repository, digest);
+async function holdsArtifact(repository: string, digest: string, artifact: ReleaseArtifact, credentials: RegistryCredentials | undefined): Promise<boolean> {
+  const image = await registryImage(repository, digest, credentials);
   if (image === null) return false;
   switch (artifact.kind) {
     case 'archive':
@@ -89,13 +92,14 @@ async function tagArtifactImage(docker: Docker, service: string, artifact: Relea
 export async function releaseImage(options: ReleaseImageOptions): Promise<ReleaseImage> {
   const repository = imageRepository(options.registry, options.service);
   const tag = artifactTag(options.artifact.digest);
-  const existing = await manifestDigest(repository, tag);
-  if (existing !== null && (await holdsArtifact(repository, existing, options.artifact))) {
+  const { credentials } = options;
+  const existing = await manifestDigest(repository, tag, credentials);
+  if (existing !== null && (await holdsArtifact(repository, existing, options.artifact, credentials))) {
     return { reference: pinnedImage(repository, existing), digest: existing, pushed: false };
   }
   const docker = await reachableEngine(options.engine);
   await tagArtifactImage(docker, options.service, options.artifact, repository, tag);
-  const digest = (await pushImage(docker, repository, tag)) ?? (await manifestDigest(repository, tag));
+  const digest = (await pushImage(docker, repository, tag, credentials)) ?? (await manifestDigest(repository, tag, credentials));
   if (digest === null) {
     throw new SkiffError('SKIFF_IMAGE_PUSH_FAILED', `the engine pushed ${repository}:${tag}, but the registry does not list it`, {
       hint: "check that the environment's `registry:` names the registry the engine pushes to",

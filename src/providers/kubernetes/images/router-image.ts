@@ -15,6 +15,7 @@ import { contextEntries } from '../../../drivers/docker/build-context.js';
 import { imageRepository, pinnedImage } from './image-names.js';
 import { pushImage } from './image-push.js';
 import { manifestDigest } from './registry-api.js';
+import type { RegistryCredentials } from './registry-auth.js';
 import { reachableEngine, type ReleaseImage } from './release-image.js';
 
 export const ROUTER_REPOSITORY = 'skiff-router';
@@ -27,6 +28,8 @@ export interface RouterImageOptions {
   readonly skiffRoot: string;
   /** The environment's `registry:`. */
   readonly registry: string;
+  /** When the registry asks for them. */
+  readonly credentials?: RegistryCredentials;
   readonly engine: EngineAddress;
 }
 
@@ -106,7 +109,8 @@ export async function routerImage(options: RouterImageOptions): Promise<ReleaseI
   const files = await routerFiles(options.skiffRoot);
   const { version } = await readJson<{ version?: string }>(path.join(options.skiffRoot, 'package.json'));
   const tag = await contentTag(files, version ?? '0');
-  const existing = await manifestDigest(repository, tag);
+  const { credentials } = options;
+  const existing = await manifestDigest(repository, tag, credentials);
   if (existing !== null) return { reference: pinnedImage(repository, existing), digest: existing, pushed: false };
   const docker = await reachableEngine(options.engine);
   const base = await ensureBaseImage(docker);
@@ -115,7 +119,7 @@ export async function routerImage(options: RouterImageOptions): Promise<ReleaseI
     entries: [{ kind: 'file', path: 'Dockerfile', content: routerDockerfile(base.id) }, ...files],
     labels: { [ROUTER_CONTENT_LABEL]: tag },
   });
-  const digest = (await pushImage(docker, repository, tag)) ?? (await manifestDigest(repository, tag));
+  const digest = (await pushImage(docker, repository, tag, credentials)) ?? (await manifestDigest(repository, tag, credentials));
   if (digest === null) {
     throw new SkiffError('SKIFF_IMAGE_PUSH_FAILED', `the engine pushed ${repository}:${tag}, but the registry does not list it`, {
       hint: "check that the environment's `registry:` names the registry the engine pushes to",
@@ -128,12 +132,12 @@ export async function routerImage(options: RouterImageOptions): Promise<ReleaseI
  * The router image of each registry, by digest, made once per registry while this process runs
  * (hashing Skiff's files takes seconds); a failed attempt is not kept, so the next start tries again.
  */
-export function createRouterImagePublisher(options: Omit<RouterImageOptions, 'registry'>): (registry: string) => Promise<string> {
+export function createRouterImagePublisher(options: Omit<RouterImageOptions, 'registry' | 'credentials'>): (registry: string, credentials?: RegistryCredentials) => Promise<string> {
   const made = new Map<string, Promise<string>>();
-  return (registry) => {
+  return (registry, credentials) => {
     let image = made.get(registry);
     if (!image) {
-      image = routerImage({ ...options, registry }).then((found) => found.reference);
+      image = routerImage({ ...options, registry, ...(credentials ? { credentials } : {}) }).then((found) => found.reference);
       made.set(registry, image);
       image.catch(() => made.delete(registry));
     }

@@ -14,6 +14,7 @@ import type { ReleaseWorkload } from './input.js';
 import { environmentLabels } from './labels.js';
 import { secretName } from './names.js';
 import { containerDefaults, podDefaults } from './pod-defaults.js';
+import { imagePullSecrets } from './registry-secret.js';
 import { wholeSeconds } from './quantities.js';
 import { commandOf, resources } from './release-deployment.js';
 import { volumeMountsOf } from './volume-claims.js';
@@ -62,6 +63,7 @@ export function commandPodTemplate(pod: CommandPod): IPodTemplateSpec {
       ...(service.volumes.length > 0 ? { volumes: volumeMountsOf(service).podVolumes } : {}),
       terminationGracePeriodSeconds: wholeSeconds(service.stopGraceMs, 0),
       enableServiceLinks: false,
+      ...imagePullSecrets(pod.workload.pullSecret === true),
       ...podDefaults,
       restartPolicy: 'Never',
     },

@@ -24,6 +24,7 @@ import { releaseDeployment } from './release-deployment.js';
 import { releaseService } from './release-service.js';
 import { exportRouteTable } from './route-table.js';
 import { routerDeployment, routerDisruptionBudget, routerService } from './router.js';
+import { registryPullSecret } from './registry-secret.js';
 import { releaseSecret } from './secret.js';
 import { volumeClaims } from './volume-claims.js';
 import { scheduledCronJob } from './cron-job.js';
@@ -77,7 +78,7 @@ export function environmentManifests(input: Omit<EnvironmentManifestInput, 'rout
   // A job runs with its service's first release given (the stable one during a canary).
   const cronJobs = (input.jobs ?? []).flatMap(({ name, job }) => {
     const workload = byService.get(job.service)?.[0];
-    return workload ? [scheduledCronJob(environment, namespace, name, job, workload)] : [];
+    return workload ? [scheduledCronJob(environment, namespace, name, job, { ...workload, pullSecret: input.registryLogin !== undefined })] : [];
   });
   return [
     namespaceObject(environment, namespace),
@@ -89,11 +90,12 @@ export function environmentManifests(input: Omit<EnvironmentManifestInput, 'rout
     routerRoleBinding(environment, namespace),
     routeTableConfigMap(environment, namespace, routeTable),
     ...byName(releases.map((workload) => envConfigMap(environment, namespace, workload))),
+    ...(input.registryLogin ? [registryPullSecret(environment, namespace, input.registryLogin)] : []),
     ...byName(secrets),
     // Before the Deployments that mount them; one per service whatever its releases.
     ...byName([...releasesByService(releases).values()].flatMap((serviceReleases) => (serviceReleases[0] ? volumeClaims(environment, namespace, serviceReleases[0].service) : []))),
-    routerDeployment(environment, namespace, input.routerImage),
-    ...byName(releases.map((workload) => releaseDeployment(environment, namespace, workload))),
+    routerDeployment(environment, namespace, input.routerImage, input.registryLogin !== undefined),
+    ...byName(releases.map((workload) => releaseDeployment(environment, namespace, { ...workload, pullSecret: input.registryLogin !== undefined }))),
     routerService(environment, namespace, settings),
     ...byName(releases.map((workload) => releaseService(environment, namespace, workload))),
     routerDisruptionBudget(environment, namespace),

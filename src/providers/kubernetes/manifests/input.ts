@@ -2,6 +2,7 @@
 import type { RouteTable } from '../../../core/route-table.js';
 import type { DesiredService } from '../../../spec/desired.js';
 import type { JobSpec, KubernetesSpec } from '../../../spec/schema.js';
+import type { RegistryLogin } from './registry-secret.js';
 
 /** One release to run: a service's desired state plus where its image is and its secret values. */
 export interface ReleaseWorkload {
@@ -14,6 +15,8 @@ export interface ReleaseWorkload {
   readonly image: string;
   /** Secret values by name (export writes placeholders unless asked for the values). */
   readonly secrets: Readonly<Record<string, string>>;
+  /** The pods pull with the environment's Secret `skiff-registry` (its registry asks for credentials). */
+  readonly pullSecret?: boolean;
 }
 
 export interface EnvironmentManifestInput {
@@ -29,6 +32,8 @@ export interface EnvironmentManifestInput {
   readonly routerImage: string;
   /** Scheduled jobs written as CronJobs (a Kubernetes schedule, and their service among `releases`: see `exportableJobs`). */
   readonly jobs?: readonly ScheduledJob[];
+  /** The registry's pull Secret, when it asks for credentials; every pod names it. */
+  readonly registryLogin?: RegistryLogin;
 }
 
 export interface ScheduledJob {

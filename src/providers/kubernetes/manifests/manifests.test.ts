@@ -225,6 +225,31 @@ describe('the manifests of a kubernetes environment', () => {
     expect(byKind(plain, 'Service').find((object) => object.metadata?.name === 'skiff-router')?.spec).toMatchObject({ type: 'LoadBalancer', allocateLoadBalancerNodePorts: true });
   });
 
+  it('with a registry that asks for credentials: an image pull Secret skiff-registry every pod names, valid', () => {
+    const spec = shopSpec();
+    const environment = spec.environments.cluster!;
+    const withLogin = environmentManifests({
+      environment: 'cluster',
+      namespace: 'skiff-cluster',
+      settings: environment.kubernetes!,
+      releases: exportWorkloads({ spec, environment: 'cluster', registry: environment.registry!, releases: shopReleases }),
+      routerImage: '127.0.0.1:5000/skiff/skiff-router:0.1.0',
+      registryLogin: { host: '127.0.0.1:5000', username: 'deployer', password: '<SKIFF_REGISTRY_PASSWORD: set in the cluster>' },
+    });
+    for (const object of withLogin) expect(() => validate(object), `${object.kind} ${object.metadata?.name}`).not.toThrow();
+    const pullSecret = byKind(withLogin, 'Secret').find((secret) => secret.metadata?.name === 'skiff-registry');
+    expect(pullSecret).toMatchObject({ type: 'kubernetes.io/dockerconfigjson', metadata: { labels: { 'app.kubernetes.io/managed-by': 'skiff', 'skiff.dev/environment': 'cluster' } } });
+    expect(JSON.parse(Buffer.from(pullSecret?.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8'))).toEqual({
+      auths: { '127.0.0.1:5000': { username: 'deployer', password: '<SKIFF_REGISTRY_PASSWORD: set in the cluster>', auth: Buffer.from('deployer:<SKIFF_REGISTRY_PASSWORD: set in the cluster>').toString('base64') } },
+    });
+    const deployments = byKind(withLogin, 'Deployment');
+    expect(deployments.length).toBeGreaterThan(2);
+    for (const deployment of deployments) expect(deployment.spec?.template.spec?.imagePullSecrets, deployment.metadata?.name).toEqual([{ name: 'skiff-registry' }]);
+    // Without credentials, no pull Secret and no pod names one.
+    expect(objects.some((object) => object.metadata?.name === 'skiff-registry')).toBe(false);
+    for (const deployment of byKind(objects, 'Deployment')) expect(deployment.spec?.template.spec?.imagePullSecrets).toBeUndefined();
+  });
+
   it('write YAML that Kubernetes (YAML 1.1) reads back as the same strings', () => {
     const text = manifestStream(objects);
     expect(text).toContain('FEATURE_X: "on"');

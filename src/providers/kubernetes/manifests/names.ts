@@ -40,3 +40,5 @@ export function secretName(service: string, release: string): string {
 export const routerName = 'skiff-router';
 export const routerTableConfigMapName = 'skiff-router-routes';
 export const controlPlaneName = 'skiff-control-plane';
+/** The image pull Secret of an environment whose registry asks for credentials. */
+export const registrySecretName = 'skiff-registry';

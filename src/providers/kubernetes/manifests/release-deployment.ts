@@ -9,6 +9,7 @@ import { releaseLabels, releaseSelector } from './labels.js';
 import { releaseObjectName, secretName } from './names.js';
 import { containerDefaults, deploymentDefaults, podDefaults } from './pod-defaults.js';
 import { livenessProbe, readinessProbe, startupProbe } from './probes.js';
+import { imagePullSecrets } from './registry-secret.js';
 import { cpuQuantity, memoryQuantity, wholeSeconds } from './quantities.js';
 import { volumeMountsOf } from './volume-claims.js';
 
@@ -99,6 +100,7 @@ export function releaseDeployment(environment: string, namespace: string, worklo
           // The grace period counts from the preStop hook: drain first, then the service's own stopGrace.
           terminationGracePeriodSeconds: drainSeconds + wholeSeconds(service.stopGraceMs, 0),
           enableServiceLinks: false,
+          ...imagePullSecrets(workload.pullSecret === true),
           ...podDefaults,
         },
       },

@@ -12,6 +12,7 @@ import { containerPort, drainSeconds, routerAdminPort, routerServicePort } from 
 import { routerLabels, routerSelector } from './labels.js';
 import { routerName, routerTableConfigMapName } from './names.js';
 import { containerDefaults, deploymentDefaults, podDefaults } from './pod-defaults.js';
+import { imagePullSecrets } from './registry-secret.js';
 
 export const routerReplicas = 2;
 const routesMount = '/etc/skiff/routes';
@@ -24,7 +25,7 @@ const runDir = '/run/skiff';
  */
 const copyTable = `require('node:fs').copyFileSync('${routesMount}/${routeTableFile}', '${stateDir}/${routeTableFile}')`;
 
-export function routerDeployment(environment: string, namespace: string, image: string): IDeployment {
+export function routerDeployment(environment: string, namespace: string, image: string, pullSecret = false): IDeployment {
   const labels = routerLabels(environment);
   return {
     apiVersion: 'apps/v1',
@@ -99,6 +100,7 @@ export function routerDeployment(environment: string, namespace: string, image: 
           automountServiceAccountToken: true,
           terminationGracePeriodSeconds: 30,
           enableServiceLinks: false,
+          ...imagePullSecrets(pullSecret),
           ...podDefaults,
         },
       },

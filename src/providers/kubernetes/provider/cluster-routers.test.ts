@@ -19,6 +19,7 @@ import { routerSelector } from '../manifests/labels.js';
 import { kubeResources, type KubeObject } from '../client/index.js';
 import { KubernetesProvider, type KubernetesProviderDeps } from '../kubernetes-provider.js';
 import { renderFamilies } from '../../../monitoring/prom-text.js';
+import { endpointCounts, recordCandidate, recordNoise, type ParallelSnapshot, type RouteCounts } from '../../../router/parallel/counts.js';
 import { ClusterRouters, routerPodAdmins, sumExpositions } from './cluster-routers.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -56,9 +57,12 @@ async function provider(extra: Partial<KubernetesProviderDeps>, fake: FakeKubeAp
   return { subject: created, api };
 }
 
-/** A router admin port on 127.0.0.1 answering GET /metrics with `text`. */
-async function adminServing(text: string): Promise<string> {
-  const server: Server = createServer((_req, res) => res.end(text));
+/** A router admin port on 127.0.0.1 answering every GET with `text`; `seen` collects each request's method and path. */
+async function adminServing(text: string, seen: string[] = []): Promise<string> {
+  const server: Server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    res.end(text);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise((resolve) => server.close(resolve)));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -118,6 +122,46 @@ describe("the provider's routers in the cluster", () => {
     await expect(gone.metrics()).rejects.toMatchObject({ code: 'SKIFF_ROUTER_UNREACHABLE', message: expect.stringContaining('router skiff-router-x (http://127.0.0.1:1)') });
     expect(await gone.drain({ host: '10.0.0.1', port: 8080 }, 100)).toEqual({ drained: false, inFlight: 0 });
     await expect(new ClusterRouters(async () => [], namespace).metrics()).rejects.toMatchObject({ code: 'SKIFF_ROUTER_UNREACHABLE', message: expect.stringContaining('no ready pod') });
+  });
+
+  it("merges the replicas' parallel-run counts into one report (judged once over the sums), names a replica that does not answer, and resets every replica", async () => {
+    /** One router's counts: `price` copies whose price differs, `at` copies whose timestamp differs, and noise copies (trusted vs trusted) whose timestamp differs. */
+    const counts = (price: number, at: number, noise: number, candidate: string): ParallelSnapshot => {
+      const route: RouteCounts = { route: 'cluster/shop/0', environment: 'cluster', service: 'shop', candidateRelease: 'v1', mirrored: price + at, dropped: 0, tooLarge: 0, endpoints: {} };
+      for (let i = 0; i < price; i++) recordCandidate(endpointCounts(route, 'GET /price'), `/price?i=${i}`, [{ key: 'body:price', trusted: '4', candidate }]);
+      for (let i = 0; i < at; i++) recordCandidate(endpointCounts(route, 'GET /static'), '/static', [{ key: 'body:at', trusted: '1', candidate: '2' }]);
+      for (let i = 0; i < noise; i++) recordNoise(endpointCounts(route, 'GET /static'), [{ key: 'body:at', trusted: '1', candidate: '3' }]);
+      return { routes: [route] };
+    };
+    const seen: string[][] = [[], []];
+    const urls = [await adminServing(JSON.stringify(counts(3, 4, 0, '3')), seen[0]), await adminServing(JSON.stringify(counts(2, 0, 4, '5')), seen[1])];
+    const refusing = createServer((_req, res) => {
+      res.writeHead(503);
+      res.end('not ready');
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => refusing.close(resolve)));
+    const admins = [...urls, `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`].map((url, index) => ({ name: `skiff-router-${index}`, url }));
+    const routers = new ClusterRouters(async () => admins, namespace);
+
+    const report = await routers.parallelReport();
+    expect(report.routes).toHaveLength(1);
+    const [route] = report.routes;
+    expect(route).toMatchObject({ mirrored: 9, compared: 9, matched: 4, noiseCompared: 4, noiseKeys: ['body:at'] });
+    // Only router 1 measured the noise of `body:at`; judged over the sums, router 0's `at` differences are that noise, not a real difference.
+    expect(route?.endpoints.map((endpoint) => [endpoint.endpoint, endpoint.compared, endpoint.differing])).toEqual([
+      ['GET /price', 5, 5],
+      ['GET /static', 4, 0],
+    ]);
+    const price = route?.endpoints[0]?.differences[0];
+    expect(price).toMatchObject({ key: 'body:price', candidateCount: 5 });
+    expect(price?.samples.map((sample) => sample.candidate)).toEqual(['3', '3', '3', '5', '5']);
+    expect(report.unreadRouters).toEqual([{ router: 'skiff-router-2', reason: expect.stringContaining('answered 503') }]);
+    expect(seen.map((requests) => requests.at(-1))).toEqual(['GET /parallel/counts', 'GET /parallel/counts']);
+
+    await expect(routers.resetParallel()).rejects.toMatchObject({ code: 'SKIFF_ROUTER_UNREACHABLE', message: expect.stringContaining('skiff-router-2') });
+    expect(seen.map((requests) => requests.at(-1))).toEqual(['POST /parallel/reset', 'POST /parallel/reset']);
+    expect((await new ClusterRouters(async () => admins.slice(0, 2), namespace).parallelReport()).unreadRouters).toBeUndefined();
   });
 
   it('reads counters and drains through the API server (pods/proxy) by default, with its credentials and the Role it checks', async () => {

@@ -6,7 +6,10 @@
  */
 import { SkiffError } from '../../../core/errors.js';
 import type { InstanceAddress } from '../../../core/instance.js';
+import type { ParallelReport, UnreadRouter } from '../../../core/parallel-report.js';
 import { parsePrometheusText, renderFamilies, type Family } from '../../../monitoring/prom-text.js';
+import { mergeParallelSnapshots, type ParallelSnapshot } from '../../../router/parallel/counts.js';
+import { buildParallelReport } from '../../../router/parallel/report.js';
 import { kubeResources, type KubeClient, type KubeObject } from '../client/index.js';
 import { routerAdminPort } from '../manifests/input.js';
 import { routerSelector } from '../manifests/labels.js';
@@ -110,6 +113,32 @@ export class ClusterRouters {
   async wakes(admin: RouterAdmin, waitMs: number, signal: AbortSignal): Promise<readonly string[]> {
     const answer = JSON.parse(await this.call(admin, { method: 'GET', path: `/wake?waitMs=${waitMs}`, timeoutMs: waitMs + answerTimeoutMs, signal })) as { services?: unknown };
     return Array.isArray(answer.services) ? answer.services.filter((service): service is string => typeof service === 'string') : [];
+  }
+
+  /**
+   * One parallel-run report over the replicas: each one's raw counts summed, then judged once (noise
+   * filtering needs the sums; judged reports cannot be added). A replica that does not answer is
+   * named in `unreadRouters`, and its share is left out of the figures.
+   */
+  async parallelReport(): Promise<ParallelReport> {
+    const admins = await this.admins();
+    const answers = await Promise.allSettled(admins.map(async (admin) => JSON.parse(await this.call(admin, { method: 'GET', path: '/parallel/counts', timeoutMs: answerTimeoutMs })) as ParallelSnapshot));
+    const snapshots: ParallelSnapshot[] = [];
+    const unreadRouters: UnreadRouter[] = [];
+    answers.forEach((answer, index) => {
+      if (answer.status === 'fulfilled') snapshots.push(answer.value);
+      else unreadRouters.push({ router: admins[index]?.name ?? '?', reason: (answer.reason as Error).message });
+    });
+    const report = buildParallelReport(mergeParallelSnapshots(snapshots));
+    return unreadRouters.length === 0 ? report : { ...report, unreadRouters };
+  }
+
+  /** Forgets every replica's parallel-run counts; fails naming the replicas that did not (their old counts would mix with a new run's). */
+  async resetParallel(): Promise<void> {
+    const admins = await this.admins();
+    const results = await Promise.allSettled(admins.map((admin) => this.call(admin, { method: 'POST', path: '/parallel/reset', timeoutMs: answerTimeoutMs })));
+    const failed = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []));
+    if (failed.length > 0) throw failed[0];
   }
 
   private async admins(): Promise<readonly RouterAdmin[]> {

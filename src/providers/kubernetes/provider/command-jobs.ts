@@ -31,6 +31,8 @@ export interface CommandJobsDeps {
   readonly secretEnv: (launch: CommandLaunch) => Promise<Readonly<Record<string, string>>>;
   readonly skiffEnv: (launch: CommandLaunch) => Readonly<Record<string, string>>;
   readonly apply: (object: KubeObject) => Promise<unknown>;
+  /** Whether the pods pull with the environment's Secret `skiff-registry` (its registry asks for credentials). */
+  readonly pullSecret: () => boolean;
   /** How often the Job and its pod are read while it runs (500 ms). */
   readonly pollMs?: number;
 }
@@ -62,7 +64,7 @@ export class CommandJobs {
     const { release } = launch;
     const image = await this.deps.image(launch);
     const secrets = Object.keys(release.secrets).length > 0 ? await this.deps.secretEnv(launch) : {};
-    const workload: ReleaseWorkload = { service: release, release: releaseNameOf(release), replicas: 0, image, secrets };
+    const workload: ReleaseWorkload = { service: release, release: releaseNameOf(release), replicas: 0, image, secrets, pullSecret: this.deps.pullSecret() };
     // A suffix of its own: run ids start again with a new data directory, the namespace may still hold old runs' Jobs.
     const job = dnsLabel(release.name, launch.runId, randomBytes(3).toString('hex'));
     const handle: JobHandle = { job, logPath: path.join(this.deps.logDir, release.name, `${launch.runId}.log`) };

@@ -6,16 +6,17 @@
 import { SkiffError } from '../../../core/errors.js';
 import type { DesiredService } from '../../../spec/desired.js';
 import type { NewEvent } from '../../../store/state-store.js';
+import type { RegistryCredentials } from '../images/index.js';
 import { deploymentNameOf } from './release-objects.js';
 
 /** The release's image pushed to a registry, by digest (the images module's `releaseImage`, bound to this machine's artifacts and engine). */
-export type PublishImage = (release: DesiredService, registry: string) => Promise<{ readonly reference: string; readonly digest: string; readonly pushed: boolean }>;
+export type PublishImage = (release: DesiredService, registry: string, credentials?: RegistryCredentials) => Promise<{ readonly reference: string; readonly digest: string; readonly pushed: boolean }>;
 
 export class ReleaseImages {
   private readonly images = new Map<string, Promise<string>>();
 
   constructor(
-    private readonly deps: { readonly environment: string; readonly registry: string; readonly publish: PublishImage; readonly emit: (event: NewEvent) => void },
+    private readonly deps: { readonly environment: string; readonly registry: string; readonly publish: (release: DesiredService, registry: string) => ReturnType<PublishImage>; readonly emit: (event: NewEvent) => void },
   ) {}
 
   /** `REGISTRY/SERVICE@sha256:…` of the release. */

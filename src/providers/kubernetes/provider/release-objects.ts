@@ -37,6 +37,8 @@ export interface ReleaseObjectsInput {
   readonly release: DesiredService;
   readonly replicas: number;
   readonly secrets: Readonly<Record<string, string>>;
+  /** The pods pull with the environment's Secret `skiff-registry`. */
+  readonly pullSecret?: boolean;
 }
 
 /** In the order they are applied: what the Deployment's pods refer to first, the Deployment last. */
@@ -48,6 +50,7 @@ export function releaseObjects(input: ReleaseObjectsInput): KubeObject[] {
     replicas: input.replicas,
     image: input.image,
     secrets: input.secrets,
+    pullSecret: input.pullSecret === true,
   };
   const secret = releaseSecret(environment, namespace, workload);
   return [

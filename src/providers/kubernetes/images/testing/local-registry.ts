@@ -3,7 +3,7 @@
  * 127.0.0.1, storing in a temp directory, started by the test and stopped by its PID. The engine
  * pushes to it over plain HTTP because loopback registries are insecure-allowed by default.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type Docker from 'dockerode';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -42,6 +42,21 @@ export interface LocalRegistryOptions {
   readonly readOnly?: boolean;
   /** Ask for credentials on every request (htpasswd with no users: 401). */
   readonly requireAuth?: boolean;
+  /** With `requireAuth`: the users it accepts, by name, with their passwords (bcrypt, by apache2-utils' `htpasswd -B`). */
+  readonly users?: Readonly<Record<string, string>>;
+}
+
+export const HTPASSWD_BINARY = '/usr/bin/htpasswd';
+
+/** An htpasswd file the registry accepts (it takes bcrypt only). */
+function htpasswdFile(users: Readonly<Record<string, string>>): string {
+  return Object.entries(users)
+    .map(([user, password]) => {
+      const made = spawnSync(HTPASSWD_BINARY, ['-nbB', user, password], { encoding: 'utf8' });
+      if (made.status !== 0) throw new Error(`${HTPASSWD_BINARY} failed (apt-get install apache2-utils): ${made.stderr || made.error?.message}`);
+      return made.stdout.trim();
+    })
+    .join('\n');
 }
 
 function registryConfig(addr: string, dir: string, options: LocalRegistryOptions): string {
@@ -75,7 +90,7 @@ export async function startLocalRegistry(options: LocalRegistryOptions = {}): Pr
   const dir = await mkdtemp(path.join(os.tmpdir(), 'skiff-registry-'));
   const host = `127.0.0.1:${await freePort(new Set())}`;
   const config = path.join(dir, 'config.yml');
-  await writeFile(path.join(dir, 'htpasswd'), '');
+  await writeFile(path.join(dir, 'htpasswd'), options.users ? `${htpasswdFile(options.users)}\n` : '');
   await writeFile(config, registryConfig(host, dir, options));
   let output = '';
   const child = spawn(REGISTRY_BINARY, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
