@@ -4,14 +4,14 @@
  */
 import type { EnvironmentControllerDeps } from '../reconcile/environment-controller.js';
 import { EnvironmentController } from '../reconcile/environment-controller.js';
-import type { ShutdownOptions } from '../reconcile/provider.js';
+import type { SettingsChange, ShutdownOptions } from '../reconcile/provider.js';
 import type { RolloutIntent } from '../reconcile/rollout-controller.js';
 import type { ProviderFactories } from '../providers/registry.js';
 import type { DesiredEnvironment } from '../spec/desired.js';
 import type { EnvironmentSpec, ProviderKind, Spec } from '../spec/schema.js';
 import type { ListenAddress } from '../core/listen-address.js';
 import type { Revision } from '../store/state-store.js';
-import { isSkiffError } from '../core/errors.js';
+import { isSkiffError, type ErrorDetail } from '../core/errors.js';
 import type { AcmeEnvironments } from './acme-environments.js';
 import { mergeRouteTls } from '../edge/merge-route-tls.js';
 import { UnavailableEnvironments, type EnvironmentUnavailable } from './unavailable-environments.js';
@@ -57,7 +57,7 @@ export class EnvironmentRegistry {
    */
   async follow(environment: string, revision: Revision, desired: DesiredEnvironment, intent?: RolloutIntent): Promise<void> {
     const existing = this.controllers.get(environment);
-    if (existing) {
+    if (existing && (await this.reconfigure(existing, revision.spec)) === 'kept') {
       existing.setDesired(desired, intent);
       this.options.acme?.follow(environment, desired);
       return;
@@ -78,6 +78,47 @@ export class EnvironmentRegistry {
     this.unavailable.recovered(environment);
     controller.setDesired(desired, intent);
     this.options.acme?.activate(environment);
+  }
+
+  /**
+   * Gives a running environment's provider its settings as the revision has them: taken in place,
+   * or (another cluster or namespace) the environment is detached from the old provider, which
+   * leaves what it runs as it is, to be started again on a new one.
+   */
+  private async reconfigure(controller: EnvironmentController, spec: Spec): Promise<'kept' | 'detached'> {
+    const environment = controller.environment;
+    const next = this.settingsOf(environment, spec);
+    if (next === undefined || controller.provider.reconfigure === undefined) return 'kept';
+    const emit = this.options.controller.emit;
+    let change: SettingsChange;
+    try {
+      change = await controller.provider.reconfigure(next);
+    } catch (error) {
+      // The environment runs on as it was; the next apply tries the change again.
+      const coded = isSkiffError(error) ? ` [${error.code}]` : '';
+      emit({ type: 'environment.reconfigure-failed', environment, message: `the new settings could not be applied, it runs on the former ones: ${(error as Error).message}${coded}` });
+      return 'kept';
+    }
+    switch (change.kind) {
+      case 'unchanged':
+        return 'kept';
+      case 'applied':
+        emit({ type: 'environment.reconfigured', environment, message: change.detail });
+        return 'kept';
+      case 'replace':
+        this.controllers.delete(environment);
+        await controller.detach();
+        emit({ type: 'environment.reconfigured', environment, message: `${change.detail}; starting it on the new settings` });
+        return 'detached';
+    }
+  }
+
+  /** Why the settings a spec gives running environments cannot be taken (see `Provider.checkSettings`). */
+  settingsErrors(spec: Spec): ErrorDetail[] {
+    return this.all().flatMap((controller) => {
+      const next = this.settingsOf(controller.environment, spec);
+      return next === undefined ? [] : [...(controller.provider.checkSettings?.(next) ?? [])];
+    });
   }
 
   /** Why an environment that should run does not (its provider's start failed), or null. */

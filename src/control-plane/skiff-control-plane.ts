@@ -405,9 +405,10 @@ export class SkiffControlPlane implements ControlPlane {
     this.deps.stop.request('asked through the API');
   }
 
-  /** Checks that need this machine: service directories exist. */
+  /** Checks that need this machine: service directories exist, running environments can take their settings. */
   private machineErrors(spec: Spec, baseDir: string): ErrorDetail[] {
-    const errors: ErrorDetail[] = [];
+    // Settings a running environment cannot take (a kubeconfig it cannot read) refuse the change; it runs on.
+    const errors: ErrorDetail[] = this.deps.environments.settingsErrors(spec);
     for (const [name, service] of Object.entries(spec.services)) {
       const directory = path.resolve(baseDir, service.path);
       if (!fs.existsSync(directory)) {

@@ -9,16 +9,17 @@
  */
 import path from 'node:path';
 import type { Clock } from '../../core/clock.js';
-import { SkiffError } from '../../core/errors.js';
+import { SkiffError, type ErrorDetail } from '../../core/errors.js';
 import type { InstanceAddress, InstanceUsage, ObservedInstance } from '../../core/instance.js';
 import type { ParallelReport } from '../../core/parallel-report.js';
 import { emptyRouteTable, type RouteTable } from '../../core/route-table.js';
 import type { CountersSnapshot } from '../../reconcile/deployment.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
-import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ServiceLoad, ShutdownOptions } from '../../reconcile/provider.js';
+import type { LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ServiceLoad, SettingsChange, ShutdownOptions } from '../../reconcile/provider.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
+import type { EnvironmentSpec } from '../../spec/schema.js';
 import { kubernetesNamespace, kubernetesSettings, routerAccessOf, type KubernetesSpec } from '../../spec/schema-kubernetes.js';
-import { KubeClient, kubeResources, loadKubeconfig, type InformerEvent, type KubeObject, type KubeconfigDefaults } from './client/index.js';
+import { KubeClient, kubeResources, type InformerEvent, type KubeObject, type KubeconfigDefaults } from './client/index.js';
 import { routerDeployment, routerDisruptionBudget, routerService } from './manifests/router.js';
 import { releaseObjectName, routerName, routerTableConfigMapName } from './manifests/names.js';
 import { planPrune } from './provider/prune-plan.js';
@@ -35,6 +36,8 @@ import { UnplacedInstances } from './provider/unplaced-instances.js';
 import { PodUsage } from './provider/pod-usage.js';
 import { PodLogFollowers } from './logs/pod-log-followers.js';
 import { ReleaseImages, type PublishImage } from './provider/release-images.js';
+import { clusterConnection, connectionErrors } from './provider/cluster-connection.js';
+import { planSettingsChange, type ClusterSettings } from './provider/settings-change.js';
 
 export type { PublishImage };
 
@@ -119,7 +122,9 @@ export class KubernetesProvider implements Provider {
   private readonly pendingStops = new Map<string, number>();
   /** The service of each Deployment placed or stopped in, for the counts above. */
   private readonly deploymentServices = new Map<string, string>();
-  private readonly images: ReleaseImages;
+  /** The environment's `kubernetes:` and `registry:` as last applied (see `reconfigure`). */
+  private settings: ClusterSettings;
+  private images: ReleaseImages;
   /** The Deployments of the releases the desired state runs; null until the first `follow`. */
   private wanted: ReadonlySet<string> | null = null;
   private pruning: Promise<void> = Promise.resolve();
@@ -131,7 +136,12 @@ export class KubernetesProvider implements Provider {
     private readonly deps: KubernetesProviderDeps,
   ) {
     this.unplaced = new UnplacedInstances({ environment: context.environment, clock: deps.clock });
-    this.images = new ReleaseImages({ environment: context.environment, registry: deps.registry, publish: deps.publishImage, emit: context.hooks.emit });
+    this.settings = { kubernetes: deps.settings, registry: deps.registry };
+    this.images = this.releaseImages(deps.registry);
+  }
+
+  private releaseImages(registry: string): ReleaseImages {
+    return new ReleaseImages({ environment: this.environment, registry, publish: this.deps.publishImage, emit: this.context.hooks.emit });
   }
 
   get environment(): string {
@@ -139,7 +149,7 @@ export class KubernetesProvider implements Provider {
   }
 
   get namespace(): string {
-    return kubernetesNamespace(this.environment, this.deps.settings);
+    return kubernetesNamespace(this.environment, this.settings.kubernetes);
   }
 
   /** The client of the cluster (the kubeconfig is read on first use). */
@@ -164,17 +174,7 @@ export class KubernetesProvider implements Provider {
     cluster.logs.sync(cluster.pods.pods());
     // Every read passed (so the credentials can watch the namespace), and the router image is in the registry, before anything is written.
     try {
-      const service = routerService(this.environment, this.namespace, kubernetesSettings(this.deps.settings)) as KubeObject;
-      // A dry run first: a namespace that does not exist (reads there find nothing, not an error), a write
-      // the token may not make, a field another manager owns, each fails here before the router image is made.
-      await cluster.client.apply(service, { ...this.applyOptions, dryRun: true });
-      const routerImage = await this.deps.routerImage?.(this.deps.registry);
-      if (!existing) await cluster.table.write(emptyRouteTable);
-      await cluster.client.apply(service, this.applyOptions);
-      if (routerImage !== undefined) {
-        await cluster.client.apply(routerDeployment(this.environment, this.namespace, routerImage) as KubeObject, this.applyOptions);
-        await cluster.client.apply(routerDisruptionBudget(this.environment, this.namespace) as KubeObject, this.applyOptions);
-      }
+      await this.applyRouter(cluster, () => (existing ? Promise.resolve() : cluster.table.write(emptyRouteTable)));
     } catch (error) {
       await cluster.pods.stop();
       throw error;
@@ -183,23 +183,75 @@ export class KubernetesProvider implements Provider {
     return { dataPlane, detail: `namespace ${this.namespace}: routing table ${dataPlane} (version ${existing?.version ?? 0}), ${cluster.pods.pods().length} pods adopted` };
   }
 
+  /**
+   * The router's Service, Deployment and disruption budget as the settings ask. A dry run of the
+   * Service first: a namespace that does not exist (reads there find nothing, not an error), a
+   * write the token may not make, a field another manager owns, each fails here before the router
+   * image is made; `beforeWrites` runs once that passed.
+   */
+  private async applyRouter(cluster: Cluster, beforeWrites: () => Promise<void>): Promise<void> {
+    const service = routerService(this.environment, this.namespace, kubernetesSettings(this.settings.kubernetes)) as KubeObject;
+    await cluster.client.apply(service, { ...this.applyOptions, dryRun: true });
+    const routerImage = await this.deps.routerImage?.(this.settings.registry);
+    await beforeWrites();
+    await cluster.client.apply(service, this.applyOptions);
+    if (routerImage !== undefined) {
+      await cluster.client.apply(routerDeployment(this.environment, this.namespace, routerImage) as KubeObject, this.applyOptions);
+      await cluster.client.apply(routerDisruptionBudget(this.environment, this.namespace) as KubeObject, this.applyOptions);
+    }
+  }
+
+  /** A new kubeconfig or context must be readable before the change is saved (the other settings are checked by the schema). */
+  checkSettings(next: EnvironmentSpec): readonly ErrorDetail[] {
+    const change = planSettingsChange(this.environment, this.settings, clusterSettingsOf(next));
+    if (change.kind !== 'replace' || !change.fields.some((field) => field === 'kubeconfig' || field === 'context')) return [];
+    return connectionErrors(this.environment, next.kubernetes, this.deps);
+  }
+
+  /**
+   * Another cluster or namespace is a new provider (this one changes nothing: what it made stays
+   * as it is). Other settings are taken here: the router's objects are applied again (Service
+   * type, router image in a new registry), the routers' admin ports are reached the new way, and
+   * releases placed from now on are pushed to the new registry.
+   */
+  async reconfigure(next: EnvironmentSpec): Promise<SettingsChange> {
+    const settings = clusterSettingsOf(next);
+    const change = planSettingsChange(this.environment, this.settings, settings);
+    switch (change.kind) {
+      case 'unchanged':
+        return change;
+      case 'replace':
+        return { kind: 'replace', detail: `${change.fields.join(', ')} changed: Skiff's objects in namespace ${this.namespace}${change.fields.includes('namespace') ? '' : ' of the former cluster'} are left as they are` };
+      case 'in-place': {
+        const cluster = this.cluster;
+        const before = this.settings;
+        this.settings = settings;
+        try {
+          if (cluster) await this.applyRouter(cluster, () => Promise.resolve());
+        } catch (error) {
+          this.settings = before;
+          throw error;
+        }
+        if (before.registry !== settings.registry) this.images = this.releaseImages(settings.registry);
+        if (cluster && routerAccessOf(before.kubernetes) !== routerAccessOf(settings.kubernetes)) this.cluster = { ...cluster, routers: this.clusterRouters(cluster.client) };
+        return { kind: 'applied', detail: `${change.fields.join(', ')} applied in namespace ${this.namespace}` };
+      }
+    }
+  }
+
   private get applyOptions(): { readonly force: boolean } {
     return { force: this.deps.forceConflicts === true };
   }
 
   /** The kubeconfig is read on first use (in `start`), not when the provider is made: a bad one is the start's error (reported, retried), not the refusal of a change. */
   private connect(): Cluster {
-    const settings = this.deps.settings;
-    const connection = loadKubeconfig(
-      { ...(settings?.kubeconfig ? { kubeconfig: path.resolve(this.deps.specDir, settings.kubeconfig) } : {}), ...(settings?.context ? { context: settings.context } : {}) },
-      this.deps.kubeconfigDefaults,
-    );
+    const connection = clusterConnection(this.settings.kubernetes, this.deps);
     const client = new KubeClient(connection, { namespace: this.namespace });
     return {
       client,
       table: new RouteTableConfigMap(client, this.environment),
       objects: new SkiffObjects(client, this.environment),
-      routers: new ClusterRouters(this.deps.routerAdmins ?? routerPodAdmins(client, routerAccessOf(settings)), client.namespace),
+      routers: this.clusterRouters(client),
       usage: new PodUsage({ client, clock: this.deps.clock }),
       logs: new PodLogFollowers({ client, environment: this.environment, dir: path.join(this.deps.dataDir, 'kubernetes', this.environment, 'pod-logs'), clock: this.deps.clock }),
       pods: new PodView({
@@ -209,6 +261,10 @@ export class KubernetesProvider implements Provider {
         onChange: (event) => this.podChanged(event),
       }),
     };
+  }
+
+  private clusterRouters(client: KubeClient): ClusterRouters {
+    return new ClusterRouters(this.deps.routerAdmins ?? routerPodAdmins(client, routerAccessOf(this.settings.kubernetes)), client.namespace);
   }
 
   private connected(): Cluster {
@@ -508,6 +564,10 @@ export class KubernetesProvider implements Provider {
   private emit(instance: ObservedInstance, type: string, message: string): void {
     this.context.hooks.emit({ type, environment: this.environment, service: instance.service, instance: instance.id, message, data: { state: instance.state } });
   }
+}
+
+function clusterSettingsOf(spec: EnvironmentSpec): ClusterSettings {
+  return { kubernetes: spec.kubernetes, registry: spec.registry ?? '' };
 }
 
 /** The provider of every `provider: kubernetes` environment, with the environment's own `kubernetes:` and `registry:`. */
