@@ -113,6 +113,13 @@ export class EnvironmentRegistry {
     }
   }
 
+  /** Whether the environment's provider runs releases from their source directory (else they are built first). */
+  runsFromSource(environment: string, spec: Spec): boolean {
+    this.prepare(environment, spec);
+    const controller = this.controllers.get(environment) ?? this.prepared.get(environment)?.controller;
+    return controller?.provider.capabilities.runsFromSource ?? true;
+  }
+
   /** Why the settings a spec gives running environments cannot be taken (see `Provider.checkSettings`). */
   settingsErrors(spec: Spec): ErrorDetail[] {
     return this.all().flatMap((controller) => {

@@ -32,6 +32,11 @@ export interface ProviderCapabilities {
    * started it. Absent: false.
    */
   readonly retriesStart?: boolean;
+  /**
+   * It can run a release from its source directory (no artifact). When false (a cluster pulls
+   * images), the control plane builds a source release's artifact before recording it. Absent: true.
+   */
+  readonly runsFromSource?: boolean;
 }
 
 /** Where an instance's output is kept, for the log collector. */

@@ -10,21 +10,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEngine, probeEngine } from '../../src/drivers/docker/engine.js';
+import { connectEngine } from '../../src/drivers/docker/engine.js';
+import { engineForTests } from '../../src/drivers/docker/testing/test-image.js';
 import { KubeClient, kubeResources, loadKubeconfig, type KubeObject } from '../../src/providers/kubernetes/client/index.js';
-import { registryInstalled, REGISTRY_BINARY, removeImagesOf, startLocalRegistry, type LocalRegistry } from '../../src/providers/kubernetes/images/testing/local-registry.js';
+import { missingForRegistrySuite, removeImagesOf, startLocalRegistry, type LocalRegistry } from '../../src/providers/kubernetes/images/testing/local-registry.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../kube-api/start-fake-kube-api.js';
 import { startPlatform, waitFor, type InstanceJson, type Platform } from './platform.js';
 
-const engine = await probeEngine(connectEngine({}), 3000);
-const missing = [
-  ...(registryInstalled() ? [] : [`${REGISTRY_BINARY} (apt-get install docker-registry)`]),
-  ...(engine.reachable ? [] : [`a Docker engine (${engine.reason})`]),
-];
-if (missing.length > 0) {
-  if (process.env.CI) throw new Error(`the kubernetes settings e2e tests need ${missing.join(' and ')} in CI`);
-  console.warn(`\n*** SKIPPING the kubernetes settings e2e tests: missing ${missing.join(' and ')} ***\n`);
-}
+const missing = missingForRegistrySuite('the kubernetes settings e2e tests', await engineForTests());
 
 const first = 'skiff-first';
 const moved = 'skiff-moved';
@@ -79,7 +72,7 @@ describe.runIf(missing.length === 0)('kubernetes settings changed by skiff apply
     await platform?.stop();
     await api?.stop();
     await registry?.stop();
-    if (engine.reachable && registry) await removeImagesOf(connectEngine({}), [registry.host]);
+    if (registry) await removeImagesOf(connectEngine({}), [registry.host]);
   }, 120_000);
 
   it('a new serviceType is applied in place: the router Service changes, the hello pod stays', async () => {

@@ -104,6 +104,7 @@ export class KubernetesProvider implements Provider {
     logs: true,
     usage: true,
     retriesStart: true,
+    runsFromSource: false,
   };
   private cluster: Cluster | null = null;
   /** Writes to one Deployment run one at a time, so each reads the count the previous one left. */
