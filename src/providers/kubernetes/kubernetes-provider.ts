@@ -38,6 +38,7 @@ import { PodLogFollowers } from './logs/pod-log-followers.js';
 import { ReleaseImages, type PublishImage } from './provider/release-images.js';
 import { clusterConnection, connectionErrors } from './provider/cluster-connection.js';
 import { planSettingsChange, type ClusterSettings } from './provider/settings-change.js';
+import { DrainedPods } from './provider/drained-pods.js';
 
 export type { PublishImage };
 
@@ -121,6 +122,7 @@ export class KubernetesProvider implements Provider {
   private readonly lastPlaceActivity = new Map<string, number>();
   /** Stops asked for whose scale-down has not been written yet, by Deployment. */
   private readonly pendingStops = new Map<string, number>();
+  private readonly drained = new DrainedPods();
   /** The service of each Deployment placed or stopped in, for the counts above. */
   private readonly deploymentServices = new Map<string, string>();
   /** The environment's `kubernetes:` and `registry:` as last applied (see `reconfigure`). */
@@ -517,7 +519,12 @@ export class KubernetesProvider implements Provider {
     const { client } = this.connected();
     try {
       await client.mergePatch(kubeResources.Pod, pod.metadata.name, { metadata: { annotations: { [deletionCostAnnotation]: '-1000' } } });
+      // Before the write: the ReplicaSet may act (and its pod's deletion be seen) before it returns.
+      this.drained.add(pod.metadata.name, deployment);
       await client.setScale(kubeResources.Deployment, deployment, Math.max(0, (await this.specReplicas(deployment)) - 1));
+    } catch (error) {
+      this.drained.remove(pod.metadata.name);
+      throw error;
     } finally {
       this.pendingStops.set(deployment, (this.pendingStops.get(deployment) ?? 1) - 1);
     }
@@ -554,12 +561,32 @@ export class KubernetesProvider implements Provider {
       this.emit(now, 'instance.stopped', `pod ${now.id} is gone`);
       this.prune();
     }
+    if (event.type === 'deleted' || event.object.metadata.deletionTimestamp) this.deleteDrainedLeftBy(event.object);
+    if (event.type === 'deleted') this.drained.remove(event.object.metadata.name);
     if (event.type === 'updated' && previous !== now.state && (now.state === 'ready' || now.state === 'crashed')) {
       this.emit(now, now.state === 'ready' ? 'instance.ready' : 'instance.crashed', `${now.id} is ${now.state}${now.reason ? `: ${now.reason}` : ''}`);
     }
     const wasReady = previous === 'ready';
     if (wasReady !== (event.type !== 'deleted' && now.state === 'ready')) void this.context.hooks.routesChanged().catch(() => undefined);
     this.context.hooks.instanceChanged(service);
+  }
+
+  /** The ReplicaSet removed `gone` where a stop asked for a drained pod: that one is deleted directly (the ReplicaSet then replaces `gone`). */
+  private deleteDrainedLeftBy(gone: Pod): void {
+    const cluster = this.cluster;
+    if (!cluster) return;
+    const deployment = releaseObjectName(podService(gone), podRelease(gone));
+    const running = (name: string): boolean => {
+      const pod = cluster.pods.pod(name);
+      return pod !== undefined && !pod.metadata.deletionTimestamp;
+    };
+    for (const name of this.drained.terminating(gone.metadata.name, deployment, running)) {
+      const instance = this.instanceOf(cluster.pods.pod(name) as Pod);
+      this.emit(instance, 'instance.stop-redirected', `the ReplicaSet of ${deployment} removed ${gone.metadata.name} instead of the drained ${name}: deleting ${name} directly`);
+      void cluster.client.delete(kubeResources.Pod, name).catch((error: unknown) => {
+        this.emit(instance, 'instance.stop-failed', `could not delete ${name}: ${(error as Error).message}`);
+      });
+    }
   }
 
   private emit(instance: ObservedInstance, type: string, message: string): void {
