@@ -10,11 +10,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEngine } from '../../src/drivers/docker/engine.js';
 import { engineForTests } from '../../src/drivers/docker/testing/test-image.js';
-import { KubeClient, kubeResources, loadKubeconfig, type KubeObject } from '../../src/providers/kubernetes/client/index.js';
-import { missingForRegistrySuite, removeImagesOf, startLocalRegistry, type LocalRegistry } from '../../src/providers/kubernetes/images/testing/local-registry.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../kube-api/start-fake-kube-api.js';
+import { kubeResources, type KubeObject } from '../../src/providers/kubernetes/client/index.js';
+import { missingForRegistrySuite } from '../../src/providers/kubernetes/images/testing/local-registry.js';
+import { startSimulatedCluster, type SimulatedCluster } from './kubernetes-cluster.js';
 import { startPlatform, waitFor, type InstanceJson, type Platform } from './platform.js';
 
 const missing = missingForRegistrySuite('the kubernetes settings e2e tests', await engineForTests());
@@ -46,20 +45,16 @@ environments:
 type RouterService = KubeObject & { readonly spec: { readonly type: string } };
 
 describe.runIf(missing.length === 0)('kubernetes settings changed by skiff apply, without restarting skiff up', () => {
-  let registry: LocalRegistry;
-  let api: FakeKubeApi;
+  let cluster: SimulatedCluster;
   let platform: Platform;
-  let client: KubeClient;
-  const write = (kubernetes: string): void =>
-    fs.writeFileSync(path.join(platform.specDir, 'skiff.yaml'), spec({ registry: `${registry.host}/skiff`, kubeconfig: api.kubeconfigPath, kubernetes }));
+  const specWith = (kubernetes: string): string => spec({ registry: cluster.registry, kubeconfig: cluster.api.kubeconfigPath, kubernetes });
+  const write = (kubernetes: string): void => fs.writeFileSync(path.join(platform.specDir, 'skiff.yaml'), specWith(kubernetes));
   const helloPods = async (): Promise<InstanceJson[]> => (await platform.status('cluster')).instances.filter((instance) => instance.service === 'hello');
 
   beforeAll(async () => {
-    registry = await startLocalRegistry();
-    api = await startFakeKubeApi({ docker: false, namespaces: [first, moved] });
-    client = new KubeClient(loadKubeconfig({ kubeconfig: api.kubeconfigPath }, { homeDir: '/nonexistent' }), { namespace: first });
+    cluster = await startSimulatedCluster([first, moved]);
     platform = await startPlatform({
-      spec: spec({ registry: `${registry.host}/skiff`, kubeconfig: api.kubeconfigPath, kubernetes: `namespace: ${first}, serviceType: NodePort` }),
+      spec: specWith(`namespace: ${first}, serviceType: NodePort`),
       files: { 'svc/server.mjs': server },
     });
     expect(platform.cli(['build', 'hello']).code).toBe(0);
@@ -70,9 +65,7 @@ describe.runIf(missing.length === 0)('kubernetes settings changed by skiff apply
   afterAll(async () => {
     if (process.env.SKIFF_E2E_OUTPUT) console.log(platform?.output());
     await platform?.stop();
-    await api?.stop();
-    await registry?.stop();
-    if (registry) await removeImagesOf(connectEngine({}), [registry.host]);
+    await cluster?.stop();
   }, 120_000);
 
   it('a new serviceType is applied in place: the router Service changes, the hello pod stays', async () => {
@@ -80,12 +73,12 @@ describe.runIf(missing.length === 0)('kubernetes settings changed by skiff apply
       const pods = await helloPods();
       return pods.length === 1 && pods[0]?.state === 'ready' ? pods : null;
     }, 240_000);
-    expect((await client.get<RouterService>(kubeResources.Service, 'skiff-router'))?.spec.type).toBe('NodePort');
+    expect((await cluster.client.get<RouterService>(kubeResources.Service, 'skiff-router'))?.spec.type).toBe('NodePort');
 
     write(`namespace: ${first}, serviceType: LoadBalancer`);
     const apply = await platform.cliAsync(['apply', 'skiff.yaml']);
     expect(apply.code, apply.stderr).toBe(0);
-    await waitFor('the router Service of type LoadBalancer', async () => (await client.get<RouterService>(kubeResources.Service, 'skiff-router'))?.spec.type === 'LoadBalancer', 60_000);
+    await waitFor('the router Service of type LoadBalancer', async () => (await cluster.client.get<RouterService>(kubeResources.Service, 'skiff-router'))?.spec.type === 'LoadBalancer', 60_000);
     expect((await helloPods()).map((instance) => instance.id)).toEqual([pod!.id]);
     expect((await platform.cliAsync(['events', '--env', 'cluster', '-n', '200'])).stdout).toContain(`serviceType applied in namespace ${first}`);
   }, 120_000);
@@ -111,12 +104,12 @@ describe.runIf(missing.length === 0)('kubernetes settings changed by skiff apply
       const pods = await helloPods();
       return pods.length === 1 && pods[0]?.state === 'ready' && pods[0].id !== before!.id ? pods : null;
     }, 120_000);
-    const inMoved = await client.list(kubeResources.Pod, { namespace: moved, labelSelector: 'app.kubernetes.io/name=hello' });
+    const inMoved = await cluster.client.list(kubeResources.Pod, { namespace: moved, labelSelector: 'app.kubernetes.io/name=hello' });
     expect(inMoved.items.map((item) => item.metadata.name)).toEqual([pod!.id]);
-    expect(await client.get(kubeResources.Service, 'skiff-router', { namespace: moved })).toBeTruthy();
+    expect(await cluster.client.get(kubeResources.Service, 'skiff-router', { namespace: moved })).toBeTruthy();
     // Left as they were: the old Deployment and pod, and the routing table.
-    expect(await client.get(kubeResources.Deployment, 'hello-v1', { namespace: first })).toBeTruthy();
-    expect((await client.list(kubeResources.Pod, { namespace: first, labelSelector: 'app.kubernetes.io/name=hello' })).items.map((item) => item.metadata.name)).toEqual([before!.id]);
+    expect(await cluster.client.get(kubeResources.Deployment, 'hello-v1', { namespace: first })).toBeTruthy();
+    expect((await cluster.client.list(kubeResources.Pod, { namespace: first, labelSelector: 'app.kubernetes.io/name=hello' })).items.map((item) => item.metadata.name)).toEqual([before!.id]);
     const events = (await platform.cliAsync(['events', '--env', 'cluster', '-n', '200'])).stdout;
     expect(events).toContain(`namespace changed: Skiff's objects in namespace ${first} are left as they are; starting it on the new settings`);
   }, 180_000);

@@ -8,24 +8,21 @@
  * Skipped, loudly, only when the Docker engine or docker-registry is missing outside CI.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEngine } from '../../src/drivers/docker/engine.js';
 import { engineForTests } from '../../src/drivers/docker/testing/test-image.js';
-import { KubeClient, kubeResources, loadKubeconfig, type KubeObject } from '../../src/providers/kubernetes/client/index.js';
-import { missingForRegistrySuite, removeImagesOf, startLocalRegistry, type LocalRegistry } from '../../src/providers/kubernetes/images/testing/local-registry.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../kube-api/start-fake-kube-api.js';
+import { kubeResources, type KubeObject } from '../../src/providers/kubernetes/client/index.js';
+import { missingForRegistrySuite } from '../../src/providers/kubernetes/images/testing/local-registry.js';
+import { startSimulatedCluster, type SimulatedCluster } from './kubernetes-cluster.js';
 import { startPlatform, waitFor, type Platform } from './platform.js';
 
 const missing = missingForRegistrySuite('the kubernetes from-source e2e tests', await engineForTests());
 const namespace = 'skiff-source';
 
 describe.runIf(missing.length === 0)('a kubernetes environment given a service that runs from source', () => {
-  let registry: LocalRegistry;
-  let api: FakeKubeApi;
+  let cluster: SimulatedCluster;
   let platform: Platform;
 
   beforeAll(async () => {
-    registry = await startLocalRegistry();
-    api = await startFakeKubeApi({ docker: false, namespaces: [namespace] });
+    cluster = await startSimulatedCluster([namespace]);
     platform = await startPlatform({
       env: 'cluster',
       // Its first apply builds hello and starts the cluster environment (the router image built and pushed) before the API answers.
@@ -41,8 +38,8 @@ environments:
     services: { hello: { instances: 1 } }
   cluster:
     provider: kubernetes
-    registry: ${registry.host}/skiff
-    kubernetes: { kubeconfig: ${JSON.stringify(api.kubeconfigPath)}, namespace: ${namespace}, serviceType: NodePort }
+    registry: ${cluster.registry}
+    kubernetes: { kubeconfig: ${JSON.stringify(cluster.api.kubeconfigPath)}, namespace: ${namespace}, serviceType: NodePort }
     services: { hello: { instances: 1 } }
 `,
       files: { 'svc/server.mjs': `import http from 'node:http';\nhttp.createServer((req, res) => res.end('hello from ' + process.env.SKIFF_INSTANCE_ID)).listen(Number(process.env.PORT), '127.0.0.1');\n` },
@@ -52,9 +49,7 @@ environments:
   afterAll(async () => {
     if (process.env.SKIFF_E2E_OUTPUT) console.log(platform?.output());
     await platform?.stop();
-    await api?.stop();
-    await registry?.stop();
-    if (registry) await removeImagesOf(connectEngine({}), [registry.host]);
+    await cluster?.stop();
   }, 120_000);
 
   it('is built at apply time: the release records the artifact, its image is pushed by digest and its pod is ready', async () => {
@@ -69,8 +64,7 @@ environments:
     expect(artifact).toMatch(/^sha256:[0-9a-f]{64}$/);
     // The same artifact `skiff build` would list.
     expect((await platform.cliAsync(['artifacts', 'hello'])).stdout).toContain(artifact.slice(7, 19));
-    const client = new KubeClient(loadKubeconfig({ kubeconfig: api.kubeconfigPath }, { homeDir: '/nonexistent' }), { namespace });
-    const deployment = await client.get<KubeObject & { metadata: { annotations: Record<string, string> } }>(kubeResources.Deployment, 'hello-v1');
+    const deployment = await cluster.client.get<KubeObject & { metadata: { annotations: Record<string, string> } }>(kubeResources.Deployment, 'hello-v1');
     expect(deployment?.metadata.annotations['skiff.dev/artifact']).toBe(artifact);
     const events = (await platform.cliAsync(['events', '--env', 'cluster', '-n', '200'])).stdout;
     expect(events).toContain("building hello from its source: cluster's provider runs built artifacts only");
