@@ -35,6 +35,8 @@ export class EnvironmentRegistry {
   private readonly starting = new Map<string, Promise<EnvironmentController>>();
   /** Created by `prepare` and not started yet. */
   private readonly prepared = new Map<string, { readonly kind: ProviderKind; readonly routerPort: number; readonly controller: EnvironmentController }>();
+  /** Started and not running yet. */
+  private readonly launching = new Map<string, EnvironmentController>();
   /** Whether the provider of an environment whose start failed retries its start. */
   private readonly failedProviders = new Map<string, boolean>();
   private readonly unavailable: UnavailableEnvironments;
@@ -56,28 +58,29 @@ export class EnvironmentRegistry {
    * launched, instances adopted) so the data plane never sees a table without the desired routes.
    */
   async follow(environment: string, revision: Revision, desired: DesiredEnvironment, intent?: RolloutIntent): Promise<void> {
-    const existing = this.controllers.get(environment);
-    if (existing && (await this.reconfigure(existing, revision.spec)) === 'kept') {
-      existing.setDesired(desired, intent);
+    let controller = this.controllers.get(environment);
+    const started = controller === undefined;
+    if (!controller) {
+      // Nothing deployed there yet: no data plane or instances to run until something is.
+      if (desired.services.every((service) => service.release === null)) return;
+      this.unavailable.retryWith(environment, () => this.follow(environment, revision, desired, intent));
+      try {
+        controller = await this.start(environment, revision, desired);
+      } catch (error) {
+        // A cluster that cannot be reached (or refuses) now may answer later: the environment is
+        // reported unavailable and tried again, and the other environments go on.
+        if (!isSkiffError(error) || !this.retriesStart(environment)) throw error;
+        this.unavailable.failed(environment, error);
+        return;
+      }
+      this.unavailable.recovered(environment);
+    } else {
       this.options.acme?.follow(environment, desired);
-      return;
     }
-    // Nothing deployed there yet: no data plane or instances to run until something is.
-    if (desired.services.every((service) => service.release === null)) return;
-    this.unavailable.retryWith(environment, () => this.follow(environment, revision, desired, intent));
-    let controller: EnvironmentController;
-    try {
-      controller = await this.start(environment, revision, desired);
-    } catch (error) {
-      // A cluster that cannot be reached (or refuses) now may answer later: the environment is
-      // reported unavailable and tried again, and the other environments go on.
-      if (!isSkiffError(error) || !this.retriesStart(environment)) throw error;
-      this.unavailable.failed(environment, error);
-      return;
-    }
-    this.unavailable.recovered(environment);
+    // A start shared with an earlier revision's follow ran on that revision's settings.
+    if ((await this.reconfigure(controller, revision.spec)) === 'detached') return this.follow(environment, revision, desired, intent);
     controller.setDesired(desired, intent);
-    this.options.acme?.activate(environment);
+    if (started) this.options.acme?.activate(environment);
   }
 
   /**
@@ -122,7 +125,7 @@ export class EnvironmentRegistry {
 
   /** Why the settings a spec gives running environments cannot be taken (see `Provider.checkSettings`). */
   settingsErrors(spec: Spec): ErrorDetail[] {
-    return this.all().flatMap((controller) => {
+    return [...this.all(), ...this.launching.values()].flatMap((controller) => {
       const next = this.settingsOf(controller.environment, spec);
       return next === undefined ? [] : [...(controller.provider.checkSettings?.(next) ?? [])];
     });
@@ -176,12 +179,15 @@ export class EnvironmentRegistry {
         const { controller } = this.prepared.get(environment) as { controller: EnvironmentController };
         this.prepared.delete(environment);
         this.options.acme?.follow(environment, desired);
+        this.launching.set(environment, controller);
         try {
           await controller.start(desired);
         } catch (error) {
           this.failedProviders.set(environment, controller.provider.capabilities.retriesStart ?? false);
           await controller.detach().catch(() => undefined);
           throw error;
+        } finally {
+          this.launching.delete(environment);
         }
         this.controllers.set(environment, controller);
         return controller;

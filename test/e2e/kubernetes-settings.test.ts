@@ -81,7 +81,7 @@ describe.runIf(missing.length === 0)('kubernetes settings changed by skiff apply
     await waitFor('the router Service of type LoadBalancer', async () => (await cluster.client.get<RouterService>(kubeResources.Service, 'skiff-router'))?.spec.type === 'LoadBalancer', 60_000);
     expect((await helloPods()).map((instance) => instance.id)).toEqual([pod!.id]);
     expect((await platform.cliAsync(['events', '--env', 'cluster', '-n', '200'])).stdout).toContain(`serviceType applied in namespace ${first}`);
-  }, 120_000);
+  }, 300_000);
 
   it('a context the kubeconfig does not have is refused by plan and apply, at its path; the environment runs on', async () => {
     write(`namespace: ${first}, serviceType: LoadBalancer, context: nope`);
