@@ -140,6 +140,14 @@ export interface ApplyResult {
   /** False when the spec was identical to the current revision and nothing changed. */
   readonly changed: boolean;
   readonly environments: readonly string[];
+  /** Services built from their source for an environment whose provider runs built artifacts only. */
+  readonly built?: readonly BuiltFromSource[];
+}
+
+export interface BuiltFromSource {
+  readonly service: string;
+  readonly environment: string;
+  readonly digest: string;
 }
 
 export interface LogLine {

@@ -195,6 +195,10 @@ export const applyResultSchema: z.ZodType<ApplyResult> = z.object({
   revision: revisionSummarySchema,
   changed: z.boolean().describe('false when the spec was identical to the current revision'),
   environments: z.array(z.string()),
+  built: z
+    .array(z.object({ service: z.string(), environment: z.string(), digest: z.string() }))
+    .optional()
+    .describe("services built from their source for an environment whose provider runs built artifacts only (kubernetes); each new release records the artifact"),
 });
 
 export const environmentNamesSchema = z.array(z.string());

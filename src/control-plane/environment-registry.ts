@@ -4,14 +4,14 @@
  */
 import type { EnvironmentControllerDeps } from '../reconcile/environment-controller.js';
 import { EnvironmentController } from '../reconcile/environment-controller.js';
-import type { ShutdownOptions } from '../reconcile/provider.js';
+import type { SettingsChange, ShutdownOptions } from '../reconcile/provider.js';
 import type { RolloutIntent } from '../reconcile/rollout-controller.js';
 import type { ProviderFactories } from '../providers/registry.js';
 import type { DesiredEnvironment } from '../spec/desired.js';
 import type { EnvironmentSpec, ProviderKind, Spec } from '../spec/schema.js';
 import type { ListenAddress } from '../core/listen-address.js';
 import type { Revision } from '../store/state-store.js';
-import { isSkiffError } from '../core/errors.js';
+import { isSkiffError, type ErrorDetail } from '../core/errors.js';
 import type { AcmeEnvironments } from './acme-environments.js';
 import { mergeRouteTls } from '../edge/merge-route-tls.js';
 import { UnavailableEnvironments, type EnvironmentUnavailable } from './unavailable-environments.js';
@@ -35,6 +35,8 @@ export class EnvironmentRegistry {
   private readonly starting = new Map<string, Promise<EnvironmentController>>();
   /** Created by `prepare` and not started yet. */
   private readonly prepared = new Map<string, { readonly kind: ProviderKind; readonly routerPort: number; readonly controller: EnvironmentController }>();
+  /** Started and not running yet. */
+  private readonly launching = new Map<string, EnvironmentController>();
   /** Whether the provider of an environment whose start failed retries its start. */
   private readonly failedProviders = new Map<string, boolean>();
   private readonly unavailable: UnavailableEnvironments;
@@ -56,28 +58,77 @@ export class EnvironmentRegistry {
    * launched, instances adopted) so the data plane never sees a table without the desired routes.
    */
   async follow(environment: string, revision: Revision, desired: DesiredEnvironment, intent?: RolloutIntent): Promise<void> {
-    const existing = this.controllers.get(environment);
-    if (existing) {
-      existing.setDesired(desired, intent);
+    let controller = this.controllers.get(environment);
+    const started = controller === undefined;
+    if (!controller) {
+      // Nothing deployed there yet: no data plane or instances to run until something is.
+      if (desired.services.every((service) => service.release === null)) return;
+      this.unavailable.retryWith(environment, () => this.follow(environment, revision, desired, intent));
+      try {
+        controller = await this.start(environment, revision, desired);
+      } catch (error) {
+        // A cluster that cannot be reached (or refuses) now may answer later: the environment is
+        // reported unavailable and tried again, and the other environments go on.
+        if (!isSkiffError(error) || !this.retriesStart(environment)) throw error;
+        this.unavailable.failed(environment, error);
+        return;
+      }
+      this.unavailable.recovered(environment);
+    } else {
       this.options.acme?.follow(environment, desired);
-      return;
     }
-    // Nothing deployed there yet: no data plane or instances to run until something is.
-    if (desired.services.every((service) => service.release === null)) return;
-    this.unavailable.retryWith(environment, () => this.follow(environment, revision, desired, intent));
-    let controller: EnvironmentController;
-    try {
-      controller = await this.start(environment, revision, desired);
-    } catch (error) {
-      // A cluster that cannot be reached (or refuses) now may answer later: the environment is
-      // reported unavailable and tried again, and the other environments go on.
-      if (!isSkiffError(error) || !this.retriesStart(environment)) throw error;
-      this.unavailable.failed(environment, error);
-      return;
-    }
-    this.unavailable.recovered(environment);
+    // A start shared with an earlier revision's follow ran on that revision's settings.
+    if ((await this.reconfigure(controller, revision.spec)) === 'detached') return this.follow(environment, revision, desired, intent);
     controller.setDesired(desired, intent);
-    this.options.acme?.activate(environment);
+    if (started) this.options.acme?.activate(environment);
+  }
+
+  /**
+   * Gives a running environment's provider its settings as the revision has them: taken in place,
+   * or (another cluster or namespace) the environment is detached from the old provider, which
+   * leaves what it runs as it is, to be started again on a new one.
+   */
+  private async reconfigure(controller: EnvironmentController, spec: Spec): Promise<'kept' | 'detached'> {
+    const environment = controller.environment;
+    const next = this.settingsOf(environment, spec);
+    if (next === undefined || controller.provider.reconfigure === undefined) return 'kept';
+    const emit = this.options.controller.emit;
+    let change: SettingsChange;
+    try {
+      change = await controller.provider.reconfigure(next);
+    } catch (error) {
+      // The environment runs on as it was; the next apply tries the change again.
+      const coded = isSkiffError(error) ? ` [${error.code}]` : '';
+      emit({ type: 'environment.reconfigure-failed', environment, message: `the new settings could not be applied, it runs on the former ones: ${(error as Error).message}${coded}` });
+      return 'kept';
+    }
+    switch (change.kind) {
+      case 'unchanged':
+        return 'kept';
+      case 'applied':
+        emit({ type: 'environment.reconfigured', environment, message: change.detail });
+        return 'kept';
+      case 'replace':
+        this.controllers.delete(environment);
+        await controller.detach();
+        emit({ type: 'environment.reconfigured', environment, message: `${change.detail}; starting it on the new settings` });
+        return 'detached';
+    }
+  }
+
+  /** Whether the environment's provider runs releases from their source directory (else they are built first). */
+  runsFromSource(environment: string, spec: Spec): boolean {
+    this.prepare(environment, spec);
+    const controller = this.controllers.get(environment) ?? this.prepared.get(environment)?.controller;
+    return controller?.provider.capabilities.runsFromSource ?? true;
+  }
+
+  /** Why the settings a spec gives running environments cannot be taken (see `Provider.checkSettings`). */
+  settingsErrors(spec: Spec): ErrorDetail[] {
+    return [...this.all(), ...this.launching.values()].flatMap((controller) => {
+      const next = this.settingsOf(controller.environment, spec);
+      return next === undefined ? [] : [...(controller.provider.checkSettings?.(next) ?? [])];
+    });
   }
 
   /** Why an environment that should run does not (its provider's start failed), or null. */
@@ -128,12 +179,15 @@ export class EnvironmentRegistry {
         const { controller } = this.prepared.get(environment) as { controller: EnvironmentController };
         this.prepared.delete(environment);
         this.options.acme?.follow(environment, desired);
+        this.launching.set(environment, controller);
         try {
           await controller.start(desired);
         } catch (error) {
           this.failedProviders.set(environment, controller.provider.capabilities.retriesStart ?? false);
           await controller.detach().catch(() => undefined);
           throw error;
+        } finally {
+          this.launching.delete(environment);
         }
         this.controllers.set(environment, controller);
         return controller;

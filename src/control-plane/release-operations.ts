@@ -8,7 +8,7 @@ import { SkiffError } from '../core/errors.js';
 import { contentOf, releaseHash, releaseName } from '../spec/release.js';
 import type { Release, ReleaseContent, ReleaseReason } from '../spec/release.js';
 import { artifactRelease } from '../spec/release-plan.js';
-import type { ImageSpec, StrategyType } from '../spec/schema.js';
+import type { ImageSpec, Spec, StrategyType } from '../spec/schema.js';
 import type { SecretStore } from '../store/secret-store.js';
 import type { StateStore } from '../store/state-store.js';
 import type { DesiredState } from './desired-state.js';
@@ -60,17 +60,36 @@ export class ReleaseOperations {
   async build(options: { service: string; author: string; tree?: CommitTree | undefined }): Promise<ArtifactSummary> {
     const latest = this.deps.state.require();
     this.deps.state.assertService(options.service);
-    const service = latest.spec.services[options.service]!;
+    return this.buildFrom(latest.spec, options.tree?.baseDir ?? latest.baseDir, { ...options, ...(options.tree ? { commit: options.tree.commit } : {}) });
+  }
+
+  /**
+   * The build `skiff build` does, of the service as `spec` (being applied, not yet saved) describes
+   * it; `environment`: the one whose release needs it, for the events.
+   */
+  async buildFrom(spec: Spec, baseDir: string, options: { service: string; author: string; environment?: string; commit?: string }): Promise<ArtifactSummary> {
+    const service = spec.services[options.service]!;
+    const forEnvironment = options.environment === undefined ? {} : { environment: options.environment };
+    if (options.environment !== undefined) {
+      this.deps.state.event({
+        type: 'artifact.building',
+        ...forEnvironment,
+        service: options.service,
+        actor: options.author,
+        message: `building ${options.service} from its source: ${options.environment}'s provider runs built artifacts only`,
+      });
+    }
     const artifact = await this.deps.artifacts.build({
       service: options.service,
-      context: path.resolve(options.tree?.baseDir ?? latest.baseDir, service.path),
+      context: path.resolve(baseDir, service.path),
       command: service.build?.command,
       output: service.build?.output,
       image: service.driver === 'docker' ? service.image : undefined,
-      ...(options.tree ? { commit: options.tree.commit } : {}),
+      ...(options.commit ? { commit: options.commit } : {}),
     });
     this.deps.state.event({
       type: 'artifact.built',
+      ...forEnvironment,
       service: options.service,
       actor: options.author,
       message: `built ${options.service} ${artifact.digest} (${artifact.size} bytes)`,

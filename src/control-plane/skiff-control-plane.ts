@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type {
   ApplyResult,
+  BuiltFromSource,
   ArtifactSummary,
   ControlPlane,
   EventQuery,
@@ -34,7 +35,7 @@ import { groupBy } from '../core/group-by.js';
 import type { ErrorDetail } from '../core/errors.js';
 import { resolveEnvironment } from '../spec/desired.js';
 import { parseSpec } from '../spec/parse.js';
-import { planReleasesForApply } from '../spec/release-plan.js';
+import { artifactRelease, planReleasesForApply } from '../spec/release-plan.js';
 import type { PlannedRelease } from '../spec/release-plan.js';
 import type { Spec } from '../spec/schema.js';
 import type { SecretStore } from '../store/secret-store.js';
@@ -50,6 +51,7 @@ import type { ObservedInstance } from '../core/instance.js';
 import type { CollectedLine, CollectedQuery, LogCollector } from '../monitoring/log-collector.js';
 import type { StopRequest } from '../core/stop-request.js';
 import { ReleaseOperations } from './release-operations.js';
+import { buildSourceReleases } from './source-builds.js';
 import { serviceRollout } from './rollout-summary.js';
 import { revisionSummary } from './summaries.js';
 import { TimeTravel } from './time-travel.js';
@@ -155,7 +157,12 @@ export class SkiffControlPlane implements ControlPlane {
         data: { revision: applied.revision.id, hash: applied.revision.hash, newReleases: applied.newReleases },
       });
     }
-    return { revision: revisionSummary(applied.revision), changed: applied.changed, environments: Object.keys(applied.spec.environments) };
+    return {
+      revision: revisionSummary(applied.revision),
+      changed: applied.changed,
+      environments: Object.keys(applied.spec.environments),
+      ...(applied.built.length > 0 ? { built: applied.built } : {}),
+    };
   }
 
   /**
@@ -185,26 +192,31 @@ export class SkiffControlPlane implements ControlPlane {
     baseDir: string,
     meta: RevisionMeta,
     unchanged?: boolean,
-  ): Promise<{ revision: Revision; changed: boolean; newReleases: number; spec: Spec }> {
+  ): Promise<{ revision: Revision; changed: boolean; newReleases: number; spec: Spec; built: BuiltFromSource[] }> {
     const latest = this.state.latest();
     const spec = keepPreviews(requested, latest);
     // Before anything is recorded: a certificate that cannot be served refuses the whole apply.
     await this.deps.certificateFiles?.replace(certificateRefs(spec, baseDir));
-    const planned = this.plannedReleases(spec, baseDir);
+    const sourcePlanned = this.plannedReleases(spec, baseDir);
     const pointers = keptPointers(spec, latest?.releases ?? {});
-    const same = unchanged ?? (planned.length === 0 && latest?.hash === stateHash(spec, baseDir, pointers));
-    if (latest && same) return { revision: latest, changed: false, newReleases: 0, spec };
+    const same = unchanged ?? (sourcePlanned.length === 0 && latest?.hash === stateHash(spec, baseDir, pointers));
+    if (latest && same) return { revision: latest, changed: false, newReleases: 0, spec, built: [] };
 
     // Refused before any release is recorded when an environment that would get one has a provider that cannot run it.
     const planning = structuredClone(pointers);
-    for (const plan of planned) (planning[plan.environment] as Record<string, number>)[plan.service] = 0;
+    for (const plan of sourcePlanned) (planning[plan.environment] as Record<string, number>)[plan.service] = 0;
     this.state.assertCanRun(spec, planning);
+    const { planned, built } = await buildSourceReleases(sourcePlanned, {
+      runsFromSource: (environment) => this.deps.environments.runsFromSource(environment, spec),
+      build: (service, environment) => this.releaseOperations.buildFrom(spec, baseDir, { service, environment, author: meta.author, ...(meta.commit ? { commit: meta.commit } : {}) }),
+      withArtifact: (plan, digest) => artifactRelease(spec, plan.environment, plan.service, digest, baseDir, this.deps.secrets.versions(plan.environment, plan.service)),
+    });
     for (const plan of planned) {
       const release = this.deps.store.createRelease({ ...plan, author: meta.author, commit: meta.commit ?? null });
       (pointers[plan.environment] as Record<string, number>)[plan.service] = release.version;
     }
     const revision = await this.state.commit(spec, baseDir, pointers, meta, { trigger: 'apply', author: meta.author });
-    return { revision, changed: true, newReleases: planned.length, spec };
+    return { revision, changed: true, newReleases: planned.length, spec, built };
   }
 
   /** The releases an apply of this spec would make. */
@@ -405,9 +417,10 @@ export class SkiffControlPlane implements ControlPlane {
     this.deps.stop.request('asked through the API');
   }
 
-  /** Checks that need this machine: service directories exist. */
+  /** Checks that need this machine: service directories exist, running environments can take their settings. */
   private machineErrors(spec: Spec, baseDir: string): ErrorDetail[] {
-    const errors: ErrorDetail[] = [];
+    // Settings a running environment cannot take (a kubeconfig it cannot read) refuse the change; it runs on.
+    const errors: ErrorDetail[] = this.deps.environments.settingsErrors(spec);
     for (const [name, service] of Object.entries(spec.services)) {
       const directory = path.resolve(baseDir, service.path);
       if (!fs.existsSync(directory)) {

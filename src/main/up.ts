@@ -337,7 +337,8 @@ async function serve(config: ServerConfig): Promise<number> {
       });
       await controlPlane.state.follow(latest);
     }
-    await controlPlane.applyFileIfChanged(specSource, { author: os.userInfo().username, message: 'skiff up' });
+    const applied = await controlPlane.applyFileIfChanged(specSource, { author: os.userInfo().username, message: 'skiff up' });
+    for (const built of applied.built ?? []) print(`built ${built.service} ${built.digest} from its source for ${built.environment} (its provider runs built artifacts)`);
     await listen(app, config);
     containerApi = await listenApiForContainers(app, { config, drivers, logger });
     scheduler.recoverLost();

@@ -4,6 +4,7 @@
  * applies their actions and reports what it observes, in provider-neutral terms. Providers are
  * chosen by the environment's `provider:` from the typed registry in `providers/registry.ts`.
  */
+import type { ErrorDetail } from '../core/errors.js';
 import type { InstanceAddress, InstanceUsage, ObservedInstance } from '../core/instance.js';
 import type { ParallelReport } from '../core/parallel-report.js';
 import type { RouteTable } from '../core/route-table.js';
@@ -31,6 +32,11 @@ export interface ProviderCapabilities {
    * started it. Absent: false.
    */
   readonly retriesStart?: boolean;
+  /**
+   * It can run a release from its source directory (no artifact). When false (a cluster pulls
+   * images), the control plane builds a source release's artifact before recording it. Absent: true.
+   */
+  readonly runsFromSource?: boolean;
 }
 
 /** Where an instance's output is kept, for the log collector. */
@@ -127,11 +133,29 @@ export interface Provider {
   /** The services' volumes where the provider keeps them itself (a cluster's claims). Absent: its drivers keep them on this machine. */
   readonly volumes?: ProviderVolumes;
 
+  /**
+   * Why the environment's new settings (its section of a spec about to be applied) cannot be
+   * taken, each with its field path; [] when they can. Absent: any settings can.
+   */
+  checkSettings?(next: EnvironmentSpec): readonly ErrorDetail[];
+  /**
+   * Takes the environment's new settings: `applied` when it changed itself in place, `replace`
+   * (having changed nothing) when they need a new provider, which the caller then starts after
+   * detaching this one. Absent: settings are read once, when the provider is made.
+   */
+  reconfigure?(next: EnvironmentSpec): Promise<SettingsChange>;
+
   /** Stops every instance, then the data plane; `immediate` skips the grace periods (SIGKILL, containers removed). */
   shutdown(options?: ShutdownOptions): Promise<void>;
   /** Stops watching and leaves the instances and the data plane running (the control plane goes; the data plane stays). */
   detach(): void;
 }
+
+/** What a provider made of new settings; `detail` says what changed, for the environment's events. */
+export type SettingsChange =
+  | { readonly kind: 'unchanged' }
+  | { readonly kind: 'applied'; readonly detail: string }
+  | { readonly kind: 'replace'; readonly detail: string };
 
 /** What the data plane carries for one service now, summed over its routes and releases. */
 export interface ServiceLoad {

@@ -15,7 +15,7 @@ import { engineForTests } from '../../src/drivers/docker/testing/test-image.js';
 import { KubeClient, kubeResources, loadKubeconfig, type KubeObject } from '../../src/providers/kubernetes/client/index.js';
 import { missingForRegistrySuite, removeImagesOf, startLocalRegistry, type LocalRegistryOptions } from '../../src/providers/kubernetes/images/testing/local-registry.js';
 import { routerRoleBinding, routerRole, routerServiceAccount } from '../../src/providers/kubernetes/manifests/rbac.js';
-import { startFakeKubeApi } from '../kube-api/start-fake-kube-api.js';
+import { startFakeKubeApi, type FakeKubeApi } from '../kube-api/start-fake-kube-api.js';
 import { waitFor } from './platform.js';
 
 /** The environment of the stories' spec files. */
@@ -133,6 +133,31 @@ async function startRealCluster(kubeconfigPath: string, prefix: string): Promise
     writeSpec,
     async stop() {
       await admin.delete(kubeResources.Namespace, namespace, { propagationPolicy: 'Background' });
+    },
+  };
+}
+
+/** The fake API server with simulated pods (nothing runs in them) and a real registry: images are really built and pushed. */
+export interface SimulatedCluster {
+  readonly api: FakeKubeApi;
+  /** The environment's `registry:`. */
+  readonly registry: string;
+  /** A client of the first namespace. */
+  readonly client: KubeClient;
+  stop(): Promise<void>;
+}
+
+export async function startSimulatedCluster(namespaces: readonly string[]): Promise<SimulatedCluster> {
+  const registry = await startLocalRegistry();
+  const api = await startFakeKubeApi({ docker: false, namespaces });
+  return {
+    api,
+    registry: `${registry.host}/skiff`,
+    client: new KubeClient(loadKubeconfig({ kubeconfig: api.kubeconfigPath }, { homeDir: '/nonexistent' }), { namespace: namespaces[0] ?? 'default' }),
+    async stop() {
+      await api.stop();
+      await registry.stop();
+      await removeImagesOf(connectEngine({}), [registry.host]);
     },
   };
 }

@@ -80,7 +80,8 @@ export interface Platform {
 
 /** `dataDir`: an existing directory to use (it is emptied, not removed, at stop); a new temporary one when not given. */
 /** `upEnv`: variables added to the environment of `skiff up`. */
-export async function startPlatform(options: { spec: string; files?: Record<string, string>; env?: string; dataDir?: string; upEnv?: Record<string, string> }): Promise<Platform> {
+/** `startTimeoutMs`: how long `skiff up` may take to answer (60 s; more when its first apply starts a cluster environment). */
+export async function startPlatform(options: { spec: string; files?: Record<string, string>; env?: string; dataDir?: string; upEnv?: Record<string, string>; startTimeoutMs?: number }): Promise<Platform> {
   const specDir = tempDir('skiff-spec-');
   fs.writeFileSync(path.join(specDir, 'skiff.yaml'), options.spec);
   for (const [name, content] of Object.entries(options.files ?? {})) {
@@ -181,7 +182,7 @@ export async function startPlatform(options: { spec: string; files?: Record<stri
     },
   };
   try {
-    await waitForApi(apiUrl, platform);
+    await waitForApi(apiUrl, platform, options.startTimeoutMs);
   } catch (error) {
     // Nobody holds this platform to stop it: what it started must not outlive the test.
     await platform.stop();
@@ -190,12 +191,12 @@ export async function startPlatform(options: { spec: string; files?: Record<stri
   return platform;
 }
 
-async function waitForApi(apiUrl: string, platform: Platform): Promise<void> {
+async function waitForApi(apiUrl: string, platform: Platform, timeoutMs = 60_000): Promise<void> {
   await waitFor(`the API at ${apiUrl} (output so far: ${platform.output()})`, async () => {
     if (platform.process.exitCode !== null) throw new Error(`skiff up exited: ${platform.output()}`);
     return (await fetch(`${apiUrl}/api/v1/health`)).ok;
     // A loaded machine (several suites at once) takes its time to start a Node process.
-  }, 60_000);
+  }, timeoutMs);
 }
 
 export async function waitForReady(platform: Platform, counts: Record<string, number>, timeoutMs = 30_000): Promise<InstanceJson[]> {

@@ -16,6 +16,7 @@ async function apply(ctx: CliContext, given: string, message: string | undefined
   const { file, text, baseDir } = await readSpecFile(ctx.cwd, given);
   const result = await ctx.client.apply({ text, file, baseDir }, message === undefined ? {} : { message });
   const { revision } = result;
+  for (const built of result.built ?? []) ctx.out(`built ${built.service} ${built.digest} from its source for ${built.environment} (its provider runs built artifacts)`);
   if (result.changed) {
     ctx.out(`applied ${file} as revision ${revision.id} (${revision.hash.slice(0, 12)}) to ${result.environments.join(', ')}`);
   } else {

@@ -184,6 +184,35 @@ describe('KubernetesProvider', () => {
     expect(scale.spec.replicas).toBe(2);
   });
 
+  it('a stop the ReplicaSet resolves to another pod (a not-ready one goes first) is noticed: the drained pod is deleted directly', async () => {
+    const api = await fakeApi();
+    const events: NewEvent[] = [];
+    const subject = withContext(api, contextWith((event) => events.push(event)));
+    await subject.start(environment(web()));
+    for (let i = 0; i < 2; i++) await subject.place(web());
+    await waitFor(() => expect(states(subject)).toEqual(['v1:ready', 'v1:ready']));
+    api.setSimulatedPods(() => ({ kind: 'unready' }));
+    await subject.place(web());
+    const [drained, kept, unready] = subject.observed();
+    // That pod stays not ready; the others (and the ReplicaSet's replacement) are ready.
+    api.setSimulatedPods((pod) => ({ kind: pod.metadata.name === unready!.id ? 'unready' : 'ready' }));
+    expect(unready?.state).toBe('starting');
+
+    subject.stopInstance(drained!.id, 'scaled-down');
+    // The ReplicaSet removes the not-ready pod; the drained one is then deleted directly and the ReplicaSet replaces the other.
+    await waitFor(() => {
+      const ids = subject.observed().map((instance) => instance.id);
+      expect(ids).not.toContain(drained!.id);
+      expect(ids).not.toContain(unready!.id);
+      expect(states(subject)).toEqual(['v1:ready', 'v1:ready']);
+    });
+    expect(subject.observed().map((instance) => instance.id)).toContain(kept!.id);
+    expect((await subject.client.getScale(kubeResources.Deployment, 'web-v1')).spec.replicas).toBe(2);
+    expect(events.find((event) => event.type === 'instance.stop-redirected')?.message).toBe(
+      `the ReplicaSet of web-v1 removed ${unready!.id} instead of the drained ${drained!.id}: deleting ${drained!.id} directly`,
+    );
+  });
+
   it('shows a crash-looping pod as crashed with the kubelet reason, and restart leaves it to the kubelet', async () => {
     const api = await fakeApi();
     api.setSimulatedPods(() => ({ kind: 'crash-loop', exitCode: 3 }));

@@ -9,16 +9,17 @@
  */
 import path from 'node:path';
 import { sleep, type Clock } from '../../core/clock.js';
-import { SkiffError } from '../../core/errors.js';
+import { SkiffError, type ErrorDetail } from '../../core/errors.js';
 import type { InstanceAddress, InstanceUsage, ObservedInstance } from '../../core/instance.js';
 import type { ParallelReport } from '../../core/parallel-report.js';
 import { emptyRouteTable, type RouteTable } from '../../core/route-table.js';
 import type { CountersSnapshot } from '../../reconcile/deployment.js';
 import type { StopReason } from '../../reconcile/instance-planner.js';
-import type { CommandHandle, CommandLaunch, LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ProviderVolumes, RunningCommand, ServiceLoad, ShutdownOptions } from '../../reconcile/provider.js';
+import type { CommandHandle, CommandLaunch, LogSource, Provider, ProviderCapabilities, ProviderContext, ProviderFactory, ProviderVolumes, RunningCommand, ServiceLoad, SettingsChange, ShutdownOptions } from '../../reconcile/provider.js';
 import type { DesiredEnvironment, DesiredService } from '../../spec/desired.js';
+import type { EnvironmentSpec } from '../../spec/schema.js';
 import { kubernetesNamespace, kubernetesSettings, routerAccessOf, type KubernetesSpec } from '../../spec/schema-kubernetes.js';
-import { KubeClient, kubeResources, loadKubeconfig, type InformerEvent, type KubeObject, type KubeconfigDefaults } from './client/index.js';
+import { KubeClient, kubeResources, type InformerEvent, type KubeObject, type KubeconfigDefaults } from './client/index.js';
 import { routerDeployment, routerDisruptionBudget, routerService } from './manifests/router.js';
 import { releaseObjectName, routerName, routerTableConfigMapName } from './manifests/names.js';
 import { planPrune } from './provider/prune-plan.js';
@@ -41,6 +42,9 @@ import { CommandJobs } from './provider/command-jobs.js';
 import { skiffEnv } from '../local/instance-record.js';
 import { checkRegistryCredentials, type RegistryCredentials } from './images/index.js';
 import { registryCredentialsOf, syncPullSecret } from './provider/registry-login.js';
+import { clusterConnection, connectionErrors } from './provider/cluster-connection.js';
+import { planSettingsChange, type ClusterSettings } from './provider/settings-change.js';
+import { DrainedPods } from './provider/drained-pods.js';
 
 export type { PublishImage };
 
@@ -112,6 +116,7 @@ export class KubernetesProvider implements Provider {
     logs: true,
     usage: true,
     retriesStart: true,
+    runsFromSource: false,
   };
   private cluster: Cluster | null = null;
   /** Writes to one Deployment run one at a time, so each reads the count the previous one left. */
@@ -128,9 +133,12 @@ export class KubernetesProvider implements Provider {
   private readonly lastPlaceActivity = new Map<string, number>();
   /** Stops asked for whose scale-down has not been written yet, by Deployment. */
   private readonly pendingStops = new Map<string, number>();
+  private readonly drained = new DrainedPods();
   /** The service of each Deployment placed or stopped in, for the counts above. */
   private readonly deploymentServices = new Map<string, string>();
-  private readonly images: ReleaseImages;
+  /** The environment's `kubernetes:` and `registry:` as last applied (see `reconfigure`). */
+  private settings: ClusterSettings;
+  private images: ReleaseImages;
   /** The services' PersistentVolumeClaims: applied with each release, deleted only by `skiff volume delete`. */
   readonly volumes: ProviderVolumes;
   /** `skiff run`, release commands and job runs, each a Job. */
@@ -150,6 +158,7 @@ export class KubernetesProvider implements Provider {
     private readonly deps: KubernetesProviderDeps,
   ) {
     this.unplaced = new UnplacedInstances({ environment: context.environment, clock: deps.clock });
+    this.settings = { kubernetes: deps.settings, registry: deps.registry };
     this.volumes = claimVolumes(() => this.client, this.namespace);
     this.commands = new CommandJobs({
       client: () => this.client,
@@ -162,11 +171,15 @@ export class KubernetesProvider implements Provider {
       apply: (object) => this.client.apply(object, this.applyOptions),
       pullSecret: () => this.credentials !== undefined,
     });
-    this.images = new ReleaseImages({
-      environment: context.environment,
-      registry: deps.registry,
-      publish: (release, registry) => deps.publishImage(release, registry, this.credentials),
-      emit: context.hooks.emit,
+    this.images = this.releaseImages(deps.registry);
+  }
+
+  private releaseImages(registry: string): ReleaseImages {
+    return new ReleaseImages({
+      environment: this.environment,
+      registry,
+      publish: (release, to) => this.deps.publishImage(release, to, this.credentials),
+      emit: this.context.hooks.emit,
     });
   }
 
@@ -175,7 +188,7 @@ export class KubernetesProvider implements Provider {
   }
 
   get namespace(): string {
-    return kubernetesNamespace(this.environment, this.deps.settings);
+    return kubernetesNamespace(this.environment, this.settings.kubernetes);
   }
 
   /** The client of the cluster (the kubeconfig is read on first use). */
@@ -190,7 +203,6 @@ export class KubernetesProvider implements Provider {
 
   async start(desired: DesiredEnvironment): Promise<{ dataPlane: 'started' | 'adopted'; detail: string }> {
     this.wakeable = scalesToZero(desired);
-    const credentials = registryCredentialsOf(this.deps.settings, this.deps.registry, this.deps.registryPasswords ?? {});
     const cluster = this.connected();
     // A namespaced read: it fails with SKIFF_KUBE_NAMESPACE_MISSING naming the namespace, and needs only the Role Skiff's export writes.
     const existing = await cluster.table.read();
@@ -202,21 +214,7 @@ export class KubernetesProvider implements Provider {
     cluster.logs.sync(cluster.pods.pods());
     // Every read passed (so the credentials can watch the namespace), and the router image is in the registry, before anything is written.
     try {
-      const service = routerService(this.environment, this.namespace, kubernetesSettings(this.deps.settings)) as KubeObject;
-      // A dry run first: a namespace that does not exist (reads there find nothing, not an error), a write
-      // the token may not make, a field another manager owns, each fails here before the router image is made.
-      await cluster.client.apply(service, { ...this.applyOptions, dryRun: true });
-      // A password the registry refuses is the start's error, before anything is pushed or written.
-      if (credentials !== undefined) await checkRegistryCredentials(this.deps.registry, credentials);
-      const routerImage = await this.deps.routerImage?.(this.deps.registry, credentials);
-      if (!existing) await cluster.table.write(emptyRouteTable);
-      await syncPullSecret({ client: cluster.client, environment: this.environment, registry: this.deps.registry, credentials, force: this.applyOptions.force });
-      this.credentials = credentials;
-      await cluster.client.apply(service, this.applyOptions);
-      if (routerImage !== undefined) {
-        await cluster.client.apply(routerDeployment(this.environment, this.namespace, routerImage, credentials !== undefined) as KubeObject, this.applyOptions);
-        await cluster.client.apply(routerDisruptionBudget(this.environment, this.namespace) as KubeObject, this.applyOptions);
-      }
+      await this.applyRouter(cluster, () => (existing ? Promise.resolve() : cluster.table.write(emptyRouteTable)));
     } catch (error) {
       await cluster.pods.stop();
       throw error;
@@ -225,19 +223,81 @@ export class KubernetesProvider implements Provider {
     return { dataPlane, detail: `namespace ${this.namespace}: routing table ${dataPlane} (version ${existing?.version ?? 0}), ${cluster.pods.pods().length} pods adopted` };
   }
 
+  /**
+   * The router's Service, Deployment and disruption budget as the settings ask. A dry run of the
+   * Service first: a namespace that does not exist (reads there find nothing, not an error), a
+   * write the token may not make, a field another manager owns, each fails here before the router
+   * image is made; `beforeWrites` runs once that passed.
+   */
+  private async applyRouter(cluster: Cluster, beforeWrites: () => Promise<void>): Promise<void> {
+    const { kubernetes, registry } = this.settings;
+    const credentials = registryCredentialsOf(kubernetes, registry, this.deps.registryPasswords ?? {});
+    const service = routerService(this.environment, this.namespace, kubernetesSettings(kubernetes)) as KubeObject;
+    await cluster.client.apply(service, { ...this.applyOptions, dryRun: true });
+    // A password the registry refuses is the start's error, before anything is pushed or written.
+    if (credentials !== undefined) await checkRegistryCredentials(registry, credentials);
+    const routerImage = await this.deps.routerImage?.(registry, credentials);
+    await beforeWrites();
+    await syncPullSecret({ client: cluster.client, environment: this.environment, registry, credentials, force: this.applyOptions.force });
+    this.credentials = credentials;
+    await cluster.client.apply(service, this.applyOptions);
+    if (routerImage !== undefined) {
+      await cluster.client.apply(routerDeployment(this.environment, this.namespace, routerImage, credentials !== undefined) as KubeObject, this.applyOptions);
+      await cluster.client.apply(routerDisruptionBudget(this.environment, this.namespace) as KubeObject, this.applyOptions);
+    }
+  }
+
+  /** A new kubeconfig or context must be readable before the change is saved (the other settings are checked by the schema). */
+  checkSettings(next: EnvironmentSpec): readonly ErrorDetail[] {
+    const change = planSettingsChange(this.environment, this.settings, clusterSettingsOf(next));
+    if (change.kind !== 'replace' || !change.fields.some((field) => field === 'kubeconfig' || field === 'context')) return [];
+    return connectionErrors(this.environment, next.kubernetes, this.deps);
+  }
+
+  /**
+   * Another cluster or namespace is a new provider (this one changes nothing: what it made stays
+   * as it is). Other settings are taken here: the router's objects are applied again (Service
+   * type, router image in a new registry), the routers' admin ports are reached the new way, and
+   * releases placed from now on are pushed to the new registry.
+   */
+  async reconfigure(next: EnvironmentSpec): Promise<SettingsChange> {
+    const settings = clusterSettingsOf(next);
+    const change = planSettingsChange(this.environment, this.settings, settings);
+    switch (change.kind) {
+      case 'unchanged':
+        return change;
+      case 'replace':
+        return { kind: 'replace', detail: `${change.fields.join(', ')} changed: Skiff's objects in namespace ${this.namespace}${change.fields.includes('namespace') ? '' : ' of the former cluster'} are left as they are` };
+      case 'in-place': {
+        const cluster = this.cluster;
+        const before = this.settings;
+        this.settings = settings;
+        try {
+          if (cluster) await this.applyRouter(cluster, () => Promise.resolve());
+        } catch (error) {
+          this.settings = before;
+          throw error;
+        }
+        if (before.registry !== settings.registry) this.images = this.releaseImages(settings.registry);
+        if (cluster && routerAccessOf(before.kubernetes) !== routerAccessOf(settings.kubernetes)) {
+          cluster.wakes.close();
+          const routers = this.clusterRouters(cluster.client);
+          this.cluster = { ...cluster, routers, wakes: new RouterWakes(routers) };
+        }
+        return { kind: 'applied', detail: `${change.fields.join(', ')} applied in namespace ${this.namespace}` };
+      }
+    }
+  }
+
   private get applyOptions(): { readonly force: boolean } {
     return { force: this.deps.forceConflicts === true };
   }
 
   /** The kubeconfig is read on first use (in `start`), not when the provider is made: a bad one is the start's error (reported, retried), not the refusal of a change. */
   private connect(): Cluster {
-    const settings = this.deps.settings;
-    const connection = loadKubeconfig(
-      { ...(settings?.kubeconfig ? { kubeconfig: path.resolve(this.deps.specDir, settings.kubeconfig) } : {}), ...(settings?.context ? { context: settings.context } : {}) },
-      this.deps.kubeconfigDefaults,
-    );
+    const connection = clusterConnection(this.settings.kubernetes, this.deps);
     const client = new KubeClient(connection, { namespace: this.namespace });
-    const routers = new ClusterRouters(this.deps.routerAdmins ?? routerPodAdmins(client, routerAccessOf(settings)), client.namespace);
+    const routers = this.clusterRouters(client);
     return {
       client,
       table: new RouteTableConfigMap(client, this.environment),
@@ -253,6 +313,10 @@ export class KubernetesProvider implements Provider {
         onChange: (event) => this.podChanged(event),
       }),
     };
+  }
+
+  private clusterRouters(client: KubeClient): ClusterRouters {
+    return new ClusterRouters(this.deps.routerAdmins ?? routerPodAdmins(client, routerAccessOf(this.settings.kubernetes)), client.namespace);
   }
 
   private connected(): Cluster {
@@ -521,7 +585,12 @@ export class KubernetesProvider implements Provider {
     const { client } = this.connected();
     try {
       await client.mergePatch(kubeResources.Pod, pod.metadata.name, { metadata: { annotations: { [deletionCostAnnotation]: '-1000' } } });
+      // Before the write: the ReplicaSet may act (and its pod's deletion be seen) before it returns.
+      this.drained.add(pod.metadata.name, deployment);
       await client.setScale(kubeResources.Deployment, deployment, Math.max(0, (await this.specReplicas(deployment)) - 1));
+    } catch (error) {
+      this.drained.remove(pod.metadata.name);
+      throw error;
     } finally {
       this.pendingStops.set(deployment, (this.pendingStops.get(deployment) ?? 1) - 1);
     }
@@ -558,12 +627,32 @@ export class KubernetesProvider implements Provider {
       this.emit(now, 'instance.stopped', `pod ${now.id} is gone`);
       this.prune();
     }
+    if (event.type === 'deleted' || event.object.metadata.deletionTimestamp) this.deleteDrainedLeftBy(event.object);
+    if (event.type === 'deleted') this.drained.remove(event.object.metadata.name);
     if (event.type === 'updated' && previous !== now.state && (now.state === 'ready' || now.state === 'crashed')) {
       this.emit(now, now.state === 'ready' ? 'instance.ready' : 'instance.crashed', `${now.id} is ${now.state}${now.reason ? `: ${now.reason}` : ''}`);
     }
     const wasReady = previous === 'ready';
     if (wasReady !== (event.type !== 'deleted' && now.state === 'ready')) void this.context.hooks.routesChanged().catch(() => undefined);
     this.context.hooks.instanceChanged(service);
+  }
+
+  /** The ReplicaSet removed `gone` where a stop asked for a drained pod: that one is deleted directly (the ReplicaSet then replaces `gone`). */
+  private deleteDrainedLeftBy(gone: Pod): void {
+    const cluster = this.cluster;
+    if (!cluster) return;
+    const deployment = releaseObjectName(podService(gone), podRelease(gone));
+    const running = (name: string): boolean => {
+      const pod = cluster.pods.pod(name);
+      return pod !== undefined && !pod.metadata.deletionTimestamp;
+    };
+    for (const name of this.drained.terminating(gone.metadata.name, deployment, running)) {
+      const instance = this.instanceOf(cluster.pods.pod(name) as Pod);
+      this.emit(instance, 'instance.stop-redirected', `the ReplicaSet of ${deployment} removed ${gone.metadata.name} instead of the drained ${name}: deleting ${name} directly`);
+      void cluster.client.delete(kubeResources.Pod, name).catch((error: unknown) => {
+        this.emit(instance, 'instance.stop-failed', `could not delete ${name}: ${(error as Error).message}`);
+      });
+    }
   }
 
   private emit(instance: ObservedInstance, type: string, message: string): void {
@@ -573,6 +662,10 @@ export class KubernetesProvider implements Provider {
 
 function scalesToZero(desired: DesiredEnvironment): boolean {
   return desired.services.some((service) => service.release !== null && service.autoscale?.min === 0);
+}
+
+function clusterSettingsOf(spec: EnvironmentSpec): ClusterSettings {
+  return { kubernetes: spec.kubernetes, registry: spec.registry ?? '' };
 }
 
 /** The provider of every `provider: kubernetes` environment, with the environment's own `kubernetes:` and `registry:`. */
