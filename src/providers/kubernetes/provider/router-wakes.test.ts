@@ -7,6 +7,25 @@ class ScriptedRouters implements WakeSource {
   present: RouterAdmin[] = [];
   readonly waiting = new Map<string, { answer: (services: readonly string[]) => void; signal: AbortSignal }>();
   readonly aborted: string[] = [];
+  /** Called after each poll opens or aborts: what `until` waits on (no timers). */
+  private readonly changed = new Set<() => void>();
+
+  /** Resolves once `condition` holds, checked as polls open and abort. */
+  until(condition: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!condition()) return;
+        this.changed.delete(check);
+        resolve();
+      };
+      this.changed.add(check);
+      check();
+    });
+  }
+
+  private notify(): void {
+    for (const check of [...this.changed]) check();
+  }
 
   async replicas(): Promise<readonly RouterAdmin[]> {
     return this.present;
@@ -17,14 +36,15 @@ class ScriptedRouters implements WakeSource {
       signal.addEventListener('abort', () => {
         this.aborted.push(admin.name);
         reject(new Error('aborted'));
+        this.notify();
       }, { once: true });
       this.waiting.set(admin.name, { answer: resolve, signal });
+      this.notify();
     });
   }
 
   async answer(name: string, services: readonly string[]): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while (!this.waiting.has(name) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await this.until(() => this.waiting.has(name));
     const poll = this.waiting.get(name);
     if (!poll) throw new Error(`${name} was never polled`);
     this.waiting.delete(name);
@@ -64,8 +84,7 @@ describe('the wakes of the router replicas', () => {
     await routers.answer('router-a', ['price']);
     expect(await taking).toEqual(['price']);
     const abortedSoon = async (name: string): Promise<void> => {
-      const deadline = Date.now() + 15_000;
-      while (!routers.aborted.includes(name) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await routers.until(() => routers.aborted.includes(name));
       expect(routers.aborted).toContain(name);
     };
     routers.present = [replica('router-b')];
